@@ -215,8 +215,10 @@ class Order(_Frozen):
     @property
     def sig(self) -> str:
         """The order as a clinician writes it, e.g. 'oxycodone 5 mg PO every 6 h as needed'."""
-        dose = _fmt(self.dose_mg) if self.dose_mg_low == self.dose_mg else (
-            f"{_fmt(self.dose_mg_low)}-{_fmt(self.dose_mg)}"
+        dose = (
+            _fmt(self.dose_mg)
+            if self.dose_mg_low == self.dose_mg
+            else (f"{_fmt(self.dose_mg_low)}-{_fmt(self.dose_mg)}")
         )
         parts = [f"{self.drug} {dose} mg {self.route.value.upper()}"]
         if self.every_hours is None:
