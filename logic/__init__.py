@@ -1,6 +1,52 @@
 """Clinical engine for refractory back pain. Pure Python: nothing here imports Streamlit."""
 
-from logic.catalogue import resolve_drug
-from logic.models import PatientCase, TreatmentPlan, TriedMedication
+from logic.catalogue import display_name, known_names, resolve_drug
+from logic.gabapentin import gabapentin_schedule
+from logic.models import (
+    Avoid,
+    Condition,
+    GabapentinPlan,
+    Order,
+    PatientCase,
+    Point,
+    RedFlag,
+    Relief,
+    RenalAssessment,
+    Route,
+    Severity,
+    TreatmentPlan,
+    TriageLevel,
+    TriedMedication,
+    TriedReview,
+    Warning,
+)
+from logic.opioids import daily_mme
+from logic.plan import EVIDENCE_IDS, build_plan
+from logic.renal import cockcroft_gault
 
-__all__ = ["PatientCase", "TreatmentPlan", "TriedMedication", "resolve_drug"]
+__all__ = [
+    "EVIDENCE_IDS",
+    "Avoid",
+    "Condition",
+    "GabapentinPlan",
+    "Order",
+    "PatientCase",
+    "Point",
+    "RedFlag",
+    "Relief",
+    "RenalAssessment",
+    "Route",
+    "Severity",
+    "TreatmentPlan",
+    "TriageLevel",
+    "TriedMedication",
+    "TriedReview",
+    "Warning",
+    "build_plan",
+    "cockcroft_gault",
+    "daily_mme",
+    "display_name",
+    "gabapentin_schedule",
+    "known_names",
+    "resolve_drug",
+]

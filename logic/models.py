@@ -76,6 +76,7 @@ class Route(StrEnum):
     sc = "sc"
     topical = "topical"
     transdermal = "transdermal"
+    intranasal = "intranasal"
 
 
 class TriedMedication(_Frozen):
@@ -220,9 +221,12 @@ class Order(_Frozen):
             if self.dose_mg_low == self.dose_mg
             else (f"{_fmt(self.dose_mg_low)}-{_fmt(self.dose_mg)}")
         )
-        parts = [f"{self.drug} {dose} mg {self.route.value.upper()}"]
+        route = self.route.value.upper() if len(self.route.value) <= 2 else self.route.value
+        parts = [f"{self.drug} {dose} mg {route}"]
         if self.every_hours is None:
             parts.append("once")
+        elif self.every_hours == 24:
+            parts.append("once daily")
         else:
             parts.append(f"every {_fmt(self.every_hours)} h")
         if self.prn:
@@ -240,7 +244,7 @@ class Avoid(_Frozen):
     evidence: tuple[str, ...] = ()
 
 
-class Warning(_Frozen):  # noqa: A001 - the contract names this model "warnings"
+class Warning(_Frozen):
     code: str
     severity: Severity
     message: str

@@ -1,0 +1,160 @@
+"""Why each medicine already tried failed, or was a poor choice, for this patient.
+
+Verdicts are deliberately few, so a resident can learn the pattern: the class was never going to
+work, the dose was too low to judge, the drug did not fit the pain, it repeated a failure, or it
+was reasonable but not enough on its own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from logic.catalogue import DrugClass, drug_class
+from logic.models import Condition, PatientCase, TriedMedication, TriedReview
+
+EXPECTED_TO_FAIL = "expected to fail"
+SUBTHERAPEUTIC = "subtherapeutic"
+NOT_INDICATED = "not indicated"
+DUPLICATE = "duplicate"
+REASONABLE = "reasonable but not enough"
+UNSAFE = "unsafe for this patient"
+
+#: Motov S et al., Ann Emerg Med 2017: ketorolac 10 mg IV as effective as 15 or 30 mg.
+KETOROLAC_CEILING_MG = 10
+#: Ketorolac label: age >= 65, CrCl impairment or weight < 50 kg: 15 mg IV / 30 mg IM per dose.
+KETOROLAC_OLDER_SINGLE_MAX_MG = 15
+#: NeuPSIG (Finnerup 2015): gabapentin is effective at 1200-3600 mg/day in three doses.
+GABAPENTIN_EFFECTIVE_LOW_MG_DAY = 1200
+
+
+def review_tried(case: PatientCase) -> tuple[TriedReview, ...]:
+    """One review per medicine tried, in the order entered."""
+    class_counts = Counter(drug_class(t.drug) for t in case.tried)
+    seen: Counter[DrugClass] = Counter()
+    reviews = []
+    for item in case.tried:
+        cls = drug_class(item.drug)
+        seen[cls] += 1
+        reviews.append(_review_one(case, item, cls, seen[cls], class_counts[cls]))
+    return tuple(reviews)
+
+
+def _review_one(
+    case: PatientCase, item: TriedMedication, cls: DrugClass, nth: int, of: int
+) -> TriedReview:
+    def verdict(v: str, reason: str, *evidence: str) -> TriedReview:
+        return TriedReview(
+            drug=item.drug, drug_class=cls.value, verdict=v, reason=reason, evidence=evidence
+        )
+
+    if cls is DrugClass.corticosteroid:
+        why = (
+            "Systemic steroids are no better than placebo for back pain without sciatica, and "
+            "in sciatica they buy only about half a point on a 10-point pain scale for a few "
+            "weeks (Cochrane 2022). ACP advises against them even with radicular symptoms."
+        )
+        if nth > 1:
+            why += " A second steroid repeats a class that had already failed and adds "
+            why += "hyperglycaemia, mood change and GI risk (more so with an NSAID)."
+            return verdict(DUPLICATE, why, "systemic-corticosteroids")
+        return verdict(EXPECTED_TO_FAIL, why, "systemic-corticosteroids")
+
+    if cls is DrugClass.muscle_relaxant:
+        why = (
+            "In ED trials, adding a muscle relaxant to an NSAID did not improve pain or function "
+            "at one week (Friedman 2015 and 2019). Orphenadrine is mainly anticholinergic."
+        )
+        if case.older_adult:
+            why += " At 65+ Beers lists muscle relaxants to avoid."
+        if item.drug == "orphenadrine" and (
+            case.has(Condition.glaucoma) or case.has(Condition.urinary_retention_history)
+        ):
+            why += " Orphenadrine is contraindicated with glaucoma or urinary retention."
+            return verdict(UNSAFE, why, "muscle-relaxants")
+        if item.doses_given > 1 or nth > 1:
+            why += " Giving it again after it failed adds sedation, not relief."
+            return verdict(DUPLICATE, why, "muscle-relaxants")
+        return verdict(EXPECTED_TO_FAIL, why, "muscle-relaxants")
+
+    if cls is DrugClass.nsaid:
+        why = (
+            "An NSAID is the right first-line drug, but its effect on acute back pain is small "
+            "(Cochrane 2020), so failure of one dose is common."
+        )
+        if item.drug == "ketorolac":
+            if item.dose_mg is not None and item.dose_mg > KETOROLAC_CEILING_MG:
+                why += (
+                    f" {item.dose_mg:g} mg is above the 10 mg analgesic ceiling (Motov 2017): "
+                    "more drug added risk, not relief."
+                )
+            if (
+                case.older_adult
+                and item.dose_mg is not None
+                and item.dose_mg > KETOROLAC_OLDER_SINGLE_MAX_MG
+            ):
+                why += " At 65+ it also exceeded the label's 15 mg single-dose limit."
+                return verdict(UNSAFE, why, "nsaids-ketorolac", "older-adults-pregnancy")
+            why += " Total ketorolac use must stay within 5 days."
+        if item.relief.value == "partial":
+            why += " Partial relief: continue a scheduled oral NSAID if it is safe."
+        return verdict(REASONABLE, why, "nsaids-ketorolac")
+
+    if cls is DrugClass.gabapentinoid:
+        if not case.radicular:
+            return verdict(
+                NOT_INDICATED,
+                "Gabapentinoids do nothing for axial back pain without radicular features "
+                "(Enke 2018); they only add dizziness and sedation.",
+                "gabapentinoids-sciatica",
+            )
+        total = (item.dose_mg or 0) * item.doses_given
+        if item.doses_given <= 1 or total < GABAPENTIN_EFFECTIVE_LOW_MG_DAY:
+            return verdict(
+                SUBTHERAPEUTIC,
+                "A single dose cannot work: any benefit in radicular pain needs titration to "
+                "1200-3600 mg/day over days to weeks (within the renal limit), and even then "
+                "trials are mostly negative (PRECISE 2017; NICE advises against).",
+                "gabapentinoids-sciatica",
+            )
+        return verdict(
+            REASONABLE,
+            "Tried at a working dose: trials show little benefit even then (Enke 2018).",
+            "gabapentinoids-sciatica",
+        )
+
+    if cls is DrugClass.benzodiazepine:
+        return verdict(
+            EXPECTED_TO_FAIL,
+            "Diazepam was no better than placebo for acute back pain (Friedman 2017), and it "
+            "adds dangerous sedation with opioids.",
+            "benzodiazepines",
+        )
+
+    if cls in (DrugClass.opioid, DrugClass.atypical_opioid):
+        return verdict(
+            REASONABLE,
+            "An opioid rescue dose was given. Opioids added to an NSAID did not improve "
+            "function at one week (Friedman 2015); reassess the diagnosis before escalating.",
+            "opioids-acute-pain",
+        )
+
+    if cls is DrugClass.acetaminophen:
+        return verdict(
+            EXPECTED_TO_FAIL,
+            "On its own, acetaminophen is no better than placebo for acute low back pain "
+            "(PACE, Williams 2014).",
+            "acetaminophen",
+        )
+
+    if cls in (DrugClass.tricyclic, DrugClass.snri):
+        return verdict(
+            NOT_INDICATED,
+            "Antidepressants take weeks to act; they are not acute analgesics.",
+            "antidepressants",
+        )
+
+    return verdict(
+        REASONABLE,
+        "A topical analgesic is a reasonable adjunct with limited evidence in back pain.",
+        "non-drug-care",
+    )

@@ -1,0 +1,657 @@
+"""Patient-specific safety rules as one typed table: trigger, target, action, message, source.
+
+The engine never adjusts a dose ad hoc: it asks this table which rules fire for the patient and
+applies their actions to each candidate order. A rule's target is a tag carried by the candidate
+("nsaid", "opioid", "tramadol", ...) or a step-qualified tag ("discharge:opioid").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from logic.catalogue import DrugClass, drug_class
+from logic.models import Condition, PatientCase, RenalAssessment, Severity
+from logic.renal import band_rank
+
+
+class Action(StrEnum):
+    avoid = "avoid"  # withhold the drug; it goes to the avoid list with the reason
+    reduce = "reduce"  # use the reduced (or hepatic) regimen
+    cap = "cap"  # keep the drug, add the dose/interval ceiling to its note
+    protect = "protect"  # keep the drug, add gastroprotection
+    warn = "warn"  # keep the drug, warn
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rules look at: the case plus the renal assessment, with derived flags."""
+
+    case: PatientCase
+    renal: RenalAssessment
+
+    @property
+    def renal_rank(self) -> int:
+        """0 normal, 1 CrCl 30-59, 2 CrCl 15-29, 3 <15, 4 haemodialysis."""
+        return band_rank(self.renal.band)
+
+    @property
+    def crcl_below_60(self) -> bool:
+        return self.renal_rank >= 1
+
+    @property
+    def crcl_below_30(self) -> bool:
+        return self.renal_rank >= 2
+
+    def has(self, *conditions: Condition) -> bool:
+        return any(self.case.has(c) for c in conditions)
+
+    @property
+    def older(self) -> bool:
+        return self.case.older_adult
+
+    @property
+    def steroids_given(self) -> bool:
+        return any(drug_class(t.drug) is DrugClass.corticosteroid for t in self.case.tried)
+
+
+class Rule(NamedTuple):
+    id: str
+    trigger: Callable[[Facts], bool]
+    target: str
+    action: Action
+    message: str
+    source: str
+    severity: Severity = Severity.caution
+    variant: str = "reduced"
+    evidence: tuple[str, ...] = ()
+
+
+C = Condition
+A = Action
+S = Severity
+_RENAL = ("renal-dosing",)
+_OLD = ("older-adults-pregnancy",)
+_NSAID = ("nsaids-ketorolac",)
+_OPIOID = ("opioids-acute-pain", "opioid-safety")
+_TCA = ("antidepressants",)
+
+RULES: tuple[Rule, ...] = (
+    # ---- Always: the reference answer's "avoid" list, each for its own reason ---------------
+    Rule(
+        "always-corticosteroids",
+        lambda f: True,
+        "corticosteroid",
+        A.avoid,
+        "No more systemic steroids: no better than placebo for non-radicular pain and only a "
+        "small, short-lived effect in sciatica; ACP says do not prescribe them.",
+        "Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
+        evidence=("systemic-corticosteroids",),
+    ),
+    Rule(
+        "always-benzodiazepines",
+        lambda f: True,
+        "benzodiazepine",
+        A.avoid,
+        "Never a benzodiazepine: diazepam was no better than placebo for acute back pain, and "
+        "with opioids it adds respiratory depression.",
+        "Friedman 2017; NICE NG59; CDC 2022 rec 11",
+        S.danger,
+        evidence=("benzodiazepines",),
+    ),
+    Rule(
+        "always-muscle-relaxants",
+        lambda f: True,
+        "muscle_relaxant",
+        A.avoid,
+        "No more muscle relaxants: adding one to an NSAID did not help at one week, and this "
+        "class has already failed.",
+        "Friedman 2015 and 2019 ED trials; Cashin 2021",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "always-er-opioids",
+        lambda f: True,
+        "er_opioid",
+        A.avoid,
+        "No extended-release or long-acting opioid for acute pain (the reference answer's "
+        "pitfall #4 suggests one; the CDC guideline says immediate-release only).",
+        "CDC 2022 rec 3; OPAL (Jones 2023)",
+        S.danger,
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        "nonradicular-gabapentinoid",
+        lambda f: not f.case.radicular,
+        "gabapentinoid",
+        A.avoid,
+        "Gabapentin or pregabalin do not help axial (non-radicular) back pain and add "
+        "dizziness and sedation.",
+        "Enke 2018 (CMAJ); NICE NG59",
+        evidence=("gabapentinoids-sciatica",),
+    ),
+    # ---- Renal ---------------------------------------------------------------------------
+    Rule(
+        "renal-nsaid-avoid",
+        lambda f: f.crcl_below_30,
+        "nsaid",
+        A.avoid,
+        "CrCl below 30 mL/min or dialysis: NSAIDs, including ketorolac, can tip the kidneys "
+        "into acute injury.",
+        "AGS Beers 2023 (avoid NSAIDs if CrCl <30); ketorolac label (advanced renal impairment)",
+        S.danger,
+        evidence=_RENAL + _NSAID,
+    ),
+    Rule(
+        "renal-nsaid-reduce",
+        lambda f: f.renal_rank == 1,
+        "nsaid",
+        A.reduce,
+        "CrCl 30-59 mL/min: lower NSAID dose for the shortest time, keep hydrated, recheck "
+        "creatinine if it is continued.",
+        "NICE NG59 (cardio-renal risk); naproxen label (renal impairment)",
+        evidence=_RENAL + _NSAID,
+    ),
+    Rule(
+        "renal-ketorolac-avoid",
+        lambda f: f.crcl_below_60,
+        "ketorolac",
+        A.avoid,
+        "Renal impairment: ketorolac is not started (label: reduced dosing in renal "
+        "impairment, contraindicated when advanced).",
+        "Ketorolac label",
+        evidence=_NSAID,
+    ),
+    Rule(
+        "renal-tramadol-cap",
+        lambda f: f.crcl_below_30,
+        "tramadol",
+        A.reduce,
+        "CrCl below 30 mL/min: tramadol every 12 hours, no more than 200 mg a day.",
+        "Tramadol label (renal impairment)",
+        evidence=("tramadol", *_RENAL),
+    ),
+    Rule(
+        "renal-morphine-avoid",
+        lambda f: f.crcl_below_30,
+        "morphine",
+        A.avoid,
+        "Severe renal impairment: morphine and codeine metabolites accumulate and cause "
+        "sedation and respiratory depression.",
+        "Dean M. J Pain Symptom Manage 2004;28:497-504",
+        S.danger,
+        evidence=_RENAL + _OPIOID,
+    ),
+    Rule(
+        "renal-opioid-reduce",
+        lambda f: f.crcl_below_60,
+        "opioid",
+        A.reduce,
+        "Reduced kidney function: opioid started at a reduced dose.",
+        "Oxycodone and hydromorphone labels (renal impairment: start low)",
+        evidence=_RENAL + _OPIOID,
+    ),
+    Rule(
+        "renal-gabapentin-cap",
+        lambda f: f.crcl_below_60,
+        "gabapentin",
+        A.cap,
+        "Gabapentin dose and frequency follow the label's renal table for this CrCl band.",
+        "Neurontin label, Table 1",
+        S.info,
+        evidence=_RENAL,
+    ),
+    Rule(
+        "renal-duloxetine-avoid",
+        lambda f: f.crcl_below_30,
+        "snri",
+        A.avoid,
+        "CrCl below 30 mL/min: duloxetine is not recommended.",
+        "Duloxetine label; AGS Beers 2023",
+        evidence=_TCA,
+    ),
+    # ---- Hepatic --------------------------------------------------------------------------
+    Rule(
+        "hepatic-nsaid-avoid",
+        lambda f: f.has(C.cirrhosis),
+        "nsaid",
+        A.avoid,
+        "Cirrhosis: NSAIDs risk kidney failure, fluid retention and bleeding.",
+        "AASLD 2021 ascites guidance (Biggins et al., Hepatology 2021)",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "hepatic-tramadol",
+        lambda f: f.has(C.cirrhosis),
+        "tramadol",
+        A.reduce,
+        "Cirrhosis: tramadol 50 mg every 12 hours at most.",
+        "Tramadol label (hepatic impairment)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        "hepatic-opioid",
+        lambda f: f.has(C.cirrhosis),
+        "opioid",
+        A.reduce,
+        "Cirrhosis: opioid at one-third to one-half of the usual dose, at a longer interval.",
+        "Oxycodone label (hepatic impairment); hydromorphone label",
+        variant="hepatic",
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "hepatic-acetaminophen",
+        lambda f: f.has(C.cirrhosis),
+        "acetaminophen",
+        A.reduce,
+        "Cirrhosis: acetaminophen no more than 2 g a day in total.",
+        "Hepatology guidance (2 g/day ceiling in cirrhosis)",
+        variant="hepatic",
+        evidence=("acetaminophen",),
+    ),
+    Rule(
+        "hepatic-duloxetine-avoid",
+        lambda f: f.has(C.cirrhosis),
+        "snri",
+        A.avoid,
+        "Liver disease: duloxetine should not be used.",
+        "Duloxetine label (hepatic insufficiency)",
+        evidence=_TCA,
+    ),
+    # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
+    Rule(
+        "beers-ketorolac",
+        lambda f: f.older,
+        "ketorolac",
+        A.avoid,
+        "Age 65+: Beers lists ketorolac to avoid (GI bleeding, kidney injury). If it was "
+        "already given, the label limits are 15 mg IV per dose and 60 mg a day.",
+        "AGS Beers 2023; ketorolac label (age 65+)",
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        "beers-nsaid-reduce",
+        lambda f: f.older,
+        "nsaid",
+        A.reduce,
+        "Age 65+: short NSAID course at a lower dose with a proton-pump inhibitor.",
+        "AGS Beers 2023 (NSAIDs: avoid chronic use; gastroprotection)",
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        "beers-nsaid-protect",
+        lambda f: f.older or f.steroids_given,
+        "nsaid",
+        A.protect,
+        "NSAID after systemic steroids or at 65+: add gastroprotection.",
+        "AGS Beers 2023 (NSAID with corticosteroid: avoid unless gastroprotection)",
+        S.info,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "beers-tricyclic",
+        lambda f: f.older,
+        "tricyclic",
+        A.avoid,
+        "Age 65+: amitriptyline is strongly anticholinergic (confusion, falls, retention).",
+        "AGS Beers 2023",
+        evidence=_TCA + _OLD,
+    ),
+    Rule(
+        "beers-opioid-reduce",
+        lambda f: f.older,
+        "opioid",
+        A.reduce,
+        "Age 65+: opioid started at a reduced dose.",
+        "CDC 2022 (older adults); Chang 2013 (0.5 mg IV hydromorphone)",
+        evidence=_OPIOID + _OLD,
+    ),
+    Rule(
+        "beers-opioid-gabapentinoid",
+        lambda f: f.older and f.case.radicular,
+        "discharge:opioid",
+        A.avoid,
+        "Age 65+: Beers says avoid an opioid together with gabapentin (sedation, respiratory "
+        "depression, death); the plan keeps gabapentin for the radicular pain and leaves out "
+        "the take-home opioid.",
+        "AGS Beers 2023 (opioid + gabapentinoid)",
+        S.danger,
+        evidence=_OLD + _OPIOID,
+    ),
+    Rule(
+        "beers-opioid-benzodiazepine",
+        lambda f: f.older and f.has(C.benzodiazepine_use),
+        "opioid",
+        A.avoid,
+        "Age 65+ on a benzodiazepine: Beers says avoid adding an opioid (overdose risk).",
+        "AGS Beers 2023 (opioid + benzodiazepine)",
+        S.danger,
+        evidence=_OLD + _OPIOID,
+    ),
+    Rule(
+        "age75-tramadol-cap",
+        lambda f: f.case.age_years > 75,
+        "tramadol",
+        A.cap,
+        "Over 75: tramadol no more than 300 mg a day.",
+        "Tramadol label (age >75)",
+        evidence=("tramadol", *_OLD),
+    ),
+    Rule(
+        "gabapentin-start-low",
+        lambda f: (
+            f.older
+            or f.crcl_below_30
+            or f.has(C.copd, C.sleep_apnea, C.benzodiazepine_use, C.fall_risk)
+        ),
+        "gabapentin",
+        A.reduce,
+        "Gabapentin started at 100 mg (older age, frailty, kidney or lung disease, or other "
+        "sedatives): the FDA advises the lowest starting dose.",
+        "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids)",
+        evidence=("gabapentinoids-sciatica",),
+    ),
+    Rule(
+        "fall-risk-opioid",
+        lambda f: f.has(C.fall_risk),
+        "opioid",
+        A.reduce,
+        "History of falls: opioids only for severe acute pain, at a reduced dose; clear the "
+        "walking route and use a night light.",
+        "AGS Beers 2023 (falls: avoid opioids except for severe acute pain)",
+        evidence=_OLD,
+    ),
+    Rule(
+        "fall-risk-tricyclic",
+        lambda f: f.has(C.fall_risk),
+        "tricyclic",
+        A.avoid,
+        "History of falls: amitriptyline causes sedation and orthostatic hypotension.",
+        "AGS Beers 2023 (falls)",
+        evidence=_TCA + _OLD,
+    ),
+    # ---- Pregnancy --------------------------------------------------------------------------
+    Rule(
+        "pregnancy-nsaid",
+        lambda f: f.case.pregnant,
+        "nsaid",
+        A.avoid,
+        "Pregnancy: NSAIDs are avoided (from 20 weeks they can harm the fetal kidneys and "
+        "reduce amniotic fluid; later they can close the ductus arteriosus).",
+        "FDA Drug Safety Communication, 15 Oct 2020",
+        S.danger,
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        "pregnancy-opioid",
+        lambda f: f.case.pregnant,
+        "opioid",
+        A.warn,
+        "Pregnancy: if an opioid is needed, lowest dose for the shortest time and tell the "
+        "obstetric team (neonatal withdrawal follows prolonged use).",
+        "Opioid labels (neonatal opioid withdrawal syndrome boxed warning); CDC 2022",
+        evidence=_OLD + _OPIOID,
+    ),
+    Rule(
+        "pregnancy-tramadol",
+        lambda f: f.case.pregnant,
+        "tramadol",
+        A.avoid,
+        "Pregnancy: tramadol is not used (seizure and serotonin risk, unpredictable CYP2D6 "
+        "metabolism, neonatal withdrawal).",
+        "Tramadol label",
+        evidence=("tramadol", *_OLD),
+    ),
+    Rule(
+        "pregnancy-gabapentin",
+        lambda f: f.case.pregnant,
+        "gabapentin",
+        A.avoid,
+        "Pregnancy: gabapentin is not started here; its benefit in sciatica is small and "
+        "pregnancy safety data are limited. Decide with the obstetric team.",
+        "Neurontin label (pregnancy); NICE NG59",
+        evidence=("gabapentinoids-sciatica", *_OLD),
+    ),
+    Rule(
+        "pregnancy-antidepressant",
+        lambda f: f.case.pregnant,
+        "antidepressant",
+        A.avoid,
+        "Pregnancy: amitriptyline or duloxetine are not started for back pain.",
+        "NICE NG59 (do not offer for low back pain); labels (pregnancy)",
+        evidence=_TCA + _OLD,
+    ),
+    # ---- Bleeding, GI and cardiovascular risk: NSAIDs ---------------------------------------
+    Rule(
+        "gi-nsaid",
+        lambda f: f.has(C.gi_bleed_history, C.peptic_ulcer),
+        "nsaid",
+        A.avoid,
+        "Previous GI bleeding or peptic ulcer: NSAIDs are contraindicated.",
+        "Ketorolac label (contraindications); NSAID class labelling; AGS Beers 2023",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "anticoagulant-nsaid",
+        lambda f: f.has(C.anticoagulant_use),
+        "nsaid",
+        A.avoid,
+        "On an anticoagulant: an NSAID multiplies the bleeding risk.",
+        "NSAID labels (bleeding warning); AGS Beers 2023",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "antiplatelet-nsaid",
+        lambda f: f.has(C.antiplatelet_use),
+        "nsaid",
+        A.avoid,
+        "On an antiplatelet: NSAIDs add GI bleeding risk, ketorolac is contraindicated with "
+        "aspirin, and ibuprofen or naproxen can blunt aspirin's protection.",
+        "Ketorolac label; FDA 2006 ibuprofen-aspirin interaction notice; AGS Beers 2023",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "heart-failure-nsaid",
+        lambda f: f.has(C.heart_failure),
+        "nsaid",
+        A.avoid,
+        "Heart failure: NSAIDs cause fluid retention and decompensation.",
+        "AHA/ACC/HFSA 2022 heart failure guideline; NSAID labels",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "recent-mi-nsaid",
+        lambda f: f.has(C.recent_mi),
+        "nsaid",
+        A.avoid,
+        "Recent myocardial infarction: NSAIDs raise the risk of another cardiovascular event.",
+        "FDA 2015 NSAID labelling (boxed cardiovascular warning)",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "ckd-nsaid-caution",
+        lambda f: f.has(C.ckd) and not f.crcl_below_30,
+        "nsaid",
+        A.reduce,
+        "Chronic kidney disease: lower NSAID dose, shortest course, recheck creatinine.",
+        "NICE NG59; AGS Beers 2023",
+        evidence=_NSAID + _RENAL,
+    ),
+    # ---- Substance use ----------------------------------------------------------------------
+    Rule(
+        "oud-opioid",
+        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        "opioid",
+        A.avoid,
+        "Opioid or other substance use disorder: no opioid prescription without addiction-"
+        "medicine input. Continue buprenorphine or methadone if the patient takes them, offer "
+        "treatment for the use disorder, and give naloxone.",
+        "CDC 2022 recs 8 and 12",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "oud-gabapentin",
+        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        "gabapentin",
+        A.warn,
+        "Substance use disorder: gabapentin is misused, mostly with opioids; prescribe small "
+        "quantities and review.",
+        "Neurontin label (abuse and dependence)",
+        evidence=("gabapentinoids-sciatica",),
+    ),
+    # ---- Respiratory depression --------------------------------------------------------------
+    Rule(
+        "benzodiazepine-opioid",
+        lambda f: f.has(C.benzodiazepine_use),
+        "opioid",
+        A.reduce,
+        "Takes a benzodiazepine: with an opioid the overdose risk multiplies. Reduced dose, "
+        "monitor, naloxone, and no take-home course unless essential.",
+        "CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
+        S.danger,
+        evidence=(*_OPIOID, "benzodiazepines"),
+    ),
+    Rule(
+        "sleep-apnea-opioid",
+        lambda f: f.has(C.sleep_apnea),
+        "opioid",
+        A.reduce,
+        "Sleep apnoea: opioids worsen nocturnal hypoventilation. Reduced dose, CPAP at night, "
+        "naloxone.",
+        "CDC 2022 (sleep-disordered breathing)",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "copd-opioid",
+        lambda f: f.has(C.copd),
+        "opioid",
+        A.reduce,
+        "COPD: opioids can depress breathing. Reduced dose, naloxone.",
+        "Opioid labels (chronic pulmonary disease); CDC 2022",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "opioid-tolerant",
+        lambda f: f.has(C.opioid_tolerant),
+        "opioid",
+        A.warn,
+        "Opioid-tolerant: the doses shown are for opioid-naive patients and may be too small. "
+        "Base any change on the home regimen, do not stop it abruptly, and count it in the MME.",
+        "CDC 2022 rec 5",
+        evidence=_OPIOID,
+    ),
+    # ---- Serotonin toxicity, seizures, anticholinergic harm ----------------------------------
+    Rule(
+        "serotonergic-tramadol",
+        lambda f: f.has(C.serotonergic_drug_use),
+        "tramadol",
+        A.avoid,
+        "On a serotonergic drug (SSRI, SNRI, TCA, MAOI, triptan): tramadol can cause serotonin "
+        "syndrome.",
+        "Tramadol label (serotonin syndrome)",
+        S.danger,
+        evidence=("tramadol",),
+    ),
+    Rule(
+        "seizure-tramadol",
+        lambda f: f.has(C.seizure_disorder),
+        "tramadol",
+        A.avoid,
+        "Seizure disorder: tramadol lowers the seizure threshold.",
+        "Tramadol label (seizure risk)",
+        S.danger,
+        evidence=("tramadol",),
+    ),
+    Rule(
+        "serotonergic-antidepressant",
+        lambda f: f.has(C.serotonergic_drug_use),
+        "antidepressant",
+        A.avoid,
+        "Already on a serotonergic drug: adding amitriptyline or duloxetine raises the risk "
+        "of serotonin toxicity.",
+        "Amitriptyline and duloxetine labels (serotonin syndrome)",
+        evidence=_TCA,
+    ),
+    Rule(
+        "seizure-tricyclic",
+        lambda f: f.has(C.seizure_disorder),
+        "tricyclic",
+        A.warn,
+        "Seizure disorder: tricyclics lower the seizure threshold; use only with caution.",
+        "Amitriptyline label",
+        evidence=_TCA,
+    ),
+    Rule(
+        "conduction-tricyclic",
+        lambda f: f.has(C.cardiac_conduction_disease, C.recent_mi),
+        "tricyclic",
+        A.avoid,
+        "Conduction disease or recent myocardial infarction: tricyclics can cause arrhythmia "
+        "and heart block.",
+        "Amitriptyline label (contraindicated in the acute recovery phase after MI)",
+        S.danger,
+        evidence=_TCA,
+    ),
+    Rule(
+        "glaucoma-tricyclic",
+        lambda f: f.has(C.glaucoma),
+        "tricyclic",
+        A.avoid,
+        "Glaucoma: amitriptyline's anticholinergic effect can trigger angle closure.",
+        "Amitriptyline label",
+        evidence=_TCA,
+    ),
+    Rule(
+        "retention-tricyclic",
+        lambda f: f.has(C.urinary_retention_history),
+        "tricyclic",
+        A.avoid,
+        "History of urinary retention: amitriptyline can bring it back.",
+        "Amitriptyline label (anticholinergic effects)",
+        evidence=_TCA,
+    ),
+)
+
+#: Human names of rule targets, for the avoid list.
+TARGET_LABELS: dict[str, str] = {
+    "corticosteroid": "Systemic corticosteroids (prednisone, dexamethasone, methylprednisolone)",
+    "benzodiazepine": "Benzodiazepines (diazepam and others)",
+    "muscle_relaxant": "More skeletal muscle relaxants (orphenadrine, cyclobenzaprine, ...)",
+    "er_opioid": "Extended-release or long-acting opioids",
+    "gabapentinoid": "Gabapentin or pregabalin for non-radicular pain",
+    "nsaid": "NSAIDs (ketorolac, naproxen, ibuprofen)",
+    "ketorolac": "Ketorolac (more doses)",
+    "tramadol": "Tramadol",
+    "morphine": "Morphine and codeine",
+    "opioid": "Opioids (give now and take-home)",
+    "discharge:opioid": "Take-home opioid",
+    "gabapentin": "Gabapentin",
+    "snri": "Duloxetine",
+    "tricyclic": "Amitriptyline (tricyclics)",
+    "antidepressant": "Amitriptyline or duloxetine",
+    "acetaminophen": "Acetaminophen",
+}
+
+
+def fired(facts: Facts) -> tuple[Rule, ...]:
+    """The rules that apply to this patient, in table order."""
+    return tuple(rule for rule in RULES if rule.trigger(facts))
+
+
+def applies(rule: Rule, step: str, tags: frozenset[str]) -> bool:
+    """Does a rule's target match a candidate order with these tags at this step?"""
+    if ":" in rule.target:
+        rule_step, tag = rule.target.split(":", 1)
+        return rule_step == step and tag in tags
+    return rule.target in tags

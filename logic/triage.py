@@ -1,0 +1,126 @@
+"""Red-flag triage. It runs before anything else and can override the whole plan.
+
+Groups and actions follow the AHCPR 1994 red-flag table, ACP/APS 2007 (Chou et al., Ann Intern
+Med 2007;147:478-91) and the GIRFT national suspected cauda equina pathway (emergency MRI).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from logic.models import PatientCase, RedFlag, Triage, TriageLevel
+
+EVIDENCE = ("red-flags-imaging",)
+
+
+class RedFlagGroup(NamedTuple):
+    name: str
+    flags: frozenset[RedFlag]
+    level: TriageLevel
+    action: str
+
+
+# Order matters: the first group that fires sets the headline action.
+GROUPS: tuple[RedFlagGroup, ...] = (
+    RedFlagGroup(
+        "suspected cauda equina syndrome",
+        frozenset(
+            {
+                RedFlag.saddle_anesthesia,
+                RedFlag.urinary_retention,
+                RedFlag.fecal_incontinence,
+                RedFlag.progressive_motor_deficit,
+                RedFlag.bilateral_sciatica,
+            }
+        ),
+        TriageLevel.emergency,
+        # GIRFT pathway: MRI as an emergency (within hours), no rectal exam needed first.
+        "Suspected cauda equina syndrome: emergency MRI of the lumbosacral spine today and "
+        "same-day referral to the on-call spine surgeon. Bladder scan for post-void residual. "
+        "Do not discharge; analgesia must not delay imaging.",
+    ),
+    RedFlagGroup(
+        "possible abdominal aortic aneurysm",
+        frozenset({RedFlag.pulsatile_abdominal_mass}),
+        TriageLevel.emergency,
+        # BMJ Best Practice AAA: back pain with a pulsatile mass is a vascular emergency.
+        "Back pain with a pulsatile abdominal mass: treat as a leaking aortic aneurysm until "
+        "proven otherwise. Bedside ultrasound or CT angiography now, vascular surgery "
+        "immediately, monitor blood pressure. Do not discharge.",
+    ),
+    RedFlagGroup(
+        "possible spinal infection",
+        frozenset(
+            {
+                RedFlag.fever,
+                RedFlag.iv_drug_use,
+                RedFlag.immunosuppression,
+                RedFlag.recent_spinal_procedure,
+            }
+        ),
+        TriageLevel.urgent,
+        "Possible spinal infection (epidural abscess, discitis): full blood count, ESR, CRP and "
+        "blood cultures, and MRI with contrast the same day if fever or any neurological sign. "
+        "Complete the work-up before discharge.",
+    ),
+    RedFlagGroup(
+        "possible malignancy",
+        frozenset({RedFlag.cancer_history, RedFlag.unexplained_weight_loss}),
+        TriageLevel.urgent,
+        # Chou 2011 ACP high-value care: prompt MRI when cancer is suspected.
+        "Possible spinal malignancy (history of cancer is the strongest single predictor): "
+        "ESR/CRP and prompt MRI of the spine; refer urgently if it shows metastasis or cord "
+        "compression.",
+    ),
+    RedFlagGroup(
+        "possible vertebral fracture",
+        frozenset({RedFlag.significant_trauma, RedFlag.osteoporosis_or_chronic_steroids}),
+        TriageLevel.urgent,
+        "Possible vertebral fracture: image before discharge (plain films, CT after major "
+        "trauma) and examine for neurological deficit.",
+    ),
+)
+
+_LABELS: dict[RedFlag, str] = {
+    RedFlag.saddle_anesthesia: "saddle anaesthesia",
+    RedFlag.urinary_retention: "urinary retention",
+    RedFlag.fecal_incontinence: "faecal incontinence",
+    RedFlag.progressive_motor_deficit: "progressive motor deficit",
+    RedFlag.bilateral_sciatica: "bilateral sciatica",
+    RedFlag.fever: "fever",
+    RedFlag.iv_drug_use: "intravenous drug use",
+    RedFlag.immunosuppression: "immunosuppression",
+    RedFlag.recent_spinal_procedure: "recent spinal procedure",
+    RedFlag.cancer_history: "history of cancer",
+    RedFlag.unexplained_weight_loss: "unexplained weight loss",
+    RedFlag.significant_trauma: "significant trauma",
+    RedFlag.osteoporosis_or_chronic_steroids: "osteoporosis or long-term steroids",
+    RedFlag.pulsatile_abdominal_mass: "pulsatile abdominal mass",
+}
+
+ROUTINE_ACTION = (
+    "No red flag recorded. Re-ask about them: pain that does not settle is itself a reason to "
+    "re-examine. No imaging is needed for non-specific back pain without red flags."
+)
+
+
+def red_flag_label(flag: RedFlag) -> str:
+    """Human wording of a red flag, for findings and handouts."""
+    return _LABELS[flag]
+
+
+def triage(case: PatientCase) -> Triage:
+    """The most urgent red-flag group present decides the level; all findings are listed."""
+    fired = [g for g in GROUPS if g.flags & set(case.red_flags)]
+    if not fired:
+        return Triage(level=TriageLevel.routine, action=ROUTINE_ACTION, evidence=EVIDENCE)
+    rank = {TriageLevel.emergency: 0, TriageLevel.urgent: 1, TriageLevel.routine: 2}
+    headline = min(fired, key=lambda g: rank[g.level])
+    findings = tuple(
+        f"{g.name}: {', '.join(red_flag_label(f) for f in case.red_flags if f in g.flags)}"
+        for g in fired
+    )
+    actions = [headline.action] + [g.action for g in fired if g is not headline]
+    return Triage(
+        level=headline.level, findings=findings, action=" ".join(actions), evidence=EVIDENCE
+    )
