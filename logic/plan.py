@@ -111,7 +111,9 @@ class _Draft:
             code, Warning(code=code, severity=severity, message=message, source=source)
         )
 
-    def propose(self, step: str, family: str, key: str, *, choice: str | None = None) -> bool:
+    def propose(
+        self, step: str, family: str, key: str, *, choice: str | None = None, note: str = ""
+    ) -> bool:
         """Add a candidate order after the rules have had their say; True if it was kept."""
         tags = _TAGS[family]
         matching = [r for r in self.rules if applies(r, step, tags)]
@@ -129,7 +131,7 @@ class _Draft:
         )
         if variants and chosen is base:
             chosen = REGIMENS.get(f"{key}_reduced", base)
-        notes = [chosen.note] + [r.message for r in matching if r.action is Action.cap]
+        notes = [note or chosen.note] + [r.message for r in matching if r.action is Action.cap]
         for rule in matching:
             if rule.action in (Action.reduce, Action.cap, Action.warn):
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
@@ -248,6 +250,14 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
         else:
             rescue_kept += draft.propose("now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE)
         if not rescue_kept:
+            if DrugClass.acetaminophen not in tried_classes:
+                draft.propose(
+                    "now",
+                    "acetaminophen",
+                    "acetaminophen_po_now",
+                    note="Non-opioid step because every opioid option is ruled out; modest "
+                    "effect on its own (PACE trial).",
+                )
             draft.warn(
                 "rescue-ruled-out",
                 Severity.danger,
@@ -265,7 +275,11 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
             kept = draft.propose("now", "naproxen", "naproxen_po_now")
         if not kept:
             draft.propose("now", "acetaminophen", "acetaminophen_po_now")
-    elif _nsaids_withheld(draft) and DrugClass.acetaminophen not in tried_classes:
+    elif (
+        _nsaids_withheld(draft)
+        and DrugClass.acetaminophen not in tried_classes
+        and not any(o.drug == "acetaminophen" for o in draft.give_now)
+    ):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now")
     if not severe:
         draft.warn(

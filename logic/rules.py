@@ -631,7 +631,7 @@ TARGET_LABELS: dict[str, str] = {
     "er_opioid": "Extended-release or long-acting opioids",
     "gabapentinoid": "Gabapentin or pregabalin for non-radicular pain",
     "nsaid": "NSAIDs (ketorolac, naproxen, ibuprofen)",
-    "ketorolac": "Ketorolac (more doses)",
+    "ketorolac": "Ketorolac",
     "tramadol": "Tramadol",
     "morphine": "Morphine and codeine",
     "opioid": "Opioids (give now and take-home)",
