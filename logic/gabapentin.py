@@ -95,6 +95,23 @@ def gabapentin_max_daily_mg(crcl_ml_min: float | None, on_hemodialysis: bool = F
     return _maintenance(band, crcl_ml_min)[1]
 
 
+def renal_equivalent_target(
+    band: RenalBand, crcl_ml_min: float | None, target_daily_mg: float
+) -> float:
+    """A normal-function target translated to the patient's renal band, column by column.
+
+    Label Table 1 lines its regimens up in columns of equivalent exposure (1800 mg/day at
+    CrCl >= 60 sits with 800, 400 and 150 mg/day in the lower rows), so a renal patient is
+    titrated to the equivalent of the target, not to the top of the band.
+    """
+    row, cap = _maintenance(RenalBand(band), crcl_ml_min)
+    if row.band is RenalBand.normal:
+        return min(target_daily_mg, cap)
+    normal = _regimen(RenalBand.normal)
+    column = max((i for i, t in enumerate(normal.totals) if t <= target_daily_mg), default=0)
+    return min(row.totals[column], cap)
+
+
 def _supplement_for(row: LabelRegimen, per_dose_mg: float) -> float:
     """Post-dialysis dose in the column of the maintenance dose (highest column not above it)."""
     column = max((i for i, d in enumerate(row.dose_mg) if d <= per_dose_mg), default=0)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from logic.catalogue import DrugClass, drug_class
-from logic.gabapentin import build_gabapentin_plan
+from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
 from logic.models import (
     Avoid,
     Condition,
@@ -340,8 +340,9 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
         return None
     start = 100 if any(r.id == "gabapentin-start-low" for r in matching) else 300
     band = RenalBand(facts.renal.band)
+    target = renal_equivalent_target(band, facts.renal.crcl_ml_min, GABAPENTIN_TARGET_MG)
     plan = build_gabapentin_plan(
-        band, facts.renal.crcl_ml_min, target_daily_mg=GABAPENTIN_TARGET_MG, start_mg=start
+        band, facts.renal.crcl_ml_min, target_daily_mg=target, start_mg=start
     )
     for rule in matching:
         if rule.action is not Action.avoid:

@@ -334,3 +334,15 @@ def test_logic_imports_no_streamlit() -> None:
     code = "import sys; from logic import *; import logic.plan; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# Label Table 1 columns: 1800 mg/day (300/400/[600]/800/1200 TID row, third column) sits with
+# 800 (BID row), 400 (15-29 QD row) and 150 mg/day (<15 row) in the lower bands.
+EQUIVALENT_TARGETS = [(100, 1800), (45, 800), (25, 400), (15, 150)]
+
+
+@pytest.mark.parametrize(("crcl", "reached"), EQUIVALENT_TARGETS)
+def test_renal_titration_reaches_the_equivalent_of_1800(crcl: float, reached: float) -> None:
+    """Renal patients are titrated to the same label column as 1800 mg/day, not the band top."""
+    gaba = plan_for(radicular=True, crcl_ml_min=crcl).gabapentin
+    assert gaba.steps[-1].total_daily_mg == reached
