@@ -627,7 +627,18 @@ def _follow_up(
                 evidence=("red-flags-imaging",),
             ),
         )
-    points = [
+    points = []
+    if not case.radicular:
+        points.append(
+            Point(
+                title="Before discharge: re-check for radicular features",
+                text="Leg pain below the knee, dermatomal numbness, weakness or a positive "
+                "straight-leg raise make this radicular pain, which changes the plan (gabapentin "
+                "titration, earlier spine referral). Re-enter the case if they are present.",
+                evidence=("gabapentinoids-sciatica", "red-flags-imaging"),
+            )
+        )
+    points += [
         Point(
             title="Review in 3-5 days",
             text="Primary care or clinic review of pain, function and side effects; no opioid "
