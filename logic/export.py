@@ -1,0 +1,880 @@
+"""Exports of a plan: a clinical note (Markdown, plain text, PDF) and a plain-language handout.
+
+Pure functions of (case, plan): no Streamlit, no clock (the caller passes the date), no files.
+The note is built once as a list of sections and rendered twice, so the Markdown download and
+the text pasted into an EHR can never say different things.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from logic.catalogue import CATALOGUE, DrugClass, resolve_drug
+from logic.models import (
+    Condition,
+    GabapentinPlan,
+    GabapentinStep,
+    Order,
+    PatientCase,
+    RedFlag,
+    Route,
+    TreatmentPlan,
+    TriageLevel,
+    TriedMedication,
+)
+
+__all__ = [
+    "DISCLAIMER",
+    "clinical_note_markdown",
+    "clinical_note_text",
+    "note_pdf",
+    "patient_handout_markdown",
+    "plain_instruction",
+]
+
+DISCLAIMER = "Educational decision support, not a substitute for clinical judgement."
+
+# ---------------------------------------------------------------------------------------------
+# Wording shared by the note and the handout
+
+RED_FLAG_TERMS: dict[RedFlag, str] = {
+    RedFlag.saddle_anesthesia: "saddle anaesthesia",
+    RedFlag.urinary_retention: "urinary retention",
+    RedFlag.fecal_incontinence: "faecal incontinence",
+    RedFlag.progressive_motor_deficit: "progressive motor deficit",
+    RedFlag.bilateral_sciatica: "bilateral sciatica",
+    RedFlag.fever: "fever",
+    RedFlag.iv_drug_use: "intravenous drug use",
+    RedFlag.immunosuppression: "immunosuppression",
+    RedFlag.recent_spinal_procedure: "recent spinal procedure",
+    RedFlag.cancer_history: "history of cancer",
+    RedFlag.unexplained_weight_loss: "unexplained weight loss",
+    RedFlag.significant_trauma: "significant trauma",
+    RedFlag.osteoporosis_or_chronic_steroids: "osteoporosis or long-term steroids",
+    RedFlag.pulsatile_abdominal_mass: "pulsatile abdominal mass",
+}
+
+CONDITION_TERMS: dict[Condition, str] = {
+    Condition.ckd: "chronic kidney disease",
+    Condition.gi_bleed_history: "history of GI bleeding",
+    Condition.peptic_ulcer: "peptic ulcer",
+    Condition.anticoagulant_use: "on an anticoagulant",
+    Condition.antiplatelet_use: "on an antiplatelet",
+    Condition.heart_failure: "heart failure",
+    Condition.recent_mi: "recent myocardial infarction",
+    Condition.cirrhosis: "cirrhosis",
+    Condition.sleep_apnea: "sleep apnoea",
+    Condition.copd: "COPD",
+    Condition.opioid_use_disorder: "opioid use disorder",
+    Condition.substance_use_disorder: "substance use disorder",
+    Condition.benzodiazepine_use: "takes a benzodiazepine",
+    Condition.serotonergic_drug_use: "takes a serotonergic drug",
+    Condition.seizure_disorder: "seizure disorder",
+    Condition.cardiac_conduction_disease: "cardiac conduction disease",
+    Condition.glaucoma: "glaucoma",
+    Condition.urinary_retention_history: "history of urinary retention",
+    Condition.fall_risk: "fall risk",
+    Condition.opioid_tolerant: "opioid tolerant",
+}
+
+# Warning signs in the patient's words (AHCPR 1994 red flags; GIRFT cauda equina pathway).
+COME_BACK_NOW: tuple[str, ...] = (
+    "Numbness or tingling between your legs, around your bottom or genitals "
+    "(where you would sit on a saddle).",
+    "Trouble starting to pass urine, not being able to pass urine, or not feeling when your "
+    "bladder is full.",
+    "Losing control of your bladder or bowels (wetting or soiling yourself).",
+    "New weakness in a leg or foot, or numbness that is spreading or getting worse.",
+    "Pain or numbness going down both legs.",
+    "Fever, chills or feeling very unwell.",
+    "Sudden severe pain in your belly, or feeling faint or collapsing.",
+    "Being very sleepy, hard to wake, or breathing slowly or shallowly.",
+    "Pain that keeps getting worse, or pain that wakes you at night and does not settle.",
+)
+
+# The same signs in clinical words, for the note.
+RETURN_PRECAUTIONS: tuple[str, ...] = (
+    "saddle anaesthesia or perineal numbness",
+    "urinary retention or difficulty voiding",
+    "loss of bladder or bowel control (urinary or faecal incontinence)",
+    "new or progressive leg weakness or spreading numbness",
+    "bilateral sciatica",
+    "fever or chills",
+    "sudden severe abdominal pain, syncope or collapse",
+    "excessive sedation or slow breathing",
+    "escalating or night pain",
+)
+
+# Which of those signs each recorded red flag makes most relevant (listed first in the handout).
+_FLAG_SIGN: dict[RedFlag, int] = {
+    RedFlag.saddle_anesthesia: 0,
+    RedFlag.urinary_retention: 1,
+    RedFlag.fecal_incontinence: 2,
+    RedFlag.progressive_motor_deficit: 3,
+    RedFlag.bilateral_sciatica: 4,
+    RedFlag.fever: 5,
+    RedFlag.iv_drug_use: 5,
+    RedFlag.immunosuppression: 5,
+    RedFlag.recent_spinal_procedure: 5,
+    RedFlag.pulsatile_abdominal_mass: 6,
+}
+
+_ROUTE_NOTE: dict[Route, str] = {
+    Route.po: "PO",
+    Route.iv: "IV",
+    Route.im: "IM",
+    Route.sc: "SC",
+    Route.topical: "topical",
+    Route.transdermal: "transdermal",
+}
+
+_ROUTE_PLAIN_TAKE: dict[Route, str] = {
+    Route.po: "by mouth",
+    Route.iv: "into a vein (given by a nurse)",
+    Route.im: "as an injection into a muscle",
+    Route.sc: "as an injection under the skin",
+    Route.topical: "on the skin where it hurts",
+    Route.transdermal: "as a patch on the skin",
+}
+_NASAL = "as a spray in the nose"
+
+_OPIOID_CLASSES = {DrugClass.opioid, DrugClass.atypical_opioid}
+_GENERICS_LONGEST_FIRST = sorted((d.generic for d in CATALOGUE), key=len, reverse=True)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def drug_class_of(name: str) -> DrugClass | None:
+    """Class of an order's drug, also for names like 'oxycodone (immediate release)'."""
+    generic = resolve_drug(name)
+    if generic is None:
+        lowered = name.strip().lower()
+        generic = next((g for g in _GENERICS_LONGEST_FIRST if lowered.startswith(g)), None)
+    if generic is None:
+        return None
+    return next(d.drug_class for d in CATALOGUE if d.generic == generic)
+
+
+def is_opioid(order: Order) -> bool:
+    """True for opioid and atypical opioid (tramadol, tapentadol) orders."""
+    return drug_class_of(order.drug) in _OPIOID_CLASSES
+
+
+def _tried_summary(item: TriedMedication) -> str:
+    parts = [item.drug]
+    if item.dose_mg is not None:
+        parts.append(f"{_num(item.dose_mg)} mg")
+    if item.route is not None:
+        parts.append(_ROUTE_NOTE.get(item.route, item.route.value))
+    if item.doses_given > 1:
+        parts.append(f"×{item.doses_given}")
+    return f"{' '.join(parts)} (relief: {item.relief.value})"
+
+
+# ---------------------------------------------------------------------------------------------
+# A tiny document model rendered to Markdown or plain text
+
+
+@dataclass(frozen=True)
+class _Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class _Section:
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    bullets: list[str] = field(default_factory=list)
+    table: _Table | None = None
+    after: list[str] = field(default_factory=list)
+
+
+def _render_markdown(title: str, lead: Sequence[str], sections: Iterable[_Section]) -> str:
+    out = [f"# {title}", ""]
+    for line in lead:
+        out += [line, ""]
+    for section in sections:
+        out += [f"## {section.title}", ""]
+        for paragraph in section.paragraphs:
+            out += [paragraph, ""]
+        if section.bullets:
+            out += [f"- {b}" for b in section.bullets] + [""]
+        if section.table is not None:
+            table = section.table
+            out.append("| " + " | ".join(table.headers) + " |")
+            out.append("|" + "|".join("---" for _ in table.headers) + "|")
+            out += ["| " + " | ".join(row) + " |" for row in table.rows]
+            out.append("")
+        for paragraph in section.after:
+            out += [paragraph, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+_MARKUP = re.compile(r"\*\*|__|`|#|\|")
+
+
+def _plain(text: str) -> str:
+    """Strip characters that are Markdown markup so EHR text stays clean."""
+    text = text.replace("|", "/").replace("#", "no. ")
+    return _MARKUP.sub("", text)
+
+
+def _render_text(title: str, lead: Sequence[str], sections: Iterable[_Section]) -> str:
+    out = [_plain(title).upper(), ""]
+    for line in lead:
+        out += [_plain(line.replace("**", "")), ""]
+    for section in sections:
+        out += [_plain(section.title).upper(), ""]
+        for paragraph in section.paragraphs:
+            out += [_plain(paragraph), ""]
+        if section.bullets:
+            out += [f"- {_plain(b)}" for b in section.bullets] + [""]
+        if section.table is not None:
+            table = section.table
+            rows = [table.headers, *table.rows]
+            widths = [max(len(_plain(r[i])) for r in rows) for i in range(len(table.headers))]
+            for row in rows:
+                cells = [_plain(c).ljust(w) for c, w in zip(row, widths, strict=True)]
+                out.append("  ".join(cells).rstrip())
+            out.append("")
+        for paragraph in section.after:
+            out += [_plain(paragraph), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The clinical note
+
+
+def _order_line(order: Order) -> str:
+    line = order.sig
+    if order.note:
+        line = f"{line}. {order.note}"
+    if order.choice:
+        line = f"{line} [{order.choice}]"
+    return line
+
+
+def _inputs(case: PatientCase, plan: TreatmentPlan) -> list[str]:
+    body = f"{case.age_years} years, {case.sex}, weight {_num(case.weight_kg)} kg"
+    if case.height_cm is not None:
+        body += f", height {_num(case.height_cm)} cm"
+    if case.pregnant:
+        body += ", pregnant"
+    renal = plan.renal
+    if renal.crcl_ml_min is not None:
+        kidney = f"CrCl {renal.crcl_ml_min:.0f} mL/min; method: {renal.method}"
+    else:
+        kidney = f"CrCl not calculated; method: {renal.method}"
+    if case.serum_creatinine_mg_dl is not None:
+        kidney += f"; serum creatinine {_num(case.serum_creatinine_mg_dl)} mg/dL"
+    if renal.weight_used_kg is not None:
+        kidney += f"; weight used {renal.weight_used_kg:.1f} kg"
+    if case.on_hemodialysis:
+        kidney += "; on haemodialysis"
+    kidney += f"; gabapentin label band {renal.band}"
+    setting = "emergency department" if case.setting == "ed" else "clinic"
+    pain = (
+        f"{case.pain_score}/10 for {_num(case.pain_duration_weeks)} "
+        f"week{'s' if case.pain_duration_weeks != 1 else ''}; "
+        f"{'radicular (sciatica)' if case.radicular else 'non-radicular (axial)'}"
+    )
+    flags = ", ".join(RED_FLAG_TERMS[f] for f in case.red_flags) or "none recorded"
+    conditions = ", ".join(CONDITION_TERMS[c] for c in case.conditions) or "none recorded"
+    tried = "; ".join(_tried_summary(t) for t in case.tried) or "none recorded"
+    return [
+        f"Patient: {body}",
+        f"Setting: {setting}",
+        f"Renal function: {kidney}",
+        f"Pain: {pain}",
+        f"Red flags: {flags}",
+        f"Conditions and co-medication: {conditions}",
+        f"Medicines already tried: {tried}",
+    ]
+
+
+def _gabapentin_table(plan: GabapentinPlan) -> _Table:
+    return _Table(
+        ("Day", "Total mg/day", "Doses (mg)"),
+        tuple(
+            (
+                str(step.day),
+                _num(step.total_daily_mg),
+                " + ".join(_num(d) for d in step.doses) or "-",
+            )
+            for step in plan.steps
+        ),
+    )
+
+
+def _evidence_ids(plan: TreatmentPlan) -> list[str]:
+    ids: list[str] = [*plan.triage.evidence]
+    for group in (plan.give_now, plan.discharge):
+        for order in group:
+            ids += order.evidence
+    for item in plan.tried_review:
+        ids += item.evidence
+    for avoid in plan.avoid:
+        ids += avoid.evidence
+    for points in (plan.non_drug, plan.safety, plan.pitfalls, plan.follow_up):
+        for point in points:
+            ids += point.evidence
+    ids += plan.evidence_ids
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def _note_sections(
+    case: PatientCase,
+    plan: TreatmentPlan,
+    generated: dt.date,
+    sources: Mapping[str, str] | None,
+) -> tuple[list[str], list[_Section]]:
+    emergency = plan.triage.level is TriageLevel.emergency
+    lead = [f"Date: {generated.isoformat()}"]
+    if emergency:
+        lead.append(f"EMERGENCY: {plan.triage.action}")
+        lead.append("No discharge plan: the patient is not for discharge.")
+
+    sections = [_Section("Inputs", bullets=_inputs(case, plan))]
+
+    triage = _Section(
+        "Red-flag triage",
+        paragraphs=[f"Level: {plan.triage.level.value}. {plan.triage.action}"],
+        bullets=list(plan.triage.findings),
+    )
+    sections.append(triage)
+
+    if plan.give_now:
+        sections.append(
+            _Section("Give now", bullets=[_order_line(o) for o in plan.give_now]),
+        )
+    else:
+        sections.append(_Section("Give now", paragraphs=["No medicine ordered now."]))
+
+    if plan.tried_review:
+        sections.append(
+            _Section(
+                "Why the medicines already tried did not work",
+                bullets=[
+                    f"{r.drug} ({r.drug_class}): {r.verdict}. {r.reason}" for r in plan.tried_review
+                ],
+            )
+        )
+
+    if emergency:
+        sections.append(
+            _Section(
+                "Discharge",
+                paragraphs=["No discharge plan: emergency assessment first."],
+            )
+        )
+    elif plan.discharge:
+        sections.append(
+            _Section("Discharge orders", bullets=[_order_line(o) for o in plan.discharge])
+        )
+    else:
+        sections.append(_Section("Discharge orders", paragraphs=["No discharge medicine."]))
+
+    if plan.non_drug and not emergency:
+        sections.append(_Section("Non-drug care", bullets=[_point(p) for p in plan.non_drug]))
+
+    if plan.avoid:
+        sections.append(_Section("Avoid", bullets=[f"{a.drug}: {a.reason}" for a in plan.avoid]))
+
+    if plan.warnings:
+        sections.append(
+            _Section(
+                "Warnings",
+                bullets=[
+                    f"{w.severity.value.upper()}: {w.message}"
+                    + (f" (source: {w.source})" if w.source else "")
+                    for w in plan.warnings
+                ],
+            )
+        )
+
+    if plan.gabapentin is not None and not emergency:
+        gaba = plan.gabapentin
+        paragraphs = [
+            f"Renal band {gaba.band}: maximum {_num(gaba.max_daily_mg)} mg/day, target "
+            f"{_num(gaba.target_daily_mg)} mg/day in {gaba.doses_per_day} dose"
+            f"{'s' if gaba.doses_per_day != 1 else ''} a day, starting at "
+            f"{_num(gaba.start_mg)} mg."
+        ]
+        after = []
+        if gaba.dialysis_supplement_mg is not None:
+            after.append(
+                f"Supplemental dose after each 4 hours of haemodialysis: "
+                f"{_num(gaba.dialysis_supplement_mg)} mg."
+            )
+        if gaba.note:
+            after.append(gaba.note)
+        sections.append(
+            _Section(
+                "Gabapentin titration",
+                paragraphs=paragraphs,
+                table=_gabapentin_table(gaba),
+                after=after,
+            )
+        )
+
+    opioid = [
+        "MME/day of discharge opioid: "
+        + (f"{_num(round(plan.mme_per_day, 1))}" if plan.mme_per_day is not None else "none")
+        + " (CDC 2022 conversion factors, at the maximum prescribed daily dose)",
+        f"Naloxone: {'offer / prescribe' if plan.naloxone else 'not indicated by the rules'}"
+        + (f" ({'; '.join(plan.naloxone_reasons)})" if plan.naloxone_reasons else ""),
+    ]
+    sections.append(_Section("Opioid dose and naloxone", bullets=opioid))
+
+    if plan.safety:
+        sections.append(_Section("Safety counselling", bullets=[_point(p) for p in plan.safety]))
+    if plan.follow_up:
+        sections.append(_Section("Follow-up", bullets=[_point(p) for p in plan.follow_up]))
+    if not emergency:
+        sections.append(
+            _Section(
+                "Return precautions given",
+                paragraphs=["Return immediately for any of:"],
+                bullets=list(RETURN_PRECAUTIONS),
+            )
+        )
+
+    ids = _evidence_ids(plan)
+    if sources is None:
+        evidence = ids
+    else:
+        evidence = [f"{i}: {sources[i]}" if i in sources else i for i in ids]
+    sections.append(
+        _Section("Sources", bullets=evidence or ["No evidence ids attached to this plan."])
+    )
+    sections.append(_Section("Disclaimer", paragraphs=[DISCLAIMER]))
+    return lead, sections
+
+
+def _point(point: object) -> str:
+    title = getattr(point, "title", "")
+    text = getattr(point, "text", "")
+    return f"{title}: {text}" if title else str(text)
+
+
+def clinical_note_markdown(
+    case: PatientCase,
+    plan: TreatmentPlan,
+    *,
+    generated: dt.date,
+    sources: Mapping[str, str] | None = None,
+) -> str:
+    """The plan as a Markdown clinical note; `sources` maps evidence ids to citations."""
+    lead, sections = _note_sections(case, plan, generated, sources)
+    lead = [
+        f"**{line}**" if line.startswith(("EMERGENCY", "No discharge")) else line for line in lead
+    ]
+    return _render_markdown("Refractory low back pain: clinical note", lead, sections)
+
+
+def clinical_note_text(
+    case: PatientCase,
+    plan: TreatmentPlan,
+    *,
+    generated: dt.date,
+    sources: Mapping[str, str] | None = None,
+) -> str:
+    """The same note as plain text for pasting into an EHR (no Markdown symbols)."""
+    lead, sections = _note_sections(case, plan, generated, sources)
+    return _render_text("Refractory low back pain: clinical note", lead, sections)
+
+
+# ---------------------------------------------------------------------------------------------
+# The patient handout
+
+
+def _dose_words(order: Order) -> str:
+    if order.dose_mg_low == order.dose_mg:
+        return f"{_num(order.dose_mg)} mg"
+    return f"{_num(order.dose_mg_low)} to {_num(order.dose_mg)} mg"
+
+
+def _how_often(order: Order) -> str:
+    hours = order.every_hours
+    if hours is None:
+        return "one time only, if needed" if order.prn else "one time only"
+    if hours == 24:
+        text = "once a day"
+    elif hours == 12:
+        text = "twice a day (every 12 hours)"
+    elif hours == 8:
+        text = "3 times a day (every 8 hours)"
+    else:
+        text = f"every {_num(hours)} hours"
+    return f"{text} if you need it for pain" if order.prn else text
+
+
+def plain_instruction(order: Order) -> str:
+    """An order in plain words: 'oxycodone: take 5 mg by mouth every 6 hours if you need it…'."""
+    if "naloxone" in order.drug.lower():
+        return (
+            f"{order.drug} ({_dose_words(order)}): only for an opioid overdose. If someone cannot "
+            "be woken or is breathing very slowly, call an ambulance, spray it into one nostril "
+            "and stay with them."
+        )
+    route = _ROUTE_PLAIN_TAKE.get(order.route, _NASAL)
+    verb = "take" if order.route is Route.po else "use"
+    text = f"{order.drug}: {verb} {_dose_words(order)} {route}, {_how_often(order)}."
+    if order.max_daily_mg is not None:
+        text += f" Do not take more than {_num(order.max_daily_mg)} mg in 24 hours."
+    if order.days is not None:
+        text += f" Take it for {order.days} day{'s' if order.days != 1 else ''} at most, then stop."
+    return text
+
+
+_LAXATIVES = ("senna", "docusate", "polyethylene glycol", "macrogol", "lactulose", "bisacodyl")
+
+
+def _is_laxative(drug: str) -> bool:
+    lowered = drug.lower()
+    return any(word in lowered for word in _LAXATIVES)
+
+
+def _given_today(order: Order) -> str:
+    route = {
+        Route.po: "by mouth",
+        Route.iv: "into a vein",
+        Route.im: "as an injection into a muscle",
+        Route.sc: "as an injection under the skin",
+        Route.topical: "on the skin",
+        Route.transdermal: "as a skin patch",
+    }.get(order.route, _NASAL)
+    return f"{order.drug} {_dose_words(order)} {route}."
+
+
+_TIMES = {
+    1: ("at bedtime",),
+    2: ("in the morning", "at bedtime"),
+    3: ("in the morning", "in the afternoon", "at bedtime"),
+    4: ("in the morning", "at midday", "in the evening", "at bedtime"),
+}
+
+
+def _day_plan(doses: Sequence[float]) -> str:
+    if not doses:
+        return "no gabapentin"
+    times = _TIMES.get(len(doses))
+    if times is None:
+        return " and ".join(f"{_num(d)} mg" for d in doses)
+    parts = [f"{_num(d)} mg {t}" for d, t in zip(doses, times, strict=True)]
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def gabapentin_calendar(plan: GabapentinPlan) -> list[str]:
+    """Day-by-day lines in plain words; equal days merge and the last step holds from then on."""
+    steps = sorted(plan.steps, key=lambda s: s.day)
+    runs: list[tuple[int, int | None, GabapentinStep]] = []
+    for index, step in enumerate(steps):
+        last = steps[index + 1].day - 1 if index + 1 < len(steps) else None
+        if runs and runs[-1][2].doses == step.doses and runs[-1][1] == step.day - 1:
+            runs[-1] = (runs[-1][0], last, step)
+        else:
+            runs.append((step.day, last, step))
+    lines = []
+    for first, last, step in runs:
+        if last is None:
+            label = f"Day {first} onwards"
+        elif last == first:
+            label = f"Day {first}"
+        else:
+            label = f"Days {first} to {last}"
+        total = f"({_num(step.total_daily_mg)} mg in the day)"
+        lines.append(f"{label}: {_day_plan(step.doses)} {total}.")
+    return lines
+
+
+def _gabapentin_ceiling(plan: TreatmentPlan) -> float:
+    """The most gabapentin the patient may take in a day: the lowest cap the plan states."""
+    gaba = plan.gabapentin
+    assert gaba is not None
+    caps = [gaba.max_daily_mg]
+    caps += [
+        o.max_daily_mg
+        for o in plan.discharge
+        if o.drug.lower().startswith("gabapentin") and o.max_daily_mg is not None
+    ]
+    return min(caps)
+
+
+def _come_back_signs(case: PatientCase) -> list[str]:
+    first = [_FLAG_SIGN[f] for f in case.red_flags if f in _FLAG_SIGN]
+    order = list(dict.fromkeys([*first, *range(len(COME_BACK_NOW))]))
+    return [COME_BACK_NOW[i] for i in order]
+
+
+def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
+    """A plain-language handout: medicines, gabapentin calendar, safety and warning signs."""
+    if plan.triage.level is TriageLevel.emergency:
+        return _emergency_handout(case)
+
+    out = ["# Your back pain: what to do at home", ""]
+    out += [
+        "Back pain often gets better over a few weeks. This sheet lists your medicines and "
+        "the signs that mean you should come back straight away.",
+        "",
+    ]
+    if plan.triage.level is TriageLevel.urgent:
+        out += [
+            "**Your doctor wants some tests done soon.** Please make sure you know when and "
+            "where they will happen before you leave.",
+            "",
+        ]
+
+    if plan.give_now:
+        out += ["## Medicine for your pain here today", ""]
+        fixed = [o for o in plan.give_now if not o.choice]
+        options = [o for o in plan.give_now if o.choice]
+        out += [f"- {_given_today(o)}" for o in fixed]
+        if fixed:
+            out.append("")
+        if options:
+            out += ["Your nurse may give you one of these:", ""]
+            out += [f"- {_given_today(o)}" for o in options]
+            out.append("")
+        if any(is_opioid(o) for o in plan.give_now):
+            out += [
+                "If you are given a strong (opioid) pain medicine here, do not drive or drink "
+                "alcohol today. Ask someone to take you home.",
+                "",
+            ]
+
+    gaba = plan.gabapentin
+    out += ["## Medicines to take at home", ""]
+    if plan.discharge:
+        choices = {o.choice for o in plan.discharge if o.choice}
+        if choices:
+            out += [
+                "Your doctor will tell you which of the choices below is yours. "
+                "Take only the ones on your prescription.",
+                "",
+            ]
+        for order in plan.discharge:
+            line = plain_instruction(order)
+            if gaba is not None and order.drug.lower().startswith("gabapentin"):
+                line += " Follow the gabapentin calendar below."
+            if order.choice:
+                line = f"({order.choice}) {line}"
+            out.append(f"- {line}")
+        out.append("")
+    else:
+        out += ["No new medicines to take at home.", ""]
+
+    if gaba is not None:
+        out += ["## Your gabapentin calendar", ""]
+        out += [
+            "Start low and go up slowly, as shown. This helps avoid feeling dizzy or sleepy.",
+            "",
+        ]
+        out += [f"- {line}" for line in gabapentin_calendar(gaba)] + [""]
+        out += [
+            f"Never take more than {_num(_gabapentin_ceiling(plan))} mg of gabapentin in one "
+            "day. This limit is set for your kidneys and your safety.",
+            "",
+            "Do not stop gabapentin suddenly. If you want to stop, lower the dose slowly over "
+            "at least a week, with your doctor's help.",
+            "",
+            "Gabapentin can make you sleepy or dizzy. Do not drive until you know how it "
+            "affects you.",
+            "",
+        ]
+
+    opioid = any(is_opioid(o) for o in plan.discharge)
+    if opioid:
+        out += ["## Staying safe with your opioid pain medicine", ""]
+        out += [
+            "- Do not drink alcohol while you take it.",
+            "- Do not drive or use machines. It can make you sleepy and slow to react.",
+            "- Do not take it with sleeping pills, anxiety pills or other medicines that make "
+            "you sleepy, unless your doctor says it is safe.",
+            "- Store it locked away, out of sight and reach of children, teenagers and pets.",
+            "- Never share it. Take unused tablets back to a pharmacy to be thrown away safely.",
+            "- Take the lowest amount that lets you move about. Stop as soon as you can.",
+        ]
+        if plan.naloxone:
+            out += [
+                "- You should have naloxone (for example Narcan nasal spray). It reverses an "
+                "overdose. Keep it where your family can find it and show them how to use it.",
+                "- If someone cannot be woken or is breathing very slowly: call for an "
+                "ambulance, give the naloxone, and stay with them.",
+            ]
+        out.append("")
+        out += ["## Keeping your bowels moving", ""]
+        laxative = next((o.drug for o in plan.discharge if _is_laxative(o.drug)), None)
+        which = (
+            f"Take the laxative on your list ({laxative})"
+            if laxative
+            else "Take a stool softener or a gentle laxative (such as senna or docusate)"
+        )
+        out += [
+            f"Opioid pain medicine causes constipation. {which} every day while you take the "
+            "opioid. Drink plenty of water. Ask your pharmacist if you are not sure.",
+            "",
+        ]
+
+    if plan.naloxone and not opioid:
+        out += ["## Naloxone", ""]
+        out += [
+            "Naloxone (for example Narcan nasal spray) reverses an opioid overdose. Keep it "
+            "with you and show your family and friends where it is and how to use it.",
+            "",
+            "If someone cannot be woken or is breathing very slowly: call for an ambulance, "
+            "give the naloxone, and stay with them.",
+            "",
+        ]
+
+    if case.pregnant:
+        out += ["## Because you are pregnant", ""]
+        out += [
+            "Tell every doctor, nurse and pharmacist that you are pregnant. Do not take "
+            "ibuprofen, naproxen, aspirin for pain or other anti-inflammatory pain medicines "
+            "unless your doctor says they are safe for you.",
+            "",
+        ]
+
+    out += ["## Keep moving", ""]
+    out += [
+        "- Stay as active as you can. Keep doing your normal daily activities, even if slowly.",
+        "- Do not stay in bed. Bed rest makes back pain last longer.",
+        "- A heat pad or hot water bottle wrapped in a towel can ease the pain. Do not "
+        "sleep on it or put it on bare skin.",
+        "- Walking, gentle stretching and changing position often all help.",
+        "",
+    ]
+
+    out += ["## Come back now, or call an ambulance, if you have:", ""]
+    out += [f"- {sign}" for sign in _come_back_signs(case)] + [""]
+
+    out += ["## Check-up", ""]
+    out += [
+        "See your own doctor within the next few days as arranged, or sooner if you are not "
+        "getting better. Bring this sheet and your medicines with you.",
+        "",
+    ]
+    out += [f"_{DISCLAIMER}_", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _emergency_handout(case: PatientCase) -> str:
+    out = [
+        "# Your back pain needs urgent hospital care now",
+        "",
+        "**Please stay at the hospital.** Your symptoms need urgent tests, such as a scan, "
+        "today. Do not go home until a doctor tells you it is safe.",
+        "",
+        "If you have already left, go to the nearest emergency department now or call an "
+        "ambulance.",
+        "",
+        "Tell the staff straight away if any of these start or get worse:",
+        "",
+    ]
+    out += [f"- {sign}" for sign in _come_back_signs(case)[:6]] + [""]
+    out += [f"_{DISCLAIMER}_", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+_ASCII: dict[str, str] = {
+    "≥": ">=",
+    "≤": "<=",
+    "–": "-",
+    "—": "-",
+    "‑": "-",
+    "−": "-",
+    "µ": "u",
+    "μ": "u",
+    "×": "x",
+    "→": "->",
+    "←": "<-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "•": "-",
+    "…": "...",
+    "≈": "~",
+    "±": "+/-",
+    "½": "1/2",
+    "¼": "1/4",
+    "²": "2",
+    "₂": "2",
+    "°": " deg",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+}
+
+
+def to_pdf_text(text: str) -> str:
+    """Transliterate to what the core PDF fonts (Latin-1) can draw; '?' for anything else."""
+    for char, ascii_text in _ASCII.items():
+        text = text.replace(char, ascii_text)
+    return text.encode("latin-1", errors="replace").decode("latin-1")
+
+
+_MD_INLINE = re.compile(r"\*\*|__|`|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)")
+
+
+def note_pdf(markdown_or_text: str, *, title: str | None = None) -> bytes:
+    """A simple A4 PDF of a note or handout (Markdown headings, bullets and tables understood)."""
+    from fpdf import FPDF  # local import: fpdf2 is only needed when a PDF is asked for
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_margins(18, 15, 18)
+    pdf.add_page()
+    if title:
+        pdf.set_title(to_pdf_text(title))
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def write(text: str, *, size: float = 10, style: str = "", indent: float = 0) -> None:
+        pdf.set_font("Helvetica", style=style, size=size)
+        pdf.set_x(pdf.l_margin + indent)
+        pdf.multi_cell(
+            width - indent,
+            size * 0.5,
+            to_pdf_text(text),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+
+    for raw in markdown_or_text.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            pdf.ln(2)
+            continue
+        stripped = line.lstrip()
+        if stripped.startswith("|"):
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):
+                continue  # the Markdown table rule
+            write("   ".join(_MD_INLINE.sub("", c) for c in cells), size=9, indent=4)
+            continue
+        heading = re.match(r"(#{1,6})\s+(.*)", stripped)
+        if heading:
+            level = len(heading.group(1))
+            pdf.ln(1)
+            write(_MD_INLINE.sub("", heading.group(2)), size=15 if level == 1 else 12, style="B")
+            continue
+        bullet = re.match(r"[-*]\s+(.*)", stripped)
+        if bullet:
+            write("- " + _MD_INLINE.sub("", bullet.group(1)), indent=4)
+            continue
+        bold = stripped.startswith("**") and stripped.endswith("**")
+        write(_MD_INLINE.sub("", stripped), style="B" if bold else "")
+    return bytes(pdf.output())
