@@ -1,7 +1,906 @@
-"""Refractory back pain: decision support page (placeholder until the UI issue lands)."""
+"""Refractory back pain: from case to plan in one screen.
+
+A thin page over the clinical engine. The widgets build a validated `logic.PatientCase`,
+`build_plan(case)` decides everything clinical, and this script only lays out what comes back.
+Nothing typed here is stored, logged or sent anywhere: it lives in this browser session only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
 
 import streamlit as st
+from pydantic import ValidationError
 
-st.set_page_config(page_title="Refractory back pain", page_icon=":material/healing:")
+from logic import units
+from logic.catalogue import display_name, known_names
+from logic.charts import titration_chart
+from logic.evidence import audience_view, load_evidence
+from logic.gabapentin import schedule_csv, schedule_frame
+from logic.models import (
+    Condition,
+    Order,
+    PatientCase,
+    Point,
+    RedFlag,
+    Severity,
+    TreatmentPlan,
+    TriageLevel,
+    TriedMedication,
+)
+from logic.plan import build_plan
+from logic.triage import GROUPS, red_flag_label
+
+st.set_page_config(
+    page_title="Refractory back pain: what now?",
+    page_icon=":material/healing:",
+    layout="centered",
+    menu_items={"About": "Educational decision support for refractory back pain."},
+)
+
+# ---------------------------------------------------------------------------------------------
+# Words and defaults (display only: every clinical decision comes from logic/)
+
+# The page opens on the reference case so a visitor sees a full plan at once.
+REFERENCE: dict[str, object] = {
+    "audience": "clinician",
+    "age_years": 45,
+    "sex": "male",
+    "weight_unit": "kg",
+    "weight_kg": 80.0,
+    "height_unit": "cm",
+    "height_cm": None,
+    "creatinine_unit": "mg/dL",
+    "serum_creatinine_mg_dl": 1.0,
+    "crcl_ml_min": None,
+    "on_hemodialysis": False,
+    "pregnant": False,
+    "setting": "ed",
+    "pain_duration_weeks": 1.0,
+    "pain_score": 8,
+    "radicular_features": [],
+    "radicular": False,
+    "red_flags": [],
+    "tried": ["prednisone", "orphenadrine", "gabapentin", "ketorolac", "dexamethasone"],
+    "relief": "minimal",
+    "conditions": [],
+}
+REFERENCE_DOSES_GIVEN = {"orphenadrine": 2}
+
+# "New case": required facts empty, so nothing is assumed about the next patient.
+BLANK: dict[str, object] = {
+    **REFERENCE,
+    "age_years": None,
+    "sex": None,
+    "weight_kg": None,
+    "serum_creatinine_mg_dl": None,
+    "pain_score": None,
+    "tried": [],
+}
+
+AUDIENCES = {
+    "clinician": "Clinician",
+    "resident": "Resident",
+    "patient": "Patient",
+}
+SEXES = {"female": "Female", "male": "Male"}
+SETTINGS = {"ed": "Emergency department", "clinic": "Clinic"}
+KIDNEY_INPUTS = {
+    "mg/dL": "Creatinine mg/dL",
+    "µmol/L": "Creatinine µmol/L",
+    "crcl": "CrCl known",
+    "unknown": "Not known",
+}
+RELIEF = {"none": "None", "minimal": "Minimal", "partial": "Partial"}
+RADICULAR_FEATURES = {
+    "leg_pain_below_knee": "Leg pain below the knee",
+    "dermatomal_numbness": "Numbness or tingling in a dermatome",
+    "positive_slr": "Positive straight-leg raise",
+    "myotomal_weakness": "Weakness in one nerve root's muscles",
+    "reflex_change": "Reduced ankle or knee reflex",
+}
+CONDITIONS = {
+    Condition.ckd: "Chronic kidney disease",
+    Condition.gi_bleed_history: "Past GI bleed",
+    Condition.peptic_ulcer: "Peptic ulcer",
+    Condition.anticoagulant_use: "Takes an anticoagulant",
+    Condition.antiplatelet_use: "Takes an antiplatelet (incl. aspirin)",
+    Condition.heart_failure: "Heart failure",
+    Condition.recent_mi: "Recent heart attack",
+    Condition.cirrhosis: "Cirrhosis",
+    Condition.sleep_apnea: "Sleep apnoea",
+    Condition.copd: "COPD",
+    Condition.opioid_use_disorder: "Opioid use disorder",
+    Condition.substance_use_disorder: "Other substance use disorder",
+    Condition.benzodiazepine_use: "Takes a benzodiazepine",
+    Condition.serotonergic_drug_use: "Takes a serotonergic drug (SSRI, SNRI, MAOI)",
+    Condition.seizure_disorder: "Seizure disorder",
+    Condition.cardiac_conduction_disease: "Cardiac conduction disease / long QT",
+    Condition.glaucoma: "Angle-closure glaucoma",
+    Condition.urinary_retention_history: "History of urinary retention",
+    Condition.fall_risk: "High fall risk",
+    Condition.opioid_tolerant: "Opioid tolerant",
+}
+# Red flags in the order of the triage groups (most dangerous syndrome first).
+RED_FLAG_ORDER = [flag for group in GROUPS for flag in RedFlag if flag in group.flags]
+RED_FLAG_ORDER += [flag for flag in RedFlag if flag not in RED_FLAG_ORDER]
+
+# Human names for PatientCase fields, used to turn a ValidationError into a sentence.
+FIELD_LABELS = {
+    "age_years": ("Age", "years"),
+    "sex": ("Sex", ""),
+    "weight_kg": ("Weight", "kg"),
+    "height_cm": ("Height", "cm"),
+    "serum_creatinine_mg_dl": ("Serum creatinine", "mg/dL"),
+    "crcl_ml_min": ("Creatinine clearance", "mL/min"),
+    "on_hemodialysis": ("Haemodialysis", ""),
+    "pregnant": ("Pregnant", ""),
+    "setting": ("Setting", ""),
+    "pain_duration_weeks": ("Pain duration", "weeks"),
+    "pain_score": ("Pain score", ""),
+    "radicular": ("Radicular pain", ""),
+    "red_flags": ("Red flags", ""),
+    "conditions": ("Conditions", ""),
+    "tried": ("Medicines already tried", ""),
+    "drug": ("medicine", ""),
+    "dose_mg": ("dose", "mg"),
+    "doses_given": ("number of doses", ""),
+    "relief": ("relief", ""),
+}
+SEVERITY_LOOK = {
+    Severity.danger: (st.error, ":material/dangerous:", "Danger"),
+    Severity.caution: (st.warning, ":material/warning:", "Caution"),
+    Severity.info: (st.info, ":material/info:", "Note"),
+}
+
+
+def reset_case(values: dict[str, object]) -> None:
+    """Button callback: put every case widget back to `values`."""
+    for key, value in values.items():
+        if key != "audience":
+            st.session_state[key] = value
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(("tried_doses_", "tried_dose_mg_")):
+            del st.session_state[key]
+
+
+def radicular_from_features() -> None:
+    """Ticking any radicular feature switches the radicular toggle on; clearing them, off."""
+    st.session_state["radicular"] = bool(st.session_state.get("radicular_features"))
+
+
+def keep_weight(previous: dict[str, str]) -> None:
+    """Unit switch callback: convert the typed weight so the patient keeps the same weight."""
+    unit = st.session_state["weight_unit"]
+    value = st.session_state.get("weight_kg")
+    if value is not None and unit and previous["unit"] and unit != previous["unit"]:
+        kg = units.weight_to_kg(value, previous["unit"])
+        st.session_state["weight_kg"] = round(units.kg_to_unit(kg, unit), 1)
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def evidence_library() -> dict:
+    """Evidence topics from content/*.md, parsed once per server process."""
+    return load_evidence()
+
+
+def allowed_range(loc: Sequence[str | int]) -> tuple[float | None, float | None]:
+    """The (low, high) bounds the model declares for the field at `loc`, from its metadata."""
+    model: type[PatientCase] | type[TriedMedication] = PatientCase
+    name = str(loc[0])
+    if name == "tried" and len(loc) == 3:
+        model, name = TriedMedication, str(loc[2])
+    field_info = model.model_fields.get(name)
+    low = high = None
+    for rule in field_info.metadata if field_info else ():
+        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
+        low = getattr(rule, "gt", None) if getattr(rule, "gt", None) is not None else low
+        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
+        high = getattr(rule, "lt", None) if getattr(rule, "lt", None) is not None else high
+    return low, high
+
+
+def human_error(error: dict, tried: Sequence[str]) -> str:
+    """One pydantic error as a sentence naming the field and its allowed range."""
+    loc = [part for part in error["loc"] if isinstance(part, str | int)]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not loc:
+        return message[:1].upper() + message[1:]
+    field, unit = FIELD_LABELS.get(str(loc[-1]), (str(loc[-1]).replace("_", " "), ""))
+    if loc[0] == "tried" and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(tried):
+        field = f"{display_name(tried[loc[1]]).capitalize()}: {field}"
+    low, high = allowed_range(loc)
+    value = error.get("input")
+    if (low is not None or high is not None) and isinstance(value, int | float):
+        span = (
+            f"{low:g}–{high:g}"
+            if low is not None and high is not None
+            else (f"above {low:g}" if low is not None else f"at most {high:g}")
+        )
+        return f"**{field}** must be {span} {unit}; {value:.4g} {unit} was entered.".replace(
+            "  ", " "
+        )
+    return f"**{field}**: {message}."
+
+
+def evidence_links(ids: Iterable[str], library: dict) -> str:
+    """Markdown links from a plan item to its topics in the evidence section."""
+    links = [
+        f"[{library[i].title if i in library else i.replace('-', ' ')}](#ev-{i})"
+        for i in dict.fromkeys(ids)
+    ]
+    return ":material/menu_book: " + " · ".join(links) if links else ""
+
+
+def show_orders(orders: Sequence[Order], audience: str, library: dict, empty: str) -> None:
+    """Orders as the clinician writes them; residents also get the reasoning under each."""
+    if not orders:
+        st.caption(empty)
+        return
+    previous_choice = None
+    for order in orders:
+        if order.choice and order.choice != previous_choice:
+            st.markdown(f"**{order.choice}**")
+        previous_choice = order.choice
+        with st.container(border=True):
+            st.markdown(f"**{order.sig}**")
+            if order.note and audience == "resident":
+                st.markdown(order.note)
+            elif order.note:
+                st.caption(order.note)
+            if order.evidence:
+                st.caption(evidence_links(order.evidence, library))
+
+
+def show_points(points: Sequence[Point], library: dict, empty: str = "") -> None:
+    """Teaching, safety or follow-up points as a short list, each with its evidence."""
+    if not points:
+        if empty:
+            st.caption(empty)
+        return
+    for point in points:
+        title = f"**{point.title}.** " if point.title else ""
+        links = evidence_links(point.evidence, library)
+        st.markdown(f"- {title}{point.text}" + (f"  \n  {links}" if links else ""))
+
+
+def show_warnings(plan: TreatmentPlan) -> None:
+    """Plan warnings, most severe first, each with its severity spelled out (not colour only)."""
+    order = {Severity.danger: 0, Severity.caution: 1, Severity.info: 2}
+    for warning in sorted(plan.warnings, key=lambda w: order[w.severity]):
+        alert, icon, word = SEVERITY_LOOK[warning.severity]
+        source = f"  \n_Source: {warning.source}_" if warning.source else ""
+        alert(f"**{word}.** {warning.message}{source}", icon=icon)
+
+
+def show_titration(plan: TreatmentPlan) -> None:
+    """Gabapentin titration: the chart, the day-by-day table and a CSV of it."""
+    gaba = plan.gabapentin
+    if gaba is None:
+        return
+    st.subheader("Gabapentin titration", anchor="gabapentin-titration", divider="gray")
+    st.markdown(
+        f"Start **{gaba.start_mg:g} mg**, build up to **{gaba.target_daily_mg:g} mg/day** "
+        f"in {gaba.doses_per_day} dose{'s' if gaba.doses_per_day != 1 else ''} a day. "
+        f"Maximum for this kidney function: **{gaba.max_daily_mg:g} mg/day** ({gaba.band})."
+    )
+    if gaba.dialysis_supplement_mg:
+        st.markdown(f"After each haemodialysis session: **{gaba.dialysis_supplement_mg:g} mg**.")
+    if gaba.note:
+        st.caption(gaba.note)
+    st.altair_chart(
+        titration_chart(gaba),
+        width="stretch",
+        alt=(
+            f"Gabapentin total daily dose by day, rising to {gaba.target_daily_mg:g} mg/day, "
+            f"below the kidney-adjusted maximum of {gaba.max_daily_mg:g} mg/day."
+        ),
+    )
+    st.dataframe(
+        schedule_frame(gaba),
+        hide_index=True,
+        column_config={
+            "day": st.column_config.NumberColumn("Day", width="small"),
+            "total_daily_mg": st.column_config.NumberColumn("Total mg/day"),
+            "doses_per_day": st.column_config.NumberColumn("Doses/day"),
+            "dose_mg": st.column_config.NumberColumn("Each dose (mg)"),
+            "capsules": st.column_config.TextColumn("Capsules per dose"),
+            "note": st.column_config.TextColumn("Note"),
+        },
+        key="titration_table",
+        alt="Day-by-day gabapentin schedule: total daily dose, dose each time and capsules.",
+    )
+    st.download_button(
+        "Download the schedule (CSV)",
+        data=schedule_csv(gaba),
+        file_name="gabapentin-titration.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="download_titration",
+    )
+
+
+def show_patient_view(plan: TreatmentPlan, library: dict) -> None:
+    """Plain language for a patient or family member: what happens next, no orders to act on."""
+    st.info(
+        "This is what the team caring for you may discuss with you. It is not a prescription: "
+        "do not start, stop or change a medicine because of this page.",
+        icon=":material/person:",
+    )
+    medicines = list(dict.fromkeys(o.drug for o in (*plan.give_now, *plan.discharge)))
+    if medicines:
+        st.subheader("Medicines that may be offered", divider="gray")
+        st.markdown("\n".join(f"- {display_name_safe(m)}" for m in medicines))
+    if plan.avoid:
+        st.subheader("Medicines that are unlikely to help now", divider="gray")
+        st.markdown("\n".join(f"- {display_name_safe(a.drug)}" for a in plan.avoid))
+    st.subheader("Looking after your back", divider="gray")
+    show_points(plan.non_drug, library, "Keep moving gently and avoid bed rest.")
+    st.subheader("Staying safe", divider="gray")
+    show_points(plan.safety, library)
+    st.subheader("What happens next", divider="gray")
+    show_points(plan.follow_up, library)
+
+
+def display_name_safe(drug: str) -> str:
+    """Catalogue display name when known (orders may name drugs outside the tried list)."""
+    try:
+        return display_name(drug)
+    except KeyError:
+        return drug
+
+
+def show_evidence(plan: TreatmentPlan, library: dict, audience: str) -> None:
+    """Every evidence topic at the depth the audience asked for; the plan's topics first."""
+    st.header("Evidence", anchor="evidence", divider="gray")
+    if not library:
+        st.caption("Evidence summaries are not available in this copy of the app.")
+        return
+    used = [i for i in plan.evidence_ids if i in library]
+    ids = used + [i for i in library if i not in used]
+    st.caption(
+        f"{len(used)} of {len(library)} topics are cited by this plan and listed first. "
+        "Each summary names its sources; where guidelines disagree, it says so."
+    )
+    for topic_id in ids:
+        topic = library[topic_id]
+        with st.container(border=True, key=f"evidence_{topic_id}"):
+            st.subheader(topic.title, anchor=f"ev-{topic_id}")
+            grade = topic.evidence_grade
+            meta = [":material/check_circle: cited by this plan"] if topic_id in used else []
+            meta += [
+                f"evidence: {grade.grade} ({grade.system})",
+                f"reviewed {topic.last_reviewed.isoformat()}",
+            ]
+            st.caption(" · ".join(meta))
+            if audience == "patient":
+                st.markdown(audience_view(topic, "patient"))
+                if topic.guidelines_disagree:
+                    st.caption(":material/balance: Experts do not all agree on this.")
+                continue
+            st.markdown(f"**Bottom line:** {topic.bottom_line}")
+            if topic.guidelines_disagree:
+                st.warning(
+                    topic.sections["Where guidance disagrees"],
+                    title="Where guidelines disagree",
+                    icon=":material/balance:",
+                )
+            if audience == "resident":
+                st.markdown(topic.summary)
+            label = "Key numbers and sources" if audience == "clinician" else "Full teaching page"
+            with st.expander(label, icon=":material/menu_book:"):
+                st.markdown(audience_view(topic, audience))
+
+
+# ---------------------------------------------------------------------------------------------
+# Page
+
 st.title("Refractory back pain: what now?")
-st.caption("Educational decision support; not a substitute for clinical judgement.")
+st.caption(
+    ":material/info: Educational decision support, not a substitute for clinical judgement. "
+    "Nothing you enter leaves this browser session: it is not stored, logged or sent anywhere."
+)
+
+audience = st.segmented_control(
+    "Which best describes you?",
+    options=list(AUDIENCES),
+    format_func=AUDIENCES.get,
+    default=REFERENCE["audience"],
+    required=True,
+    key="audience",
+    bind="query-params",
+    help="Clinicians get terse orders; residents also get the reasoning, pitfalls and evidence; "
+    "patients get a plain-language explanation.",
+)
+audience = audience or "clinician"
+
+with st.container(horizontal=True, key="case_controls"):
+    st.button(
+        "New case",
+        icon=":material/note_add:",
+        key="new_case",
+        on_click=reset_case,
+        args=(BLANK,),
+        help="Clear the patient's details and start again.",
+    )
+    st.button(
+        "Reference case",
+        icon=":material/restart_alt:",
+        key="reference_case",
+        on_click=reset_case,
+        args=(REFERENCE,),
+        help="45-year-old man whose pain barely moved after prednisone, orphenadrine twice, "
+        "gabapentin, ketorolac and dexamethasone.",
+    )
+    st.markdown("[:material/arrow_downward: Jump to the plan](#plan)")
+
+# --- Patient ---------------------------------------------------------------------------------
+with st.container(border=True, key="patient_inputs"):
+    st.subheader(":material/person: Patient")
+    left, right = st.columns(2)
+    age = left.number_input(
+        "Age (years)",
+        min_value=0,
+        max_value=150,
+        value=REFERENCE["age_years"],
+        step=1,
+        key="age_years",
+        bind="query-params",
+        help="Adults only (18 years and over).",
+    )
+    sex = right.segmented_control(
+        "Sex",
+        options=list(SEXES),
+        format_func=SEXES.get,
+        default=REFERENCE["sex"],
+        key="sex",
+        bind="query-params",
+        help="Sex at birth: used by the Cockcroft-Gault creatinine clearance.",
+    )
+
+    weight_unit = st.session_state.get("weight_unit", REFERENCE["weight_unit"])
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    weight = left.number_input(
+        f"Weight ({weight_unit})",
+        min_value=0.0,
+        value=REFERENCE["weight_kg"],
+        step=0.5,
+        format="%.1f",
+        key="weight_kg",
+        bind="query-params",
+        help="Actual body weight today. Switch the unit beside it for pounds.",
+    )
+    weight_unit = right.segmented_control(
+        "Weight unit",
+        options=["kg", "lb"],
+        default=REFERENCE["weight_unit"],
+        required=True,
+        key="weight_unit",
+        bind="query-params",
+        on_change=keep_weight,
+        args=({"unit": weight_unit},),
+        label_visibility="collapsed",
+    )
+    weight_kg = units.weight_to_kg(weight, weight_unit) if weight is not None else None
+    if weight_kg is not None and weight_unit != "kg":
+        st.caption(f"= {weight_kg:.1f} kg (1 lb = 0.45359237 kg)")
+
+    height_unit = st.session_state.get("height_unit", REFERENCE["height_unit"])
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    height = left.number_input(
+        f"Height ({height_unit}, optional)",
+        min_value=0.0,
+        value=REFERENCE["height_cm"],
+        step=1.0,
+        format="%.0f",
+        key="height_cm",
+        bind="query-params",
+        placeholder="Not measured",
+        help="Lets the engine use ideal or adjusted body weight for creatinine clearance "
+        "when actual weight would mislead.",
+    )
+    height_unit = right.segmented_control(
+        "Height unit",
+        options=["cm", "in"],
+        default=REFERENCE["height_unit"],
+        required=True,
+        key="height_unit",
+        bind="query-params",
+        label_visibility="collapsed",
+    )
+    height_cm = units.height_to_cm(height, height_unit) if height is not None else None
+    if height_cm is not None and height_unit != "cm":
+        st.caption(f"= {height_cm:.0f} cm (1 in = 2.54 cm)")
+
+    kidney = st.segmented_control(
+        "Kidney function",
+        options=list(KIDNEY_INPUTS),
+        format_func=KIDNEY_INPUTS.get,
+        default=REFERENCE["creatinine_unit"],
+        required=True,
+        key="creatinine_unit",
+        bind="query-params",
+        help="Enter serum creatinine (the page estimates creatinine clearance) or a measured "
+        "or calculated creatinine clearance directly.",
+    )
+    creatinine_mg_dl = crcl = None
+    if kidney in {"mg/dL", "µmol/L"}:
+        creatinine = st.number_input(
+            f"Serum creatinine ({kidney})",
+            min_value=0.0,
+            value=REFERENCE["serum_creatinine_mg_dl"],
+            step=0.1 if kidney == "mg/dL" else 1.0,
+            format="%.2f" if kidney == "mg/dL" else "%.0f",
+            key="serum_creatinine_mg_dl",
+            bind="query-params",
+            placeholder="Latest value",
+            help="Most recent stable value. mg/dL in the US; µmol/L in most other countries.",
+        )
+        if creatinine is not None:
+            creatinine_mg_dl = units.creatinine_to_mg_dl(creatinine, kidney)
+            if kidney == "µmol/L":
+                st.caption(f"= {creatinine_mg_dl:.2f} mg/dL (÷ 88.4)")
+    elif kidney == "crcl":
+        crcl = st.number_input(
+            "Creatinine clearance (mL/min)",
+            min_value=0.0,
+            value=None,
+            step=1.0,
+            format="%.0f",
+            key="crcl_ml_min",
+            bind="query-params",
+            placeholder="e.g. 45",
+            help="Cockcroft-Gault or measured clearance, in mL/min (not eGFR per 1.73 m²).",
+        )
+    else:
+        st.caption("The plan says what it assumed; enter a creatinine as soon as you have one.")
+    on_hemodialysis = st.checkbox(
+        "On haemodialysis",
+        value=False,
+        key="on_hemodialysis",
+        bind="query-params",
+        help="Gabapentin then needs a post-dialysis dose.",
+    )
+    pregnant = False
+    if sex == "female":
+        pregnant = st.checkbox(
+            "Pregnant",
+            value=False,
+            key="pregnant",
+            bind="query-params",
+            help="Changes which analgesics are safe (NSAIDs after 20 weeks, for example).",
+        )
+    setting = st.segmented_control(
+        "Where is the patient now?",
+        options=list(SETTINGS),
+        format_func=SETTINGS.get,
+        default=REFERENCE["setting"],
+        required=True,
+        key="setting",
+        bind="query-params",
+        help="The emergency department can give parenteral doses now; a clinic gives oral ones.",
+    )
+
+# --- Pain ------------------------------------------------------------------------------------
+with st.container(border=True, key="pain_inputs"):
+    st.subheader(":material/bolt: Pain")
+    left, right = st.columns(2)
+    duration = left.number_input(
+        "Duration (weeks)",
+        min_value=0.0,
+        value=REFERENCE["pain_duration_weeks"],
+        step=1.0,
+        format="%.0f",
+        key="pain_duration_weeks",
+        bind="query-params",
+        help="Acute: under 4 weeks; subacute: 4–12; chronic: over 12.",
+    )
+    pain_score = right.number_input(
+        "Pain score now (0–10)",
+        min_value=0,
+        max_value=10,
+        value=REFERENCE["pain_score"],
+        step=1,
+        key="pain_score",
+        bind="query-params",
+        help="0 = no pain, 10 = worst imaginable.",
+    )
+    st.pills(
+        "Radicular features",
+        options=list(RADICULAR_FEATURES),
+        format_func=RADICULAR_FEATURES.get,
+        selection_mode="multi",
+        default=[],
+        key="radicular_features",
+        on_change=radicular_from_features,
+        help="Any of these makes the pain radicular (sciatica), which changes the plan.",
+    )
+    radicular = st.toggle(
+        "Radicular pain (sciatica)",
+        value=REFERENCE["radicular"],
+        key="radicular",
+        bind="query-params",
+        help="Switched on by the features above; you can override it.",
+    )
+
+# --- Red flags -------------------------------------------------------------------------------
+with st.container(border=True, key="red_flag_inputs"):
+    st.subheader(":material/flag: Red flags")
+    red_flags = st.pills(
+        "Select any present",
+        options=[flag.value for flag in RED_FLAG_ORDER],
+        format_func=lambda value: red_flag_label(RedFlag(value)).capitalize(),
+        selection_mode="multi",
+        default=[],
+        key="red_flags",
+        bind="query-params",
+        help="Features of cauda equina, aneurysm, infection, cancer or fracture. Any of them "
+        "changes what to do first.",
+    )
+
+# --- Medicines already tried -----------------------------------------------------------------
+with st.container(border=True, key="tried_inputs"):
+    st.subheader(":material/medication: Medicines already tried")
+    tried = st.multiselect(
+        "Given for this episode",
+        options=known_names(),
+        format_func=display_name,
+        default=REFERENCE["tried"],
+        key="tried",
+        bind="query-params",
+        placeholder="Type a generic or brand name, e.g. Norflex",
+        help="Search by generic or brand name. Doses are optional.",
+    )
+    relief = st.segmented_control(
+        "Relief so far",
+        options=list(RELIEF),
+        format_func=RELIEF.get,
+        default=REFERENCE["relief"],
+        required=True,
+        key="relief",
+        bind="query-params",
+    )
+    if tried:
+        st.caption("Number of doses given, and the dose each time in mg (optional)")
+    tried_details: list[dict[str, object]] = []
+    for drug in tried:
+        with st.container(horizontal=True, vertical_alignment="center", key=f"tried_row_{drug}"):
+            st.markdown(display_name(drug), width=190)
+            doses_given = st.number_input(
+                f"{display_name(drug)}: number of doses given",
+                min_value=1,
+                value=REFERENCE_DOSES_GIVEN.get(drug, 1),
+                step=1,
+                key=f"tried_doses_{drug}",
+                label_visibility="collapsed",
+                icon=":material/close:",
+                width=130,
+            )
+            dose_mg = st.number_input(
+                f"{display_name(drug)}: dose each time (mg, optional)",
+                min_value=0.0,
+                value=None,
+                step=5.0,
+                format="%g",
+                key=f"tried_dose_mg_{drug}",
+                placeholder="mg (optional)",
+                label_visibility="collapsed",
+                width=190,
+            )
+        tried_details.append(
+            {"drug": drug, "doses_given": doses_given, "dose_mg": dose_mg, "relief": relief}
+        )
+
+# --- Conditions and co-medications -----------------------------------------------------------
+with st.container(border=True, key="condition_inputs"):
+    st.subheader(":material/clinical_notes: Conditions and co-medications")
+    conditions = st.multiselect(
+        "Select any that apply",
+        options=[c.value for c in CONDITIONS],
+        format_func=lambda value: CONDITIONS[Condition(value)],
+        default=[],
+        key="conditions",
+        bind="query-params",
+        placeholder="None recorded",
+        help="These decide which medicines are safe: bleeding risk, kidneys, breathing, "
+        "interactions.",
+    )
+
+# ---------------------------------------------------------------------------------------------
+# Case -> plan
+
+st.header("Plan", anchor="plan", divider="gray")
+
+raw = {
+    "age_years": age,
+    "sex": sex,
+    "weight_kg": weight_kg,
+    "height_cm": height_cm,
+    "serum_creatinine_mg_dl": creatinine_mg_dl,
+    "crcl_ml_min": crcl,
+    "on_hemodialysis": on_hemodialysis,
+    "pregnant": pregnant,
+    "setting": setting,
+    "pain_duration_weeks": duration,
+    "pain_score": pain_score,
+    "radicular": radicular,
+    "red_flags": tuple(red_flags or ()),
+    "conditions": tuple(conditions or ()),
+    "tried": tuple(tried_details),
+}
+required = {"age_years": age, "sex": sex, "weight_kg": weight, "pain_score": pain_score}
+missing = [FIELD_LABELS[k][0].lower() for k, v in required.items() if v is None]
+if kidney in {"mg/dL", "µmol/L"} and creatinine_mg_dl is None:
+    missing.append("serum creatinine")
+if kidney == "crcl" and crcl is None:
+    missing.append("creatinine clearance")
+
+case: PatientCase | None = None
+plan: TreatmentPlan | None = None
+if missing:
+    st.info(
+        f"Enter the {', '.join(missing)} to see the plan.",
+        icon=":material/edit_note:",
+    )
+else:
+    try:
+        case = PatientCase.model_validate({k: v for k, v in raw.items() if v is not None})
+    except ValidationError as exc:
+        st.error(
+            "\n".join(f"- {human_error(e, tried)}" for e in exc.errors()),
+            title="Check the inputs: no plan is shown until they are plausible",
+            icon=":material/error:",
+        )
+        st.caption(
+            "Out-of-range values are usually a unit mix-up (pounds for kilograms, µmol/L for "
+            "mg/dL): check the unit beside the input."
+        )
+if case is not None:
+    try:
+        plan = build_plan(case)
+    except Exception:  # never show a traceback to a clinician mid-shift
+        st.error(
+            "The plan could not be built for this case. Please check the inputs; if they are "
+            "right, this is a fault in the tool: do not rely on it for this patient.",
+            title="Something went wrong",
+            icon=":material/error:",
+        )
+
+try:
+    library = evidence_library()
+except Exception:  # missing or malformed content must not take the plan down with it
+    library = {}
+
+if plan is not None:
+    level = plan.triage.level
+    findings = "".join(f"\n- {f}" for f in plan.triage.findings)
+    links = evidence_links(plan.triage.evidence, library)
+    if level == TriageLevel.emergency:
+        if audience == "patient":
+            st.error(
+                "Some of the answers are warning signs that need a doctor to check them in "
+                "hospital **today**. Tell the staff now, or call emergency services.",
+                title="Get help now",
+                icon=":material/emergency:",
+            )
+        else:
+            st.error(
+                f"{plan.triage.action}{findings}\n\n{links}",
+                title="Emergency: act now",
+                icon=":material/emergency:",
+            )
+        st.caption("The rest of the plan is hidden until the emergency is dealt with.")
+    else:
+        if level == TriageLevel.urgent:
+            st.warning(
+                f"{plan.triage.action}{findings}\n\n{links}",
+                title="Urgent work-up before discharge",
+                icon=":material/priority_high:",
+            )
+        else:
+            st.success(
+                f"{plan.triage.action}\n\n{links}",
+                title="No red flags recorded",
+                icon=":material/check_circle:",
+            )
+
+        renal = plan.renal
+        with st.container(horizontal=True, key="key_figures"):
+            st.metric(
+                "CrCl (mL/min)",
+                f"{renal.crcl_ml_min:.0f}" if renal.crcl_ml_min is not None else "Unknown",
+                help=f"{renal.method}. {renal.note}".strip(),
+                border=True,
+                width="content",
+            )
+            if plan.gabapentin is not None:
+                st.metric(
+                    "Gabapentin max (mg/day)",
+                    f"{plan.gabapentin.max_daily_mg:g}",
+                    help="Kidney-adjusted maximum total daily dose (US label).",
+                    border=True,
+                    width="content",
+                )
+            st.metric(
+                "Opioid (MME/day)",
+                f"{plan.mme_per_day:g}" if plan.mme_per_day else "0",
+                help="Morphine milligram equivalents per day of the discharge opioid, if any.",
+                border=True,
+                width="content",
+            )
+            st.metric(
+                "Naloxone",
+                "Yes" if plan.naloxone else "No",
+                help="; ".join(plan.naloxone_reasons) or "No indication for take-home naloxone.",
+                border=True,
+                width="content",
+            )
+        basis = [f"Kidney band **{renal.band}**", renal.method]
+        if renal.weight_used_kg is not None:
+            basis.append(f"weight used {renal.weight_used_kg:.1f} kg")
+        st.caption(" · ".join(basis))
+        if plan.naloxone and plan.naloxone_reasons and audience != "patient":
+            st.caption("Naloxone because: " + "; ".join(plan.naloxone_reasons))
+
+        if audience == "patient":
+            show_patient_view(plan, library)
+        else:
+            st.subheader(":material/vaccines: Give now", anchor="give-now", divider="gray")
+            show_orders(plan.give_now, audience, library, "Nothing to give now.")
+
+            st.subheader(
+                ":material/history: Why what was tried did not work",
+                anchor="tried-review",
+                divider="gray",
+            )
+            if not plan.tried_review:
+                st.caption("No medicines recorded as tried.")
+            for review in plan.tried_review:
+                links = evidence_links(review.evidence, library)
+                st.markdown(
+                    f"- **{display_name_safe(review.drug)}** ({review.drug_class}): "
+                    f"_{review.verdict}_. {review.reason}" + (f"  \n  {links}" if links else "")
+                )
+
+            kind = "radicular pain" if case is not None and case.radicular else "non-radicular"
+            st.subheader(
+                f":material/home: Discharge plan ({kind})", anchor="discharge", divider="gray"
+            )
+            show_orders(plan.discharge, audience, library, "No medicines to add at discharge.")
+            show_titration(plan)
+
+            st.subheader(":material/directions_walk: Non-drug care", divider="gray")
+            show_points(plan.non_drug, library, "None listed.")
+
+            st.subheader(":material/block: Avoid", anchor="avoid", divider="gray")
+            if not plan.avoid:
+                st.caption("Nothing specific to avoid.")
+            for item in plan.avoid:
+                links = evidence_links(item.evidence, library)
+                st.markdown(
+                    f"- **{display_name_safe(item.drug)}**: {item.reason}"
+                    + (f"  \n  {links}" if links else "")
+                )
+
+            st.subheader(":material/health_and_safety: Safety", anchor="safety", divider="gray")
+            show_warnings(plan)
+            show_points(plan.safety, library)
+
+            st.subheader(":material/event: Follow-up", anchor="follow-up", divider="gray")
+            show_points(plan.follow_up, library, "None listed.")
+
+            if audience == "resident":
+                st.subheader(":material/lightbulb: Pitfalls", anchor="pitfalls", divider="gray")
+                show_points(plan.pitfalls, library, "None listed.")
+            elif plan.pitfalls:
+                with st.expander(f"Pitfalls ({len(plan.pitfalls)})", icon=":material/lightbulb:"):
+                    show_points(plan.pitfalls, library)
+
+    show_evidence(plan, library, audience)
+
+st.divider()
+st.caption(
+    "Educational decision support for clinicians and learners. It does not replace clinical "
+    "judgement, local protocols or the product label. No data leaves this browser session."
+)

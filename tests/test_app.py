@@ -1,0 +1,271 @@
+"""The Streamlit page, driven headlessly with AppTest (what a user sees, not the clinical maths)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from unittest.mock import patch
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from logic.models import PatientCase, TriedMedication
+from logic.plan import build_plan
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+# The reference case the page opens on (issue 3; the reference answer's patient).
+REFERENCE_TRIED = ("prednisone", "orphenadrine", "gabapentin", "ketorolac", "dexamethasone")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    """st.cache_data is process-global; clear it so no test sees another's evidence."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def page() -> AppTest:
+    """The page after its first run, with the generous timeout a loaded CI machine needs."""
+    return AppTest.from_file("../app.py", default_timeout=30).run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Key figures by label."""
+    return {m.label: m.value for m in at.metric}
+
+
+def subheaders(at: AppTest) -> list[str]:
+    return [s.value for s in at.subheader]
+
+
+def text(at: AppTest) -> str:
+    """All markdown, captions and alerts on the page, for 'is it shown' checks."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [a.value for kind in (at.error, at.warning, at.info, at.success) for a in kind]
+    return "\n".join(parts)
+
+
+def has_section(at: AppTest, words: str) -> bool:
+    return any(words in s for s in subheaders(at))
+
+
+def test_default_page_shows_reference_plan():
+    """The page opens on the reference case and shows a full plan with no exception or error."""
+    at = page()
+    assert not at.exception
+    assert not at.error
+    assert at.multiselect(key="tried").value == list(REFERENCE_TRIED)
+    assert at.number_input(key="tried_doses_orphenadrine").value == 2
+    figures = metrics(at)
+    assert set(figures) >= {"CrCl (mL/min)", "Opioid (MME/day)", "Naloxone"}
+    assert figures["Naloxone"] in {"Yes", "No"}
+    for section in ("Give now", "Why what was tried did not work", "Discharge plan", "Avoid"):
+        assert has_section(at, section), section
+    for section in ("Safety", "Follow-up", "Non-drug care"):
+        assert has_section(at, section), section
+    assert "non-radicular" in " ".join(subheaders(at))
+    shown = text(at)
+    plan = build_plan(reference_case())
+    for order in (*plan.give_now, *plan.discharge):
+        assert order.sig in shown
+    for review in plan.tried_review:
+        assert review.reason in shown
+    assert not at.get("vega_lite_chart"), "no titration chart for non-radicular pain"
+
+
+def test_radicular_shows_titration_section():
+    """Switching to radicular pain adds the gabapentin titration chart, table and CSV download."""
+    at = page()
+    at.toggle(key="radicular").set_value(True).run()
+    assert not at.exception
+    assert has_section(at, "Gabapentin titration")
+    assert has_section(at, "Discharge plan (radicular pain)")
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    assert charts[0].proto.alt.startswith("Gabapentin total daily dose by day")
+    table = at.dataframe[0].value
+    assert {"day", "dose_mg", "capsules"} <= set(table.columns)
+    assert at.download_button[0].label == "Download the schedule (CSV)"
+
+
+def test_radicular_feature_switches_radicular_on():
+    """Ticking a radicular feature (leg pain below the knee) turns the radicular switch on."""
+    at = page()
+    at.pills(key="radicular_features").set_value(["leg_pain_below_knee"]).run()
+    assert at.toggle(key="radicular").value is True
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_crcl_25_lowers_gabapentin_maximum():
+    """Entering a creatinine clearance of 25 mL/min lowers the gabapentin maximum shown."""
+    at = page()
+    at.toggle(key="radicular").set_value(True).run()
+    before = float(metrics(at)["Gabapentin max (mg/day)"])
+    at.segmented_control(key="creatinine_unit").set_value("crcl").run()
+    at.number_input(key="crcl_ml_min").set_value(25).run()
+    assert not at.exception
+    after = float(metrics(at)["Gabapentin max (mg/day)"])
+    assert after < before
+    assert metrics(at)["CrCl (mL/min)"] == "25"
+    assert f"{after:g} mg/day" in text(at)
+
+
+def test_emergency_red_flag_replaces_plan():
+    """A cauda equina red flag shows the emergency banner and hides the discharge plan."""
+    at = page()
+    at.pills(key="red_flags").set_value(["saddle_anesthesia"]).run()
+    assert not at.exception
+    assert at.error, "emergency banner"
+    assert "MRI" in at.error[0].value
+    assert not has_section(at, "Discharge plan")
+    assert not has_section(at, "Give now")
+    assert not at.metric
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("weight_kg", 900.0, ["Weight", "25–350 kg"]),
+        ("serum_creatinine_mg_dl", 88.0, ["Serum creatinine", "0.1–25 mg/dL"]),
+        ("age_years", 12, ["Age", "18–110 years"]),
+        ("pain_duration_weeks", 9999.0, ["Pain duration", "0–520 weeks"]),
+    ],
+)
+def test_out_of_range_input_shows_error_and_no_plan(key, value, words):
+    """An implausible value names the field and its allowed range, and no plan is shown."""
+    at = page()
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception
+    assert len(at.error) == 1
+    for word in words:
+        assert word in at.error[0].value
+    assert not at.metric
+    assert not has_section(at, "Give now")
+
+
+def test_inconsistent_case_shows_error():
+    """A model-level contradiction (dialysis with CrCl 80) is shown as a sentence, not a trace."""
+    at = page()
+    at.segmented_control(key="creatinine_unit").set_value("crcl").run()
+    at.number_input(key="crcl_ml_min").set_value(80).run()
+    at.checkbox(key="on_hemodialysis").check().run()
+    assert not at.exception
+    assert "haemodialysis" in at.error[0].value
+    assert not at.metric
+
+
+def test_engine_failure_shows_message_not_traceback():
+    """If the engine raises, the page says so plainly and shows no plan and no exception."""
+    with patch("logic.plan.build_plan", side_effect=RuntimeError("boom")):
+        at = page()
+    assert not at.exception
+    assert "could not be built" in at.error[0].value
+    assert not at.metric
+
+
+@pytest.mark.parametrize("audience", ["clinician", "resident", "patient"])
+def test_each_audience_renders(audience):
+    """Clinician, resident and patient views all render; only professionals see orders."""
+    at = page()
+    at.segmented_control(key="audience").set_value(audience).run()
+    assert not at.exception
+    shown = text(at)
+    sig = build_plan(reference_case()).discharge[0].sig
+    if audience == "patient":
+        assert sig not in shown
+        assert "not a prescription" in shown
+        assert has_section(at, "What happens next")
+    else:
+        assert sig in shown
+    if audience == "resident":
+        assert has_section(at, "Pitfalls")
+
+
+def test_pounds_are_converted_and_shown():
+    """Switching weight to pounds keeps the patient's weight and shows the kg conversion."""
+    at = page()
+    at.segmented_control(key="weight_unit").set_value("lb").run()
+    assert at.number_input(key="weight_kg").value == pytest.approx(176.4)
+    assert "= 80.0 kg" in text(at)
+    at.number_input(key="weight_kg").set_value(180.0).run()
+    assert not at.exception
+    assert "= 81.6 kg" in text(at)
+
+
+def test_micromoles_are_converted_and_shown():
+    """Creatinine in µmol/L is converted once to mg/dL and the converted value is shown."""
+    at = page()
+    at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
+    at.number_input(key="serum_creatinine_mg_dl").set_value(88.4).run()
+    assert not at.exception
+    assert "= 1.00 mg/dL" in text(at)
+    assert metrics(at)["CrCl (mL/min)"] == page_default_crcl()
+
+
+def test_pregnancy_only_for_female():
+    """The pregnancy box appears only when the patient is female."""
+    at = page()
+    assert "pregnant" not in [c.key for c in at.checkbox]
+    at.segmented_control(key="sex").set_value("female").run()
+    assert "pregnant" in [c.key for c in at.checkbox]
+    assert not at.exception
+
+
+def test_new_case_clears_and_reference_restores():
+    """'New case' empties the required facts (no plan yet); 'Reference case' brings it back."""
+    at = page()
+    at.button(key="new_case").click().run()
+    assert not at.exception
+    assert at.multiselect(key="tried").value == []
+    assert "to see the plan" in at.info[0].value
+    assert not at.metric
+    at.button(key="reference_case").click().run()
+    assert at.multiselect(key="tried").value == list(REFERENCE_TRIED)
+    assert at.metric
+
+
+def test_link_prefills_widgets():
+    """A shared link's query parameters set the bound widgets on first load."""
+    at = AppTest.from_file("../app.py", default_timeout=30)
+    at.query_params["audience"] = "Resident"
+    at.query_params["radicular"] = "true"
+    at.run()
+    assert at.segmented_control(key="audience").value == "resident"
+    assert at.toggle(key="radicular").value is True
+
+
+@pytest.mark.parametrize("radicular", [False, True])
+def test_every_cited_evidence_id_has_a_content_file(radicular):
+    """Each evidence id the plan cites (default and radicular case) has a content/<id>.md page."""
+    if not list(CONTENT.glob("*.md")):
+        pytest.skip("content/ has no evidence pages yet")
+    from logic.evidence import load_evidence
+
+    library = load_evidence(CONTENT)
+    plan = build_plan(reference_case(radicular=radicular))
+    missing = [i for i in plan.evidence_ids if not (CONTENT / f"{i}.md").exists()]
+    assert not missing
+    assert set(plan.evidence_ids) <= set(library)
+
+
+def reference_case(radicular: bool = False) -> PatientCase:
+    """The case the page opens on, built directly (the page must show exactly its plan)."""
+    return PatientCase(
+        age_years=45,
+        sex="male",
+        weight_kg=80,
+        serum_creatinine_mg_dl=1.0,
+        setting="ed",
+        pain_duration_weeks=1,
+        pain_score=8,
+        radicular=radicular,
+        tried=tuple(
+            TriedMedication(drug=d, doses_given=2 if d == "orphenadrine" else 1)
+            for d in REFERENCE_TRIED
+        ),
+    )
+
+
+def page_default_crcl() -> str:
+    return f"{build_plan(reference_case()).renal.crcl_ml_min:.0f}"
