@@ -136,6 +136,9 @@ class _Draft:
             if rule.action in (Action.reduce, Action.cap, Action.warn):
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
         order = chosen.order(choice=choice, note=" ".join(notes))
+        ceilings = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
+        if ceilings and order.max_daily_mg is not None:
+            order = order.model_copy(update={"max_daily_mg": min(order.max_daily_mg, *ceilings)})
         (self.give_now if step == "now" else self.discharge).append(order)
         return True
 
@@ -313,11 +316,27 @@ def _discharge(draft: _Draft, antidepressant: str | None) -> GabapentinPlan | No
 def _antidepressant_candidate(draft: _Draft) -> str | None:
     """Which adjuvant the discharge plan will start, if any survives the rules.
 
-    The reference answer adds low-dose amitriptyline for pain expected to persist; for chronic
-    pain (> 12 weeks) ACP 2017 names duloxetine as the second-line drug instead.
+    The reference answer adds amitriptyline for everyone. NICE NG59 advises against tricyclics
+    for low back pain and Urquhart 2018 found no pain benefit, so the engine narrows it:
+    duloxetine for chronic pain (ACP 2017 second line, > 12 weeks), amitriptyline only for
+    radicular pain lasting a month or more (neuropathic pain: NICE CG173), otherwise nothing.
     """
     case = draft.facts.case
-    family = "duloxetine" if case.pain_duration_weeks >= CHRONIC_WEEKS else "amitriptyline"
+    if case.pain_duration_weeks >= CHRONIC_WEEKS:
+        family = "duloxetine"
+    elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
+        family = "amitriptyline"
+    else:
+        draft.warn(
+            "no-antidepressant-yet",
+            Severity.info,
+            "No amitriptyline for now: the reference answer adds it, but NICE advises against "
+            "tricyclics for low back pain and the best trial found no effect on pain. Reconsider "
+            "at follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
+            "duloxetine is ACP's second-line drug.",
+            "NICE NG59; Urquhart 2018; ACP 2017; NICE CG173",
+        )
+        return None
     blocked = any(
         r.action is Action.avoid and applies(r, "discharge", _TAGS[family]) for r in draft.rules
     )

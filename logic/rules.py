@@ -67,6 +67,7 @@ class Rule(NamedTuple):
     severity: Severity = Severity.caution
     variant: str = "reduced"
     evidence: tuple[str, ...] = ()
+    max_daily_mg: float | None = None  # cap rules: the daily ceiling applied to the order
 
 
 C = Condition
@@ -230,6 +231,7 @@ RULES: tuple[Rule, ...] = (
         A.reduce,
         "Cirrhosis: tramadol 50 mg every 12 hours at most.",
         "Tramadol label (hepatic impairment)",
+        variant="hepatic",
         evidence=("tramadol",),
     ),
     Rule(
@@ -339,6 +341,7 @@ RULES: tuple[Rule, ...] = (
         "Over 75: tramadol no more than 300 mg a day.",
         "Tramadol label (age >75)",
         evidence=("tramadol", *_OLD),
+        max_daily_mg=300,
     ),
     Rule(
         "gabapentin-start-low",

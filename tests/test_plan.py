@@ -134,16 +134,33 @@ class TestReferenceCase:
         """Steroids, benzodiazepines, more relaxants (reference) and ER opioids (CDC rec 3)."""
         assert any(avoided in a.drug.lower() for a in plan_for().avoid)
 
-    def test_amitriptyline_is_capped_at_25_mg(self) -> None:
+    def test_no_amitriptyline_for_acute_non_radicular_pain(self) -> None:
+        """NICE NG59: no tricyclics for low back pain; Urquhart 2018: no pain benefit."""
+        plan = plan_for()
+        assert not orders(plan, "amitriptyline")
+        assert any(w.code == "no-antidepressant-yet" for w in plan.warnings)
+
+    def test_tramadol_is_the_alternative_rescue(self) -> None:
+        """The reference offers tramadol 50-100 mg PO as an alternative (tramadol label)."""
+        (tramadol,) = orders(plan_for(), "tramadol", "give_now")
+        assert (tramadol.dose_mg_low, tramadol.dose_mg) == (50, 100)
+
+    def test_amitriptyline_for_persisting_radicular_pain_is_capped_at_25_mg(self) -> None:
         """Urquhart 2018 used 25 mg; the reference's 75-100 mg exceeds NICE's non-specialist cap."""
-        (ami,) = orders(plan_for(), "amitriptyline")
+        (ami,) = orders(plan_for(radicular=True, pain_duration_weeks=6), "amitriptyline")
         assert ami.max_daily_mg == 25
+
+    def test_duloxetine_for_chronic_pain(self) -> None:
+        """ACP 2017: duloxetine is the second-line drug for chronic (> 12 weeks) back pain."""
+        (dul,) = orders(plan_for(pain_duration_weeks=16), "duloxetine")
+        assert (dul.dose_mg_low, dul.dose_mg) == (30, 60)
 
     def test_tramadol_is_not_combined_with_amitriptyline(self) -> None:
         """Tramadol + TCA: seizures and serotonin syndrome (tramadol label): the plan picks one."""
-        plan = plan_for()
+        plan = plan_for(radicular=True, pain_duration_weeks=6)
         drugs = {o.drug for o in (*plan.give_now, *plan.discharge)}
-        assert not ({"tramadol", "amitriptyline"} <= drugs)
+        assert "amitriptyline" in drugs
+        assert "tramadol" not in drugs
         assert any(a.drug == "Tramadol" and "amitriptyline" in a.reason for a in plan.avoid)
 
     def test_pitfalls_correct_the_reference_on_extended_release(self) -> None:
