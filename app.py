@@ -226,7 +226,7 @@ def human_error(error: dict, tried: Sequence[str]) -> str:
 def evidence_links(ids: Iterable[str], library: dict) -> str:
     """Markdown links from a plan item to its topics in the evidence section."""
     links = [
-        f"[{library[i].title if i in library else i.replace('-', ' ')}](#ev-{i})"
+        f"[{library[i].title.split(' - ')[0] if i in library else i.replace('-', ' ')}](#ev-{i})"
         for i in dict.fromkeys(ids)
     ]
     return ":material/menu_book: " + " · ".join(links) if links else ""
@@ -373,24 +373,179 @@ def show_evidence(plan: TreatmentPlan, library: dict, audience: str) -> None:
                 f"evidence: {grade.grade} ({grade.system})",
                 f"reviewed {topic.last_reviewed.isoformat()}",
             ]
-            st.caption(" · ".join(meta))
-            if audience == "patient":
+            if audience != "patient":
+                st.caption(" · ".join(meta))
+            else:
                 st.markdown(audience_view(topic, "patient"))
                 if topic.guidelines_disagree:
                     st.caption(":material/balance: Experts do not all agree on this.")
                 continue
             st.markdown(f"**Bottom line:** {topic.bottom_line}")
-            if topic.guidelines_disagree:
+            disagreement = topic.sections["Where guidance disagrees"]
+            if topic.guidelines_disagree and audience == "resident":
                 st.warning(
-                    topic.sections["Where guidance disagrees"],
-                    title="Where guidelines disagree",
-                    icon=":material/balance:",
+                    disagreement, title="Where guidelines disagree", icon=":material/balance:"
                 )
+            elif topic.guidelines_disagree:
+                with st.expander(
+                    "Guidelines disagree on this: where and why", icon=":material/balance:"
+                ):
+                    st.markdown(disagreement)
             if audience == "resident":
                 st.markdown(topic.summary)
             label = "Key numbers and sources" if audience == "clinician" else "Full teaching page"
             with st.expander(label, icon=":material/menu_book:"):
                 st.markdown(audience_view(topic, audience))
+
+
+def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: dict) -> None:
+    """The plan in workflow order; an emergency replaces everything after the banner."""
+    level = plan.triage.level
+    findings = "".join(f"\n- {f}" for f in plan.triage.findings)
+    links = evidence_links(plan.triage.evidence, library)
+    if level == TriageLevel.emergency:
+        if audience == "patient":
+            st.error(
+                "Some of the answers are warning signs that need a doctor to check them in "
+                "hospital **today**. Tell the staff now, or call emergency services.",
+                title="Get help now",
+                icon=":material/emergency:",
+            )
+        else:
+            st.error(
+                f"{plan.triage.action}{findings}\n\n{links}",
+                title="Emergency: act now",
+                icon=":material/emergency:",
+            )
+        if audience != "patient":
+            show_warnings(plan)
+            st.subheader(":material/event: Now", anchor="now", divider="gray")
+            show_points(plan.follow_up, library)
+            st.subheader(
+                ":material/vaccines: Analgesia while this is arranged",
+                anchor="give-now",
+                divider="gray",
+            )
+            show_orders(plan.give_now, audience, library, "No analgesia suggested.")
+        st.caption(
+            "The discharge plan and the rest of the review are hidden until the emergency "
+            "cause is excluded."
+        )
+    else:
+        if level == TriageLevel.urgent:
+            st.warning(
+                f"{plan.triage.action}{findings}\n\n{links}",
+                title="Urgent work-up before discharge",
+                icon=":material/priority_high:",
+            )
+        else:
+            st.success(
+                "None of the warning signs on the list were ticked. Tell the team at once if any "
+                "of them appear."
+                if audience == "patient"
+                else f"{plan.triage.action}\n\n{links}",
+                title="No red flags recorded",
+                icon=":material/check_circle:",
+            )
+
+        renal = plan.renal
+        figures = (
+            st.expander("Numbers for your clinician", icon=":material/calculate:")
+            if audience == "patient"
+            else st.container(horizontal=True, key="key_figures")
+        )
+        with figures:
+            st.metric(
+                "CrCl (mL/min)",
+                f"{renal.crcl_ml_min:.0f}" if renal.crcl_ml_min is not None else "Unknown",
+                help=f"{renal.method}. {renal.note}".strip(),
+                border=True,
+                width="content",
+            )
+            if plan.gabapentin is not None:
+                st.metric(
+                    "Gabapentin max (mg/day)",
+                    f"{plan.gabapentin.max_daily_mg:g}",
+                    help="Kidney-adjusted maximum total daily dose (US label).",
+                    border=True,
+                    width="content",
+                )
+            st.metric(
+                "Opioid (MME/day)",
+                f"{plan.mme_per_day:g}" if plan.mme_per_day else "0",
+                help="Morphine milligram equivalents per day of the discharge opioid, if any.",
+                border=True,
+                width="content",
+            )
+            st.metric(
+                "Naloxone",
+                "Yes" if plan.naloxone else "No",
+                help="; ".join(plan.naloxone_reasons) or "No indication for take-home naloxone.",
+                border=True,
+                width="content",
+            )
+        basis = [f"Kidney band **{renal.band}**", renal.method]
+        if renal.weight_used_kg is not None:
+            basis.append(f"weight used {renal.weight_used_kg:.1f} kg")
+        st.caption(" · ".join(basis))
+        if plan.naloxone and plan.naloxone_reasons and audience != "patient":
+            st.caption("Naloxone because: " + "; ".join(plan.naloxone_reasons))
+
+        if audience == "patient":
+            show_patient_view(plan, library)
+        else:
+            st.subheader(":material/vaccines: Give now", anchor="give-now", divider="gray")
+            show_orders(plan.give_now, audience, library, "Nothing to give now.")
+
+            st.subheader(
+                ":material/history: Why what was tried did not work",
+                anchor="tried-review",
+                divider="gray",
+            )
+            if not plan.tried_review:
+                st.caption("No medicines recorded as tried.")
+            for review in plan.tried_review:
+                links = evidence_links(review.evidence, library)
+                st.markdown(
+                    f"- **{display_name_safe(review.drug)}** ({review.drug_class}): "
+                    f"_{review.verdict}_. {review.reason}" + (f"  \n  {links}" if links else "")
+                )
+
+            kind = "radicular pain" if case.radicular else "non-radicular"
+            st.subheader(
+                f":material/home: Discharge plan ({kind})", anchor="discharge", divider="gray"
+            )
+            show_orders(plan.discharge, audience, library, "No medicines to add at discharge.")
+            show_titration(plan)
+
+            st.subheader(":material/directions_walk: Non-drug care", divider="gray")
+            show_points(plan.non_drug, library, "None listed.")
+
+            st.subheader(":material/block: Avoid", anchor="avoid", divider="gray")
+            if not plan.avoid:
+                st.caption("Nothing specific to avoid.")
+            for item in plan.avoid:
+                links = evidence_links(item.evidence, library)
+                st.markdown(
+                    f"- **{display_name_safe(item.drug)}**: {item.reason}"
+                    + (f"  \n  {links}" if links else "")
+                )
+
+            st.subheader(":material/health_and_safety: Safety", anchor="safety", divider="gray")
+            show_warnings(plan)
+            show_points(plan.safety, library)
+
+            st.subheader(":material/event: Follow-up", anchor="follow-up", divider="gray")
+            show_points(plan.follow_up, library, "None listed.")
+
+            if audience == "resident":
+                st.subheader(":material/lightbulb: Pitfalls", anchor="pitfalls", divider="gray")
+                show_points(plan.pitfalls, library, "None listed.")
+            elif plan.pitfalls:
+                with st.expander(f"Pitfalls ({len(plan.pitfalls)})", icon=":material/lightbulb:"):
+                    show_points(plan.pitfalls, library)
+
+    show_evidence(plan, library, audience)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -686,7 +841,7 @@ with st.container(border=True, key="tried_inputs"):
                 key=f"tried_dose_mg_{drug}",
                 placeholder="mg (optional)",
                 label_visibility="collapsed",
-                width=190,
+                width=165,
             )
         tried_details.append(
             {"drug": drug, "doses_given": doses_given, "dose_mg": dose_mg, "relief": relief}
@@ -772,132 +927,16 @@ try:
 except Exception:  # missing or malformed content must not take the plan down with it
     library = {}
 
-if plan is not None:
-    level = plan.triage.level
-    findings = "".join(f"\n- {f}" for f in plan.triage.findings)
-    links = evidence_links(plan.triage.evidence, library)
-    if level == TriageLevel.emergency:
-        if audience == "patient":
-            st.error(
-                "Some of the answers are warning signs that need a doctor to check them in "
-                "hospital **today**. Tell the staff now, or call emergency services.",
-                title="Get help now",
-                icon=":material/emergency:",
-            )
-        else:
-            st.error(
-                f"{plan.triage.action}{findings}\n\n{links}",
-                title="Emergency: act now",
-                icon=":material/emergency:",
-            )
-        st.caption("The rest of the plan is hidden until the emergency is dealt with.")
-    else:
-        if level == TriageLevel.urgent:
-            st.warning(
-                f"{plan.triage.action}{findings}\n\n{links}",
-                title="Urgent work-up before discharge",
-                icon=":material/priority_high:",
-            )
-        else:
-            st.success(
-                f"{plan.triage.action}\n\n{links}",
-                title="No red flags recorded",
-                icon=":material/check_circle:",
-            )
-
-        renal = plan.renal
-        with st.container(horizontal=True, key="key_figures"):
-            st.metric(
-                "CrCl (mL/min)",
-                f"{renal.crcl_ml_min:.0f}" if renal.crcl_ml_min is not None else "Unknown",
-                help=f"{renal.method}. {renal.note}".strip(),
-                border=True,
-                width="content",
-            )
-            if plan.gabapentin is not None:
-                st.metric(
-                    "Gabapentin max (mg/day)",
-                    f"{plan.gabapentin.max_daily_mg:g}",
-                    help="Kidney-adjusted maximum total daily dose (US label).",
-                    border=True,
-                    width="content",
-                )
-            st.metric(
-                "Opioid (MME/day)",
-                f"{plan.mme_per_day:g}" if plan.mme_per_day else "0",
-                help="Morphine milligram equivalents per day of the discharge opioid, if any.",
-                border=True,
-                width="content",
-            )
-            st.metric(
-                "Naloxone",
-                "Yes" if plan.naloxone else "No",
-                help="; ".join(plan.naloxone_reasons) or "No indication for take-home naloxone.",
-                border=True,
-                width="content",
-            )
-        basis = [f"Kidney band **{renal.band}**", renal.method]
-        if renal.weight_used_kg is not None:
-            basis.append(f"weight used {renal.weight_used_kg:.1f} kg")
-        st.caption(" · ".join(basis))
-        if plan.naloxone and plan.naloxone_reasons and audience != "patient":
-            st.caption("Naloxone because: " + "; ".join(plan.naloxone_reasons))
-
-        if audience == "patient":
-            show_patient_view(plan, library)
-        else:
-            st.subheader(":material/vaccines: Give now", anchor="give-now", divider="gray")
-            show_orders(plan.give_now, audience, library, "Nothing to give now.")
-
-            st.subheader(
-                ":material/history: Why what was tried did not work",
-                anchor="tried-review",
-                divider="gray",
-            )
-            if not plan.tried_review:
-                st.caption("No medicines recorded as tried.")
-            for review in plan.tried_review:
-                links = evidence_links(review.evidence, library)
-                st.markdown(
-                    f"- **{display_name_safe(review.drug)}** ({review.drug_class}): "
-                    f"_{review.verdict}_. {review.reason}" + (f"  \n  {links}" if links else "")
-                )
-
-            kind = "radicular pain" if case is not None and case.radicular else "non-radicular"
-            st.subheader(
-                f":material/home: Discharge plan ({kind})", anchor="discharge", divider="gray"
-            )
-            show_orders(plan.discharge, audience, library, "No medicines to add at discharge.")
-            show_titration(plan)
-
-            st.subheader(":material/directions_walk: Non-drug care", divider="gray")
-            show_points(plan.non_drug, library, "None listed.")
-
-            st.subheader(":material/block: Avoid", anchor="avoid", divider="gray")
-            if not plan.avoid:
-                st.caption("Nothing specific to avoid.")
-            for item in plan.avoid:
-                links = evidence_links(item.evidence, library)
-                st.markdown(
-                    f"- **{display_name_safe(item.drug)}**: {item.reason}"
-                    + (f"  \n  {links}" if links else "")
-                )
-
-            st.subheader(":material/health_and_safety: Safety", anchor="safety", divider="gray")
-            show_warnings(plan)
-            show_points(plan.safety, library)
-
-            st.subheader(":material/event: Follow-up", anchor="follow-up", divider="gray")
-            show_points(plan.follow_up, library, "None listed.")
-
-            if audience == "resident":
-                st.subheader(":material/lightbulb: Pitfalls", anchor="pitfalls", divider="gray")
-                show_points(plan.pitfalls, library, "None listed.")
-            elif plan.pitfalls:
-                with st.expander(f"Pitfalls ({len(plan.pitfalls)})", icon=":material/lightbulb:"):
-                    show_points(plan.pitfalls, library)
-
-    show_evidence(plan, library, audience)
+if plan is not None and case is not None:
+    try:
+        show_plan(plan, case, audience, library)
+    except Exception:  # a display fault must not turn into a traceback either
+        st.error(
+            "Part of this plan could not be displayed. Do not rely on the page for this "
+            "patient; please report the case.",
+            title="Something went wrong",
+            icon=":material/error:",
+        )
 
 st.divider()
 st.caption(

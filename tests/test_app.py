@@ -119,7 +119,8 @@ def test_emergency_red_flag_replaces_plan():
     assert at.error, "emergency banner"
     assert "MRI" in at.error[0].value
     assert not has_section(at, "Discharge plan")
-    assert not has_section(at, "Give now")
+    assert not has_section(at, "Avoid")
+    assert has_section(at, "Analgesia while this is arranged")
     assert not at.metric
 
 
@@ -162,6 +163,15 @@ def test_engine_failure_shows_message_not_traceback():
     assert not at.exception
     assert "could not be built" in at.error[0].value
     assert not at.metric
+
+
+def test_display_failure_shows_message_not_traceback():
+    """If drawing part of the plan raises, the page says so plainly instead of a traceback."""
+    at = page()
+    with patch("logic.charts.titration_chart", side_effect=ValueError("bad chart")):
+        at.toggle(key="radicular").set_value(True).run()
+    assert not at.exception
+    assert "could not be displayed" in at.error[-1].value
 
 
 @pytest.mark.parametrize("audience", ["clinician", "resident", "patient"])
