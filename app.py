@@ -282,7 +282,8 @@ def show_titration(plan: TreatmentPlan) -> None:
     st.markdown(
         f"Start **{gaba.start_mg:g} mg**, build up to **{gaba.target_daily_mg:g} mg/day** "
         f"in {gaba.doses_per_day} dose{'s' if gaba.doses_per_day != 1 else ''} a day. "
-        f"Maximum for this kidney function: **{gaba.max_daily_mg:g} mg/day** ({gaba.band})."
+        f"Maximum for this kidney function: **{gaba.max_daily_mg:g} mg/day** "
+        f"(kidney band {gaba.band})."
     )
     if gaba.dialysis_supplement_mg:
         st.markdown(f"After each haemodialysis session: **{gaba.dialysis_supplement_mg:g} mg**.")
@@ -299,6 +300,7 @@ def show_titration(plan: TreatmentPlan) -> None:
     st.dataframe(
         schedule_frame(gaba),
         hide_index=True,
+        column_order=("day", "dose_mg", "doses_per_day", "capsules", "total_daily_mg", "note"),
         column_config={
             "day": st.column_config.NumberColumn("Day", width="small"),
             "total_daily_mg": st.column_config.NumberColumn("Total mg/day"),
