@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import streamlit as st
 from pydantic import ValidationError
+from streamlit.delta_generator import DeltaGenerator
 
 from logic import units
 from logic.catalogue import display_name, known_names
@@ -184,20 +185,26 @@ def evidence_library() -> dict:
     return load_evidence()
 
 
-def allowed_range(loc: Sequence[str | int]) -> tuple[float | None, float | None]:
-    """The (low, high) bounds the model declares for the field at `loc`, from its metadata."""
+def allowed_range(loc: Sequence[str | int]) -> str | None:
+    """The allowed range the model declares for the field at `loc`, in words, e.g. '25–350'."""
     model: type[PatientCase] | type[TriedMedication] = PatientCase
     name = str(loc[0])
     if name == "tried" and len(loc) == 3:
         model, name = TriedMedication, str(loc[2])
     field_info = model.model_fields.get(name)
-    low = high = None
+    bounds: dict[str, float] = {}
     for rule in field_info.metadata if field_info else ():
-        low = getattr(rule, "ge", None) if getattr(rule, "ge", None) is not None else low
-        low = getattr(rule, "gt", None) if getattr(rule, "gt", None) is not None else low
-        high = getattr(rule, "le", None) if getattr(rule, "le", None) is not None else high
-        high = getattr(rule, "lt", None) if getattr(rule, "lt", None) is not None else high
-    return low, high
+        for kind in ("ge", "gt", "le", "lt"):
+            if getattr(rule, kind, None) is not None:
+                bounds[kind] = getattr(rule, kind)
+    low = f"{bounds['ge']:g}" if "ge" in bounds else None
+    high = f"{bounds['le']:g}" if "le" in bounds else None
+    if "gt" in bounds:
+        low_words = f"more than {bounds['gt']:g}"
+        return f"{low_words} and at most {high}" if high else low_words
+    if low and high:
+        return f"{low}–{high}"
+    return f"at least {low}" if low else (f"at most {high}" if high else None)
 
 
 def human_error(error: dict, tried: Sequence[str]) -> str:
@@ -208,15 +215,10 @@ def human_error(error: dict, tried: Sequence[str]) -> str:
         return message[:1].upper() + message[1:]
     field, unit = FIELD_LABELS.get(str(loc[-1]), (str(loc[-1]).replace("_", " "), ""))
     if loc[0] == "tried" and len(loc) > 1 and isinstance(loc[1], int) and loc[1] < len(tried):
-        field = f"{display_name(tried[loc[1]]).capitalize()}: {field}"
-    low, high = allowed_range(loc)
+        field = f"{display_name(tried[loc[1]])}: {field}"
+    span = allowed_range(loc)
     value = error.get("input")
-    if (low is not None or high is not None) and isinstance(value, int | float):
-        span = (
-            f"{low:g}–{high:g}"
-            if low is not None and high is not None
-            else (f"above {low:g}" if low is not None else f"at most {high:g}")
-        )
+    if span and isinstance(value, int | float):
         return f"**{field}** must be {span} {unit}; {value:.4g} {unit} was entered.".replace(
             "  ", " "
         )
@@ -592,6 +594,9 @@ with st.container(horizontal=True, key="case_controls"):
     )
     st.markdown("[:material/arrow_downward: Jump to the plan](#plan)")
 
+# Where each field's own error goes, next to the input (filled after validation, below).
+slots: dict[str, DeltaGenerator] = {}
+
 # --- Patient ---------------------------------------------------------------------------------
 with st.container(border=True, key="patient_inputs"):
     st.subheader(":material/person: Patient")
@@ -606,6 +611,7 @@ with st.container(border=True, key="patient_inputs"):
         bind="query-params",
         help="Adults only (18 years and over).",
     )
+    slots["age_years"] = left.empty()
     sex = right.segmented_control(
         "Sex",
         options=list(SEXES),
@@ -642,6 +648,7 @@ with st.container(border=True, key="patient_inputs"):
     weight_kg = units.weight_to_kg(weight, weight_unit) if weight is not None else None
     if weight_kg is not None and weight_unit != "kg":
         st.caption(f"= {weight_kg:.1f} kg (1 lb = 0.45359237 kg)")
+    slots["weight_kg"] = st.empty()
 
     height_unit = st.session_state.get("height_unit", REFERENCE["height_unit"])
     left, right = st.columns([3, 2], vertical_alignment="bottom")
@@ -669,6 +676,7 @@ with st.container(border=True, key="patient_inputs"):
     height_cm = units.height_to_cm(height, height_unit) if height is not None else None
     if height_cm is not None and height_unit != "cm":
         st.caption(f"= {height_cm:.0f} cm (1 in = 2.54 cm)")
+    slots["height_cm"] = st.empty()
 
     kidney = st.segmented_control(
         "Kidney function",
@@ -698,6 +706,7 @@ with st.container(border=True, key="patient_inputs"):
             creatinine_mg_dl = units.creatinine_to_mg_dl(creatinine, kidney)
             if kidney == "µmol/L":
                 st.caption(f"= {creatinine_mg_dl:.2f} mg/dL (÷ 88.4)")
+        slots["serum_creatinine_mg_dl"] = st.empty()
     elif kidney == "crcl":
         crcl = st.number_input(
             "Creatinine clearance (mL/min)",
@@ -710,6 +719,7 @@ with st.container(border=True, key="patient_inputs"):
             placeholder="e.g. 45",
             help="Cockcroft-Gault or measured clearance, in mL/min (not eGFR per 1.73 m²).",
         )
+        slots["crcl_ml_min"] = st.empty()
     else:
         st.caption("The plan says what it assumed; enter a creatinine as soon as you have one.")
     on_hemodialysis = st.checkbox(
@@ -753,6 +763,7 @@ with st.container(border=True, key="pain_inputs"):
         bind="query-params",
         help="Acute: under 4 weeks; subacute: 4–12; chronic: over 12.",
     )
+    slots["pain_duration_weeks"] = left.empty()
     pain_score = right.number_input(
         "Pain score now (0–10)",
         min_value=0,
@@ -763,6 +774,7 @@ with st.container(border=True, key="pain_inputs"):
         bind="query-params",
         help="0 = no pain, 10 = worst imaginable.",
     )
+    slots["pain_score"] = right.empty()
     st.pills(
         "Radicular features",
         options=list(RADICULAR_FEATURES),
@@ -848,6 +860,7 @@ with st.container(border=True, key="tried_inputs"):
         tried_details.append(
             {"drug": drug, "doses_given": doses_given, "dose_mg": dose_mg, "relief": relief}
         )
+    slots["tried"] = st.empty()
 
 # --- Conditions and co-medications -----------------------------------------------------------
 with st.container(border=True, key="condition_inputs"):
@@ -904,6 +917,13 @@ else:
     try:
         case = PatientCase.model_validate({k: v for k, v in raw.items() if v is not None})
     except ValidationError as exc:
+        by_field: dict[str, list[str]] = {}
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else ""
+            by_field.setdefault(name, []).append(human_error(error, tried))
+        for name, messages in by_field.items():
+            if name in slots:
+                slots[name].error("  \n".join(messages), icon=":material/error:")
         st.error(
             "\n".join(f"- {human_error(e, tried)}" for e in exc.errors()),
             title="Check the inputs: no plan is shown until they are plausible",

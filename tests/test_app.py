@@ -134,13 +134,14 @@ def test_emergency_red_flag_replaces_plan():
     ],
 )
 def test_out_of_range_input_shows_error_and_no_plan(key, value, words):
-    """An implausible value names the field and its allowed range, and no plan is shown."""
+    """An implausible value is named with its range beside the input and above; no plan shows."""
     at = page()
     at.number_input(key=key).set_value(value).run()
     assert not at.exception
-    assert len(at.error) == 1
+    beside_input, summary = at.error
     for word in words:
-        assert word in at.error[0].value
+        assert word in beside_input.value
+        assert word in summary.value
     assert not at.metric
     assert not has_section(at, "Give now")
 
