@@ -1,0 +1,224 @@
+"""Fixtures for the real-browser tests: a `streamlit run` server and Debian's Chromium.
+
+Playwright cannot download its own browser here (no `playwright install`), so the browser is
+the system Chromium (`/usr/bin/chromium`, or `$CHROMIUM`). The server runs `app.py` on a free
+loopback port for the whole session and is stopped afterwards; its log goes to
+`test-results/streamlit-server.log`. A failing browser test saves a full-page screenshot to
+`test-results/<test name>.png`, so `python -m pytest` needs no extra flags.
+
+The helpers (`find_chromium`, `start_server`, `stop_server`, `wait_for_app_run`) are plain
+functions so that `bench/run.py` can time the same server and browser the tests use.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+RESULTS = ROOT / "test-results"
+
+#: No sandbox (CI runs as root), no GPU, and nothing that phones home.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+#: Where the app has finished its script run (streamlit 1.67 data attributes).
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+APP_CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+
+
+def find_chromium() -> str | None:
+    """$CHROMIUM if set (and only it), else /usr/bin/chromium or a chromium on PATH; or None."""
+    if "CHROMIUM" in os.environ:
+        candidates = [os.environ["CHROMIUM"]]
+    else:
+        candidates = [
+            "/usr/bin/chromium",
+            shutil.which("chromium"),
+            shutil.which("chromium-browser"),
+        ]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """A running `streamlit run app.py`: its URL and process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    started: float  # time.perf_counter() just before Popen
+    healthy: float  # time.perf_counter() when /_stcore/health first answered "ok"
+
+
+def start_server(log: Path | None = None, timeout: float = 60) -> Server:
+    """Start the app on a free loopback port and wait until /_stcore/health says ok."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
+    out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed by the process)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    if log:
+        out.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}; see {log}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read() == b"ok":
+                    return Server(url, process, started, time.perf_counter())
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout} s")
+        time.sleep(0.05)
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Terminate the server we started (and only it); kill it if it does not stop."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def wait_for_app_run(page, timeout: float = 30_000) -> None:
+    """Wait until the page is connected and its script run has finished."""
+    page.wait_for_timeout(150)  # let a just-triggered rerun flip the state first
+    page.locator(APP_CONNECTED).wait_for(state="attached", timeout=timeout)
+    page.locator(APP_IDLE).wait_for(state="attached", timeout=timeout)
+
+
+# ---- pytest fixtures -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[Server]:
+    """`streamlit run app.py` on a free port for the whole session, stopped afterwards."""
+    RESULTS.mkdir(exist_ok=True)
+    server = start_server(log=RESULTS / "streamlit-server.log")
+    try:
+        yield server
+    finally:
+        stop_server(server.process)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: Server) -> str:
+    return app_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch arguments, pointed at the system Chromium."""
+    executable = find_chromium()
+    if executable is None:  # test_browser.py skips first; this only guards direct use
+        pytest.skip("no Chromium found (set $CHROMIUM or apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def app(page, app_url: str):
+    """A fresh browser session on the page, after its first script run has finished."""
+    page.set_default_timeout(20_000)
+    page.goto(app_url)
+    page.get_by_test_id("stAppViewContainer").wait_for(state="attached")
+    wait_for_app_run(page)
+    return page
+
+
+@pytest.fixture
+def phone(browser, app_url: str):
+    """The page in a phone-sized context (390x844, touch, device scale 3)."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(app_url)
+    wait_for_app_run(page)
+    yield page
+    context.close()
+
+
+def save_full_page(page, path: Path) -> None:
+    """Screenshot the whole page: Streamlit scrolls inside stMain, so grow the viewport first."""
+    size = page.viewport_size or {"width": 1280, "height": 720}
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(int(height), 16_000)})
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path), full_page=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed browser test, save a full-page screenshot of each open page."""
+    report = yield
+    if report.when == "call" and report.failed:
+        RESULTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.split("::", 1)[-1])
+        for fixture in ("app", "phone", "page"):
+            page = item.funcargs.get(fixture)
+            if page is None or not hasattr(page, "screenshot"):
+                continue
+            path = RESULTS / f"{name}-{fixture}.png"
+            try:
+                save_full_page(page, path)
+            except Exception as exc:  # a screenshot must never hide the real failure
+                report.sections.append(("screenshot", f"could not save {path}: {exc}"))
+            else:
+                report.sections.append(("screenshot", f"saved {path}"))
+            break  # `app` is `page`: one picture per page is enough
+    return report
