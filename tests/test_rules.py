@@ -1,0 +1,672 @@
+"""One focused test per safety rule, each checked against the source the rule cites.
+
+The table below pairs every rule id in `logic.rules.RULES` with a minimal case that should
+trigger it and an expectation written from the source (clinical-facts.md section in brackets),
+not from the engine's output. A new rule without a row here fails
+`test_every_rule_has_at_least_one_row`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import pytest
+
+from logic import PatientCase, TreatmentPlan, build_plan, daily_mme
+from logic.catalogue import CATALOGUE, DrugClass
+from logic.models import Order, Severity
+from logic.plan import MME_CAUTION, MME_DANGER, _Draft, _mme_warnings
+from logic.renal import assess_renal
+from logic.rules import RULES, TARGET_LABELS, Facts, fired
+
+# ---- Helpers ------------------------------------------------------------------------------
+
+BASE: dict[str, Any] = {
+    "age_years": 40,
+    "sex": "male",
+    "weight_kg": 80,
+    "crcl_ml_min": 90,
+    "setting": "ed",
+    "pain_score": 8,
+    "pain_duration_weeks": 1,
+}
+PREGNANT = {"age_years": 30, "sex": "female", "pregnant": True}
+CHRONIC = {"pain_duration_weeks": 20}  # > 12 weeks: the adjuvant would be duloxetine (ACP 2017)
+# Radicular pain for 6 weeks: the case where amitriptyline would be started (NICE CG173).
+TCA_CASE = {"radicular": True, "pain_duration_weeks": 6}
+
+
+def make_case(**overrides: Any) -> PatientCase:
+    return PatientCase(**{**BASE, **overrides})
+
+
+def _generics(*classes: DrugClass) -> frozenset[str]:
+    return frozenset(d.generic for d in CATALOGUE if d.drug_class in classes)
+
+
+NSAIDS = _generics(DrugClass.nsaid)
+OPIOIDS = _generics(DrugClass.opioid, DrugClass.atypical_opioid) | {"methadone", "oxymorphone"}
+BENZODIAZEPINES = _generics(DrugClass.benzodiazepine)
+MUSCLE_RELAXANTS = _generics(DrugClass.muscle_relaxant)
+STEROIDS = _generics(DrugClass.corticosteroid)
+
+
+def generic(order: Order) -> str:
+    """'oxycodone (immediate release)' -> 'oxycodone'."""
+    return order.drug.split(" (")[0].strip().lower()
+
+
+def orders(plan: TreatmentPlan, drug: str, step: str | None = None) -> list[Order]:
+    steps = ("give_now", "discharge") if step is None else (step,)
+    return [o for s in steps for o in getattr(plan, s) if generic(o) == drug]
+
+
+def all_orders(plan: TreatmentPlan) -> tuple[Order, ...]:
+    return (*plan.give_now, *plan.discharge)
+
+
+def in_class(plan: TreatmentPlan, names: frozenset[str]) -> list[Order]:
+    return [o for o in all_orders(plan) if generic(o) in names]
+
+
+def avoid_entry(plan: TreatmentPlan, word: str) -> str:
+    """The reason of the first avoid entry whose drug label mentions `word` ('' if none)."""
+    for a in plan.avoid:
+        if word.lower() in a.drug.lower():
+            assert a.reason.strip(), f"avoid entry {a.drug!r} has no reason"
+            return a.reason
+    return ""
+
+
+def warning_codes(plan: TreatmentPlan) -> dict[str, Severity]:
+    return {w.code: w.severity for w in plan.warnings}
+
+
+def fired_ids(case: PatientCase) -> set[str]:
+    return {r.id for r in fired(Facts(case=case, renal=assess_renal(case)))}
+
+
+# ---- Expectations, each from a source ------------------------------------------------------
+
+
+def no_nsaid(plan: TreatmentPlan) -> None:
+    assert not in_class(plan, NSAIDS), [o.sig for o in in_class(plan, NSAIDS)]
+    assert avoid_entry(plan, "NSAIDs")
+
+
+def no_ketorolac(plan: TreatmentPlan) -> None:
+    assert not orders(plan, "ketorolac")
+    assert avoid_entry(plan, "ketorolac")
+
+
+def no_opioid_anywhere(plan: TreatmentPlan) -> None:
+    assert not in_class(plan, OPIOIDS), [o.sig for o in in_class(plan, OPIOIDS)]
+    assert plan.mme_per_day is None
+    assert avoid_entry(plan, "opioid")
+
+
+def no_tramadol(plan: TreatmentPlan) -> None:
+    assert not orders(plan, "tramadol")
+    assert avoid_entry(plan, "tramadol")
+
+
+def no_amitriptyline(plan: TreatmentPlan) -> None:
+    assert not orders(plan, "amitriptyline")
+    assert avoid_entry(plan, "amitriptyline")
+
+
+def no_duloxetine(plan: TreatmentPlan) -> None:
+    assert not orders(plan, "duloxetine")
+    assert avoid_entry(plan, "duloxetine")
+
+
+def no_gabapentin(plan: TreatmentPlan) -> None:
+    assert not orders(plan, "gabapentin")
+    assert plan.gabapentin is None
+    assert avoid_entry(plan, "gabapentin")
+
+
+def reduced_opioid_doses(plan: TreatmentPlan) -> None:
+    """Reduced rows: oxycodone <= 5 mg now and <= 2.5 mg take-home; hydromorphone IV <= 0.5 mg.
+
+    Oxycodone/hydromorphone labels (reduced start); CDC 2022 rec 4; Chang 2013 (0.5 mg IV
+    hydromorphone in adults >= 65) [clinical-facts §3.3, §10 row 2].
+    """
+    now_oxy = orders(plan, "oxycodone", "give_now")
+    now_hm = orders(plan, "hydromorphone", "give_now")
+    assert now_oxy or now_hm, "expected an opioid rescue option"
+    assert all(o.dose_mg <= 5 for o in now_oxy)
+    assert all(o.route == "iv" and o.dose_mg <= 0.5 for o in now_hm)
+    assert all(o.dose_mg <= 2.5 for o in orders(plan, "oxycodone", "discharge"))
+    assert all(o.dose_mg <= 50 for o in orders(plan, "tramadol"))
+
+
+def danger_and_naloxone(code: str) -> Callable[[TreatmentPlan], None]:
+    """CDC 2022 recs 8, 11: respiratory-depression risk -> danger warning, lower dose, naloxone."""
+
+    def check(plan: TreatmentPlan) -> None:
+        reduced_opioid_doses(plan)
+        assert warning_codes(plan).get(code) is Severity.danger
+        assert plan.naloxone
+        assert orders(plan, "naloxone nasal spray", "discharge")
+
+    return check
+
+
+def naproxen_reduced(plan: TreatmentPlan) -> None:
+    """Naproxen 250 mg q12h, max 500 mg/day: lowest dose for the shortest time (label, NG59)."""
+    (naproxen,) = orders(plan, "naproxen", "discharge")
+    assert naproxen.dose_mg == 250
+    assert naproxen.every_hours == 12
+    assert naproxen.max_daily_mg == 500
+
+
+def renal_nsaid_reduce(plan: TreatmentPlan) -> None:
+    naproxen_reduced(plan)
+    assert "renal-nsaid-reduce" in warning_codes(plan)
+
+
+def ppi_with_nsaid(plan: TreatmentPlan) -> None:
+    """Beers 2023: NSAID at 65+ or after corticosteroids only with gastroprotection (PPI)."""
+    assert orders(plan, "naproxen", "discharge")
+    (ppi,) = orders(plan, "omeprazole", "discharge")
+    assert ppi.dose_mg == 20
+
+
+def tramadol_renal(plan: TreatmentPlan) -> None:
+    """Tramadol label, CrCl < 30: every 12 h, at most 200 mg/day [§3.3]."""
+    (tramadol,) = orders(plan, "tramadol", "give_now")
+    assert tramadol.dose_mg <= 50  # the reduced row, never the standard 100 mg top
+    assert tramadol.every_hours is None or tramadol.every_hours >= 12
+    assert tramadol.max_daily_mg is None or tramadol.max_daily_mg <= 200
+    message = next(w.message for w in plan.warnings if w.code == "renal-tramadol-cap")
+    assert "12 hours" in message
+    assert "200 mg" in message
+
+
+def tramadol_hepatic(plan: TreatmentPlan) -> None:
+    """Tramadol label, cirrhosis: 50 mg every 12 h [§3.3]."""
+    (tramadol,) = orders(plan, "tramadol", "give_now")
+    assert tramadol.dose_mg <= 50
+    assert tramadol.every_hours is None or tramadol.every_hours >= 12
+
+
+def tramadol_over_75(plan: TreatmentPlan) -> None:
+    """Tramadol label, age > 75: at most 300 mg/day [§3.3]."""
+    (tramadol,) = orders(plan, "tramadol", "give_now")
+    assert "300 mg" in tramadol.note
+    assert tramadol.max_daily_mg is None or tramadol.max_daily_mg <= 300
+
+
+def no_morphine(plan: TreatmentPlan) -> None:
+    """Dean 2004: morphine and codeine metabolites accumulate in severe renal impairment."""
+    assert not orders(plan, "morphine")
+    assert not orders(plan, "codeine")
+    assert avoid_entry(plan, "morphine")
+
+
+def hepatic_opioid(plan: TreatmentPlan) -> None:
+    """Oxycodone label, hepatic impairment: 1/3-1/2 of the usual dose, longer interval.
+
+    Take-home oxycodone <= 2.5 mg at >= 8 h; the give-now dose at most half the standard 10 mg
+    top; hydromorphone at the reduced IV row.
+    """
+    (take_home,) = orders(plan, "oxycodone", "discharge")
+    assert take_home.dose_mg <= 2.5
+    assert take_home.every_hours is not None
+    assert take_home.every_hours >= 8
+    assert all(o.dose_mg <= 5 for o in orders(plan, "oxycodone", "give_now"))
+    assert all(o.dose_mg <= 0.5 for o in orders(plan, "hydromorphone", "give_now"))
+
+
+def acetaminophen_2g(plan: TreatmentPlan) -> None:
+    """Cirrhosis: acetaminophen no more than 2 g a day (hepatology guidance) [§10 / regimens]."""
+    apap = orders(plan, "acetaminophen")
+    assert apap
+    for order in apap:
+        assert order.dose_mg <= 2000
+        if order.every_hours is not None:
+            assert order.max_daily_mg is not None
+            assert order.max_daily_mg <= 2000
+
+
+def no_steroid(plan: TreatmentPlan) -> None:
+    """ACP 2017, NICE NG59, Cochrane 2022: no systemic corticosteroids."""
+    assert not in_class(plan, STEROIDS)
+    assert avoid_entry(plan, "corticosteroid")
+
+
+def no_benzodiazepine(plan: TreatmentPlan) -> None:
+    """Friedman 2017, NICE NG59, CDC 2022 rec 11."""
+    assert not in_class(plan, BENZODIAZEPINES)
+    assert avoid_entry(plan, "benzodiazepine")
+
+
+def no_muscle_relaxant(plan: TreatmentPlan) -> None:
+    """Friedman 2015/2019: adding a relaxant to an NSAID did not help."""
+    assert not in_class(plan, MUSCLE_RELAXANTS)
+    assert avoid_entry(plan, "muscle relaxant")
+
+
+def immediate_release_only(plan: TreatmentPlan) -> None:
+    """CDC 2022 rec 3: immediate-release opioids only for acute pain."""
+    for order in in_class(plan, OPIOIDS):
+        text = order.drug.lower()
+        for marker in ("extended", "contin", " er", "long-acting"):
+            assert marker not in text
+        assert order.route in ("po", "iv")
+    assert all("immediate release" in o.drug for o in orders(plan, "oxycodone"))
+    assert avoid_entry(plan, "extended-release")
+
+
+def no_gabapentin_for_falls(plan: TreatmentPlan) -> None:
+    """AGS Beers 2023, history of falls or fractures: avoid antiepileptics (gabapentin) except
+    for seizure or mood disorders [clinical-facts §7, confirmed]."""
+    no_gabapentin(plan)
+    assert "falls" in avoid_entry(plan, "gabapentin").lower()
+
+
+def gabapentin_kept_no_take_home_opioid(plan: TreatmentPlan) -> None:
+    """Beers 2023: avoid opioid + gabapentinoid at 65+; the plan keeps gabapentin."""
+    assert orders(plan, "gabapentin", "discharge")
+    assert not [o for o in plan.discharge if generic(o) in OPIOIDS]
+    assert plan.mme_per_day is None
+    reason = avoid_entry(plan, "take-home opioid")
+    assert "Beers" in reason
+
+
+def gabapentin_band(
+    max_daily: float, doses_per_day: int, *, target: float | None = None, supplement: bool = False
+) -> Callable[[TreatmentPlan], None]:
+    """Neurontin label Table 1 (§1.1): renal maximum and frequency per CrCl band."""
+
+    def check(plan: TreatmentPlan) -> None:
+        gaba = plan.gabapentin
+        assert gaba is not None
+        assert gaba.max_daily_mg == pytest.approx(max_daily)
+        assert gaba.doses_per_day == doses_per_day
+        assert all(s.total_daily_mg <= max_daily + 1e-9 for s in gaba.steps)
+        assert all(len(s.doses) <= doses_per_day for s in gaba.steps)
+        (order,) = orders(plan, "gabapentin", "discharge")
+        assert order.max_daily_mg is not None
+        assert order.max_daily_mg <= max_daily + 1e-9
+        if target is not None:
+            assert gaba.target_daily_mg == target
+            assert gaba.steps[-1].total_daily_mg == target
+        if supplement:
+            assert gaba.dialysis_supplement_mg in (125, 150, 200, 250, 350)
+        else:
+            assert gaba.dialysis_supplement_mg is None
+
+    return check
+
+
+def gabapentin_start_low(plan: TreatmentPlan) -> None:
+    """FDA DSC 19 Dec 2019: lowest starting dose (100 mg) for the older or respiratory-risk."""
+    gaba = plan.gabapentin
+    assert gaba is not None
+    assert gaba.start_mg == 100
+    assert gaba.steps[0].total_daily_mg == 100
+
+
+def warns(code: str, severity: Severity | None = None) -> Callable[[TreatmentPlan], None]:
+    def check(plan: TreatmentPlan) -> None:
+        codes = warning_codes(plan)
+        assert code in codes, sorted(codes)
+        if severity is not None:
+            assert codes[code] is severity
+
+    return check
+
+
+def pregnancy_opioid(plan: TreatmentPlan) -> None:
+    """Opioid labels (NOWS boxed warning); CDC 2022: caution warning with the opioid."""
+    assert in_class(plan, OPIOIDS)
+    warns("pregnancy-opioid", Severity.caution)(plan)
+
+
+def oud(plan: TreatmentPlan) -> None:
+    """CDC 2022 recs 8 and 12: no opioid without addiction medicine; naloxone."""
+    no_opioid_anywhere(plan)
+    assert plan.naloxone
+    assert orders(plan, "naloxone nasal spray", "discharge")
+
+
+def opioid_tolerant(plan: TreatmentPlan) -> None:
+    """CDC 2022 rec 5 (warning) and rec 8 (naloxone for patients already on opioids)."""
+    warns("opioid-tolerant")(plan)
+    assert plan.naloxone
+
+
+def tricyclic_seizure_caution(plan: TreatmentPlan) -> None:
+    """Amitriptyline label: seizure disorder -> use with caution (kept, with a warning)."""
+    assert orders(plan, "amitriptyline", "discharge")
+    warns("seizure-tricyclic")(plan)
+
+
+def both(*checks: Callable[[TreatmentPlan], None]) -> Callable[[TreatmentPlan], None]:
+    def check(plan: TreatmentPlan) -> None:
+        for c in checks:
+            c(plan)
+
+    return check
+
+
+class Row(NamedTuple):
+    rule_id: str
+    case: dict[str, Any]
+    expect: Callable[[TreatmentPlan], None]
+    source: str
+
+
+ROWS: tuple[Row, ...] = (
+    # ---- Always (the reference's avoid list) -------------------------------------------------
+    Row("always-corticosteroids", {"tried": [{"drug": "prednisone"}]}, no_steroid, "ACP 2017"),
+    Row("always-benzodiazepines", {}, no_benzodiazepine, "Friedman 2017; CDC 2022 rec 11"),
+    Row("always-muscle-relaxants", {}, no_muscle_relaxant, "Friedman 2015/2019"),
+    Row("always-er-opioids", {}, immediate_release_only, "CDC 2022 rec 3"),
+    Row("nonradicular-gabapentinoid", {}, no_gabapentin, "Enke 2018; NICE NG59"),
+    # ---- Renal -------------------------------------------------------------------------------
+    Row("renal-nsaid-avoid", {"crcl_ml_min": 25}, no_nsaid, "Beers 2023: NSAIDs CrCl<30"),
+    Row(
+        "renal-nsaid-avoid",
+        {"crcl_ml_min": None, "on_hemodialysis": True},
+        no_nsaid,
+        "Beers 2023 (dialysis is below CrCl 30)",
+    ),
+    Row("renal-nsaid-reduce", {"crcl_ml_min": 45}, renal_nsaid_reduce, "naproxen label; NG59"),
+    Row("renal-ketorolac-avoid", {"crcl_ml_min": 45}, no_ketorolac, "ketorolac label"),
+    Row(
+        "renal-tramadol-cap",
+        {"crcl_ml_min": 25, "conditions": ["glaucoma"]},  # glaucoma: no TCA, so tramadol stays
+        tramadol_renal,
+        "tramadol label: CrCl<30 q12h, max 200 mg/day",
+    ),
+    Row("renal-morphine-avoid", {"crcl_ml_min": 25}, no_morphine, "Dean 2004"),
+    Row("renal-opioid-reduce", {"crcl_ml_min": 45}, reduced_opioid_doses, "opioid labels"),
+    Row(
+        "renal-gabapentin-cap",
+        {"crcl_ml_min": 45, "radicular": True},
+        gabapentin_band(1400, 2),
+        "Neurontin Table 1: >30-59 -> 400-1400 mg/day BID",
+    ),
+    Row(
+        "renal-gabapentin-cap",
+        {"crcl_ml_min": 25, "radicular": True},
+        gabapentin_band(700, 1),
+        "Neurontin Table 1: >15-29 -> 200-700 mg/day QD",
+    ),
+    Row(
+        "renal-gabapentin-cap",
+        {"crcl_ml_min": 7.5, "radicular": True},
+        gabapentin_band(150, 1),
+        "Neurontin Table 1: <15 -> 300 mg/day QD scaled by CrCl/15 (7.5 -> 150)",
+    ),
+    Row(
+        "renal-gabapentin-cap",
+        {"crcl_ml_min": None, "on_hemodialysis": True, "radicular": True},
+        gabapentin_band(300, 1, supplement=True),
+        "Neurontin Table 1: haemodialysis supplement after each 4 h",
+    ),
+    Row("renal-duloxetine-avoid", {"crcl_ml_min": 25, **CHRONIC}, no_duloxetine, "Beers 2023"),
+    # ---- Hepatic -----------------------------------------------------------------------------
+    Row("hepatic-nsaid-avoid", {"conditions": ["cirrhosis"]}, no_nsaid, "AASLD 2021"),
+    Row(
+        "hepatic-tramadol",
+        {"conditions": ["cirrhosis"], **CHRONIC},  # duloxetine blocked, so tramadol stays
+        tramadol_hepatic,
+        "tramadol label: cirrhosis 50 mg q12h",
+    ),
+    Row("hepatic-opioid", {"conditions": ["cirrhosis"]}, hepatic_opioid, "oxycodone label"),
+    Row("hepatic-acetaminophen", {"conditions": ["cirrhosis"]}, acetaminophen_2g, "2 g/day"),
+    Row(
+        "hepatic-duloxetine-avoid",
+        {"conditions": ["cirrhosis"], **CHRONIC},
+        no_duloxetine,
+        "duloxetine label",
+    ),
+    # ---- Older adults (AGS Beers 2023) ---------------------------------------------------------
+    Row("beers-ketorolac", {"age_years": 70}, no_ketorolac, "Beers 2023"),
+    Row("beers-nsaid-reduce", {"age_years": 70}, naproxen_reduced, "Beers 2023; naproxen label"),
+    Row("beers-nsaid-protect", {"age_years": 70}, ppi_with_nsaid, "Beers 2023 gastroprotection"),
+    Row(
+        "beers-nsaid-protect",
+        {"tried": [{"drug": "prednisone"}, {"drug": "dexamethasone"}]},
+        ppi_with_nsaid,
+        "Beers 2023: NSAID with corticosteroid only with gastroprotection",
+    ),
+    Row("beers-tricyclic", {"age_years": 70, **TCA_CASE}, no_amitriptyline, "Beers 2023"),
+    Row("beers-opioid-reduce", {"age_years": 70}, reduced_opioid_doses, "CDC 2022; Chang 2013"),
+    Row(
+        "beers-opioid-gabapentinoid",
+        {"age_years": 70, "radicular": True},
+        gabapentin_kept_no_take_home_opioid,
+        "Beers 2023: opioid + gabapentinoid",
+    ),
+    Row(
+        "beers-opioid-benzodiazepine",
+        {"age_years": 70, "conditions": ["benzodiazepine_use"]},
+        no_opioid_anywhere,
+        "Beers 2023: opioid + benzodiazepine",
+    ),
+    Row("age75-tramadol-cap", {"age_years": 80}, tramadol_over_75, "tramadol label: >75"),
+    Row(
+        "gabapentin-start-low",
+        {"age_years": 70, "radicular": True},
+        gabapentin_start_low,
+        "FDA DSC 2019",
+    ),
+    Row(
+        "gabapentin-start-low",
+        {"conditions": ["copd"], "radicular": True},
+        gabapentin_start_low,
+        "FDA DSC 2019 (COPD)",
+    ),
+    Row("fall-risk-opioid", {"conditions": ["fall_risk"]}, reduced_opioid_doses, "Beers falls"),
+    Row(
+        "beers-falls-gabapentin",
+        {"age_years": 70, "radicular": True, "conditions": ["fall_risk"]},
+        no_gabapentin_for_falls,
+        "Beers 2023: history of falls -> avoid antiepileptics (§7)",
+    ),
+    Row(
+        "fall-risk-tricyclic",
+        {"conditions": ["fall_risk"], **TCA_CASE},
+        no_amitriptyline,
+        "Beers falls",
+    ),
+    # ---- Pregnancy ---------------------------------------------------------------------------
+    Row("pregnancy-nsaid", PREGNANT, no_nsaid, "FDA DSC 15 Oct 2020"),
+    Row("pregnancy-opioid", PREGNANT, pregnancy_opioid, "opioid labels (NOWS)"),
+    Row("pregnancy-tramadol", PREGNANT, no_tramadol, "tramadol label"),
+    Row("pregnancy-gabapentin", {**PREGNANT, "radicular": True}, no_gabapentin, "Neurontin"),
+    Row("pregnancy-antidepressant", {**PREGNANT, **TCA_CASE}, no_amitriptyline, "NICE NG59"),
+    Row("pregnancy-antidepressant", {**PREGNANT, **CHRONIC}, no_duloxetine, "NICE NG59"),
+    # ---- NSAID contraindications, each on its own ----------------------------------------------
+    Row("gi-nsaid", {"conditions": ["gi_bleed_history"]}, no_nsaid, "ketorolac label"),
+    Row("gi-nsaid", {"conditions": ["peptic_ulcer"]}, no_nsaid, "ketorolac label"),
+    Row("anticoagulant-nsaid", {"conditions": ["anticoagulant_use"]}, no_nsaid, "NSAID labels"),
+    Row("antiplatelet-nsaid", {"conditions": ["antiplatelet_use"]}, no_nsaid, "ketorolac label"),
+    Row("heart-failure-nsaid", {"conditions": ["heart_failure"]}, no_nsaid, "AHA/ACC/HFSA 2022"),
+    Row("recent-mi-nsaid", {"conditions": ["recent_mi"]}, no_nsaid, "FDA 2015 boxed warning"),
+    Row("ckd-nsaid-caution", {"conditions": ["ckd"]}, naproxen_reduced, "NICE NG59"),
+    # ---- Substance use -------------------------------------------------------------------------
+    Row("oud-opioid", {"conditions": ["opioid_use_disorder"]}, oud, "CDC 2022 recs 8, 12"),
+    Row("oud-opioid", {"conditions": ["substance_use_disorder"]}, oud, "CDC 2022 recs 8, 12"),
+    Row(
+        "oud-gabapentin",
+        {"conditions": ["opioid_use_disorder"], "radicular": True},
+        warns("oud-gabapentin"),
+        "Neurontin label (abuse and dependence)",
+    ),
+    # ---- Respiratory depression (age < 65) -------------------------------------------------------
+    Row(
+        "benzodiazepine-opioid",
+        {"conditions": ["benzodiazepine_use"]},
+        danger_and_naloxone("benzodiazepine-opioid"),
+        "CDC 2022 rec 11; FDA 2016",
+    ),
+    Row(
+        "sleep-apnea-opioid",
+        {"conditions": ["sleep_apnea"]},
+        danger_and_naloxone("sleep-apnea-opioid"),
+        "CDC 2022",
+    ),
+    Row(
+        "copd-opioid",
+        {"conditions": ["copd"]},
+        danger_and_naloxone("copd-opioid"),
+        "opioid labels; CDC 2022",
+    ),
+    Row("opioid-tolerant", {"conditions": ["opioid_tolerant"]}, opioid_tolerant, "CDC 2022 rec 5"),
+    # ---- Serotonin, seizures, anticholinergic and cardiac harm ----------------------------------
+    Row(
+        "serotonergic-tramadol",
+        {"conditions": ["serotonergic_drug_use"]},
+        no_tramadol,
+        "tramadol label",
+    ),
+    Row("seizure-tramadol", {"conditions": ["seizure_disorder"]}, no_tramadol, "tramadol label"),
+    Row(
+        "serotonergic-antidepressant",
+        {"conditions": ["serotonergic_drug_use"], **TCA_CASE},
+        no_amitriptyline,
+        "amitriptyline label",
+    ),
+    Row(
+        "serotonergic-antidepressant",
+        {"conditions": ["serotonergic_drug_use"], **CHRONIC},
+        no_duloxetine,
+        "duloxetine label",
+    ),
+    Row(
+        "seizure-tricyclic",
+        {"conditions": ["seizure_disorder"], **TCA_CASE},
+        tricyclic_seizure_caution,
+        "amitriptyline label",
+    ),
+    Row(
+        "conduction-tricyclic",
+        {"conditions": ["cardiac_conduction_disease"], **TCA_CASE},
+        no_amitriptyline,
+        "amitriptyline label",
+    ),
+    Row(
+        "conduction-tricyclic",
+        {"conditions": ["recent_mi"], **TCA_CASE},
+        no_amitriptyline,
+        "amitriptyline label (acute recovery after MI)",
+    ),
+    Row(
+        "glaucoma-tricyclic",
+        {"conditions": ["glaucoma"], **TCA_CASE},
+        no_amitriptyline,
+        "amitriptyline label",
+    ),
+    Row(
+        "retention-tricyclic",
+        {"conditions": ["urinary_retention_history"], **TCA_CASE},
+        no_amitriptyline,
+        "amitriptyline label",
+    ),
+)
+
+
+def _row_id(row: Row) -> str:
+    extra = ",".join(f"{k}={v}" for k, v in row.case.items() if k != "tried")
+    return f"{row.rule_id}[{extra}]" if extra else row.rule_id
+
+
+@pytest.mark.parametrize("row", ROWS, ids=_row_id)
+def test_rule_against_its_source(row: Row) -> None:
+    """The minimal case fires the rule, and the plan does what the source says."""
+    case = make_case(**row.case)
+    assert row.rule_id in fired_ids(case)
+    row.expect(build_plan(case))
+
+
+# ---- The table itself ------------------------------------------------------------------------
+
+
+def test_rule_ids_are_unique() -> None:
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_every_rule_has_a_source_message_and_known_target(rule) -> None:
+    """Each row cites a source and says why; an avoid row names its target for the avoid list."""
+    assert rule.source.strip()
+    assert rule.message.strip()
+    assert rule.target in TARGET_LABELS
+
+
+def test_every_rule_has_at_least_one_row() -> None:
+    """A new rule without a source-checked row here fails."""
+    missing = {r.id for r in RULES} - {row.rule_id for row in ROWS}
+    assert not missing, f"rules without a test row: {sorted(missing)}"
+
+
+def test_rows_name_only_existing_rules() -> None:
+    unknown = {row.rule_id for row in ROWS} - {r.id for r in RULES}
+    assert not unknown
+
+
+# ---- Rules that act between orders ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "antidepressant"),
+    [(TCA_CASE, "amitriptyline"), (CHRONIC, "duloxetine")],
+    ids=["radicular-6-weeks-amitriptyline", "chronic-duloxetine"],
+)
+def test_tramadol_never_with_amitriptyline_or_duloxetine(overrides, antidepressant) -> None:
+    """Tramadol label: with a TCA or SNRI it lowers the seizure threshold and risks serotonin
+    syndrome [§3.3, §10 row 5]: the plan picks one and the avoid list says why."""
+    plan = build_plan(make_case(**overrides))
+    assert orders(plan, antidepressant, "discharge")
+    assert not orders(plan, "tramadol")
+    reason = avoid_entry(plan, "tramadol")
+    assert antidepressant in reason
+    assert "seizure" in reason
+    assert "serotonin" in reason
+
+
+def test_gabapentin_normal_band_is_label_maximum_with_1800_target() -> None:
+    """Neurontin Table 1: CrCl >= 60 -> up to 3600 mg/day TID; no added benefit above 1800."""
+    plan = build_plan(make_case(radicular=True))
+    gabapentin_band(3600, 3, target=1800)(plan)
+
+
+# ---- MME thresholds ----------------------------------------------------------------------------
+
+
+def test_mme_threshold_constants() -> None:
+    """CDC 2022: >= 50 MME/day pause and offer naloxone; CDC 2016: >= 90 avoid or justify."""
+    assert MME_CAUTION == 50
+    assert MME_DANGER == 90
+
+
+def _mme_codes(mme: float | None) -> dict[str, Severity]:
+    case = make_case()
+    draft = _Draft(facts=Facts(case=case, renal=assess_renal(case)), rules=())
+    _mme_warnings(draft, mme)
+    return {code: w.severity for code, w in draft.warnings.items()}
+
+
+@pytest.mark.parametrize(
+    ("mme", "expected"),
+    [
+        (None, {}),
+        (daily_mme("oxycodone", 5, 4), {}),  # 5 mg q6h = 30 MME (§3.2 worked example)
+        (49.9, {}),
+        (50, {"mme-50": Severity.caution}),
+        (daily_mme("hydromorphone", 2, 6), {"mme-50": Severity.caution}),  # 60 MME (§3.2)
+        (89.9, {"mme-50": Severity.caution}),
+        (daily_mme("oxycodone", 10, 6), {"mme-90": Severity.danger}),  # 10 mg q4h = 90 (§3.2)
+        (150, {"mme-90": Severity.danger}),
+    ],
+)
+def test_mme_warnings_at_50_and_90(mme, expected) -> None:
+    assert _mme_codes(mme) == expected
