@@ -104,12 +104,12 @@ def renal_equivalent_target(
     CrCl >= 60 sits with 800, 400 and 150 mg/day in the lower rows), so a renal patient is
     titrated to the equivalent of the target, not to the top of the band.
     """
-    row, cap = _maintenance(RenalBand(band), crcl_ml_min)
+    row, _cap = _maintenance(RenalBand(band), crcl_ml_min)
     if row.band is RenalBand.normal:
-        return min(target_daily_mg, cap)
+        return target_daily_mg
     normal = _regimen(RenalBand.normal)
     column = max((i for i, t in enumerate(normal.totals) if t <= target_daily_mg), default=0)
-    return min(row.totals[column], cap)
+    return row.totals[column]  # the renal cap is applied by build_gabapentin_plan
 
 
 def _supplement_for(row: LabelRegimen, per_dose_mg: float) -> float:

@@ -253,14 +253,11 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
         else:
             rescue_kept += draft.propose("now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE)
         if not rescue_kept:
-            if DrugClass.acetaminophen not in tried_classes:
-                draft.propose(
-                    "now",
-                    "acetaminophen",
-                    "acetaminophen_po_now",
-                    note="Non-opioid step because every opioid option is ruled out; modest "
-                    "effect on its own (PACE trial).",
-                )
+            _acetaminophen_now(
+                draft,
+                "Non-opioid step because every opioid option is ruled out; modest effect on "
+                "its own (PACE trial).",
+            )
             draft.warn(
                 "rescue-ruled-out",
                 Severity.danger,
@@ -277,13 +274,9 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
         if not kept:
             kept = draft.propose("now", "naproxen", "naproxen_po_now")
         if not kept:
-            draft.propose("now", "acetaminophen", "acetaminophen_po_now")
-    elif (
-        _nsaids_withheld(draft)
-        and DrugClass.acetaminophen not in tried_classes
-        and not any(o.drug == "acetaminophen" for o in draft.give_now)
-    ):
-        draft.propose("now", "acetaminophen", "acetaminophen_po_now")
+            _acetaminophen_now(draft)
+    elif _nsaids_withheld(draft):
+        _acetaminophen_now(draft)
     if not severe:
         draft.warn(
             "no-opioid-needed",
@@ -291,6 +284,13 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
             f"Pain score {case.pain_score}/10: below the severe range, so no opioid is offered.",
             "CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
         )
+
+
+def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
+    """One acetaminophen dose now, unless it was already tried or is already ordered."""
+    tried = any(drug_class(t.drug) is DrugClass.acetaminophen for t in draft.facts.case.tried)
+    if not tried and not any(o.drug == "acetaminophen" for o in draft.give_now):
+        draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
 
 def _discharge(draft: _Draft, antidepressant: str | None) -> GabapentinPlan | None:

@@ -83,6 +83,21 @@ REGIMENS: dict[str, Regimen] = {
             source="Oxycodone IR label (hepatic/renal: reduced start); CDC 2022 rec 4",
         ),
         _R(
+            # Oxycodone label, hepatic impairment: start at 1/3-1/2 of the usual dose.
+            key="oxycodone_po_now_hepatic",
+            drug="oxycodone (immediate release)",
+            route=Route.po,
+            dose_mg_low=2.5,
+            dose_mg=2.5,
+            every_hours=None,
+            max_daily_mg=None,
+            days=None,
+            prn=False,
+            note="Cirrhosis: one-third to one-half of the usual dose; reassess after 60 minutes.",
+            evidence=OPIOID_EVIDENCE,
+            source="Oxycodone IR label (hepatic impairment)",
+        ),
+        _R(
             # The reference answer gives "hydromorphone 2-4 mg PO/IV": 2-4 mg is the ORAL
             # starting range. The label's initial IV dose is 0.2-1 mg, given slowly over 2-3 min
             # (evidence: opioids-acute-pain). We follow the label.
@@ -189,6 +204,37 @@ REGIMENS: dict[str, Regimen] = {
             note="First dose now, with food.",
             evidence=("nsaids-ketorolac",),
             source="Naproxen label: 500 mg initial dose",
+        ),
+        _R(
+            # Label maximum 4 g/day; 2 g/day in cirrhosis (hepatology guidance), so half of the
+            # usual single dose leaves room for the take-home doses on day 1.
+            key="acetaminophen_po_now_hepatic",
+            drug="acetaminophen",
+            route=Route.po,
+            dose_mg_low=500,
+            dose_mg=500,
+            every_hours=None,
+            max_daily_mg=None,
+            days=None,
+            prn=False,
+            note="Cirrhosis: 500 mg; count it toward today's 2 g limit.",
+            evidence=("acetaminophen",),
+            source="Acetaminophen label; hepatology guidance (2 g/day in cirrhosis)",
+        ),
+        _R(
+            # Naproxen label: lowest effective dose in the elderly; NICE NG59.
+            key="naproxen_po_now_reduced",
+            drug="naproxen",
+            route=Route.po,
+            dose_mg_low=250,
+            dose_mg=250,
+            every_hours=None,
+            max_daily_mg=None,
+            days=None,
+            prn=False,
+            note="First dose now, with food (lower dose: age 65+, kidney disease or CrCl 30-59).",
+            evidence=("nsaids-ketorolac",),
+            source="Naproxen label (elderly: lowest effective dose); NICE NG59",
         ),
         _R(
             key="acetaminophen_po_now",

@@ -368,6 +368,17 @@ RULES: tuple[Rule, ...] = (
         evidence=_OLD,
     ),
     Rule(
+        "beers-falls-gabapentin",
+        lambda f: f.older and f.has(C.fall_risk),
+        "gabapentin",
+        A.avoid,
+        "Age 65+ with a history of falls: Beers says avoid antiepileptics, gabapentin included, "
+        "unless for seizures or mood disorders (dizziness, sedation, falls).",
+        "AGS Beers 2023 (history of falls or fractures)",
+        S.caution,
+        evidence=("gabapentinoids-sciatica", *_OLD),
+    ),
+    Rule(
         "fall-risk-tricyclic",
         lambda f: f.has(C.fall_risk),
         "tricyclic",
@@ -517,8 +528,8 @@ RULES: tuple[Rule, ...] = (
         lambda f: f.has(C.benzodiazepine_use),
         "opioid",
         A.reduce,
-        "Takes a benzodiazepine: with an opioid the overdose risk multiplies. Reduced dose, "
-        "monitor, naloxone, and no take-home course unless essential.",
+        "Takes a benzodiazepine: with an opioid the overdose risk multiplies. Reduced dose "
+        "under observation, naloxone, and no take-home opioid.",
         "CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
         S.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
@@ -531,6 +542,18 @@ RULES: tuple[Rule, ...] = (
         "Sleep apnoea: opioids worsen nocturnal hypoventilation. Reduced dose, CPAP at night, "
         "naloxone.",
         "CDC 2022 (sleep-disordered breathing)",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "no-take-home-opioid-sedation",
+        lambda f: f.has(C.benzodiazepine_use, C.sleep_apnea),
+        "discharge:opioid",
+        A.avoid,
+        "On a benzodiazepine or with sleep apnoea: no take-home opioid. Overnight, unmonitored, "
+        "the combination can stop breathing; a reduced dose under observation is the limit.",
+        "CDC 2022 rec 11 (avoid opioid with benzodiazepine when possible); CDC 2022 "
+        "(sleep-disordered breathing)",
         S.danger,
         evidence=_OPIOID,
     ),

@@ -11,7 +11,7 @@ import math
 import os
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from logic import EVIDENCE_IDS, PatientCase, TreatmentPlan, build_plan
@@ -178,14 +178,7 @@ def gabapentin_renal_max(case: PatientCase, plan: TreatmentPlan) -> tuple[float,
     return {0: (3600, 3), 1: (1400, 2), 2: (700, 1)}[rank]
 
 
-def known_crash(case: PatientCase) -> bool:
-    """Engine bug pinned by test_build_plan_survives_crcl_zero_with_radicular_pain (xfail):
-    remove this guard when that test passes."""
-    return case.radicular and case.crcl_ml_min == 0
-
-
 def plan_of(case: PatientCase) -> TreatmentPlan:
-    assume(not known_crash(case))
     return build_plan(case)
 
 
@@ -512,11 +505,6 @@ def test_mme_is_the_cdc_computation_of_the_take_home_opioids(case: PatientCase) 
     check_mme_is_the_cdc_computation_of_the_take_home_opioids(case, plan_of(case))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: build_plan raises ValueError ('start and target doses must be "
-    "positive') for radicular pain with CrCl 0 entered (renal_equivalent_target returns 0)",
-)
 @pytest.mark.parametrize("on_hemodialysis", [False, True])
 def test_build_plan_survives_crcl_zero_with_radicular_pain(on_hemodialysis: bool) -> None:
     """CrCl 0 is valid input (anuric patient); label Table 1 scales the <15 row to 0, so the
@@ -545,11 +533,6 @@ _DOUBLE_ACETAMINOPHEN = PatientCase(
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: when every opioid rescue and every NSAID are ruled out, give_now holds "
-    "acetaminophen 1000 mg twice (2000 mg at once; label 1000 mg per dose)",
-)
 @_settings(NAMED_EXAMPLES)
 @given(cases())
 @example(_DOUBLE_ACETAMINOPHEN)

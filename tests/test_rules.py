@@ -154,6 +154,14 @@ def danger_and_naloxone(code: str) -> Callable[[TreatmentPlan], None]:
     return check
 
 
+def no_take_home_opioid(plan: TreatmentPlan) -> None:
+    """CDC 2022 rec 11, sleep-disordered breathing: observed rescue dose only, none to take home."""
+    assert not [o for o in plan.discharge if o.drug.startswith(("oxycodone", "hydromorphone"))]
+    assert not orders(plan, "tramadol", "discharge")
+    assert any(a.drug == "Take-home opioid" for a in plan.avoid)
+    assert plan.mme_per_day is None
+
+
 def naproxen_reduced(plan: TreatmentPlan) -> None:
     """Naproxen 250 mg q12h, max 500 mg/day: lowest dose for the shortest time (label, NG59)."""
     (naproxen,) = orders(plan, "naproxen", "discharge")
@@ -512,6 +520,18 @@ ROWS: tuple[Row, ...] = (
         {"conditions": ["sleep_apnea"]},
         danger_and_naloxone("sleep-apnea-opioid"),
         "CDC 2022",
+    ),
+    Row(
+        "no-take-home-opioid-sedation",
+        {"conditions": ["benzodiazepine_use"]},
+        no_take_home_opioid,
+        "CDC 2022 rec 11",
+    ),
+    Row(
+        "no-take-home-opioid-sedation",
+        {"conditions": ["sleep_apnea"]},
+        no_take_home_opioid,
+        "CDC 2022 (sleep-disordered breathing)",
     ),
     Row(
         "copd-opioid",
