@@ -25,6 +25,7 @@ from logic.models import (
     TriageLevel,
     TriedMedication,
 )
+from logic.triage import red_flag_label
 
 __all__ = [
     "DISCLAIMER",
@@ -40,22 +41,7 @@ DISCLAIMER = "Educational decision support, not a substitute for clinical judgem
 # ---------------------------------------------------------------------------------------------
 # Wording shared by the note and the handout
 
-RED_FLAG_TERMS: dict[RedFlag, str] = {
-    RedFlag.saddle_anesthesia: "saddle anaesthesia",
-    RedFlag.urinary_retention: "urinary retention",
-    RedFlag.fecal_incontinence: "faecal incontinence",
-    RedFlag.progressive_motor_deficit: "progressive motor deficit",
-    RedFlag.bilateral_sciatica: "bilateral sciatica",
-    RedFlag.fever: "fever",
-    RedFlag.iv_drug_use: "intravenous drug use",
-    RedFlag.immunosuppression: "immunosuppression",
-    RedFlag.recent_spinal_procedure: "recent spinal procedure",
-    RedFlag.cancer_history: "history of cancer",
-    RedFlag.unexplained_weight_loss: "unexplained weight loss",
-    RedFlag.significant_trauma: "significant trauma",
-    RedFlag.osteoporosis_or_chronic_steroids: "osteoporosis or long-term steroids",
-    RedFlag.pulsatile_abdominal_mass: "pulsatile abdominal mass",
-}
+RED_FLAG_TERMS: dict[RedFlag, str] = {flag: red_flag_label(flag) for flag in RedFlag}
 
 CONDITION_TERMS: dict[Condition, str] = {
     Condition.ckd: "chronic kidney disease",
