@@ -7,16 +7,26 @@ Nothing typed here is stored, logged or sent anywhere: it lives in this browser 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
 from logic import units
+from logic.cases import TeachingCase, load_cases
 from logic.catalogue import display_name, known_names
 from logic.charts import titration_chart
-from logic.evidence import audience_view, load_evidence
+from logic.evidence import audience_view, format_source, load_evidence
+from logic.export import (
+    clinical_note_markdown,
+    clinical_note_text,
+    note_pdf,
+    patient_handout_markdown,
+)
 from logic.gabapentin import schedule_csv, schedule_frame
 from logic.models import (
     Condition,
@@ -24,12 +34,14 @@ from logic.models import (
     PatientCase,
     Point,
     RedFlag,
+    Route,
     Severity,
     TreatmentPlan,
     TriageLevel,
     TriedMedication,
 )
 from logic.plan import build_plan
+from logic.share import case_from_query, case_to_query
 from logic.triage import GROUPS, red_flag_label
 
 st.set_page_config(
@@ -93,6 +105,15 @@ KIDNEY_INPUTS = {
     "unknown": "Not known",
 }
 RELIEF = {"none": "None", "minimal": "Minimal", "partial": "Partial"}
+ROUTES = {
+    Route.po.value: "PO",
+    Route.iv.value: "IV",
+    Route.im.value: "IM",
+    Route.sc.value: "SC",
+    Route.topical.value: "Topical",
+    Route.transdermal.value: "Patch",
+    Route.intranasal.value: "Nasal",
+}
 RADICULAR_FEATURES = {
     "leg_pain_below_knee": "Leg pain below the knee",
     "dermatomal_numbness": "Numbness or tingling in a dermatome",
@@ -155,14 +176,190 @@ SEVERITY_LOOK = {
 }
 
 
-def reset_case(values: dict[str, object]) -> None:
-    """Button callback: put every case widget back to `values`."""
+# Link parameters that belong to the page, not to the case (logic/share.py reads the case). The
+# page owns the whole URL: fields named and valued as in the PatientCase JSON, bad ones reported.
+PAGE_PARAMS = ("audience", "case")
+PER_DRUG_KEYS = ("tried_doses_", "tried_dose_mg_", "tried_route_")
+
+
+def set_case_widgets(values: Mapping[str, object]) -> None:
+    """Put every case widget to `values` (per-drug rows included) and forget the old rows."""
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(PER_DRUG_KEYS):
+            del st.session_state[key]
     for key, value in values.items():
         if key != "audience":
             st.session_state[key] = value
-    for key in list(st.session_state.keys()):
-        if str(key).startswith(("tried_doses_", "tried_dose_mg_")):
-            del st.session_state[key]
+
+
+def reset_case(values: dict[str, object]) -> None:
+    """Button callback: put every case widget back to `values`, leaving any teaching case."""
+    set_case_widgets(values)
+    st.session_state["case"] = ""
+    st.session_state["link_notices"] = []
+
+
+def case_widget_values(values: Mapping[str, Any]) -> tuple[dict[str, object], list[str]]:
+    """Widget values for PatientCase fields (a restored link or a teaching case).
+
+    Fields absent from `values` take the model's default (required ones stay empty), because a
+    link leaves out every field at its default. Returns the values and a notice for anything the
+    form cannot hold as given (the form lists each medicine once, with one relief for all).
+    """
+    notices: list[str] = []
+    fields = PatientCase.model_fields
+
+    def given(name: str) -> Any:
+        if values.get(name) is not None:
+            return values[name]
+        return None if fields[name].is_required() else fields[name].default
+
+    def number(name: str) -> float | None:
+        value = given(name)
+        return None if value is None else float(value)
+
+    state: dict[str, object] = {
+        "age_years": given("age_years"),
+        "sex": given("sex"),
+        "weight_unit": "kg",
+        "weight_kg": number("weight_kg"),
+        "height_unit": "cm",
+        "height_cm": number("height_cm"),
+        "creatinine_unit": "unknown",
+        "serum_creatinine_mg_dl": None,
+        "crcl_ml_min": None,
+        "on_hemodialysis": bool(given("on_hemodialysis")),
+        "pregnant": bool(given("pregnant")),
+        "setting": given("setting"),
+        "pain_duration_weeks": number("pain_duration_weeks"),
+        "pain_score": given("pain_score"),
+        "radicular_features": [],
+        "radicular": bool(given("radicular")),
+        "red_flags": [str(flag) for flag in given("red_flags")],
+        "conditions": [str(condition) for condition in given("conditions")],
+    }
+    creatinine, crcl = number("serum_creatinine_mg_dl"), number("crcl_ml_min")
+    if crcl is not None:
+        state.update(creatinine_unit="crcl", crcl_ml_min=crcl)
+        if creatinine is not None:
+            notices.append(
+                f"Ignored serum_creatinine_mg_dl={creatinine:g}: the link also gives "
+                "crcl_ml_min, and the form holds one kidney measure (the clearance is used)"
+            )
+    elif creatinine is not None:
+        state.update(creatinine_unit="mg/dL", serum_creatinine_mg_dl=creatinine)
+    if state["pregnant"] and state["sex"] != "female":
+        state["pregnant"] = False
+        if not any("pregnan" in notice for notice in notices):
+            notices.append("Ignored pregnant=true: pregnancy is recorded for a female patient")
+
+    kept: dict[str, TriedMedication] = {}
+    for item in given("tried"):
+        if item.drug in kept:
+            notices.append(f"Ignored the second {item.drug} in tried: the form lists it once")
+            continue
+        kept[item.drug] = item
+        state[f"tried_doses_{item.drug}"] = item.doses_given
+        state[f"tried_dose_mg_{item.drug}"] = item.dose_mg
+        state[f"tried_route_{item.drug}"] = None if item.route is None else str(item.route)
+    state["tried"] = list(kept)
+    reliefs = list(dict.fromkeys(str(item.relief) for item in kept.values()))
+    state["relief"] = reliefs[0] if reliefs else REFERENCE["relief"]
+    if len(reliefs) > 1:
+        notices.append(
+            f"Used relief '{reliefs[0]}' for every medicine tried: the link gave "
+            f"{', '.join(reliefs)}, and the form records one relief for all"
+        )
+    return state, notices
+
+
+def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
+    """First run only: restore the case a link carries; notices name what was ignored.
+
+    A link with case fields restores exactly those fields; `?case=<id>` alone loads that
+    teaching case. Never raises: a hand-edited link must not take the page down.
+    """
+    try:
+        params: dict[str, str | list[str]] = {}
+        for key in st.query_params:
+            every = st.query_params.get_all(key)
+            params[key] = every[0] if len(every) == 1 else every
+        notices: list[str] = []
+        wanted = params.get("audience")
+        wanted = wanted[-1] if isinstance(wanted, list) else wanted
+        if wanted:
+            audience = next(
+                (
+                    k
+                    for k, label in AUDIENCES.items()
+                    if wanted.strip().lower() in (k, label.lower())
+                ),
+                None,
+            )
+            if audience is None:
+                notices.append(
+                    f"Ignored audience={wanted[:40]}: must be one of {', '.join(AUDIENCES)}"
+                )
+            else:
+                st.session_state["audience"] = audience
+        case_id = params.get("case")
+        case_id = case_id[-1] if isinstance(case_id, list) else case_id
+        teaching = cases.get(case_id) if case_id else None
+        if case_id and teaching is None:
+            notices.append(f"Ignored case={case_id[:40]}: not one of the teaching cases")
+        if any(key not in PAGE_PARAMS for key in params):
+            restored = case_from_query(params, ignore=PAGE_PARAMS)
+            state, more = case_widget_values(restored.values)
+            set_case_widgets(state)
+            notices += [*restored.notices, *more]
+        elif teaching is not None:
+            state, more = case_widget_values(dict(teaching.case))
+            set_case_widgets(state)
+            notices += more
+        if teaching is not None:
+            st.session_state["case"] = teaching.id
+        return notices
+    except Exception:  # the page opens on whatever was restored; the link is reported
+        return ["Could not read the link's parameters: check the case before relying on it"]
+
+
+def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
+    """Keep the URL equal to the case, teaching case id and audience, in one write when changed.
+
+    With no valid case the case fields are left as they are (a half-typed case is not shared).
+    """
+    try:
+        if case is None:
+            if st.query_params.get_all("audience") != [audience]:
+                st.query_params["audience"] = audience
+            return
+        want = {**case_to_query(case), **({"case": case_id} if case_id else {})}
+        want["audience"] = audience
+        have = {key: st.query_params.get_all(key) for key in st.query_params}
+        if list(have) != list(want) or any(have[key] != [want[key]] for key in want):
+            st.query_params.from_dict(want)
+    except Exception:  # a URL that cannot be written must not hide the plan
+        pass
+
+
+def load_teaching_case(cases: Mapping[str, TeachingCase]) -> None:
+    """Selectbox callback: seed the widgets with the chosen teaching case and reset its quiz."""
+    teaching = cases.get(st.session_state.get("case") or "")
+    if teaching is None:
+        return
+    state, _ = case_widget_values(dict(teaching.case))
+    set_case_widgets(state)
+    st.session_state["link_notices"] = []
+    st.session_state["quiz_answer"] = None
+    st.session_state["quiz_revealed"] = None
+
+
+def reveal_quiz(case_id: str) -> None:
+    """Reveal button callback: remember the case and the answer chosen before revealing."""
+    st.session_state["quiz_revealed"] = {
+        "case": case_id,
+        "answer": st.session_state.get("quiz_answer"),
+    }
 
 
 def radicular_from_features() -> None:
@@ -183,6 +380,12 @@ def keep_weight(previous: dict[str, str]) -> None:
 def evidence_library() -> dict:
     """Evidence topics from content/*.md, parsed once per server process."""
     return load_evidence()
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def teaching_cases() -> dict[str, TeachingCase]:
+    """Teaching cases from cases/*.toml, parsed once per server process."""
+    return load_cases()
 
 
 def allowed_range(loc: Sequence[str | int]) -> str | None:
@@ -549,7 +752,167 @@ def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: di
                 with st.expander(f"Pitfalls ({len(plan.pitfalls)})", icon=":material/lightbulb:"):
                     show_points(plan.pitfalls, library)
 
-    show_evidence(plan, library, audience)
+
+def plain_citation(markdown: str) -> str:
+    """A formatted source without Markdown link syntax, for the EHR text and the PDF."""
+    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1", markdown)
+    return re.sub(r"<(https?://[^>]+)>", r"\1", text)
+
+
+def note_sources(plan: TreatmentPlan, library: dict, *, plain: bool) -> dict[str, str]:
+    """Each evidence id the plan cites, mapped to its topic's sources, for the note."""
+    sources: dict[str, str] = {}
+    for topic_id in plan.evidence_ids:
+        topic = library.get(topic_id)
+        if topic is None:
+            continue
+        cited = [format_source(source) for source in topic.sources]
+        sources[topic_id] = "; ".join(plain_citation(c) if plain else c for c in cited)
+    return sources
+
+
+def show_exports(case: PatientCase, plan: TreatmentPlan, audience: str, library: dict) -> None:
+    """Downloads built on click: the clinical note (Markdown, EHR text, PDF) and the handout."""
+    st.header("Take it with you", anchor="take-it-with-you", divider="gray")
+    today = dt.date.today()
+    stamp = today.isoformat()
+    emergency = plan.triage.level is TriageLevel.emergency
+    if audience != "patient":
+        sources_md = note_sources(plan, library, plain=False)
+        sources_text = note_sources(plan, library, plain=True)
+
+        def note_md() -> str:
+            return clinical_note_markdown(case, plan, generated=today, sources=sources_md)
+
+        def note_text() -> str:
+            return clinical_note_text(case, plan, generated=today, sources=sources_text)
+
+        def note_as_pdf() -> bytes:
+            markdown = clinical_note_markdown(case, plan, generated=today, sources=sources_text)
+            return note_pdf(markdown, title="Refractory low back pain: clinical note")
+
+        st.markdown("**Clinical note**")
+        st.caption(
+            "Dated today: inputs, triage, orders with doses, what to avoid, safety counselling, "
+            "follow-up, sources and the disclaimer. Read it through before it goes in the record."
+            + (" It leads with the emergency and has no discharge plan." if emergency else "")
+        )
+        with st.container(horizontal=True, key="note_downloads"):
+            st.download_button(
+                "Text for the EHR",
+                data=note_text,
+                file_name=f"back-pain-note-{stamp}.txt",
+                mime="text/plain",
+                icon=":material/content_paste:",
+                on_click="ignore",
+                key="download_note_txt",
+                help="Plain text, no formatting symbols: paste it into the patient's record.",
+            )
+            st.download_button(
+                "Markdown",
+                data=note_md,
+                file_name=f"back-pain-note-{stamp}.md",
+                mime="text/markdown",
+                icon=":material/description:",
+                on_click="ignore",
+                key="download_note_md",
+            )
+            st.download_button(
+                "PDF",
+                data=note_as_pdf,
+                file_name=f"back-pain-note-{stamp}.pdf",
+                mime="application/pdf",
+                icon=":material/picture_as_pdf:",
+                on_click="ignore",
+                key="download_note_pdf",
+            )
+
+    def handout_md() -> str:
+        return patient_handout_markdown(case, plan)
+
+    def handout_as_pdf() -> bytes:
+        return note_pdf(patient_handout_markdown(case, plan), title="Your back pain")
+
+    st.markdown("**Patient handout**")
+    st.caption(
+        "Plain language: what to take and when, staying active, medicine safety and the warning "
+        "signs that mean come back now."
+        if not emergency
+        else "Plain language: why the patient needs to stay for urgent care, and what to tell "
+        "the staff."
+    )
+    with st.container(horizontal=True, key="handout_downloads"):
+        st.download_button(
+            "Handout (PDF)",
+            data=handout_as_pdf,
+            file_name=f"back-pain-handout-{stamp}.pdf",
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+            key="download_handout_pdf",
+        )
+        st.download_button(
+            "Handout (Markdown)",
+            data=handout_md,
+            file_name=f"back-pain-handout-{stamp}.md",
+            mime="text/markdown",
+            icon=":material/description:",
+            on_click="ignore",
+            key="download_handout_md",
+        )
+
+
+def show_teaching_case(teaching: TeachingCase, case: PatientCase | None, audience: str) -> bool:
+    """The vignette above the plan; in resident mode the quiz first. True when the plan may show."""
+    revealed = st.session_state.get("quiz_revealed") or {}
+    quiz_open = audience == "resident" and revealed.get("case") != teaching.id
+    with st.container(border=True, key="teaching_case"):
+        st.subheader(f":material/school: {teaching.title}", anchor="teaching-case")
+        st.markdown(teaching.vignette.strip())
+        if case is not None and case_to_query(case) != case_to_query(teaching.case):
+            st.caption(
+                ":material/edit: The inputs have been changed since the case was loaded: the "
+                "plan below is for the inputs as they are now."
+            )
+        if quiz_open:
+            st.radio(
+                teaching.quiz.question,
+                options=[option.text for option in teaching.quiz.options],
+                index=None,
+                key="quiz_answer",
+            )
+            st.button(
+                "Reveal the plan",
+                icon=":material/visibility:",
+                type="primary",
+                key="quiz_reveal",
+                on_click=reveal_quiz,
+                args=(teaching.id,),
+            )
+            st.caption(
+                ":material/visibility_off: The plan is hidden until you reveal it: decide what "
+                "you would give first, then compare."
+            )
+            return False
+        if audience == "resident":
+            answer = revealed.get("answer")
+            chosen = next((o for o in teaching.quiz.options if o.text == answer), None)
+            if chosen is None:
+                st.info("You revealed the plan without choosing an answer.", icon=":material/info:")
+            elif chosen.correct:
+                st.success(f"**Right.** {chosen.why}", icon=":material/check_circle:")
+            else:
+                st.error(f"**Not quite.** {chosen.why}", icon=":material/cancel:")
+            st.markdown(f"**{teaching.quiz.question}**")
+            st.markdown(
+                "\n".join(
+                    f"- {'Right' if option.correct else 'Wrong'}: **{option.text}**. {option.why}"
+                    for option in teaching.quiz.options
+                )
+            )
+        st.markdown("**Learning points**")
+        st.markdown("\n".join(f"- {point}" for point in teaching.learning_points))
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -561,6 +924,16 @@ st.caption(
     "Nothing you enter leaves this browser session: it is not stored, logged or sent anywhere."
 )
 
+try:
+    cases = teaching_cases()
+except Exception:  # a broken case file costs the teaching cases, not the page
+    cases = {}
+
+# A shared link is read once, on the session's first run, before any widget exists.
+if not st.session_state.get("link_read"):
+    st.session_state["link_read"] = True
+    st.session_state["link_notices"] = read_link(cases)
+
 audience = st.segmented_control(
     "Which best describes you?",
     options=list(AUDIENCES),
@@ -568,7 +941,6 @@ audience = st.segmented_control(
     default=REFERENCE["audience"],
     required=True,
     key="audience",
-    bind="query-params",
     help="Clinicians get terse orders; residents also get the reasoning, pitfalls and evidence; "
     "patients get a plain-language explanation.",
 )
@@ -592,7 +964,26 @@ with st.container(horizontal=True, key="case_controls"):
         help="45-year-old man whose pain barely moved after prednisone, orphenadrine twice, "
         "gabapentin, ketorolac and dexamethasone.",
     )
+    st.selectbox(
+        "Load a teaching case",
+        options=["", *cases],
+        format_func=lambda case_id: cases[case_id].title if case_id else "Load a teaching case…",
+        key="case",
+        on_change=load_teaching_case,
+        args=(cases,),
+        label_visibility="collapsed",
+        width=300,
+        help="Vignettes with a known right answer. In resident mode, decide first and then "
+        "reveal the plan.",
+    )
     st.markdown("[:material/arrow_downward: Jump to the plan](#plan)")
+
+if st.session_state.get("link_notices"):
+    st.warning(
+        "\n".join(f"- {notice}" for notice in st.session_state["link_notices"]),
+        title="Some link parameters were ignored",
+        icon=":material/link_off:",
+    )
 
 # Where each field's own error goes, next to the input (filled after validation, below).
 slots: dict[str, DeltaGenerator] = {}
@@ -608,7 +999,6 @@ with st.container(border=True, key="patient_inputs"):
         value=REFERENCE["age_years"],
         step=1,
         key="age_years",
-        bind="query-params",
         help="Adults only (18 years and over).",
     )
     slots["age_years"] = left.empty()
@@ -618,7 +1008,6 @@ with st.container(border=True, key="patient_inputs"):
         format_func=SEXES.get,
         default=REFERENCE["sex"],
         key="sex",
-        bind="query-params",
         help="Sex at birth: used by the Cockcroft-Gault creatinine clearance.",
     )
 
@@ -631,7 +1020,6 @@ with st.container(border=True, key="patient_inputs"):
         step=0.5,
         format="%.1f",
         key="weight_kg",
-        bind="query-params",
         help="Actual body weight today. Switch the unit beside it for pounds.",
     )
     weight_unit = right.segmented_control(
@@ -640,7 +1028,6 @@ with st.container(border=True, key="patient_inputs"):
         default=REFERENCE["weight_unit"],
         required=True,
         key="weight_unit",
-        bind="query-params",
         on_change=keep_weight,
         args=({"unit": weight_unit},),
         label_visibility="collapsed",
@@ -659,7 +1046,6 @@ with st.container(border=True, key="patient_inputs"):
         step=1.0,
         format="%.0f",
         key="height_cm",
-        bind="query-params",
         placeholder="Not measured",
         help="Lets the engine use ideal or adjusted body weight for creatinine clearance "
         "when actual weight would mislead.",
@@ -670,7 +1056,6 @@ with st.container(border=True, key="patient_inputs"):
         default=REFERENCE["height_unit"],
         required=True,
         key="height_unit",
-        bind="query-params",
         label_visibility="collapsed",
     )
     height_cm = units.height_to_cm(height, height_unit) if height is not None else None
@@ -685,7 +1070,6 @@ with st.container(border=True, key="patient_inputs"):
         default=REFERENCE["creatinine_unit"],
         required=True,
         key="creatinine_unit",
-        bind="query-params",
         help="Enter serum creatinine (the page estimates creatinine clearance) or a measured "
         "or calculated creatinine clearance directly.",
     )
@@ -698,7 +1082,6 @@ with st.container(border=True, key="patient_inputs"):
             step=0.1 if kidney == "mg/dL" else 1.0,
             format="%.2f" if kidney == "mg/dL" else "%.0f",
             key="serum_creatinine_mg_dl",
-            bind="query-params",
             placeholder="Latest value",
             help="Most recent stable value. mg/dL in the US; µmol/L in most other countries.",
         )
@@ -715,7 +1098,6 @@ with st.container(border=True, key="patient_inputs"):
             step=1.0,
             format="%.0f",
             key="crcl_ml_min",
-            bind="query-params",
             placeholder="e.g. 45",
             help="Cockcroft-Gault or measured clearance, in mL/min (not eGFR per 1.73 m²).",
         )
@@ -726,7 +1108,6 @@ with st.container(border=True, key="patient_inputs"):
         "On haemodialysis",
         value=False,
         key="on_hemodialysis",
-        bind="query-params",
         help="Gabapentin then needs a post-dialysis dose.",
     )
     pregnant = False
@@ -735,7 +1116,6 @@ with st.container(border=True, key="patient_inputs"):
             "Pregnant",
             value=False,
             key="pregnant",
-            bind="query-params",
             help="Changes which analgesics are safe (NSAIDs after 20 weeks, for example).",
         )
     setting = st.segmented_control(
@@ -745,7 +1125,6 @@ with st.container(border=True, key="patient_inputs"):
         default=REFERENCE["setting"],
         required=True,
         key="setting",
-        bind="query-params",
         help="The emergency department can give parenteral doses now; a clinic gives oral ones.",
     )
 
@@ -760,7 +1139,6 @@ with st.container(border=True, key="pain_inputs"):
         step=1.0,
         format="%.0f",
         key="pain_duration_weeks",
-        bind="query-params",
         help="Acute: under 4 weeks; subacute: 4–12; chronic: over 12.",
     )
     slots["pain_duration_weeks"] = left.empty()
@@ -771,7 +1149,6 @@ with st.container(border=True, key="pain_inputs"):
         value=REFERENCE["pain_score"],
         step=1,
         key="pain_score",
-        bind="query-params",
         help="0 = no pain, 10 = worst imaginable.",
     )
     slots["pain_score"] = right.empty()
@@ -789,7 +1166,6 @@ with st.container(border=True, key="pain_inputs"):
         "Radicular pain (sciatica)",
         value=REFERENCE["radicular"],
         key="radicular",
-        bind="query-params",
         help="Switched on by the features above; you can override it.",
     )
 
@@ -803,7 +1179,6 @@ with st.container(border=True, key="red_flag_inputs"):
         selection_mode="multi",
         default=[],
         key="red_flags",
-        bind="query-params",
         help="Features of cauda equina, aneurysm, infection, cancer or fracture. Any of them "
         "changes what to do first.",
     )
@@ -817,7 +1192,6 @@ with st.container(border=True, key="tried_inputs"):
         format_func=display_name,
         default=REFERENCE["tried"],
         key="tried",
-        bind="query-params",
         placeholder="Type a generic or brand name, e.g. Norflex",
         help="Search by generic or brand name. Doses are optional.",
     )
@@ -828,10 +1202,9 @@ with st.container(border=True, key="tried_inputs"):
         default=REFERENCE["relief"],
         required=True,
         key="relief",
-        bind="query-params",
     )
     if tried:
-        st.caption("Number of doses given, and the dose each time in mg (optional)")
+        st.caption("Number of doses given, the dose each time in mg and the route (optional)")
     tried_details: list[dict[str, object]] = []
     for drug in tried:
         with st.container(horizontal=True, vertical_alignment="center", key=f"tried_row_{drug}"):
@@ -857,8 +1230,24 @@ with st.container(border=True, key="tried_inputs"):
                 label_visibility="collapsed",
                 width=165,
             )
+            route = st.selectbox(
+                f"{display_name(drug)}: route (optional)",
+                options=list(ROUTES),
+                format_func=ROUTES.get,
+                index=None,
+                key=f"tried_route_{drug}",
+                placeholder="Route",
+                label_visibility="collapsed",
+                width=110,
+            )
         tried_details.append(
-            {"drug": drug, "doses_given": doses_given, "dose_mg": dose_mg, "relief": relief}
+            {
+                "drug": drug,
+                "doses_given": doses_given,
+                "dose_mg": dose_mg,
+                "route": route,
+                "relief": relief,
+            }
         )
     slots["tried"] = st.empty()
 
@@ -871,7 +1260,6 @@ with st.container(border=True, key="condition_inputs"):
         format_func=lambda value: CONDITIONS[Condition(value)],
         default=[],
         key="conditions",
-        bind="query-params",
         placeholder="None recorded",
         help="These decide which medicines are safe: bleeding risk, kidneys, breathing, "
         "interactions.",
@@ -881,6 +1269,8 @@ with st.container(border=True, key="condition_inputs"):
 # Case -> plan
 
 st.header("Plan", anchor="plan", divider="gray")
+teaching = cases.get(st.session_state.get("case") or "")
+teaching_slot = st.container() if teaching is not None else None
 
 raw = {
     "age_years": age,
@@ -933,6 +1323,7 @@ else:
             "Out-of-range values are usually a unit mix-up (pounds for kilograms, µmol/L for "
             "mg/dL): check the unit beside the input."
         )
+write_link(case, teaching.id if teaching is not None else "", audience)
 if case is not None:
     try:
         plan = build_plan(case)
@@ -949,9 +1340,16 @@ try:
 except Exception:  # missing or malformed content must not take the plan down with it
     library = {}
 
-if plan is not None and case is not None:
+plan_shown = True
+if teaching is not None and teaching_slot is not None:
+    with teaching_slot:
+        plan_shown = show_teaching_case(teaching, case, audience)
+
+if plan is not None and case is not None and plan_shown:
     try:
         show_plan(plan, case, audience, library)
+        show_exports(case, plan, audience, library)
+        show_evidence(plan, library, audience)
     except Exception:  # a display fault must not turn into a traceback either
         st.error(
             "Part of this plan could not be displayed. Do not rely on the page for this "
