@@ -80,15 +80,15 @@ class Server:
     healthy: float  # time.perf_counter() when /_stcore/health first answered "ok"
 
 
-def start_server(log: Path | None = None, timeout: float = 60) -> Server:
-    """Start the app on a free loopback port and wait until /_stcore/health says ok."""
+def start_server(log: Path | None = None, timeout: float = 60, script: Path = APP) -> Server:
+    """Start the app (or `script`) on a free loopback port; wait until /_stcore/health is ok."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(script),
         "--server.headless=true",
         f"--server.port={port}",
         "--server.address=127.0.0.1",

@@ -172,6 +172,8 @@ def test_downloads_deliver_the_plan_files(app: Page, tmp_path: Path):
         assert data, f"{name} is empty"
         if name.endswith(".pdf"):
             assert data.startswith(b"%PDF"), name
+        if name.startswith("back-pain-note") and name.endswith((".md", ".txt")):
+            assert b"gabapentin" in data, name  # the note carries the radicular plan
         if name == "gabapentin-titration.csv":
             assert data == schedule_csv(plan.gabapentin)
             rows = list(csv.DictReader(io.StringIO(data.decode())))
