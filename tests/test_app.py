@@ -237,7 +237,7 @@ def test_new_case_clears_and_reference_restores():
 
 
 def test_link_prefills_widgets():
-    """A shared link's query parameters set the bound widgets on first load."""
+    """A shared link's query parameters set the widgets on first load (audience by label too)."""
     at = AppTest.from_file("../app.py", default_timeout=30)
     at.query_params["audience"] = "Resident"
     at.query_params["radicular"] = "true"

@@ -1,0 +1,469 @@
+"""The page's case links, teaching cases and exports, driven headlessly with AppTest (issue 6).
+
+Links are read by logic/share.py and the page owns the URL; these tests check the wiring: a
+link seeds every widget, the URL written after a run is the case's own query, a hand-edited link
+is reported and never crashes the page, each teaching case loads (selector and `?case=<id>`) and
+gets the plan its file expects, the resident quiz hides the plan until revealed, and the
+downloads are offered. The export builders themselves are tested in tests/test_export.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+from streamlit.testing.v1 import AppTest
+
+from logic.cases import check_expectations, load_cases
+from logic.export import clinical_note_text, patient_handout_markdown
+from logic.models import Condition, PatientCase, RedFlag, Route, TreatmentPlan, TriedMedication
+from logic.plan import build_plan
+from logic.share import FIELDS, case_from_query, case_to_query
+from tests.strategies import cases
+
+PAGE_PARAMS = ("audience", "case")
+NOTICE_TITLE = "Some link parameters were ignored"
+CASES = load_cases()
+NOTE_KEYS = ("download_note_txt", "download_note_md", "download_note_pdf")
+HANDOUT_KEYS = ("download_handout_pdf", "download_handout_md")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    """st.cache_data is process-global; clear it so no test sees another's evidence or cases."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_link(params: dict[str, str]) -> AppTest:
+    """The page opened from a link carrying `params`, after its first run."""
+    at = AppTest.from_file("../app.py", default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def url(at: AppTest) -> dict[str, str]:
+    """The query parameters the page wrote, as single strings."""
+    return {key: at.query_params[key] for key in at.query_params}
+
+
+def case_in_url(at: AppTest) -> PatientCase | None:
+    """The case the page built, read back from the URL it wrote."""
+    result = case_from_query(url(at), ignore=PAGE_PARAMS)
+    assert not result.notices, result.notices
+    return result.case
+
+
+def notices(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning if w.proto.title == NOTICE_TITLE)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def headings(at: AppTest) -> list[str]:
+    return [h.value for h in (*at.header, *at.subheader)]
+
+
+def shown(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [a.value for kind in (at.error, at.warning, at.info, at.success) for a in kind]
+    return "\n".join(parts)
+
+
+def expected_figures(plan: TreatmentPlan) -> dict[str, str]:
+    """The key figures the page shows for a plan, formatted as the page formats them."""
+    crcl = plan.renal.crcl_ml_min
+    figures = {
+        "CrCl (mL/min)": f"{crcl:.0f}" if crcl is not None else "Unknown",
+        "Opioid (MME/day)": f"{plan.mme_per_day:g}" if plan.mme_per_day else "0",
+        "Naloxone": "Yes" if plan.naloxone else "No",
+    }
+    if plan.gabapentin is not None:
+        figures["Gabapentin max (mg/day)"] = f"{plan.gabapentin.max_daily_mg:g}"
+    return figures
+
+
+def page_form(case: PatientCase) -> PatientCase:
+    """The case as the form can hold it: one kidney measure (a clearance wins, as in the
+    engine), each medicine once, one relief for all medicines tried."""
+    kept: dict[str, TriedMedication] = {}
+    for item in case.tried:
+        kept.setdefault(item.drug, item)
+    relief = next(iter(kept.values())).relief if kept else None
+    tried = tuple(item.model_copy(update={"relief": relief}) for item in kept.values())
+    creatinine = None if case.crcl_ml_min is not None else case.serum_creatinine_mg_dl
+    return case.model_copy(update={"tried": tried, "serum_creatinine_mg_dl": creatinine})
+
+
+# ---------------------------------------------------------------------------------------------
+# A link restores every field, and the page writes the case back into the URL
+
+RICH_CASES = {
+    "crcl": PatientCase(
+        age_years=72,
+        sex="female",
+        weight_kg=61.5,
+        height_cm=158,
+        crcl_ml_min=28,
+        setting="clinic",
+        pain_duration_weeks=6,
+        pain_score=7,
+        radicular=True,
+        red_flags=(RedFlag.osteoporosis_or_chronic_steroids,),
+        conditions=(Condition.ckd, Condition.fall_risk, Condition.benzodiazepine_use),
+        tried=(
+            TriedMedication(drug="ketorolac", dose_mg=15, route=Route.iv, relief="partial"),
+            TriedMedication(drug="prednisone", dose_mg=40, doses_given=3, relief="partial"),
+            TriedMedication(drug="gabapentin", route=Route.po, relief="partial"),
+        ),
+    ),
+    "creatinine": PatientCase(
+        age_years=34,
+        sex="female",
+        weight_kg=92.3,
+        height_cm=171.5,
+        serum_creatinine_mg_dl=0.72,
+        on_hemodialysis=False,
+        pregnant=True,
+        pain_duration_weeks=14.5,
+        pain_score=9,
+        conditions=(Condition.opioid_use_disorder,),
+        tried=(TriedMedication(drug="acetaminophen", dose_mg=1000, doses_given=4, relief="none"),),
+    ),
+    "dialysis": PatientCase(
+        age_years=58,
+        sex="male",
+        weight_kg=70,
+        crcl_ml_min=9,
+        on_hemodialysis=True,
+        pain_score=6,
+        radicular=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(RICH_CASES))
+def test_query_string_restores_every_field(name):
+    """Opening a case's link fills every widget and shows the plan build_plan gives that case."""
+    case = RICH_CASES[name]
+    at = open_link(case_to_query(case))
+    assert not at.exception
+    assert not notices(at)
+    assert at.number_input(key="age_years").value == case.age_years
+    assert at.segmented_control(key="sex").value == case.sex
+    assert at.segmented_control(key="weight_unit").value == "kg"
+    assert at.number_input(key="weight_kg").value == pytest.approx(case.weight_kg)
+    assert at.number_input(key="height_cm").value == pytest.approx(case.height_cm)
+    if case.crcl_ml_min is not None:
+        assert at.segmented_control(key="creatinine_unit").value == "crcl"
+        assert at.number_input(key="crcl_ml_min").value == pytest.approx(case.crcl_ml_min)
+    else:
+        assert at.segmented_control(key="creatinine_unit").value == "mg/dL"
+        creatinine = at.number_input(key="serum_creatinine_mg_dl").value
+        assert creatinine == pytest.approx(case.serum_creatinine_mg_dl)
+    assert at.checkbox(key="on_hemodialysis").value is case.on_hemodialysis
+    if case.sex == "female":
+        assert at.checkbox(key="pregnant").value is case.pregnant
+    assert at.segmented_control(key="setting").value == case.setting
+    assert at.number_input(key="pain_duration_weeks").value == case.pain_duration_weeks
+    assert at.number_input(key="pain_score").value == case.pain_score
+    assert at.toggle(key="radicular").value is case.radicular
+    assert at.pills(key="red_flags").value == [f.value for f in case.red_flags]
+    assert at.multiselect(key="conditions").value == [c.value for c in case.conditions]
+    assert at.multiselect(key="tried").value == [t.drug for t in case.tried]
+    for item in case.tried:
+        assert at.number_input(key=f"tried_doses_{item.drug}").value == item.doses_given
+        assert at.number_input(key=f"tried_dose_mg_{item.drug}").value == item.dose_mg
+        route = at.selectbox(key=f"tried_route_{item.drug}").value
+        assert route == (item.route.value if item.route else None)
+    if case.tried:
+        assert at.segmented_control(key="relief").value == case.tried[0].relief.value
+
+    assert metrics(at) == expected_figures(build_plan(case))
+    assert case_in_url(at) == case
+
+
+def test_url_written_after_a_run_is_the_case():
+    """The page writes its case into the URL, named as the JSON fields, and rewrites it on
+    change; no name, date or free text is in it."""
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    case = case_in_url(at)
+    assert case is not None
+    assert url(at) == {**case_to_query(case), "audience": "clinician"}
+    assert set(url(at)) <= set(FIELDS) | set(PAGE_PARAMS)
+    assert metrics(at) == expected_figures(build_plan(case))
+
+    at.number_input(key="pain_score").set_value(6).run()
+    at.pills(key="red_flags").set_value(["fever"]).run()
+    at.segmented_control(key="audience").set_value("resident").run()
+    changed = case.model_copy(update={"pain_score": 6, "red_flags": (RedFlag.fever,)})
+    assert url(at) == {**case_to_query(changed), "audience": "resident"}
+
+
+def test_changing_a_field_in_pounds_writes_kilograms():
+    """Units are a display choice: the link always carries kg, mg/dL and cm."""
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.segmented_control(key="weight_unit").set_value("lb").run()
+    at.number_input(key="weight_kg").set_value(150.0).run()
+    at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
+    at.number_input(key="serum_creatinine_mg_dl").set_value(176.8).run()
+    assert not at.exception
+    assert float(url(at)["weight_kg"]) == pytest.approx(150 * 0.45359237)
+    assert float(url(at)["serum_creatinine_mg_dl"]) == pytest.approx(2.0)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(cases().map(page_form))
+def test_round_trip_case_to_url_to_page_to_case(case):
+    """Any case the form can hold survives case -> link -> page -> URL unchanged."""
+    at = open_link(case_to_query(case))
+    assert not at.exception
+    assert not notices(at)
+    assert case_in_url(at) == case
+
+
+# ---------------------------------------------------------------------------------------------
+# Hand-edited links
+
+VALID_LINK = {
+    "age_years": "72",
+    "sex": "female",
+    "weight_kg": "60",
+    "serum_creatinine_mg_dl": "1.4",
+}
+
+
+@pytest.mark.parametrize(
+    ("bad", "named"),
+    [
+        ({"age_years": "abc"}, "age_years=abc"),
+        ({"weight_kg": "-5"}, "weight_kg=-5"),
+        ({"tried": "toradol,xyz"}, "'xyz'"),
+        ({"sex": "other"}, "sex=other"),
+        ({"unknown": "1"}, "unknown=1"),
+        ({"sex": "male", "pregnant": "true"}, "pregnan"),
+        ({"pain_score": "11"}, "pain_score=11"),
+        ({"red_flags": "fever,moon_face"}, "moon_face"),
+        ({"case": "no_such_case"}, "case=no_such_case"),
+        ({"audience": "surgeon"}, "audience=surgeon"),
+        ({"tried": "ketorolac:lots:iv"}, "lots"),
+    ],
+)
+def test_malformed_link_shows_notice_and_a_valid_page(bad, named):
+    """Each bad parameter is named in one notice; the page still works without an exception."""
+    at = open_link({**VALID_LINK, **bad})
+    assert not at.exception
+    assert named in notices(at)
+    if metrics(at):  # the rest of the link was a whole case: it is shown and written back
+        case = case_in_url(at)
+        assert case is not None
+        assert metrics(at) == expected_figures(build_plan(case))
+        assert not set(url(at)) - set(FIELDS) - set(PAGE_PARAMS)
+    else:  # a required field was the bad one: the page asks for it
+        assert "to see the plan" in at.info[0].value
+
+
+def test_all_the_bad_parameters_at_once():
+    """The issue's example of a hand-edited link: every problem named, no crash."""
+    at = open_link(
+        {
+            "age_years": "abc",
+            "weight_kg": "-5",
+            "tried": "toradol,xyz",
+            "sex": "other",
+            "unknown": "1",
+            "pregnant": "true",
+        }
+    )
+    assert not at.exception
+    text = notices(at)
+    for named in ("age_years=abc", "weight_kg=-5", "'xyz'", "sex=other", "unknown=1", "pregnan"):
+        assert named in text
+    assert at.multiselect(key="tried").value == ["ketorolac"]  # Toradol is ketorolac
+    assert "to see the plan" in at.info[0].value
+
+
+@settings(max_examples=15, deadline=None, derandomize=True)
+@given(
+    hs.dictionaries(
+        hs.sampled_from([*FIELDS, *PAGE_PARAMS, "x", ""]),
+        hs.text(max_size=30) | hs.sampled_from(["", "1e309", "nan", "-0", ",,", "::::::", "true"]),
+        max_size=6,
+    )
+)
+def test_any_hand_edited_link_keeps_the_page_up(params):
+    """Whatever a link holds, the page runs to the end without an exception."""
+    at = open_link(params)
+    assert not at.exception
+    assert at.caption[-1].value.startswith("Educational decision support")
+
+
+# ---------------------------------------------------------------------------------------------
+# Teaching cases
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+@pytest.mark.parametrize("how", ["selector", "link"])
+def test_teaching_case_loads_and_gets_its_expected_plan(case_id, how):
+    """Each teaching case loads from the selector and from ?case=<id>, shows its vignette and
+    gets the plan its file says it should."""
+    teaching = CASES[case_id]
+    if how == "selector":
+        at = AppTest.from_file("../app.py", default_timeout=30).run()
+        at.selectbox(key="case").select(case_id).run()
+    else:
+        at = open_link({"case": case_id})
+    assert not at.exception
+    assert not notices(at)
+    assert at.selectbox(key="case").value == case_id
+    assert url(at)["case"] == case_id
+    case = case_in_url(at)
+    assert case == teaching.case
+    plan = build_plan(case)
+    assert check_expectations(teaching, plan) == []
+    assert teaching.vignette.strip()[:60] in shown(at)
+    assert teaching.learning_points[0] in shown(at)
+    if plan.triage.level.value == "emergency":
+        assert at.error[0].proto.title == "Emergency: act now"
+        assert not any("Discharge plan" in h for h in headings(at))
+        assert not at.metric
+    else:
+        assert metrics(at) == expected_figures(plan)
+        for order in (*plan.give_now, *plan.discharge):
+            assert order.sig in shown(at)
+
+
+def test_cauda_equina_link_shows_the_emergency():
+    """The issue's example: the cauda equina case is an emergency with no discharge plan."""
+    at = open_link({"case": "cauda_equina"})
+    assert at.error[0].proto.title == "Emergency: act now"
+    assert "MRI" in at.error[0].value
+    assert not any("Discharge plan" in h for h in headings(at))
+
+
+def test_link_fields_win_over_the_teaching_case():
+    """A teaching-case link whose inputs were then changed restores the changed inputs."""
+    teaching = CASES["reference_radicular"]
+    changed = teaching.case.model_copy(update={"pain_score": 3, "setting": "clinic"})
+    at = open_link({**case_to_query(changed), "case": teaching.id})
+    assert not at.exception
+    assert case_in_url(at) == changed
+    assert "changed since the case was loaded" in shown(at)
+
+
+def test_new_case_leaves_the_teaching_case():
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.selectbox(key="case").select("pregnant").run()
+    at.button(key="reference_case").click().run()
+    assert at.selectbox(key="case").value == ""
+    assert "case" not in url(at)
+    assert not at.get("radio")
+
+
+def test_resident_quiz_hides_the_plan_until_revealed():
+    """Resident mode: decide first (quiz), then reveal the verdict, every option's why, the
+    learning points and the plan. Clinicians see the plan at once."""
+    teaching = CASES["radicular_crcl_25"]
+    at = open_link({"case": teaching.id, "audience": "resident"})
+    assert not at.exception
+    quiz = at.radio(key="quiz_answer")
+    assert quiz.options == [o.text for o in teaching.quiz.options]
+    assert quiz.value is None
+    assert not at.metric
+    assert not any("Give now" in h for h in headings(at))
+    assert "hidden until you reveal it" in shown(at)
+    assert teaching.learning_points[0] not in shown(at)
+    assert not any(b.key and b.key.startswith("download_") for b in at.get("download_button"))
+
+    wrong = next(o for o in teaching.quiz.options if not o.correct)
+    quiz.set_value(wrong.text).run()
+    at.button(key="quiz_reveal").click().run()
+    assert not at.exception
+    assert not at.get("radio")
+    assert at.error[0].value == f"**Not quite.** {wrong.why}"
+    for option in teaching.quiz.options:
+        assert option.why in shown(at)
+    assert teaching.learning_points[0] in shown(at)
+    assert metrics(at) == expected_figures(build_plan(teaching.case))
+    assert any("Give now" in h for h in headings(at))
+
+    at.segmented_control(key="audience").set_value("clinician").run()
+    assert at.metric
+    at.selectbox(key="case").select("reference").run()
+    at.segmented_control(key="audience").set_value("resident").run()
+    assert at.radio(key="quiz_answer").value is None, "a newly loaded case starts a new quiz"
+    assert not at.metric
+
+
+def test_right_answer_is_confirmed():
+    teaching = CASES["cauda_equina"]
+    at = open_link({"case": teaching.id, "audience": "resident"})
+    right = next(o for o in teaching.quiz.options if o.correct)
+    at.radio(key="quiz_answer").set_value(right.text).run()
+    at.button(key="quiz_reveal").click().run()
+    assert at.success[0].value == f"**Right.** {right.why}"
+    assert at.error[0].proto.title == "Emergency: act now"
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports
+
+
+def download_keys(at: AppTest) -> set[str]:
+    return {b.key for b in at.get("download_button") if b.key}
+
+
+def test_export_buttons_for_a_valid_case():
+    """Note as EHR text, Markdown and PDF, and the handout, under 'Take it with you'."""
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    assert "Take it with you" in headings(at)
+    assert download_keys(at) >= {*NOTE_KEYS, *HANDOUT_KEYS}
+
+
+def test_patient_audience_gets_only_the_handout():
+    at = open_link({"audience": "patient"})
+    assert download_keys(at) >= set(HANDOUT_KEYS)
+    assert not download_keys(at) & set(NOTE_KEYS)
+
+
+def test_no_exports_for_an_invalid_case():
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.number_input(key="weight_kg").set_value(900.0).run()
+    assert not download_keys(at)
+    assert "Take it with you" not in headings(at)
+
+
+def test_emergency_note_still_downloads():
+    at = open_link({"case": "cauda_equina"})
+    assert download_keys(at) >= {*NOTE_KEYS, *HANDOUT_KEYS}
+    assert "leads with the emergency" in shown(at)
+
+
+@pytest.mark.parametrize("case_id", ["reference_radicular", "cauda_equina"])
+def test_note_and_handout_of_the_loaded_case(case_id):
+    """The builders behind the buttons, given the case the page loaded: the orders and the
+    red-flag warnings are in the note and the handout."""
+    at = open_link({"case": case_id})
+    case = case_in_url(at)
+    plan = build_plan(case)
+    note = clinical_note_text(case, plan, generated=dt.date(2026, 1, 2))
+    handout = patient_handout_markdown(case, plan)
+    for order in (*plan.give_now, *plan.discharge):
+        assert order.sig in note
+    if plan.triage.level.value == "emergency":
+        assert note.splitlines()[4].startswith("EMERGENCY:")
+        assert "MRI" in note
+    else:
+        assert "RETURN PRECAUTIONS" in note
+        assert "numbness" in handout.lower()
