@@ -251,7 +251,7 @@ def case_widget_values(values: Mapping[str, Any]) -> tuple[dict[str, object], li
     if state["pregnant"] and state["sex"] != "female":
         state["pregnant"] = False
         if not any("pregnan" in notice for notice in notices):
-            notices.append("Ignored pregnant=true: pregnancy is recorded for a female patient")
+            notices.append("Ignored pregnant=true: pregnancy is recorded only for a female patient")
 
     kept: dict[str, TriedMedication] = {}
     for item in given("tried"):
@@ -755,7 +755,8 @@ def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: di
 
 def plain_citation(markdown: str) -> str:
     """A formatted source without Markdown link syntax, for the EHR text and the PDF."""
-    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"\1", markdown)
+    # A link's target may hold balanced parentheses, e.g. doi:10.1016/S0140-6736(23)00404-X.
+    text = re.sub(r"\[([^\]]+)\]\((?:[^()\s]|\([^()\s]*\))*\)", r"\1", markdown)
     return re.sub(r"<(https?://[^>]+)>", r"\1", text)
 
 
@@ -906,7 +907,9 @@ def show_teaching_case(teaching: TeachingCase, case: PatientCase | None, audienc
             st.markdown(f"**{teaching.quiz.question}**")
             st.markdown(
                 "\n".join(
-                    f"- {'Right' if option.correct else 'Wrong'}: **{option.text}**. {option.why}"
+                    f"- {'Right' if option.correct else 'Wrong'}: **{option.text}**"
+                    + (" _(your answer)_" if option is chosen else "")
+                    + f". {option.why}"
                     for option in teaching.quiz.options
                 )
             )
@@ -972,7 +975,7 @@ with st.container(horizontal=True, key="case_controls"):
         on_change=load_teaching_case,
         args=(cases,),
         label_visibility="collapsed",
-        width=300,
+        width=250,
         help="Vignettes with a known right answer. In resident mode, decide first and then "
         "reveal the plan.",
     )
