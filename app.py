@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -46,7 +47,8 @@ from logic.triage import GROUPS, red_flag_label
 
 st.set_page_config(
     page_title="Refractory back pain: what now?",
-    page_icon=":material/healing:",
+    # A local icon: a Material icon here makes the browser fetch it from a font CDN.
+    page_icon=str(Path(__file__).parent / "assets" / "icon.png"),
     layout="centered",
     menu_items={"About": "Educational decision support for refractory back pain."},
 )
