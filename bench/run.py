@@ -126,16 +126,20 @@ def bench_build_plan(count: int, profile: bool) -> None:
             ok_cases.append(case)
     for failure, count in failures.items():
         print(f"build_plan raised on {count} generated case(s): {failure}", file=sys.stderr)
-    timings = []
     clock = time.perf_counter_ns
-    for case in ok_cases:
-        t0 = clock()
-        build_plan(case)
-        timings.append((clock() - t0) / 1e6)
+    passes = []
+    for _ in range(3):  # best of 3 passes (as timeit does): other load only ever adds time
+        timings = []
+        for case in ok_cases:
+            t0 = clock()
+            build_plan(case)
+            timings.append((clock() - t0) / 1e6)
+        passes.append(timings)
+    timings = min(passes, key=statistics.median)
     median, p99 = statistics.median(timings), percentile(timings, 99)
     target = TARGETS["build_plan_median_ms"]
     row(
-        f"build_plan median ({len(cases)} generated cases)",
+        f"build_plan median ({len(ok_cases)} generated cases, best of 3 passes)",
         f"{median:.3f} ms",
         f"< {target} ms",
         median < target,
