@@ -20,7 +20,7 @@ from streamlit.delta_generator import DeltaGenerator
 from logic import units
 from logic.cases import TeachingCase, load_cases
 from logic.catalogue import display_name, known_names
-from logic.charts import titration_chart
+from logic.charts import titration_spec
 from logic.evidence import audience_view, format_source, load_evidence
 from logic.export import (
     clinical_note_markdown,
@@ -496,8 +496,10 @@ def show_titration(plan: TreatmentPlan) -> None:
         st.markdown(f"After each haemodialysis session: **{gaba.dialysis_supplement_mg:g} mg**.")
     if gaba.note:
         st.caption(gaba.note)
-    st.altair_chart(
-        titration_chart(gaba),
+    # The spec is built once per plan (logic.charts memoises it) and only read here:
+    # st.vega_lite_chart edits a copy of it, never the dict it is given.
+    st.vega_lite_chart(
+        titration_spec(gaba),
         width="stretch",
         alt=(
             f"Gabapentin total daily dose by day, rising to {gaba.target_daily_mg:g} mg/day, "

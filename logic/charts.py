@@ -6,6 +6,10 @@ range, so a reader sees at a glance whether the target is reachable with this ki
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -107,3 +111,20 @@ def titration_chart(plan: GabapentinPlan) -> alt.LayerChart:
             anchor="start",
         ),
     )
+
+
+def titration_spec(plan: GabapentinPlan) -> dict[str, Any]:
+    """`titration_chart(plan).to_dict()`, built once per plan and then reused.
+
+    Building and schema-validating the Altair chart takes tens of milliseconds; the page redraws
+    the same plan's chart on every rerun. The result is shared between callers: read it, do not
+    change it (`st.vega_lite_chart` copies before it edits). The cache is keyed on the plan (a
+    frozen, hashable model) and on the chart builder, so a replaced `titration_chart` (a test's
+    patch, say) is never answered from the old builder's results.
+    """
+    return _spec(plan, titration_chart)
+
+
+@lru_cache(maxsize=64)
+def _spec(plan: GabapentinPlan, build: Callable[[GabapentinPlan], alt.LayerChart]) -> dict:
+    return build(plan).to_dict()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import altair as alt
 import pytest
 
-from logic.charts import titration_chart
+from logic.charts import titration_chart, titration_spec
 from logic.gabapentin import build_gabapentin_plan
 from logic.renal import RenalBand
 
@@ -95,3 +97,44 @@ def test_chart_without_steps_still_renders():
     d, plan = spec(RenalBand.very_severe, 4)
     assert plan.steps == ()
     assert "rule" in marks(d)
+
+
+@pytest.mark.parametrize(
+    ("band", "crcl"), [(RenalBand.normal, 90), (RenalBand.severe, 20), (RenalBand.very_severe, 4)]
+)
+def test_titration_spec_is_the_chart_as_a_dict(band, crcl):
+    """The spec the page draws is exactly the Altair chart's Vega-Lite dict."""
+    plan = build_gabapentin_plan(band, crcl)
+    assert titration_spec(plan) == titration_chart(plan).to_dict()
+
+
+def test_titration_spec_is_built_once_per_plan():
+    """A second request for the same plan (an equal model, not the same object) is not rebuilt."""
+    with patch("logic.charts.titration_chart", wraps=titration_chart) as build:
+        first = titration_spec(build_gabapentin_plan(RenalBand.moderate, 45))
+        again = titration_spec(build_gabapentin_plan(RenalBand.moderate, 45))
+        other = titration_spec(build_gabapentin_plan(RenalBand.severe, 20))
+    assert again is first
+    assert other is not first
+    assert build.call_count == 2
+
+
+def test_drawing_the_spec_leaves_it_unchanged():
+    """st.vega_lite_chart moves the datasets out of *its copy*: the memoised dict stays whole."""
+    from streamlit.testing.v1 import AppTest
+
+    def page() -> None:
+        import streamlit as st
+
+        from logic.charts import titration_spec
+        from logic.gabapentin import build_gabapentin_plan
+        from logic.renal import RenalBand
+
+        st.vega_lite_chart(titration_spec(build_gabapentin_plan(RenalBand.normal, 90)))
+
+    plan = build_gabapentin_plan(RenalBand.normal, 90)
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 1
+    assert titration_spec(plan) == titration_chart(plan).to_dict()
+    assert titration_spec(plan)["datasets"]
