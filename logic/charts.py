@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
-
-import altair as alt
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from logic.models import GabapentinPlan
+
+if TYPE_CHECKING:  # imported where a chart is built: Altair and pandas cost ~0.5 s to import
+    import altair as alt
+    import pandas as pd
 
 # NeuPSIG recommendations (Finnerup NB et al. Lancet Neurol 2015;14:162-73): gabapentin
 # 1200–3600 mg/day in three divided doses.
@@ -29,6 +30,8 @@ AXIS_FONT = {"labelFontSize": 12, "titleFontSize": 13}  # readable on a phone
 
 
 def _steps_frame(plan: GabapentinPlan) -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "day": [s.day for s in plan.steps],
@@ -42,6 +45,9 @@ def _steps_frame(plan: GabapentinPlan) -> pd.DataFrame:
 
 def titration_chart(plan: GabapentinPlan) -> alt.LayerChart:
     """Daily gabapentin dose by day, against the renal maximum and the usual effective range."""
+    import altair as alt
+    import pandas as pd
+
     steps = _steps_frame(plan)
     y_top = max(plan.max_daily_mg, plan.target_daily_mg) * HEADROOM
     last_day = int(steps["day"].max()) if not steps.empty else 14

@@ -9,12 +9,13 @@ and no day ever exceeds the renal maximum.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from logic.models import GabapentinPlan, GabapentinStep
 from logic.renal import RenalBand, renal_band
+
+if TYPE_CHECKING:  # imported where a table is built: the engine itself never needs pandas
+    import pandas as pd
 
 LABEL_SOURCE = "FDA Neurontin label §2.3 Table 1"
 
@@ -249,6 +250,8 @@ SCHEDULE_COLUMNS = ("day", "total_daily_mg", "doses_per_day", "dose_mg", "capsul
 
 def schedule_frame(plan: GabapentinPlan) -> pd.DataFrame:
     """One row per day of the plan, ready for a table or a CSV."""
+    import pandas as pd
+
     rows = []
     previous = None
     for step in plan.steps:
