@@ -205,7 +205,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "Cockcroft & Gault 1976; Neurontin label",
         )
 
-    plan_without_ids = {
+    fields = {
         "triage": tri,
         "renal": renal,
         "tried_review": review_tried(case),
@@ -219,11 +219,10 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "naloxone": bool(naloxone_reasons),
         "naloxone_reasons": naloxone_reasons,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons)),
-        "pitfalls": _pitfalls(),
+        "pitfalls": _PITFALLS,
         "follow_up": _follow_up(case, tri.level, draft, gabapentin),
     }
-    plan = TreatmentPlan(**plan_without_ids)
-    return plan.model_copy(update={"evidence_ids": _evidence_ids(plan)})
+    return TreatmentPlan(**fields, evidence_ids=_evidence_ids(fields))
 
 
 # ---- Steps ------------------------------------------------------------------------------
@@ -479,37 +478,96 @@ def _nsaids_withheld(draft: _Draft) -> bool:
 
 
 # ---- Advice -----------------------------------------------------------------------------
+# Every point's wording is fixed; only which points a plan gets depends on the case. The points
+# are built once here (they are frozen models, so plans can share them) rather than per plan.
+
+_NON_DRUG: tuple[Point, ...] = (
+    Point(
+        title="Stay active",
+        text="Keep up normal activities as far as the pain allows; bed rest slows recovery.",
+        evidence=("non-drug-care",),
+    ),
+    Point(
+        title="Heat",
+        text="A heat wrap or pad eases acute back pain for the first days.",
+        evidence=("non-drug-care",),
+    ),
+    Point(
+        title="Exercise and manual therapy",
+        text="Physiotherapy-led exercise; spinal manipulation is an option within an "
+        "exercise programme.",
+        evidence=("non-drug-care",),
+    ),
+)
+_NON_DRUG_RADICULAR: tuple[Point, ...] = (
+    *_NON_DRUG,
+    Point(
+        title="Sciatica",
+        text="Most radicular pain settles over weeks; staying active helps less than in "
+        "back pain alone, but rest in bed still does not help.",
+        evidence=("non-drug-care",),
+    ),
+)
 
 
 def _non_drug(case: PatientCase) -> tuple[Point, ...]:
-    points = [
-        Point(
-            title="Stay active",
-            text="Keep up normal activities as far as the pain allows; bed rest slows recovery.",
-            evidence=("non-drug-care",),
-        ),
-        Point(
-            title="Heat",
-            text="A heat wrap or pad eases acute back pain for the first days.",
-            evidence=("non-drug-care",),
-        ),
-        Point(
-            title="Exercise and manual therapy",
-            text="Physiotherapy-led exercise; spinal manipulation is an option within an "
-            "exercise programme.",
-            evidence=("non-drug-care",),
-        ),
-    ]
-    if case.radicular:
-        points.append(
-            Point(
-                title="Sciatica",
-                text="Most radicular pain settles over weeks; staying active helps less than in "
-                "back pain alone, but rest in bed still does not help.",
-                evidence=("non-drug-care",),
-            )
-        )
-    return tuple(points)
+    return _NON_DRUG_RADICULAR if case.radicular else _NON_DRUG
+
+
+_SAFETY_OPIOID: tuple[Point, ...] = (
+    Point(
+        title="Opioid risks",
+        text="Explain drowsiness, slowed breathing, nausea and the risk of dependence. No "
+        "alcohol, sleeping tablets or driving while taking it. Store it locked away and "
+        "return leftovers to a pharmacy.",
+        evidence=("opioid-safety",),
+    ),
+    Point(
+        title="Check the PDMP",
+        text="Check the prescription drug monitoring programme before prescribing.",
+        evidence=("opioid-safety",),
+    ),
+)
+_SAFETY_CONSTIPATION = Point(
+    title="Constipation",
+    text="Take the laxative (senna) every night while on the opioid.",
+    evidence=("opioid-safety",),
+)
+_SAFETY_GABAPENTIN = Point(
+    title="Gabapentin",
+    text="Dizziness, sleepiness and ankle swelling are common; do not drive until you "
+    "know how it affects you, and do not stop it suddenly.",
+    evidence=("gabapentinoids-sciatica",),
+)
+_SAFETY_OPIOID_WITH_GABAPENTIN = Point(
+    title="Opioid with gabapentin",
+    text="Together they add sedation and can slow breathing (FDA 2019): use the lowest "
+    "doses and warn the patient and family what to watch for.",
+    evidence=("gabapentinoids-sciatica", "opioid-safety"),
+)
+_SAFETY_NALOXONE = Point(
+    title="Naloxone",
+    text="Prescribe naloxone and show the household how to use it.",
+    evidence=("opioid-safety",),
+)
+_SAFETY_NSAID = Point(
+    title="NSAID",
+    text="Take with food; stop and return for black stools, vomiting blood or "
+    "stomach pain. No other anti-inflammatories (ibuprofen, aspirin) at the same time.",
+    evidence=("nsaids-ketorolac",),
+)
+_SAFETY_AMITRIPTYLINE = Point(
+    title="Amitriptyline",
+    text="Take at night; expect a dry mouth and drowsiness. It is dangerous in "
+    "overdose, so prescribe small quantities.",
+    evidence=("antidepressants",),
+)
+_SAFETY_COME_BACK = Point(
+    title="Come back at once if",
+    text="numbness between the legs, trouble passing urine or loss of bladder or bowel "
+    "control, new leg weakness, fever, or pain that becomes unbearable.",
+    evidence=("red-flags-imaging",),
+)
 
 
 def _safety(
@@ -517,190 +575,121 @@ def _safety(
 ) -> tuple[Point, ...]:
     orders = (*draft.give_now, *draft.discharge)
     opioid = any(_is_opioid(o) for o in orders)
-    points = []
+    points: list[Point] = []
     if opioid:
-        points += [
-            Point(
-                title="Opioid risks",
-                text="Explain drowsiness, slowed breathing, nausea and the risk of dependence. No "
-                "alcohol, sleeping tablets or driving while taking it. Store it locked away and "
-                "return leftovers to a pharmacy.",
-                evidence=("opioid-safety",),
-            ),
-            Point(
-                title="Check the PDMP",
-                text="Check the prescription drug monitoring programme before prescribing.",
-                evidence=("opioid-safety",),
-            ),
-        ]
+        points += _SAFETY_OPIOID
     if any(o.drug.startswith("oxycodone") for o in draft.discharge):
-        points.append(
-            Point(
-                title="Constipation",
-                text="Take the laxative (senna) every night while on the opioid.",
-                evidence=("opioid-safety",),
-            )
-        )
+        points.append(_SAFETY_CONSTIPATION)
     if gabapentin is not None:
-        points.append(
-            Point(
-                title="Gabapentin",
-                text="Dizziness, sleepiness and ankle swelling are common; do not drive until you "
-                "know how it affects you, and do not stop it suddenly.",
-                evidence=("gabapentinoids-sciatica",),
-            )
-        )
+        points.append(_SAFETY_GABAPENTIN)
     if gabapentin is not None and opioid:
-        points.append(
-            Point(
-                title="Opioid with gabapentin",
-                text="Together they add sedation and can slow breathing (FDA 2019): use the lowest "
-                "doses and warn the patient and family what to watch for.",
-                evidence=("gabapentinoids-sciatica", "opioid-safety"),
-            )
-        )
+        points.append(_SAFETY_OPIOID_WITH_GABAPENTIN)
     if naloxone:
-        points.append(
-            Point(
-                title="Naloxone",
-                text="Prescribe naloxone and show the household how to use it.",
-                evidence=("opioid-safety",),
-            )
-        )
+        points.append(_SAFETY_NALOXONE)
     if any(o.drug in ("naproxen", "ketorolac") for o in orders):
-        points.append(
-            Point(
-                title="NSAID",
-                text="Take with food; stop and return for black stools, vomiting blood or "
-                "stomach pain. No other anti-inflammatories (ibuprofen, aspirin) at the same time.",
-                evidence=("nsaids-ketorolac",),
-            )
-        )
+        points.append(_SAFETY_NSAID)
     if any(o.drug == "amitriptyline" for o in orders):
-        points.append(
-            Point(
-                title="Amitriptyline",
-                text="Take at night; expect a dry mouth and drowsiness. It is dangerous in "
-                "overdose, so prescribe small quantities.",
-                evidence=("antidepressants",),
-            )
-        )
-    points.append(
-        Point(
-            title="Come back at once if",
-            text="numbness between the legs, trouble passing urine or loss of bladder or bowel "
-            "control, new leg weakness, fever, or pain that becomes unbearable.",
-            evidence=("red-flags-imaging",),
-        )
-    )
+        points.append(_SAFETY_AMITRIPTYLINE)
+    points.append(_SAFETY_COME_BACK)
     return tuple(points)
 
 
-def _pitfalls() -> tuple[Point, ...]:
-    """The reference answer's four pitfalls, the fourth corrected to follow CDC 2022."""
-    return (
-        Point(
-            title="Gabapentin for non-radicular pain",
-            text="Gabapentinoids only have a case in radicular pain; in axial back pain they add "
-            "side effects and nothing else.",
-            evidence=("gabapentinoids-sciatica",),
-        ),
-        Point(
-            title="Judging gabapentin on one dose",
-            text="A single ED dose is subtherapeutic. If it is used for radicular pain, titrate "
-            "it to 1200-1800 mg/day (within the renal limit) before calling it a failure.",
-            evidence=("gabapentinoids-sciatica", "renal-dosing"),
-        ),
-        Point(
-            title="Repeating what failed",
-            text="Steroids and muscle relaxants have already failed; another dose adds harm, "
-            "not relief.",
-            evidence=("systemic-corticosteroids", "muscle-relaxants"),
-        ),
-        Point(
-            # The reference's pitfall #4 recommends "controlled or extended-release opioid
-            # therapy"; CDC 2022 rec 3 says immediate-release only for acute pain.
-            title="The wrong opioid, or an opioid without a second look",
-            text="If an opioid is needed, use an immediate-release one at the lowest dose for a "
-            "few days; never an extended-release opioid for acute pain. Pain that will not "
-            "settle is a reason to re-check the red flags first.",
-            evidence=("opioids-acute-pain",),
-        ),
-        Point(
-            title="Mixing up IV and oral doses",
-            text="Hydromorphone 2-4 mg is an oral dose; the IV starting dose is 0.2-1 mg.",
-            evidence=("opioids-acute-pain",),
-        ),
-    )
+#: The reference answer's four pitfalls, the fourth corrected to follow CDC 2022.
+_PITFALLS: tuple[Point, ...] = (
+    Point(
+        title="Gabapentin for non-radicular pain",
+        text="Gabapentinoids only have a case in radicular pain; in axial back pain they add "
+        "side effects and nothing else.",
+        evidence=("gabapentinoids-sciatica",),
+    ),
+    Point(
+        title="Judging gabapentin on one dose",
+        text="A single ED dose is subtherapeutic. If it is used for radicular pain, titrate "
+        "it to 1200-1800 mg/day (within the renal limit) before calling it a failure.",
+        evidence=("gabapentinoids-sciatica", "renal-dosing"),
+    ),
+    Point(
+        title="Repeating what failed",
+        text="Steroids and muscle relaxants have already failed; another dose adds harm, "
+        "not relief.",
+        evidence=("systemic-corticosteroids", "muscle-relaxants"),
+    ),
+    Point(
+        # The reference's pitfall #4 recommends "controlled or extended-release opioid
+        # therapy"; CDC 2022 rec 3 says immediate-release only for acute pain.
+        title="The wrong opioid, or an opioid without a second look",
+        text="If an opioid is needed, use an immediate-release one at the lowest dose for a "
+        "few days; never an extended-release opioid for acute pain. Pain that will not "
+        "settle is a reason to re-check the red flags first.",
+        evidence=("opioids-acute-pain",),
+    ),
+    Point(
+        title="Mixing up IV and oral doses",
+        text="Hydromorphone 2-4 mg is an oral dose; the IV starting dose is 0.2-1 mg.",
+        evidence=("opioids-acute-pain",),
+    ),
+)
+
+_FOLLOW_UP_EMERGENCY: tuple[Point, ...] = (
+    Point(
+        title="Now",
+        text="Admit or transfer under the spine (or vascular) team; no discharge "
+        "until the emergency cause is excluded.",
+        evidence=("red-flags-imaging",),
+    ),
+)
+_FOLLOW_UP_RECHECK_RADICULAR = Point(
+    title="Before discharge: re-check for radicular features",
+    text="Leg pain below the knee, dermatomal numbness, weakness or a positive "
+    "straight-leg raise make this radicular pain, which changes the plan (gabapentin "
+    "titration, earlier spine referral). Re-enter the case if they are present.",
+    evidence=("gabapentinoids-sciatica", "red-flags-imaging"),
+)
+_FOLLOW_UP_REVIEW = Point(
+    title="Review in 3-5 days",
+    text="Primary care or clinic review of pain, function and side effects; no opioid "
+    "refill without this review.",
+    evidence=("opioids-acute-pain",),
+)
+_FOLLOW_UP_GABAPENTIN = Point(
+    title="Gabapentin",
+    text="Check the titration is tolerated at the review; recheck creatinine if "
+    "kidney function may change.",
+    evidence=("renal-dosing",),
+)
+_FOLLOW_UP_SCIATICA = Point(
+    title="Persistent or severe sciatica",
+    text="Refer to a spine service: early if the leg pain is severe and disabling "
+    "(NICE allows an epidural injection for acute severe sciatica), and by 4-6 weeks "
+    "if it is not settling. MRI only if injection or surgery is being considered.",
+    evidence=("epidural-steroids-referral", "red-flags-imaging"),
+)
+_FOLLOW_UP_NOT_SETTLING = Point(
+    title="Not settling by 4-6 weeks",
+    text="Re-examine for red flags, refer to physiotherapy or a pain/spine service. "
+    "Spinal injections are not for back pain without sciatica.",
+    evidence=("epidural-steroids-referral", "non-drug-care"),
+)
+_FOLLOW_UP_RETURN = Point(
+    title="Return precautions",
+    text="Come back the same day for any bladder, bowel or saddle symptom, new weakness or fever.",
+    evidence=("red-flags-imaging",),
+)
 
 
 def _follow_up(
     case: PatientCase, level: TriageLevel, draft: _Draft, gabapentin: GabapentinPlan | None
 ) -> tuple[Point, ...]:
     if level is TriageLevel.emergency:
-        return (
-            Point(
-                title="Now",
-                text="Admit or transfer under the spine (or vascular) team; no discharge "
-                "until the emergency cause is excluded.",
-                evidence=("red-flags-imaging",),
-            ),
-        )
+        return _FOLLOW_UP_EMERGENCY
     points = []
     if not case.radicular:
-        points.append(
-            Point(
-                title="Before discharge: re-check for radicular features",
-                text="Leg pain below the knee, dermatomal numbness, weakness or a positive "
-                "straight-leg raise make this radicular pain, which changes the plan (gabapentin "
-                "titration, earlier spine referral). Re-enter the case if they are present.",
-                evidence=("gabapentinoids-sciatica", "red-flags-imaging"),
-            )
-        )
-    points += [
-        Point(
-            title="Review in 3-5 days",
-            text="Primary care or clinic review of pain, function and side effects; no opioid "
-            "refill without this review.",
-            evidence=("opioids-acute-pain",),
-        )
-    ]
+        points.append(_FOLLOW_UP_RECHECK_RADICULAR)
+    points.append(_FOLLOW_UP_REVIEW)
     if gabapentin is not None:
-        points.append(
-            Point(
-                title="Gabapentin",
-                text="Check the titration is tolerated at the review; recheck creatinine if "
-                "kidney function may change.",
-                evidence=("renal-dosing",),
-            )
-        )
-    if case.radicular:
-        points.append(
-            Point(
-                title="Persistent or severe sciatica",
-                text="Refer to a spine service: early if the leg pain is severe and disabling "
-                "(NICE allows an epidural injection for acute severe sciatica), and by 4-6 weeks "
-                "if it is not settling. MRI only if injection or surgery is being considered.",
-                evidence=("epidural-steroids-referral", "red-flags-imaging"),
-            )
-        )
-    else:
-        points.append(
-            Point(
-                title="Not settling by 4-6 weeks",
-                text="Re-examine for red flags, refer to physiotherapy or a pain/spine service. "
-                "Spinal injections are not for back pain without sciatica.",
-                evidence=("epidural-steroids-referral", "non-drug-care"),
-            )
-        )
-    points.append(
-        Point(
-            title="Return precautions",
-            text="Come back the same day for any bladder, bowel or saddle symptom, new weakness "
-            "or fever.",
-            evidence=("red-flags-imaging",),
-        )
-    )
+        points.append(_FOLLOW_UP_GABAPENTIN)
+    points.append(_FOLLOW_UP_SCIATICA if case.radicular else _FOLLOW_UP_NOT_SETTLING)
+    points.append(_FOLLOW_UP_RETURN)
     return tuple(points)
 
 
@@ -711,16 +700,21 @@ def _severity_order(w: Warning) -> int:
     return {Severity.danger: 0, Severity.caution: 1, Severity.info: 2}[w.severity]
 
 
-def _evidence_ids(plan: TreatmentPlan) -> tuple[str, ...]:
-    ids: list[str] = [*plan.triage.evidence]
-    groups: Iterable[Iterable[str]] = (
-        *(r.evidence for r in plan.tried_review),
-        *(o.evidence for o in (*plan.give_now, *plan.discharge)),
-        *(a.evidence for a in plan.avoid),
-        *(p.evidence for p in (*plan.non_drug, *plan.safety, *plan.pitfalls, *plan.follow_up)),
-    )
-    for group in groups:
-        ids.extend(group)
-    if plan.gabapentin is not None:
-        ids.append("renal-dosing")
-    return tuple(sorted(set(ids)))
+def _evidence_ids(fields: dict) -> tuple[str, ...]:
+    """Every evidence id the plan's parts cite (from the fields `TreatmentPlan` is built from)."""
+    ids: set[str] = set(fields["triage"].evidence)
+    for group in (
+        fields["tried_review"],
+        fields["give_now"],
+        fields["discharge"],
+        fields["avoid"],
+        fields["non_drug"],
+        fields["safety"],
+        fields["pitfalls"],
+        fields["follow_up"],
+    ):
+        for item in group:
+            ids.update(item.evidence)
+    if fields["gabapentin"] is not None:
+        ids.add("renal-dosing")
+    return tuple(sorted(ids))

@@ -8,12 +8,12 @@ applies their actions to each candidate order. A rule's target is a tag carried 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
 from logic.catalogue import DrugClass, drug_class
-from logic.models import Condition, PatientCase, RenalAssessment, Severity
+from logic.models import Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
 
 
@@ -31,11 +31,16 @@ class Facts:
 
     case: PatientCase
     renal: RenalAssessment
+    #: The case's red flags and conditions as one set, so that `has` is a set lookup (the
+    #: rule table asks it dozens of times per plan). Filled in once, from `case`.
+    present: frozenset[RedFlag | Condition] = field(init=False, repr=False, compare=False)
+    #: 0 normal, 1 CrCl 30-59, 2 CrCl 15-29, 3 <15, 4 haemodialysis. Filled in once.
+    renal_rank: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def renal_rank(self) -> int:
-        """0 normal, 1 CrCl 30-59, 2 CrCl 15-29, 3 <15, 4 haemodialysis."""
-        return band_rank(self.renal.band)
+    def __post_init__(self) -> None:
+        present = frozenset((*self.case.red_flags, *self.case.conditions))
+        object.__setattr__(self, "present", present)
+        object.__setattr__(self, "renal_rank", band_rank(self.renal.band))
 
     @property
     def crcl_below_60(self) -> bool:
@@ -46,7 +51,7 @@ class Facts:
         return self.renal_rank >= 2
 
     def has(self, *conditions: Condition) -> bool:
-        return any(self.case.has(c) for c in conditions)
+        return not self.present.isdisjoint(conditions)
 
     @property
     def older(self) -> bool:
