@@ -21,7 +21,7 @@ from logic import units
 from logic.cases import TeachingCase, load_cases
 from logic.catalogue import display_name, known_names
 from logic.charts import titration_spec
-from logic.evidence import audience_view, format_source, load_evidence
+from logic.evidence import EvidenceTopic, audience_view, format_source, load_evidence
 from logic.export import (
     clinical_note_markdown,
     clinical_note_text,
@@ -465,10 +465,12 @@ def show_points(points: Sequence[Point], library: dict, empty: str = "") -> None
         if empty:
             st.caption(empty)
         return
+    items = []
     for point in points:
         title = f"**{point.title}.** " if point.title else ""
         links = evidence_links(point.evidence, library)
-        st.markdown(f"- {title}{point.text}" + (f"  \n  {links}" if links else ""))
+        items.append(f"- {title}{point.text}" + (f"  \n  {links}" if links else ""))
+    st.markdown("\n".join(items))  # one element for the list, not one per point
 
 
 def show_warnings(plan: TreatmentPlan) -> None:
@@ -563,49 +565,76 @@ def display_name_safe(drug: str) -> str:
 
 
 def show_evidence(plan: TreatmentPlan, library: dict, audience: str) -> None:
-    """Every evidence topic at the depth the audience asked for; the plan's topics first."""
+    """The topics this plan cites in full; the rest of the library built only when opened."""
     st.header("Evidence", anchor="evidence", divider="gray")
     if not library:
         st.caption("Evidence summaries are not available in this copy of the app.")
         return
     used = [i for i in plan.evidence_ids if i in library]
-    ids = used + [i for i in library if i not in used]
+    others = [i for i in library if i not in used]
     st.caption(
-        f"{len(used)} of {len(library)} topics are cited by this plan and listed first. "
-        "Each summary names its sources; where guidelines disagree, it says so."
+        f"{len(used)} of {len(library)} topics are cited by this plan and shown here"
+        + (f"; the other {len(others)} are under *More topics* below" if others else "")
+        + ". Each summary names its sources; where guidelines disagree, it says so."
     )
-    for topic_id in ids:
-        topic = library[topic_id]
-        with st.container(border=True, key=f"evidence_{topic_id}"):
-            st.subheader(topic.title, anchor=f"ev-{topic_id}")
-            grade = topic.evidence_grade
-            meta = [":material/check_circle: cited by this plan"] if topic_id in used else []
-            meta += [
-                f"evidence: {grade.grade} ({grade.system})",
-                f"reviewed {topic.last_reviewed.isoformat()}",
-            ]
-            if audience != "patient":
-                st.caption(" · ".join(meta))
-            else:
-                st.markdown(audience_view(topic, "patient"))
-                if topic.guidelines_disagree:
-                    st.caption(":material/balance: Experts do not all agree on this.")
-                continue
-            st.markdown(f"**Bottom line:** {topic.bottom_line}")
-            disagreement = topic.sections["Where guidance disagrees"]
-            if topic.guidelines_disagree and audience == "resident":
-                st.warning(
-                    disagreement, title="Where guidelines disagree", icon=":material/balance:"
-                )
-            elif topic.guidelines_disagree:
+    for topic_id in used:
+        show_topic(topic_id, library[topic_id], audience, cited=True)
+    if not others:
+        return
+    # A rerun redraws every element, so the topics this plan does not cite (about a hundred
+    # elements) are only built while this expander is open.
+    more = st.expander(
+        f"More topics: the {len(others)} this plan does not cite",
+        icon=":material/library_books:",
+        key="evidence_more",
+        on_change="rerun",
+    )
+    if more.open:
+        with more:
+            for topic_id in others:
+                show_topic(topic_id, library[topic_id], audience, cited=False)
+
+
+def show_topic(topic_id: str, topic: EvidenceTopic, audience: str, *, cited: bool) -> None:
+    """One evidence topic at the depth the audience asked for, anchored at #ev-<id>."""
+    with st.container(border=True, key=f"evidence_{topic_id}"):
+        st.subheader(topic.title, anchor=f"ev-{topic_id}")
+        if audience == "patient":
+            st.markdown(audience_view(topic, "patient"))
+            if topic.guidelines_disagree:
+                st.caption(":material/balance: Experts do not all agree on this.")
+            return
+        grade = topic.evidence_grade
+        meta = [":material/check_circle: cited by this plan"] if cited else []
+        meta += [
+            f"evidence: {grade.grade} ({grade.system})",
+            f"reviewed {topic.last_reviewed.isoformat()}",
+        ]
+        st.caption(" · ".join(meta))
+        bottom_line = f"**Bottom line:** {topic.bottom_line}"
+        disagreement = topic.sections["Where guidance disagrees"]
+        if topic.guidelines_disagree and audience == "resident":
+            st.markdown(bottom_line)
+            st.warning(disagreement, title="Where guidelines disagree", icon=":material/balance:")
+            st.markdown(topic.summary)
+        elif audience == "resident":
+            st.markdown(f"{bottom_line}\n\n{topic.summary}")
+        else:
+            st.markdown(bottom_line)
+            if topic.guidelines_disagree:
                 with st.expander(
                     "Guidelines disagree on this: where and why", icon=":material/balance:"
                 ):
                     st.markdown(disagreement)
-            if audience == "resident":
-                st.markdown(topic.summary)
-            label = "Key numbers and sources" if audience == "clinician" else "Full teaching page"
-            with st.expander(label, icon=":material/menu_book:"):
+        label = "Key numbers and sources" if audience == "clinician" else "Full teaching page"
+        full = st.expander(
+            label,
+            icon=":material/menu_book:",
+            key=f"evidence_full_{topic_id}",
+            on_change="rerun",
+        )
+        if full.open:  # the whole teaching page is the heaviest element: built when opened
+            with full:
                 st.markdown(audience_view(topic, audience))
 
 
@@ -715,11 +744,18 @@ def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: di
             )
             if not plan.tried_review:
                 st.caption("No medicines recorded as tried.")
-            for review in plan.tried_review:
-                links = evidence_links(review.evidence, library)
+            else:
                 st.markdown(
-                    f"- **{display_name_safe(review.drug)}** ({review.drug_class}): "
-                    f"_{review.verdict}_. {review.reason}" + (f"  \n  {links}" if links else "")
+                    "\n".join(
+                        f"- **{display_name_safe(review.drug)}** ({review.drug_class}): "
+                        f"_{review.verdict}_. {review.reason}"
+                        + (
+                            f"  \n  {links}"
+                            if (links := evidence_links(review.evidence, library))
+                            else ""
+                        )
+                        for review in plan.tried_review
+                    )
                 )
 
             kind = "radicular pain" if case.radicular else "non-radicular"
@@ -735,11 +771,17 @@ def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: di
             st.subheader(":material/block: Avoid", anchor="avoid", divider="gray")
             if not plan.avoid:
                 st.caption("Nothing specific to avoid.")
-            for item in plan.avoid:
-                links = evidence_links(item.evidence, library)
+            else:
                 st.markdown(
-                    f"- **{display_name_safe(item.drug)}**: {item.reason}"
-                    + (f"  \n  {links}" if links else "")
+                    "\n".join(
+                        f"- **{display_name_safe(item.drug)}**: {item.reason}"
+                        + (
+                            f"  \n  {links}"
+                            if (links := evidence_links(item.evidence, library))
+                            else ""
+                        )
+                        for item in plan.avoid
+                    )
                 )
 
             st.subheader(":material/health_and_safety: Safety", anchor="safety", divider="gray")
