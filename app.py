@@ -525,7 +525,7 @@ def show_titration(plan: TreatmentPlan) -> None:
     )
     st.download_button(
         "Download the schedule (CSV)",
-        data=schedule_csv(gaba),
+        data=lambda: schedule_csv(gaba),  # built on click, not on every rerun
         file_name="gabapentin-titration.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -825,17 +825,18 @@ def show_exports(case: PatientCase, plan: TreatmentPlan, audience: str, library:
     stamp = today.isoformat()
     emergency = plan.triage.level is TriageLevel.emergency
     if audience != "patient":
-        sources_md = note_sources(plan, library, plain=False)
-        sources_text = note_sources(plan, library, plain=True)
-
+        # The sources are formatted on click, inside each download, not on every rerun.
         def note_md() -> str:
-            return clinical_note_markdown(case, plan, generated=today, sources=sources_md)
+            sources = note_sources(plan, library, plain=False)
+            return clinical_note_markdown(case, plan, generated=today, sources=sources)
 
         def note_text() -> str:
-            return clinical_note_text(case, plan, generated=today, sources=sources_text)
+            sources = note_sources(plan, library, plain=True)
+            return clinical_note_text(case, plan, generated=today, sources=sources)
 
         def note_as_pdf() -> bytes:
-            markdown = clinical_note_markdown(case, plan, generated=today, sources=sources_text)
+            sources = note_sources(plan, library, plain=True)
+            markdown = clinical_note_markdown(case, plan, generated=today, sources=sources)
             return note_pdf(markdown, title="Refractory low back pain: clinical note")
 
         st.markdown("**Clinical note**")
