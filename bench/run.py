@@ -292,8 +292,11 @@ class FloorWriter:
             self.emit(depth, f"st.vega_lite_chart(spec={spec!r}, width='stretch')")
         elif kind == "expander":
             icon = f", icon={proto.icon!r}" if proto.icon else ""
+            # An expander that tracks its state (it has a widget id) is a widget: copy that too.
+            tracked = f"{k}, on_change='rerun'" if proto.id and key else ""
             self.emit(
-                depth, f"with st.expander({proto.label!r}, expanded={proto.expanded!r}{icon}):"
+                depth,
+                f"with st.expander({proto.label!r}, expanded={proto.expanded!r}{icon}{tracked}):",
             )
             self.body(node, depth + 1)
         elif kind == "tab_container":
