@@ -445,21 +445,21 @@ def _mme_warnings(draft: _Draft, mme: float | None) -> None:
 def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tuple[str, ...]:
     """CDC 2022 rec 8 triggers. Use-disorder and tolerance count even without a new opioid."""
     reasons = []
-    if case.has(Condition.opioid_use_disorder):
+    if draft.facts.has(Condition.opioid_use_disorder):
         reasons.append("opioid use disorder")
-    if case.has(Condition.substance_use_disorder):
+    if draft.facts.has(Condition.substance_use_disorder):
         reasons.append("substance use disorder")
-    if case.has(Condition.opioid_tolerant):
+    if draft.facts.has(Condition.opioid_tolerant):
         reasons.append("already taking opioids")
     opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if _is_opioid(o)]
     if opioid_orders:
         if mme is not None and mme >= MME_CAUTION:
             reasons.append(f"{mme:.0f} MME/day (50 or more)")
-        if case.has(Condition.benzodiazepine_use):
+        if draft.facts.has(Condition.benzodiazepine_use):
             reasons.append("takes a benzodiazepine")
-        if case.has(Condition.sleep_apnea):
+        if draft.facts.has(Condition.sleep_apnea):
             reasons.append("sleep apnoea")
-        if case.has(Condition.copd):
+        if draft.facts.has(Condition.copd):
             reasons.append("COPD")
         take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
         if take_home_opioid and any(o.drug == "gabapentin" for o in draft.discharge):

@@ -38,7 +38,11 @@ class Facts:
     renal_rank: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        present = frozenset((*self.case.red_flags, *self.case.conditions))
+        present = {*self.case.red_flags, *self.case.conditions}
+        # A benzodiazepine given during this episode sedates like a regular one (CDC 2022 rec 11).
+        if any(drug_class(t.drug) is DrugClass.benzodiazepine for t in self.case.tried):
+            present.add(Condition.benzodiazepine_use)
+        present = frozenset(present)
         object.__setattr__(self, "present", present)
         object.__setattr__(self, "renal_rank", band_rank(self.renal.band))
 
@@ -533,7 +537,8 @@ RULES: tuple[Rule, ...] = (
         lambda f: f.has(C.benzodiazepine_use),
         "opioid",
         A.reduce,
-        "Takes a benzodiazepine: with an opioid the overdose risk multiplies. Reduced dose "
+        "Takes or was given a benzodiazepine: with an opioid the overdose risk multiplies. "
+        "Reduced dose "
         "under observation, naloxone, and no take-home opioid.",
         "CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
         S.danger,

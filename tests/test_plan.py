@@ -363,3 +363,12 @@ def test_renal_titration_reaches_the_equivalent_of_1800(crcl: float, reached: fl
     """Renal patients are titrated to the same label column as 1800 mg/day, not the band top."""
     gaba = plan_for(radicular=True, crcl_ml_min=crcl).gabapentin
     assert gaba.steps[-1].total_daily_mg == reached
+
+
+def test_benzodiazepine_given_this_episode_counts_as_co_sedation() -> None:
+    """Diazepam given in the ED sedates like a regular benzodiazepine (CDC 2022 rec 11)."""
+    plan = plan_for(tried=[*REFERENCE_TRIED, {"drug": "Valium"}])
+    (oxy,) = orders(plan, "oxycodone", "give_now")
+    assert oxy.dose_mg <= 5
+    assert not orders(plan, "oxycodone")
+    assert "takes a benzodiazepine" in plan.naloxone_reasons
