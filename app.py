@@ -1084,7 +1084,7 @@ with st.container(border=True, key="patient_inputs"):
     )
     weight_kg = units.weight_to_kg(weight, weight_unit) if weight is not None else None
     if weight_kg is not None and weight_unit != "kg":
-        st.caption(f"= {weight_kg:.1f} kg (1 lb = 0.45359237 kg)")
+        st.caption(f"= {weight_kg:.1f} kg (1 lb = {units.KG_PER_LB} kg)")
     slots["weight_kg"] = st.empty()
 
     height_unit = st.session_state.get("height_unit", REFERENCE["height_unit"])
@@ -1110,7 +1110,7 @@ with st.container(border=True, key="patient_inputs"):
     )
     height_cm = units.height_to_cm(height, height_unit) if height is not None else None
     if height_cm is not None and height_unit != "cm":
-        st.caption(f"= {height_cm:.0f} cm (1 in = 2.54 cm)")
+        st.caption(f"= {height_cm:.0f} cm (1 in = {units.CM_PER_INCH} cm)")
     slots["height_cm"] = st.empty()
 
     kidney = st.segmented_control(
@@ -1138,7 +1138,7 @@ with st.container(border=True, key="patient_inputs"):
         if creatinine is not None:
             creatinine_mg_dl = units.creatinine_to_mg_dl(creatinine, kidney)
             if kidney == "µmol/L":
-                st.caption(f"= {creatinine_mg_dl:.2f} mg/dL (÷ 88.4)")
+                st.caption(f"= {creatinine_mg_dl:.2f} mg/dL (÷ {units.CREATININE_UMOL_PER_MG_DL})")
         slots["serum_creatinine_mg_dl"] = st.empty()
     elif kidney == "crcl":
         crcl = st.number_input(
