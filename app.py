@@ -459,18 +459,27 @@ def show_orders(orders: Sequence[Order], audience: str, library: dict, empty: st
                 st.caption(evidence_links(order.evidence, library))
 
 
+def show_bullets(
+    items: Iterable[tuple[str, Iterable[str]]], library: dict, empty: str = ""
+) -> None:
+    """(markdown, evidence ids) pairs as one bulleted list, each line with its evidence links."""
+    lines = []
+    for text, evidence in items:
+        links = evidence_links(evidence, library)
+        lines.append(f"- {text}" + (f"  \n  {links}" if links else ""))
+    if lines:
+        st.markdown("\n".join(lines))  # one element for the list, not one per item
+    elif empty:
+        st.caption(empty)
+
+
 def show_points(points: Sequence[Point], library: dict, empty: str = "") -> None:
     """Teaching, safety or follow-up points as a short list, each with its evidence."""
-    if not points:
-        if empty:
-            st.caption(empty)
-        return
-    items = []
-    for point in points:
-        title = f"**{point.title}.** " if point.title else ""
-        links = evidence_links(point.evidence, library)
-        items.append(f"- {title}{point.text}" + (f"  \n  {links}" if links else ""))
-    st.markdown("\n".join(items))  # one element for the list, not one per point
+    show_bullets(
+        (((f"**{p.title}.** " if p.title else "") + p.text, p.evidence) for p in points),
+        library,
+        empty,
+    )
 
 
 def show_warnings(plan: TreatmentPlan) -> None:
@@ -742,21 +751,18 @@ def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: di
                 anchor="tried-review",
                 divider="gray",
             )
-            if not plan.tried_review:
-                st.caption("No medicines recorded as tried.")
-            else:
-                st.markdown(
-                    "\n".join(
-                        f"- **{display_name_safe(review.drug)}** ({review.drug_class}): "
-                        f"_{review.verdict}_. {review.reason}"
-                        + (
-                            f"  \n  {links}"
-                            if (links := evidence_links(review.evidence, library))
-                            else ""
-                        )
-                        for review in plan.tried_review
+            show_bullets(
+                (
+                    (
+                        f"**{display_name_safe(r.drug)}** ({r.drug_class}): _{r.verdict}_. "
+                        f"{r.reason}",
+                        r.evidence,
                     )
-                )
+                    for r in plan.tried_review
+                ),
+                library,
+                "No medicines recorded as tried.",
+            )
 
             kind = "radicular pain" if case.radicular else "non-radicular"
             st.subheader(
@@ -769,20 +775,11 @@ def show_plan(plan: TreatmentPlan, case: PatientCase, audience: str, library: di
             show_points(plan.non_drug, library, "None listed.")
 
             st.subheader(":material/block: Avoid", anchor="avoid", divider="gray")
-            if not plan.avoid:
-                st.caption("Nothing specific to avoid.")
-            else:
-                st.markdown(
-                    "\n".join(
-                        f"- **{display_name_safe(item.drug)}**: {item.reason}"
-                        + (
-                            f"  \n  {links}"
-                            if (links := evidence_links(item.evidence, library))
-                            else ""
-                        )
-                        for item in plan.avoid
-                    )
-                )
+            show_bullets(
+                ((f"**{display_name_safe(a.drug)}**: {a.reason}", a.evidence) for a in plan.avoid),
+                library,
+                "Nothing specific to avoid.",
+            )
 
             st.subheader(":material/health_and_safety: Safety", anchor="safety", divider="gray")
             show_warnings(plan)
