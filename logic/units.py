@@ -44,55 +44,53 @@ HeightUnit = Literal["cm", "in"]
 CreatinineUnit = Literal["mg/dL", "µmol/L"]
 
 
+# Each unit as (multiply, divide) to reach the base unit (kg, cm, mg/dL). Keeping the factor on
+# the side where its source states it means no reciprocal is ever rounded.
+_TO_BASE: dict[str, dict[str, tuple[float, float]]] = {
+    "weight": {"kg": (1.0, 1.0), "lb": (KG_PER_LB, 1.0)},
+    "height": {"cm": (1.0, 1.0), "in": (CM_PER_INCH, 1.0)},
+    "creatinine": {"mg/dL": (1.0, 1.0), "µmol/L": (1.0, CREATININE_UMOL_PER_MG_DL)},
+}
+
+
+def _factors(kind: str, unit: str) -> tuple[float, float]:
+    try:
+        return _TO_BASE[kind][unit]
+    except KeyError:
+        raise ValueError(f"unknown {kind} unit {unit!r}") from None
+
+
 def weight_to_kg(value: float, unit: WeightUnit) -> float:
     """Weight in kilograms from a value in kg or lb: `weight_to_kg(180, "lb")` is 81.6466266."""
-    if unit == "kg":
-        return float(value)
-    if unit == "lb":
-        return value * KG_PER_LB
-    raise ValueError(f"unknown weight unit {unit!r}")
+    mul, div = _factors("weight", unit)
+    return float(value) * mul / div
 
 
 def kg_to_unit(value_kg: float, unit: WeightUnit) -> float:
     """Inverse of `weight_to_kg`, used to keep a typed weight when the user switches units."""
-    if unit == "kg":
-        return float(value_kg)
-    if unit == "lb":
-        return value_kg / KG_PER_LB
-    raise ValueError(f"unknown weight unit {unit!r}")
+    mul, div = _factors("weight", unit)
+    return float(value_kg) * div / mul
 
 
 def height_to_cm(value: float, unit: HeightUnit) -> float:
     """Height in centimetres from a value in cm or inches: `height_to_cm(70, "in")` is 177.8."""
-    if unit == "cm":
-        return float(value)
-    if unit == "in":
-        return value * CM_PER_INCH
-    raise ValueError(f"unknown height unit {unit!r}")
+    mul, div = _factors("height", unit)
+    return float(value) * mul / div
 
 
 def cm_to_unit(value_cm: float, unit: HeightUnit) -> float:
     """Inverse of `height_to_cm`."""
-    if unit == "cm":
-        return float(value_cm)
-    if unit == "in":
-        return value_cm / CM_PER_INCH
-    raise ValueError(f"unknown height unit {unit!r}")
+    mul, div = _factors("height", unit)
+    return float(value_cm) * div / mul
 
 
 def creatinine_to_mg_dl(value: float, unit: CreatinineUnit) -> float:
     """Serum creatinine in mg/dL from mg/dL or µmol/L: 88.4 µmol/L gives 1.0 mg/dL."""
-    if unit == "mg/dL":
-        return float(value)
-    if unit == "µmol/L":
-        return value / CREATININE_UMOL_PER_MG_DL
-    raise ValueError(f"unknown creatinine unit {unit!r}")
+    mul, div = _factors("creatinine", unit)
+    return float(value) * mul / div
 
 
 def mg_dl_to_unit(value_mg_dl: float, unit: CreatinineUnit) -> float:
     """Inverse of `creatinine_to_mg_dl`."""
-    if unit == "mg/dL":
-        return float(value_mg_dl)
-    if unit == "µmol/L":
-        return value_mg_dl * CREATININE_UMOL_PER_MG_DL
-    raise ValueError(f"unknown creatinine unit {unit!r}")
+    mul, div = _factors("creatinine", unit)
+    return float(value_mg_dl) * div / mul
