@@ -26,7 +26,7 @@ CHART_HEIGHT = 280  # px: tall enough to read on a phone, short enough to scroll
 STEP_COLOUR = "#1f5f8b"
 CAP_COLOUR = "#b22222"
 RANGE_COLOUR = "#2e8b57"
-AXIS_FONT = {"labelFontSize": 12, "titleFontSize": 13}  # readable on a phone
+AXIS_LABEL_SIZE, AXIS_TITLE_SIZE = 12, 13  # readable on a phone
 
 
 def _steps_frame(plan: GabapentinPlan) -> pd.DataFrame:
@@ -54,13 +54,18 @@ def titration_chart(plan: GabapentinPlan) -> alt.LayerChart:
     x_scale = alt.Scale(domain=[1, last_day], nice=False)
     y_scale = alt.Scale(domain=[0, y_top], nice=False)
     x = alt.X(
-        "day:Q", title="Day", scale=x_scale, axis=alt.Axis(tickMinStep=1, format="d", **AXIS_FONT)
+        "day:Q",
+        title="Day",
+        scale=x_scale,
+        axis=alt.Axis(
+            tickMinStep=1, format="d", labelFontSize=AXIS_LABEL_SIZE, titleFontSize=AXIS_TITLE_SIZE
+        ),
     )
     y = alt.Y(
         "total_daily_mg:Q",
         title=Y_TITLE,
         scale=y_scale,
-        axis=alt.Axis(**AXIS_FONT),
+        axis=alt.Axis(labelFontSize=AXIS_LABEL_SIZE, titleFontSize=AXIS_TITLE_SIZE),
     )
 
     layers: list[alt.Chart] = []
@@ -108,7 +113,8 @@ def titration_chart(plan: GabapentinPlan) -> alt.LayerChart:
         ).encode(x=alt.value(0), text="label:N")
     )
 
-    return alt.layer(*layers).properties(
+    chart = alt.LayerChart(layer=layers)
+    return chart.properties(
         width="container",
         height=CHART_HEIGHT,
         title=alt.TitleParams(
@@ -132,5 +138,7 @@ def titration_spec(plan: GabapentinPlan) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=64)
-def _spec(plan: GabapentinPlan, build: Callable[[GabapentinPlan], alt.LayerChart]) -> dict:
+def _spec(
+    plan: GabapentinPlan, build: Callable[[GabapentinPlan], alt.LayerChart]
+) -> dict[str, Any]:
     return build(plan).to_dict()
