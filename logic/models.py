@@ -507,7 +507,10 @@ class TreatmentPlan(_Frozen):
     avoid: tuple[Avoid, ...]
     warnings: tuple[Warning, ...]
     gabapentin: GabapentinPlan | None
+    #: Total MME/day: home opioids plus the take-home opioid at its top dose (CDC 2022 factors).
     mme_per_day: float | None
+    #: MME/day of the home opioids alone (None: no countable home opioid).
+    home_mme_per_day: float | None = None
     naloxone: bool
     naloxone_reasons: tuple[str, ...] = ()
     safety: tuple[Point, ...]
