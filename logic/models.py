@@ -416,6 +416,8 @@ class TriedReview(_Frozen):
     verdict: str
     reason: str
     evidence: tuple[str, ...] = ()
+    #: When a dose given was contraindicated for this patient: what to watch for now.
+    monitor: tuple[str, ...] = ()
 
 
 class Order(_Frozen):

@@ -244,6 +244,13 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "diagnosis before escalating drugs.",
             "ACP/APS 2007 (Chou et al.)",
         )
+    if renal.method.startswith("eGFR"):
+        draft.warn(
+            "renal-egfr",
+            Severity.caution,
+            renal.note,
+            "KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
+        )
     if renal.method.startswith("assumed"):
         draft.warn(
             "renal-assumed",
@@ -255,7 +262,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     fields = {
         "triage": tri,
         "renal": renal,
-        "tried_review": review_tried(case),
+        "tried_review": review_tried(case, facts),
         "give_now": tuple(draft.give_now),
         "discharge": tuple(draft.discharge),
         "non_drug": () if emergency else _non_drug(case),
