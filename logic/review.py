@@ -82,6 +82,7 @@ def _others_with(facts: Facts, item: TriedMedication, trait: Trait) -> list[str]
 def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | None:
     """A review of possible harm when the dose given was contraindicated for this patient."""
     case = facts.case
+    drug = item.drug.capitalize()
     found: list[str] = []
     watch: list[str] = []
     evidence: list[str] = []
@@ -159,7 +160,7 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
         partners = _others_with(facts, item, Trait.maoi)
         if partners:
             add(
-                f"{item.drug.capitalize()} was given with an MAOI ({', '.join(partners)}): the labels say not "
+                f"{drug} was given with an MAOI ({', '.join(partners)}): the labels say not "
                 "to combine them or use within 14 days (serotonin syndrome or opioid toxicity).",
                 WATCH_SEROTONIN,
                 "opioid-safety",
@@ -172,7 +173,7 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
         if serotonergic or facts.has(Condition.serotonergic_drug_use):
             partners = ", ".join(serotonergic) or "a serotonergic drug"
             add(
-                f"{item.drug.capitalize()} was given with {partners}: together they can cause serotonin "
+                f"{drug} was given with {partners}: together they can cause serotonin "
                 f"syndrome ({item.drug} label).",
                 WATCH_SEROTONIN,
                 "tramadol",
@@ -181,7 +182,7 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
         if seizure or facts.has(Condition.seizure_disorder):
             partners = ", ".join(seizure) or "a seizure disorder"
             add(
-                f"{item.drug.capitalize()} lowers the seizure threshold, and it was given with {partners} "
+                f"{drug} lowers the seizure threshold, and it was given with {partners} "
                 f"({item.drug} label).",
                 WATCH_SEIZURE,
                 "tramadol",
@@ -189,8 +190,9 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
 
     if cls is DrugClass.benzodiazepine and case.older_adult:
         add(
-            f"{item.drug.capitalize()} was given at age {case.age_years}: AGS Beers 2023 says avoid benzodiazepines "
-            "at 65+ (sedation, delirium, falls, fractures), more so with an opioid.",
+            f"{drug} was given at age {case.age_years}: AGS Beers 2023 says avoid "
+            "benzodiazepines at 65+ (sedation, delirium, falls, fractures), more so with an "
+            "opioid.",
             WATCH_SEDATION,
             "benzodiazepines",
             "older-adults-pregnancy",
