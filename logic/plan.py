@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from logic.catalogue import DrugClass, drug_class
+from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
-from logic.medications import DUPLICATE_CLASSES, MedicineFacts, medicine_facts
+from logic.medications import DUPLICATE_CLASSES, MedicineFacts, medicine_facts, mme_key
 from logic.models import (
     Avoid,
     Condition,
@@ -343,7 +343,7 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
 def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
     """One acetaminophen dose now, unless it was already tried or is already ordered."""
     tried = any(drug_class(t.drug) is DrugClass.acetaminophen for t in draft.facts.case.tried)
-    if not tried and not any(o.drug == "acetaminophen" for o in draft.give_now):
+    if not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
 
@@ -440,7 +440,7 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     per_dose = [s.doses[0] for s in plan.steps]
     draft.discharge.append(
         Order(
-            drug="gabapentin",
+            generic="gabapentin",
             dose_mg_low=min(per_dose),
             dose_mg=max(per_dose),
             route=Route.po,
@@ -462,24 +462,19 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
 # ---- Figures --------------------------------------------------------------------------
 
 
-_MME_DRUGS = {
-    "oxycodone (immediate release)": "oxycodone",
-    "hydromorphone": "hydromorphone",
-    "tramadol": "tramadol",
-}
-
-
 def _discharge_mme(orders: Iterable[Order]) -> float | None:
-    """MME/day of the take-home opioids at their top dose (CDC 2022 factors)."""
+    """MME/day of the take-home opioids at their top dose (CDC 2022 factors, oral doses)."""
     total = None
     for order in orders:
-        name = _MME_DRUGS.get(order.drug)
-        if name is None or order.every_hours is None:
+        if not order.is_opioid or order.every_hours is None or order.route is not Route.po:
+            continue
+        key = mme_key(order.generic, order.formulation, DoseUnit.mg)
+        if key is None:
             continue
         doses_per_day = 24 / order.every_hours
         if order.max_daily_mg is not None:
             doses_per_day = min(doses_per_day, order.max_daily_mg / order.dose_mg)
-        total = (total or 0.0) + daily_mme(name, order.dose_mg, doses_per_day)
+        total = (total or 0.0) + daily_mme(key, order.dose_mg, doses_per_day)
     return total
 
 
@@ -535,7 +530,7 @@ def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tu
         if facts.has(Condition.copd):
             reasons.append("COPD")
         take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
-        if take_home_opioid and any(o.drug == "gabapentin" for o in draft.discharge):
+        if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
             # Gomes T et al., PLoS Med 2017: gabapentin with an opioid raised opioid-related
             # death by about half.
             reasons.append("opioid together with gabapentin")
@@ -644,7 +639,7 @@ def _round_down(mg: float) -> float:
 
 
 def _is_opioid(order: Order) -> bool:
-    return order.drug in _MME_DRUGS
+    return order.is_opioid
 
 
 def _nsaids_withheld(draft: _Draft) -> bool:
@@ -752,7 +747,7 @@ def _safety(
     points: list[Point] = []
     if opioid:
         points += _SAFETY_OPIOID
-    if any(o.drug.startswith("oxycodone") for o in draft.discharge):
+    if any(o.generic == "oxycodone" for o in draft.discharge):
         points.append(_SAFETY_CONSTIPATION)
     if gabapentin is not None:
         points.append(_SAFETY_GABAPENTIN)
@@ -760,9 +755,9 @@ def _safety(
         points.append(_SAFETY_OPIOID_WITH_GABAPENTIN)
     if naloxone:
         points.append(_SAFETY_NALOXONE)
-    if any(o.drug in ("naproxen", "ketorolac") for o in orders):
+    if any(o.drug_class is DrugClass.nsaid for o in orders):
         points.append(_SAFETY_NSAID)
-    if any(o.drug == "amitriptyline" for o in orders):
+    if any(o.generic == "amitriptyline" for o in orders):
         points.append(_SAFETY_AMITRIPTYLINE)
     points.append(_SAFETY_COME_BACK)
     return tuple(points)
