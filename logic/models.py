@@ -453,11 +453,12 @@ class Order(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _from_label(cls, data: object) -> object:
-        if not isinstance(data, dict) or ("drug" not in data and "drug_class" not in data):
+        if not isinstance(data, dict) or data.keys().isdisjoint(("drug", "drug_class", "sig")):
             return data
         data = dict(data)
         label = data.pop("drug", None)
-        data.pop("drug_class", None)
+        data.pop("drug_class", None)  # computed: a model_dump() reads back
+        data.pop("sig", None)
         if "generic" not in data and isinstance(label, str):
             parsed = parse_order_label(label)
             if parsed is None:

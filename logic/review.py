@@ -170,19 +170,19 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
 
     if cls is DrugClass.atypical_opioid:
         serotonergic = _others_with(facts, item, Trait.serotonergic)
-        if serotonergic or facts.has(Condition.serotonergic_drug_use):
-            partners = ", ".join(serotonergic) or "a serotonergic drug"
+        if serotonergic or Condition.serotonergic_drug_use in case.conditions:
+            with_ = ", ".join(serotonergic) or "a serotonergic drug"
             add(
-                f"{drug} was given with {partners}: together they can cause serotonin "
+                f"{drug} was given with {with_}: together they can cause serotonin "
                 f"syndrome ({item.drug} label).",
                 WATCH_SEROTONIN,
                 "tramadol",
             )
         seizure = _others_with(facts, item, Trait.lowers_seizure_threshold)
         if seizure or facts.has(Condition.seizure_disorder):
-            partners = ", ".join(seizure) or "a seizure disorder"
+            with_ = ", ".join(seizure) or "a seizure disorder"
             add(
-                f"{drug} lowers the seizure threshold, and it was given with {partners} "
+                f"{drug} lowers the seizure threshold, and it was given with {with_} "
                 f"({item.drug} label).",
                 WATCH_SEIZURE,
                 "tramadol",

@@ -34,6 +34,10 @@ TRAIT_CONDITIONS: dict[Trait, Condition] = {
 }
 
 
+#: A trait carried only by tramadol does not make tramadol interact with itself.
+SELF = ("tramadol",)
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What the rules look at: the case, its renal assessment and its medicine facts.
@@ -84,8 +88,9 @@ class Facts:
         return not self.present.isdisjoint(conditions)
 
     def takes(self, trait: Trait) -> bool:
-        """A medicine in either list carries this trait."""
-        return trait in self.meds.traits
+        """A medicine in either list carries this trait (tramadol itself aside: a tramadol
+        already given is the duplicate and failed rules' business, not an interaction)."""
+        return self.meds.by_trait.get(trait, ()) not in ((), SELF)
 
     @property
     def older(self) -> bool:
@@ -684,7 +689,7 @@ RULES: tuple[Rule, ...] = (
     # ---- Serotonin toxicity, seizures, anticholinergic harm ----------------------------------
     Rule(
         "serotonergic-tramadol",
-        lambda f: f.has(C.serotonergic_drug_use),
+        lambda f: C.serotonergic_drug_use in f.case.conditions or f.takes(Trait.serotonergic),
         "tramadol",
         A.avoid,
         "On a serotonergic drug (SSRI, SNRI, TCA, MAOI, triptan): tramadol can cause serotonin "
