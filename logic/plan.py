@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
@@ -86,6 +87,12 @@ _TAGS: dict[str, frozenset[str]] = {
 _VARIANT_ORDER = ("hepatic", "reduced")
 
 
+@lru_cache(maxsize=4096)
+def _avoid(drug: str, reason: str, evidence: tuple[str, ...]) -> Avoid:
+    """Avoid entries are frozen and mostly the same from plan to plan: built once each."""
+    return Avoid(drug=drug, reason=reason, evidence=evidence)
+
+
 @dataclass
 class _Draft:
     """Mutable scratch space while the plan is assembled; frozen into TreatmentPlan at the end."""
@@ -100,19 +107,20 @@ class _Draft:
     #: The fired rules indexed by the tag they target (built once per plan), so a candidate
     #: only looks at the rules that can apply to it.
     by_tag: dict[str, list[Rule]] = field(default_factory=dict)
+    rank: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for rule in self.rules:
+        for i, rule in enumerate(self.rules):
             tag = rule.target.split(":", 1)[-1]
             self.by_tag.setdefault(tag, []).append(rule)
+            self.rank[rule.id] = i
 
     def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
         """The fired rules that apply to a candidate with these tags at this step, in table
         order."""
         found = [r for t in tags for r in self.by_tag.get(t, ()) if applies(r, step, tags)]
         if len(found) > 1:
-            order = {id(r): i for i, r in enumerate(self.rules)}
-            found = sorted(dict.fromkeys(found), key=lambda r: order[id(r)])
+            found = sorted(dict.fromkeys(found), key=lambda r: self.rank[r.id])
         return found
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
@@ -123,7 +131,7 @@ class _Draft:
 
     def avoid_list(self) -> tuple[Avoid, ...]:
         return tuple(
-            Avoid(drug=drug, reason=" ".join(reasons), evidence=tuple(ids))
+            _avoid(drug, " ".join(reasons), tuple(ids))
             for drug, (reasons, ids) in self.avoid.items()
         )
 
