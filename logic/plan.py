@@ -93,6 +93,12 @@ def _avoid(drug: str, reason: str, evidence: tuple[str, ...]) -> Avoid:
     return Avoid(drug=drug, reason=reason, evidence=evidence)
 
 
+@lru_cache(maxsize=4096)
+def _warning(code: str, severity: Severity, message: str, source: str) -> Warning:
+    """Warnings are frozen and mostly the same from plan to plan: built once each."""
+    return Warning(code=code, severity=severity, message=message, source=source)
+
+
 @dataclass
 class _Draft:
     """Mutable scratch space while the plan is assembled; frozen into TreatmentPlan at the end."""
@@ -137,9 +143,7 @@ class _Draft:
 
     def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
         if code not in self.warnings:
-            self.warnings[code] = Warning(
-                code=code, severity=severity, message=message, source=source
-            )
+            self.warnings[code] = _warning(code, severity, message, source)
 
     def propose(
         self, step: str, family: str, key: str, *, choice: str | None = None, note: str = ""
