@@ -427,7 +427,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
         draft.warn(
             "no-antidepressant-yet",
             Severity.info,
-            "No amitriptyline for now: the reference answer adds it, but NICE advises against "
+            "No amitriptyline for now: a common escalation adds it, but NICE advises against "
             "tricyclics for low back pain and the best trial found no effect on pain. Reconsider "
             "at follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
             "duloxetine is ACP's second-line drug.",
