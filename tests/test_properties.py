@@ -491,6 +491,8 @@ def home_mme(case: PatientCase) -> float | None:
             mme = med.dose * 2.4
         elif med.drug == "fentanyl" and med.unit == "mcg" and med.doses_per_day is not None:
             mme = med.dose * med.doses_per_day * 0.13  # buccal/sublingual fentanyl
+        elif med.drug == "methadone" and med.doses_per_day is not None:
+            mme = med.dose * med.doses_per_day * 4.7  # CDC 2022: one factor at all doses
         elif med.drug in CDC_MME_FACTOR and med.doses_per_day is not None:
             mme = med.dose * med.doses_per_day * CDC_MME_FACTOR[med.drug]
         else:
@@ -545,7 +547,8 @@ def check_no_failed_drug_is_offered_again_at_the_same_or_a_lower_dose(
     """A medicine that gave no or minimal relief this episode is not repeated at the same or a
     lower dose by the same route (a recorded gabapentin course counts by its daily total)."""
     for item in case.tried:
-        if item.relief == "partial":
+        # Bowel care, gastroprotection and naloxone are not pain treatments that can "fail".
+        if item.relief == "partial" or item.drug in ("senna", "omeprazole", "naloxone"):
             continue
         for order in all_orders(plan):
             if generic(order) != item.drug:
