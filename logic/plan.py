@@ -107,6 +107,7 @@ _TAGS: dict[str, frozenset[str]] = {
     "amitriptyline": frozenset({"tricyclic", "antidepressant"}),
     "duloxetine": frozenset({"snri", "antidepressant"}),
     "gabapentin": frozenset({"gabapentin", "gabapentinoid"}),
+    "cyclobenzaprine": frozenset({"muscle_relaxant", "cyclobenzaprine"}),
 }
 _VARIANT_ORDER = ("hepatic", "reduced")
 
@@ -382,8 +383,9 @@ def _discharge(
     radicular; a short IR opioid only when the clinician chose one after a shared decision.
 
     One new sedating drug at a time (Beers 2023; FDA 2019 gabapentinoids; NICE CG173 "switch,
-    not add"): a chosen opioid course comes first and gabapentin or amitriptyline wait for the
-    review; gabapentin comes before amitriptyline; a muscle relaxant only with neither.
+    not add"): a chosen opioid course comes first and gabapentin or an antidepressant wait for
+    the review; then the antidepressant (NICE's choice for persisting radicular or chronic
+    pain) before gabapentin; a muscle relaxant only when none of them is started.
     """
     facts = draft.facts
     case = facts.case
@@ -395,35 +397,40 @@ def _discharge(
     opioid_home = _take_home_opioid(draft)
     if opioid_home:
         draft.add("discharge", REGIMENS["senna_po"])
+    # The first new sedating drug, by the evidence: a chosen opioid course (the clinician's
+    # decision, 3 days); else, for leg pain past 4 weeks or pain past 12, the antidepressant
+    # (NICE NG59 advises against gabapentinoids for sciatica, and NICE CG173 offers
+    # amitriptyline or duloxetine for neuropathic pain); else gabapentin for radicular pain.
+    started: str | None = "the chosen opioid course" if opioid_home else None
+    if (
+        antidepressant is not None
+        and started is None
+        and draft.propose("discharge", antidepressant, f"{antidepressant}_po")
+    ):
+        started = antidepressant
+        if antidepressant == "duloxetine":
+            _warn_duloxetine_contested(draft)
     gabapentin = None
     if case.radicular:
-        if opioid_home:
-            deferred.append(_DEFERRED_GABAPENTIN_AFTER_OPIOID)
+        if started is not None:
+            deferred.append(_DEFERRED_GABAPENTIN)
             draft.warn(
                 "one-sedative-at-a-time",
                 Severity.caution,
-                "One new sedating drug at a time: the chosen 3-day opioid course comes first; "
-                "gabapentin is not started with it (together they slow breathing: FDA 2019) "
-                "and is reconsidered at the review. Its titration takes 1-2 weeks to reach a "
-                "working dose anyway, so little is lost.",
-                "FDA Drug Safety Communication 19 Dec 2019; Gomes 2017; Neurontin label",
+                f"One new sedating drug at a time: gabapentin is not started with {started} "
+                "(together they add sedation, and with an opioid slow breathing: FDA 2019). "
+                "NICE advises against gabapentinoids for sciatica; reconsider it at the review "
+                "only if the leg pain persists and the first drug has not helped.",
+                "FDA Drug Safety Communication 19 Dec 2019; NICE NG59; NICE CG173",
             )
         else:
             gabapentin = _gabapentin(draft)
-    sedating_started = opioid_home or gabapentin is not None
-    if antidepressant == "duloxetine":
-        if gabapentin is not None:
-            deferred.append(_DEFERRED_ANTIDEPRESSANT)
-            _warn_one_at_a_time(draft, "duloxetine")
-        elif draft.propose("discharge", "duloxetine", "duloxetine_po"):
-            _warn_duloxetine_contested(draft)
-            sedating_started = True
-    elif antidepressant == "amitriptyline":
-        if sedating_started:
-            deferred.append(_DEFERRED_ANTIDEPRESSANT)
-            _warn_one_at_a_time(draft, "amitriptyline")
-        elif draft.propose("discharge", "amitriptyline", "amitriptyline_po"):
-            sedating_started = True
+            if gabapentin is not None:
+                started = "gabapentin"
+    if antidepressant is not None and started != antidepressant:
+        deferred.append(_DEFERRED_ANTIDEPRESSANT)
+        _warn_one_at_a_time(draft, antidepressant, started or "another new drug")
+    sedating_started = started is not None
     if antidepressant is not None and case.age_years < ANTIDEPRESSANT_BOXED_WARNING_AGE:
         draft.warn(
             "antidepressant-under-25",
@@ -446,7 +453,7 @@ def _chronic(case: PatientCase) -> bool:
 def _take_home_opioid(draft: _Draft) -> bool:
     """A take-home opioid only when the clinician chose one (case.take_home_opioid)."""
     case = draft.facts.case
-    chosen = bool(getattr(case, "take_home_opioid", False))
+    chosen = case.take_home_opioid
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     if not chosen:
         if severe and not _chronic(case):
@@ -479,13 +486,13 @@ def _take_home_opioid(draft: _Draft) -> bool:
     )
 
 
-def _warn_one_at_a_time(draft: _Draft, drug: str) -> None:
+def _warn_one_at_a_time(draft: _Draft, drug: str, started: str) -> None:
     draft.warn(
         f"one-sedative-at-a-time-{drug}",
         Severity.caution,
-        f"One new sedating drug at a time: {drug} is not started together with the other new "
-        "drug in this plan. If that one has not helped by the review, switch to "
-        f"{drug} rather than adding it.",
+        f"One new sedating drug at a time: {drug} is not started together with {started}. "
+        f"If that has not helped by the review, consider switching to {drug} rather than "
+        "adding it.",
         "NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
     )
 
@@ -522,11 +529,11 @@ def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
     )
 
 
-_DEFERRED_GABAPENTIN_AFTER_OPIOID = Point(
-    title="At the review: gabapentin, if the leg pain persists",
-    text="Gabapentin was not started with the opioid course (one new sedating drug at a "
-    "time). If radicular pain persists once the opioid has stopped, start the titration "
-    "then, within the renal limit; NICE advises against it, so agree it with the patient.",
+_DEFERRED_GABAPENTIN = Point(
+    title="At the review: gabapentin only if the leg pain persists",
+    text="Gabapentin was not started with the other new drug (one new sedating drug at a "
+    "time). If radicular pain persists and that drug has not helped, a titration within the "
+    "renal limit can be considered then; NICE advises against it, so agree it with the patient.",
     evidence=("gabapentinoids-sciatica", "renal-dosing"),
 )
 _DEFERRED_ANTIDEPRESSANT = Point(

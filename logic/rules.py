@@ -101,7 +101,9 @@ class Facts:
 
     @property
     def muscle_relaxant_tried(self) -> bool:
-        return any(drug_class(t.drug) is DrugClass.muscle_relaxant for t in self.case.tried)
+        """A muscle relaxant given this episode or taken regularly."""
+        classes = self.meds.current_classes | {drug_class(g) for g in self.meds.tried}
+        return DrugClass.muscle_relaxant in classes
 
     @property
     def steroids_given(self) -> bool:
