@@ -105,6 +105,11 @@ class Facts:
         return self.case.pain_duration_weeks > CHRONIC_WEEKS
 
     @property
+    def sedating_home_medicine(self) -> bool:
+        """A regular medicine that depresses the CNS (opioid, gabapentinoid, Z-drug, ...)."""
+        return any(Trait.cns_depressant in traits(g) for g in self.meds.current)
+
+    @property
     def muscle_relaxant_tried(self) -> bool:
         """A muscle relaxant given this episode or taken regularly."""
         classes = self.meds.current_classes | {drug_class(g) for g in self.meds.tried}
@@ -217,11 +222,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "sedation-muscle-relaxant",
-        lambda f: f.has(C.benzodiazepine_use, C.sleep_apnea, C.copd, C.fall_risk),
+        lambda f: (
+            f.has(C.benzodiazepine_use, C.sleep_apnea, C.copd, C.fall_risk, C.opioid_tolerant)
+            or f.sedating_home_medicine
+        ),
         "muscle_relaxant",
         A.avoid,
-        "A sedation conflict: with a benzodiazepine, sleep apnoea, COPD or a history of falls "
-        "(whichever applies here), a muscle relaxant adds sedation and falls.",
+        "A sedation conflict: with a benzodiazepine or another sedating regular medicine, sleep "
+        "apnoea, COPD or a history of falls (whichever applies here), a muscle relaxant adds "
+        "sedation and falls.",
         "ACEP 2020 clinical policy (harms of combining sedatives); AGS Beers 2023 (falls)",
         evidence=("muscle-relaxants",),
     ),

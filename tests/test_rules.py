@@ -527,6 +527,12 @@ ROWS: tuple[Row, ...] = (
         "ACEP 2020: harms of combining sedatives",
     ),
     Row(
+        "sedation-muscle-relaxant",
+        {"current_medications": [{"drug": "oxycodone", "dose": 5, "doses_per_day": 2}]},
+        no_muscle_relaxant_because("sedating regular medicine"),
+        "ACEP 2020: harms of combining opioids with muscle relaxants",
+    ),
+    Row(
         "sud-muscle-relaxant",
         {"conditions": ["substance_use_disorder"]},
         no_muscle_relaxant_because("misused"),
