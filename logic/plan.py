@@ -231,8 +231,19 @@ class _Draft:
             self.withhold(label, f"{why} ({rule.source})", rule.evidence)
 
     def add(self, step: str, regimen: Regimen, note: str | None = None) -> None:
-        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone)."""
-        (self.give_now if step == "now" else self.discharge).append(regimen.order(note=note))
+        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone),
+        unless the patient already has it: then the plan says to keep using theirs."""
+        order = regimen.order(note=note)
+        if order.generic in self.facts.meds.current:
+            self.warn(
+                f"already-has-{order.generic}",
+                Severity.info,
+                f"Already has {order.generic}: no second prescription; check the patient's "
+                "supply and how to use it.",
+                "Product label",
+            )
+            return
+        (self.give_now if step == "now" else self.discharge).append(order)
 
 
 def build_plan(case: PatientCase) -> TreatmentPlan:
