@@ -340,7 +340,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "naloxone": bool(naloxone_reasons),
         "naloxone_reasons": naloxone_reasons,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons)),
-        "pitfalls": _PITFALLS,
+        "pitfalls": _pitfalls(case),
         "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
     }
     return TreatmentPlan(
@@ -1016,7 +1016,8 @@ def _safety(
     return tuple(points)
 
 
-#: The reference answer's four pitfalls, the fourth corrected to follow CDC 2022.
+#: Common pitfalls in refractory back pain. The steroid/relaxant one is built per case from
+#: what was actually tried (see _pitfalls).
 _PITFALLS: tuple[Point, ...] = (
     Point(
         title="Gabapentin for non-radicular pain",
@@ -1031,18 +1032,14 @@ _PITFALLS: tuple[Point, ...] = (
         evidence=("gabapentinoids-sciatica", "renal-dosing"),
     ),
     Point(
-        title="Repeating what failed",
-        text="Steroids and muscle relaxants have already failed; another dose adds harm, "
-        "not relief.",
-        evidence=("systemic-corticosteroids", "muscle-relaxants"),
-    ),
-    Point(
-        # The reference's pitfall #4 recommends "controlled or extended-release opioid
-        # therapy"; CDC 2022 rec 3 says immediate-release only for acute pain.
-        title="The wrong opioid, or an opioid without a second look",
-        text="If an opioid is needed, use an immediate-release one at the lowest dose for a "
-        "few days; never an extended-release opioid for acute pain. Pain that will not "
-        "settle is a reason to re-check the red flags first.",
+        # A common escalation is "controlled or extended-release opioid therapy"; CDC 2022
+        # rec 3 says immediate-release only for acute pain; OPAL 2023 found no benefit.
+        title="An opioid as the default next step",
+        text="An opioid is a shared decision, not the next step: a short course was no better "
+        "than placebo for acute low back pain (OPAL 2023). If one is chosen, use an "
+        "immediate-release one at the lowest dose for 3 days at most; never an extended-release "
+        "opioid for acute pain. Pain that will not settle is a reason to re-check the red flags "
+        "first.",
         evidence=("opioids-acute-pain",),
     ),
     Point(
@@ -1051,6 +1048,37 @@ _PITFALLS: tuple[Point, ...] = (
         evidence=("opioids-acute-pain",),
     ),
 )
+
+
+def _pitfalls(case: PatientCase) -> tuple[Point, ...]:
+    """The common pitfalls, plus "repeating what failed" naming the classes actually tried."""
+    tried = {drug_class(t.drug) for t in case.tried}
+    repeated = [
+        name
+        for cls, name in (
+            (DrugClass.corticosteroid, "systemic steroids"),
+            (DrugClass.muscle_relaxant, "a muscle relaxant"),
+        )
+        if cls in tried
+    ]
+    if not repeated:
+        return _PITFALLS
+    evidence = tuple(
+        e
+        for cls, e in (
+            (DrugClass.corticosteroid, "systemic-corticosteroids"),
+            (DrugClass.muscle_relaxant, "muscle-relaxants"),
+        )
+        if cls in tried
+    )
+    point = Point(
+        title="Repeating what failed",
+        text=f"{' and '.join(repeated).capitalize()} already failed for this episode; another "
+        "dose of the same class adds harm, not relief.",
+        evidence=evidence,
+    )
+    return (*_PITFALLS[:2], point, *_PITFALLS[2:])
+
 
 _FOLLOW_UP_EMERGENCY: tuple[Point, ...] = (
     Point(
