@@ -72,6 +72,8 @@ class Expectations(_Frozen):
     naloxone_if_opioid: bool | None = None
     nsaid_avoided: bool | None = None
     no_opioid_with_gabapentinoid: bool | None = None
+    #: Every opioid order is an option for a shared decision, never a default order (OPAL 2023).
+    opioids_shared_decision: bool | None = None
     avoid_classes: tuple[ClassName, ...] = ()
     give_now_excludes_classes: tuple[ClassName, ...] = ()
     discharge_excludes_classes: tuple[ClassName, ...] = ()
@@ -269,6 +271,13 @@ def check_expectations(case: TeachingCase, plan: TreatmentPlan) -> list[str]:
         )
         if discharge_opioids and gabapentinoid:
             failures.append("an opioid and a gabapentinoid are both prescribed for home")
+
+    if e.opioids_shared_decision:
+        defaults = [o.sig for o in orders if _is_opioid(o) and not o.shared_decision]
+        if defaults:
+            failures.append(
+                "opioid ordered as a default, not a shared decision: " + "; ".join(defaults)
+            )
 
     if e.nsaid_avoided:
         given = _names(orders, DrugClass.nsaid)

@@ -449,6 +449,11 @@ class Order(_Frozen):
     choice: str | None = None
     note: str = ""
     evidence: tuple[str, ...] = ()
+    #: True for an order that is only an option to discuss with the patient (an opioid): it is
+    #: given only if clinician and patient choose it after weighing `tradeoff`.
+    shared_decision: bool = False
+    #: One line: the expected benefit and harm, with the source (e.g. the OPAL trial's numbers).
+    tradeoff: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -556,6 +561,15 @@ class Point(_Frozen):
     evidence: tuple[str, ...] = ()
 
 
+class Departure(_Frozen):
+    """One place where this plan departs from a common escalation, and why."""
+
+    common_practice: str
+    this_plan: str
+    why: str
+    source: str
+
+
 class TreatmentPlan(_Frozen):
     triage: Triage
     renal: RenalAssessment
@@ -576,6 +590,8 @@ class TreatmentPlan(_Frozen):
     pitfalls: tuple[Point, ...]
     follow_up: tuple[Point, ...]
     evidence_ids: tuple[str, ...] = ()
+    #: Where this plan departs from common practice for this case, each with its reason.
+    departures: tuple[Departure, ...] = ()
 
 
 def _fmt(value: float) -> str:

@@ -29,6 +29,22 @@ KETOROLAC_CEILING_MG = 10
 KETOROLAC_OLDER_SINGLE_MAX_MG = 15
 #: NeuPSIG (Finnerup 2015): gabapentin is effective at 1200-3600 mg/day in three doses.
 GABAPENTIN_EFFECTIVE_LOW_MG_DAY = 1200
+#: Lowest daily dose at which a gabapentinoid can be judged (NeuPSIG, Finnerup 2015: gabapentin
+#: 1200-3600 mg/day; pregabalin 300-600 mg/day; Lyrica label: 300 mg/day in neuropathic pain).
+GABAPENTINOID_EFFECTIVE_LOW_MG_DAY = {"gabapentin": 1200.0, "pregabalin": 300.0}
+#: Lowest single dose that is a full analgesic dose, from each label (ibuprofen Rx label 400 mg
+#: for mild-moderate pain; naproxen label 500 mg initial; diclofenac label 50 mg; celecoxib label
+#: acute pain 400 mg first dose; meloxicam label 7.5 mg; indomethacin label 25 mg; ketorolac: the
+#: 10 mg IV analgesic ceiling, Motov 2017). Below it, a failure says little about the class.
+NSAID_FULL_DOSE_MG = {
+    "ibuprofen": 400.0,
+    "naproxen": 500.0,
+    "diclofenac": 50.0,
+    "celecoxib": 400.0,
+    "meloxicam": 7.5,
+    "indomethacin": 25.0,
+    "ketorolac": 10.0,
+}
 #: Ketorolac label, under 65: 30 mg IV or 60 mg IM a dose; 5 days of IV/IM/PO use in total,
 #: i.e. at most 20 doses at the 6-hourly interval.
 KETOROLAC_SINGLE_MAX_IV_MG = 30
@@ -255,6 +271,22 @@ def _review_one(
             "An NSAID is the right first-line drug, but its effect on acute back pain is small "
             "(Cochrane 2020), so failure of one dose is common."
         )
+        full = NSAID_FULL_DOSE_MG.get(item.drug)
+        if full is not None and item.dose_mg is not None and item.dose_mg < full:
+            return verdict(
+                SUBTHERAPEUTIC,
+                f"{item.dose_mg:g} mg is below the label's full analgesic dose ({full:g} mg), so "
+                "its failure says little about NSAIDs: a full, scheduled dose is the next step "
+                "if it is safe.",
+                "nsaids-ketorolac",
+            )
+        if item.doses_given <= 1:
+            why += (
+                " One dose is not a trial of NSAID treatment: a scheduled course over several "
+                "days is, and the plan continues one where it is safe."
+            )
+        else:
+            why += f" {item.doses_given} doses were given, a fair short trial."
         if item.drug == "ketorolac":
             if item.dose_mg is not None and item.dose_mg > KETOROLAC_CEILING_MG:
                 why += (
@@ -282,12 +314,23 @@ def _review_one(
                 "gabapentinoids-sciatica",
             )
         total = (item.dose_mg or 0) * item.doses_given
-        if item.doses_given <= 1 or total < GABAPENTIN_EFFECTIVE_LOW_MG_DAY:
+        low = GABAPENTINOID_EFFECTIVE_LOW_MG_DAY.get(item.drug, GABAPENTIN_EFFECTIVE_LOW_MG_DAY)
+        if item.doses_given <= 1:
             return verdict(
                 SUBTHERAPEUTIC,
-                "A single dose cannot work: any benefit in radicular pain needs titration to "
-                "1200-3600 mg/day over days to weeks (within the renal limit), and even then "
-                "trials are mostly negative (PRECISE 2017; NICE advises against).",
+                "A single dose is not a trial and cannot work: any benefit in radicular pain "
+                f"needs titration to at least {low:g} mg/day over days to weeks (within the "
+                "renal limit), and even then trials are mostly negative (PRECISE 2017; NICE "
+                "advises against).",
+                "gabapentinoids-sciatica",
+            )
+        if total < low:
+            return verdict(
+                SUBTHERAPEUTIC,
+                f"{item.doses_given} doses, {total:g} mg in all, stay below the {low:g} mg/day "
+                "at which a gabapentinoid can be judged (NeuPSIG 2015): too small a trial to "
+                "call a failure, and trials are mostly negative even at full dose (PRECISE "
+                "2017; NICE advises against).",
                 "gabapentinoids-sciatica",
             )
         return verdict(
@@ -308,7 +351,8 @@ def _review_one(
         return verdict(
             REASONABLE,
             "An opioid rescue dose was given. Opioids added to an NSAID did not improve "
-            "function at one week (Friedman 2015); reassess the diagnosis before escalating.",
+            "function at one week (Friedman 2015), and a short course was no better than "
+            "placebo at 6 weeks (OPAL 2023); reassess the diagnosis before escalating.",
             "opioids-acute-pain",
         )
 
@@ -323,7 +367,9 @@ def _review_one(
     if cls in (DrugClass.tricyclic, DrugClass.snri):
         return verdict(
             NOT_INDICATED,
-            "Antidepressants take weeks to act; they are not acute analgesics.",
+            f"Antidepressants take weeks to act; {item.doses_given} dose"
+            f"{'s' if item.doses_given != 1 else ''} in this episode cannot be judged, and "
+            "they are not acute analgesics.",
             "antidepressants",
         )
 

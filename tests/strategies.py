@@ -241,4 +241,6 @@ def cases(
         red_flags=draw(_DEFAULT_FLAGS if red_flags is None else red_flags),
         conditions=draw(_CONDITION_SETS),
         tried=draw(_TRIED_LISTS),
+        # The clinician's choice after the shared decision (issue 11): drawn both ways.
+        take_home_opioid=draw(st.booleans()),
     )

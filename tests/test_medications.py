@@ -170,7 +170,8 @@ def test_naloxone_when_the_total_mme_reaches_50(morphine_mg_day: float, naloxone
     the take-home oxycodone 5 mg every 6 h, max 20 mg/day = 30 MME (CDC 2022 worked example)."""
     plan = build_plan(
         case(
-            current_medications=[{"drug": "morphine", "dose": morphine_mg_day, "doses_per_day": 1}]
+            current_medications=[{"drug": "morphine", "dose": morphine_mg_day, "doses_per_day": 1}],
+            take_home_opioid=True,  # chosen after a shared decision (issue 11: never a default)
         )
     )
     take_home = [o for o in plan.discharge if o.is_opioid]

@@ -165,6 +165,7 @@ LABEL_MAX: dict[tuple[str, str], Limit] = {
     ("duloxetine", "po"): Limit(60, 60, "duloxetine label 60 mg daily [§7]"),
     ("gabapentin", "po"): Limit(1200, 3600, "Neurontin label Table 1 [§1.1]"),
     ("omeprazole", "po"): Limit(40, 40, "omeprazole label 20-40 mg daily"),
+    ("cyclobenzaprine", "po"): Limit(10, 30, "cyclobenzaprine label 5-10 mg three times daily"),
     ("senna", "po"): Limit(34.4, 68.8, "sennosides OTC label: max 4 tablets (8.6 mg) twice daily"),
     ("naloxone nasal spray", "intranasal"): Limit(4, 40, "naloxone 4 mg nasal spray label"),
 }
@@ -348,10 +349,10 @@ def check_no_nsaid_with_any_nsaid_contraindication(case: PatientCase, plan: Trea
 def check_discharge_opioids_are_short_immediate_release_courses(
     case: PatientCase, plan: TreatmentPlan
 ) -> None:
-    """CDC 2022 recs 3 and 6, the reference's 3-5 days: at most 5 days, IR, oral [§3.1, §10]."""
+    """CDC 2022 recs 3 and 6 (often 3 days or less): at most 3 days, IR, oral [§3.1, §10]."""
     for order in opioid_orders(plan.discharge):
         assert order.days is not None
-        assert 1 <= order.days <= 5, order.sig
+        assert 1 <= order.days <= 3, order.sig
         assert not any(m in f" {order.drug.lower()} " for m in ER_MARKERS), order.sig
         assert order.route.value == "po"
         assert order.prn
@@ -481,6 +482,117 @@ def check_mme_is_the_cdc_computation_of_the_take_home_opioids(
     assert plan.mme_per_day == pytest.approx(expected)
 
 
+#: Sedating drugs a plan may start (FDA 2019 gabapentinoids; Beers 2023 CNS-active drugs; the
+#: tricyclic labels; the cyclobenzaprine label): never two of them new at once.
+NEW_SEDATING = {
+    "gabapentin": "gabapentinoid",
+    "pregabalin": "gabapentinoid",
+    "amitriptyline": "tricyclic",
+    "nortriptyline": "tricyclic",
+    "cyclobenzaprine": "muscle relaxant",
+}
+
+
+def check_no_opioid_is_a_default_order(case: PatientCase, plan: TreatmentPlan) -> None:
+    """CDC 2022 recs 1 and 4; OPAL 2023: at any pain score every opioid is an option for a
+    shared decision, with its benefit and harm stated; a non-opioid step always leads."""
+    for order in opioid_orders(all_orders(plan)):
+        assert order.shared_decision, order.sig
+        assert order.tradeoff.strip(), order.sig
+    if plan.give_now and opioid_orders(plan.give_now):
+        assert plan.give_now.index(opioid_orders(plan.give_now)[0]) == len(
+            [o for o in plan.give_now if generic(o) not in OPIOIDS]
+        )  # opioid options come after every non-opioid order
+
+
+def check_take_home_opioid_only_when_chosen(case: PatientCase, plan: TreatmentPlan) -> None:
+    """No take-home opioid without the clinician's choice; none at all for pain lasting more
+    than 12 weeks outside an emergency (NICE NG59; CDC 2022 rec 2; WHO 2023)."""
+    if not case.take_home_opioid:
+        assert not opioid_orders(plan.discharge), [o.sig for o in plan.discharge]
+    chronic = case.pain_duration_weeks > 12
+    if chronic and plan.triage.level is not TriageLevel.emergency:
+        assert not opioid_orders(all_orders(plan)), [o.sig for o in all_orders(plan)]
+        assert any("opioid" in a.drug.lower() and "12" in a.reason for a in plan.avoid)
+
+
+def check_one_new_sedating_drug_at_a_time(case: PatientCase, plan: TreatmentPlan) -> None:
+    """Never a new opioid together with a new gabapentinoid or tricyclic (FDA 2019; Gomes 2017;
+    Beers 2023), and at most one new sedating drug in the take-home plan."""
+    started = [NEW_SEDATING[generic(o)] for o in plan.discharge if generic(o) in NEW_SEDATING]
+    if opioid_orders(plan.discharge):
+        started.append("opioid")
+    assert len(started) <= 1, [o.sig for o in plan.discharge]
+
+
+def _muscle_relaxant_reasons(case: PatientCase, plan: TreatmentPlan) -> list[str]:
+    """Reasons, each from its source, that hold for this patient."""
+    reasons = []
+    tried_classes = {d.drug_class for t in case.tried for d in CATALOGUE if d.generic == t.drug}
+    current = {
+        d.drug_class for m in case.current_medications for d in CATALOGUE if d.generic == m.drug
+    }
+    if DrugClass.muscle_relaxant in tried_classes | current:
+        reasons.append("class already given")  # Friedman 2015/2019
+    if case.age_years >= 65:
+        reasons.append("Beers 2023")
+    if DrugClass.benzodiazepine in tried_classes | current or any(
+        case.has(c)
+        for c in (
+            Condition.benzodiazepine_use,
+            Condition.sleep_apnea,
+            Condition.copd,
+            Condition.fall_risk,
+            Condition.opioid_use_disorder,
+            Condition.substance_use_disorder,
+        )
+    ):
+        reasons.append("sedation conflict")  # ACEP 2020; Beers 2023 falls
+    if case.pain_duration_weeks > 12:
+        reasons.append("chronic")  # ACP 2017 covers acute/subacute; WHO 2023
+    if case.pregnant:
+        reasons.append("pregnancy")  # cyclobenzaprine label
+    if any(
+        case.has(c)
+        for c in (
+            Condition.cirrhosis,
+            Condition.cardiac_conduction_disease,
+            Condition.recent_mi,
+            Condition.heart_failure,
+            Condition.glaucoma,
+            Condition.urinary_retention_history,
+            Condition.serotonergic_drug_use,
+        )
+    ):
+        reasons.append("label contraindication")  # cyclobenzaprine label
+    if [
+        o for o in plan.discharge if generic(o) in NEW_SEDATING and generic(o) != "cyclobenzaprine"
+    ]:
+        reasons.append("another new sedating drug")
+    if opioid_orders(plan.discharge):
+        reasons.append("another new sedating drug")
+    if case.pain_score < 4:
+        reasons.append("mild pain")
+    return reasons
+
+
+def check_muscle_relaxants_withheld_only_with_a_true_reason(
+    case: PatientCase, plan: TreatmentPlan
+) -> None:
+    """ACP 2017: a muscle relaxant is an option for acute or subacute pain; the plan withholds
+    one only for a reason that holds for this patient, and says so."""
+    if plan.triage.level is TriageLevel.emergency:
+        return
+    offered = of(plan.discharge, "cyclobenzaprine")
+    reasons = _muscle_relaxant_reasons(case, plan)
+    if offered:
+        assert not reasons, reasons
+    elif "mild pain" not in reasons:
+        # Medicine-derived facts (eng10: e.g. a serotonergic or sedating home medicine) can add
+        # reasons this test does not model; the avoid list must still name one.
+        assert any("muscle relaxant" in a.drug.lower() and a.reason.strip() for a in plan.avoid)
+
+
 def home_mme(case: PatientCase) -> float | None:
     """CDC 2022 MME of the regular opioids with a complete oral or patch dose [§3.2]."""
     total = None
@@ -590,6 +702,10 @@ ALL_CHECKS = (
     check_every_withheld_option_is_explained,
     check_every_evidence_id_is_known,
     check_mme_is_the_cdc_computation_of_the_take_home_opioids,
+    check_no_opioid_is_a_default_order,
+    check_take_home_opioid_only_when_chosen,
+    check_one_new_sedating_drug_at_a_time,
+    check_muscle_relaxants_withheld_only_with_a_true_reason,
     check_never_tramadol_with_a_serotonergic_or_seizure_threshold_drug,
     check_never_an_maoi_conflict,
     check_no_duplicate_of_a_current_medicine,
@@ -739,3 +855,27 @@ def test_no_drug_is_ordered_twice_in_one_step(case: PatientCase) -> None:
     for step in (plan.give_now, plan.discharge):
         names = [generic(o) for o in step]
         assert len(names) == len(set(names)), [o.sig for o in step]
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_no_opioid_is_a_default_order_at_any_pain_score(case: PatientCase) -> None:
+    check_no_opioid_is_a_default_order(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_no_take_home_opioid_without_the_clinicians_choice(case: PatientCase) -> None:
+    check_take_home_opioid_only_when_chosen(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_never_a_new_opioid_with_a_new_gabapentinoid_or_tricyclic(case: PatientCase) -> None:
+    check_one_new_sedating_drug_at_a_time(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_muscle_relaxants_withheld_only_with_a_true_reason(case: PatientCase) -> None:
+    check_muscle_relaxants_withheld_only_with_a_true_reason(case, plan_of(case))

@@ -257,6 +257,16 @@ def no_muscle_relaxant(plan: TreatmentPlan) -> None:
     assert avoid_entry(plan, "muscle relaxant")
 
 
+def no_muscle_relaxant_because(word: str) -> Callable[[TreatmentPlan], None]:
+    """No muscle relaxant, and the avoid entry gives this patient's reason (`word`)."""
+
+    def check(plan: TreatmentPlan) -> None:
+        no_muscle_relaxant(plan)
+        assert word.lower() in avoid_entry(plan, "muscle relaxant").lower()
+
+    return check
+
+
 def immediate_release_only(plan: TreatmentPlan) -> None:
     """CDC 2022 rec 3: immediate-release opioids only for acute pain."""
     for order in in_class(plan, OPIOIDS):
@@ -496,7 +506,56 @@ ROWS: tuple[Row, ...] = (
     # ---- Always (the reference's avoid list) -------------------------------------------------
     Row("always-corticosteroids", {"tried": [{"drug": "prednisone"}]}, no_steroid, "ACP 2017"),
     Row("always-benzodiazepines", {}, no_benzodiazepine, "Friedman 2017; CDC 2022 rec 11"),
-    Row("always-muscle-relaxants", {}, no_muscle_relaxant, "Friedman 2015/2019"),
+    # ---- Muscle relaxants: withheld only for a reason true of this patient (ACP 2017 allows
+    # one for acute or subacute pain) -------------------------------------------------------
+    Row(
+        "muscle-relaxant-tried",
+        {"tried": [{"drug": "orphenadrine"}]},
+        no_muscle_relaxant_because("already given"),
+        "Friedman 2015/2019: no added benefit; the class was tried this episode",
+    ),
+    Row(
+        "beers-muscle-relaxant",
+        {"age_years": 65},
+        no_muscle_relaxant_because("Beers"),
+        "AGS Beers 2023: avoid SMRs at 65+",
+    ),
+    Row(
+        "sedation-muscle-relaxant",
+        {"conditions": ["sleep_apnea"]},
+        no_muscle_relaxant_because("sedation"),
+        "ACEP 2020: harms of combining sedatives",
+    ),
+    Row(
+        "sedation-muscle-relaxant",
+        {"current_medications": [{"drug": "oxycodone", "dose": 5, "doses_per_day": 2}]},
+        no_muscle_relaxant_because("sedating regular medicine"),
+        "ACEP 2020: harms of combining opioids with muscle relaxants",
+    ),
+    Row(
+        "sud-muscle-relaxant",
+        {"conditions": ["substance_use_disorder"]},
+        no_muscle_relaxant_because("misused"),
+        "carisoprodol label (abuse)",
+    ),
+    Row(
+        "chronic-muscle-relaxant",
+        {"pain_duration_weeks": 12.1},
+        no_muscle_relaxant_because("12 weeks"),
+        "ACP 2017 (acute/subacute only); WHO 2023",
+    ),
+    Row(
+        "cyclobenzaprine-contraindicated",
+        {"conditions": ["recent_mi"]},
+        no_muscle_relaxant_because("label"),
+        "cyclobenzaprine label (contraindicated after recent MI)",
+    ),
+    Row(
+        "pregnancy-muscle-relaxant",
+        PREGNANT,
+        no_muscle_relaxant_because("Pregnancy"),
+        "cyclobenzaprine label (pregnancy); ACP 2017",
+    ),
     Row("always-er-opioids", {}, immediate_release_only, "CDC 2022 rec 3"),
     Row("nonradicular-gabapentinoid", {}, no_gabapentin, "Enke 2018; NICE NG59"),
     # ---- Renal -------------------------------------------------------------------------------
@@ -546,11 +605,16 @@ ROWS: tuple[Row, ...] = (
     Row("hepatic-nsaid-avoid", {"conditions": ["cirrhosis"]}, no_nsaid, "AASLD 2021"),
     Row(
         "hepatic-tramadol",
-        {"conditions": ["cirrhosis"], **CHRONIC},  # duloxetine blocked, so tramadol stays
+        {"conditions": ["cirrhosis"]},  # acute pain: no antidepressant, so tramadol is offered
         tramadol_hepatic,
         "tramadol label: cirrhosis 50 mg q12h",
     ),
-    Row("hepatic-opioid", {"conditions": ["cirrhosis"]}, hepatic_opioid, "oxycodone label"),
+    Row(
+        "hepatic-opioid",
+        {"conditions": ["cirrhosis"], "take_home_opioid": True},
+        hepatic_opioid,
+        "oxycodone label",
+    ),
     Row("hepatic-acetaminophen", {"conditions": ["cirrhosis"]}, acetaminophen_2g, "2 g/day"),
     Row(
         "hepatic-duloxetine-avoid",
@@ -985,21 +1049,25 @@ def test_rows_name_only_existing_rules() -> None:
 # ---- Rules that act between orders ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("overrides", "antidepressant"),
-    [(TCA_CASE, "amitriptyline"), (CHRONIC, "duloxetine")],
-    ids=["radicular-6-weeks-amitriptyline", "chronic-duloxetine"],
-)
-def test_tramadol_never_with_amitriptyline_or_duloxetine(overrides, antidepressant) -> None:
-    """Tramadol label: with a TCA or SNRI it lowers the seizure threshold and risks serotonin
-    syndrome [§3.3, §10 row 5]: the plan picks one and the avoid list says why."""
-    plan = build_plan(make_case(**overrides))
-    assert orders(plan, antidepressant, "discharge")
+def test_tramadol_never_with_amitriptyline() -> None:
+    """Tramadol label: with a TCA it lowers the seizure threshold and risks serotonin syndrome
+    [§3.3, §10 row 5]: the plan picks one and the avoid list says why."""
+    plan = build_plan(make_case(**TCA_CASE))
+    assert orders(plan, "amitriptyline", "discharge")
     assert not orders(plan, "tramadol")
     reason = avoid_entry(plan, "tramadol")
-    assert antidepressant in reason
+    assert "amitriptyline" in reason
     assert "seizure" in reason
     assert "serotonin" in reason
+
+
+def test_chronic_pain_gets_duloxetine_and_no_opioid_at_all() -> None:
+    """Pain > 12 weeks: duloxetine (ACP 2017 second line) and no new opioid, tramadol included
+    (NICE NG59; CDC 2022 rec 2; WHO 2023), so tramadol never meets duloxetine."""
+    plan = build_plan(make_case(**CHRONIC))
+    assert orders(plan, "duloxetine", "discharge")
+    assert not in_class(plan, OPIOIDS)
+    assert "more than 12" in avoid_entry(plan, "Opioids (give now")
 
 
 def test_gabapentin_normal_band_is_label_maximum_with_1800_target() -> None:
