@@ -163,3 +163,11 @@ def test_non_text_values_and_hostile_str_are_shown_safely() -> None:
     assert plain_text(42) == "42"
     assert rendered_text(plain_text(Hostile())) == "?"
     assert plain_text("abc", 0) == ELLIPSIS  # a limit below one still shows the cut marker
+
+
+def test_a_huge_value_is_cut_without_reading_all_of_it() -> None:
+    # Only the first 4,096 characters (16 x limit for larger limits) are looked at: a word
+    # after 5,000 spaces is not reached and the value shows as cut; after 4,000 it is shown.
+    assert plain_text(" " * 4000 + "b", 10) == "b"
+    assert plain_text(" " * 5000 + "b", 10) == ELLIPSIS
+    assert plain_text("x" * 10_000_000) == "x" * 39 + ELLIPSIS
