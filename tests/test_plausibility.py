@@ -64,3 +64,14 @@ def test_cautions_ask_to_confirm_and_name_a_source() -> None:
         assert warning.severity is Severity.caution
         assert warning.message.startswith("Please confirm")
         assert warning.source
+
+
+def test_the_plan_still_shows_and_carries_the_caution() -> None:
+    """The issue's CrCl 0 without dialysis: a plan, with a caution asking to confirm."""
+    from logic.plan import build_plan
+
+    plan = build_plan(PatientCase(**{**BASE, "crcl_ml_min": 0}))
+    assert plan.give_now  # the plan is built
+    assert "confirm-crcl" in [w.code for w in plan.warnings]
+    plain = build_plan(PatientCase(**{**BASE, "crcl_ml_min": 10}))
+    assert "confirm-crcl" not in [w.code for w in plain.warnings]
