@@ -32,31 +32,46 @@ MIN_PLAUSIBLE_WEIGHT_KG = 35.0
 MAX_PLAUSIBLE_AGE_YEARS = 100
 
 
+def _from_egfr(case: PatientCase, renal: RenalAssessment) -> bool:
+    """True when the plan's clearance came from the eGFR (no CrCl and no creatinine given)."""
+    return (
+        renal.crcl_ml_min is not None
+        and case.crcl_ml_min is None
+        and case.serum_creatinine_mg_dl is None
+        and case.egfr_ml_min_1_73m2 is not None
+    )
+
+
 def _crcl(case: PatientCase, renal: RenalAssessment) -> Warning | None:
     crcl = renal.crcl_ml_min
     if case.on_hemodialysis or crcl is None or crcl >= MIN_PLAUSIBLE_CRCL_ML_MIN:
         return None
-    source = (
-        "entered directly"
-        if case.crcl_ml_min is not None
-        else "from the serum creatinine by Cockcroft-Gault"
-    )
+    if case.crcl_ml_min is not None:
+        source = "entered directly"
+    elif case.serum_creatinine_mg_dl is not None:
+        source = "from the serum creatinine by Cockcroft-Gault"
+    elif _from_egfr(case, renal):
+        source = f"from the eGFR of {case.egfr_ml_min_1_73m2:g} mL/min/1.73 m²"
+    else:
+        source = "as assessed"
     return Warning(
         code="confirm-crcl",
         severity=Severity.caution,
         message=(
             f"Please confirm: a creatinine clearance of {crcl:.1f} mL/min ({source}) without "
-            "dialysis is kidney failure. Check the creatinine value and its unit, and whether "
-            "the patient is on dialysis, before relying on the renal doses below."
+            "dialysis is kidney failure. Check the value and its unit, and whether the "
+            "patient is on dialysis, before relying on the renal doses below."
         ),
         source="KDIGO 2024 CKD guideline (G5: GFR < 15); Neurontin label (CrCl < 15)",
     )
 
 
-def _egfr(case: PatientCase) -> Warning | None:
+def _egfr(case: PatientCase, renal: RenalAssessment) -> Warning | None:
     egfr = case.egfr_ml_min_1_73m2
     if case.on_hemodialysis or egfr is None or egfr >= MIN_PLAUSIBLE_CRCL_ML_MIN:
         return None
+    if _from_egfr(case, renal):
+        return None  # the clearance caution already names this eGFR
     return Warning(
         code="confirm-egfr",
         severity=Severity.caution,
@@ -98,5 +113,5 @@ def _age(case: PatientCase) -> Warning | None:
 
 def plausibility_warnings(case: PatientCase, renal: RenalAssessment) -> tuple[Warning, ...]:
     """Cautions asking the user to confirm rare, decisive values (see the module docstring)."""
-    found = (_crcl(case, renal), _egfr(case), _weight(case), _age(case))
+    found = (_crcl(case, renal), _egfr(case, renal), _weight(case), _age(case))
     return tuple(warning for warning in found if warning is not None)

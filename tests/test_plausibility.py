@@ -29,8 +29,10 @@ def codes(**fields: Any) -> list[str]:
         ({"crcl_ml_min": 10}, []),
         ({"crcl_ml_min": 0}, ["confirm-crcl"]),  # the CrCl 0 without dialysis
         ({"crcl_ml_min": 5, "on_hemodialysis": True}, []),  # on dialysis: expected
-        ({"egfr_ml_min_1_73m2": 9.9}, ["confirm-egfr"]),
         ({"egfr_ml_min_1_73m2": 10}, []),
+        # an eGFR beside a measured CrCl: its own caution
+        ({"egfr_ml_min_1_73m2": 9.9, "crcl_ml_min": 40}, ["confirm-egfr"]),
+        ({"egfr_ml_min_1_73m2": 5, "crcl_ml_min": 20, "on_hemodialysis": True}, []),
         ({"weight_kg": 34.9}, ["confirm-weight"]),
         ({"weight_kg": 35}, []),
         ({"age_years": 101}, ["confirm-age"]),
@@ -40,6 +42,16 @@ def codes(**fields: Any) -> list[str]:
 )
 def test_each_boundary_on_both_sides(fields: dict[str, Any], expected: list[str]) -> None:
     assert codes(**fields) == expected
+
+
+def test_egfr_alone_under_10_gives_one_caution_that_names_it() -> None:
+    # Whether the plan used the eGFR as its clearance or not, one caution names the value.
+    case = PatientCase(**{**BASE, "egfr_ml_min_1_73m2": 9.9})
+    found = plausibility_warnings(case, assess_renal(case))
+    assert len(found) == 1
+    assert found[0].code in {"confirm-crcl", "confirm-egfr"}
+    assert "eGFR" in found[0].message
+    assert "9.9" in found[0].message
 
 
 def test_cockcroft_gault_clearance_under_10_is_questioned() -> None:
