@@ -20,6 +20,12 @@ What it does, on loopback only, with every loop bounded in count and in time:
 4. samples the server's resident memory (VmRSS) during each level and reads the machine's load
    average, so the figures can be read against what else the machine was doing.
 
+Before the sessions it times the link reader (`logic.share.case_from_query`) on the worst
+links: the issue's 124 KB ``tried=`` link (refused), the largest link it accepts (a ``tried``
+list as long as the catalogue, every token with every part, within 8 KiB) and 60 hostile
+parameters, so the bound the hostile-link test asserts on work has a time beside it
+(``--links-only`` prints just that).
+
 It prints one table: sessions, changes, errors, first-run median, change median / p95 / max,
 the server's peak RSS, and the 1-minute load average before and after the level. The
 one-session row is the baseline for the others, measured in the same run.
@@ -246,6 +252,42 @@ async def level(
 
 
 # ---------------------------------------------------------------------------------------------
+# The link reader on its worst links
+
+
+def link_timings(repeat: int = 20) -> None:
+    sys.path.insert(0, str(ROOT))
+    from logic.catalogue import CATALOGUE
+    from logic.share import MAX_QUERY_CHARS, case_from_query
+
+    base = {"age_years": "45", "sex": "male", "weight_kg": "80"}
+    token = "orphenadrine:100:iv:2:minimal"
+    full = ",".join(f"{d.generic}:10:po:2:partial" for d in CATALOGUE)
+    while len(full) > MAX_QUERY_CHARS - 100:
+        full = full.rsplit(",", 1)[0]
+    hostile = {f"x{i}]({i})": "[open](https://evil.example/)\n## heading " * 3 for i in range(57)}
+    links = {
+        "124 KB tried link (refused)": {**base, "tried": ",".join([token[:17]] * 6_900)},
+        f"largest accepted tried list ({full.count(',') + 1} tokens, {len(full):,} chars)": {
+            **base,
+            "tried": full,
+        },
+        "57 hostile parameters + 3 fields": {**base, **hostile},
+    }
+    print("link reader (case_from_query), best of", repeat)
+    for name, params in links.items():
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = case_from_query(params)
+            best = min(best, time.perf_counter() - start)
+        print(
+            f"  {name}: {best * 1000:.2f} ms, {result.items_read} items read, "
+            f"{len(result.notices)} notices, refused={result.refused}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 
@@ -292,7 +334,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run")
     parser.add_argument("--level-bound", type=float, default=300.0, help="seconds per level")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--links-only", action="store_true", help="only time the link reader")
     args = parser.parse_args()
+    link_timings()
+    if args.links_only:
+        return
     counts = [min(60, max(1, int(n))) for n in args.sessions.split(",") if n.strip()]
     edits = min(20, max(0, args.edits))
 
