@@ -357,16 +357,16 @@ def _rounded(case: PatientCase, extra: int) -> PatientCase | None:
         return None
 
 
-def _fingerprint(value: Any) -> Any:
-    """A plan as JSON with every number rounded to a whole number (the page shows CrCl to the
-    whole mL/min; every dose and decision is also in the plan's texts, compared exactly)."""
-    if isinstance(value, float):
-        return round(value)
-    if isinstance(value, dict):
-        return {key: _fingerprint(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fingerprint(item) for item in value]
-    return value
+def _fingerprint(case: PatientCase) -> dict[str, Any]:
+    """What a plan decides and shows, for comparing two cases: the plan as JSON with the renal
+    assessment's numbers (CrCl and the weights behind it) to the whole unit, as the page shows
+    CrCl, and everything else (every dose, MME, text and choice) exactly."""
+    from logic.plan import build_plan  # the plan is the judge of "same decisions"
+
+    plan: dict[str, Any] = build_plan(case).model_dump(mode="json")
+    renal = plan.get("renal") or {}
+    plan["renal"] = {k: round(v) if isinstance(v, float) else v for k, v in renal.items()}
+    return plan
 
 
 def link_digits(case: PatientCase) -> int | None:
@@ -375,17 +375,15 @@ def link_digits(case: PatientCase) -> int | None:
     A link first writes each number to the precision the page shows (weight and height to
     0.1, creatinine to 0.01 mg/dL, CrCl and eGFR to 0.1, pain duration to 0.1 weeks, doses to
     0.01), e.g. ``weight_kg=80.013694068`` as ``80``. That rounding is kept only when
-    `build_plan` gives the same plan for the rounded case as for the exact one (every text
-    identical, every number equal to the whole unit, as the page shows CrCl), so rounding never
-    crosses a threshold the engine uses (CrCl 30 or 60, pain for 4 or 12 weeks, any weight or
-    dose limit a rule adds later): CrCl 29.96 is written as 29.96, not 30.0. Otherwise one
-    more place is tried, up to four more; None means
+    `build_plan` gives the same plan for the rounded case as for the exact one (every dose,
+    text and choice identical; the CrCl the same to the whole mL/min the page shows), so
+    rounding never crosses a threshold the engine uses (CrCl 30 or 60, pain for 4 or 12 weeks,
+    any weight or dose limit a rule adds later): CrCl 29.96 is written as 29.96, not 30.0.
+    Otherwise one more place is tried, up to four more; None means
     the link keeps the exact numbers.
     """
-    from logic.plan import build_plan  # the plan is the judge of "same decisions"
-
     try:
-        exact = _fingerprint(build_plan(case).model_dump(mode="json"))
+        exact = _fingerprint(case)
     except Exception:  # a case the engine cannot plan for keeps its exact numbers
         return None
     for extra in range(_MORE_DIGITS + 1):
@@ -395,7 +393,7 @@ def link_digits(case: PatientCase) -> int | None:
         if candidate == case:
             return extra
         try:
-            if _fingerprint(build_plan(candidate).model_dump(mode="json")) == exact:
+            if _fingerprint(candidate) == exact:
                 return extra
         except Exception:  # pragma: no cover - a valid case always plans
             continue
@@ -703,10 +701,6 @@ class _Reader:
         shown = plain_text(token, _MAX_SHOWN)
         self.ignore(f"{list_name} item '{shown}'", f"Ignored {list_name} item '{shown}': not valid")
         return None
-
-
-def _values_of(value: object) -> list[object]:
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _snapshot(

@@ -563,6 +563,16 @@ def test_rounding_never_crosses_a_rule_boundary(
     assert share_query(case)[field_name] == written
 
 
+def test_gabapentin_scaled_to_a_low_crcl_keeps_the_digits_it_needs() -> None:
+    """Below CrCl 15 the Neurontin label scales the daily dose to CrCl, so weight moves the
+    dose: the readable link keeps as many places as the exact gabapentin plan needs."""
+    case = PatientCase(age_years=73, sex="female", weight_kg=155.0625, serum_creatinine_mg_dl=11)
+    restored = case_from_query(share_query(case)).case
+    assert restored is not None
+    assert build_plan(case).renal.crcl_ml_min < 15
+    assert build_plan(restored).gabapentin == build_plan(case).gabapentin
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(full_cases())
 def test_readable_link_restores_the_same_plan(case: PatientCase) -> None:
