@@ -30,6 +30,7 @@ EXT_RELIEF: Final = EXT_BASE + "relief"  # valueCode: none | minimal | partial
 EXT_DOSES_GIVEN: Final = EXT_BASE + "doses-given"  # valueInteger: doses this record stands for
 EXT_FORMULATION: Final = EXT_BASE + "formulation"  # valueCode: ir | er | patch
 EXT_WEEKS: Final = EXT_BASE + "weeks-taken"  # valueDecimal: weeks the medicine has been taken
+EXT_DOSES_PER_DAY: Final = EXT_BASE + "doses-per-day"  # valueDecimal: exact doses a day
 V3_ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 # Observations (LOINC)

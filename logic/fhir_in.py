@@ -29,8 +29,18 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from logic import fhir_codes as fc
-from logic.catalogue import resolve_drug
-from logic.models import Condition, PatientCase, RedFlag, Relief, Route, TriedMedication
+from logic.catalogue import DoseUnit, Formulation, resolve_drug
+from logic.catalogue import drug as catalogue_drug
+from logic.models import (
+    Allergy,
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RedFlag,
+    Relief,
+    Route,
+    TriedMedication,
+)
 from logic.units import CREATININE_UMOL_PER_MG_DL
 
 __all__ = [
@@ -528,7 +538,9 @@ class _Reader:
                 )
                 continue
             kwargs: dict[str, Any] = {"drug": name}
-            kwargs.update(self._dose_kwargs(admin.get("dosage"), name, "medicine given"))
+            kwargs.update(
+                self._dose_kwargs(admin.get("dosage"), name, "medicine given", text or "", admin)
+            )
             relief = _extension(admin, fc.EXT_RELIEF)
             if isinstance(relief, str) and relief in {r.value for r in Relief}:
                 kwargs["relief"] = Relief(relief)
@@ -555,27 +567,125 @@ class _Reader:
         if tried:
             self.values["tried"] = tuple(tried)
 
-    def _dose_kwargs(self, dosage: object, name: str, what: str) -> dict[str, Any]:
+    def _dose_kwargs(
+        self, dosage: object, name: str, what: str, text: str, resource: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """route, dose and unit from a Dosage; formulation from the extension or the text."""
         kwargs: dict[str, Any] = {}
+        generic = resolve_drug(name)
+        forms = catalogue_drug(generic).forms if generic else frozenset()
+        formulation = _extension(resource, fc.EXT_FORMULATION)
+        if formulation is None:
+            formulation = _formulation_in(text)
+        if formulation in {f.value for f in Formulation} and Formulation(formulation) in forms:
+            kwargs["formulation"] = Formulation(formulation)
         if not isinstance(dosage, Mapping):
             return kwargs
         route = _route(dosage.get("route"))
         if route is not None:
             kwargs["route"] = route
         q = _quantity(dosage, "dose")
+        if q is None:
+            rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
+            q = _quantity(rates[0], "doseQuantity") if rates else None
         if q is not None:
             value, unit = q
-            if unit == "mg":
-                kwargs["dose_mg"] = value
-            elif unit == "g":
-                kwargs["dose_mg"] = value * 1000
-            elif unit in ("ug", "mcg", "µg"):
-                kwargs["dose_mg"] = value / 1000
+            if unit in _UNITS:
+                kwargs["dose"], kwargs["unit"] = value * _UNITS[unit][1], _UNITS[unit][0]
             else:
                 self.ignored.append(
-                    f"{what} '{name}': dose unit '{unit[:20]}' not read; dose left unrecorded"
+                    f"{what} '{name}': dose unit '{unit[:20]}' is not mg, g, ug or ug/h; "
+                    "dose left unrecorded"
                 )
         return kwargs
+
+    # -- regular medicines ---------------------------------------------------------------
+    def regular_medicines(self) -> None:
+        current: list[CurrentMedication] = []
+        sources = [
+            r
+            for r in self.of("MedicationRequest")
+            if r.get("status") in (None, "active") and r.get("intent") not in _NOT_REGULAR
+        ]
+        sources += [
+            r for r in self.of("MedicationStatement") if r.get("status") in (None, "active")
+        ]
+        for med in sources:
+            text = _medication_text(med, self.index)
+            name = resolve_medication_name(text) if text else None
+            if name is None:
+                self.ignored.append(
+                    f"regular medicine '{(text or 'unnamed')[:40]}': not in this tool's "
+                    "catalogue; its interactions were not checked"
+                )
+                continue
+            dosages = med.get("dosageInstruction") or med.get("dosage") or ()
+            dosage = dosages[0] if dosages and isinstance(dosages[0], Mapping) else None
+            kwargs: dict[str, Any] = {"drug": name}
+            kwargs.update(self._dose_kwargs(dosage, name, "regular medicine", text or "", med))
+            per_day = _extension(med, fc.EXT_DOSES_PER_DAY)
+            patch = (
+                kwargs.get("unit") is DoseUnit.mcg_per_h
+                or kwargs.get("formulation") is Formulation.patch
+            )
+            if isinstance(per_day, int | float) and not isinstance(per_day, bool):
+                kwargs["doses_per_day"] = float(per_day)
+            elif dosage is not None and not patch:
+                per_day = _doses_per_day(dosage.get("timing"))
+                if per_day is not None:
+                    kwargs["doses_per_day"] = per_day
+            weeks = _extension(med, fc.EXT_WEEKS)
+            if isinstance(weeks, int | float) and not isinstance(weeks, bool):
+                kwargs["weeks"] = float(weeks)
+            else:
+                start = med.get("effectiveDateTime") or med.get("authoredOn")
+                period = med.get("effectivePeriod")
+                if isinstance(period, Mapping) and isinstance(period.get("start"), str):
+                    start = period["start"]
+                if isinstance(start, str):
+                    kwargs["weeks"] = _weeks_between(start, self.today)
+            try:
+                current.append(CurrentMedication(**kwargs))
+            except ValidationError as error:
+                self.ignored.append(f"regular medicine '{name}': {_plain_error(error)}; not used")
+        if current:
+            self.values["current_medications"] = tuple(current)
+
+    # -- allergies ------------------------------------------------------------------------
+    def allergy_list(self) -> None:
+        classes: list[Allergy] = []
+        drugs: list[str] = []
+        for item in self.by_type.get("AllergyIntolerance", ()):
+            clinical = {c.get("code") for c in _codings(item.get("clinicalStatus"))}
+            verification = {c.get("code") for c in _codings(item.get("verificationStatus"))}
+            if clinical & _INACTIVE_CLINICAL or verification & {"refuted", "entered-in-error"}:
+                continue
+            code = item.get("code")
+            own = [c.get("code") for c in _codings(code) if c.get("system") == fc.CASE_SYSTEM]
+            if own:
+                for value in own:
+                    if value in {a.value for a in Allergy}:
+                        classes.append(Allergy(value))
+                    elif isinstance(value, str) and resolve_drug(value):
+                        drugs.append(str(resolve_drug(value)))
+                continue
+            texts = [code.get("text")] if isinstance(code, Mapping) else []
+            texts += [c.get("display") for c in _codings(code)]
+            for text in (t for t in texts if isinstance(t, str)):
+                lowered = text.lower()
+                if any(w in lowered for w in _NSAID_WORDS):
+                    classes.append(Allergy.nsaid)
+                elif any(w in lowered for w in _OPIOID_WORDS):
+                    classes.append(Allergy.opioid)
+                elif (name := resolve_medication_name(text)) is not None:
+                    drugs.append(str(resolve_drug(name)))
+                else:
+                    continue
+                break
+        if classes:
+            self.values["allergies"] = tuple(dict.fromkeys(classes))
+        if drugs:
+            self.values["allergic_to"] = tuple(dict.fromkeys(drugs))
 
     def build(self) -> CaseMapping:
         if self.missing:
@@ -589,6 +699,54 @@ class _Reader:
                 ignored=tuple(self.ignored),
             )
         return CaseMapping(case=case, ignored=tuple(self.ignored))
+
+
+#: UCUM (or printed) dose units -> (engine unit, factor).
+_UNITS: dict[str, tuple[DoseUnit, float]] = {
+    "mg": (DoseUnit.mg, 1.0),
+    "g": (DoseUnit.mg, 1000.0),
+    "ug": (DoseUnit.mcg, 1.0),
+    "mcg": (DoseUnit.mcg, 1.0),
+    "µg": (DoseUnit.mcg, 1.0),
+    "ug/h": (DoseUnit.mcg_per_h, 1.0),
+    "mcg/h": (DoseUnit.mcg_per_h, 1.0),
+    "ug/hr": (DoseUnit.mcg_per_h, 1.0),
+}
+#: MedicationRequest intents that are not a medicine the patient takes (a suggestion, a plan
+#: of this tool's own export).
+_NOT_REGULAR = frozenset({"proposal", "option"})
+_NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
+_OPIOID_WORDS = ("opioid", "opiate", "narcotic")
+_ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
+_PATCH_WORDS = ("patch", "transdermal")
+
+
+def _formulation_in(text: str) -> str | None:
+    """'ir' / 'er' / 'patch' when the medication text says so, else None."""
+    lowered = f" {text.lower().replace('-', ' ').replace('/', ' ')} "
+    lowered = lowered.replace("long acting", "long-acting")
+    if any(w in lowered for w in _PATCH_WORDS):
+        return "patch"
+    if any(w in lowered for w in _ER_WORDS):
+        return "er"
+    return None
+
+
+def _doses_per_day(timing: object) -> float | None:
+    """Doses a day from Timing.repeat (frequency per period in h, d or wk)."""
+    repeat = timing.get("repeat") if isinstance(timing, Mapping) else None
+    if not isinstance(repeat, Mapping):
+        return None
+    frequency = repeat.get("frequency", 1)
+    period = repeat.get("period")
+    unit = repeat.get("periodUnit")
+    if not isinstance(frequency, int | float) or not isinstance(period, int | float) or period <= 0:
+        return None
+    per_day = {"h": 24 / period, "d": 1 / period, "wk": 1 / (7 * period)}.get(str(unit))
+    if per_day is None:
+        return None
+    value = frequency * per_day
+    return value if 0 < value <= 24 else None
 
 
 def _enum_values(field: str) -> set[str]:
@@ -619,4 +777,6 @@ def case_from_resources(resources: Sequence[Mapping[str, Any]], *, today: dt.dat
     reader.findings()
     reader.encounter()
     reader.administrations()
+    reader.regular_medicines()
+    reader.allergy_list()
     return reader.build()

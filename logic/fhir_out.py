@@ -165,7 +165,7 @@ def case_resources(
                 "laboratory",
             )
         )
-    egfr = getattr(case, "egfr_ml_min_1_73m2", None)
+    egfr = case.egfr_ml_min_1_73m2
     if egfr is not None:
         out.append(
             _loinc_obs(
@@ -193,7 +193,7 @@ def case_resources(
             "survey",
         )
     )
-    weeks = getattr(case, "pregnancy_weeks", None)
+    weeks = case.pregnancy_weeks
     if weeks is not None:
         out.append(
             _loinc_obs(
@@ -220,26 +220,47 @@ def case_resources(
     for name, info in PatientCase.model_fields.items():
         if info.annotation is bool and getattr(case, name):
             out.append(_finding(name, name.replace("_", " ")))
-    for item in (*case.red_flags, *case.conditions, *getattr(case, "radicular_features", ())):
+    for item in (*case.red_flags, *case.conditions, *case.radicular_features):
         out.append(_finding(item.value, item.value.replace("_", " ")))
     for i, tried in enumerate(case.tried):
         out.append(_administration(i, tried, today))
+    for i, med in enumerate(case.current_medications):
+        out.append(_statement(i, med))
+    for allergy in case.allergies:
+        out.append(_allergy(allergy.value, f"{allergy.value.upper()} allergy or intolerance"))
+    for generic in case.allergic_to:
+        out.append(_allergy(generic, f"{generic} allergy"))
     return [validate_resource(r, r["resourceType"]) for r in out]
+
+
+_UCUM_UNIT = {"mg": "mg", "mcg": "ug", "mcg/h": "ug/h"}
+
+
+def _dose(item: Any) -> dict[str, Any] | None:
+    if item.dose is None or item.unit is None:
+        return None
+    return _qty(item.dose, _UCUM_UNIT[item.unit.value], item.unit.value)
+
+
+def _formulation_ext(item: Any) -> list[dict[str, Any]]:
+    if item.formulation is None:
+        return []
+    return [{"url": fc.EXT_FORMULATION, "valueCode": item.formulation.value}]
 
 
 def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
     dosage: dict[str, Any] = {}
     if tried.route is not None:
         dosage["route"] = _route(tried.route.value)
-    dose_mg = getattr(tried, "dose_mg", None)
-    if dose_mg is not None:
-        dosage["dose"] = _qty(dose_mg, "mg")
+    if (dose := _dose(tried)) is not None:
+        dosage["dose"] = dose
     resource: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
         "id": _id("given", i, tried.drug),
         "extension": [
             {"url": fc.EXT_RELIEF, "valueCode": tried.relief.value},
             {"url": fc.EXT_DOSES_GIVEN, "valueInteger": tried.doses_given},
+            *_formulation_ext(tried),
         ],
         "status": "completed",
         "medicationCodeableConcept": {"text": tried.drug},
@@ -249,6 +270,50 @@ def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
     if dosage:
         resource["dosage"] = dosage
     return resource
+
+
+def _statement(i: int, med: Any) -> dict[str, Any]:
+    dosage: dict[str, Any] = {}
+    if med.route is not None:
+        dosage["route"] = _route(med.route.value)
+    if (dose := _dose(med)) is not None:
+        dosage["doseAndRate"] = [{"doseQuantity": dose}]
+    extension = _formulation_ext(med)
+    if med.doses_per_day is not None:
+        extension.append({"url": fc.EXT_DOSES_PER_DAY, "valueDecimal": med.doses_per_day})
+        if float(med.doses_per_day).is_integer():
+            dosage["timing"] = {
+                "repeat": {"frequency": int(med.doses_per_day), "period": 1, "periodUnit": "d"}
+            }
+    if med.weeks is not None:
+        extension.append({"url": fc.EXT_WEEKS, "valueDecimal": med.weeks})
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "id": _id("regular", i, med.drug),
+        "status": "active",
+        "medicationCodeableConcept": {"text": med.drug},
+        "subject": {"reference": PATIENT_REF},
+    }
+    if extension:
+        resource["extension"] = extension
+    if dosage:
+        resource["dosage"] = [dosage]
+    return resource
+
+
+def _allergy(code: str, text: str) -> dict[str, Any]:
+    return {
+        "resourceType": "AllergyIntolerance",
+        "id": _id("allergy", code),
+        "clinicalStatus": _concept(
+            "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "Active"
+        ),
+        "code": {
+            "coding": [{"system": fc.CASE_SYSTEM, "code": code, "display": text}],
+            "text": text,
+        },
+        "patient": {"reference": PATIENT_REF},
+    }
 
 
 # ---------------------------------------------------------------------------------------------
