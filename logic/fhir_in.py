@@ -688,6 +688,11 @@ class _Reader:
             self.values["allergic_to"] = tuple(dict.fromkeys(drugs))
 
     def build(self) -> CaseMapping:
+        if "pain_duration_weeks" not in self.values:
+            self.ignored.append(
+                "pain duration: not recorded (no low back pain Condition with onsetDateTime); "
+                "the plan assumes an acute episode of 1 week"
+            )
         if self.missing:
             return CaseMapping(case=None, missing=tuple(self.missing), ignored=tuple(self.ignored))
         try:

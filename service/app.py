@@ -340,23 +340,13 @@ def call_service(
     missing = list(mapping.missing)
     if not_sent and mapping.case is None:
         missing.append("prefetch not sent by the EHR: " + ", ".join(not_sent))
-    cards: list[dict[str, Any]] = []
     if mapping.case is None:
         card = cd.data_card(missing, mapping.ignored, body.hookInstance, SETTINGS)
         return {"cards": [card] if card else []}
-    case = mapping.case
-    plan = build_plan(case)
-    plan_cards = cd.plan_cards(case, plan, body.hookInstance, SETTINGS)
-    triage = [c for c in plan_cards if c["uuid"] == cd._uuid(body.hookInstance, "triage")]
-    cards.extend(triage)
-    cards.extend(cd.draft_cards(drafts, case, plan, body.hookInstance, SETTINGS))
-    naloxone = cd.naloxone_card(drafts, plan, body.hookInstance, SETTINGS)
-    if naloxone is not None:
-        cards.append(naloxone)
-    cards.extend(c for c in plan_cards if c not in triage)
-    data = cd.data_card((), mapping.ignored, body.hookInstance, SETTINGS)
-    if data is not None:
-        cards.append(data)
+    plan = build_plan(mapping.case)
+    cards = cd.response_cards(
+        mapping.case, plan, drafts, mapping.ignored, body.hookInstance, SETTINGS
+    )
     return {"cards": cards}
 
 

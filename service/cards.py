@@ -533,3 +533,25 @@ def data_card(
             + _bullets(list(ignored)),
         )
     return None
+
+
+def response_cards(
+    case: PatientCase,
+    plan: TreatmentPlan,
+    drafts: Sequence[Draft],
+    ignored: Sequence[str],
+    hook_instance: str,
+    settings: CardSettings,
+) -> list[dict[str, Any]]:
+    """Every card for a call, in order: triage, draft orders, naloxone, plan, data left out."""
+    cards = plan_cards(case, plan, hook_instance, settings)
+    triage = [c for c in cards if c["uuid"] == _uuid(hook_instance, "triage")]
+    out = [*triage, *draft_cards(drafts, case, plan, hook_instance, settings)]
+    naloxone = naloxone_card(drafts, plan, hook_instance, settings)
+    if naloxone is not None:
+        out.append(naloxone)
+    out.extend(c for c in cards if c not in triage)
+    data = data_card((), ignored, hook_instance, settings)
+    if data is not None:
+        out.append(data)
+    return out
