@@ -121,8 +121,11 @@ def validate_resource(raw: object, where: str = "resource") -> dict[str, Any]:
         raise FhirInputError(
             f"{where} ({resource_type}) is not valid FHIR: {_where(error)}"
         ) from None
-    except (TypeError, ValueError) as error:  # fhir.resources raises these for some bad values
-        raise FhirInputError(f"{where} ({resource_type}) is not valid FHIR: {error}") from None
+    except (TypeError, ValueError, KeyError, LookupError, AttributeError) as error:
+        # fhir.resources / fhir_core raise these for some bad values (e.g. KeyError for an
+        # unknown resourceType inside a Bundle entry).
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise FhirInputError(f"{where} ({resource_type}) is not valid FHIR: {reason}") from None
     return dict(raw)
 
 

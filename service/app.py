@@ -23,9 +23,9 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -102,10 +102,18 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class CDSContext(_Open):
+    userId: str | None = None
+    patientId: str = Field(min_length=1, max_length=200)
+    encounterId: str | None = None
+    selections: list[str] | None = None
+    draftOrders: dict[str, Any] | None = None
+
+
 class CDSRequest(_Open):
-    hook: str = Field(min_length=1, max_length=100)
+    hook: Literal["patient-view", "order-select", "order-sign"]
     hookInstance: str = Field(min_length=1, max_length=100)
-    context: dict[str, Any]
+    context: CDSContext
     prefetch: dict[str, Any] | None = None
     fhirServer: str | None = None
     fhirAuthorization: dict[str, Any] | None = None
@@ -314,15 +322,15 @@ def _drafts(hook: str, context: Mapping[str, Any]) -> list[cd.Draft]:
     responses=_ERRORS,
 )
 def call_service(
-    service_id: str, body: CDSRequest, service: dict[str, Any] = Depends(_authorised)
+    service_id: Annotated[str, Path(examples=list(SERVICES))],
+    body: CDSRequest,
+    service: dict[str, Any] = Depends(_authorised),
 ) -> dict[str, Any]:
     """Map the prefetched FHIR data to a case, build the plan and answer with cards."""
     if body.hook != service["hook"]:
         raise HTTPException(
-            400, f"service '{service_id}' answers '{service['hook']}', not '{body.hook[:40]}'"
+            400, f"service '{service_id}' answers '{service['hook']}', not '{body.hook}'"
         )
-    if not isinstance(body.context.get("patientId"), str):
-        raise HTTPException(400, "context.patientId is required")
     prefetch = body.prefetch or {}
     if prefetch.get("patient") is None:
         raise HTTPException(
@@ -332,7 +340,7 @@ def call_service(
         )
     try:
         resources = _resources(prefetch)
-        drafts = _drafts(body.hook, body.context)
+        drafts = _drafts(body.hook, body.context.model_dump())
     except FhirInputError as error:
         raise HTTPException(400, str(error)) from None
     mapping = case_from_resources(resources, today=dt.date.today())
@@ -356,7 +364,9 @@ def call_service(
     responses={k: v for k, v in _ERRORS.items() if k != 412},
 )
 def feedback(
-    service_id: str, body: FeedbackRequest, service: dict[str, Any] = Depends(_authorised)
+    service_id: Annotated[str, Path(examples=list(SERVICES))],
+    body: FeedbackRequest,
+    service: dict[str, Any] = Depends(_authorised),
 ) -> dict[str, int]:
     """Count outcomes (and override reason codes); card ids and comments are not kept."""
     with _FEEDBACK_LOCK:

@@ -71,7 +71,7 @@ def load_trust(env: dict[str, str] | None = None) -> Trust:
     for iss, spec in _read_config(env.get("CDS_TRUSTED_ISSUERS", "")).items():
         issuer = Issuer()
         jwks = spec.get("jwks")
-        if jwks:
+        if isinstance(jwks, dict) and jwks.get("keys"):
             issuer.keys = list(jwt.PyJWKSet.from_dict(jwks).keys)
         if spec.get("jwks_url"):
             issuer.jwks_url = str(spec["jwks_url"])

@@ -463,3 +463,39 @@ def test_generated_case_through_fhir_and_the_service_gives_the_same_cards(client
     assert response.status_code == 200, response.text
     expected = cd.response_cards(case, build_plan(case), (), (), body["hookInstance"], SETTINGS)
     assert response.json()["cards"] == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Robustness: any single element of a valid request replaced by any JSON value
+
+
+def _leaf_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _leaf_paths(v, (*path, k))] + [path]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _leaf_paths(v, (*path, i))] + [path]
+    return [path]
+
+
+_ORDER_SIGN = load("reference_order_sign.json")
+_PATHS = [p for p in _leaf_paths(_ORDER_SIGN) if p]
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=int(__import__("os").environ.get("FUZZ_N", 60)), deadline=None, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(_PATHS), value=_JSON)
+def test_one_element_replaced_by_any_json_never_gives_a_server_error(client, server, key, path, value) -> None:
+    body = copy.deepcopy(_ORDER_SIGN)
+    target = body
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    response = call(client, server, key, "back-pain-order-sign", body)
+    assert response.status_code in (200, 400, 412), (path, value, response.text)
+    if response.status_code == 200:
+        for card in response.json()["cards"]:
+            assert_card_valid(card)
