@@ -251,7 +251,7 @@ def test_medication_text_resolves_by_its_leading_words(text: str, name: str | No
     [({"resourceType": "Observation", "status": "final"}, "code"),
      ({"resourceType": "Nope"}, "not a FHIR resource type"), ([], "not a JSON object"),
      ({"status": "final"}, "no resourceType"),
-     ({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": ""}}]}, "not valid FHIR")],
+     ({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": ""}}]}, "entry 0 has no resourceType")],
 )  # fmt: skip
 def test_invalid_fhir_raises_a_clear_error(raw: Any, words: str) -> None:
     with pytest.raises(FhirInputError, match=words):
