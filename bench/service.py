@@ -44,7 +44,9 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def _drive(server: h.Server, key: h.SigningKey, total: int, concurrency: int) -> dict[str, float]:
+async def _drive(
+    server: h.Server, key: h.SigningKey, total: int, concurrency: int
+) -> dict[str, float]:
     bodies = [(s, json.loads((DATA / f).read_text())) for s, f in MIX]
     jobs = []
     for i in range(total):
@@ -63,7 +65,9 @@ async def _drive(server: h.Server, key: h.SigningKey, total: int, concurrency: i
             while not queue.empty():
                 url, body, token = queue.get_nowait()
                 start = time.perf_counter()
-                response = await client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
+                response = await client.post(
+                    url, json=body, headers={"Authorization": f"Bearer {token}"}
+                )
                 latencies.append(time.perf_counter() - start)
                 if response.status_code != 200:
                     failures += 1
@@ -101,7 +105,10 @@ def main() -> None:
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
         f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} (1/5/15 min) at start"
     )
-    print(f"{args.requests} signed requests per run, {args.concurrency} in flight, mix of {len(MIX)} requests")
+    print(
+        f"{args.requests} signed requests per run, {args.concurrency} in flight, "
+        f"mix of {len(MIX)} requests"
+    )
     results = {}
     for workers in (1, 4):
         r = run(workers, args.requests, args.concurrency, args.warmup)

@@ -400,7 +400,8 @@ class _Reader:
         q = _quantity(obs)
         if q is None:
             (self.missing if required else self.ignored).append(
-                f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric valueQuantity"
+                f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric "
+                "valueQuantity"
             )
             return
         value, unit = q

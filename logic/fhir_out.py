@@ -421,8 +421,8 @@ def order_request(
         "medicationCodeableConcept": {"text": order.drug},
         "subject": {"reference": PATIENT_REF},
         "dosageInstruction": (
-            _titration(plan.gabapentin)  # type: ignore[union-attr]
-            if is_gabapentin
+            _titration(plan.gabapentin)
+            if plan is not None and plan.gabapentin is not None and is_gabapentin
             else [_dosage(order)]
         ),
     }
@@ -485,7 +485,8 @@ def plan_bundle(
                 "method": {"text": "CDC 2022 clinical practice guideline, MME conversion factors"},
                 "note": [
                     {
-                        "text": "Derived from the take-home opioid orders this observation focuses on."
+                        "text": "Derived from the take-home opioid orders this observation "
+                        "focuses on."
                     }
                 ],
             }

@@ -324,7 +324,7 @@ def _drafts(hook: str, context: Mapping[str, Any]) -> list[cd.Draft]:
 def call_service(
     service_id: Annotated[str, Path(examples=list(SERVICES))],
     body: CDSRequest,
-    service: dict[str, Any] = Depends(_authorised),
+    service: Annotated[dict[str, Any], Depends(_authorised)],
 ) -> dict[str, Any]:
     """Map the prefetched FHIR data to a case, build the plan and answer with cards."""
     if body.hook != service["hook"]:
@@ -366,7 +366,7 @@ def call_service(
 def feedback(
     service_id: Annotated[str, Path(examples=list(SERVICES))],
     body: FeedbackRequest,
-    service: dict[str, Any] = Depends(_authorised),
+    service: Annotated[dict[str, Any], Depends(_authorised)],
 ) -> dict[str, int]:
     """Count outcomes (and override reason codes); card ids and comments are not kept."""
     with _FEEDBACK_LOCK:

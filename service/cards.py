@@ -275,8 +275,9 @@ def draft_cards(
                     settings,
                     summary=f"Benzodiazepine drafted ({d.text}): not recommended for back pain",
                     indicator="critical",
-                    detail="Benzodiazepines are not recommended for low back pain (ACP 2017; NICE NG59); "
-                    "with an opioid they add respiratory depression (CDC 2022 rec 11; FDA 2016 boxed warning), "
+                    detail="Benzodiazepines are not recommended for low back pain (ACP 2017; "
+                    "NICE NG59); with an opioid they add respiratory depression (CDC 2022 "
+                    "rec 11; FDA 2016 boxed warning), "
                     "and at 65+ they are on the Beers 2023 avoid list.",
                     suggestions=[
                         {
@@ -312,7 +313,8 @@ def draft_cards(
                     hook_instance,
                     key,
                     settings,
-                    summary=f"Extended-release/long-acting opioid drafted ({d.text}): use immediate release",
+                    summary=f"Extended-release/long-acting opioid drafted ({d.text}): "
+                    "use immediate release",
                     indicator="critical",
                     detail=detail,
                     suggestions=[{"label": label, "isRecommended": True, "actions": actions}],
@@ -350,7 +352,8 @@ def draft_cards(
                     settings,
                     summary=f"{d.text}: {d.dose_mg:g} mg is above this patient's {top:g} mg",
                     indicator="warning",
-                    detail=f"The plan's order for this patient is **{order.sig}**. {order.note}".strip(),
+                    detail=f"The plan's order for this patient is **{order.sig}**. "
+                    f"{order.note}".strip(),
                     suggestions=[
                         {
                             "label": f"Use {order.sig}",
@@ -368,7 +371,8 @@ def draft_cards(
                 settings,
                 summary=f"Not checked (not in this tool's catalogue): {', '.join(unknown)}",
                 indicator="info",
-                detail="These draft orders were not checked against the back-pain plan because the drug "
+                detail="These draft orders were not checked against the back-pain plan because "
+                "the drug "
                 "catalogue does not know them: " + ", ".join(f"`{u}`" for u in unknown) + ".",
             )
         )
@@ -424,7 +428,8 @@ def plan_detail(case: PatientCase, plan: TreatmentPlan) -> str:
     if plan.gabapentin is not None:
         g = plan.gabapentin
         parts.append(
-            f"**Gabapentin titration** ({g.band}): start {g.start_mg:g} mg, target {g.target_daily_mg:g} mg/day, "
+            f"**Gabapentin titration** ({g.band}): start {g.start_mg:g} mg, "
+            f"target {g.target_daily_mg:g} mg/day, "
             f"never above {g.max_daily_mg:g} mg/day."
         )
     renal = plan.renal
@@ -467,13 +472,15 @@ def plan_summary(plan: TreatmentPlan) -> str:
         if plan.discharge
         else (plan.give_now[0].sig if plan.give_now else "no drug orders")
     )
-    return f"Back-pain plan: {len(plan.give_now)} now, {len(plan.discharge)} at discharge; first: {first}"
+    counts = f"{len(plan.give_now)} now, {len(plan.discharge)} at discharge"
+    return f"Back-pain plan: {counts}; first: {first}"
 
 
 def plan_cards(
     case: PatientCase, plan: TreatmentPlan, hook_instance: str, settings: CardSettings
 ) -> list[dict[str, Any]]:
     cards: list[dict[str, Any]] = []
+    emergency = plan.triage.level is TriageLevel.emergency
     if plan.triage.level is not TriageLevel.routine:
         findings = "; ".join(plan.triage.findings) or plan.triage.level.value
         cards.append(
@@ -481,8 +488,8 @@ def plan_cards(
                 hook_instance,
                 "triage",
                 settings,
-                summary=f"{'EMERGENCY' if plan.triage.level is TriageLevel.emergency else 'Red flag'}: {findings}",
-                indicator="critical" if plan.triage.level is TriageLevel.emergency else "warning",
+                summary=f"{'EMERGENCY' if emergency else 'Red flag'}: {findings}",
+                indicator="critical" if emergency else "warning",
                 detail=f"{plan.triage.action}\n\nFindings:\n\n{_bullets(list(plan.triage.findings))}",
             )
         )
