@@ -100,7 +100,9 @@ def start(
     allow_unsigned: bool = False,
     workers: int = 1,
     extra_env: dict[str, str] | None = None,
+    log_file: Path | None = None,
 ) -> Server:
+    """`log_file`: run with uvicorn's access log and info level, everything written there."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
     env.update(
@@ -115,22 +117,15 @@ def start(
     if allow_unsigned:
         env["CDS_ALLOW_UNSIGNED"] = "1"
     env.update(extra_env or {})
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "service.app:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    command = [sys.executable, "-m", "uvicorn", "service.app:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    if log_file is None:
+        command += ["--log-level", "warning", "--no-access-log"]
+        process = subprocess.Popen(command, cwd=ROOT, env=env)
+    else:
+        command += ["--log-level", "info"]
+        with log_file.open("wb") as sink:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:

@@ -141,3 +141,30 @@ def test_cors_refuses_other_origins(server) -> None:
         timeout=30,
     )
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_server_log_holds_no_patient_data(keys, tmp_path) -> None:
+    """With uvicorn's access log on: good, bad, refused and failed-validation calls leave only
+    method, path (service id) and status in the log (GUIDE: no patient data logged)."""
+    log = tmp_path / "server.log"
+    srv = h.start(keys=keys, log_file=log)
+    try:
+        body = json.loads(json.dumps(BODY))
+        body["context"]["patientId"] = "MRN-424242"
+        body["prefetch"]["patient"]["name"] = [{"family": "Zebedee", "given": ["Quentin"]}]
+        token = h.sign(keys[0], srv.url(SERVICE))
+        assert post_body(srv, body, token).status_code == 200
+        body["prefetch"]["weight"]["entry"][0]["resource"].pop("code")
+        assert post_body(srv, body, h.sign(keys[0], srv.url(SERVICE))).status_code == 400
+        assert post_body(srv, body, None).status_code == 401
+    finally:
+        srv.stop()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "POST /cds-services/back-pain-plan" in text  # the access log was on
+    for secret in ("MRN-424242", "424242", "Zebedee", "Quentin", "1981-03-02", "Bearer"):
+        assert secret not in text
+
+
+def post_body(server: h.Server, body: dict, token: str | None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.post(server.url(SERVICE), json=body, headers=headers, timeout=30)
