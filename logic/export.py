@@ -127,7 +127,6 @@ _ROUTE_PLAIN_TAKE: dict[Route, str] = {
 }
 _NASAL = "as a spray in the nose"
 
-_OPIOID_CLASSES = {DrugClass.opioid, DrugClass.atypical_opioid}
 _GENERICS_LONGEST_FIRST = sorted((d.generic for d in CATALOGUE), key=len, reverse=True)
 
 
@@ -147,8 +146,9 @@ def drug_class_of(name: str) -> DrugClass | None:
 
 
 def is_opioid(order: Order) -> bool:
-    """True for opioid and atypical opioid (tramadol, tapentadol) orders."""
-    return drug_class_of(order.drug) in _OPIOID_CLASSES
+    """True for opioid orders (tramadol, tapentadol and buprenorphine included): the catalogue's
+    answer carried by the order itself (logic.models.Order.is_opioid)."""
+    return order.is_opioid
 
 
 def _tried_summary(item: TriedMedication) -> str:
