@@ -206,20 +206,15 @@ def _avoid_matches(label: str, draft: Draft) -> bool:
 
 
 def _plan_orders(plan: TreatmentPlan, generic: str) -> list[tuple[str, Order]]:
-    found = []
-    for step, orders in (("now", plan.give_now), ("discharge", plan.discharge)):
-        for o in orders:
-            name = resolve_medication_name(o.drug.split(" (")[0])
-            if name and resolve_drug(name) == generic:
-                found.append((step, o))
-    return found
+    steps = (("now", plan.give_now), ("discharge", plan.discharge))
+    return [(step, o) for step, orders in steps for o in orders if o.generic == generic]
 
 
 def _plan_ir_opioid(plan: TreatmentPlan) -> tuple[str, Order] | None:
+    """The plan's take-home (else give-now) opioid, which is immediate release by rule."""
     for step, orders in (("discharge", plan.discharge), ("now", plan.give_now)):
         for o in orders:
-            name = resolve_medication_name(o.drug.split(" (")[0])
-            if name and drug_class(resolve_drug(name) or "") in _OPIOIDS:  # type: ignore[arg-type]
+            if o.drug_class in _OPIOIDS:
                 return step, o
     return None
 
@@ -387,7 +382,7 @@ def naloxone_card(
     if any(d.text.lower().startswith("naloxone") for d in drafts):
         return None
     drafted_opioid = any(d.generic and drug_class(d.generic) in _OPIOIDS for d in drafts)
-    order = next((o for o in plan.discharge if o.drug.startswith("naloxone")), None)
+    order = next((o for o in plan.discharge if o.generic == "naloxone"), None)
     if order is None or not (drafted_opioid or plan.mme_per_day):
         return None
     reasons = "; ".join(plan.naloxone_reasons) or "a CDC 2022 rec 8 trigger"
