@@ -375,11 +375,18 @@ def draft_cards(
 
 
 def naloxone_card(
-    drafts: Sequence[Draft], plan: TreatmentPlan, hook_instance: str, settings: CardSettings
+    drafts: Sequence[Draft],
+    case: PatientCase,
+    plan: TreatmentPlan,
+    hook_instance: str,
+    settings: CardSettings,
 ) -> dict[str, Any] | None:
+    """Offer naloxone when the plan does (CDC 2022 rec 8), unless it is drafted or taken."""
     if not plan.naloxone:
         return None
-    if any(d.text.lower().startswith("naloxone") for d in drafts):
+    if any(d.generic == "naloxone" for d in drafts) or any(
+        m.drug == "naloxone" for m in case.current_medications
+    ):
         return None
     drafted_opioid = any(d.generic and drug_class(d.generic) in _OPIOIDS for d in drafts)
     order = next((o for o in plan.discharge if o.generic == "naloxone"), None)
@@ -549,7 +556,7 @@ def response_cards(
     cards = plan_cards(case, plan, hook_instance, settings)
     triage = [c for c in cards if c["uuid"] == _uuid(hook_instance, "triage")]
     out = [*triage, *draft_cards(drafts, case, plan, hook_instance, settings)]
-    naloxone = naloxone_card(drafts, plan, hook_instance, settings)
+    naloxone = naloxone_card(drafts, case, plan, hook_instance, settings)
     if naloxone is not None:
         out.append(naloxone)
     out.extend(c for c in cards if c not in triage)

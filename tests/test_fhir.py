@@ -506,3 +506,14 @@ def test_generated_cases_round_trip_through_fhir(case: PatientCase) -> None:
         back = case_from_resources(case_resources(item, today=TODAY), today=TODAY)
         assert back.case == item
         assert build_plan(back.case) == build_plan(item)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=cases())
+def test_generated_plans_export_to_a_valid_bundle_that_reads_back(case: PatientCase) -> None:
+    plan = build_plan(case)
+    bundle = json.loads(plan_bundle_json(case, plan, generated=TODAY))
+    Bundle.model_validate(bundle)
+    assert len(by_type(bundle, "MedicationRequest")) == len(plan.give_now) + len(plan.discharge)
+    back = case_from_resources(flatten(bundle), today=TODAY)
+    assert back.case == case

@@ -376,6 +376,40 @@ def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
     assert resource["medicationCodeableConcept"]["text"].startswith("naloxone")
 
 
+def test_no_naloxone_card_when_the_patient_already_has_naloxone(client, server, key) -> None:
+    body = load("radicular.json")
+    body["hook"] = "order-sign"
+    body["context"]["draftOrders"] = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "MedicationRequest",
+                    "id": "oxy",
+                    "status": "draft",
+                    "intent": "order",
+                    "subject": {"reference": "Patient/example"},
+                    "medicationCodeableConcept": {"text": "Oxycodone 5 MG Oral Tablet"},
+                }
+            }
+        ],
+    }
+    body["prefetch"]["medicationStatements"]["entry"] = [
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": "narcan",
+                "status": "active",
+                "subject": {"reference": "Patient/example"},
+                "medicationCodeableConcept": {"text": "Narcan 4 MG/ACTUAT Nasal Spray"},
+            }
+        }
+    ]
+    cards = call(client, server, key, "back-pain-order-sign", body).json()["cards"]
+    assert not any("naloxone" in c["summary"].lower() for c in cards)
+
+
 # ---------------------------------------------------------------------------------------------
 # Missing, partial and malformed requests
 
