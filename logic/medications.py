@@ -117,6 +117,8 @@ class MedicineFacts:
 
 def medicine_facts(case: PatientCase) -> MedicineFacts:
     """Derive every medicine fact from the case's two lists."""
+    if not case.current_medications and not case.tried:
+        return NO_MEDICINES
     meds: tuple[CurrentMedication | TriedMedication, ...] = (
         *case.current_medications,
         *case.tried,
@@ -156,6 +158,23 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
             if t.relief is not Relief.partial
         ),
     )
+
+
+NO_MEDICINES = MedicineFacts(
+    current=frozenset(),
+    tried=frozenset(),
+    current_classes=frozenset(),
+    traits=frozenset(),
+    by_trait={},
+    home_opioids=(),
+    home_mme=None,
+    home_opioid_uncounted=False,
+    opioid_tolerant=False,
+    moud=(),
+    naltrexone=False,
+    long_acting_home=(),
+    failed=(),
+)
 
 
 def _moud(med: CurrentMedication) -> bool:

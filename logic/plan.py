@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
@@ -86,6 +87,18 @@ _TAGS: dict[str, frozenset[str]] = {
 _VARIANT_ORDER = ("hepatic", "reduced")
 
 
+@lru_cache(maxsize=4096)
+def _avoid(drug: str, reason: str, evidence: tuple[str, ...]) -> Avoid:
+    """Avoid entries are frozen and mostly the same from plan to plan: built once each."""
+    return Avoid(drug=drug, reason=reason, evidence=evidence)
+
+
+@lru_cache(maxsize=4096)
+def _warning(code: str, severity: Severity, message: str, source: str) -> Warning:
+    """Warnings are frozen and mostly the same from plan to plan: built once each."""
+    return Warning(code=code, severity=severity, message=message, source=source)
+
+
 @dataclass
 class _Draft:
     """Mutable scratch space while the plan is assembled; frozen into TreatmentPlan at the end."""
@@ -94,24 +107,43 @@ class _Draft:
     rules: tuple[Rule, ...]
     give_now: list[Order] = field(default_factory=list)
     discharge: list[Order] = field(default_factory=list)
-    avoid: dict[str, Avoid] = field(default_factory=dict)
+    #: Withheld drugs: label -> (reasons, evidence ids), made into Avoid models once, at the end.
+    avoid: dict[str, tuple[list[str], dict[str, None]]] = field(default_factory=dict)
     warnings: dict[str, Warning] = field(default_factory=dict)
+    #: The fired rules indexed by the tag they target (built once per plan), so a candidate
+    #: only looks at the rules that can apply to it.
+    by_tag: dict[str, list[Rule]] = field(default_factory=dict)
+    rank: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, rule in enumerate(self.rules):
+            tag = rule.target.split(":", 1)[-1]
+            self.by_tag.setdefault(tag, []).append(rule)
+            self.rank[rule.id] = i
+
+    def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
+        """The fired rules that apply to a candidate with these tags at this step, in table
+        order."""
+        found = [r for t in tags for r in self.by_tag.get(t, ()) if applies(r, step, tags)]
+        if len(found) > 1:
+            found = sorted(dict.fromkeys(found), key=lambda r: self.rank[r.id])
+        return found
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
-        prior = self.avoid.get(drug)
-        if prior is None:
-            self.avoid[drug] = Avoid(drug=drug, reason=reason, evidence=tuple(evidence))
-        elif reason not in prior.reason:
-            self.avoid[drug] = Avoid(
-                drug=drug,
-                reason=f"{prior.reason} {reason}",
-                evidence=tuple(dict.fromkeys((*prior.evidence, *evidence))),
-            )
+        reasons, ids = self.avoid.setdefault(drug, ([], {}))
+        if not any(reason in prior for prior in reasons):
+            reasons.append(reason)
+            ids.update(dict.fromkeys(evidence))
+
+    def avoid_list(self) -> tuple[Avoid, ...]:
+        return tuple(
+            _avoid(drug, " ".join(reasons), tuple(ids))
+            for drug, (reasons, ids) in self.avoid.items()
+        )
 
     def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
-        self.warnings.setdefault(
-            code, Warning(code=code, severity=severity, message=message, source=source)
-        )
+        if code not in self.warnings:
+            self.warnings[code] = _warning(code, severity, message, source)
 
     def propose(
         self, step: str, family: str, key: str, *, choice: str | None = None, note: str = ""
@@ -119,7 +151,7 @@ class _Draft:
         """Add a candidate order after the rules have had their say; True if it was kept."""
         base = REGIMENS[key]
         tags = _TAGS[family] | self.per_drug_tags(family, base.dose_mg, base.route)
-        matching = [r for r in self.rules if applies(r, step, tags)]
+        matching = self.matching(step, tags)
         if any(r.action is Action.avoid for r in matching):
             self.explain_per_drug(family, matching, base.dose_mg, base.route)
             return False
@@ -137,7 +169,7 @@ class _Draft:
         if chosen is not base:
             # The reduced row may fall to or under a dose that already failed.
             tags = _TAGS[family] | self.per_drug_tags(family, chosen.dose_mg, chosen.route)
-            matching = [r for r in self.rules if applies(r, step, tags)]
+            matching = self.matching(step, tags)
             if any(r.action is Action.avoid for r in matching):
                 self.explain_per_drug(family, matching, chosen.dose_mg, chosen.route)
                 return False
@@ -185,8 +217,19 @@ class _Draft:
             self.withhold(label, f"{why} ({rule.source})", rule.evidence)
 
     def add(self, step: str, regimen: Regimen, note: str | None = None) -> None:
-        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone)."""
-        (self.give_now if step == "now" else self.discharge).append(regimen.order(note=note))
+        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone),
+        unless the patient already has it: then the plan says to keep using theirs."""
+        order = regimen.order(note=note)
+        if order.generic in self.facts.meds.current:
+            self.warn(
+                f"already-has-{order.generic}",
+                Severity.info,
+                f"Already has {order.generic}: no second prescription; check the patient's "
+                "supply and how to use it.",
+                "Product label",
+            )
+            return
+        (self.give_now if step == "now" else self.discharge).append(order)
 
 
 def build_plan(case: PatientCase) -> TreatmentPlan:
@@ -266,7 +309,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "give_now": tuple(draft.give_now),
         "discharge": tuple(draft.discharge),
         "non_drug": () if emergency else _non_drug(case),
-        "avoid": tuple(draft.avoid.values()),
+        "avoid": draft.avoid_list(),
         "warnings": tuple(sorted(draft.warnings.values(), key=_severity_order)),
         "gabapentin": gabapentin,
         "mme_per_day": mme,
@@ -384,7 +427,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
         draft.warn(
             "no-antidepressant-yet",
             Severity.info,
-            "No amitriptyline for now: the reference answer adds it, but NICE advises against "
+            "No amitriptyline for now: a common escalation adds it, but NICE advises against "
             "tricyclics for low back pain and the best trial found no effect on pain. Reconsider "
             "at follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
             "duloxetine is ACP's second-line drug.",
@@ -406,7 +449,7 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
         # A titrated course is judged by its daily total: a single ED dose is no trial
         # (logic.review), so only a recorded daily total at or above the target counts.
         tags |= {"failed"}
-    matching = [r for r in draft.rules if applies(r, "discharge", tags)]
+    matching = draft.matching("discharge", tags)
     if any(r.action is Action.avoid for r in matching):
         draft.explain_per_drug("gabapentin", matching, target, Route.po)
         draft.warn(

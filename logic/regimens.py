@@ -7,7 +7,7 @@ patients (CDC 2022 recommendation 4: lowest effective dose for opioid-naive pati
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from logic.catalogue import Formulation, parse_order_label
@@ -39,21 +39,27 @@ class Regimen(NamedTuple):
 
     def order(self, *, choice: str | None = None, note: str | None = None) -> Order:
         """The regimen as an order; `note` replaces the default note when given."""
-        generic, formulation = _identity(self.drug)
-        return Order(
-            generic=generic,
-            formulation=formulation,
-            dose_mg_low=self.dose_mg_low,
-            dose_mg=self.dose_mg,
-            route=self.route,
-            every_hours=self.every_hours,
-            max_daily_mg=self.max_daily_mg,
-            days=self.days,
-            prn=self.prn,
-            choice=choice,
-            note=self.note if note is None else note,
-            evidence=self.evidence,
-        )
+        return _order(self, choice, note)
+
+
+@lru_cache(maxsize=4096)
+def _order(regimen: Regimen, choice: str | None, note: str | None) -> Order:
+    """Orders are frozen: each (regimen, choice, note) is built once and shared."""
+    generic, formulation = _identity(regimen.drug)
+    return Order(
+        generic=generic,
+        formulation=formulation,
+        dose_mg_low=regimen.dose_mg_low,
+        dose_mg=regimen.dose_mg,
+        route=regimen.route,
+        every_hours=regimen.every_hours,
+        max_daily_mg=regimen.max_daily_mg,
+        days=regimen.days,
+        prn=regimen.prn,
+        choice=choice,
+        note=regimen.note if note is None else note,
+        evidence=regimen.evidence,
+    )
 
 
 OPIOID_EVIDENCE = ("opioids-acute-pain", "opioid-safety")

@@ -193,8 +193,8 @@ RULES: tuple[Rule, ...] = (
         lambda f: True,
         "er_opioid",
         A.avoid,
-        "No extended-release or long-acting opioid for acute pain (the reference answer's "
-        "pitfall #4 suggests one; the CDC guideline says immediate-release only).",
+        "No extended-release or long-acting opioid for acute pain (a common escalation "
+        "suggests one; the CDC guideline says immediate-release only).",
         "CDC 2022 rec 3; OPAL (Jones 2023)",
         S.danger,
         evidence=("opioids-acute-pain",),

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from logic import EVIDENCE_IDS, PatientCase, TreatmentPlan, build_plan
 from logic.catalogue import CATALOGUE, DrugClass
-from logic.models import Condition, Order, RedFlag, TriageLevel
+from logic.models import Condition, Order, RedFlag, Route, TriageLevel
 from tests.strategies import cases, red_flag_sets
 
 #: PROPERTY_SCALE=10 python -m pytest tests/test_properties.py runs ten times as many cases.
@@ -80,6 +80,48 @@ CDC_MME_FACTOR = {
     "tapentadol": 0.4,
     "oxymorphone": 3.0,
 }
+
+#: Serotonergic drugs (tramadol label section 7; FDA 2011 linezolid/methylene blue): written
+#: out here from the labels, not read from the catalogue's traits.
+SSRIS = frozenset(
+    {"sertraline", "fluoxetine", "paroxetine", "citalopram", "escitalopram", "fluvoxamine"}
+)
+SNRIS = frozenset({"duloxetine", "venlafaxine", "desvenlafaxine", "milnacipran", "levomilnacipran"})
+TCAS = frozenset(
+    {"amitriptyline", "nortriptyline", "imipramine", "doxepin", "desipramine", "clomipramine"}
+)
+MAOIS = frozenset(
+    {"phenelzine", "tranylcypromine", "isocarboxazid", "selegiline", "rasagiline", "safinamide"}
+    | {"linezolid", "methylene blue"}
+)
+SEROTONERGIC = (
+    SSRIS
+    | SNRIS
+    | TCAS
+    | MAOIS
+    | {"trazodone", "mirtazapine", "vortioxetine", "sumatriptan", "rizatriptan", "zolmitriptan"}
+    | {"lithium", "ondansetron", "dextromethorphan", "cyclobenzaprine", "meperidine"}
+    | {"tapentadol"}
+)
+#: Tramadol label: seizure risk with SSRIs, SNRIs, TCAs and tricyclic compounds
+#: (cyclobenzaprine, promethazine), MAOIs, neuroleptics, bupropion.
+LOWERS_SEIZURE_THRESHOLD = (
+    SSRIS
+    | SNRIS
+    | TCAS
+    | MAOIS
+    | {"cyclobenzaprine", "promethazine", "bupropion", "quetiapine", "olanzapine", "haloperidol"}
+)
+#: Labelled against an MAOI (contraindicated or not recommended within 14 days).
+LABELLED_AGAINST_MAOI = OPIOIDS | SNRIS | TCAS | SSRIS
+#: Classes where a second member duplicates the first.
+DUPLICATE_GROUPS = (
+    NSAIDS,
+    frozenset({"gabapentin", "pregabalin"}),
+    SNRIS,
+    TCAS,
+    frozenset({"acetaminophen"}),
+)
 
 NSAID_CONTRAINDICATIONS = (
     Condition.gi_bleed_history,  # ketorolac label; NSAID class labelling
@@ -322,26 +364,37 @@ def check_naloxone_whenever_a_cdc_trigger_is_present(
 ) -> None:
     """CDC 2022 rec 8 [§3.1]: use disorder or tolerance always; with an opioid in the plan,
     benzodiazepines, sleep apnoea, COPD or >= 50 MME/day."""
-    always = any(
-        case.has(c)
-        for c in (
-            Condition.opioid_use_disorder,
-            Condition.substance_use_disorder,
-            Condition.opioid_tolerant,
+    always = (
+        any(
+            case.has(c)
+            for c in (
+                Condition.opioid_use_disorder,
+                Condition.substance_use_disorder,
+                Condition.opioid_tolerant,
+            )
         )
+        or case.prior_overdose  # CDC 2022 rec 8: history of overdose
+        or RedFlag.iv_drug_use in case.red_flags  # a substance use disorder (recs 8, 12)
+        or any(m.drug in ("buprenorphine", "methadone") for m in case.current_medications)
     )
-    with_opioid = bool(opioid_orders(all_orders(plan))) and (
+    home_opioid = any(m.drug in OPIOIDS for m in case.current_medications)
+    with_opioid = (bool(opioid_orders(all_orders(plan))) or home_opioid) and (
         any(
             case.has(c)
             for c in (Condition.benzodiazepine_use, Condition.sleep_apnea, Condition.copd)
         )
         or (plan.mme_per_day is not None and plan.mme_per_day >= 50)
     )
-    if always or with_opioid:
+    # CDC 2022 rec 8: >= 50 MME/day in total (home opioids plus the plan) means naloxone.
+    total_50 = plan.mme_per_day is not None and plan.mme_per_day >= 50
+    if always or with_opioid or total_50:
         assert plan.naloxone
         assert plan.naloxone_reasons
         if plan.triage.level is not TriageLevel.emergency:
-            assert of(plan.discharge, "naloxone nasal spray")
+            # A patient who already has naloxone is told to keep it, not given a second one.
+            assert of(plan.discharge, "naloxone nasal spray") or any(
+                m.drug == "naloxone" for m in case.current_medications
+            )
     assert plan.naloxone == bool(plan.naloxone_reasons)
 
 
@@ -360,7 +413,8 @@ def check_emergency_triage_never_comes_with_a_discharge_plan(
     if emergency:
         assert plan.discharge == ()
         assert plan.gabapentin is None
-        assert plan.mme_per_day is None
+        home = home_mme(case)  # no plan opioid to add: the total is the home opioids alone
+        assert plan.mme_per_day == (None if home is None else pytest.approx(home))
         assert any(w.code == "emergency-no-discharge" for w in plan.warnings)
 
 
@@ -382,7 +436,10 @@ def check_every_withheld_option_is_explained(case: PatientCase, plan: TreatmentP
     if emergency:
         return
     if not of(plan.discharge, *NSAIDS):
-        assert any("nsaid" in a.drug.lower() and a.reason.strip() for a in plan.avoid)
+        assert any(
+            ("nsaid" in a.drug.lower() or "naproxen" in a.drug.lower()) and a.reason.strip()
+            for a in plan.avoid
+        )
         # The step is replaced, not dropped, unless acetaminophen itself is withheld with a
         # reason (it failed this episode, duplicates a regular medicine, or an allergy).
         assert of(plan.discharge, "acetaminophen") or any(
@@ -406,12 +463,15 @@ def check_every_evidence_id_is_known(case: PatientCase, plan: TreatmentPlan) -> 
 def check_mme_is_the_cdc_computation_of_the_take_home_opioids(
     case: PatientCase, plan: TreatmentPlan
 ) -> None:
-    """MME/day = daily mg x CDC 2022 factor, summed over discharge opioids [§3.2]."""
+    """MME/day = daily mg x CDC 2022 factor, summed over the home opioids and the discharge
+    opioids [§3.2]; fentanyl patches 2.4 per mcg/h; buprenorphine excluded (CDC 2022)."""
     take_home = opioid_orders(plan.discharge)
+    home = home_mme(case)
+    assert plan.home_mme_per_day == (None if home is None else pytest.approx(home))
     if not take_home:
-        assert plan.mme_per_day is None
+        assert plan.mme_per_day == (None if home is None else pytest.approx(home))
         return
-    expected = 0.0
+    expected = home or 0.0
     for order in take_home:
         assert order.every_hours is not None
         daily = order.dose_mg * 24 / order.every_hours
@@ -419,6 +479,102 @@ def check_mme_is_the_cdc_computation_of_the_take_home_opioids(
             daily = min(daily, order.max_daily_mg)
         expected += daily * CDC_MME_FACTOR[generic(order)]
     assert plan.mme_per_day == pytest.approx(expected)
+
+
+def home_mme(case: PatientCase) -> float | None:
+    """CDC 2022 MME of the regular opioids with a complete oral or patch dose [§3.2]."""
+    total = None
+    for med in case.current_medications:
+        if med.dose is None or med.route in (Route.iv, Route.im, Route.sc):
+            continue
+        if med.drug == "fentanyl" and med.unit == "mcg/h":
+            mme = med.dose * 2.4
+        elif med.drug == "fentanyl" and med.unit == "mcg" and med.doses_per_day is not None:
+            mme = med.dose * med.doses_per_day * 0.13  # buccal/sublingual fentanyl
+        elif med.drug in CDC_MME_FACTOR and med.doses_per_day is not None:
+            mme = med.dose * med.doses_per_day * CDC_MME_FACTOR[med.drug]
+        else:
+            continue
+        total = (total or 0.0) + mme
+    return total
+
+
+def _others(case: PatientCase, names: frozenset[str], but: str = "") -> set[str]:
+    """Medicines of `names` in either list, other than `but`."""
+    given = {m.drug for m in (*case.current_medications, *case.tried)}
+    return (given & names) - {but}
+
+
+def check_never_tramadol_with_a_serotonergic_or_seizure_threshold_drug(
+    case: PatientCase, plan: TreatmentPlan
+) -> None:
+    """Tramadol label (serotonin syndrome; seizure risk) [§3.3]: from either list or the box."""
+    risky = (
+        _others(case, SEROTONERGIC | LOWERS_SEIZURE_THRESHOLD, but="tramadol")
+        or case.has(Condition.serotonergic_drug_use)
+        or case.has(Condition.seizure_disorder)
+    )
+    if risky:
+        assert not of(all_orders(plan), "tramadol"), _others(case, SEROTONERGIC)
+        assert mentioned(plan, "tramadol")
+
+
+def check_never_an_maoi_conflict(case: PatientCase, plan: TreatmentPlan) -> None:
+    """MAOI labels and the opioid, tramadol, duloxetine and amitriptyline labels: not with an
+    MAOI or within 14 days; linezolid and methylene blue are MAOIs (FDA 2011)."""
+    if _others(case, MAOIS):
+        clash = [o.sig for o in all_orders(plan) if generic(o) in LABELLED_AGAINST_MAOI]
+        assert not clash, clash
+
+
+def check_no_duplicate_of_a_current_medicine(case: PatientCase, plan: TreatmentPlan) -> None:
+    """Same drug, or a second member of a class where that only adds harm (two NSAIDs, two
+    gabapentinoids, two SNRIs, two tricyclics, two acetaminophen products)."""
+    current = {m.drug for m in case.current_medications}
+    for order in all_orders(plan):
+        name = generic(order)
+        assert name not in current, order.sig
+        for group in DUPLICATE_GROUPS:
+            if name in group:
+                assert not current & group, (order.sig, current & group)
+
+
+def check_no_failed_drug_is_offered_again_at_the_same_or_a_lower_dose(
+    case: PatientCase, plan: TreatmentPlan
+) -> None:
+    """A medicine that gave no or minimal relief this episode is not repeated at the same or a
+    lower dose by the same route (a recorded gabapentin course counts by its daily total)."""
+    for item in case.tried:
+        if item.relief == "partial":
+            continue
+        for order in all_orders(plan):
+            if generic(order) != item.drug:
+                continue
+            if item.route is not None and order.route != item.route:
+                continue
+            if item.drug == "gabapentin":
+                total = (item.dose_mg or 0) * item.doses_given
+                if item.doses_given > 1 and total >= 1200:  # NeuPSIG working dose
+                    assert order.max_daily_mg is not None
+                    assert order.max_daily_mg > total, (order.sig, item)
+                continue
+            assert item.dose_mg is not None, (order.sig, item)
+            assert order.dose_mg > item.dose_mg, (order.sig, item)
+
+
+def check_acetaminophen_within_the_weight_limit(case: PatientCase, plan: TreatmentPlan) -> None:
+    """Ofirmev label: under 50 kg 15 mg/kg a dose, 75 mg/kg a day; 1 g and 4 g otherwise;
+    2 g a day with cirrhosis or heavy alcohol use (AGS 2009: cut the maximum by 50-75%)."""
+    for order in of(all_orders(plan), "acetaminophen"):
+        per_dose, per_day = 1000.0, 4000.0
+        if case.weight_kg < 50:
+            per_dose, per_day = 15 * case.weight_kg, 75 * case.weight_kg
+        if case.has(Condition.cirrhosis) or case.heavy_alcohol_use:
+            per_day = min(per_day, 2000)
+        assert order.dose_mg <= per_dose + 1e-9, order.sig
+        if order.every_hours is not None:
+            assert order.max_daily_mg is not None
+            assert order.max_daily_mg <= per_day + 1e-9, order.sig
 
 
 ALL_CHECKS = (
@@ -431,6 +587,11 @@ ALL_CHECKS = (
     check_every_withheld_option_is_explained,
     check_every_evidence_id_is_known,
     check_mme_is_the_cdc_computation_of_the_take_home_opioids,
+    check_never_tramadol_with_a_serotonergic_or_seizure_threshold_drug,
+    check_never_an_maoi_conflict,
+    check_no_duplicate_of_a_current_medicine,
+    check_no_failed_drug_is_offered_again_at_the_same_or_a_lower_dose,
+    check_acetaminophen_within_the_weight_limit,
 )
 
 
@@ -506,6 +667,36 @@ def test_every_evidence_id_is_known(case: PatientCase) -> None:
 @given(cases())
 def test_mme_is_the_cdc_computation_of_the_take_home_opioids(case: PatientCase) -> None:
     check_mme_is_the_cdc_computation_of_the_take_home_opioids(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_never_tramadol_with_a_serotonergic_or_seizure_threshold_drug(case: PatientCase) -> None:
+    check_never_tramadol_with_a_serotonergic_or_seizure_threshold_drug(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_never_an_maoi_conflict(case: PatientCase) -> None:
+    check_never_an_maoi_conflict(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_no_duplicate_of_a_current_medicine(case: PatientCase) -> None:
+    check_no_duplicate_of_a_current_medicine(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_no_failed_drug_is_offered_again_at_the_same_or_a_lower_dose(case: PatientCase) -> None:
+    check_no_failed_drug_is_offered_again_at_the_same_or_a_lower_dose(case, plan_of(case))
+
+
+@_settings(NAMED_EXAMPLES)
+@given(cases())
+def test_acetaminophen_within_the_weight_limit(case: PatientCase) -> None:
+    check_acetaminophen_within_the_weight_limit(case, plan_of(case))
 
 
 @pytest.mark.parametrize("on_hemodialysis", [False, True])
