@@ -594,11 +594,14 @@ class _Reader:
         kwargs: dict[str, Any] = {}
         generic = resolve_drug(name)
         forms = catalogue_drug(generic).forms if generic else frozenset()
-        formulation = _extension(resource, fc.EXT_FORMULATION)
-        if formulation is None:
-            formulation = _formulation_in(text)
-        if formulation in {f.value for f in Formulation} and Formulation(formulation) in forms:
-            kwargs["formulation"] = Formulation(formulation)
+        stated = _extension(resource, fc.EXT_FORMULATION)
+        values = {f.value for f in Formulation}
+        if stated in values and (not forms or Formulation(stated) in forms):
+            kwargs["formulation"] = Formulation(stated)  # the model's own rule for forms
+        elif stated is None:
+            guess = _formulation_in(text)  # from the text only where the drug has that form
+            if guess is not None and Formulation(guess) in forms:
+                kwargs["formulation"] = Formulation(guess)
         if not isinstance(dosage, Mapping):
             return kwargs
         route = _route(dosage.get("route"))
