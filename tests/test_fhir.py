@@ -509,7 +509,7 @@ def test_generated_cases_round_trip_through_fhir(case: PatientCase) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(case=cases())
+@given(case=cases(medicines=True))
 def test_generated_plans_export_to_a_valid_bundle_that_reads_back(case: PatientCase) -> None:
     plan = build_plan(case)
     bundle = json.loads(plan_bundle_json(case, plan, generated=TODAY))

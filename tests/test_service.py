@@ -584,7 +584,7 @@ _MEDS = st.lists(
 
 @st.composite
 def ehr_cases(draw: st.DrawFn) -> PatientCase:
-    case = draw(cases())
+    case = draw(cases(medicines=True))
     extra: dict[str, Any] = {
         "current_medications": tuple(draw(_MEDS)),
         "allergies": tuple(
