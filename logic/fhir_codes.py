@@ -1,0 +1,125 @@
+"""The FHIR codes the engine reads and writes: one typed table, read by fhir_in and fhir_out.
+
+Sources:
+* LOINC (loinc.org): body weight 29463-7, body height 8302-2, creatinine in serum or plasma
+  2160-0 (mass/volume, mg/dL) and 14682-9 (moles/volume, µmol/L), pain severity 0-10 verbal
+  numeric rating 72514-3, eGFR 33914-3 (MDRD), 62238-1 (CKD-EPI 2009), 98979-8 (CKD-EPI 2021),
+  measured creatinine clearance 2164-2, creatinine clearance predicted by Cockcroft-Gault
+  35591-7, age 30525-0, pregnancy status 82810-3, gestational age in weeks 49051-6.
+* SNOMED CT (International Edition) for the findings and disorders a clinical record usually
+  carries, and for routes of administration (the FHIR R4 SNOMED route value set examples).
+* Anything SNOMED or LOINC does not name as the engine needs it (a red flag such as "bilateral
+  sciatica", "tolerates an opioid", the relief a dose gave) uses this project's own code system,
+  `CASE_SYSTEM`, whose codes are exactly the engine's enum values. A record coded only in the
+  standard systems is read through the SNOMED column; the export writes both.
+* UCUM for units: kg, [lb_av], g, cm, [in_i], m, mg/dL, umol/L, mL/min, mL/min/{1.73_m2}, wk, d,
+  mo, a, mg, ug, ug/h.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+LOINC: Final = "http://loinc.org"
+SNOMED: Final = "http://snomed.info/sct"
+UCUM: Final = "http://unitsofmeasure.org"
+CASE_SYSTEM: Final = "https://refractory-back-pain.example.org/fhir/CodeSystem/case"
+"""This project's code system: codes are the engine's enum and field names."""
+EXT_BASE: Final = "https://refractory-back-pain.example.org/fhir/StructureDefinition/"
+EXT_RELIEF: Final = EXT_BASE + "relief"  # valueCode: none | minimal | partial
+EXT_DOSES_GIVEN: Final = EXT_BASE + "doses-given"  # valueInteger: doses this record stands for
+EXT_FORMULATION: Final = EXT_BASE + "formulation"  # valueCode: ir | er | patch
+EXT_WEEKS: Final = EXT_BASE + "weeks-taken"  # valueDecimal: weeks the medicine has been taken
+EXT_DOSES_PER_DAY: Final = EXT_BASE + "doses-per-day"  # valueDecimal: exact doses a day
+V3_ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+
+# Observations (LOINC)
+WEIGHT: Final = "29463-7"
+HEIGHT: Final = "8302-2"
+CREATININE_MASS: Final = "2160-0"
+CREATININE_MOLAR: Final = "14682-9"
+PAIN_SCORE: Final = "72514-3"
+EGFR_CODES: Final = ("33914-3", "62238-1", "98979-8")
+CRCL_MEASURED: Final = "2164-2"
+CRCL_COCKCROFT_GAULT: Final = "35591-7"
+AGE: Final = "30525-0"
+PREGNANCY_STATUS: Final = "82810-3"
+GESTATIONAL_AGE_WEEKS: Final = "49051-6"
+
+# Own codes for observations without a LOINC that fits.
+PAIN_DURATION: Final = "pain_duration_weeks"
+MME_PER_DAY: Final = "mme_per_day"
+
+#: SNOMED CT concepts read as the engine's findings (enum value -> SNOMED codes). Only concepts
+#: whose meaning matches the engine's finding without a judgement call are listed; the rest are
+#: recognised through CASE_SYSTEM only.
+SNOMED_FINDINGS: Final[dict[str, tuple[str, ...]]] = {
+    # red flags
+    "urinary_retention": ("267064002",),  # Retention of urine
+    "fecal_incontinence": ("72042002",),  # Incontinence of feces
+    "fever": ("386661006",),  # Fever
+    "immunosuppression": ("38013005",),  # Immunosuppression
+    "cancer_history": ("363346000",),  # Malignant neoplastic disease
+    "unexplained_weight_loss": ("448765001",),  # Unintentional weight loss
+    "osteoporosis_or_chronic_steroids": ("64859006",),  # Osteoporosis
+    # conditions
+    "ckd": ("709044004",),  # Chronic kidney disease
+    "gi_bleed_history": ("74474003",),  # Gastrointestinal hemorrhage
+    "peptic_ulcer": ("13200003",),  # Peptic ulcer
+    "heart_failure": ("84114007",),  # Heart failure
+    "cirrhosis": ("19943007",),  # Cirrhosis of liver
+    "sleep_apnea": ("73430006", "78275009"),  # Sleep apnea; Obstructive sleep apnea
+    "copd": ("13645005",),  # Chronic obstructive lung disease
+    "opioid_use_disorder": ("75544000",),  # Opioid dependence
+    "seizure_disorder": ("84757009",),  # Epilepsy
+    "glaucoma": ("23986001",),  # Glaucoma
+    # case flags
+    "radicular": ("23056005",),  # Sciatica
+    "pregnant": ("77386006",),  # Pregnant
+    "on_hemodialysis": ("302497006",),  # Hemodialysis
+}
+
+#: Routes (SNOMED CT route of administration) <-> the engine's Route values.
+SNOMED_ROUTES: Final[dict[str, str]] = {
+    "26643006": "po",  # Oral route
+    "47625008": "iv",  # Intravenous route
+    "78421000": "im",  # Intramuscular route
+    "34206005": "sc",  # Subcutaneous route
+    "6064005": "topical",  # Topical route
+    "45890007": "transdermal",  # Transdermal route
+    "46713006": "intranasal",  # Nasal route
+}
+ROUTE_SNOMED: Final[dict[str, str]] = {v: k for k, v in SNOMED_ROUTES.items()}
+ROUTE_DISPLAY: Final[dict[str, str]] = {
+    "po": "Oral route",
+    "iv": "Intravenous route",
+    "im": "Intramuscular route",
+    "sc": "Subcutaneous route",
+    "topical": "Topical route",
+    "transdermal": "Transdermal route",
+    "intranasal": "Nasal route",
+}
+#: Words an EHR may put in route text or a local code.
+ROUTE_WORDS: Final[dict[str, str]] = {
+    "oral": "po",
+    "by mouth": "po",
+    "po": "po",
+    "intravenous": "iv",
+    "iv": "iv",
+    "intramuscular": "im",
+    "im": "im",
+    "subcutaneous": "sc",
+    "sc": "sc",
+    "sq": "sc",
+    "topical": "topical",
+    "transdermal": "transdermal",
+    "nasal": "intranasal",
+    "intranasal": "intranasal",
+}
+
+#: Units a quantity may arrive in, as (UCUM code or printed unit) -> factor to the base unit.
+WEIGHT_UNITS: Final[dict[str, float]] = {"kg": 1.0, "[lb_av]": 0.45359237, "lb": 0.45359237}
+WEIGHT_UNITS_DIVIDE: Final[dict[str, float]] = {"g": 1000.0}
+HEIGHT_UNITS: Final[dict[str, float]] = {"cm": 1.0, "[in_i]": 2.54, "in": 2.54, "m": 100.0}
+DURATION_WEEKS: Final[dict[str, float]] = {"wk": 1.0, "week": 1.0, "weeks": 1.0}
+DURATION_DAYS: Final[dict[str, float]] = {"d": 7.0, "day": 7.0, "days": 7.0}

@@ -1,0 +1,810 @@
+"""FHIR R4 resources in, a `PatientCase` out: the mapping an EHR call goes through.
+
+Pure: no network, no clock (the caller passes `today`), no logging. Every resource is validated
+with `fhir.resources` (its R4B models, which share R4's JSON for every resource read here)
+before anything is read from it; a resource that does not validate raises `FhirInputError`
+naming the resource and the element, and the caller answers 400.
+
+What the record lacks or the engine cannot use is never guessed: a required input that is
+missing (age, sex, weight, pain score) leaves `case` None and says which element would supply
+it; an input that is present but unusable (creatinine in an unknown unit, a medicine not in the
+catalogue) is left out and named in `ignored`, so the plan states what it was built without.
+
+Codes read (see logic/fhir_codes.py for their sources): Patient.gender and birthDate (or an Age
+Observation 30525-0); Observations weight 29463-7, height 8302-2, creatinine 2160-0 / 14682-9,
+measured CrCl 2164-2, eGFR 33914-3 / 62238-1 / 98979-8, pain score 72514-3, pregnancy status
+82810-3, gestational age 49051-6, pain duration (own code); Encounter.class (EMER -> ED, else
+clinic); Condition (and finding Observations) by SNOMED CT or the project's code system;
+AllergyIntolerance; MedicationRequest / MedicationStatement (regular medicines) and
+MedicationAdministration (doses given this episode).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from logic import fhir_codes as fc
+from logic.catalogue import DoseUnit, Formulation, resolve_drug
+from logic.catalogue import drug as catalogue_drug
+from logic.models import (
+    Allergy,
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RedFlag,
+    Relief,
+    Route,
+    TriedMedication,
+)
+from logic.units import CREATININE_UMOL_PER_MG_DL
+
+__all__ = [
+    "CaseMapping",
+    "FhirInputError",
+    "case_from_resources",
+    "flatten",
+    "resolve_medication_name",
+    "validate_resource",
+]
+
+#: Resource types this mapping reads; anything else in a bundle is validated and skipped.
+READ_TYPES = frozenset(
+    {
+        "Patient",
+        "Observation",
+        "Condition",
+        "Encounter",
+        "AllergyIntolerance",
+        "MedicationRequest",
+        "MedicationStatement",
+        "MedicationAdministration",
+        "Medication",
+    }
+)
+_BAD_STATUS = frozenset({"entered-in-error", "cancelled", "not-done", "refuted", "stopped"})
+_INACTIVE_CLINICAL = frozenset({"inactive", "resolved", "remission"})
+
+
+class FhirInputError(ValueError):
+    """A request body that is not valid FHIR R4: the message says where."""
+
+
+class CaseMapping(BaseModel):
+    """What the record gave: the case (None when a required input is missing) and what was not
+    used. Sentences name the FHIR element or code that would supply the missing input."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    case: PatientCase | None
+    missing: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _model_class(resource_type: str) -> Any:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    try:
+        return get_fhir_model_class(resource_type)
+    except (KeyError, ValueError, LookupError, AttributeError):
+        return None
+
+
+def _where(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = ".".join(str(p) for p in first.get("loc", ()) if p != "__root__")
+    msg = str(first.get("msg", "invalid"))
+    return f"{loc}: {msg}" if loc else msg
+
+
+def validate_resource(raw: object, where: str = "resource") -> dict[str, Any]:
+    """The resource as a dict after it validated against the FHIR R4(B) model of its type."""
+    if not isinstance(raw, Mapping):
+        raise FhirInputError(f"{where} is not a JSON object")
+    resource_type = raw.get("resourceType")
+    if not isinstance(resource_type, str) or not resource_type:
+        raise FhirInputError(f"{where} has no resourceType")
+    model = _model_class(resource_type)
+    if model is None:
+        raise FhirInputError(f"{where}: '{resource_type[:40]}' is not a FHIR resource type")
+    try:
+        model.model_validate(dict(raw))
+    except ValidationError as error:
+        raise FhirInputError(
+            f"{where} ({resource_type}) is not valid FHIR: {_where(error)}"
+        ) from None
+    except (TypeError, ValueError, KeyError, LookupError, AttributeError) as error:
+        # fhir.resources / fhir_core raise these for some bad values (e.g. KeyError for an
+        # unknown resourceType inside a Bundle entry).
+        reason = str(error).splitlines()[0][:120] if str(error) else type(error).__name__
+        raise FhirInputError(f"{where} ({resource_type}) is not valid FHIR: {reason}") from None
+    return dict(raw)
+
+
+def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
+    """The resources in a resource or a Bundle (searchset or collection), each validated.
+
+    A Bundle is validated as a shell (its own elements and each entry's, without the entry's
+    resource) and each resource on its own: the same checks as validating the whole Bundle,
+    without fhir.resources' polymorphic resource lookup, which costs about twice as much.
+    """
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping) or raw.get("resourceType") != "Bundle":
+        return [validate_resource(raw, where)]
+    entries = raw.get("entry")
+    if entries is not None and not isinstance(entries, list):
+        raise FhirInputError(f"{where} (Bundle) is not valid FHIR: entry must be a list")
+    shell = dict(raw)
+    inner: list[tuple[int, object]] = []
+    if entries is not None:
+        shell["entry"] = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                raise FhirInputError(f"{where} entry {i} is not a JSON object")
+            shell["entry"].append({k: v for k, v in entry.items() if k != "resource"})
+            if entry.get("resource") is not None:
+                inner.append((i, entry["resource"]))
+    validate_resource(shell, where)
+    out: list[dict[str, Any]] = []
+    for i, resource in inner:
+        out.extend(flatten(resource, f"{where} entry {i}"))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading helpers
+
+
+def _codings(concept: object) -> list[Mapping[str, Any]]:
+    if not isinstance(concept, Mapping):
+        return []
+    return [c for c in concept.get("coding") or () if isinstance(c, Mapping)]
+
+
+def _has_code(concept: object, system: str, codes: Iterable[str]) -> bool:
+    wanted = set(codes)
+    return any(c.get("system") == system and c.get("code") in wanted for c in _codings(concept))
+
+
+_SNOMED_TO_KEY: dict[str, str] = {
+    code: key for key, codes in fc.SNOMED_FINDINGS.items() for code in codes
+}
+
+
+def _finding_keys(concept: object) -> set[str]:
+    keys: set[str] = set()
+    for coding in _codings(concept):
+        code = coding.get("code")
+        if not isinstance(code, str):
+            continue
+        if coding.get("system") == fc.CASE_SYSTEM:
+            keys.add(code)
+        elif coding.get("system") == fc.SNOMED and code in _SNOMED_TO_KEY:
+            keys.add(_SNOMED_TO_KEY[code])
+    return keys
+
+
+def _status_ok(resource: Mapping[str, Any]) -> bool:
+    status = resource.get("status")
+    return not (isinstance(status, str) and status in _BAD_STATUS)
+
+
+def _when(resource: Mapping[str, Any]) -> str:
+    """Sort key for 'latest': effective or issued time as text (ISO 8601 sorts by time)."""
+    for key in ("effectiveDateTime", "issued", "effectiveInstant", "recordedDate", "authoredOn"):
+        value = resource.get(key)
+        if isinstance(value, str):
+            return value
+    period = resource.get("effectivePeriod")
+    if isinstance(period, Mapping) and isinstance(period.get("end") or period.get("start"), str):
+        return str(period.get("end") or period.get("start"))
+    return ""
+
+
+def _latest(
+    observations: Sequence[Mapping[str, Any]], codes: Iterable[str]
+) -> Mapping[str, Any] | None:
+    wanted = tuple(codes)
+    found = [o for o in observations if _has_code(o.get("code"), fc.LOINC, wanted)]
+    if not found:
+        return None
+    # Stable: among equal times the later entry in the bundle wins.
+    return max(enumerate(found), key=lambda pair: (_when(pair[1]), pair[0]))[1]
+
+
+def _quantity(resource: Mapping[str, Any], key: str = "valueQuantity") -> tuple[float, str] | None:
+    q = resource.get(key)
+    if not isinstance(q, Mapping):
+        return None
+    value = q.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    unit = q.get("code") if q.get("system") == fc.UCUM and q.get("code") else q.get("unit")
+    return float(value), str(unit or q.get("code") or "").strip()
+
+
+def _label(concept: object, fallback: str) -> str:
+    if isinstance(concept, Mapping):
+        if isinstance(concept.get("text"), str) and concept["text"].strip():
+            return str(concept["text"]).strip()[:60]
+        for coding in _codings(concept):
+            if isinstance(coding.get("display"), str):
+                return str(coding["display"])[:60]
+    return fallback
+
+
+def resolve_medication_name(text: str) -> str | None:
+    """The catalogue name within an EHR's medication text: the longest leading run of words
+    the catalogue knows ('Oxycodone HCl 5 MG Oral Tablet' -> 'oxycodone'), or None. Returns the
+    matched words (a brand stays a brand so the model can read what it implies)."""
+    words = " ".join(text.replace(",", " ").split()).lower().split(" ")
+    for end in range(len(words), 0, -1):
+        name = " ".join(words[:end])
+        if resolve_drug(name) is not None:
+            return name
+    return None
+
+
+def _medication_text(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+) -> str | None:
+    concept = resource.get("medicationCodeableConcept")
+    if concept is None:
+        ref = resource.get("medicationReference")
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if isinstance(target, str):
+            if target.startswith("#"):
+                contained = {
+                    f"#{c.get('id')}": c
+                    for c in resource.get("contained") or ()
+                    if isinstance(c, Mapping)
+                }
+                med = contained.get(target)
+            else:
+                med = index.get(target)
+            concept = med.get("code") if med else None
+        if concept is None and isinstance(ref, Mapping) and isinstance(ref.get("display"), str):
+            return str(ref["display"])
+    if not isinstance(concept, Mapping):
+        return None
+    texts = [concept.get("text")] + [c.get("display") for c in _codings(concept)]
+    usable = [t for t in texts if isinstance(t, str) and t.strip()]
+    for text in usable:
+        if resolve_medication_name(text) is not None:
+            return text
+    return usable[0] if usable else None
+
+
+def _route(concept: object) -> Route | None:
+    for coding in _codings(concept):
+        code = coding.get("code")
+        if coding.get("system") == fc.SNOMED and code in fc.SNOMED_ROUTES:
+            return Route(fc.SNOMED_ROUTES[str(code)])
+    words = [concept.get("text")] if isinstance(concept, Mapping) else []
+    words += [c.get("code") for c in _codings(concept)] + [
+        c.get("display") for c in _codings(concept)
+    ]
+    for word in words:
+        if isinstance(word, str):
+            key = word.strip().lower().removesuffix(" route").replace("use", "").strip()
+            if key in fc.ROUTE_WORDS:
+                return Route(fc.ROUTE_WORDS[key])
+    return None
+
+
+def _extension(resource: Mapping[str, Any], url: str) -> Any:
+    for ext in resource.get("extension") or ():
+        if isinstance(ext, Mapping) and ext.get("url") == url:
+            for key, value in ext.items():
+                if key.startswith("value"):
+                    return value
+    return None
+
+
+def _age_years(birth: str, today: dt.date) -> int | None:
+    try:
+        parts = [int(p) for p in birth[:10].split("-")]
+    except ValueError:
+        return None
+    if len(parts) < 3:  # year or year-month only: age uncertain by up to a year
+        return None
+    born = dt.date(*parts)
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def _weeks_between(start: str, today: dt.date) -> float | None:
+    try:
+        begun = dt.date.fromisoformat(start[:10])
+    except ValueError:
+        return None
+    return max(0.0, (today - begun).days / 7)
+
+
+# ---------------------------------------------------------------------------------------------
+# The mapping
+
+
+class _Reader:
+    def __init__(self, resources: Sequence[Mapping[str, Any]], today: dt.date) -> None:
+        self.today = today
+        self.by_type: dict[str, list[Mapping[str, Any]]] = {}
+        self.index: dict[str, Mapping[str, Any]] = {}
+        for r in resources:
+            rtype = str(r.get("resourceType"))
+            self.by_type.setdefault(rtype, []).append(r)
+            if isinstance(r.get("id"), str):
+                self.index[f"{rtype}/{r['id']}"] = r
+        self.values: dict[str, Any] = {}
+        self.missing: list[str] = []
+        self.ignored: list[str] = []
+
+    def of(self, rtype: str) -> list[Mapping[str, Any]]:
+        return [r for r in self.by_type.get(rtype, ()) if _status_ok(r)]
+
+    # -- patient --------------------------------------------------------------------------
+    def patient(self) -> None:
+        patients = self.of("Patient")
+        patient = patients[0] if patients else {}
+        age_obs = _latest(self.of("Observation"), (fc.AGE,))
+        age = None
+        if (
+            age_obs is not None
+            and (q := _quantity(age_obs)) is not None
+            and q[1] in ("a", "yr", "years")
+        ):
+            age = math.floor(q[0])
+        elif isinstance(patient.get("birthDate"), str):
+            age = _age_years(patient["birthDate"], self.today)
+        if age is None:
+            self.missing.append(
+                "age: no Patient.birthDate (full date) or Age Observation (LOINC 30525-0)"
+            )
+        elif age < 18:
+            self.missing.append(f"age: the patient is {age}; this tool is for adults (18 and over)")
+        else:
+            self.values["age_years"] = age
+        gender = patient.get("gender")
+        if gender in ("female", "male"):
+            self.values["sex"] = gender
+        else:
+            shown = f"'{gender}'" if isinstance(gender, str) else "not recorded"
+            self.missing.append(
+                f"sex for Cockcroft-Gault and pregnancy rules: Patient.gender is {shown} "
+                "(female or male needed)"
+            )
+
+    # -- observations ---------------------------------------------------------------------
+    def _number(
+        self,
+        field: str,
+        codes: Sequence[str],
+        units: Mapping[str, float],
+        what: str,
+        required: bool,
+        divide: Mapping[str, float] | None = None,
+    ) -> None:
+        obs = _latest(self.of("Observation"), codes)
+        if obs is None:
+            if required:
+                self.missing.append(f"{what}: no Observation with LOINC {' / '.join(codes)}")
+            return
+        q = _quantity(obs)
+        if q is None:
+            (self.missing if required else self.ignored).append(
+                f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric "
+                "valueQuantity"
+            )
+            return
+        value, unit = q
+        if unit in units:
+            self.values[field] = value * units[unit]
+        elif divide and unit in divide:
+            self.values[field] = value / divide[unit]
+        else:
+            (self.missing if required else self.ignored).append(
+                f"{what}: unit '{unit[:20]}' is not one this tool converts "
+                f"(expected {', '.join([*units, *(divide or {})])}); value not used"
+            )
+
+    def observations(self) -> None:
+        self._number(
+            "weight_kg", (fc.WEIGHT,), fc.WEIGHT_UNITS, "body weight", True, fc.WEIGHT_UNITS_DIVIDE
+        )
+        self._number("height_cm", (fc.HEIGHT,), fc.HEIGHT_UNITS, "height", False)
+        self._creatinine()
+        self._number(
+            "crcl_ml_min",
+            (fc.CRCL_MEASURED,),
+            {"mL/min": 1.0},
+            "measured creatinine clearance",
+            False,
+        )
+        egfr_units = {"mL/min/{1.73_m2}": 1.0, "mL/min/1.73m2": 1.0, "mL/min/1.73 m2": 1.0}
+        if "egfr_ml_min_1_73m2" in PatientCase.model_fields:
+            self._number("egfr_ml_min_1_73m2", fc.EGFR_CODES, egfr_units, "eGFR", False)
+        self._pain()
+        self._pregnancy()
+
+    def _creatinine(self) -> None:
+        obs = _latest(self.of("Observation"), (fc.CREATININE_MASS, fc.CREATININE_MOLAR))
+        if obs is None:
+            return
+        q = _quantity(obs)
+        unit = q[1] if q else ""
+        if q is not None and unit == "mg/dL":
+            self.values["serum_creatinine_mg_dl"] = q[0]
+        elif q is not None and unit in ("umol/L", "µmol/L", "μmol/L"):
+            self.values["serum_creatinine_mg_dl"] = q[0] / CREATININE_UMOL_PER_MG_DL
+        else:
+            self.ignored.append(
+                "serum creatinine: "
+                + (f"unit '{unit[:20]}' is neither mg/dL nor umol/L" if q else "no numeric value")
+                + "; not used, so creatinine clearance could not be calculated"
+            )
+
+    def _pain(self) -> None:
+        obs = _latest(self.of("Observation"), (fc.PAIN_SCORE,))
+        score: float | None = None
+        if obs is not None:
+            if isinstance(obs.get("valueInteger"), int) and not isinstance(
+                obs.get("valueInteger"), bool
+            ):
+                score = obs["valueInteger"]
+            elif (q := _quantity(obs)) is not None:
+                score = q[0]
+        if score is None:
+            self.missing.append("pain score: no Observation with LOINC 72514-3 (0-10) and a value")
+        elif score != int(score) or not 0 <= score <= 10:
+            self.missing.append(f"pain score: {score:g} is not a whole number from 0 to 10")
+        else:
+            self.values["pain_score"] = int(score)
+        duration = [
+            o
+            for o in self.of("Observation")
+            if _has_code(o.get("code"), fc.CASE_SYSTEM, (fc.PAIN_DURATION,))
+        ]
+        if duration:
+            q = _quantity(duration[-1])
+            if q is not None and q[1] in fc.DURATION_WEEKS:
+                self.values["pain_duration_weeks"] = q[0]
+            elif q is not None and q[1] in fc.DURATION_DAYS:
+                self.values["pain_duration_weeks"] = q[0] / fc.DURATION_DAYS[q[1]]
+            else:
+                self.ignored.append("pain duration: the Observation has no value in wk or d")
+
+    def _pregnancy(self) -> None:
+        status = _latest(self.of("Observation"), (fc.PREGNANCY_STATUS,))
+        if status is not None and _has_code(
+            status.get("valueCodeableConcept"), fc.SNOMED, fc.SNOMED_FINDINGS["pregnant"]
+        ):
+            self.values["pregnant"] = True
+        weeks = _latest(self.of("Observation"), (fc.GESTATIONAL_AGE_WEEKS,))
+        if weeks is not None and "pregnancy_weeks" in PatientCase.model_fields:
+            q = _quantity(weeks)
+            if q is not None and q[1] in fc.DURATION_WEEKS | fc.DURATION_DAYS:
+                value = q[0] / (7.0 if q[1] in fc.DURATION_DAYS else 1.0)
+                self.values["pregnancy_weeks"] = math.floor(value)
+                self.values["pregnant"] = True
+
+    # -- findings -------------------------------------------------------------------------
+    def findings(self) -> None:
+        keys: list[str] = []
+        for cond in self.of("Condition"):
+            clinical = {c.get("code") for c in _codings(cond.get("clinicalStatus"))}
+            verification = {c.get("code") for c in _codings(cond.get("verificationStatus"))}
+            if clinical & _INACTIVE_CLINICAL or verification & {"refuted", "entered-in-error"}:
+                continue
+            keys.extend(sorted(_finding_keys(cond.get("code"))))
+            if (
+                "pain_duration_weeks" not in self.values
+                and _has_code(cond.get("code"), fc.SNOMED, ("279039007",))  # Low back pain
+                and isinstance(cond.get("onsetDateTime"), str)
+            ):
+                weeks = _weeks_between(cond["onsetDateTime"], self.today)
+                if weeks is not None:
+                    self.values["pain_duration_weeks"] = weeks
+        for obs in self.of("Observation"):
+            if obs.get("valueBoolean") is False:
+                continue
+            if _has_code(obs.get("code"), fc.CASE_SYSTEM, (fc.PAIN_DURATION, fc.MME_PER_DAY)):
+                continue
+            keys.extend(sorted(_finding_keys(obs.get("code"))))
+        flags = {f.value for f in RedFlag}
+        conditions = {c.value for c in Condition}
+        booleans = {
+            name for name, info in PatientCase.model_fields.items() if info.annotation is bool
+        }
+        features = _enum_values("radicular_features")
+        self.values["red_flags"] = tuple(RedFlag(k) for k in dict.fromkeys(keys) if k in flags)
+        self.values["conditions"] = tuple(
+            Condition(k) for k in dict.fromkeys(keys) if k in conditions
+        )
+        if features:
+            self.values["radicular_features"] = tuple(
+                k for k in dict.fromkeys(keys) if k in features
+            )
+        for key in keys:
+            if key in booleans:
+                self.values[key] = True
+
+    def encounter(self) -> None:
+        encounters = self.of("Encounter")
+        if not encounters:
+            return
+        klass = encounters[0].get("class")
+        code = klass.get("code") if isinstance(klass, Mapping) else None
+        self.values["setting"] = "ed" if code == "EMER" else "clinic"
+
+    # -- medicines given this episode ----------------------------------------------------
+    def administrations(self) -> None:
+        entries: list[dict[str, Any]] = []  # TriedMedication keyword arguments, in order
+        per_dose: dict[tuple[Any, ...], int] = {}
+        for admin in self.of("MedicationAdministration"):
+            text = _medication_text(admin, self.index)
+            name = resolve_medication_name(text) if text else None
+            if name is None:
+                self.ignored.append(
+                    f"medicine given '{(text or 'unnamed')[:40]}': not in this tool's catalogue; "
+                    "not reviewed and not counted"
+                )
+                continue
+            kwargs: dict[str, Any] = {"drug": name}
+            kwargs.update(
+                self._dose_kwargs(admin.get("dosage"), name, "medicine given", text or "", admin)
+            )
+            relief = _extension(admin, fc.EXT_RELIEF)
+            if isinstance(relief, str) and relief in {r.value for r in Relief}:
+                kwargs["relief"] = Relief(relief)
+            count = _extension(admin, fc.EXT_DOSES_GIVEN)
+            if isinstance(count, int) and not isinstance(count, bool):
+                kwargs["doses_given"] = count
+                entries.append(kwargs)
+                continue
+            # One record per dose (what EHRs send): identical doses become one entry, counted.
+            key = tuple(sorted((k, str(v)) for k, v in kwargs.items()))
+            if key in per_dose:
+                entries[per_dose[key]]["doses_given"] += 1
+            else:
+                per_dose[key] = len(entries)
+                entries.append({**kwargs, "doses_given": 1})
+        tried: list[TriedMedication] = []
+        for kwargs in entries:
+            try:
+                tried.append(TriedMedication(**kwargs))
+            except ValidationError as error:
+                self.ignored.append(
+                    f"medicine given '{kwargs['drug']}': {_plain_error(error)}; not used"
+                )
+        if tried:
+            self.values["tried"] = tuple(tried)
+
+    def _dose_kwargs(
+        self, dosage: object, name: str, what: str, text: str, resource: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """route, dose and unit from a Dosage; formulation from the extension or the text."""
+        kwargs: dict[str, Any] = {}
+        generic = resolve_drug(name)
+        forms = catalogue_drug(generic).forms if generic else frozenset()
+        stated = _extension(resource, fc.EXT_FORMULATION)
+        values = {f.value for f in Formulation}
+        if stated in values and (not forms or Formulation(stated) in forms):
+            kwargs["formulation"] = Formulation(stated)  # the model's own rule for forms
+        elif stated is None:
+            guess = _formulation_in(text)  # from the text only where the drug has that form
+            if guess is not None and Formulation(guess) in forms:
+                kwargs["formulation"] = Formulation(guess)
+        if not isinstance(dosage, Mapping):
+            return kwargs
+        route = _route(dosage.get("route"))
+        if route is not None:
+            kwargs["route"] = route
+        q = _quantity(dosage, "dose")
+        if q is None:
+            rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
+            q = _quantity(rates[0], "doseQuantity") if rates else None
+        if q is not None:
+            value, unit = q
+            if unit in _UNITS:
+                kwargs["dose"], kwargs["unit"] = value * _UNITS[unit][1], _UNITS[unit][0]
+            else:
+                self.ignored.append(
+                    f"{what} '{name}': dose unit '{unit[:20]}' is not mg, g, ug or ug/h; "
+                    "dose left unrecorded"
+                )
+        return kwargs
+
+    # -- regular medicines ---------------------------------------------------------------
+    def regular_medicines(self) -> None:
+        current: list[CurrentMedication] = []
+        sources = [
+            r
+            for r in self.of("MedicationRequest")
+            if r.get("status") in (None, "active") and r.get("intent") not in _NOT_REGULAR
+        ]
+        sources += [
+            r for r in self.of("MedicationStatement") if r.get("status") in (None, "active")
+        ]
+        for med in sources:
+            text = _medication_text(med, self.index)
+            name = resolve_medication_name(text) if text else None
+            if name is None:
+                self.ignored.append(
+                    f"regular medicine '{(text or 'unnamed')[:40]}': not in this tool's "
+                    "catalogue; its interactions were not checked"
+                )
+                continue
+            dosages = med.get("dosageInstruction") or med.get("dosage") or ()
+            dosage = dosages[0] if dosages and isinstance(dosages[0], Mapping) else None
+            kwargs: dict[str, Any] = {"drug": name}
+            kwargs.update(self._dose_kwargs(dosage, name, "regular medicine", text or "", med))
+            per_day = _extension(med, fc.EXT_DOSES_PER_DAY)
+            patch = (
+                kwargs.get("unit") is DoseUnit.mcg_per_h
+                or kwargs.get("formulation") is Formulation.patch
+            )
+            if isinstance(per_day, int | float) and not isinstance(per_day, bool):
+                kwargs["doses_per_day"] = float(per_day)
+            elif dosage is not None and not patch:
+                per_day = _doses_per_day(dosage.get("timing"))
+                if per_day is not None:
+                    kwargs["doses_per_day"] = per_day
+            weeks = _extension(med, fc.EXT_WEEKS)
+            if isinstance(weeks, int | float) and not isinstance(weeks, bool):
+                kwargs["weeks"] = float(weeks)
+            else:
+                start = med.get("effectiveDateTime") or med.get("authoredOn")
+                period = med.get("effectivePeriod")
+                if isinstance(period, Mapping) and isinstance(period.get("start"), str):
+                    start = period["start"]
+                if isinstance(start, str):
+                    kwargs["weeks"] = _weeks_between(start, self.today)
+            try:
+                current.append(CurrentMedication(**kwargs))
+            except ValidationError as error:
+                self.ignored.append(f"regular medicine '{name}': {_plain_error(error)}; not used")
+        if current:
+            self.values["current_medications"] = tuple(current)
+
+    # -- allergies ------------------------------------------------------------------------
+    def allergy_list(self) -> None:
+        classes: list[Allergy] = []
+        drugs: list[str] = []
+        for item in self.by_type.get("AllergyIntolerance", ()):
+            clinical = {c.get("code") for c in _codings(item.get("clinicalStatus"))}
+            verification = {c.get("code") for c in _codings(item.get("verificationStatus"))}
+            if clinical & _INACTIVE_CLINICAL or verification & {"refuted", "entered-in-error"}:
+                continue
+            code = item.get("code")
+            own = [c.get("code") for c in _codings(code) if c.get("system") == fc.CASE_SYSTEM]
+            if own:
+                for value in own:
+                    if value in {a.value for a in Allergy}:
+                        classes.append(Allergy(value))
+                    elif isinstance(value, str) and resolve_drug(value):
+                        drugs.append(str(resolve_drug(value)))
+                continue
+            texts = [code.get("text")] if isinstance(code, Mapping) else []
+            texts += [c.get("display") for c in _codings(code)]
+            for text in (t for t in texts if isinstance(t, str)):
+                lowered = text.lower()
+                if any(w in lowered for w in _NSAID_WORDS):
+                    classes.append(Allergy.nsaid)
+                elif any(w in lowered for w in _OPIOID_WORDS):
+                    classes.append(Allergy.opioid)
+                elif (name := resolve_medication_name(text)) is not None:
+                    drugs.append(str(resolve_drug(name)))
+                else:
+                    continue
+                break
+        if classes:
+            self.values["allergies"] = tuple(dict.fromkeys(classes))
+        if drugs:
+            self.values["allergic_to"] = tuple(dict.fromkeys(drugs))
+
+    def build(self) -> CaseMapping:
+        if "pain_duration_weeks" not in self.values:
+            self.ignored.append(
+                "pain duration: not recorded (no low back pain Condition with onsetDateTime); "
+                "the plan assumes an acute episode of 1 week"
+            )
+        if self.missing:
+            return CaseMapping(case=None, missing=tuple(self.missing), ignored=tuple(self.ignored))
+        try:
+            case = PatientCase(**self.values)
+        except ValidationError as error:
+            return CaseMapping(
+                case=None,
+                missing=(f"the record's values do not fit together: {_plain_error(error)}",),
+                ignored=tuple(self.ignored),
+            )
+        return CaseMapping(case=case, ignored=tuple(self.ignored))
+
+
+#: UCUM (or printed) dose units -> (engine unit, factor).
+_UNITS: dict[str, tuple[DoseUnit, float]] = {
+    "mg": (DoseUnit.mg, 1.0),
+    "g": (DoseUnit.mg, 1000.0),
+    "ug": (DoseUnit.mcg, 1.0),
+    "mcg": (DoseUnit.mcg, 1.0),
+    "µg": (DoseUnit.mcg, 1.0),
+    "ug/h": (DoseUnit.mcg_per_h, 1.0),
+    "mcg/h": (DoseUnit.mcg_per_h, 1.0),
+    "ug/hr": (DoseUnit.mcg_per_h, 1.0),
+}
+#: MedicationRequest intents that are not a medicine the patient takes (a suggestion, a plan
+#: of this tool's own export).
+_NOT_REGULAR = frozenset({"proposal", "option"})
+_NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
+_OPIOID_WORDS = ("opioid", "opiate", "narcotic")
+_ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
+_PATCH_WORDS = ("patch", "transdermal")
+
+
+def _formulation_in(text: str) -> str | None:
+    """'ir' / 'er' / 'patch' when the medication text says so, else None."""
+    lowered = f" {text.lower().replace('-', ' ').replace('/', ' ')} "
+    lowered = lowered.replace("long acting", "long-acting")
+    if any(w in lowered for w in _PATCH_WORDS):
+        return "patch"
+    if any(w in lowered for w in _ER_WORDS):
+        return "er"
+    return None
+
+
+def _doses_per_day(timing: object) -> float | None:
+    """Doses a day from Timing.repeat (frequency per period in h, d or wk)."""
+    repeat = timing.get("repeat") if isinstance(timing, Mapping) else None
+    if not isinstance(repeat, Mapping):
+        return None
+    frequency = repeat.get("frequency", 1)
+    period = repeat.get("period")
+    unit = repeat.get("periodUnit")
+    if not isinstance(frequency, int | float) or not isinstance(period, int | float) or period <= 0:
+        return None
+    per_day = {"h": 24 / period, "d": 1 / period, "wk": 1 / (7 * period)}.get(str(unit))
+    if per_day is None:
+        return None
+    value = frequency * per_day
+    return value if 0 < value <= 24 else None
+
+
+def _enum_values(field: str) -> set[str]:
+    info = PatientCase.model_fields.get(field)
+    if info is None:
+        return set()
+    from typing import get_args
+
+    args = get_args(info.annotation)
+    enum = args[0] if args else None
+    return {m.value for m in enum} if enum is not None and hasattr(enum, "__members__") else set()
+
+
+def _plain_error(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        loc = ".".join(str(p) for p in item.get("loc", ()))
+        msg = str(item.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(parts)
+
+
+def case_from_resources(resources: Sequence[Mapping[str, Any]], *, today: dt.date) -> CaseMapping:
+    """Map validated FHIR resources (see `flatten`) to a case, saying what is missing."""
+    reader = _Reader(resources, today)
+    reader.patient()
+    reader.observations()
+    reader.findings()
+    reader.encounter()
+    reader.administrations()
+    reader.regular_medicines()
+    reader.allergy_list()
+    return reader.build()

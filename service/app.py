@@ -1,0 +1,393 @@
+# ruff: noqa: N815  (CDS Hooks field names are camelCase on the wire)
+"""CDS Hooks 2.0 service over the same engine as the page: `uvicorn service.app:app --workers 4`.
+
+Stateless: each call maps its FHIR prefetch to a `PatientCase`, builds the plan with
+`logic.build_plan` and answers with cards; nothing about the patient is stored or logged (the
+access log shows the method, the service id and the status only). The only per-process state
+is the feedback counter and the set of recently seen token ids (replay protection).
+
+Environment:
+* ``CDS_TRUSTED_ISSUERS`` (JSON or a JSON file path) and ``CDS_ALLOW_UNSIGNED`` (service.security);
+* ``CDS_SERVICE_BASE_URL``: this service's public base URL (what EHR tokens name in ``aud``);
+  when unset the URL the request arrived at is used;
+* ``CDS_APP_URL``: the Streamlit page the cards link to (default http://localhost:8501/);
+* ``CDS_CORS_ORIGINS``: comma-separated browser origins allowed to call the service (default the
+  public CDS Hooks sandbox, https://sandbox.cds-hooks.org).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from logic import build_plan
+from logic import fhir_codes as fc
+from logic.fhir_in import FhirInputError, case_from_resources, flatten
+from service import cards as cd
+from service.security import AuthError, load_trust, verify
+
+log = logging.getLogger("service")
+
+# ---------------------------------------------------------------------------------------------
+# Discovery
+
+_P = "{{context.patientId}}"
+_LATEST = "&_sort=-date&_count=1"
+PREFETCH: dict[str, str] = {
+    "patient": f"Patient/{_P}",
+    "encounter": "Encounter/{{context.encounterId}}",
+    "weight": f"Observation?patient={_P}&code={fc.LOINC}|{fc.WEIGHT}{_LATEST}",
+    "height": f"Observation?patient={_P}&code={fc.LOINC}|{fc.HEIGHT}{_LATEST}",
+    "creatinine": f"Observation?patient={_P}&code={fc.LOINC}|{fc.CREATININE_MASS},"
+    f"{fc.LOINC}|{fc.CREATININE_MOLAR}{_LATEST}",
+    "egfr": f"Observation?patient={_P}&code="
+    + ",".join(f"{fc.LOINC}|{c}" for c in fc.EGFR_CODES)
+    + _LATEST,
+    "crcl": f"Observation?patient={_P}&code={fc.LOINC}|{fc.CRCL_MEASURED}{_LATEST}",
+    "painScore": f"Observation?patient={_P}&code={fc.LOINC}|{fc.PAIN_SCORE}{_LATEST}",
+    "pregnancy": f"Observation?patient={_P}&code={fc.LOINC}|{fc.PREGNANCY_STATUS},"
+    f"{fc.LOINC}|{fc.GESTATIONAL_AGE_WEEKS}{_LATEST}",
+    "caseFindings": f"Observation?patient={_P}&code={fc.CASE_SYSTEM}|",
+    "conditions": f"Condition?patient={_P}&clinical-status=active",
+    "allergies": f"AllergyIntolerance?patient={_P}&clinical-status=active",
+    "medicationRequests": f"MedicationRequest?patient={_P}&status=active",
+    "medicationStatements": f"MedicationStatement?patient={_P}&status=active",
+    "medicationAdministrations": f"MedicationAdministration?patient={_P}"
+    "&context={{context.encounterId}}",
+}
+_WHAT = (
+    "Patient-specific plan for low back pain that barely moved after several medicines: red-flag "
+    "triage, what to give now and at discharge with renal, weight and age limits, what to avoid, "
+    "MME and naloxone (CDC 2022, ACP 2017, NICE NG59, Beers 2023, drug labels)."
+)
+SERVICES: dict[str, dict[str, Any]] = {
+    "back-pain-plan": {
+        "hook": "patient-view",
+        "title": "Refractory back pain plan",
+        "description": _WHAT,
+    },
+    "back-pain-order-select": {
+        "hook": "order-select",
+        "title": "Back pain: check the selected analgesic order",
+        "description": "Checks a selected analgesic, muscle relaxant, benzodiazepine or "
+        "gabapentinoid order against this patient's plan. " + _WHAT,
+    },
+    "back-pain-order-sign": {
+        "hook": "order-sign",
+        "title": "Back pain: check analgesic orders before signing",
+        "description": "Checks draft analgesic, muscle relaxant, benzodiazepine or gabapentinoid "
+        "orders against this patient's plan before they are signed. " + _WHAT,
+    },
+}
+for _id, _service in SERVICES.items():
+    _service["id"] = _id
+    _service["prefetch"] = PREFETCH
+
+# ---------------------------------------------------------------------------------------------
+# Models (they are what the OpenAPI document and schemathesis see)
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class CDSContext(_Open):
+    userId: str | None = None
+    patientId: str = Field(min_length=1, max_length=200)
+    encounterId: str | None = None
+    selections: list[str] | None = None
+    draftOrders: dict[str, Any] | None = None
+
+
+class CDSRequest(_Open):
+    hook: Literal["patient-view", "order-select", "order-sign"]
+    hookInstance: str = Field(min_length=1, max_length=100)
+    context: CDSContext
+    prefetch: dict[str, Any] | None = None
+    fhirServer: str | None = None
+    fhirAuthorization: dict[str, Any] | None = None
+
+
+class Coding(_Open):
+    system: str | None = None
+    code: str | None = None
+    display: str | None = None
+
+
+class Source(_Open):
+    label: str
+    url: str | None = None
+    icon: str | None = None
+    topic: Coding | None = None
+
+
+class Action(_Open):
+    type: Literal["create", "update", "delete"]
+    description: str
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None
+
+
+class Suggestion(_Open):
+    label: str
+    uuid: str | None = None
+    isRecommended: bool | None = None
+    actions: list[Action] | None = None
+
+
+class Link(_Open):
+    label: str
+    url: str
+    type: Literal["absolute", "smart"]
+    appContext: str | None = None
+
+
+class Card(_Open):
+    uuid: str | None = None
+    summary: str = Field(max_length=139)
+    detail: str | None = None
+    indicator: Literal["info", "warning", "critical"]
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: Literal["at-most-one", "any"] | None = None
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] | None = None
+
+
+class CDSResponse(_Open):
+    cards: list[Card]
+    systemActions: list[Action] | None = None
+
+
+class Service(_Open):
+    hook: str
+    id: str
+    title: str | None = None
+    description: str
+    prefetch: dict[str, str] | None = None
+
+
+class Discovery(_Open):
+    services: list[Service]
+
+
+class AcceptedSuggestion(_Open):
+    id: str = Field(max_length=100)
+
+
+class OverrideReason(_Open):
+    reason: Coding | None = None
+    userComment: str | None = None
+
+
+class FeedbackItem(_Open):
+    card: str = Field(max_length=100)
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    overrideReason: OverrideReason | None = None
+    outcomeTimestamp: str = Field(max_length=40)
+
+
+class FeedbackRequest(_Open):
+    feedback: list[FeedbackItem] = Field(max_length=1000)
+
+
+class FeedbackAccepted(BaseModel):
+    accepted: int
+
+
+class FeedbackCounts(BaseModel):
+    service: str
+    counts: dict[str, int]
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+# ---------------------------------------------------------------------------------------------
+# The app
+
+TRUST = load_trust()
+APP_URL = os.environ.get("CDS_APP_URL", "http://localhost:8501/")
+BASE_URL = os.environ.get("CDS_SERVICE_BASE_URL", "").rstrip("/")
+SETTINGS = cd.CardSettings(app_url=APP_URL)
+_FEEDBACK: Counter[str] = Counter()
+_FEEDBACK_LOCK = threading.Lock()
+
+app = FastAPI(
+    title="Refractory back pain CDS Hooks service",
+    version="1.0",
+    description="CDS Hooks 2.0 discovery, service and feedback endpoints over logic.build_plan.",
+)
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=[
+        o.strip()
+        for o in os.environ.get("CDS_CORS_ORIGINS", "https://sandbox.cds-hooks.org").split(",")
+        if o.strip()
+    ],
+    allow_methods=["GET", "POST", "OPTIONS"],
+    allow_headers=["Authorization", "Content-Type"],
+)
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "Malformed JSON, CDS Hooks request or FHIR resource"},
+    401: {"model": Problem, "description": "Missing, invalid, expired or replayed JWT"},
+    404: {"model": Problem, "description": "Unknown service id"},
+    412: {"model": Problem, "description": "A required prefetch was not supplied"},
+}
+
+
+@app.exception_handler(RequestValidationError)
+async def _bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """400 (not FastAPI's 422) with the first problem in words; never echoes the input."""
+    first = error.errors()[0] if error.errors() else {}
+    loc = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    kind = str(first.get("type", ""))
+    if kind == "json_invalid":
+        message = "the request body is not valid JSON"
+    else:
+        message = f"invalid request: {loc or 'body'}: {first.get('msg', 'invalid')}"
+    return JSONResponse({"detail": message}, status_code=400)
+
+
+@app.exception_handler(Exception)
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.error("unexpected %s on %s", type(error).__name__, request.url.path)  # no patient data
+    return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def _service(service_id: str) -> dict[str, Any]:
+    service = SERVICES.get(service_id)
+    if service is None:
+        raise HTTPException(404, f"no CDS service '{service_id[:60]}'")
+    return service
+
+
+def _authorised(request: Request, service_id: str) -> dict[str, Any]:
+    service = _service(service_id)
+    base = BASE_URL or str(request.base_url).rstrip("/")
+    audiences = [f"{base}/cds-services/{service_id}", f"{base}/cds-services/{service_id}/feedback"]
+    try:
+        verify(TRUST, request.headers.get("authorization"), audiences)
+    except AuthError as error:
+        raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+    return service
+
+
+@app.get("/cds-services", response_model=Discovery, response_model_exclude_none=True)
+def discovery() -> dict[str, Any]:
+    """CDS Hooks discovery: the services, their hooks and prefetch templates."""
+    return {"services": list(SERVICES.values())}
+
+
+def _resources(prefetch: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for key, value in prefetch.items():
+        out.extend(flatten(value, f"prefetch '{str(key)[:40]}'"))
+    return out
+
+
+def _drafts(hook: str, context: Mapping[str, Any]) -> list[cd.Draft]:
+    if hook not in ("order-select", "order-sign"):
+        return []
+    bundle = context.get("draftOrders")
+    if bundle is None:
+        raise HTTPException(400, f"{hook} needs context.draftOrders (a FHIR Bundle)")
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise HTTPException(400, "context.draftOrders must be a FHIR Bundle")
+    drafts = cd.read_drafts(flatten(bundle, "context.draftOrders"))
+    selections = context.get("selections")
+    if hook == "order-select" and isinstance(selections, list) and selections:
+        chosen = [d for d in drafts if d.resource_id in selections]
+        drafts = chosen or drafts
+    return drafts
+
+
+@app.post(
+    "/cds-services/{service_id}",
+    response_model=CDSResponse,
+    response_model_exclude_none=True,
+    responses=_ERRORS,
+)
+def call_service(
+    service_id: Annotated[str, Path(examples=list(SERVICES))],
+    body: CDSRequest,
+    service: Annotated[dict[str, Any], Depends(_authorised)],
+) -> dict[str, Any]:
+    """Map the prefetched FHIR data to a case, build the plan and answer with cards."""
+    if body.hook != service["hook"]:
+        raise HTTPException(
+            400, f"service '{service_id}' answers '{service['hook']}', not '{body.hook}'"
+        )
+    prefetch = body.prefetch or {}
+    if prefetch.get("patient") is None:
+        raise HTTPException(
+            412,
+            "prefetch 'patient' was not supplied; this service does not query the FHIR server, "
+            "so send the prefetch templates from discovery",
+        )
+    try:
+        resources = _resources(prefetch)
+        drafts = _drafts(body.hook, body.context.model_dump())
+    except FhirInputError as error:
+        raise HTTPException(400, str(error)) from None
+    mapping = case_from_resources(resources, today=dt.date.today())
+    not_sent = [k for k in ("weight", "painScore") if k not in prefetch]
+    missing = list(mapping.missing)
+    if not_sent and mapping.case is None:
+        missing.append("prefetch not sent by the EHR: " + ", ".join(not_sent))
+    if mapping.case is None:
+        card = cd.data_card(missing, mapping.ignored, body.hookInstance, SETTINGS)
+        return {"cards": [card] if card else []}
+    plan = build_plan(mapping.case)
+    cards = cd.response_cards(
+        mapping.case, plan, drafts, mapping.ignored, body.hookInstance, SETTINGS
+    )
+    return {"cards": cards}
+
+
+@app.post(
+    "/cds-services/{service_id}/feedback",
+    response_model=FeedbackAccepted,
+    responses={k: v for k, v in _ERRORS.items() if k != 412},
+)
+def feedback(
+    service_id: Annotated[str, Path(examples=list(SERVICES))],
+    body: FeedbackRequest,
+    service: Annotated[dict[str, Any], Depends(_authorised)],
+) -> dict[str, int]:
+    """Count outcomes (and override reason codes); card ids and comments are not kept."""
+    with _FEEDBACK_LOCK:
+        for item in body.feedback:
+            _FEEDBACK[f"{service_id}|{item.outcome}"] += 1
+            reason = item.overrideReason.reason if item.overrideReason else None
+            if reason is not None and reason.code:
+                _FEEDBACK[f"{service_id}|overridden:{reason.code[:40]}"] += 1
+    return {"accepted": len(body.feedback)}
+
+
+@app.get(
+    "/cds-services/{service_id}/feedback",
+    response_model=FeedbackCounts,
+    responses={404: _ERRORS[404]},
+)
+def feedback_counts(service_id: str) -> dict[str, Any]:
+    """This process's feedback counts for a service (outcomes and override reason codes)."""
+    _service(service_id)
+    with _FEEDBACK_LOCK:
+        counts = {
+            k.split("|", 1)[1]: v for k, v in _FEEDBACK.items() if k.startswith(f"{service_id}|")
+        }
+    return {"service": service_id, "counts": counts}

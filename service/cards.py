@@ -1,0 +1,566 @@
+"""CDS Hooks cards from a plan: pure functions of (case, plan, draft orders, settings).
+
+Every card has the fields CDS Hooks 2.0 requires (summary under 140 characters, indicator,
+source with a label) plus a uuid for feedback. The uuids are derived from the hookInstance, so
+the same call gives the same cards. Nothing here reads a clock, the network or a log.
+
+Cards, in order:
+* a triage card when a red flag is present (critical for an emergency, warning for urgent);
+* one card per draft order the plan objects to (a benzodiazepine, an extended-release or
+  long-acting opioid, a drug the plan withholds for this patient, a dose above the plan's),
+  with suggestions that delete it and, where the plan has one, create the plan's order;
+* a naloxone card with a create suggestion when an opioid is drafted or planned and the plan
+  offers naloxone (CDC 2022 rec 8) and none is drafted or taken;
+* the plan card: what to give now and at discharge, what to avoid and the warnings, with a link
+  that opens the page on the same case (case fields only: logic.share's query writer);
+* a card naming what the record lacked or the engine could not use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from logic.catalogue import DrugClass, drug_class, resolve_drug
+from logic.fhir_in import resolve_medication_name
+from logic.fhir_out import order_request
+from logic.models import Order, PatientCase, Severity, TreatmentPlan, TriageLevel
+from logic.rules import TARGET_LABELS
+from logic.share import query_string
+
+SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
+OVERRIDE_SYSTEM = "https://refractory-back-pain.example.org/fhir/CodeSystem/override-reason"
+OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
+    {
+        "system": OVERRIDE_SYSTEM,
+        "code": "shared-decision",
+        "display": "Shared decision documented with the patient",
+    },
+    {
+        "system": OVERRIDE_SYSTEM,
+        "code": "benefit-outweighs-risk",
+        "display": "Benefit outweighs risk for this patient (reason in the note)",
+    },
+    {
+        "system": OVERRIDE_SYSTEM,
+        "code": "record-incomplete",
+        "display": "The record is incomplete or out of date",
+    },
+    {
+        "system": OVERRIDE_SYSTEM,
+        "code": "specialist-advice",
+        "display": "Following specialist advice",
+    },
+)
+_NS = uuid.UUID("0b6f3f8e-6c6a-4a55-93a6-9c1f0e3d1b27")
+_OPIOIDS = {DrugClass.opioid, DrugClass.atypical_opioid}
+_ER_WORDS = (
+    "extended",
+    " er ",
+    " xr",
+    " sr ",
+    " cr ",
+    "12 hr",
+    "24 hr",
+    "long-acting",
+    " la ",
+    "contin",
+    "patch",
+    "transdermal",
+    "duragesic",
+)
+
+
+@dataclass(frozen=True)
+class CardSettings:
+    app_url: str  # the Streamlit page, e.g. https://backpain.example.org/
+    source_label: str = "Refractory back pain decision support (CDC 2022, ACP 2017, NICE NG59)"
+    source_url: str | None = None
+
+
+def summary(text: str) -> str:
+    """One line under 140 characters, cut at a word with an ellipsis when longer."""
+    line = " ".join(text.split())
+    if len(line) <= SUMMARY_MAX:
+        return line
+    cut = line[: SUMMARY_MAX - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _uuid(hook_instance: str, *parts: object) -> str:
+    return str(uuid.uuid5(_NS, "|".join((hook_instance, *map(str, parts)))))
+
+
+def _source(settings: CardSettings, label: str | None = None) -> dict[str, Any]:
+    source: dict[str, Any] = {"label": label or settings.source_label}
+    if settings.source_url or settings.app_url:
+        source["url"] = settings.source_url or settings.app_url
+    return source
+
+
+def _indicator(severity: Severity) -> str:
+    return {"danger": "critical", "caution": "warning"}.get(severity.value, "info")
+
+
+def plan_link(case: PatientCase, settings: CardSettings) -> str:
+    """The page on this case: only `PatientCase` fields, written by logic.share."""
+    base = settings.app_url
+    return f"{base}{'&' if '?' in base else '?'}{query_string(case)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Draft orders
+
+
+@dataclass(frozen=True)
+class Draft:
+    resource_id: str  # "MedicationRequest/<id>"
+    text: str
+    generic: str | None
+    extended_release: bool
+    dose_mg: float | None
+    inpatient: bool
+
+
+def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
+    """The MedicationRequests among draft orders, with what the checks need."""
+    out: list[Draft] = []
+    for r in resources:
+        if r.get("resourceType") != "MedicationRequest":
+            continue
+        concept = r.get("medicationCodeableConcept") or {}
+        texts = [concept.get("text")] + [c.get("display") for c in concept.get("coding") or ()]
+        text = next((t for t in texts if isinstance(t, str) and t.strip()), "unnamed order")
+        name = next(
+            (n for t in texts if isinstance(t, str) and (n := resolve_medication_name(t))), None
+        )
+        generic = resolve_drug(name) if name else None
+        lowered = f" {text.lower()} "
+        formulation = next(
+            (
+                e.get("valueCode")
+                for e in r.get("extension") or ()
+                if str(e.get("url", "")).endswith("/formulation")
+            ),
+            None,
+        )
+        er = (
+            formulation in ("er", "patch")
+            or any(w in lowered for w in _ER_WORDS)
+            or generic == "methadone"
+        )
+        dose = None
+        for dosage in r.get("dosageInstruction") or ():
+            for dr in dosage.get("doseAndRate") or ():
+                q = dr.get("doseQuantity") or {}
+                if (
+                    isinstance(q.get("value"), int | float)
+                    and (q.get("code") or q.get("unit")) == "mg"
+                ):
+                    dose = float(q["value"])
+        categories = {
+            c.get("code") for cat in r.get("category") or () for c in cat.get("coding") or ()
+        }
+        out.append(
+            Draft(
+                resource_id=f"MedicationRequest/{r.get('id', '')}",
+                text=text[:80],
+                generic=generic,
+                extended_release=er and generic is not None and drug_class(generic) in _OPIOIDS,
+                dose_mg=dose,
+                inpatient="inpatient" in categories,
+            )
+        )
+    return out
+
+
+def _avoid_matches(label: str, draft: Draft) -> bool:
+    if draft.generic is None:
+        return False
+    cls = drug_class(draft.generic)
+    target = next((t for t, text in TARGET_LABELS.items() if text == label), None)
+    by_target = {
+        "corticosteroid": cls is DrugClass.corticosteroid,
+        "benzodiazepine": cls is DrugClass.benzodiazepine,
+        "muscle_relaxant": cls is DrugClass.muscle_relaxant,
+        "er_opioid": draft.extended_release,
+        "gabapentinoid": cls is DrugClass.gabapentinoid,
+        "nsaid": cls is DrugClass.nsaid,
+        "ketorolac": draft.generic == "ketorolac",
+        "tramadol": draft.generic == "tramadol",
+        "morphine": draft.generic in ("morphine", "codeine"),
+        "opioid": cls in _OPIOIDS,
+        "discharge:opioid": cls in _OPIOIDS and not draft.inpatient,
+        "gabapentin": draft.generic == "gabapentin",
+        "snri": cls is DrugClass.snri,
+        "tricyclic": cls is DrugClass.tricyclic,
+        "antidepressant": cls in (DrugClass.snri, DrugClass.tricyclic),
+        "acetaminophen": cls is DrugClass.acetaminophen,
+    }
+    if target is not None:
+        return by_target.get(target, False)
+    first = label.split(" ")[0].strip("(),")
+    return resolve_drug(first) == draft.generic
+
+
+def _plan_orders(plan: TreatmentPlan, generic: str) -> list[tuple[str, Order]]:
+    steps = (("now", plan.give_now), ("discharge", plan.discharge))
+    return [(step, o) for step, orders in steps for o in orders if o.generic == generic]
+
+
+def _plan_ir_opioid(plan: TreatmentPlan) -> tuple[str, Order] | None:
+    """The plan's take-home (else give-now) opioid, which is immediate release by rule."""
+    for step, orders in (("discharge", plan.discharge), ("now", plan.give_now)):
+        for o in orders:
+            if o.drug_class in _OPIOIDS:
+                return step, o
+    return None
+
+
+def _create(step: str, order: Order, plan: TreatmentPlan, key: object) -> dict[str, Any]:
+    return {
+        "type": "create",
+        "description": f"Propose {order.sig}",
+        "resource": order_request(order, step, plan, key),
+    }
+
+
+def _delete(draft: Draft) -> dict[str, Any]:
+    return {
+        "type": "delete",
+        "description": f"Remove the draft order for {draft.text}",
+        "resourceId": draft.resource_id,
+    }
+
+
+def _card(hook_instance: str, key: str, settings: CardSettings, **fields: Any) -> dict[str, Any]:
+    card: dict[str, Any] = {"uuid": _uuid(hook_instance, key), **fields}
+    card["summary"] = summary(card["summary"])
+    card.setdefault("source", _source(settings))
+    if card.get("suggestions"):
+        card.setdefault("selectionBehavior", "at-most-one")
+        for i, s in enumerate(card["suggestions"]):
+            s.setdefault("uuid", _uuid(hook_instance, key, "suggestion", i))
+    if card["indicator"] != "info":
+        card.setdefault("overrideReasons", [dict(r) for r in OVERRIDE_REASONS])
+    return card
+
+
+def draft_cards(
+    drafts: Sequence[Draft],
+    case: PatientCase,
+    plan: TreatmentPlan,
+    hook_instance: str,
+    settings: CardSettings,
+) -> list[dict[str, Any]]:
+    cards: list[dict[str, Any]] = []
+    unknown = [d.text for d in drafts if d.generic is None]
+    for i, d in enumerate(drafts):
+        if d.generic is None:
+            continue
+        cls = drug_class(d.generic)
+        key = f"draft|{i}|{d.resource_id}"
+        if cls is DrugClass.benzodiazepine:
+            cards.append(
+                _card(
+                    hook_instance,
+                    key,
+                    settings,
+                    summary=f"Benzodiazepine drafted ({d.text}): not recommended for back pain",
+                    indicator="critical",
+                    detail="Benzodiazepines are not recommended for low back pain (ACP 2017; "
+                    "NICE NG59); with an opioid they add respiratory depression (CDC 2022 "
+                    "rec 11; FDA 2016 boxed warning), "
+                    "and at 65+ they are on the Beers 2023 avoid list.",
+                    suggestions=[
+                        {
+                            "label": f"Remove {d.text}",
+                            "isRecommended": True,
+                            "actions": [_delete(d)],
+                        }
+                    ],
+                )
+            )
+            continue
+        if d.extended_release:
+            replacement = _plan_ir_opioid(plan)
+            actions = [_delete(d)]
+            detail = (
+                "CDC 2022 rec 3: for acute and subacute pain start immediate-release opioids, not "
+                "extended-release or long-acting ones (higher overdose risk at start)."
+            )
+            if replacement is not None:
+                actions.append(_create(*replacement, plan, "ir"))
+                detail += f" This patient's plan: **{replacement[1].sig}**."
+            else:
+                detail += (
+                    " The plan offers no take-home opioid for this patient (see the plan card)."
+                )
+            label = (
+                "Replace with the plan's immediate-release opioid"
+                if replacement
+                else f"Remove {d.text}"
+            )
+            cards.append(
+                _card(
+                    hook_instance,
+                    key,
+                    settings,
+                    summary=f"Extended-release/long-acting opioid drafted ({d.text}): "
+                    "use immediate release",
+                    indicator="critical",
+                    detail=detail,
+                    suggestions=[{"label": label, "isRecommended": True, "actions": actions}],
+                )
+            )
+            continue
+        avoid = next((a for a in plan.avoid if _avoid_matches(a.drug, d)), None)
+        if avoid is not None:
+            cards.append(
+                _card(
+                    hook_instance,
+                    key,
+                    settings,
+                    summary=f"{d.text}: withheld for this patient ({avoid.drug})",
+                    indicator="warning",
+                    detail=f"**{avoid.drug}**: {avoid.reason}",
+                    suggestions=[
+                        {
+                            "label": f"Remove {d.text}",
+                            "isRecommended": True,
+                            "actions": [_delete(d)],
+                        }
+                    ],
+                )
+            )
+            continue
+        planned = _plan_orders(plan, d.generic)
+        top = max((o.dose_mg for _, o in planned), default=None)
+        if d.dose_mg is not None and top is not None and d.dose_mg > top:
+            step, order = max(planned, key=lambda p: p[1].dose_mg)
+            cards.append(
+                _card(
+                    hook_instance,
+                    key,
+                    settings,
+                    summary=f"{d.text}: {d.dose_mg:g} mg is above this patient's {top:g} mg",
+                    indicator="warning",
+                    detail=f"The plan's order for this patient is **{order.sig}**. "
+                    f"{order.note}".strip(),
+                    suggestions=[
+                        {
+                            "label": f"Use {order.sig}",
+                            "isRecommended": True,
+                            "actions": [_delete(d), _create(step, order, plan, "dose")],
+                        }
+                    ],
+                )
+            )
+    if unknown:
+        cards.append(
+            _card(
+                hook_instance,
+                "draft-unknown",
+                settings,
+                summary=f"Not checked (not in this tool's catalogue): {', '.join(unknown)}",
+                indicator="info",
+                detail="These draft orders were not checked against the back-pain plan because "
+                "the drug "
+                "catalogue does not know them: " + ", ".join(f"`{u}`" for u in unknown) + ".",
+            )
+        )
+    return cards
+
+
+def naloxone_card(
+    drafts: Sequence[Draft],
+    case: PatientCase,
+    plan: TreatmentPlan,
+    hook_instance: str,
+    settings: CardSettings,
+) -> dict[str, Any] | None:
+    """Offer naloxone when the plan does (CDC 2022 rec 8), unless it is drafted or taken."""
+    if not plan.naloxone:
+        return None
+    if any(d.generic == "naloxone" for d in drafts) or any(
+        m.drug == "naloxone" for m in case.current_medications
+    ):
+        return None
+    drafted_opioid = any(d.generic and drug_class(d.generic) in _OPIOIDS for d in drafts)
+    order = next((o for o in plan.discharge if o.generic == "naloxone"), None)
+    if order is None or not (drafted_opioid or plan.mme_per_day):
+        return None
+    reasons = "; ".join(plan.naloxone_reasons) or "a CDC 2022 rec 8 trigger"
+    return _card(
+        hook_instance,
+        "naloxone",
+        settings,
+        summary="Offer naloxone with the opioid (CDC 2022 rec 8)",
+        indicator="warning",
+        detail=f"Why: {reasons}. Order: **{order.sig}**. {order.note}",
+        suggestions=[
+            {
+                "label": "Add naloxone nasal spray",
+                "isRecommended": True,
+                "actions": [_create("discharge", order, plan, "naloxone")],
+            }
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+
+
+def _bullets(lines: Sequence[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def plan_detail(case: PatientCase, plan: TreatmentPlan) -> str:
+    parts = [f"**Triage: {plan.triage.level.value}.** {plan.triage.action}"]
+    if plan.give_now:
+        parts.append(
+            "**Give now**\n\n"
+            + _bullets([o.sig + (f" ({o.choice})" if o.choice else "") for o in plan.give_now])
+        )
+    if plan.discharge:
+        parts.append("**Discharge**\n\n" + _bullets([o.sig for o in plan.discharge]))
+    if plan.gabapentin is not None:
+        g = plan.gabapentin
+        parts.append(
+            f"**Gabapentin titration** ({g.band}): start {g.start_mg:g} mg, "
+            f"target {g.target_daily_mg:g} mg/day, "
+            f"never above {g.max_daily_mg:g} mg/day."
+        )
+    renal = plan.renal
+    crcl = f"{renal.crcl_ml_min:.0f} mL/min" if renal.crcl_ml_min is not None else "not calculated"
+    figures = [f"CrCl {crcl} ({renal.method})"]
+    if plan.mme_per_day is not None:
+        figures.append(f"take-home MME {plan.mme_per_day:g}/day (CDC 2022 factors)")
+    if plan.naloxone:
+        figures.append("naloxone: " + ("; ".join(plan.naloxone_reasons) or "offered"))
+    parts.append("**Figures**: " + "; ".join(figures) + ".")
+    if plan.avoid:
+        parts.append("**Avoid**\n\n" + _bullets([f"{a.drug}: {a.reason}" for a in plan.avoid]))
+    serious = [w for w in plan.warnings if w.severity is not Severity.info]
+    if serious:
+        parts.append(
+            "**Warnings**\n\n"
+            + _bullets([f"{w.message}" + (f" ({w.source})" if w.source else "") for w in serious])
+        )
+    parts.append("_Educational decision support, not a substitute for clinical judgement._")
+    return "\n\n".join(parts)
+
+
+def _plan_indicator(plan: TreatmentPlan) -> str:
+    if plan.triage.level is TriageLevel.emergency or any(
+        w.severity is Severity.danger for w in plan.warnings
+    ):
+        return "critical"
+    if plan.triage.level is TriageLevel.urgent or any(
+        w.severity is Severity.caution for w in plan.warnings
+    ):
+        return "warning"
+    return "info"
+
+
+def plan_summary(plan: TreatmentPlan) -> str:
+    if plan.triage.level is TriageLevel.emergency:
+        return "Emergency red flag: no discharge plan; " + plan.triage.action
+    first = (
+        plan.discharge[0].sig
+        if plan.discharge
+        else (plan.give_now[0].sig if plan.give_now else "no drug orders")
+    )
+    counts = f"{len(plan.give_now)} now, {len(plan.discharge)} at discharge"
+    return f"Back-pain plan: {counts}; first: {first}"
+
+
+def plan_cards(
+    case: PatientCase, plan: TreatmentPlan, hook_instance: str, settings: CardSettings
+) -> list[dict[str, Any]]:
+    cards: list[dict[str, Any]] = []
+    emergency = plan.triage.level is TriageLevel.emergency
+    if plan.triage.level is not TriageLevel.routine:
+        findings = "; ".join(plan.triage.findings) or plan.triage.level.value
+        cards.append(
+            _card(
+                hook_instance,
+                "triage",
+                settings,
+                summary=f"{'EMERGENCY' if emergency else 'Red flag'}: {findings}",
+                indicator="critical" if emergency else "warning",
+                detail=f"{plan.triage.action}\n\nFindings:\n\n{_bullets(list(plan.triage.findings))}",
+            )
+        )
+    cards.append(
+        _card(
+            hook_instance,
+            "plan",
+            settings,
+            summary=plan_summary(plan),
+            indicator=_plan_indicator(plan),
+            detail=plan_detail(case, plan),
+            links=[
+                {
+                    "label": "Open the full plan (opens the page on this case)",
+                    "url": plan_link(case, settings),
+                    "type": "absolute",
+                }
+            ],
+        )
+    )
+    return cards
+
+
+def data_card(
+    missing: Sequence[str], ignored: Sequence[str], hook_instance: str, settings: CardSettings
+) -> dict[str, Any] | None:
+    """What the record lacked (no plan) or what was left out (plan built without it)."""
+    if missing:
+        return _card(
+            hook_instance,
+            "missing",
+            settings,
+            summary="No back-pain plan: the record lacks "
+            + "; ".join(m.split(":")[0] for m in missing),
+            indicator="warning",
+            detail="The plan needs these and the record did not supply them:\n\n"
+            + _bullets(list(missing))
+            + ("\n\nAlso not used:\n\n" + _bullets(list(ignored)) if ignored else ""),
+        )
+    if ignored:
+        return _card(
+            hook_instance,
+            "ignored",
+            settings,
+            summary="Plan built without: " + "; ".join(i.split(":")[0] for i in ignored),
+            indicator="info",
+            detail="Read from the record but not used (the plan does not account for them):\n\n"
+            + _bullets(list(ignored)),
+        )
+    return None
+
+
+def response_cards(
+    case: PatientCase,
+    plan: TreatmentPlan,
+    drafts: Sequence[Draft],
+    ignored: Sequence[str],
+    hook_instance: str,
+    settings: CardSettings,
+) -> list[dict[str, Any]]:
+    """Every card for a call, in order: triage, draft orders, naloxone, plan, data left out."""
+    cards = plan_cards(case, plan, hook_instance, settings)
+    triage = [c for c in cards if c["uuid"] == _uuid(hook_instance, "triage")]
+    out = [*triage, *draft_cards(drafts, case, plan, hook_instance, settings)]
+    naloxone = naloxone_card(drafts, case, plan, hook_instance, settings)
+    if naloxone is not None:
+        out.append(naloxone)
+    out.extend(c for c in cards if c not in triage)
+    data = data_card((), ignored, hook_instance, settings)
+    if data is not None:
+        out.append(data)
+    return out

@@ -1,0 +1,159 @@
+"""The EHR's JWT (CDS Hooks 2.0, "Trusting CDS Clients"), checked with PyJWT.
+
+Configuration (read once at start-up, see `load_trust`):
+
+* ``CDS_TRUSTED_ISSUERS``: JSON text, or the path of a JSON file, mapping each allowed issuer
+  (``iss``) to its keys::
+
+      {"https://ehr.example.org": {"jwks": {"keys": [...]}},          # inline JWK set
+       "https://sandbox.cds-hooks.org": {"jwks_url": "https://sandbox.cds-hooks.org/.well-known/jwks.json"}}
+
+  A ``jku`` header is honoured only when it equals the issuer's configured ``jwks_url``.
+* ``CDS_ALLOW_UNSIGNED=1``: development and the public sandbox only; requests without a token
+  are then accepted (a token that is present is still verified).
+
+Checked: signature (ES384, RS384 as the specification requires, plus ES256/RS256), ``iss`` on
+the allow-list, ``aud`` equal to the service endpoint that was called, ``exp`` and ``iat``
+present and valid (60 s leeway), ``jti`` present and not seen before. Seen ``jti`` values are
+kept only until their token expires, per process: behind several replicas, replay protection
+across replicas needs the load balancer's stickiness or a shared store (documented in README).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+ALGORITHMS = ("ES384", "RS384", "ES256", "RS256")
+LEEWAY_S = 60
+_MAX_JTI = 100_000
+
+
+class AuthError(Exception):
+    """401 with this message."""
+
+
+@dataclass
+class Issuer:
+    keys: list[Any] = field(default_factory=list)  # PyJWK objects
+    jwks_url: str | None = None
+    client: Any = None  # PyJWKClient, for jwks_url
+
+
+@dataclass
+class Trust:
+    issuers: dict[str, Issuer]
+    allow_unsigned: bool
+    seen: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _read_config(raw: str) -> dict[str, Any]:
+    text = raw.strip()
+    if text and not text.startswith("{"):
+        text = Path(text).read_text(encoding="utf-8")
+    data = json.loads(text) if text else {}
+    if not isinstance(data, dict):
+        raise ValueError("CDS_TRUSTED_ISSUERS must be a JSON object of issuer -> keys")
+    return data
+
+
+def load_trust(env: dict[str, str] | None = None) -> Trust:
+    env = dict(os.environ) if env is None else env
+    issuers: dict[str, Issuer] = {}
+    for iss, spec in _read_config(env.get("CDS_TRUSTED_ISSUERS", "")).items():
+        issuer = Issuer()
+        jwks = spec.get("jwks")
+        if isinstance(jwks, dict) and jwks.get("keys"):
+            issuer.keys = list(jwt.PyJWKSet.from_dict(jwks).keys)
+        if spec.get("jwks_url"):
+            issuer.jwks_url = str(spec["jwks_url"])
+            issuer.client = jwt.PyJWKClient(
+                issuer.jwks_url, cache_keys=True, lifespan=3600, timeout=5
+            )
+        issuers[str(iss)] = issuer
+    return Trust(issuers=issuers, allow_unsigned=env.get("CDS_ALLOW_UNSIGNED", "") == "1")
+
+
+def _key_for(issuer: Issuer, header: dict[str, Any]) -> Any:
+    kid = header.get("kid")
+    jku = header.get("jku")
+    if jku is not None and jku != issuer.jwks_url:
+        raise AuthError("the token's jku is not the issuer's configured JWK set")
+    matches = [k for k in issuer.keys if kid is None or k.key_id == kid]
+    if matches:
+        return matches[0]
+    if issuer.client is not None and kid is not None:
+        try:
+            return issuer.client.get_signing_key(kid)
+        except jwt.PyJWKClientError as error:
+            raise AuthError(f"no key '{kid}' in the issuer's JWK set ({error})") from None
+    raise AuthError("no configured key matches the token's kid")
+
+
+def verify(trust: Trust, authorization: str | None, audiences: list[str]) -> dict[str, Any] | None:
+    """The token's claims, or None for an allowed unsigned call; raises AuthError otherwise."""
+    if not authorization:
+        if trust.allow_unsigned:
+            return None
+        raise AuthError("missing Authorization: Bearer <JWT> signed by a trusted EHR")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("the Authorization header must be 'Bearer <JWT>'")
+    token = token.strip()
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise AuthError("the token is not a well-formed JWT") from None
+    if header.get("alg") not in ALGORITHMS:
+        raise AuthError(f"algorithm {str(header.get('alg'))[:10]!r} is not accepted")
+    iss = unverified.get("iss")
+    issuer = trust.issuers.get(iss) if isinstance(iss, str) else None
+    if issuer is None:
+        raise AuthError("the token's issuer is not on this service's allow-list")
+    key = _key_for(issuer, header)
+    try:
+        claims = jwt.decode(
+            token,
+            key=key,
+            algorithms=list(ALGORITHMS),
+            audience=audiences,
+            issuer=iss,
+            leeway=LEEWAY_S,
+            options={"require": ["iss", "aud", "exp", "iat", "jti"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthError("the token has expired") from None
+    except jwt.InvalidAudienceError:
+        raise AuthError("the token's aud is not this service's endpoint") from None
+    except jwt.MissingRequiredClaimError as error:
+        raise AuthError(f"the token lacks the '{error.claim}' claim") from None
+    except jwt.InvalidSignatureError:
+        raise AuthError("the token's signature does not verify") from None
+    except jwt.PyJWTError as error:
+        raise AuthError(f"the token was refused: {error}") from None
+    _check_replay(trust, str(iss), str(claims["jti"]), float(claims["exp"]))
+    return claims
+
+
+def _check_replay(trust: Trust, iss: str, jti: str, exp: float) -> None:
+    now = time.time()
+    key = f"{iss}|{jti}"
+    with trust.lock:
+        if len(trust.seen) > _MAX_JTI or any(
+            t < now - LEEWAY_S for t in list(trust.seen.values())[:64]
+        ):
+            for k, t in list(trust.seen.items()):
+                if t < now - LEEWAY_S:
+                    del trust.seen[k]
+        if key in trust.seen:
+            raise AuthError("this token's jti was already used (replay refused)")
+        trust.seen[key] = exp

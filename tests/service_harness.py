@@ -1,0 +1,141 @@
+"""Start the CDS Hooks service with uvicorn on a free loopback port, and sign EHR tokens.
+
+Used by tests/test_service*.py and bench/service.py. The server is a real `uvicorn` process
+(the command the README gives); readiness is polled on GET /cds-services within a bounded
+time, never a fixed sleep.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+ROOT = Path(__file__).resolve().parents[1]
+ISSUER = "https://ehr.test.example"
+APP_URL = "https://backpain.test.example/"
+START_TIMEOUT_S = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SigningKey:
+    private: Any
+    kid: str
+    alg: str
+
+    def public_jwk(self) -> dict[str, Any]:
+        algorithm = jwt.get_algorithm_by_name(self.alg)
+        jwk = json.loads(algorithm.to_jwk(self.private.public_key()))
+        return {**jwk, "kid": self.kid, "alg": self.alg, "use": "sig"}
+
+
+def ec_key(kid: str = "ehr-es384") -> SigningKey:
+    return SigningKey(ec.generate_private_key(ec.SECP384R1()), kid, "ES384")
+
+
+def rsa_key(kid: str = "ehr-rs384") -> SigningKey:
+    return SigningKey(rsa.generate_private_key(public_exponent=65537, key_size=2048), kid, "RS384")
+
+
+def sign(
+    key: SigningKey,
+    aud: str,
+    *,
+    iss: str = ISSUER,
+    exp_in: float = 300,
+    jti: str | None = None,
+    drop: tuple[str, ...] = (),
+) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "iss": iss,
+        "aud": aud,
+        "exp": now + int(exp_in),
+        "iat": now,
+        "jti": jti or str(uuid.uuid4()),
+    }
+    for name in drop:
+        claims.pop(name, None)
+    return jwt.encode(claims, key.private, algorithm=key.alg, headers={"kid": key.kid})
+
+
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen[bytes]
+    workers: int
+
+    def url(self, service_id: str) -> str:
+        return f"{self.base}/cds-services/{service_id}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=15)
+
+
+def start(
+    *,
+    keys: tuple[SigningKey, ...] = (),
+    allow_unsigned: bool = False,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+    log_file: Path | None = None,
+) -> Server:
+    """`log_file`: run with uvicorn's access log and info level, everything written there."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDS_")}
+    env.update(
+        {
+            "CDS_TRUSTED_ISSUERS": json.dumps(
+                {ISSUER: {"jwks": {"keys": [k.public_jwk() for k in keys]}}}
+            ),
+            "CDS_APP_URL": APP_URL,
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    if allow_unsigned:
+        env["CDS_ALLOW_UNSIGNED"] = "1"
+    env.update(extra_env or {})
+    command = [sys.executable, "-m", "uvicorn", "service.app:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
+    if log_file is None:
+        command += ["--log-level", "warning", "--no-access-log"]
+        process = subprocess.Popen(command, cwd=ROOT, env=env)
+    else:
+        command += ["--log-level", "info"]
+        with log_file.open("wb") as sink:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base}/cds-services", timeout=2).status_code == 200:
+                return Server(base, process, workers)
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling interval while the server starts, not a wait for a result
+    process.terminate()
+    raise RuntimeError(f"uvicorn did not answer within {START_TIMEOUT_S:g} s")
