@@ -1,0 +1,96 @@
+"""Outside text made safe to echo on a Streamlit page: it reads as plain text, never as markup.
+
+Every name or value that comes from a link, and any text a user typed, goes through
+`plain_text` before the page shows it. The result is meant for Markdown contexts (``st.markdown``,
+``st.warning`` and the other alert bodies, ``st.caption``, widget labels), which is where
+Streamlit 1.67 interprets text. What it defends against, as Streamlit's Markdown renderer
+(react-markdown with remark-gfm, remark-math, remark-directive, remark-emoji and Streamlit's own
+text plugins, read from the 1.67 frontend bundle) would otherwise act on it:
+
+* CommonMark and GFM syntax (headings, lists, block quotes, emphasis, code, links, images,
+  tables, strikethrough, footnotes, raw HTML, entities): every ASCII punctuation character is
+  backslash-escaped, which CommonMark defines as a literal character.
+* Line structure: control and format characters (C0/C1 controls, bidi overrides, zero-width
+  characters), line and paragraph separators are removed, and every run of whitespace becomes one
+  space, so no value can start a new line, block or indented code.
+* LaTeX ``$...$``: Streamlit only loads math for an unescaped ``$``; all of them are escaped.
+* Streamlit directives (``:red[...]``, ``:small[...]``, ``:help[...]``): the escaped ``:`` and
+  ``[`` are no directive.
+* Patterns Streamlit and GFM replace inside already-parsed *text* (so escaping alone does not stop
+  them): emoji shortcodes ``:smile:``, Material icons ``:material/home:`` (rewritten to
+  ``:material_home:``), the ``:streamlit:`` logo, and bare links ``https://...``, ``www.x.y`` and
+  ``a@b.c``. A WORD JOINER (U+2060, invisible, no width) goes after a ``:`` that starts such a
+  pattern, before every ``@`` and between ``www`` and ``.``, which breaks each pattern.
+* Length: the cleaned text is cut to `limit` characters, the cut marked with "…".
+
+HTML itself is escaped too (``<`` becomes ``\\<``), although Streamlit already shows HTML as text
+unless a page opts in. The function is pure and total: any object, any string, never raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["ELLIPSIS", "WORD_JOINER", "plain_text"]
+
+ELLIPSIS = "…"
+"""Marks a value that was cut to the limit."""
+
+WORD_JOINER = "\u2060"
+"""Invisible, zero-width: breaks the text patterns Streamlit and GFM turn into icons or links."""
+
+# Unicode categories dropped outright: controls, format characters (bidi overrides, zero-width
+# joiners, soft hyphen...), surrogates, private use, line and paragraph separators.
+_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped to a literal.
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# After the cut and before escaping: where a word joiner breaks a text-level pattern.
+_COLON_PATTERN = re.compile(r":(?=[\w+/-])")  # :smile: :+1: :material/x: :streamlit:
+_AT = re.compile(r"@")  # GFM e-mail autolinks: name@host.tld
+_WWW = re.compile(r"(?i)(?<![A-Za-z0-9_])(www)(?=\.)")  # GFM www autolinks
+
+
+def _as_str(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except Exception:  # a hostile __str__; nothing of it is shown
+        return "?"
+
+
+def _clean(text: str) -> str:
+    """Drop control/format characters and make every whitespace run one plain space."""
+    kept: list[str] = []
+    for char in text:
+        if char.isspace():
+            kept.append(" ")
+        elif unicodedata.category(char) not in _DROPPED:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def _escape(text: str) -> str:
+    return "".join("\\" + char if char in _ASCII_PUNCTUATION else char for char in text)
+
+
+def plain_text(value: object, limit: int = 40) -> str:
+    """`value` as one line of literal text for a Streamlit Markdown context, at most `limit`
+    visible characters (cut with "…"). See the module docstring for what it neutralises.
+
+    For example ``## Update: *morphine*`` becomes ``\\#\\# Update\\: \\*morphine\\*``, which
+    renders as the literal characters typed.
+    """
+    limit = max(1, int(limit))
+    text = _cut(_clean(_as_str(value)), limit)
+    text = _COLON_PATTERN.sub(":" + WORD_JOINER, text)
+    text = _AT.sub(WORD_JOINER + "@", text)
+    text = _WWW.sub(r"\1" + WORD_JOINER, text)
+    return _escape(text)

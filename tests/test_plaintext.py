@@ -1,0 +1,160 @@
+"""`plain_text` makes outside text literal on a Streamlit page.
+
+Independent check: the output is rendered with markdown-it-py (CommonMark plus GFM tables and
+strikethrough, the syntax Streamlit's remark-gfm adds) and the resulting token tree must hold only
+a paragraph of text whose characters are exactly what was typed (after cleaning). The text-level
+patterns Streamlit's frontend replaces inside parsed text (emoji and icon shortcodes, the logo,
+GFM bare links; regexes copied from the 1.67 bundle and mdast-util-gfm-autolink-literal) must not
+occur in that rendered text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from logic.plaintext import ELLIPSIS, WORD_JOINER, plain_text
+
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+# Text-level patterns Streamlit 1.67 and GFM act on after parsing (see the module docstring).
+TEXT_PATTERNS = {
+    "emoji shortcode": re.compile(r":[\w+-][\w_+-]*:"),
+    "material icon": re.compile(r":material[_/]\w+:"),
+    "streamlit logo": re.compile(r":streamlit:"),
+    "url autolink": re.compile(r"(?i)https?://"),
+    "www autolink": re.compile(r"(?i)(?<![\w])www\."),
+    "email autolink": re.compile(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+"),
+}
+
+HOSTILE_FRAGMENTS = [
+    "\n\n## Protocol update: morphine 10 mg IV",
+    "[open](https://evil.example/)",
+    "![t](http://198.51.100.7/p.png)",
+    "**bold** __bold__ *it* _it_ ~~gone~~",
+    "`code` ```fence```",
+    ":red[alarm] :blue-background[x] :small[x] :help[x]",
+    ":material/warning: :material_home: :streamlit: :smile: :+1:",
+    "$x^2$ $$\\int$$",
+    "<script>alert(1)</script> <img src=x onerror=alert(1)> &lt; &#58;",
+    "javascript:alert(1)",
+    "www.evil.example mail@evil.example http://x.y",
+    "> quote",
+    "- item",
+    "+ item",
+    "1. item",
+    "| a | b |\n|---|---|",
+    "    indented code",
+    "===",
+    "---",
+    "[^1]: footnote",
+    "<https://evil.example>",
+    "\\*escaped\\*",
+    "\u202emorphine\u202c",
+    "a\u200bb\u00adc\ufeffd",
+    "\r\n\t\x00\x1b[31m\x7f\x85\u2028\u2029",
+    "é 中文 🙂 ＃",
+]
+
+hostile = st.lists(
+    st.one_of(
+        st.sampled_from(HOSTILE_FRAGMENTS),
+        st.text(max_size=30),
+        st.text(alphabet="!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ \n\twx1", max_size=30),
+    ),
+    max_size=8,
+).map("".join)
+
+
+def expected_literal(value: str, limit: int) -> str:
+    """What a reader should see: controls dropped, whitespace runs one space, cut at `limit`."""
+    kept = "".join(
+        " " if c.isspace() else c
+        for c in value
+        if c.isspace() or unicodedata.category(c) not in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+    )
+    text = " ".join(kept.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def rendered_text(markdown: str) -> str:
+    """The text of `markdown` as rendered; fails if any node other than plain text appears."""
+    tokens = MARKDOWN.parse(markdown)
+    if not tokens:
+        return ""
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"], tokens
+    children = tokens[1].children or []
+    kinds = {child.type for child in children}
+    assert kinds <= {"text", "text_special"}, kinds
+    return "".join(child.content for child in children)
+
+
+def unescaped(markdown: str) -> list[str]:
+    """ASCII punctuation characters not preceded by a backslash escape."""
+    found: list[str] = []
+    chars = iter(markdown)
+    for char in chars:
+        if char == "\\":
+            next(chars, None)
+        elif char in "!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~":
+            found.append(char)
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=hostile, limit=st.integers(min_value=1, max_value=120))
+def test_hostile_text_renders_as_exactly_the_typed_characters(value: str, limit: int) -> None:
+    out = plain_text(value, limit)
+    assert unescaped(out) == []
+    assert "\n" not in out
+    assert "\r" not in out
+    text = rendered_text(out)
+    assert text.replace(WORD_JOINER, "") == expected_literal(value, limit)
+    assert "<" not in MARKDOWN.render(out).removeprefix("<p>").removesuffix("</p>\n")
+    for name, pattern in TEXT_PATTERNS.items():
+        assert not pattern.search(text), (name, text)
+
+
+@given(value=hostile, limit=st.integers(min_value=1, max_value=120))
+def test_output_is_at_most_the_limit_in_visible_characters(value: str, limit: int) -> None:
+    visible = rendered_text(plain_text(value, limit)).replace(WORD_JOINER, "")
+    assert len(visible) <= limit
+
+
+def test_cut_marks_only_text_longer_than_the_limit() -> None:
+    assert plain_text("x" * 40, 40) == "x" * 40  # at the limit: whole
+    assert plain_text("x" * 41, 40) == "x" * 39 + ELLIPSIS  # one over: cut and marked
+
+
+def test_issue_injection_examples_become_literal_text() -> None:
+    # The examples from issue 14: a heading, a live link, an outside image, colour, LaTeX.
+    heading = plain_text("\n\n## Protocol update: morphine 10 mg IV", 80)
+    assert rendered_text(heading) == "## Protocol update: morphine 10 mg IV"
+    link = plain_text("[open](https://evil.example/)", 80)
+    assert rendered_text(link).replace(WORD_JOINER, "") == "[open](https://evil.example/)"
+    image = plain_text("![t](http://198.51.100.7/p.png)", 80)
+    assert "<img" not in MARKDOWN.render(image)
+    colour = rendered_text(plain_text(":red[STOP] $x$ **b**", 80))
+    assert colour.replace(WORD_JOINER, "") == ":red[STOP] $x$ **b**"
+
+
+def test_ordinary_words_and_numbers_read_unchanged() -> None:
+    assert plain_text("ketorolac") == "ketorolac"
+    assert rendered_text(plain_text("80.5")) == "80.5"
+    token = rendered_text(plain_text("orphenadrine::iv:2:minimal"))
+    assert token.replace(WORD_JOINER, "") == "orphenadrine::iv:2:minimal"
+
+
+def test_non_text_values_and_hostile_str_are_shown_safely() -> None:
+    class Hostile:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    assert plain_text(None) == "None"
+    assert plain_text(42) == "42"
+    assert rendered_text(plain_text(Hostile())) == "?"
+    assert plain_text("abc", 0) == ELLIPSIS  # a limit below one still shows the cut marker
