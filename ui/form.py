@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from logic import units
 from logic.catalogue import CATALOGUE, display_name, known_names
 from logic.models import Condition, RedFlag, Relief, Route
 from logic.triage import GROUPS, red_flag_label
@@ -81,6 +82,12 @@ _PICKER_LABELS = {
     for d in CATALOGUE
 }
 
+_FACTOR_WORDS = {
+    "weight_unit": f"1 lb = {units.KG_PER_LB} kg",
+    "height_unit": f"1 in = {units.CM_PER_INCH} cm",
+    "creatinine_unit": f"÷ {units.CREATININE_UMOL_PER_MG_DL}",
+}
+
 #: Widgets outside FIELDS whose values belong to the case (units and the feature pills).
 EXTRA_KEYS = ("weight_unit", "height_unit", "creatinine_unit", "radicular_features")
 
@@ -142,6 +149,21 @@ def number(where: DeltaGenerator, key: str, unit: str | None = None) -> None:
         placeholder=spec.placeholder or ("Required" if spec.required else None),
         help=_help(spec, unit),
     )
+
+
+def show_conversion(key: str, unit: str) -> None:
+    """'= 80.0 kg' under a value typed in another unit: the value the engine will use."""
+    spec = FIELDS[key]
+    value = st.session_state.get(key)
+    if value is None or unit == spec.unit or spec.unit_key is None:
+        return
+    try:
+        base = converted(float(value), UNIT_KINDS[spec.unit_key][0], unit, spec.unit)
+        exact = _FACTOR_WORDS[spec.unit_key]
+    except (KeyError, ValueError):
+        return
+    digits = 2 if spec.unit == "mg/dL" else 1
+    st.caption(f"= {round(base or 0, digits):.{digits}f} {spec.unit} ({exact})")
 
 
 def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) -> None:
@@ -221,6 +243,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             left, right = st.columns([3, 2], vertical_alignment="bottom")
             number(left, value_key, unit)
             unit_switch(right, unit_key, value_key, switch_label)
+            show_conversion(value_key, unit)
             slots[value_key] = st.empty()
 
         kidney = st.segmented_control(
@@ -240,6 +263,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         )
         if kidney in UNIT_KINDS["creatinine_unit"][1]:
             number(st, "serum_creatinine_mg_dl", kidney)
+            show_conversion("serum_creatinine_mg_dl", kidney)
             slots["serum_creatinine_mg_dl"] = st.empty()
         elif kidney == "crcl":
             number(st, "crcl_ml_min")

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
 from logic.models import PatientCase, TreatmentPlan
-from logic.plan import build_plan
+from logic import plan as engine
 from ui import downloads, evidence_view, form, messages, plan_view, teaching
 from ui.fields import BLANK, case_inputs, reference_values
 from ui.link import AUDIENCES, read_link, write_link
@@ -111,7 +111,7 @@ def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
 
 def plan_for(case: PatientCase) -> TreatmentPlan | None:
     try:
-        return build_plan(case)
+        return engine.build_plan(case)
     except Exception:  # never show a traceback to a clinician mid-shift
         st.error(
             "The plan could not be built for this case. Please check the inputs; if they are "
