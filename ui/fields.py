@@ -275,7 +275,10 @@ def widget_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]
         else:
             state[key] = None if value is None else (str(value) if spec.kind == "choice" else value)
     creatinine, crcl = state["serum_creatinine_mg_dl"], state["crcl_ml_min"]
-    state["creatinine_unit"] = "crcl" if crcl is not None else "mg/dL"
+    # A case without a kidney measure says so ("Not known"): the plan states what it assumed.
+    state["creatinine_unit"] = (
+        "crcl" if crcl is not None else ("mg/dL" if creatinine is not None else "unknown")
+    )
     if crcl is not None and creatinine is not None:
         state["serum_creatinine_mg_dl"] = None
         notices.append(
