@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, drug_class
-from logic.models import Condition, PatientCase, RedFlag, RenalAssessment, Severity
+from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic.medications import MedicineFacts, medicine_facts
+from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
 
 
@@ -25,25 +26,50 @@ class Action(StrEnum):
     warn = "warn"  # keep the drug, warn
 
 
+#: Condition boxes that stand for a medicine trait: the box and the medicine feed the same fact.
+TRAIT_CONDITIONS: dict[Trait, Condition] = {
+    Trait.serotonergic: Condition.serotonergic_drug_use,
+    Trait.anticoagulant: Condition.anticoagulant_use,
+    Trait.antiplatelet: Condition.antiplatelet_use,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What the rules look at: the case plus the renal assessment, with derived flags."""
+    """What the rules look at: the case, its renal assessment and its medicine facts.
+
+    Built once per case. The condition boxes and the medicines feed the same set `present`: a
+    serotonergic drug in either list means `serotonergic_drug_use`, a benzodiazepine means
+    `benzodiazepine_use`, an anticoagulant or antiplatelet the matching box, a home opioid regimen
+    at the label's tolerance dose `opioid_tolerant`, and intravenous drug use (a red flag) a
+    substance use disorder (CDC 2022 recs 8 and 12).
+    """
 
     case: PatientCase
     renal: RenalAssessment
-    #: The case's red flags and conditions as one set, so that `has` is a set lookup (the
-    #: rule table asks it dozens of times per plan). Filled in once, from `case`.
+    #: The medicine facts, if already derived; otherwise they are derived from `case`.
+    given_meds: MedicineFacts | None = field(default=None, repr=False, compare=False)
+    #: The medicine facts used (the given ones or freshly derived). Filled in once.
+    meds: MedicineFacts = field(init=False, repr=False, compare=False)
+    #: The case's red flags and conditions, plus those its medicines imply, as one set.
     present: frozenset[RedFlag | Condition] = field(init=False, repr=False, compare=False)
     #: 0 normal, 1 CrCl 30-59, 2 CrCl 15-29, 3 <15, 4 haemodialysis. Filled in once.
     renal_rank: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        present = {*self.case.red_flags, *self.case.conditions}
+        meds = self.given_meds if self.given_meds is not None else medicine_facts(self.case)
+        present: set[RedFlag | Condition] = {*self.case.red_flags, *self.case.conditions}
+        present.update(c for t, c in TRAIT_CONDITIONS.items() if t in meds.traits)
         # A benzodiazepine given during this episode sedates like a regular one (CDC 2022 rec 11).
-        if any(drug_class(t.drug) is DrugClass.benzodiazepine for t in self.case.tried):
+        classes = meds.current_classes | {drug_class(g) for g in meds.tried}
+        if DrugClass.benzodiazepine in classes:
             present.add(Condition.benzodiazepine_use)
-        present = frozenset(present)
-        object.__setattr__(self, "present", present)
+        if meds.opioid_tolerant:
+            present.add(Condition.opioid_tolerant)
+        if RedFlag.iv_drug_use in present:
+            present.add(Condition.substance_use_disorder)
+        object.__setattr__(self, "meds", meds)
+        object.__setattr__(self, "present", frozenset(present))
         object.__setattr__(self, "renal_rank", band_rank(self.renal.band))
 
     @property
@@ -54,8 +80,12 @@ class Facts:
     def crcl_below_30(self) -> bool:
         return self.renal_rank >= 2
 
-    def has(self, *conditions: Condition) -> bool:
+    def has(self, *conditions: Condition | RedFlag) -> bool:
         return not self.present.isdisjoint(conditions)
+
+    def takes(self, trait: Trait) -> bool:
+        """A medicine in either list carries this trait."""
+        return trait in self.meds.traits
 
     @property
     def older(self) -> bool:
@@ -64,6 +94,23 @@ class Facts:
     @property
     def steroids_given(self) -> bool:
         return any(drug_class(t.drug) is DrugClass.corticosteroid for t in self.case.tried)
+
+    @property
+    def maoi(self) -> bool:
+        """An MAOI in either list (labels: the interaction lasts 14 days after stopping)."""
+        return Trait.maoi in self.meds.traits
+
+    @property
+    def nsaid_allergy(self) -> bool:
+        """NSAID or aspirin hypersensitivity, by class or a named NSAID (NSAID labels:
+        contraindicated after asthma, urticaria or allergic reactions to aspirin or any NSAID)."""
+        return Allergy.nsaid in self.case.allergies or any(
+            Trait.nsaid in traits(g) for g in self.case.allergic_to
+        )
+
+    @property
+    def opioid_allergy(self) -> bool:
+        return Allergy.opioid in self.case.allergies
 
 
 class Rule(NamedTuple):
