@@ -1,9 +1,11 @@
 """Assemble the treatment plan: triage, renal function, review, orders, safety, follow-up.
 
-`build_plan` is a pure function of the case. It proposes the reference answer's candidate
-orders, lets the rule table (logic.rules) withhold, reduce or cap each one for this patient,
-then resolves the interactions that only show up between orders (tramadol with an
-antidepressant; an older adult's opioid with gabapentin) and says why anything was left out.
+`build_plan` is a pure function of the case. It proposes non-opioid care first, opioids only as
+options for a shared decision (with their expected benefit and harm), lets the rule table
+(logic.rules) withhold, reduce or cap each candidate for this patient, then resolves the
+interactions that only show up between orders (tramadol with an antidepressant; one new
+sedating drug at a time) and says why anything was left out. `departures` lists, for this case,
+where the plan departs from a common escalation and why.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
 from logic.models import (
     Avoid,
     Condition,
+    Departure,
     GabapentinPlan,
     Order,
     PatientCase,
@@ -30,7 +33,7 @@ from logic.opioids import daily_mme
 from logic.regimens import REGIMENS, Regimen
 from logic.renal import RenalBand, assess_renal
 from logic.review import review_tried
-from logic.rules import TARGET_LABELS, Action, Facts, Rule, applies, fired
+from logic.rules import CHRONIC_WEEKS, TARGET_LABELS, Action, Facts, Rule, applies, fired
 from logic.triage import triage
 
 #: Every evidence id the engine can cite; each has a file in content/.
@@ -61,13 +64,37 @@ SEVERE_PAIN_SCORE = 7
 #: 90 MME/day "avoid or justify" point is kept as a danger threshold.
 MME_CAUTION = 50
 MME_DANGER = 90
-#: CDC 2022 pain duration categories: acute < 1 month (4 weeks), chronic > 3 months (12 weeks).
+#: CDC 2022 pain duration categories: acute < 1 month (4 weeks), chronic > 3 months (more than
+#: 12 weeks: CHRONIC_WEEKS, defined with the rules in logic.rules).
 SUBACUTE_WEEKS = 4
-CHRONIC_WEEKS = 12
+#: FDA boxed warning on every antidepressant: more suicidal thinking and behaviour in
+#: short-term trials in children, adolescents and young adults under 25.
+ANTIDEPRESSANT_BOXED_WARNING_AGE = 25
 #: Gabapentin titration target: the label found no added benefit above 1800 mg/day (PHN).
 GABAPENTIN_TARGET_MG = 1800
 
-RESCUE_CHOICE = "Rescue analgesia: choose one"
+RESCUE_CHOICE = "Opioid rescue, only after a shared decision: choose one at most"
+TAKE_HOME_CHOICE = "Take-home opioid, chosen after a shared decision"
+MUSCLE_RELAXANT_CHOICE = "Optional (ACP 2017): small short-term benefit"
+
+#: The expected benefit and harm of an opioid for acute back pain, in one line, for the order.
+#: Jones CMP et al. (OPAL), Lancet 2023;402:304-12: oxycodone-naloxone up to 20 mg/day for up to
+#: 6 weeks vs placebo, both with guideline care. Pain at 6 weeks did not differ; at 52 weeks pain
+#: was slightly worse and the risk of opioid misuse (COMM) higher with the opioid: about 20 % vs
+#: 10 % (figures from the published abstract as recalled; the shared notes confirm "more misuse
+#: risk" and clinical-facts.md "2x misuse at 1 year", not the exact percentages).
+OPAL_TRADEOFF = (
+    "Expected benefit: a few hours' relief at most; a short opioid course was no better than "
+    "placebo for acute low back pain at 6 weeks, and misuse risk at one year was about twice "
+    "placebo's (about 20 % vs 10 %) (OPAL, Jones et al., Lancet 2023;402:304-12)."
+)
+#: Wewege MA et al., BMJ 2023;380:e072962: tramadol raised adverse events (RR about 2.6) in
+#: acute low back pain, with low-certainty evidence of benefit.
+TRAMADOL_TRADEOFF = (
+    "Expected benefit: small and uncertain; adverse events about 2.6 times as common as with "
+    "placebo in acute low back pain (Wewege et al., BMJ 2023), plus seizure and serotonin risks "
+    "(tramadol label)."
+)
 
 # Tags that let rule targets find candidate orders.
 _TAGS: dict[str, frozenset[str]] = {
@@ -112,7 +139,14 @@ class _Draft:
         )
 
     def propose(
-        self, step: str, family: str, key: str, *, choice: str | None = None, note: str = ""
+        self,
+        step: str,
+        family: str,
+        key: str,
+        *,
+        choice: str | None = None,
+        note: str = "",
+        tradeoff: str = "",
     ) -> bool:
         """Add a candidate order after the rules have had their say; True if it was kept."""
         tags = _TAGS[family]
@@ -136,6 +170,8 @@ class _Draft:
             if rule.action in (Action.reduce, Action.cap, Action.warn):
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
         order = chosen.order(choice=choice, note=" ".join(notes))
+        if tradeoff:
+            order = order.model_copy(update={"shared_decision": True, "tradeoff": tradeoff})
         ceilings = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
         if ceilings and order.max_daily_mg is not None:
             order = order.model_copy(update={"max_daily_mg": min(order.max_daily_mg, *ceilings)})
@@ -161,11 +197,20 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             )
     emergency = tri.level is TriageLevel.emergency
 
+    if _chronic(case) and not emergency:
+        draft.withhold(
+            TARGET_LABELS["opioid"],
+            f"Pain for {case.pain_duration_weeks:g} weeks (more than 12): no new opioid, even "
+            "if one is asked for. Opioids are not advised for chronic low back pain (NICE NG59; "
+            "WHO 2023) and are not first-line for chronic pain (CDC 2022 rec 2).",
+            ("opioids-acute-pain",),
+        )
     discharge_antidepressant = None if emergency else _antidepressant_candidate(draft)
     _give_now(draft, emergency, discharge_antidepressant)
     gabapentin = None
+    deferred: list[Point] = []
     if not emergency:
-        gabapentin = _discharge(draft, discharge_antidepressant)
+        gabapentin = _discharge(draft, discharge_antidepressant, deferred)
     else:
         draft.warn(
             "emergency-no-discharge",
@@ -220,68 +265,106 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "naloxone_reasons": naloxone_reasons,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons)),
         "pitfalls": _PITFALLS,
-        "follow_up": _follow_up(case, tri.level, draft, gabapentin),
+        "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
     }
-    return TreatmentPlan(**fields, evidence_ids=_evidence_ids(fields))
+    return TreatmentPlan(
+        **fields,
+        evidence_ids=_evidence_ids(fields),
+        departures=_departures(case, draft, emergency),
+    )
 
 
 # ---- Steps ------------------------------------------------------------------------------
 
 
 def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> None:
-    """ED (or clinic) step: a short-acting rescue opioid when pain is severe, plus an NSAID."""
+    """ED (or clinic) step: non-opioid care first; opioids only as shared-decision options.
+
+    The non-opioid step leads: an NSAID if none was tried (acetaminophen when NSAIDs are ruled
+    out), then, for severe pain, the rescue opioids as options to discuss, each with its
+    expected benefit and harm (CDC 2022 recs 1 and 4; OPAL 2023). None is a default order.
+    """
     case = draft.facts.case
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     tried_classes = {drug_class(t.drug) for t in case.tried}
-    rescue_kept = 0
-    if severe:
-        rescue_kept += draft.propose("now", "oxycodone", "oxycodone_po_now", choice=RESCUE_CHOICE)
-        if case.setting == "ed":
-            rescue_kept += draft.propose(
-                "now", "hydromorphone", "hydromorphone_iv_now", choice=RESCUE_CHOICE
-            )
-        if antidepressant is not None:
-            # Tramadol with amitriptyline or duloxetine lowers the seizure threshold and risks
-            # serotonin toxicity (tramadol label); the plan keeps the longer-term drug.
-            draft.withhold(
-                "Tramadol",
-                f"Left out because the discharge plan starts {antidepressant}: together they "
-                "lower the seizure threshold and risk serotonin syndrome (tramadol label).",
-                ("tramadol", "antidepressants"),
-            )
-        else:
-            rescue_kept += draft.propose("now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE)
-        if not rescue_kept:
-            _acetaminophen_now(
-                draft,
-                "Non-opioid step because every opioid option is ruled out; modest effect on "
-                "its own (PACE trial).",
-            )
-            draft.warn(
-                "rescue-ruled-out",
-                Severity.danger,
-                "Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
-                "non-opioid step, heat and positioning, and ask for help: acute pain service, "
-                "addiction medicine if there is a use disorder, or the spine team.",
-                "CDC 2022 recs 1 and 12",
-            )
-    if emergency:
-        return
-    if DrugClass.nsaid not in tried_classes:
-        older_or_clinic = case.older_adult or case.setting == "clinic"
-        kept = not older_or_clinic and draft.propose("now", "ketorolac", "ketorolac_iv_now")
-        if not kept:
-            kept = draft.propose("now", "naproxen", "naproxen_po_now")
-        if not kept:
+    if not emergency:
+        if DrugClass.nsaid not in tried_classes:
+            older_or_clinic = case.older_adult or case.setting == "clinic"
+            kept = not older_or_clinic and draft.propose("now", "ketorolac", "ketorolac_iv_now")
+            if not kept:
+                kept = draft.propose("now", "naproxen", "naproxen_po_now")
+            if not kept:
+                _acetaminophen_now(draft)
+        elif _nsaids_withheld(draft):
             _acetaminophen_now(draft)
-    elif _nsaids_withheld(draft):
-        _acetaminophen_now(draft)
     if not severe:
         draft.warn(
             "no-opioid-needed",
             Severity.info,
             f"Pain score {case.pain_score}/10: below the severe range, so no opioid is offered.",
             "CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
+        )
+        return
+    if _chronic(case) and not emergency:
+        _acetaminophen_now(
+            draft,
+            "Non-opioid step: no new opioid for pain lasting more than 12 weeks (NICE NG59; "
+            "WHO 2023); modest effect on its own (PACE trial).",
+        )
+        return
+    _acetaminophen_now(
+        draft,
+        "Low-risk non-opioid step before any opioid is considered (CDC 2022 rec 1); modest "
+        "effect at best (on its own no better than placebo in the PACE trial).",
+    )
+    rescue_kept = 0
+    rescue_kept += draft.propose(
+        "now", "oxycodone", "oxycodone_po_now", choice=RESCUE_CHOICE, tradeoff=OPAL_TRADEOFF
+    )
+    if case.setting == "ed":
+        rescue_kept += draft.propose(
+            "now",
+            "hydromorphone",
+            "hydromorphone_iv_now",
+            choice=RESCUE_CHOICE,
+            tradeoff=OPAL_TRADEOFF,
+        )
+    if antidepressant is not None:
+        # Tramadol with amitriptyline or duloxetine lowers the seizure threshold and risks
+        # serotonin toxicity (tramadol label); the plan keeps the longer-term drug.
+        draft.withhold(
+            "Tramadol",
+            f"Left out because the plan starts {antidepressant} (now or at the review): "
+            "together they "
+            "lower the seizure threshold and risk serotonin syndrome (tramadol label).",
+            ("tramadol", "antidepressants"),
+        )
+    else:
+        rescue_kept += draft.propose(
+            "now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE, tradeoff=TRAMADOL_TRADEOFF
+        )
+    if rescue_kept:
+        draft.warn(
+            "opioid-shared-decision",
+            Severity.info,
+            "The opioid rescue options are not orders: give one only if the patient, told the "
+            "expected benefit and harm, chooses it, and only after the non-opioid step. "
+            + OPAL_TRADEOFF,
+            "CDC 2022 recs 1 and 4; OPAL (Jones 2023)",
+        )
+    else:
+        _acetaminophen_now(
+            draft,
+            "Non-opioid step because every opioid option is ruled out; modest effect on "
+            "its own (PACE trial).",
+        )
+        draft.warn(
+            "rescue-ruled-out",
+            Severity.danger,
+            "Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
+            "non-opioid step, heat and positioning, and ask for help: acute pain service, "
+            "addiction medicine if there is a use disorder, or the spine team.",
+            "CDC 2022 recs 1 and 12",
         )
 
 
@@ -292,8 +375,16 @@ def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
 
-def _discharge(draft: _Draft, antidepressant: str | None) -> GabapentinPlan | None:
-    """Take-home plan: NSAID (or acetaminophen), short IR opioid, gabapentin if radicular."""
+def _discharge(
+    draft: _Draft, antidepressant: str | None, deferred: list[Point]
+) -> GabapentinPlan | None:
+    """Take-home plan: NSAID (or acetaminophen), an optional muscle relaxant, gabapentin if
+    radicular; a short IR opioid only when the clinician chose one after a shared decision.
+
+    One new sedating drug at a time (Beers 2023; FDA 2019 gabapentinoids; NICE CG173 "switch,
+    not add"): a chosen opioid course comes first and gabapentin or amitriptyline wait for the
+    review; gabapentin comes before amitriptyline; a muscle relaxant only with neither.
+    """
     facts = draft.facts
     case = facts.case
     if draft.propose("discharge", "naproxen", "naproxen_po"):
@@ -301,27 +392,162 @@ def _discharge(draft: _Draft, antidepressant: str | None) -> GabapentinPlan | No
             draft.add("discharge", REGIMENS["omeprazole_po"])
     else:
         draft.propose("discharge", "acetaminophen", "acetaminophen_po")
-    severe = case.pain_score >= SEVERE_PAIN_SCORE
-    if severe and draft.propose("discharge", "oxycodone", "oxycodone_po"):
+    opioid_home = _take_home_opioid(draft)
+    if opioid_home:
         draft.add("discharge", REGIMENS["senna_po"])
-    gabapentin = _gabapentin(draft) if case.radicular else None
+    gabapentin = None
+    if case.radicular:
+        if opioid_home:
+            deferred.append(_DEFERRED_GABAPENTIN_AFTER_OPIOID)
+            draft.warn(
+                "one-sedative-at-a-time",
+                Severity.caution,
+                "One new sedating drug at a time: the chosen 3-day opioid course comes first; "
+                "gabapentin is not started with it (together they slow breathing: FDA 2019) "
+                "and is reconsidered at the review. Its titration takes 1-2 weeks to reach a "
+                "working dose anyway, so little is lost.",
+                "FDA Drug Safety Communication 19 Dec 2019; Gomes 2017; Neurontin label",
+            )
+        else:
+            gabapentin = _gabapentin(draft)
+    sedating_started = opioid_home or gabapentin is not None
     if antidepressant == "duloxetine":
-        draft.propose("discharge", "duloxetine", "duloxetine_po")
+        if gabapentin is not None:
+            deferred.append(_DEFERRED_ANTIDEPRESSANT)
+            _warn_one_at_a_time(draft, "duloxetine")
+        elif draft.propose("discharge", "duloxetine", "duloxetine_po"):
+            _warn_duloxetine_contested(draft)
+            sedating_started = True
     elif antidepressant == "amitriptyline":
-        draft.propose("discharge", "amitriptyline", "amitriptyline_po")
+        if sedating_started:
+            deferred.append(_DEFERRED_ANTIDEPRESSANT)
+            _warn_one_at_a_time(draft, "amitriptyline")
+        elif draft.propose("discharge", "amitriptyline", "amitriptyline_po"):
+            sedating_started = True
+    if antidepressant is not None and case.age_years < ANTIDEPRESSANT_BOXED_WARNING_AGE:
+        draft.warn(
+            "antidepressant-under-25",
+            Severity.danger,
+            f"Age {case.age_years}: {antidepressant} carries the FDA boxed warning on "
+            "antidepressants (more suicidal thoughts and behaviour in short-term trials under "
+            "age 25). Ask about mood and suicidal thoughts before starting it, warn the patient "
+            "and family, and review early.",
+            "FDA boxed warning (antidepressants: suicidality under 25)",
+        )
+    _muscle_relaxant(draft, sedating_started)
     return gabapentin
+
+
+def _chronic(case: PatientCase) -> bool:
+    """CDC 2022: chronic pain lasts more than 3 months (more than 12 weeks)."""
+    return case.pain_duration_weeks > CHRONIC_WEEKS
+
+
+def _take_home_opioid(draft: _Draft) -> bool:
+    """A take-home opioid only when the clinician chose one (case.take_home_opioid)."""
+    case = draft.facts.case
+    chosen = bool(getattr(case, "take_home_opioid", False))
+    severe = case.pain_score >= SEVERE_PAIN_SCORE
+    if not chosen:
+        if severe and not _chronic(case):
+            draft.withhold(
+                TARGET_LABELS["discharge:opioid"],
+                "Not ordered by default: a short opioid course was no better than placebo for "
+                "acute low back pain and doubled misuse risk (OPAL 2023). If, after discussing "
+                "this, clinician and patient choose one, record the choice and the plan adds an "
+                "immediate-release course of 3 days at most with bowel care (CDC 2022 recs 1, "
+                "3, 4 and 6).",
+                ("opioids-acute-pain",),
+            )
+        return False
+    if _chronic(case):
+        return False  # withheld in build_plan, with the reason
+    if not severe:
+        draft.withhold(
+            TARGET_LABELS["discharge:opioid"],
+            f"A take-home opioid was chosen, but the pain score is {case.pain_score}/10, below "
+            "the severe range: no opioid is prescribed for it (CDC 2022 rec 1).",
+            ("opioids-acute-pain",),
+        )
+        return False
+    return draft.propose(
+        "discharge",
+        "oxycodone",
+        "oxycodone_po",
+        choice=TAKE_HOME_CHOICE,
+        tradeoff=OPAL_TRADEOFF,
+    )
+
+
+def _warn_one_at_a_time(draft: _Draft, drug: str) -> None:
+    draft.warn(
+        f"one-sedative-at-a-time-{drug}",
+        Severity.caution,
+        f"One new sedating drug at a time: {drug} is not started together with the other new "
+        "drug in this plan. If that one has not helped by the review, switch to "
+        f"{drug} rather than adding it.",
+        "NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
+    )
+
+
+def _warn_duloxetine_contested(draft: _Draft) -> None:
+    draft.warn(
+        "duloxetine-guidelines-disagree",
+        Severity.info,
+        "Guidelines disagree on duloxetine for chronic back pain: ACP 2017 makes it a "
+        "second-line drug, while NICE NG59 advises against antidepressants for low back pain "
+        "and WHO 2023 does not advise them routinely. Decide with the patient, and stop it if "
+        "it has not helped in 8-12 weeks.",
+        "ACP 2017; NICE NG59; WHO 2023",
+    )
+
+
+def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
+    """An optional muscle relaxant, unless a reason true of this patient withholds it."""
+    if draft.facts.case.pain_score < 4:
+        return  # mild pain: nothing to add beyond the NSAID and non-drug care
+    matching = [r for r in draft.rules if applies(r, "discharge", frozenset({"muscle_relaxant"}))]
+    if any(r.action is Action.avoid for r in matching):
+        return  # withheld with the rule's reason
+    if sedating_started:
+        draft.withhold(
+            TARGET_LABELS["muscle_relaxant"],
+            "Not added: the plan already starts another sedating drug, and one new sedating "
+            "drug at a time is the rule (ACEP 2020: harms of combining sedatives).",
+            ("muscle-relaxants",),
+        )
+        return
+    draft.propose(
+        "discharge", "cyclobenzaprine", "cyclobenzaprine_po", choice=MUSCLE_RELAXANT_CHOICE
+    )
+
+
+_DEFERRED_GABAPENTIN_AFTER_OPIOID = Point(
+    title="At the review: gabapentin, if the leg pain persists",
+    text="Gabapentin was not started with the opioid course (one new sedating drug at a "
+    "time). If radicular pain persists once the opioid has stopped, start the titration "
+    "then, within the renal limit; NICE advises against it, so agree it with the patient.",
+    evidence=("gabapentinoids-sciatica", "renal-dosing"),
+)
+_DEFERRED_ANTIDEPRESSANT = Point(
+    title="At the review: an antidepressant, as a switch rather than an add-on",
+    text="An antidepressant (amitriptyline for persisting radicular pain, duloxetine for "
+    "chronic pain) was not started with the other new drug. If that drug has not helped, "
+    "switch rather than add (NICE CG173), and note the contested evidence.",
+    evidence=("antidepressants",),
+)
 
 
 def _antidepressant_candidate(draft: _Draft) -> str | None:
     """Which adjuvant the discharge plan will start, if any survives the rules.
 
-    The reference answer adds amitriptyline for everyone. NICE NG59 advises against tricyclics
+    A common escalation adds amitriptyline for everyone. NICE NG59 advises against tricyclics
     for low back pain and Urquhart 2018 found no pain benefit, so the engine narrows it:
     duloxetine for chronic pain (ACP 2017 second line, > 12 weeks), amitriptyline only for
     radicular pain lasting a month or more (neuropathic pain: NICE CG173), otherwise nothing.
     """
     case = draft.facts.case
-    if case.pain_duration_weeks >= CHRONIC_WEEKS:
+    if _chronic(case):
         family = "duloxetine"
     elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
         family = "amitriptyline"
@@ -329,7 +555,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
         draft.warn(
             "no-antidepressant-yet",
             Severity.info,
-            "No amitriptyline for now: the reference answer adds it, but NICE advises against "
+            "No amitriptyline for now: it is a common add-on, but NICE advises against "
             "tricyclics for low back pain and the best trial found no effect on pain. Reconsider "
             "at follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
             "duloxetine is ACP's second-line drug.",
@@ -691,6 +917,124 @@ def _follow_up(
     points.append(_FOLLOW_UP_SCIATICA if case.radicular else _FOLLOW_UP_NOT_SETTLING)
     points.append(_FOLLOW_UP_RETURN)
     return tuple(points)
+
+
+# ---- Departures from common practice --------------------------------------------------------
+# Each departure is fixed text; which ones a plan lists depends only on this case.
+
+_DEP_OPIOID_NEXT = Departure(
+    common_practice="A short-acting opioid as the next step when first-line drugs fail",
+    this_plan="Non-opioid care first; an opioid rescue dose only as a shared decision, at the "
+    "lowest dose, with its benefit and harm stated",
+    why="A short opioid course was no better than placebo for acute low back pain at 6 weeks "
+    "and about doubled misuse risk at one year",
+    source="OPAL (Jones et al., Lancet 2023); CDC 2022 recs 1 and 4; ACEP 2020",
+)
+_DEP_TAKE_HOME_NONE = Departure(
+    common_practice="A 3-5 day take-home opioid course for severe pain",
+    this_plan="No take-home opioid unless clinician and patient choose one; then immediate "
+    "release, lowest dose, 3 days at most, with bowel care",
+    why="No benefit shown over placebo, more harm; when used, no more than needed",
+    source="OPAL (Jones 2023); CDC 2022 recs 3, 4 and 6",
+)
+_DEP_TAKE_HOME_CHOSEN = Departure(
+    common_practice="Oxycodone 5-10 mg every 4-6 h for 3-5 days (up to 90 MME/day)",
+    this_plan="The chosen course: 5 mg every 6 h as needed for 3 days (30 MME/day), reduced "
+    "for risk groups, with senna",
+    why="Lowest effective dose for no longer than needed; 90 MME/day is above the 50 MME "
+    "caution point",
+    source="CDC 2022 recs 4 and 6; oxycodone IR label",
+)
+_DEP_CHRONIC = Departure(
+    common_practice="An opioid for back pain that has not settled after months",
+    this_plan="No new opioid for pain lasting more than 12 weeks, even if asked for",
+    why="Opioids are not advised for chronic low back pain and are not first-line for chronic pain",
+    source="NICE NG59; CDC 2022 rec 2; WHO 2023",
+)
+_DEP_ER = Departure(
+    common_practice="Controlled- or extended-release opioid therapy when pain persists",
+    this_plan="Immediate release only; extended-release and long-acting opioids are on the "
+    "avoid list",
+    why="Long-acting opioids for acute pain raise overdose risk without added benefit",
+    source="CDC 2022 rec 3",
+)
+_DEP_HYDROMORPHONE = Departure(
+    common_practice="Hydromorphone 2-4 mg PO/IV",
+    this_plan="IV 0.5-1 mg (0.2-0.5 mg when older, renal, hepatic or co-sedated), as an option",
+    why="2-4 mg is an oral dose; the label's initial IV dose is 0.2-1 mg",
+    source="Hydromorphone injection label; Chang 2013",
+)
+_DEP_AMITRIPTYLINE_NONE = Departure(
+    common_practice="Amitriptyline 10-25 mg, rising to 75-100 mg, added for everyone",
+    this_plan="No amitriptyline now",
+    why="NICE advises against tricyclics for low back pain; the best trial found no effect on pain",
+    source="NICE NG59; Urquhart 2018",
+)
+_DEP_AMITRIPTYLINE_CAPPED = Departure(
+    common_practice="Amitriptyline 10-25 mg, rising to 75-100 mg",
+    this_plan="Only for radicular pain lasting 4+ weeks, at most 25 mg at night",
+    why="No pain benefit in the best trial at 25 mg; higher doses need specialist input",
+    source="Urquhart 2018; NICE CG173 (non-specialist maximum 75 mg)",
+)
+_DEP_ONE_SEDATIVE = Departure(
+    common_practice="Starting an opioid, gabapentin and a tricyclic together",
+    this_plan="One new sedating drug at a time; the others are named for the review",
+    why="Together they add sedation and respiratory depression (opioid with gabapentin: "
+    "higher opioid-related death)",
+    source="FDA 2019 (gabapentinoids); Gomes 2017; AGS Beers 2023; NICE CG173",
+)
+_DEP_GABAPENTIN_ONE_DOSE = Departure(
+    common_practice="Gabapentin judged a failure after one dose",
+    this_plan="A single dose is not a trial: if used for radicular pain, titrate it within the "
+    "renal limit",
+    why="Any benefit needs 1200 mg/day or more, reached over days to weeks",
+    source="Neurontin label; NeuPSIG (Finnerup 2015)",
+)
+_DEP_GABAPENTIN_AXIAL = Departure(
+    common_practice="Gabapentin for back pain without radicular features",
+    this_plan="Not used",
+    why="No benefit in axial back pain, only dizziness and sedation",
+    source="Enke 2018; NICE NG59",
+)
+_DEP_STEROIDS = Departure(
+    common_practice="Another course of systemic steroids",
+    this_plan="No more systemic steroids",
+    why="No better than placebo without sciatica; in sciatica about half a point on a "
+    "10-point scale for a few weeks (the AAPM 2025 draft still allows them there)",
+    source="Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
+)
+
+
+def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Departure, ...]:
+    """Where this plan departs from common practice, for this case only."""
+    severe = case.pain_score >= SEVERE_PAIN_SCORE
+    chronic = _chronic(case) and not emergency
+    drugs = {o.drug for o in (*draft.give_now, *draft.discharge)}
+    home_opioid = any(_is_opioid(o) for o in draft.discharge)
+    tried = {drug_class(t.drug) for t in case.tried}
+    out: list[Departure] = []
+    if severe and chronic:
+        out.append(_DEP_CHRONIC)
+    elif severe:
+        out.append(_DEP_OPIOID_NEXT)
+        if not emergency:
+            out.append(_DEP_TAKE_HOME_CHOSEN if home_opioid else _DEP_TAKE_HOME_NONE)
+        out.append(_DEP_ER)
+        if "hydromorphone" in drugs:
+            out.append(_DEP_HYDROMORPHONE)
+    if emergency:
+        return tuple(out)
+    if any(w.code.startswith("one-sedative-at-a-time") for w in draft.warnings.values()):
+        out.append(_DEP_ONE_SEDATIVE)
+    if "amitriptyline" in drugs:
+        out.append(_DEP_AMITRIPTYLINE_CAPPED)
+    else:
+        out.append(_DEP_AMITRIPTYLINE_NONE)
+    if DrugClass.gabapentinoid in tried:
+        out.append(_DEP_GABAPENTIN_ONE_DOSE if case.radicular else _DEP_GABAPENTIN_AXIAL)
+    if case.radicular or DrugClass.corticosteroid in tried:
+        out.append(_DEP_STEROIDS)
+    return tuple(out)
 
 
 # ---- Helpers ----------------------------------------------------------------------------

@@ -98,7 +98,7 @@ REGIMENS: dict[str, Regimen] = {
             source="Oxycodone IR label (hepatic impairment)",
         ),
         _R(
-            # The reference answer gives "hydromorphone 2-4 mg PO/IV": 2-4 mg is the ORAL
+            # A common order is "hydromorphone 2-4 mg PO/IV": 2-4 mg is the ORAL
             # starting range. The label's initial IV dose is 0.2-1 mg, given slowly over 2-3 min
             # (evidence: opioids-acute-pain). We follow the label.
             key="hydromorphone_iv_now",
@@ -334,7 +334,7 @@ REGIMENS: dict[str, Regimen] = {
         ),
         _R(
             # CDC 2022 rec 3: immediate-release only; rec 6: no more than needed (often a few
-            # days). The reference allows 5-10 mg q4-6h for 3-5 days: 10 mg q4h is 90 MME/day,
+            # days). A common escalation is 5-10 mg q4-6h for 3-5 days: 10 mg q4h is 90 MME/day,
             # above the 50 MME caution point, so we keep 5 mg q6h for 3 days (30 MME/day).
             key="oxycodone_po",
             drug="oxycodone (immediate release)",
@@ -412,7 +412,7 @@ REGIMENS: dict[str, Regimen] = {
         ),
         _R(
             # Urquhart DM et al., JAMA Intern Med 2018: 25 mg/day. NICE CG173: start 10 mg,
-            # max 75 mg/day without specialist advice. The reference's 75-100 mg is above that.
+            # max 75 mg/day without specialist advice. A common 75-100 mg target is above that.
             key="amitriptyline_po",
             drug="amitriptyline",
             route=Route.po,
@@ -427,6 +427,25 @@ REGIMENS: dict[str, Regimen] = {
             "specialist input (non-specialist maximum 75 mg).",
             evidence=("antidepressants",),
             source="Urquhart 2018 (25 mg/day); NICE CG173 (start 10 mg)",
+        ),
+        _R(
+            # Cyclobenzaprine label: 5 mg three times a day (may rise to 10 mg), for no more
+            # than 2-3 weeks; Friedman 2015 used 5 mg in the ED trial. ACP 2017: a muscle
+            # relaxant is an option for acute or subacute pain (moderate-quality evidence of a
+            # small short-term benefit in its review, low quality for the ED add-on question).
+            key="cyclobenzaprine_po",
+            drug="cyclobenzaprine",
+            route=Route.po,
+            dose_mg_low=5,
+            dose_mg=5,
+            every_hours=8,
+            max_daily_mg=15,
+            days=7,
+            prn=True,
+            note="Optional, for a few days: a small short-term benefit at best, and drowsiness "
+            "and dry mouth are common. No alcohol, no driving if drowsy, no other sedative.",
+            evidence=("muscle-relaxants",),
+            source="Cyclobenzaprine label (5 mg three times daily, 2-3 weeks at most); ACP 2017",
         ),
         _R(
             # Duloxetine label (chronic musculoskeletal pain): 30 mg for 1 week, then 60 mg;

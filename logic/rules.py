@@ -17,6 +17,9 @@ from logic.medications import MedicineFacts, medicine_facts
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
 
+#: CDC 2022 pain duration categories: chronic pain lasts more than 3 months (> 12 weeks).
+CHRONIC_WEEKS = 12
+
 
 class Action(StrEnum):
     avoid = "avoid"  # withhold the drug; it goes to the avoid list with the reason
@@ -92,6 +95,15 @@ class Facts:
         return self.case.older_adult
 
     @property
+    def chronic(self) -> bool:
+        """CDC 2022: chronic pain lasts more than 3 months (12 weeks)."""
+        return self.case.pain_duration_weeks > CHRONIC_WEEKS
+
+    @property
+    def muscle_relaxant_tried(self) -> bool:
+        return any(drug_class(t.drug) is DrugClass.muscle_relaxant for t in self.case.tried)
+
+    @property
     def steroids_given(self) -> bool:
         return any(drug_class(t.drug) is DrugClass.corticosteroid for t in self.case.tried)
 
@@ -136,7 +148,7 @@ _OPIOID = ("opioids-acute-pain", "opioid-safety")
 _TCA = ("antidepressants",)
 
 RULES: tuple[Rule, ...] = (
-    # ---- Always: the reference answer's "avoid" list, each for its own reason ---------------
+    # ---- Always: the common escalations this plan never takes, each for its own reason -----
     Rule(
         "always-corticosteroids",
         lambda f: True,
@@ -158,23 +170,96 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=("benzodiazepines",),
     ),
+    # Muscle relaxants: ACP 2017 allows one for acute or subacute pain (low-quality evidence of
+    # a small short-term benefit), so each withholding rule names a reason true of this patient.
     Rule(
-        "always-muscle-relaxants",
-        lambda f: True,
+        "muscle-relaxant-tried",
+        lambda f: f.muscle_relaxant_tried,
         "muscle_relaxant",
         A.avoid,
-        "No more muscle relaxants: adding one to an NSAID did not help at one week, and this "
-        "class has already failed.",
+        "A muscle relaxant was already given for this episode without enough relief; another "
+        "adds sedation, not relief (adding one to an NSAID did not help at one week in ED "
+        "trials).",
         "Friedman 2015 and 2019 ED trials; Cashin 2021",
         evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "beers-muscle-relaxant",
+        lambda f: f.older,
+        "muscle_relaxant",
+        A.avoid,
+        "Age 65+: Beers lists skeletal muscle relaxants to avoid (anticholinergic effects, "
+        "sedation, falls and fractures).",
+        "AGS Beers 2023",
+        evidence=("muscle-relaxants", *_OLD),
+    ),
+    Rule(
+        "sedation-muscle-relaxant",
+        lambda f: f.has(C.benzodiazepine_use, C.sleep_apnea, C.copd, C.fall_risk),
+        "muscle_relaxant",
+        A.avoid,
+        "A sedation conflict: with a benzodiazepine, sleep apnoea, COPD or a history of falls "
+        "(whichever applies here), a muscle relaxant adds sedation and falls.",
+        "ACEP 2020 clinical policy (harms of combining sedatives); AGS Beers 2023 (falls)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "sud-muscle-relaxant",
+        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        "muscle_relaxant",
+        A.avoid,
+        "Substance use disorder: muscle relaxants are sedating and some are misused "
+        "(carisoprodol is a controlled substance).",
+        "Carisoprodol label (abuse and dependence); ACEP 2020 (sedative combinations)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "chronic-muscle-relaxant",
+        lambda f: f.chronic,
+        "muscle_relaxant",
+        A.avoid,
+        "Pain for more than 12 weeks: the evidence for muscle relaxants covers acute and "
+        "subacute pain only, and WHO does not advise them for chronic primary low back pain.",
+        "ACP 2017 (acute/subacute only); WHO 2023 chronic primary low back pain guideline",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "cyclobenzaprine-contraindicated",
+        lambda f: f.has(
+            C.cirrhosis,
+            C.cardiac_conduction_disease,
+            C.recent_mi,
+            C.heart_failure,
+            C.glaucoma,
+            C.urinary_retention_history,
+            C.serotonergic_drug_use,
+        ),
+        "muscle_relaxant",
+        A.avoid,
+        "Cyclobenzaprine is not started here: the label contraindicates it after a recent "
+        "myocardial infarction, with conduction disease or heart failure, warns of serotonin "
+        "syndrome with serotonergic drugs and of anticholinergic harm in glaucoma or urinary "
+        "retention, and does not recommend it in moderate or severe liver disease.",
+        "Cyclobenzaprine label (contraindications; warnings; hepatic impairment)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "pregnancy-muscle-relaxant",
+        lambda f: f.case.pregnant,
+        "muscle_relaxant",
+        A.avoid,
+        "Pregnancy: a muscle relaxant is not started for back pain (small benefit, limited "
+        "pregnancy data); decide with the obstetric team.",
+        "Cyclobenzaprine label (pregnancy); ACP 2017 (small benefit)",
+        evidence=("muscle-relaxants", *_OLD),
     ),
     Rule(
         "always-er-opioids",
         lambda f: True,
         "er_opioid",
         A.avoid,
-        "No extended-release or long-acting opioid for acute pain (the reference answer's "
-        "pitfall #4 suggests one; the CDC guideline says immediate-release only).",
+        "No extended-release or long-acting opioid for acute pain (a common escalation; the "
+        "CDC guideline says immediate-release only).",
         "CDC 2022 rec 3; OPAL (Jones 2023)",
         S.danger,
         evidence=("opioids-acute-pain",),
@@ -710,7 +795,7 @@ RULES: tuple[Rule, ...] = (
 TARGET_LABELS: dict[str, str] = {
     "corticosteroid": "Systemic corticosteroids (prednisone, dexamethasone, methylprednisolone)",
     "benzodiazepine": "Benzodiazepines (diazepam and others)",
-    "muscle_relaxant": "More skeletal muscle relaxants (orphenadrine, cyclobenzaprine, ...)",
+    "muscle_relaxant": "Skeletal muscle relaxants (orphenadrine, cyclobenzaprine, ...)",
     "er_opioid": "Extended-release or long-acting opioids",
     "gabapentinoid": "Gabapentin or pregabalin for non-radicular pain",
     "nsaid": "NSAIDs (ketorolac, naproxen, ibuprofen)",
