@@ -8,8 +8,14 @@ Streamlit 1.67 interprets text. What it defends against, as Streamlit's Markdown
 text plugins, read from the 1.67 frontend bundle) would otherwise act on it:
 
 * CommonMark and GFM syntax (headings, lists, block quotes, emphasis, code, links, images,
-  tables, strikethrough, footnotes, raw HTML, entities): every ASCII punctuation character is
-  backslash-escaped, which CommonMark defines as a literal character.
+  tables, strikethrough, footnotes, raw HTML, entities): each ASCII punctuation character that
+  can start or end markup is backslash-escaped, which CommonMark defines as the literal character.
+  Always escaped: ``\\ ` * ~ [ ] ( ) ! < > & | $ : { } ^``. Escaped only where they act:
+  ``_`` unless it sits inside a word (``moon_face``: CommonMark's flanking rules make an intraword
+  underscore literal), and at the start of the text ``# - + =`` unless a letter or digit follows
+  (``-5`` stays readable; ``- x`` or ``# x`` would start a list or heading), and the ``.`` or
+  ``)`` of a leading ``1.`` / ``1)`` list marker. So ordinary values (``-5``, ``80.5``,
+  ``no_such_case``) read unchanged in the source too.
 * Line structure: control and format characters (C0/C1 controls, bidi overrides, zero-width
   characters), line and paragraph separators are removed, and every run of whitespace becomes one
   space, so no value can start a new line, block or indented code.
@@ -43,8 +49,11 @@ WORD_JOINER = "\u2060"
 # Unicode categories dropped outright: controls, format characters (bidi overrides, zero-width
 # joiners, soft hyphen...), surrogates, private use, line and paragraph separators.
 _DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-# Every ASCII punctuation character: CommonMark lets each be backslash-escaped to a literal.
-_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+# ASCII punctuation that can start or end markup anywhere in a line (CommonMark lets every ASCII
+# punctuation character be backslash-escaped to a literal).
+_ALWAYS = frozenset("\\`*~[]()!<>&|$:{}^")
+_LINE_START = frozenset("#-+=")  # block markers, escaped at the start unless a word follows
+_ORDERED_MARKER = re.compile(r"^([0-9]{1,9})([.)])(?= |$)")  # "1. x" / "1) x"
 # After the cut and before escaping: where a word joiner breaks a text-level pattern.
 _COLON_PATTERN = re.compile(r":(?=[\w+/-])")  # :smile: :+1: :material/x: :streamlit:
 _AT = re.compile(r"@")  # GFM e-mail autolinks: name@host.tld
@@ -78,14 +87,33 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _escape(text: str) -> str:
-    return "".join("\\" + char if char in _ASCII_PUNCTUATION else char for char in text)
+    marker = _ORDERED_MARKER.match(text)
+    if marker:
+        text = marker.group(1) + "\\" + marker.group(2) + text[marker.end() :]
+        start = marker.end() + 1
+    else:
+        start = 0
+    out: list[str] = [text[:start]]
+    for index in range(start, len(text)):
+        char = text[index]
+        before = text[index - 1] if index > 0 else ""
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if char in _ALWAYS:
+            out.append("\\" + char)
+        elif char == "_" and not (before.isalnum() and after.isalnum()):
+            out.append("\\_")
+        elif index == 0 and char in _LINE_START and not after.isalnum():
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def plain_text(value: object, limit: int = 40) -> str:
     """`value` as one line of literal text for a Streamlit Markdown context, at most `limit`
     visible characters (cut with "…"). See the module docstring for what it neutralises.
 
-    For example ``## Update: *morphine*`` becomes ``\\#\\# Update\\: \\*morphine\\*``, which
+    For example ``## Update: *morphine*`` becomes ``\\## Update\\: \\*morphine\\*``, which
     renders as the literal characters typed.
     """
     limit = max(1, int(limit))

@@ -3,40 +3,148 @@
 Parameter names are exactly the `PatientCase` JSON field names, e.g.
 ``?age_years=72&sex=female&tried=ketorolac,prednisone&radicular=true``.
 
+Writing
 * Fields equal to their default (and ``None``) are left out, so links stay short.
-* Booleans are ``true`` / ``false``; lists are comma-separated enum values.
-* ``tried`` is a comma-separated list of drug tokens. A medicine whose details are all default is
-  just its generic name (``ketorolac``); otherwise ``drug:dose_mg:route:doses_given:relief`` with
-  empty parts for "not recorded" (``orphenadrine::iv:2:minimal``).
+* Booleans are ``true`` / ``false``; lists are comma-separated enum values or catalogue names.
+* ``tried`` is a comma-separated list of medicine tokens. A medicine whose details are all default
+  is just its generic name (``ketorolac``); otherwise
+  ``drug:dose:route:doses_given:relief:unit:formulation`` with empty parts for "not recorded"
+  and trailing empty parts left off (``orphenadrine::iv:2:minimal``). An empty unit with a dose
+  means mg, so links written before units existed read as they did.
+* ``current_medications`` uses ``drug:dose:unit:doses_per_day:route:formulation:weeks`` the same
+  way (an empty unit there means the catalogue's usual unit for the drug).
+* `case_to_query` writes every number exactly. `share_query` and `private_query` (the links the
+  page shows and copies) write readable numbers instead: see `link_digits`.
+* Sensitive fields (`SENSITIVE_FIELDS`, and the ``iv_drug_use`` red flag) can be kept out of a
+  link: `private_query` leaves them out (for the address bar, rewritten on every edit) and
+  `share_query` keeps them (for a link the user explicitly asks to copy).
 * Nothing identifying ever goes into a link: `PatientCase` holds no name, date of birth or free
   text, and this module only writes its fields.
 
-Reading a link never raises: every parameter is validated on its own against the `PatientCase`
-field constraints, and anything unknown, malformed or out of range is dropped with a notice that
-names it, so one bad parameter in a hand-edited link costs only itself.
+Reading (`case_from_query`) never raises and treats every character as untrusted data:
+* Limits come before any work: a query over `MAX_QUERY_CHARS` characters or `MAX_PARAMETERS`
+  values, or a list longer than the catalogue it draws on, is refused whole with one notice.
+* Each parameter is validated on its own against the `PatientCase` field constraints (validators
+  built once, at import), so one bad parameter in a hand-edited link costs only itself, and the
+  work is linear in the size of the link.
+* A parameter given more than once uses its LAST value (as Streamlit's ``st.query_params[key]``
+  does), and the notice names it.
+* Every notice is plain text: each name or value from the link goes through `plain_text`, so it
+  shows literally on the page, cut to a short marked length. At most `MAX_NOTICES` are listed;
+  the rest are counted.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlencode
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from logic.catalogue import resolve_drug
-from logic.models import Condition, PatientCase, RedFlag, Relief, Route, TriedMedication
+from logic.catalogue import CATALOGUE, DoseUnit, Formulation, resolve_drug
+from logic.models import (
+    Allergy,
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RadicularFeature,
+    RedFlag,
+    Relief,
+    Route,
+    TriedMedication,
+)
+from logic.plaintext import plain_text
 
-__all__ = ["FIELDS", "QueryResult", "case_from_query", "case_to_query", "query_string"]
+__all__ = [
+    "FIELDS",
+    "MAX_NOTICES",
+    "MAX_PARAMETERS",
+    "MAX_QUERY_CHARS",
+    "SENSITIVE_FIELDS",
+    "SENSITIVE_RED_FLAGS",
+    "STREAMLIT_MAX_QUERY_CHARS",
+    "STREAMLIT_MAX_QUERY_FIELDS",
+    "QueryResult",
+    "case_from_query",
+    "case_to_query",
+    "dropped_link_notice",
+    "link_digits",
+    "private_query",
+    "private_query_string",
+    "query_string",
+    "share_query",
+    "share_query_string",
+    "streamlit_drops",
+    "withheld_fields",
+]
 
 FIELDS: tuple[str, ...] = tuple(PatientCase.model_fields)
 """Every parameter a link may carry, in form order."""
 
-_LIST_FIELDS = frozenset({"red_flags", "conditions", "tried"})
-_MAX_SHOWN = 40  # characters of a hand-edited value quoted back in a notice
+MAX_QUERY_CHARS = 8 * 1024
+"""Characters of parameter names and values a link may carry. The longest real case (every
+catalogue medicine tried and taken, each with every detail) is about 5,000."""
+MAX_PARAMETERS = 60
+"""Parameter values a link may carry (a repeated key counts once per value); a case has
+`len(FIELDS)` fields, and the page adds a few of its own."""
+MAX_NOTICES = 12
+"""Notices listed one by one; past this they are counted in one more line."""
+_MAX_SHOWN = 40  # characters of a hand-edited name or value quoted back in a notice
+
+# Streamlit 1.67 drops a query string past these limits before the script sees it
+# (streamlit/runtime/state/query_params.py: CLIENT_STATE_QUERY_STRING_MAX_LENGTH / _MAX_FIELDS;
+# a test checks they still match the installed Streamlit).
+STREAMLIT_MAX_QUERY_CHARS = 512 * 1024
+STREAMLIT_MAX_QUERY_FIELDS = 1000
+
+SENSITIVE_FIELDS: frozenset[str] = frozenset(
+    {
+        "pregnant",
+        "pregnancy_weeks",
+        "breastfeeding",
+        "conditions",  # substance use and opioid use disorder, and every other condition
+        "current_medications",  # methadone or buprenorphine reveals opioid use disorder
+        "prior_overdose",
+        "heavy_alcohol_use",
+    }
+)
+"""Fields a link carries only when the user asks for a share link (see `share_query`)."""
+SENSITIVE_RED_FLAGS: frozenset[RedFlag] = frozenset({RedFlag.iv_drug_use})
+"""Red flags left out of `private_query` for the same reason."""
+
+_ENUM_LISTS: dict[str, type[StrEnum]] = {
+    "red_flags": RedFlag,
+    "conditions": Condition,
+    "allergies": Allergy,
+    "radicular_features": RadicularFeature,
+}
+_NAME_LISTS = frozenset({"allergic_to"})
+_MEDICINE_LISTS: dict[str, type[BaseModel]] = {
+    "tried": TriedMedication,
+    "current_medications": CurrentMedication,
+}
+_LIST_FIELDS = frozenset({*_ENUM_LISTS, *_NAME_LISTS, *_MEDICINE_LISTS})
+_LIST_LIMITS: dict[str, int] = {
+    **{name: len(enum) for name, enum in _ENUM_LISTS.items()},
+    "allergic_to": len(CATALOGUE),
+    "tried": len(CATALOGUE),
+    "current_medications": len(CATALOGUE),
+}
+_NOUNS = {
+    "red_flags": "red flag",
+    "conditions": "condition",
+    "allergies": "allergy",
+    "radicular_features": "radicular feature",
+    "allergic_to": "medicine",
+    "tried": "medicine",
+    "current_medications": "medicine",
+}
 
 # Words used in notices: (what the field is, its unit).
 _LABELS: dict[str, tuple[str, str]] = {
@@ -52,11 +160,49 @@ _LABELS: dict[str, tuple[str, str]] = {
     "pain_duration_weeks": ("pain duration", "weeks"),
     "pain_score": ("pain score", "(0–10 scale)"),
     "radicular": ("radicular pain", ""),
+    "breastfeeding": ("breastfeeding", ""),
+    "pregnancy_weeks": ("weeks of pregnancy", "weeks"),
+    "egfr_ml_min_1_73m2": ("eGFR", "mL/min/1.73 m²"),
+    "prior_overdose": ("prior overdose", ""),
+    "heavy_alcohol_use": ("heavy alcohol use", ""),
+    "take_home_opioid": ("take-home opioid", ""),
 }
 
-_TRIED_PART_LABELS: dict[str, tuple[str, str]] = {
-    "dose_mg": ("dose", "mg"),
+# Medicine tokens: the parts after the name, in link order.
+_TRIED_PARTS = ("dose", "route", "doses_given", "relief", "unit", "formulation")
+_CURRENT_PARTS = ("dose", "unit", "doses_per_day", "route", "formulation", "weeks")
+_PARTS: dict[str, tuple[str, ...]] = {"tried": _TRIED_PARTS, "current_medications": _CURRENT_PARTS}
+_PART_LABELS: dict[str, tuple[str, str]] = {
+    "dose": ("dose", ""),
     "doses_given": ("number of doses", ""),
+    "doses_per_day": ("doses per day", ""),
+    "weeks": ("weeks taken", "weeks"),
+}
+_PART_NAMES = {
+    "dose": "dose",
+    "route": "route",
+    "doses_given": "doses given",
+    "relief": "relief",
+    "unit": "unit",
+    "formulation": "formulation",
+    "doses_per_day": "doses per day",
+    "weeks": "weeks",
+}
+_ROUTE_WORDS = {
+    "oral": "po",
+    "by mouth": "po",
+    "intravenous": "iv",
+    "intramuscular": "im",
+    "subcutaneous": "sc",
+    "sq": "sc",
+    "patch": "transdermal",
+}
+_UNIT_WORDS = {"ug": "mcg", "µg": "mcg", "mcg/hr": "mcg/h", "mcgh": "mcg/h", "ug/h": "mcg/h"}
+_ENUM_PARTS: dict[str, type[Any]] = {
+    "route": Route,
+    "relief": Relief,
+    "unit": DoseUnit,
+    "formulation": Formulation,
 }
 
 
@@ -67,14 +213,33 @@ class QueryResult:
     `values` holds every parameter that passed validation, keyed by `PatientCase` field name,
     ready to be widget defaults or `PatientCase(**values)` keyword arguments. `case` is the full
     case, or None when a required field is missing or the fields do not fit together. `notices`
-    are human sentences, one per ignored parameter or list item; `missing` names the required
-    fields the link did not supply.
+    are plain-text sentences (safe to show as Markdown), one per ignored parameter or list item,
+    at most `MAX_NOTICES` + 1; `ignored` names (in plain text) every parameter or item that was
+    dropped, `repeated` the parameters given more than once; `missing` names the required fields
+    the link did not supply. `refused` is True when the link broke a limit and nothing of it was
+    read; `items_read` counts the values and list items parsed (the work done).
     """
 
     values: dict[str, Any] = field(default_factory=dict)
     case: PatientCase | None = None
     notices: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+    repeated: tuple[str, ...] = ()
+    refused: bool = False
+    items_read: int = 0
+
+    @property
+    def title(self) -> str:
+        """A heading for the notices that counts what was ignored ('' when nothing was)."""
+        if self.refused:
+            return "The link was not read"
+        count = len(self.ignored)
+        if count:
+            return f"{count} part{'s' if count != 1 else ''} of the link ignored"
+        if self.notices:
+            return "Check the link"
+        return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,22 +257,33 @@ def _num(value: float) -> str:
     return repr(value)
 
 
-def _tried_token(item: TriedMedication) -> str:
-    defaults = TriedMedication(drug=item.drug)
-    if item == defaults:
-        return item.drug
-    parts = [
-        item.drug,
-        "" if item.dose_mg is None else _num(item.dose_mg),
-        "" if item.route is None else item.route.value,
-        str(item.doses_given),
-        item.relief.value,
-    ]
-    return ":".join(parts)
+def _medicine_token(item: TriedMedication | CurrentMedication, parts: tuple[str, ...]) -> str:
+    drug = item.drug
+    if item == type(item)(drug=drug):
+        return drug
+    texts = [drug]
+    for part in parts:
+        value = getattr(item, part)
+        # In `tried` an empty unit with a dose means mg (links from before units existed).
+        tried_mg = isinstance(item, TriedMedication) and item.dose is not None
+        if part == "unit" and tried_mg and value is DoseUnit.mg:
+            value = None
+        if value is None:
+            texts.append("")
+        elif isinstance(value, bool):  # pragma: no cover - no boolean parts
+            texts.append("true" if value else "false")
+        elif isinstance(value, int | float):
+            texts.append(_num(value))
+        else:
+            texts.append(str(getattr(value, "value", value)))
+    while texts and texts[-1] == "":
+        texts.pop()
+    return ":".join(texts)
 
 
 def case_to_query(case: PatientCase) -> dict[str, str]:
-    """Query parameters for a case: non-default fields only, named as the JSON fields."""
+    """Query parameters for a case: non-default fields only, named as the JSON fields, every
+    number written exactly."""
     query: dict[str, str] = {}
     for name, info in PatientCase.model_fields.items():
         value = getattr(case, name)
@@ -115,10 +291,10 @@ def case_to_query(case: PatientCase) -> dict[str, str]:
             continue
         if not info.is_required() and value == info.default:
             continue
-        if name == "tried":
-            query[name] = ",".join(_tried_token(item) for item in value)
+        if name in _MEDICINE_LISTS:
+            query[name] = ",".join(_medicine_token(item, _PARTS[name]) for item in value)
         elif name in _LIST_FIELDS:
-            query[name] = ",".join(item.value for item in value)
+            query[name] = ",".join(str(getattr(item, "value", item)) for item in value)
         elif isinstance(value, bool):
             query[name] = "true" if value else "false"
         elif isinstance(value, int | float):
@@ -129,23 +305,158 @@ def case_to_query(case: PatientCase) -> dict[str, str]:
 
 
 def query_string(case: PatientCase) -> str:
-    """The case as a URL query string (without the leading '?'), e.g. for a copyable link."""
-    return urlencode(case_to_query(case), safe=",:")
+    """The case as a URL query string (without the leading '?'), every number exact."""
+    return urlencode(case_to_query(case), safe=",:/")
+
+
+# --- Readable numbers ---------------------------------------------------------------------------
+
+# Decimal places a link first tries for each float (the page's own display precision).
+_CASE_DIGITS: dict[str, int] = {
+    "weight_kg": 1,
+    "height_cm": 1,
+    "serum_creatinine_mg_dl": 2,
+    "crcl_ml_min": 1,
+    "pain_duration_weeks": 1,
+    "egfr_ml_min_1_73m2": 1,
+}
+_MEDICINE_DIGITS: dict[str, int] = {"dose": 2, "doses_per_day": 2, "weeks": 1}
+_MORE_DIGITS = 4  # extra places tried before falling back to the exact number
+
+
+def _round(value: float, places: int) -> float:
+    rounded = float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN))
+    return rounded if rounded != 0 or value == 0 else value  # never round a dose to nothing
+
+
+def _rebuilt(item: BaseModel, changes: dict[str, Any]) -> BaseModel:
+    data = item.model_dump(exclude={"dose_mg"})
+    data.update(changes)
+    return type(item).model_validate(data)
+
+
+def _rounded(case: PatientCase, extra: int) -> PatientCase | None:
+    """The case with every float rounded to its link precision plus `extra` places."""
+    data = case.model_dump(exclude=set(_MEDICINE_LISTS))
+    for name, places in _CASE_DIGITS.items():
+        if isinstance(data.get(name), float):
+            data[name] = _round(data[name], places + extra)
+    try:
+        for name in _MEDICINE_LISTS:
+            items = []
+            for item in getattr(case, name):
+                changes = {
+                    part: _round(getattr(item, part), places + extra)
+                    for part, places in _MEDICINE_DIGITS.items()
+                    if isinstance(getattr(item, part, None), float)
+                }
+                items.append(_rebuilt(item, changes) if changes else item)
+            data[name] = tuple(items)
+        return PatientCase.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _fingerprint(value: Any) -> Any:
+    """A plan as JSON with every number to one decimal: what the page can show of it."""
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, dict):
+        return {key: _fingerprint(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fingerprint(item) for item in value]
+    return value
+
+
+def link_digits(case: PatientCase) -> int | None:
+    """How many places past the display precision a readable link needs for `case`.
+
+    A link first writes each number to the precision the page shows (weight and height to
+    0.1, creatinine to 0.01 mg/dL, CrCl and eGFR to 0.1, pain duration to 0.1 weeks, doses to
+    0.01), e.g. ``weight_kg=80.013694068`` as ``80``. That rounding is kept only when
+    `build_plan` gives the same plan for the rounded case as for the exact one (every text
+    identical, every number equal to one decimal), so no threshold (weight under 50 kg, CrCl
+    under 30 or 60, pain for 4 or 12 weeks...) is crossed by rounding: a 49.96 kg patient is
+    written as 49.96, not 50. If not, one more place is tried, up to four more; None means
+    the link keeps the exact numbers.
+    """
+    from logic.plan import build_plan  # the plan is the judge of "same decisions"
+
+    try:
+        exact = _fingerprint(build_plan(case).model_dump(mode="json"))
+    except Exception:  # a case the engine cannot plan for keeps its exact numbers
+        return None
+    for extra in range(_MORE_DIGITS + 1):
+        candidate = _rounded(case, extra)
+        if candidate is None:
+            continue
+        if candidate == case:
+            return extra
+        try:
+            if _fingerprint(build_plan(candidate).model_dump(mode="json")) == exact:
+                return extra
+        except Exception:  # pragma: no cover - a valid case always plans
+            continue
+    return None
+
+
+def _readable(case: PatientCase) -> PatientCase:
+    extra = link_digits(case)
+    if extra is None:
+        return case
+    return _rounded(case, extra) or case
+
+
+def _without_sensitive(case: PatientCase) -> PatientCase:
+    update: dict[str, Any] = {
+        name: PatientCase.model_fields[name].default for name in SENSITIVE_FIELDS
+    }
+    update["red_flags"] = tuple(f for f in case.red_flags if f not in SENSITIVE_RED_FLAGS)
+    return case.model_copy(update=update)
+
+
+def withheld_fields(case: PatientCase) -> tuple[str, ...]:
+    """The sensitive fields (and red flags) this case holds that `private_query` leaves out."""
+    held = [
+        name
+        for name in FIELDS
+        if name in SENSITIVE_FIELDS
+        and getattr(case, name) != PatientCase.model_fields[name].default
+    ]
+    held += [flag.value for flag in case.red_flags if flag in SENSITIVE_RED_FLAGS]
+    return tuple(held)
+
+
+def share_query(case: PatientCase) -> dict[str, str]:
+    """Everything in the case, numbers readable (see `link_digits`): for a link the user asks
+    to copy and send. It restores the same plan."""
+    return case_to_query(_readable(case))
+
+
+def private_query(case: PatientCase) -> dict[str, str]:
+    """The case without its sensitive fields (`SENSITIVE_FIELDS`, the iv_drug_use red flag),
+    numbers readable: for the address bar, which browsers keep in history and proxies log."""
+    return case_to_query(_without_sensitive(_readable(case)))
+
+
+def share_query_string(case: PatientCase) -> str:
+    """`share_query` as a URL query string (without the leading '?')."""
+    return urlencode(share_query(case), safe=",:/")
+
+
+def private_query_string(case: PatientCase) -> str:
+    """`private_query` as a URL query string (without the leading '?')."""
+    return urlencode(private_query(case), safe=",:/")
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading
 
 
-def _shown(raw: str) -> str:
-    raw = raw.replace("\n", " ").replace("\r", " ")
-    return raw if len(raw) <= _MAX_SHOWN else raw[: _MAX_SHOWN - 1] + "…"
-
-
-def _adapter(name: str) -> TypeAdapter[Any]:
-    info = PatientCase.model_fields[name]
+def _plain_annotation(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    """A validator for one field as a link gives it: never None (a link omits the field)."""
+    info = model.model_fields[name]
     annotation: Any = info.annotation
-    # Optional fields are written as `float | None`; a link never says "None", it omits the field.
     if get_origin(annotation) in (Union, UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) == 1:
@@ -155,8 +466,15 @@ def _adapter(name: str) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
+# Built once, at import: reading a link never builds a validator.
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    name: _adapter(name) for name in FIELDS if name not in _LIST_FIELDS
+    name: _plain_annotation(PatientCase, name) for name in FIELDS if name not in _LIST_FIELDS
+}
+_PART_ADAPTERS: dict[tuple[str, str], TypeAdapter[Any]] = {
+    (list_name, part): _plain_annotation(model, part)
+    for list_name, model in _MEDICINE_LISTS.items()
+    for part in _PARTS[list_name]
+    if part not in _ENUM_PARTS
 }
 
 
@@ -184,214 +502,313 @@ def _range_phrase(label: str, unit: str, metadata: list[Any]) -> str:
     return f"{label} is out of range"
 
 
-def _reason(name: str, error: ValidationError, label: str, unit: str, metadata: list[Any]) -> str:
+def _reason(
+    error: ValidationError, label: str, unit: str, metadata: list[Any], options: str
+) -> str:
     """A short human reason for the first validation error."""
     kind = error.errors()[0]["type"]
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return _range_phrase(label, unit, metadata)
-    if kind == "int_parsing" or kind == "int_from_float":
+    if kind in {"int_parsing", "int_from_float"}:
         return f"{label} must be a whole number"
     if kind in {"float_parsing", "finite_number"}:
         return f"{label} must be a number"
     if kind == "bool_parsing":
         return f"{label} must be true or false"
-    if kind == "literal_error":
-        options = get_args(PatientCase.model_fields[name].annotation)
-        return f"{label} must be one of: {', '.join(options)}"
+    if kind == "literal_error" and options:
+        return f"{label} must be one of: {options}"
     return f"{label} is not valid"
 
 
-def _parse_scalar(name: str, raw: str) -> tuple[Any, str | None]:
-    """(value, None) when valid, else (None, reason)."""
-    info = PatientCase.model_fields[name]
-    label, unit = _LABELS.get(name, (name, ""))
-    text = raw.strip()
-    if name in {"sex", "setting"}:
-        text = text.lower()
-    try:
-        value = _ADAPTERS[name].validate_python(text)
-    except ValidationError as error:
-        return None, _reason(name, error, label, unit, info.metadata)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None, f"{label} must be a number"
-    return value, None
+class _Reader:
+    """Collects what one link gives: values, notices, what was ignored, the work done."""
 
+    def __init__(self) -> None:
+        self.notices: list[str] = []
+        self.ignored: list[str] = []
+        self.items_read = 0
 
-def _items(raw: str) -> list[str]:
-    return [part.strip() for part in raw.split(",") if part.strip()]
+    def ignore(self, what: str, notice: str) -> None:
+        self.ignored.append(what)
+        self.notices.append(notice)
 
+    # --- scalars -------------------------------------------------------------------------------
 
-def _parse_enum_list(
-    name: str, raw: str, enum: type[RedFlag] | type[Condition], notices: list[str]
-) -> tuple[Any, ...]:
-    kept: list[Any] = []
-    noun = "red flag" if enum is RedFlag else "condition"
-    for item in _items(raw):
-        key = item.lower().replace("-", "_").replace(" ", "_")
+    def scalar(self, name: str, raw: str) -> tuple[Any, bool]:
+        """(value, ok); an empty value means "not given" and is not reported."""
+        self.items_read += 1
+        text = raw.strip()
+        if not text:
+            return None, False
+        info = PatientCase.model_fields[name]
+        label, unit = _LABELS.get(name, (name, ""))
+        if name in {"sex", "setting"}:
+            text = text.lower()
+        reason = None
         try:
-            kept.append(enum(key))
-        except ValueError:
-            notices.append(f"Ignored {name} item '{_shown(item)}': not a known {noun}")
-    return tuple(kept)
-
-
-_TRIED_PARTS = ("dose_mg", "route", "doses_given", "relief")
-_PART_NAMES = {
-    "dose_mg": "dose",
-    "route": "route",
-    "doses_given": "doses given",
-    "relief": "relief",
-}
-_ROUTE_WORDS = {
-    "oral": "po",
-    "by mouth": "po",
-    "intravenous": "iv",
-    "intramuscular": "im",
-    "subcutaneous": "sc",
-    "sq": "sc",
-    "patch": "transdermal",
-}
-
-
-def _parse_tried_part(
-    part: str, raw: str, token: str, drug: str, notices: list[str]
-) -> tuple[Any, bool]:
-    """(value, ok) for one `drug:dose:route:doses:relief` part; empty means default."""
-    raw = raw.strip()
-    if not raw:
-        return None, True
-    try:
-        if part == "route":
-            word = raw.lower()
-            return Route(_ROUTE_WORDS.get(word, word)), True
-        if part == "relief":
-            return Relief(raw.lower()), True
-        info = TriedMedication.model_fields[part]
-        annotation: Any = float if part == "dose_mg" else int
-        value = TypeAdapter(Annotated[(annotation, *info.metadata)]).validate_python(raw)
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(raw)
-    except (ValueError, ValidationError) as error:
-        if part == "route":
-            reason = f"route must be one of: {', '.join(r.value for r in Route)}"
-        elif part == "relief":
-            reason = f"relief must be one of: {', '.join(r.value for r in Relief)}"
+            value = _ADAPTERS[name].validate_python(text)
+        except ValidationError as error:
+            literal = get_origin(info.annotation) is Literal
+            options = ", ".join(get_args(info.annotation)) if literal else ""
+            reason = _reason(error, label, unit, info.metadata, options)
         else:
-            label, unit = _TRIED_PART_LABELS[part]
-            info = TriedMedication.model_fields[part]
-            if isinstance(error, ValidationError):
-                reason = _reason(part, error, label, unit, info.metadata)
-            else:
+            if isinstance(value, float) and not math.isfinite(value):
                 reason = f"{label} must be a number"
-        notices.append(
-            f"Ignored the {_PART_NAMES[part]} '{_shown(raw)}' of tried item "
-            f"'{_shown(token)}' ({reason}); kept {drug} with that detail unrecorded"
-        )
+        if reason is not None:
+            self.ignore(name, f"Ignored {name}={plain_text(raw, _MAX_SHOWN)}: {reason}")
+            return None, False
+        return value, True
+
+    # --- lists ---------------------------------------------------------------------------------
+
+    def items(self, raw: str) -> list[str]:
+        parts = [part.strip() for part in raw.split(",")]
+        kept = [part for part in parts if part]
+        self.items_read += len(kept)
+        return kept
+
+    def enum_list(self, name: str, raw: str) -> tuple[Any, ...]:
+        enum = _ENUM_LISTS[name]
+        kept: list[Any] = []
+        for item in self.items(raw):
+            key = item.lower().replace("-", "_").replace(" ", "_")
+            try:
+                kept.append(enum(key))
+            except ValueError:
+                shown = plain_text(item, _MAX_SHOWN)
+                self.ignore(
+                    f"{name} item '{shown}'",
+                    f"Ignored {name} item '{shown}': not a known {_NOUNS[name]}",
+                )
+        return tuple(kept)
+
+    def name_list(self, name: str, raw: str) -> tuple[str, ...]:
+        kept: list[str] = []
+        for item in self.items(raw):
+            generic = resolve_drug(item)
+            if generic is None:
+                shown = plain_text(item, _MAX_SHOWN)
+                self.ignore(
+                    f"{name} item '{shown}'",
+                    f"Ignored {name} item '{shown}': not a medicine this tool knows",
+                )
+            else:
+                kept.append(generic)
+        return tuple(kept)
+
+    def part(self, list_name: str, part: str, raw: str, token: str, drug: str) -> tuple[Any, bool]:
+        """(value, ok) for one part of a medicine token; empty means not recorded."""
+        text = raw.strip()
+        if not text:
+            return None, True
+        reason: str
+        if part in _ENUM_PARTS:
+            enum = _ENUM_PARTS[part]
+            word = text.lower()
+            word = _ROUTE_WORDS.get(word, word) if part == "route" else word
+            word = _UNIT_WORDS.get(word, word) if part == "unit" else word
+            try:
+                return enum(word), True
+            except ValueError:
+                reason = f"{part} must be one of: {', '.join(e.value for e in enum)}"
+        else:
+            model = _MEDICINE_LISTS[list_name]
+            info = model.model_fields[part]
+            label, unit = _PART_LABELS.get(part, (part, ""))
+            try:
+                value = _PART_ADAPTERS[(list_name, part)].validate_python(text)
+            except ValidationError as error:
+                reason = _reason(error, label, unit, info.metadata, "")
+            else:
+                if not (isinstance(value, float) and not math.isfinite(value)):
+                    return value, True
+                reason = f"{label} must be a number"
+        self._part_ignored(list_name, part, text, token, drug, reason)
         return None, False
-    return value, True
+
+    def _part_ignored(
+        self, list_name: str, part: str, raw: str, token: str, drug: str, reason: str
+    ) -> None:
+        shown = plain_text(token, _MAX_SHOWN)
+        self.ignore(
+            f"{_PART_NAMES[part]} of {list_name} item '{shown}'",
+            f"Ignored the {_PART_NAMES[part]} '{plain_text(raw, _MAX_SHOWN)}' of {list_name} "
+            f"item '{shown}' ({reason}); kept {drug} with that detail unrecorded",
+        )
+
+    def medicines(self, list_name: str, raw: str) -> tuple[Any, ...]:
+        model = _MEDICINE_LISTS[list_name]
+        parts = _PARTS[list_name]
+        kept: list[Any] = []
+        for token in self.items(raw):
+            name, *details = token.split(":", len(parts) + 1)
+            drug = resolve_drug(name)
+            shown = plain_text(token, _MAX_SHOWN)
+            if drug is None:
+                self.ignore(
+                    f"{list_name} item '{shown}'",
+                    f"Ignored {list_name} item '{shown}': "
+                    f"'{plain_text(name.strip(), _MAX_SHOWN)}' is not a medicine this tool knows",
+                )
+                continue
+            if len(details) > len(parts):
+                self.ignore(
+                    f"extra parts of {list_name} item '{shown}'",
+                    f"Ignored the extra parts of {list_name} item '{shown}': expected "
+                    f"drug:{':'.join(parts)}",
+                )
+                details = details[: len(parts)]
+            given: dict[str, Any] = {"drug": drug}
+            for part, text in zip(parts, details, strict=False):
+                value, ok = self.part(list_name, part, text, token, drug)
+                if ok and value is not None:
+                    given[part] = value
+            if list_name == "tried" and "dose" in given and "unit" not in given:
+                given["unit"] = DoseUnit.mg  # an empty unit with a dose means mg (older links)
+            item = self._medicine(model, list_name, given, token, drug)
+            if item is not None:
+                kept.append(item)
+        return tuple(kept)
+
+    def _medicine(
+        self, model: type[BaseModel], list_name: str, given: dict[str, Any], token: str, drug: str
+    ) -> BaseModel | None:
+        """The medicine from its parts; a part the model rejects in context is dropped, and a
+        rejected dose or unit drops both (a dose means nothing without its unit)."""
+        for _attempt in range(2):
+            try:
+                return model.model_validate(given)
+            except ValidationError as error:
+                bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+                if not bad or not bad <= set(given) - {"drug"}:
+                    break
+                if bad & {"dose", "unit"}:
+                    bad |= {"dose", "unit"} & set(given)
+                message = str(error.errors()[0].get("msg", "")).removeprefix("Value error, ")
+                for part in sorted(bad):
+                    self._part_ignored(
+                        list_name,
+                        part,
+                        str(getattr(given[part], "value", given[part])),
+                        token,
+                        drug,
+                        plain_text(message, 160),
+                    )
+                    del given[part]
+        shown = plain_text(token, _MAX_SHOWN)
+        self.ignore(f"{list_name} item '{shown}'", f"Ignored {list_name} item '{shown}': not valid")
+        return None
 
 
-def _parse_tried(raw: str, notices: list[str]) -> tuple[TriedMedication, ...]:
-    kept: list[TriedMedication] = []
-    for token in _items(raw):
-        name, *details = token.split(":")
-        drug = resolve_drug(name)
-        if drug is None:
-            notices.append(
-                f"Ignored tried item '{_shown(token)}': '{_shown(name.strip())}' is not a "
-                "medicine this tool knows"
+def _values_of(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _snapshot(
+    params: Mapping[str, Any],
+) -> tuple[list[tuple[str, list[object]]], str | None]:
+    """The link's (name, values) pairs, or a refusal when it breaks a limit. Stops reading as
+    soon as a limit is passed, so a huge link costs no more than a small one."""
+    pairs: list[tuple[str, list[object]]] = []
+    count = chars = 0
+    for key, value in params.items():
+        values = value if isinstance(value, list | tuple) else (value,)
+        count += len(values)
+        if count > MAX_PARAMETERS:
+            return [], (
+                f"This link was not read: it carries more than {MAX_PARAMETERS} parameters, "
+                "more than any case needs. Enter the case in the form."
             )
-            continue
-        if len(details) > len(_TRIED_PARTS):
-            notices.append(
-                f"Ignored the extra parts of tried item '{_shown(token)}': expected "
-                "drug:dose_mg:route:doses_given:relief"
+        name = key if isinstance(key, str) else ""
+        chars += len(name) + sum(len(v) for v in values if isinstance(v, str))
+        if chars > MAX_QUERY_CHARS:
+            return [], (
+                f"This link was not read: it carries more than {MAX_QUERY_CHARS:,} characters, "
+                "more than any case needs. Enter the case in the form."
             )
-            details = details[: len(_TRIED_PARTS)]
-        kwargs: dict[str, Any] = {"drug": drug}
-        for part, text in zip(_TRIED_PARTS, details, strict=False):
-            value, ok = _parse_tried_part(part, text, token, drug, notices)
-            if ok and value is not None:
-                kwargs[part] = value
-        try:
-            kept.append(TriedMedication(**kwargs))
-        except ValidationError:  # pragma: no cover - every part was validated above
-            notices.append(f"Ignored tried item '{_shown(token)}': not valid")
-    return tuple(kept)
-
-
-def _as_text(value: object) -> str | None:
-    """One parameter value as text; repeated parameters are joined (lists) or the last wins."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple):
-        texts = [v for v in value if isinstance(v, str)]
-        return texts[-1] if texts else None
-    return None
-
-
-def _as_list_text(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | tuple):
-        return ",".join(v for v in value if isinstance(v, str))
-    return None
+        pairs.append((name, list(values)))
+    return pairs, None
 
 
 def _combination_message(error: ValidationError) -> str:
     messages = []
     for item in error.errors():
         message = str(item.get("msg", "")).removeprefix("Value error, ")
-        messages.append(message)
+        messages.append(plain_text(message, 200))
     return "; ".join(messages) or "the fields do not fit together"
 
 
-def case_from_query(
-    params: Mapping[str, str | list[str]], *, ignore: Collection[str] = ()
-) -> QueryResult:
-    """Restore a case from query parameters; never raises.
+def _capped(notices: list[str]) -> tuple[str, ...]:
+    if len(notices) <= MAX_NOTICES:
+        return tuple(notices)
+    more = len(notices) - MAX_NOTICES
+    return (*notices[:MAX_NOTICES], f"…and {more} more ignored part{'s' if more != 1 else ''}")
+
+
+def _refused(notice: str, items_read: int = 0) -> QueryResult:
+    required = tuple(name for name, info in PatientCase.model_fields.items() if info.is_required())
+    return QueryResult(notices=(notice,), missing=required, refused=True, items_read=items_read)
+
+
+def case_from_query(params: Mapping[str, Any], *, ignore: Collection[str] = ()) -> QueryResult:
+    """Restore a case from query parameters (a mapping of names to a string or a list of
+    strings, e.g. from ``st.query_params.get_all``); never raises.
 
     `ignore` names parameters that belong to the page rather than the case (e.g. a teaching
-    case id or a display mode) so they are neither restored nor reported.
+    case id or a display mode) so they are neither restored nor reported (they still count
+    towards the size limits).
     """
-    values: dict[str, Any] = {}
-    notices: list[str] = []
     try:
-        items = list(params.items())
+        pairs, refusal = _snapshot(params)
     except Exception:  # a broken mapping from a hand-made caller
-        return QueryResult(notices=("Could not read the link's parameters",))
+        return _refused("Could not read the link's parameters")
+    if refusal is not None:
+        return _refused(refusal)
 
-    for key, raw_value in items:
-        name = str(key)
+    reader = _Reader()
+    values: dict[str, Any] = {}
+    repeated: list[str] = []
+    texts: dict[str, str] = {}
+    for name, given in pairs:
         if name in ignore:
             continue
+        strings = [v for v in given if isinstance(v, str)]
         if name not in PatientCase.model_fields:
-            text = _as_text(raw_value) or ""
-            notices.append(f"Ignored {_shown(name)}={_shown(text)}: not a case field")
+            shown = plain_text(name, _MAX_SHOWN)
+            last = plain_text(strings[-1] if strings else "", _MAX_SHOWN)
+            reader.ignore(shown, f"Ignored {shown}={last}: not a case field")
             continue
-        if name in _LIST_FIELDS:
-            text = _as_list_text(raw_value)
-            if text is None:
-                notices.append(f"Ignored {name}: not readable text")
-                continue
-            if name == "tried":
-                values[name] = _parse_tried(text, notices)
-            elif name == "red_flags":
-                values[name] = _parse_enum_list(name, text, RedFlag, notices)
-            else:
-                values[name] = _parse_enum_list(name, text, Condition, notices)
+        if not strings:
+            reader.ignore(name, f"Ignored {name}: not readable text")
             continue
-        text = _as_text(raw_value)
-        if text is None:
-            notices.append(f"Ignored {name}: not readable text")
-            continue
-        if not text.strip():
-            continue  # an empty box in a hand-edited link means "not given"
-        value, reason = _parse_scalar(name, text)
-        if reason is not None:
-            notices.append(f"Ignored {name}={_shown(text)}: {reason}")
-            continue
-        values[name] = value
+        if len(given) > 1:
+            repeated.append(name)
+            reader.notices.append(
+                f"{name} was given {len(given)} times: used the last value, "
+                f"'{plain_text(strings[-1], _MAX_SHOWN)}'"
+            )
+        texts[name] = strings[-1]
+
+    # A list longer than its catalogue: refuse the link before splitting anything.
+    for name, text in texts.items():
+        if name in _LIST_FIELDS and text.count(",") + 1 > _LIST_LIMITS[name]:
+            return _refused(
+                f"This link was not read: its {name} list has {text.count(',') + 1:,} items, "
+                f"more than the {_LIST_LIMITS[name]} {_NOUNS[name]} entries this tool knows. "
+                "Enter the case in the form.",
+            )
+
+    for name, text in texts.items():
+        if name in _MEDICINE_LISTS:
+            values[name] = reader.medicines(name, text)
+        elif name in _ENUM_LISTS:
+            values[name] = reader.enum_list(name, text)
+        elif name in _NAME_LISTS:
+            values[name] = reader.name_list(name, text)
+        else:
+            value, ok = reader.scalar(name, text)
+            if ok:
+                values[name] = value
 
     missing = tuple(
         name
@@ -403,8 +820,56 @@ def case_from_query(
         try:
             case = PatientCase(**values)
         except ValidationError as error:
-            notices.append(
+            reader.notices.append(
                 f"Could not restore the case: {_combination_message(error)}. "
                 "Please check these fields"
             )
-    return QueryResult(values=values, case=case, notices=tuple(notices), missing=missing)
+    return QueryResult(
+        values=values,
+        case=case,
+        notices=_capped(reader.notices),
+        missing=missing,
+        ignored=tuple(reader.ignored),
+        repeated=tuple(repeated),
+        items_read=reader.items_read,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Links Streamlit dropped
+
+
+def streamlit_drops(raw_query: str) -> bool:
+    """True when Streamlit 1.67 would drop this query string before the script sees it (more
+    than `STREAMLIT_MAX_QUERY_CHARS` characters or `STREAMLIT_MAX_QUERY_FIELDS` fields, counted
+    as Streamlit counts them: the raw string's length and its '&' separators + 1)."""
+    query = raw_query.removeprefix("?")
+    if not query:
+        return False
+    return (
+        len(query) > STREAMLIT_MAX_QUERY_CHARS or query.count("&") + 1 > STREAMLIT_MAX_QUERY_FIELDS
+    )
+
+
+def dropped_link_notice(raw_query: str | None, received: Iterable[object]) -> str | None:
+    """A notice when the browser's address had a query (`raw_query`, e.g. ``location.search``
+    as the page's own script reads it) but the script received no parameters (`received`,
+    e.g. ``st.query_params``): Streamlit dropped it. None when nothing was lost.
+
+    The Python script cannot see a dropped query at all (Streamlit empties it before the run
+    and the websocket request carries no page address), so the page has to ask the browser.
+    """
+    query = (raw_query or "").removeprefix("?")
+    if not query or any(True for _ in received):
+        return None
+    if streamlit_drops(query):
+        why = (
+            f"it is longer than the {STREAMLIT_MAX_QUERY_CHARS:,} characters or "
+            f"{STREAMLIT_MAX_QUERY_FIELDS:,} parameters Streamlit accepts"
+        )
+    else:
+        why = "the page did not receive it"
+    return (
+        f"This link's case was not read: {why}, so the form opened without it. "
+        "Enter the case in the form."
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -93,14 +93,39 @@ def rendered_text(markdown: str) -> str:
     return "".join(child.content for child in children)
 
 
+# How the page embeds a value: in a sentence, as a list item, on the line after other text.
+TEMPLATES: dict[str, tuple[str, list[str]]] = {
+    "sentence": ("Ignored x={}: not a case field", ["paragraph_open"]),
+    "list item": ("- {}", ["bullet_list_open", "list_item_open", "paragraph_open"]),
+    "next line": ("Ignored:\n{}", ["paragraph_open"]),
+    "twice": ("{0}{0}", ["paragraph_open"]),
+}
+
+
+def rendered_in(template: str, opening: list[str], value: str) -> str:
+    """Render `value` inside `template`; only the template's own blocks and plain text allowed."""
+    tokens = MARKDOWN.parse(template.format(value))
+    inline = [t for t in tokens if t.type == "inline"]
+    assert len(inline) == 1, tokens
+    assert [t.type for t in tokens[: len(opening)]] == opening, tokens
+    assert {t.type for t in tokens} <= {
+        *opening,
+        "inline",
+        *(o.replace("_open", "_close") for o in opening),
+    }
+    children = inline[0].children or []
+    assert {c.type for c in children} <= {"text", "text_special", "softbreak"}, children
+    return "".join("\n" if c.type == "softbreak" else c.content for c in children)
+
+
 def unescaped(markdown: str) -> list[str]:
-    """ASCII punctuation characters not preceded by a backslash escape."""
+    """Characters that always need an escape but appear without one."""
     found: list[str] = []
     chars = iter(markdown)
     for char in chars:
         if char == "\\":
             next(chars, None)
-        elif char in "!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~":
+        elif char in "`*~[]()!<>&|$:{}^":
             found.append(char)
     return found
 
@@ -119,10 +144,29 @@ def test_hostile_text_renders_as_exactly_the_typed_characters(value: str, limit:
         assert not pattern.search(text), (name, text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=hostile, limit=st.integers(min_value=1, max_value=60))
+def test_hostile_text_stays_literal_wherever_the_page_puts_it(value: str, limit: int) -> None:
+    out = plain_text(value, limit)
+    literal = expected_literal(value, limit)
+    assume(literal)  # an empty value leaves an empty list item: nothing of it to check
+    for name, (template, opening) in TEMPLATES.items():
+        text = rendered_in(template, opening, out).replace(WORD_JOINER, "")
+        shown = template.format(literal)
+        assert text == (shown.removeprefix("- ") if name == "list item" else shown), name
+
+
 @given(value=hostile, limit=st.integers(min_value=1, max_value=120))
 def test_output_is_at_most_the_limit_in_visible_characters(value: str, limit: int) -> None:
     visible = rendered_text(plain_text(value, limit)).replace(WORD_JOINER, "")
     assert len(visible) <= limit
+
+
+def test_markers_that_would_act_are_escaped() -> None:
+    assert plain_text("- x") == "\\- x"  # list item
+    assert plain_text("# x") == "\\# x"  # heading
+    assert plain_text("1. x") == "1\\. x"  # ordered list
+    assert plain_text("_x_") == "\\_x\\_"  # emphasis (not inside a word)
 
 
 def test_cut_marks_only_text_longer_than_the_limit() -> None:
@@ -143,7 +187,9 @@ def test_issue_injection_examples_become_literal_text() -> None:
 
 
 def test_ordinary_words_and_numbers_read_unchanged() -> None:
-    assert plain_text("ketorolac") == "ketorolac"
+    # Unchanged even in the Markdown source: nothing in them can act as markup there.
+    for value in ("ketorolac", "-5", "80.5", "no_such_case", "moon_face", "#5", "+1", "1.4"):
+        assert plain_text(value) == value
     assert rendered_text(plain_text("80.5")) == "80.5"
     token = rendered_text(plain_text("orphenadrine::iv:2:minimal"))
     assert token.replace(WORD_JOINER, "") == "orphenadrine::iv:2:minimal"
