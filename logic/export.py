@@ -445,8 +445,10 @@ def _note_sections(
 
 def _given_now_lines(plan: TreatmentPlan, rescue_given: str | None) -> list[str]:
     """Give-now orders as recorded: of a "choose one" group, only the option given (by its
-    order text), or every option marked as not yet recorded."""
+    order text; "none" when none was), or every option marked as not yet recorded."""
     lines: list[str] = []
+    if rescue_given == "none":
+        lines.append("No rescue option given (recorded by the clinician).")
     for order in plan.give_now:
         if order.choice is None:
             lines.append(_order_line(order))
@@ -454,7 +456,8 @@ def _given_now_lines(plan: TreatmentPlan, rescue_given: str | None) -> list[str]
             lines.append(f"{_order_line(order)} (option; which one was given is not recorded)")
         elif order.sig == rescue_given:
             lines.append(f"GIVEN: {_order_line(order)}")
-    if rescue_given is not None and not any(o.sig == rescue_given for o in plan.give_now):
+    known = rescue_given == "none" or any(o.sig == rescue_given for o in plan.give_now)
+    if rescue_given is not None and not known:
         lines.append(f"Rescue given (not one of this plan's options): {rescue_given}")
     return lines
 

@@ -22,7 +22,7 @@ from logic.cases import check_expectations, load_cases
 from logic.export import clinical_note_text, patient_handout_markdown
 from logic.models import Condition, PatientCase, RedFlag, Route, TreatmentPlan, TriedMedication
 from logic.plan import build_plan
-from logic.share import FIELDS, case_from_query, case_to_query
+from logic.share import FIELDS, SENSITIVE_FIELDS, case_from_query, case_to_query, private_query
 from tests.strategies import cases
 
 PAGE_PARAMS = ("audience", "case")
@@ -50,6 +50,16 @@ def open_link(params: dict[str, str]) -> AppTest:
 def url(at: AppTest) -> dict[str, str]:
     """The query parameters the page wrote, as single strings."""
     return {key: at.query_params[key] for key in at.query_params}
+
+
+def assert_page_holds(at: AppTest, case: PatientCase) -> None:
+    """The page built exactly `case`: its address bar is the case's private link (no sensitive
+    field, readable numbers) and its figures are build_plan's for that case."""
+    written = {k: v for k, v in url(at).items() if k not in PAGE_PARAMS}
+    assert written == private_query(case)
+    plan = build_plan(case)
+    emergency = plan.triage.level.value == "emergency"  # the summary then has no figures
+    assert metrics(at) == ({} if emergency else expected_figures(plan))
 
 
 def case_in_url(at: AppTest) -> PatientCase | None:
@@ -182,30 +192,45 @@ def test_query_string_restores_every_field(name):
     assert at.multiselect(key="tried").value == [t.drug for t in case.tried]
     for item in case.tried:
         assert at.number_input(key=f"tried_doses_given_{item.drug}").value == item.doses_given
-        assert at.number_input(key=f"tried_dose_mg_{item.drug}").value == item.dose_mg
+        assert at.number_input(key=f"tried_dose_{item.drug}").value == item.dose
         route = at.selectbox(key=f"tried_route_{item.drug}").value
         assert route == (item.route.value if item.route else None)
         assert at.selectbox(key=f"tried_relief_{item.drug}").value == item.relief.value
 
-    assert metrics(at) == expected_figures(build_plan(case))
-    assert case_in_url(at) == case
+    assert_page_holds(at, case)
 
 
 def test_url_written_after_a_run_is_the_case():
     """The page writes its case into the URL, named as the JSON fields, and rewrites it on
-    change; no name, date or free text is in it."""
+    change; no name, date or free text is in it, and no sensitive field."""
     at = AppTest.from_file("../app.py", default_timeout=30).run()
-    case = case_in_url(at)
-    assert case is not None
-    assert url(at) == {**case_to_query(case), "audience": "clinician"}
+    reference = CASES["reference"].case
+    assert url(at) == {**private_query(reference), "audience": "clinician"}
     assert set(url(at)) <= set(FIELDS) | set(PAGE_PARAMS)
-    assert metrics(at) == expected_figures(build_plan(case))
 
     at.number_input(key="pain_score").set_value(6).run()
     at.pills(key="red_flags").set_value(["fever"]).run()
     at.segmented_control(key="audience").set_value("resident").run()
-    changed = case.model_copy(update={"pain_score": 6, "red_flags": (RedFlag.fever,)})
-    assert url(at) == {**case_to_query(changed), "audience": "resident"}
+    changed = reference.model_copy(update={"pain_score": 6, "red_flags": (RedFlag.fever,)})
+    assert url(at) == {**private_query(changed), "audience": "resident"}
+
+
+def test_sensitive_fields_stay_out_of_the_address_bar():
+    """Opioid use disorder, IV drug use and pregnancy shape the plan but never enter the URL;
+    the case link built on request carries them."""
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.multiselect(key="conditions").select("opioid_use_disorder").run()
+    at.pills(key="red_flags").set_value(["iv_drug_use"]).run()
+    assert not at.exception
+    assert not set(url(at)) & SENSITIVE_FIELDS
+    assert "iv_drug_use" not in url(at).get("red_flags", "")
+    assert metrics(at), "the plan is still shown"
+    at.session_state["plan_tab"] = "Note and downloads"
+    at.run()
+    at.button(key="make_case_link").click().run()
+    link = at.code[-1].value
+    assert "conditions=opioid_use_disorder" in link
+    assert "iv_drug_use" in link
 
 
 def test_changing_a_field_in_pounds_writes_kilograms():
@@ -216,7 +241,7 @@ def test_changing_a_field_in_pounds_writes_kilograms():
     at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
     at.number_input(key="serum_creatinine_mg_dl").set_value(176.8).run()
     assert not at.exception
-    assert float(url(at)["weight_kg"]) == pytest.approx(150 * 0.45359237)
+    assert float(url(at)["weight_kg"]) == pytest.approx(150 * 0.45359237, abs=0.05)
     assert float(url(at)["serum_creatinine_mg_dl"]) == pytest.approx(2.0)
 
 
@@ -232,7 +257,7 @@ def test_round_trip_case_to_url_to_page_to_case(case):
     at = open_link(case_to_query(case))
     assert not at.exception
     assert not notices(at)
-    assert case_in_url(at) == case
+    assert_page_holds(at, case)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,8 +356,7 @@ def test_teaching_case_loads_and_gets_its_expected_plan(case_id, how):
     assert not notices(at)
     assert at.selectbox(key="case").value == case_id
     assert url(at)["case"] == case_id
-    case = case_in_url(at)
-    assert case == teaching.case
+    case = teaching.case
     plan = build_plan(case)
     assert check_expectations(teaching, plan) == []
     assert teaching.vignette.strip()[:60] in shown(at)
@@ -342,7 +366,7 @@ def test_teaching_case_loads_and_gets_its_expected_plan(case_id, how):
         assert not any("Discharge plan" in h for h in headings(at))
         assert not at.metric
     else:
-        assert metrics(at) == expected_figures(plan)
+        assert_page_holds(at, case)
         for order in (*plan.give_now, *plan.discharge):
             assert order.sig in shown(at)
 
@@ -361,7 +385,7 @@ def test_link_fields_win_over_the_teaching_case():
     changed = teaching.case.model_copy(update={"pain_score": 3, "setting": "clinic"})
     at = open_link({**case_to_query(changed), "case": teaching.id})
     assert not at.exception
-    assert case_in_url(at) == changed
+    assert_page_holds(at, changed)
     assert "changed since the case was loaded" in shown(at)
 
 
@@ -467,7 +491,8 @@ def test_note_and_handout_of_the_loaded_case(case_id):
     """The builders behind the buttons, given the case the page loaded: the orders and the
     red-flag warnings are in the note and the handout."""
     at = open_link({"case": case_id})
-    case = case_in_url(at)
+    case = CASES[case_id].case
+    assert not at.exception
     plan = build_plan(case)
     note = clinical_note_text(case, plan, generated=dt.date(2026, 1, 2))
     handout = patient_handout_markdown(case, plan)

@@ -19,7 +19,7 @@ from logic.export import (
     patient_handout_markdown,
 )
 from logic.models import PatientCase, TreatmentPlan, TriageLevel
-from logic.share import query_string
+from logic.share import share_query_string, withheld_fields
 
 
 def plain_citation(markdown: str) -> str:
@@ -44,7 +44,9 @@ def note_sources(plan: TreatmentPlan, library: dict, *, plain: bool) -> dict[str
 def rescue_given(plan: TreatmentPlan) -> str | None:
     """The rescue option the clinician recorded as given (its order text), if any."""
     chosen = st.session_state.get("rescue_given")
-    return chosen if any(o.sig == chosen for o in plan.give_now) else None
+    if chosen == "none" or any(o.sig == chosen for o in plan.give_now):
+        return chosen
+    return None
 
 
 def page_address() -> str:
@@ -121,12 +123,15 @@ def show_note(case: PatientCase, plan: TreatmentPlan, library: dict) -> None:
 def show_case_link(case: PatientCase) -> None:
     """A link to this exact case, built only when asked for (it may hold sensitive fields)."""
     st.subheader(":material/link: Case link", anchor="case-link")
+    held = withheld_fields(case)
     st.caption(
-        "The address bar never holds pregnancy, substance use or other conditions. A case link "
-        "holds every field, with no name or date of birth: share it only where the case may go."
+        "The address bar leaves out sensitive fields"
+        + (f" (here: {', '.join(h.replace('_', ' ') for h in held)})" if held else "")
+        + ". A case link holds every field and no name or date of birth: share it only where "
+        "the case may go. The copy icon puts it on the clipboard."
     )
     if st.button("Copy case link", icon=":material/link:", key="make_case_link"):
-        st.code(f"{page_address()}?{query_string(case)}", language=None, wrap_lines=True)
+        st.code(f"{page_address()}?{share_query_string(case)}", language=None, wrap_lines=True)
 
 
 def show_handout_downloads(case: PatientCase, plan: TreatmentPlan) -> None:

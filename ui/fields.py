@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from logic import units
 from logic.cases import CASES_DIR, load_case
 from logic.catalogue import display_name
-from logic.models import PatientCase, TriedMedication
+from logic.models import CurrentMedication, PatientCase, TriedMedication
 
 __all__ = [
     "BLANK",
@@ -100,8 +101,27 @@ FIELDS: dict[str, Field] = {
             placeholder="e.g. 45",
             help="Cockcroft-Gault or measured clearance (not eGFR per 1.73 m²).",
         ),
+        Field(
+            "egfr_ml_min_1_73m2",
+            "eGFR",
+            "mL/min/1.73 m²",
+            placeholder="Optional",
+            help="Only if no creatinine or clearance is at hand: eGFR is not CrCl, and the plan "
+            "says which one it used.",
+        ),
         Field("on_hemodialysis", "On haemodialysis", kind="flag"),
         Field("pregnant", "Pregnant", kind="flag"),
+        Field(
+            "pregnancy_weeks",
+            "Pregnancy",
+            "weeks",
+            "integer",
+            placeholder="Weeks (optional)",
+            help="Gestational age: NSAIDs are avoided from 20 weeks.",
+        ),
+        Field("breastfeeding", "Breastfeeding", kind="flag"),
+        Field("prior_overdose", "Past opioid overdose", kind="flag"),
+        Field("heavy_alcohol_use", "Heavy alcohol use", kind="flag"),
         Field(
             "setting",
             "Where is the patient now?",
@@ -125,10 +145,15 @@ FIELDS: dict[str, Field] = {
             required=True,
             help="0 = no pain, 10 = worst imaginable.",
         ),
+        Field("radicular_features", "Radicular features", kind="multi"),
         Field("radicular", "Radicular pain (sciatica)", kind="flag"),
         Field("red_flags", "Red flags", kind="multi"),
-        Field("conditions", "Conditions and co-medications", kind="multi"),
-        Field("tried", "Medicines already tried", kind="multi"),
+        Field("conditions", "Conditions", kind="multi"),
+        Field("allergies", "Allergies (class)", kind="multi"),
+        Field("allergic_to", "Allergic to (medicine)", kind="multi"),
+        Field("current_medications", "Regular medicines", kind="medicines"),
+        Field("tried", "Medicines already tried", kind="medicines"),
+        Field("take_home_opioid", "Take-home opioid chosen after a shared decision", kind="flag"),
     )
 }
 
@@ -147,13 +172,21 @@ KIDNEY_INPUTS = {
 #: Decimals kept when a unit switch converts a typed value (the precision it is typed in).
 _DECIMALS = {"kg": 1, "lb": 1, "cm": 1, "in": 1, "mg/dL": 2, "µmol/L": 1}
 
-#: The per-medicine widgets of the "tried" rows, by the TriedMedication field they fill.
-ROW_FIELDS = ("doses_given", "dose_mg", "route", "relief")
+#: Per-medicine rows: the key prefix and the fields each row fills, for both medicine lists.
+ROWS: dict[str, tuple[str, tuple[str, ...], type[Any]]] = {
+    "tried": ("tried", ("doses_given", "dose", "unit", "route", "relief"), TriedMedication),
+    "current_medications": (
+        "current",
+        ("dose", "unit", "doses_per_day", "route", "formulation", "weeks"),
+        CurrentMedication,
+    ),
+}
 
 
-def row_keys(drug: str) -> dict[str, str]:
-    """Widget keys of one tried medicine's row."""
-    return {name: f"tried_{name}_{drug}" for name in ROW_FIELDS}
+def row_keys(drug: str, list_name: str = "tried") -> dict[str, str]:
+    """Widget keys of one medicine's row in a medicine list."""
+    prefix, names, _ = ROWS[list_name]
+    return {name: f"{prefix}_{name}_{drug}" for name in names}
 
 
 def model_range(name: str, model: type[Any] = PatientCase) -> str | None:
@@ -209,16 +242,21 @@ def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     raw: dict[str, Any] = {}
     missing: list[str] = []
     kidney = state.get("creatinine_unit") or "unknown"
+    female = state.get("sex") == "female"
+    skip = {
+        "serum_creatinine_mg_dl": kidney not in UNIT_KINDS["creatinine_unit"][1],
+        "crcl_ml_min": kidney != "crcl",
+        "pregnant": not female,
+        "breastfeeding": not female,
+        "pregnancy_weeks": not (female and state.get("pregnant")),
+    }
     for key, spec in FIELDS.items():
-        if key == "tried":
-            continue
-        if key == "serum_creatinine_mg_dl" and kidney not in UNIT_KINDS["creatinine_unit"][1]:
-            continue
-        if key == "crcl_ml_min" and kidney != "crcl":
-            continue
-        if key == "pregnant" and state.get("sex") != "female":
+        if skip.get(key):
             continue
         value = state.get(key)
+        if spec.kind == "medicines":
+            raw[key] = _medicines(state, key, missing)
+            continue
         if spec.kind == "flag":
             raw[key] = bool(value)
             continue
@@ -233,18 +271,21 @@ def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
             unit = kidney if key == "serum_creatinine_mg_dl" else state.get(spec.unit_key)
             value = _in_model_unit(float(value), spec.unit_key, unit or spec.unit)
         raw[key] = value
-    tried = []
-    for drug in state.get("tried") or ():
-        keys = row_keys(drug)
+    return raw, missing
+
+
+def _medicines(state: Mapping[str, Any], list_name: str, missing: list[str]) -> tuple[dict, ...]:
+    """One medicine list's rows as the dicts its model validates; a tried row needs a relief."""
+    items = []
+    for drug in state.get(list_name) or ():
         item: dict[str, Any] = {"drug": drug}
-        for name, key in keys.items():
+        for name, key in row_keys(drug, list_name).items():
             if state.get(key) is not None:
                 item[name] = state[key]
-        if state.get(keys["relief"]) is None:
+        if list_name == "tried" and item.get("relief") is None:
             missing.append(f"relief with {display_name(drug)}")
-        tried.append(item)
-    raw["tried"] = tuple(tried)
-    return raw, missing
+        items.append(item)
+    return tuple(items)
 
 
 def widget_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -263,10 +304,10 @@ def widget_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]
 
     state: dict[str, Any] = {"weight_unit": "kg", "height_unit": "cm"}
     for key, spec in FIELDS.items():
-        if key == "tried":
-            continue
         value = given(key)
-        if spec.kind == "flag":
+        if spec.kind == "medicines":
+            state[key] = _medicine_rows(key, value, state, notices)
+        elif spec.kind == "flag":
             state[key] = bool(value)
         elif spec.kind == "multi":
             state[key] = [str(item) for item in value or ()]
@@ -289,21 +330,26 @@ def widget_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]
         state["pregnant"] = False
         notices.append("Ignored pregnant=true: pregnancy is recorded only for a female patient")
 
-    kept: dict[str, TriedMedication] = {}
-    for item in given("tried"):
+    return state, notices
+
+
+def _medicine_rows(
+    list_name: str, items: Any, state: dict[str, Any], notices: list[str]
+) -> list[str]:
+    """A medicine list's rows into `state`; returns the drugs in the list (each once)."""
+    _, _, model = ROWS[list_name]
+    kept: dict[str, Any] = {}
+    for item in items or ():
         if isinstance(item, Mapping):
-            item = TriedMedication.model_validate(item)
+            item = model.model_validate(item)
         if item.drug in kept:
-            notices.append(f"Ignored the second {item.drug} in tried: the form lists it once")
+            notices.append(f"Ignored the second {item.drug} in {list_name}: the form lists it once")
             continue
         kept[item.drug] = item
-        for name, key in row_keys(item.drug).items():
+        for name, key in row_keys(item.drug, list_name).items():
             value = getattr(item, name)
-            state[key] = (
-                None if value is None else (str(value) if name in ("route", "relief") else value)
-            )
-    state["tried"] = list(kept)
-    return state, notices
+            state[key] = str(value) if isinstance(value, StrEnum) else value
+    return list(kept)
 
 
 def reference_values() -> dict[str, Any]:
@@ -316,7 +362,8 @@ def _blank() -> dict[str, Any]:
     """'New case': every clinical field empty (required ones marked), no unit remembered."""
     state: dict[str, Any] = {"weight_unit": "kg", "height_unit": "cm", "creatinine_unit": "mg/dL"}
     for key, spec in FIELDS.items():
-        state[key] = False if spec.kind == "flag" else ([] if spec.kind == "multi" else None)
+        empty = {"flag": False, "multi": [], "medicines": []}
+        state[key] = empty.get(spec.kind)
     return state
 
 

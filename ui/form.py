@@ -13,13 +13,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from logic import units
-from logic.catalogue import CATALOGUE, display_name, known_names
-from logic.models import Condition, RedFlag, Relief, Route
+from logic.catalogue import CATALOGUE, DoseUnit, Formulation, display_name, known_names
+from logic.models import Allergy, Condition, RedFlag, Relief, Route
 from logic.triage import GROUPS, red_flag_label
 from ui.fields import (
     BLANK,
     FIELDS,
     KIDNEY_INPUTS,
+    ROWS,
     UNIT_KINDS,
     Field,
     converted,
@@ -72,6 +73,15 @@ CONDITIONS = {
     Condition.fall_risk: "High fall risk",
     Condition.opioid_tolerant: "Opioid tolerant",
 }
+ALLERGIES = {
+    Allergy.nsaid.value: "NSAID or aspirin",
+    Allergy.opioid.value: "Opioids (class)",
+}
+FORMULATIONS = {
+    Formulation.ir.value: "IR",
+    Formulation.er.value: "ER / long-acting",
+    Formulation.patch.value: "Patch",
+}
 # Red flags in the order of the triage groups (most dangerous syndrome first).
 RED_FLAG_ORDER = [flag for group in GROUPS for flag in RedFlag if flag in group.flags]
 RED_FLAG_ORDER += [flag for flag in RedFlag if flag not in RED_FLAG_ORDER]
@@ -89,14 +99,16 @@ _FACTOR_WORDS = {
 }
 
 #: Widgets outside FIELDS whose values belong to the case (units and the feature pills).
-EXTRA_KEYS = ("weight_unit", "height_unit", "creatinine_unit", "radicular_features")
+EXTRA_KEYS = ("weight_unit", "height_unit", "creatinine_unit", "rescue_given")
+_ROW_PREFIXES = tuple(f"{prefix}_" for prefix, _, _ in ROWS.values())
 
 
 def case_keys() -> list[str]:
-    """Every session-state key that holds part of the case, tried rows included."""
+    """Every session-state key that holds part of the case, medicine rows included."""
     keys = [*FIELDS, *EXTRA_KEYS]
-    for drug in st.session_state.get("tried") or ():
-        keys += row_keys(drug).values()
+    for list_name in ROWS:
+        for drug in st.session_state.get(list_name) or ():
+            keys += row_keys(drug, list_name).values()
     return keys
 
 
@@ -114,9 +126,9 @@ def keep_case_state() -> None:
 def set_case_widgets(values: Mapping[str, Any]) -> None:
     """Put every case widget to `values` (tried rows included) and forget the old rows."""
     for key in list(st.session_state.keys()):
-        if str(key).startswith("tried_") and key not in ("tried",):
+        if str(key).startswith(_ROW_PREFIXES):
             del st.session_state[key]
-    for key, value in {**BLANK, "radicular_features": [], **values}.items():
+    for key, value in {**BLANK, **values}.items():
         st.session_state[key] = value
 
 
@@ -182,19 +194,16 @@ def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) 
         st.session_state["crcl_ml_min"] = None
 
 
-def radicular_from_features() -> None:
-    """Ticking any radicular feature switches the radicular toggle on; clearing them, off."""
-    st.session_state["radicular"] = bool(st.session_state.get("radicular_features"))
-
-
-def tried_changed() -> None:
+def medicines_changed(list_name: str) -> None:
     """Picker callback: forget the rows of medicines taken off the list (a re-add starts clean)."""
-    chosen = set(st.session_state.get("tried") or ())
+    prefix = ROWS[list_name][0] + "_"
+    kept = {
+        k
+        for drug in st.session_state.get(list_name) or ()
+        for k in row_keys(drug, list_name).values()
+    }
     for key in list(st.session_state.keys()):
-        name = str(key)
-        if name.startswith("tried_") and not any(
-            name == k for drug in chosen for k in row_keys(drug).values()
-        ):
+        if str(key).startswith(prefix) and key not in kept:
             del st.session_state[key]
 
 
@@ -269,8 +278,10 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             number(st, "crcl_ml_min")
             slots["crcl_ml_min"] = st.empty()
         else:
+            number(st, "egfr_ml_min_1_73m2")
+            slots["egfr_ml_min_1_73m2"] = st.empty()
             st.caption("The plan says what it assumed; enter a creatinine as soon as you have one.")
-        flags = st.container(horizontal=True)
+        flags = st.container(horizontal=True, key="patient_flags")
         flags.checkbox(
             FIELDS["on_hemodialysis"].label,
             key="on_hemodialysis",
@@ -282,6 +293,11 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
                 key="pregnant",
                 help="Changes which analgesics are safe (NSAIDs after 20 weeks, for example).",
             )
+            flags.checkbox("Breastfeeding", key="breastfeeding")
+            if st.session_state.get("pregnant"):
+                number(st, "pregnancy_weeks")
+                slots["pregnancy_weeks"] = st.empty()
+        slots["pregnant"] = st.empty()
         st.segmented_control(
             FIELDS["setting"].label,
             options=list(SETTINGS),
@@ -317,38 +333,53 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             format_func=RADICULAR_FEATURES.get,
             selection_mode="multi",
             key="radicular_features",
-            on_change=radicular_from_features,
             help="Any of these makes the pain radicular (sciatica), which changes the plan.",
         )
+        features = bool(st.session_state.get("radicular_features"))
+        if features:  # the engine counts any feature as radicular; the switch shows it
+            st.session_state["radicular"] = True
         st.toggle(
             FIELDS["radicular"].label,
             key="radicular",
-            help="Switched on by the features above; you can override it.",
+            disabled=features,
+            help="On whenever a feature above is ticked (the engine's rule); switch it on "
+            "yourself for radicular pain without a listed feature.",
         )
 
     with st.container(border=True, key="tried_inputs"):
         st.subheader(":material/medication: Medicines already tried")
-        tried = st.multiselect(
-            "Given for this episode",
-            options=known_names(),
-            format_func=_PICKER_LABELS.get,
-            key="tried",
-            on_change=tried_changed,
-            placeholder="Type a generic or brand name, e.g. Norflex",
-            help="Type a generic or brand name; Enter adds the highlighted one.",
-            select_all=False,  # Enter must add one medicine, never "Select N matches"
-            filter_mode="contains",  # 'prednisone' must not also match prednisolone
-        )
+        tried = medicine_picker("tried", "Given for this episode")
         if tried:
-            st.caption("Per medicine: doses given, the dose each time in mg, route, and relief")
-        for drug in tried or ():
+            st.caption("Per medicine: doses given, dose each time, unit, route, and relief")
+        for drug in tried:
             tried_row(drug)
         slots["tried"] = st.empty()
 
     with st.container(border=True, key="condition_inputs"):
-        st.subheader(":material/clinical_notes: Conditions and co-medications")
+        st.subheader(":material/clinical_notes: Regular medicines, allergies and conditions")
+        regular = medicine_picker("current_medications", "Regular medicines")
+        for drug in regular:
+            current_row(drug)
+        slots["current_medications"] = st.empty()
+        left, right = st.columns(2)
+        left.pills(
+            FIELDS["allergies"].label,
+            options=[a.value for a in Allergy],
+            format_func=lambda value: ALLERGIES[value],
+            selection_mode="multi",
+            key="allergies",
+        )
+        right.multiselect(
+            FIELDS["allergic_to"].label,
+            options=known_names(),
+            format_func=_PICKER_LABELS.get,
+            key="allergic_to",
+            placeholder="None recorded",
+            select_all=False,
+            filter_mode="contains",
+        )
         st.multiselect(
-            "Select any that apply",
+            FIELDS["conditions"].label,
             options=[c.value for c in CONDITIONS],
             format_func=lambda value: CONDITIONS[Condition(value)],
             key="conditions",
@@ -358,7 +389,101 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             help="These decide which medicines are safe: bleeding, kidneys, breathing, "
             "interactions.",
         )
+        flags = st.container(horizontal=True, key="risk_flags")
+        flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose")
+        flags.checkbox(FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use")
     return triage_here
+
+
+def medicine_picker(list_name: str, label: str) -> list[str]:
+    """A medicine list: Enter adds the one highlighted medicine (exact names first)."""
+    chosen = st.multiselect(
+        label,
+        options=known_names(),
+        format_func=_PICKER_LABELS.get,
+        key=list_name,
+        on_change=medicines_changed,
+        args=(list_name,),
+        placeholder="Type a generic or brand name, e.g. Norflex",
+        help="Type a generic or brand name; Enter adds the highlighted one.",
+        select_all=False,  # Enter must add one medicine, never "Select N matches"
+        filter_mode="contains",  # 'prednisone' must not also match prednisolone
+    )
+    return list(chosen or ())
+
+
+def dose_inputs(name: str, keys: dict[str, str]) -> None:
+    """Dose and its unit (empty unit: the catalogue's usual unit, mg for most)."""
+    st.number_input(
+        f"{name}: dose each time (optional)",
+        value=None,
+        step=5.0,
+        format="%g",
+        key=keys["dose"],
+        placeholder="Dose",
+        label_visibility="collapsed",
+        width=85,
+    )
+    st.selectbox(
+        f"{name}: dose unit",
+        options=[u.value for u in DoseUnit],
+        index=None,
+        key=keys["unit"],
+        placeholder="mg",
+        label_visibility="collapsed",
+        width=90,
+    )
+
+
+def current_row(drug: str) -> None:
+    """One regular medicine: dose, unit, doses a day, formulation and weeks taken."""
+    keys = row_keys(drug, "current_medications")
+    name = display_name(drug)
+    with st.container(
+        horizontal=True, vertical_alignment="center", key=f"current_row_{drug}", wrap=True
+    ):
+        st.markdown(f"**{name}**", width=150)
+        dose_inputs(name, keys)
+        st.number_input(
+            f"{name}: doses a day",
+            value=None,
+            step=1.0,
+            format="%g",
+            key=keys["doses_per_day"],
+            placeholder="/day",
+            label_visibility="collapsed",
+            width=85,
+        )
+        st.selectbox(
+            f"{name}: route (optional)",
+            options=list(ROUTES),
+            format_func=ROUTES.get,
+            index=None,
+            key=keys["route"],
+            placeholder="Route",
+            label_visibility="collapsed",
+            width=95,
+        )
+        st.selectbox(
+            f"{name}: formulation",
+            options=[f.value for f in Formulation],
+            format_func=FORMULATIONS.get,
+            index=None,
+            key=keys["formulation"],
+            placeholder="Form",
+            label_visibility="collapsed",
+            width=95,
+        )
+        st.number_input(
+            f"{name}: weeks taken",
+            value=None,
+            step=1.0,
+            format="%g",
+            key=keys["weeks"],
+            placeholder="Weeks",
+            label_visibility="collapsed",
+            width=90,
+        )
 
 
 def tried_row(drug: str) -> None:
@@ -378,16 +503,7 @@ def tried_row(drug: str) -> None:
             icon=":material/close:",
             width=105,
         )
-        st.number_input(
-            f"{name}: dose each time (mg, optional)",
-            value=None,
-            step=5.0,
-            format="%g",
-            key=keys["dose_mg"],
-            placeholder="mg",
-            label_visibility="collapsed",
-            width=95,
-        )
+        dose_inputs(name, keys)
         st.selectbox(
             f"{name}: route (optional)",
             options=list(ROUTES),

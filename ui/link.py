@@ -12,7 +12,8 @@ import streamlit as st
 
 from logic.cases import TeachingCase
 from logic.models import PatientCase
-from logic.share import case_from_query, case_to_query
+from logic.plaintext import plain_text
+from logic.share import case_from_query, private_query
 from ui.fields import widget_values
 from ui.form import set_case_widgets
 
@@ -45,14 +46,16 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
                 None,
             )
             if audience is None:
-                notices.append(f"Ignored audience={wanted}: must be one of {', '.join(AUDIENCES)}")
+                notices.append(
+                    f"Ignored audience={plain_text(wanted)}: must be one of " + ", ".join(AUDIENCES)
+                )
             else:
                 st.session_state["audience"] = audience
         case_id = params.get("case")
         case_id = case_id[-1] if isinstance(case_id, list) else case_id
         teaching = cases.get(case_id) if case_id else None
         if case_id and teaching is None:
-            notices.append(f"Ignored case={case_id}: not one of the teaching cases")
+            notices.append(f"Ignored case={plain_text(case_id)}: not one of the teaching cases")
         if any(key not in PAGE_PARAMS for key in params):
             restored = case_from_query(params, ignore=PAGE_PARAMS)
             state, more = widget_values(restored.values)
@@ -70,8 +73,9 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
 
 
 def link_params(case: PatientCase, case_id: str, audience: str) -> dict[str, str]:
-    """The query parameters of a link to this case, teaching case and audience."""
-    return {**case_to_query(case), **({"case": case_id} if case_id else {}), "audience": audience}
+    """The address bar's parameters: the case without its sensitive fields (logic.share
+    private_query), the teaching case and the audience."""
+    return {**private_query(case), **({"case": case_id} if case_id else {}), "audience": audience}
 
 
 def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
@@ -83,6 +87,7 @@ def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
         want = link_params(case, case_id, audience) if case is not None else {"audience": audience}
         have = {key: st.query_params.get_all(key) for key in st.query_params}
         if list(have) != list(want) or any(have[key] != [want[key]] for key in want):
+            # from_dict replaces the address (history.replaceState): no history entry per edit
             st.query_params.from_dict(want)
     except Exception:  # a URL that cannot be written must not hide the plan
         pass

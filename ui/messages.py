@@ -19,18 +19,20 @@ from logic.plaintext import plain_text
 from ui.fields import FIELDS, model_range
 
 NOTICE_TITLE = "Some link parameters were ignored"
-#: Longest notice shown, in characters (a hostile link cannot flood the page).
-NOTICE_LIMIT = 200
 MAX_NOTICES = 20
 
 _ROW_LABELS = {"drug": ("medicine", ""), "dose_mg": ("dose", "mg"), "doses_given": ("doses", "")}
 
 
 def show_link_notices(notices: Sequence[str]) -> None:
-    """What a link carried that the page ignored, each line plain text, counted and capped."""
+    """What a link carried that the page ignored, counted and capped.
+
+    Every piece of the link in a notice was passed through `plain_text` where the notice was
+    written (logic.share and ui.link), so the notice is shown as it is.
+    """
     if not notices:
         return
-    shown = [f"- {plain_text(n, limit=NOTICE_LIMIT)}" for n in notices[:MAX_NOTICES]]
+    shown = [f"- {n}" for n in notices[:MAX_NOTICES]]
     if len(notices) > MAX_NOTICES:
         shown.append(f"- and {len(notices) - MAX_NOTICES} more")
     st.warning("\n".join(shown), title=NOTICE_TITLE, icon=":material/link_off:")

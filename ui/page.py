@@ -12,8 +12,8 @@ import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
-from logic.models import PatientCase, TreatmentPlan
 from logic import plan as engine
+from logic.models import PatientCase, TreatmentPlan
 from ui import downloads, evidence_view, form, messages, plan_view, teaching
 from ui.fields import BLANK, case_inputs, reference_values
 from ui.link import AUDIENCES, read_link, write_link

@@ -16,6 +16,8 @@ from logic.charts import titration_spec
 from logic.gabapentin import schedule_csv, schedule_frame
 from logic.models import Order, PatientCase, Point, Severity, TreatmentPlan, TriageLevel
 
+#: The rescue control's value for "none of the options was given".
+NONE_GIVEN = "none"
 SEVERITY_LOOK = {
     Severity.danger: (st.error, ":material/dangerous:", "Danger"),
     Severity.caution: (st.warning, ":material/warning:", "Caution"),
@@ -159,14 +161,15 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict) -> None:
         if plan.give_now:
             st.markdown(order_lines(plan.give_now))
             choices = [o for o in plan.give_now if o.choice]
-            if len(choices) > 1:
+            if choices:
                 st.selectbox(
-                    "Rescue option given (for the note)",
-                    options=[o.sig for o in choices],
+                    "Rescue option given (the note records it)",
+                    options=[NONE_GIVEN, *(o.sig for o in choices)],
+                    format_func=lambda sig: "None of these" if sig == NONE_GIVEN else sig,
                     index=None,
                     key="rescue_given",
                     placeholder="Not recorded yet",
-                    width=380,
+                    width=420,
                 )
         else:
             st.caption("Nothing to give now.")
@@ -179,6 +182,14 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict) -> None:
             st.markdown(order_lines(plan.discharge))
         else:
             st.caption("No medicines to add at discharge.")
+        offers_opioid = any(o.shared_decision for o in (*plan.give_now, *plan.discharge))
+        if offers_opioid or case.take_home_opioid:
+            st.toggle(
+                "Take-home opioid chosen after a shared decision",
+                key="take_home_opioid",
+                help="Switch on only after discussing the expected benefit and harm (Why tab) "
+                "and agreeing it with the patient; the discharge plan then includes it.",
+            )
         show_figures(plan)
         if plan.avoid:
             st.markdown(
@@ -188,7 +199,7 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict) -> None:
 
 def show_departures(plan: TreatmentPlan) -> None:
     """Where this plan departs from common practice, in one compact panel."""
-    departures = getattr(plan, "departures", ())
+    departures = plan.departures
     if not departures:
         return
     with st.expander(
@@ -220,11 +231,11 @@ def show_why(plan: TreatmentPlan, audience: str, library: dict) -> None:
         (
             (
                 f"**{o.sig}**: {o.note}"
-                + (f" *Benefit and harm:* {o.tradeoff}" if getattr(o, "tradeoff", "") else ""),
+                + (f" *Benefit and harm:* {o.tradeoff}" if o.tradeoff else ""),
                 o.evidence,
             )
             for o in (*plan.give_now, *plan.discharge)
-            if o.note or getattr(o, "tradeoff", "")
+            if o.note or o.tradeoff
         ),
         library,
         "No further notes on the orders.",
