@@ -245,6 +245,7 @@ def test_changing_a_field_in_pounds_writes_kilograms():
     assert float(url(at)["serum_creatinine_mg_dl"]) == pytest.approx(2.0)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,
@@ -321,6 +322,7 @@ def test_all_the_bad_parameters_at_once():
     assert "to see the plan" in at.info[0].value
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, derandomize=True)
 @given(
     hs.dictionaries(

@@ -227,9 +227,11 @@ def unit_switch(where: DeltaGenerator, unit_key: str, value_key: str, label: str
 def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
     """Draw the case inputs; `slots` gets a place beside each field for its error.
 
-    Returns the place under the red flags where the triage appears the moment a flag is ticked.
+    Returns the place at the top of the case column where an urgent or emergency triage appears
+    the moment a flag is ticked; it stays on screen while the column scrolls (sticky).
     """
     st.header("Case", anchor="case")
+    triage_here = st.container(key="triage_alert").empty()
     with st.container(border=True, key="patient_inputs"):
         st.subheader(":material/person: Patient")
         left, right = st.columns(2)
@@ -318,7 +320,6 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             help="Cauda equina, aneurysm, infection, cancer or fracture. Any of them changes "
             "what to do first.",
         )
-        triage_here = st.empty()
 
     with st.container(border=True, key="pain_inputs"):
         st.subheader(":material/bolt: Pain")

@@ -31,6 +31,15 @@ _STACK_CSS = """
 h1 { font-size: 1.75rem !important; padding: 0.25rem 0 !important; }
 h2 { font-size: 1.3rem !important; padding: 0.2rem 0 !important; }
 h3 { font-size: 1.05rem !important; padding: 0.15rem 0 !important; }
+/* Captions at 7.6:1 on white (WCAG AA needs 4.5:1). Streamlit 1.67 fades captions with
+   opacity 0.6, which gives about 3:1: draw them opaque in a darker grey instead. */
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+/* An urgent or emergency triage stays in view while the case column scrolls. */
+div:has(> .st-key-triage_alert), .st-key-triage_alert {
+  position: sticky; top: 3.75rem; z-index: 10; background: #fff;
+}
+[data-testid="stCaptionContainer"],
+[data-testid="stCaptionContainer"] * { color: #45525c !important; }
 @media (max-width: 640px) {
   .st-key-workspace > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
 }
