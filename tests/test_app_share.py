@@ -506,3 +506,21 @@ def test_note_and_handout_of_the_loaded_case(case_id):
     else:
         assert "RETURN PRECAUTIONS" in note
         assert "numbness" in handout.lower()
+
+
+def test_rescue_option_given_is_recorded_in_the_note():
+    """The summary's rescue control records the option given; the note lists only that one
+    (the others were not given), or says none was."""
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    plan = build_plan(CASES["reference"].case)
+    options = [o.sig for o in plan.give_now if o.choice]
+    assert len(options) >= 2, "the reference plan offers a choice of rescue options"
+    at.selectbox(key="rescue_given").select(options[1]).run()
+    open_tab(at, "Note and downloads")
+    note = at.code[0].value
+    assert f"GIVEN: {options[1]}" in note
+    assert options[0] not in note
+    at.selectbox(key="rescue_given").select("none").run()
+    note = at.code[0].value
+    assert "No rescue option given" in note
+    assert not any(option in note for option in options)
