@@ -71,6 +71,9 @@ class DrugClass(StrEnum):
     diuretic = "diuretic"
     antimetabolite = "antimetabolite (methotrexate)"
     antimicrobial = "antimicrobial"
+    proton_pump_inhibitor = "proton pump inhibitor"
+    laxative = "laxative"
+    opioid_reversal = "opioid antagonist (overdose reversal)"
     other = "other"
 
 
@@ -162,6 +165,8 @@ class Drug(NamedTuple):
     #: Names (brands or synonyms) that imply a formulation: ("oxycontin", er).
     named_forms: tuple[tuple[str, Formulation], ...] = ()
     source: str = ""
+    #: How an order of this drug is labelled when it is not just the generic name.
+    order_label: str | None = None
 
     @property
     def traits(self) -> frozenset[Trait]:
@@ -403,6 +408,28 @@ CATALOGUE: tuple[Drug, ...] = (
         ("paracetamol", "apap"),
         source="Acetaminophen (Ofirmev, Tylenol) labels",
     ),
+    Drug(
+        "omeprazole",
+        C.proton_pump_inhibitor,
+        ("prilosec",),
+        source="Omeprazole label (NSAID-associated ulcer prevention)",
+    ),
+    Drug(
+        "senna",
+        C.laxative,
+        ("senokot",),
+        ("sennosides", "senna (sennosides)"),
+        source="Sennosides OTC label",
+        order_label="senna (sennosides)",
+    ),
+    Drug(
+        "naloxone",
+        C.opioid_reversal,
+        ("narcan", "kloxxado"),
+        ("naloxone nasal spray",),
+        source="Narcan nasal spray label; CDC 2022 rec 8",
+        order_label="naloxone nasal spray",
+    ),
     Drug("lidocaine", C.topical, ("lidoderm",), ("lidocaine patch",), source="Lidoderm label"),
     Drug("diclofenac gel", C.topical, ("voltaren gel",), source="Voltaren gel label"),
     # ---- Antidepressants -------------------------------------------------------------------------
@@ -642,6 +669,39 @@ def traits(generic: str) -> frozenset[Trait]:
 def known_names() -> list[str]:
     """Every generic name, for pick-lists."""
     return sorted(_BY_GENERIC)
+
+
+def order_label(generic: str, formulation: Formulation | None) -> str:
+    """How an order is labelled: 'oxycodone (immediate release)', 'naloxone nasal spray'."""
+    entry = _BY_GENERIC[generic]
+    if entry.order_label is not None:
+        return entry.order_label
+    if formulation is Formulation.ir and Formulation.er in entry.forms:
+        return f"{generic} (immediate release)"
+    if formulation is Formulation.er and Formulation.ir in entry.forms:
+        return f"{generic} (extended release)"
+    if formulation is Formulation.patch:
+        return f"{generic} patch"
+    return generic
+
+
+_GENERICS_LONGEST_FIRST = sorted(_BY_GENERIC, key=len, reverse=True)
+_LABEL_FORMS = {"(immediate release)": Formulation.ir, "(extended release)": Formulation.er}
+
+
+def parse_order_label(label: str) -> tuple[str, Formulation | None] | None:
+    """The generic and formulation of an order label (inverse of `order_label`), or None."""
+    key = _key(label)
+    generic = _NAME_TO_GENERIC.get(key)
+    if generic is not None:
+        return generic, None
+    generic = next((g for g in _GENERICS_LONGEST_FIRST if key.startswith(g)), None)
+    if generic is None:
+        return None
+    rest = key[len(generic) :].strip()
+    if rest == "patch":
+        return generic, Formulation.patch
+    return generic, _LABEL_FORMS.get(rest)
 
 
 def display_name(generic: str) -> str:

@@ -141,9 +141,7 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
         home_mme=sum(counted) if counted else None,
         home_opioid_uncounted=any(h.mme is None and h.drug != "buprenorphine" for h in home),
         opioid_tolerant=_tolerant(home),
-        moud=tuple(
-            dict.fromkeys(m.drug for m in case.current_medications if Trait.moud in traits(m.drug))
-        ),
+        moud=tuple(dict.fromkeys(m.drug for m in case.current_medications if _moud(m))),
         naltrexone=Trait.opioid_blocker in by_trait,
         long_acting_home=tuple(
             dict.fromkeys(
@@ -158,6 +156,16 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
             if t.relief is not Relief.partial
         ),
     )
+
+
+def _moud(med: CurrentMedication) -> bool:
+    """Methadone, or buprenorphine in an opioid use disorder form (sublingual, buccal film in mg,
+    monthly injection). The Butrans patch and Belbuca film (mcg) are pain products."""
+    if Trait.moud not in traits(med.drug):
+        return False
+    if med.drug == "buprenorphine":
+        return med.formulation is not Formulation.patch and med.unit is not DoseUnit.mcg
+    return True
 
 
 def _long_acting(med: CurrentMedication) -> bool:

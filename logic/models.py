@@ -23,9 +23,17 @@ from pydantic import (
 
 # DoseUnit and Formulation are re-exported: they are part of the model.
 from logic.catalogue import DoseUnit as DoseUnit
+from logic.catalogue import (
+    DrugClass,
+    Trait,
+    implied_formulation,
+    order_label,
+    parse_order_label,
+    resolve_drug,
+)
 from logic.catalogue import Formulation as Formulation
 from logic.catalogue import drug as catalogue_drug
-from logic.catalogue import implied_formulation, resolve_drug
+from logic.catalogue import traits as catalogue_traits
 
 
 class _Frozen(BaseModel):
@@ -416,12 +424,21 @@ class TriedReview(_Frozen):
     verdict: str
     reason: str
     evidence: tuple[str, ...] = ()
+    #: When a dose given was contraindicated for this patient: what to watch for now.
+    monitor: tuple[str, ...] = ()
 
 
 class Order(_Frozen):
-    """One medicine order. `dose_mg` is the top of the range, `dose_mg_low` its bottom."""
+    """One medicine order. `dose_mg` is the top of the range, `dose_mg_low` its bottom.
 
-    drug: str
+    The order carries the catalogue generic name (and formulation where it matters); its class
+    and its display label (`drug`) are computed from them, so "is this an opioid?" has one answer
+    everywhere. For existing callers `Order(drug="oxycodone (immediate release)", ...)` is still
+    accepted: the label is parsed into generic and formulation.
+    """
+
+    generic: str
+    formulation: Formulation | None = None
     dose_mg_low: float
     dose_mg: float
     route: Route
@@ -437,6 +454,48 @@ class Order(_Frozen):
     shared_decision: bool = False
     #: One line: the expected benefit and harm, with the source (e.g. the OPAL trial's numbers).
     tradeoff: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_label(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.keys().isdisjoint(("drug", "drug_class", "sig")):
+            return data
+        data = dict(data)
+        label = data.pop("drug", None)
+        data.pop("drug_class", None)  # computed: a model_dump() reads back
+        data.pop("sig", None)
+        if "generic" not in data and isinstance(label, str):
+            parsed = parse_order_label(label)
+            if parsed is None:
+                raise ValueError(f"drug: '{label}' is not a medicine this tool knows")
+            data["generic"] = parsed[0]
+            if data.get("formulation") is None and parsed[1] is not None:
+                data["formulation"] = parsed[1]
+        return data
+
+    @field_validator("generic", mode="after")
+    @classmethod
+    def _known_generic(cls, value: str) -> str:
+        resolved = resolve_drug(value)
+        if resolved is None:
+            raise ValueError(f"'{value}' is not a medicine this tool knows")
+        return resolved
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drug(self) -> str:
+        """The display label, e.g. 'oxycodone (immediate release)'."""
+        return order_label(self.generic, self.formulation)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drug_class(self) -> DrugClass:
+        return catalogue_drug(self.generic).drug_class
+
+    @property
+    def is_opioid(self) -> bool:
+        """An opioid agonist, full or partial (tramadol and tapentadol included)."""
+        return Trait.opioid in catalogue_traits(self.generic)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -521,7 +580,10 @@ class TreatmentPlan(_Frozen):
     avoid: tuple[Avoid, ...]
     warnings: tuple[Warning, ...]
     gabapentin: GabapentinPlan | None
+    #: Total MME/day: home opioids plus the take-home opioid at its top dose (CDC 2022 factors).
     mme_per_day: float | None
+    #: MME/day of the home opioids alone (None: no countable home opioid).
+    home_mme_per_day: float | None = None
     naloxone: bool
     naloxone_reasons: tuple[str, ...] = ()
     safety: tuple[Point, ...]

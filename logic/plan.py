@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from logic.catalogue import DrugClass, drug_class
+from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
+from logic.medications import DUPLICATE_CLASSES, MedicineFacts, medicine_facts, mme_key
 from logic.models import (
     Avoid,
     Condition,
@@ -23,6 +24,7 @@ from logic.models import (
     Order,
     PatientCase,
     Point,
+    RedFlag,
     Route,
     Severity,
     TreatmentPlan,
@@ -32,8 +34,17 @@ from logic.models import (
 from logic.opioids import daily_mme
 from logic.regimens import REGIMENS, Regimen
 from logic.renal import RenalBand, assess_renal
-from logic.review import review_tried
-from logic.rules import CHRONIC_WEEKS, TARGET_LABELS, Action, Facts, Rule, applies, fired
+from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
+from logic.rules import (
+    CHRONIC_WEEKS,
+    PER_DRUG_TARGETS,
+    TARGET_LABELS,
+    Action,
+    Facts,
+    Rule,
+    applies,
+    fired,
+)
 from logic.triage import triage
 
 #: Every evidence id the engine can cite; each has a file in content/.
@@ -107,6 +118,7 @@ _TAGS: dict[str, frozenset[str]] = {
     "amitriptyline": frozenset({"tricyclic", "antidepressant"}),
     "duloxetine": frozenset({"snri", "antidepressant"}),
     "gabapentin": frozenset({"gabapentin", "gabapentinoid"}),
+    "cyclobenzaprine": frozenset({"muscle_relaxant", "cyclobenzaprine"}),
 }
 _VARIANT_ORDER = ("hepatic", "reduced")
 
@@ -149,12 +161,13 @@ class _Draft:
         tradeoff: str = "",
     ) -> bool:
         """Add a candidate order after the rules have had their say; True if it was kept."""
-        tags = _TAGS[family]
+        base = REGIMENS[key]
+        tags = _TAGS[family] | self.per_drug_tags(family, base.dose_mg, base.route)
         matching = [r for r in self.rules if applies(r, step, tags)]
         if any(r.action is Action.avoid for r in matching):
+            self.explain_per_drug(family, matching, base.dose_mg, base.route)
             return False
         variants = {r.variant for r in matching if r.action is Action.reduce}
-        base = REGIMENS[key]
         chosen = next(
             (
                 REGIMENS[f"{key}_{v}"]
@@ -165,36 +178,90 @@ class _Draft:
         )
         if variants and chosen is base:
             chosen = REGIMENS.get(f"{key}_reduced", base)
+        if chosen is not base:
+            # The reduced row may fall to or under a dose that already failed.
+            tags = _TAGS[family] | self.per_drug_tags(family, chosen.dose_mg, chosen.route)
+            matching = [r for r in self.rules if applies(r, step, tags)]
+            if any(r.action is Action.avoid for r in matching):
+                self.explain_per_drug(family, matching, chosen.dose_mg, chosen.route)
+                return False
         notes = [note or chosen.note] + [r.message for r in matching if r.action is Action.cap]
         for rule in matching:
             if rule.action in (Action.reduce, Action.cap, Action.warn):
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
         order = chosen.order(choice=choice, note=" ".join(notes))
+        order = _capped(order, matching, self.facts.case.weight_kg)
         if tradeoff:
             order = order.model_copy(update={"shared_decision": True, "tradeoff": tradeoff})
-        ceilings = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
-        if ceilings and order.max_daily_mg is not None:
-            order = order.model_copy(update={"max_daily_mg": min(order.max_daily_mg, *ceilings)})
         (self.give_now if step == "now" else self.discharge).append(order)
         return True
 
+    def per_drug_tags(self, generic: str, dose_mg: float, route: Route) -> frozenset[str]:
+        """Tags that depend on the candidate drug itself: allergy, duplicate, failed."""
+        meds = self.facts.meds
+        tags = set()
+        if generic in self.facts.case.allergic_to:
+            tags.add("allergy")
+        if _duplicate_of(meds, generic) is not None:
+            tags.add("duplicate")
+        if _failed_at(meds, generic, dose_mg, route) is not None:
+            tags.add("failed")
+        return frozenset(tags)
+
+    def explain_per_drug(
+        self, generic: str, matching: list[Rule], dose_mg: float, route: Route
+    ) -> None:
+        """Avoid-list entries naming the drug for the per-drug rules that withheld it."""
+        label = generic.capitalize()
+        meds = self.facts.meds
+        for rule in matching:
+            if rule.action is not Action.avoid or rule.target not in PER_DRUG_TARGETS:
+                continue
+            if rule.target == "allergy":
+                why = f"Allergy to {generic} recorded: it is contraindicated."
+            elif rule.target == "duplicate":
+                why = f"Already takes {_duplicate_of(meds, generic)}: {generic} would duplicate it."
+            else:
+                failed = _failed_at(meds, generic, dose_mg, route)
+                given = "dose not recorded" if failed is None else failed
+                why = (
+                    f"Failed this episode ({given}); the plan's dose ({dose_mg:g} mg "
+                    f"{route.value.upper()}) is no higher, so it is not offered again."
+                )
+            self.withhold(label, f"{why} ({rule.source})", rule.evidence)
+
     def add(self, step: str, regimen: Regimen, note: str | None = None) -> None:
-        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone)."""
-        (self.give_now if step == "now" else self.discharge).append(regimen.order(note=note))
+        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone),
+        unless the patient already has it: then the plan says to keep using theirs."""
+        order = regimen.order(note=note)
+        if order.generic in self.facts.meds.current:
+            self.warn(
+                f"already-has-{order.generic}",
+                Severity.info,
+                f"Already has {order.generic}: no second prescription; check the patient's "
+                "supply and how to use it.",
+                "Product label",
+            )
+            return
+        (self.give_now if step == "now" else self.discharge).append(order)
 
 
 def build_plan(case: PatientCase) -> TreatmentPlan:
     """The complete, patient-specific plan for a validated case. Deterministic and pure."""
     tri = triage(case)
     renal = assess_renal(case)
-    facts = Facts(case=case, renal=renal)
+    meds = medicine_facts(case)
+    facts = Facts(case=case, renal=renal, given_meds=meds)
     rules = fired(facts)
     draft = _Draft(facts=facts, rules=rules)
     for rule in rules:
-        if rule.action is Action.avoid:
+        if rule.target == "plan":
+            draft.warn(rule.id, rule.severity, rule.message, rule.source)
+        elif rule.action is Action.avoid and rule.target not in PER_DRUG_TARGETS:
             draft.withhold(
                 TARGET_LABELS[rule.target], f"{rule.message} ({rule.source})", rule.evidence
             )
+    _medicine_warnings(draft, meds)
     emergency = tri.level is TriageLevel.emergency
 
     if _chronic(case) and not emergency:
@@ -228,7 +295,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "ACP/APS 2007; AHCPR 1994",
         )
 
-    mme = _discharge_mme(draft.discharge)
+    plan_mme = _discharge_mme(draft.discharge)
+    mme = _total_mme(meds.home_mme, plan_mme)
     _mme_warnings(draft, mme)
     naloxone_reasons = _naloxone_reasons(case, draft, mme)
     if naloxone_reasons and not emergency:
@@ -242,6 +310,13 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "diagnosis before escalating drugs.",
             "ACP/APS 2007 (Chou et al.)",
         )
+    if renal.method.startswith("eGFR"):
+        draft.warn(
+            "renal-egfr",
+            Severity.caution,
+            renal.note,
+            "KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
+        )
     if renal.method.startswith("assumed"):
         draft.warn(
             "renal-assumed",
@@ -253,7 +328,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     fields = {
         "triage": tri,
         "renal": renal,
-        "tried_review": review_tried(case),
+        "tried_review": review_tried(case, facts),
         "give_now": tuple(draft.give_now),
         "discharge": tuple(draft.discharge),
         "non_drug": () if emergency else _non_drug(case),
@@ -261,10 +336,11 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "warnings": tuple(sorted(draft.warnings.values(), key=_severity_order)),
         "gabapentin": gabapentin,
         "mme_per_day": mme,
+        "home_mme_per_day": meds.home_mme,
         "naloxone": bool(naloxone_reasons),
         "naloxone_reasons": naloxone_reasons,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons)),
-        "pitfalls": _PITFALLS,
+        "pitfalls": _pitfalls(case),
         "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
     }
     return TreatmentPlan(
@@ -371,7 +447,7 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
 def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
     """One acetaminophen dose now, unless it was already tried or is already ordered."""
     tried = any(drug_class(t.drug) is DrugClass.acetaminophen for t in draft.facts.case.tried)
-    if not tried and not any(o.drug == "acetaminophen" for o in draft.give_now):
+    if not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
 
@@ -382,8 +458,9 @@ def _discharge(
     radicular; a short IR opioid only when the clinician chose one after a shared decision.
 
     One new sedating drug at a time (Beers 2023; FDA 2019 gabapentinoids; NICE CG173 "switch,
-    not add"): a chosen opioid course comes first and gabapentin or amitriptyline wait for the
-    review; gabapentin comes before amitriptyline; a muscle relaxant only with neither.
+    not add"): a chosen opioid course comes first and gabapentin or an antidepressant wait for
+    the review; then the antidepressant (NICE's choice for persisting radicular or chronic
+    pain) before gabapentin; a muscle relaxant only when none of them is started.
     """
     facts = draft.facts
     case = facts.case
@@ -395,35 +472,40 @@ def _discharge(
     opioid_home = _take_home_opioid(draft)
     if opioid_home:
         draft.add("discharge", REGIMENS["senna_po"])
+    # The first new sedating drug, by the evidence: a chosen opioid course (the clinician's
+    # decision, 3 days); else, for leg pain past 4 weeks or pain past 12, the antidepressant
+    # (NICE NG59 advises against gabapentinoids for sciatica, and NICE CG173 offers
+    # amitriptyline or duloxetine for neuropathic pain); else gabapentin for radicular pain.
+    started: str | None = "the chosen opioid course" if opioid_home else None
+    if (
+        antidepressant is not None
+        and started is None
+        and draft.propose("discharge", antidepressant, f"{antidepressant}_po")
+    ):
+        started = antidepressant
+        if antidepressant == "duloxetine":
+            _warn_duloxetine_contested(draft)
     gabapentin = None
     if case.radicular:
-        if opioid_home:
-            deferred.append(_DEFERRED_GABAPENTIN_AFTER_OPIOID)
+        if started is not None:
+            deferred.append(_DEFERRED_GABAPENTIN)
             draft.warn(
                 "one-sedative-at-a-time",
                 Severity.caution,
-                "One new sedating drug at a time: the chosen 3-day opioid course comes first; "
-                "gabapentin is not started with it (together they slow breathing: FDA 2019) "
-                "and is reconsidered at the review. Its titration takes 1-2 weeks to reach a "
-                "working dose anyway, so little is lost.",
-                "FDA Drug Safety Communication 19 Dec 2019; Gomes 2017; Neurontin label",
+                f"One new sedating drug at a time: gabapentin is not started with {started} "
+                "(together they add sedation, and with an opioid slow breathing: FDA 2019). "
+                "NICE advises against gabapentinoids for sciatica; reconsider it at the review "
+                "only if the leg pain persists and the first drug has not helped.",
+                "FDA Drug Safety Communication 19 Dec 2019; NICE NG59; NICE CG173",
             )
         else:
             gabapentin = _gabapentin(draft)
-    sedating_started = opioid_home or gabapentin is not None
-    if antidepressant == "duloxetine":
-        if gabapentin is not None:
-            deferred.append(_DEFERRED_ANTIDEPRESSANT)
-            _warn_one_at_a_time(draft, "duloxetine")
-        elif draft.propose("discharge", "duloxetine", "duloxetine_po"):
-            _warn_duloxetine_contested(draft)
-            sedating_started = True
-    elif antidepressant == "amitriptyline":
-        if sedating_started:
-            deferred.append(_DEFERRED_ANTIDEPRESSANT)
-            _warn_one_at_a_time(draft, "amitriptyline")
-        elif draft.propose("discharge", "amitriptyline", "amitriptyline_po"):
-            sedating_started = True
+            if gabapentin is not None:
+                started = "gabapentin"
+    if antidepressant is not None and started != antidepressant:
+        deferred.append(_DEFERRED_ANTIDEPRESSANT)
+        _warn_one_at_a_time(draft, antidepressant, started or "another new drug")
+    sedating_started = started is not None
     if antidepressant is not None and case.age_years < ANTIDEPRESSANT_BOXED_WARNING_AGE:
         draft.warn(
             "antidepressant-under-25",
@@ -446,7 +528,7 @@ def _chronic(case: PatientCase) -> bool:
 def _take_home_opioid(draft: _Draft) -> bool:
     """A take-home opioid only when the clinician chose one (case.take_home_opioid)."""
     case = draft.facts.case
-    chosen = bool(getattr(case, "take_home_opioid", False))
+    chosen = case.take_home_opioid
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     if not chosen:
         if severe and not _chronic(case):
@@ -479,13 +561,13 @@ def _take_home_opioid(draft: _Draft) -> bool:
     )
 
 
-def _warn_one_at_a_time(draft: _Draft, drug: str) -> None:
+def _warn_one_at_a_time(draft: _Draft, drug: str, started: str) -> None:
     draft.warn(
         f"one-sedative-at-a-time-{drug}",
         Severity.caution,
-        f"One new sedating drug at a time: {drug} is not started together with the other new "
-        "drug in this plan. If that one has not helped by the review, switch to "
-        f"{drug} rather than adding it.",
+        f"One new sedating drug at a time: {drug} is not started together with {started}. "
+        f"If that has not helped by the review, consider switching to {drug} rather than "
+        "adding it.",
         "NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
     )
 
@@ -522,11 +604,11 @@ def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
     )
 
 
-_DEFERRED_GABAPENTIN_AFTER_OPIOID = Point(
-    title="At the review: gabapentin, if the leg pain persists",
-    text="Gabapentin was not started with the opioid course (one new sedating drug at a "
-    "time). If radicular pain persists once the opioid has stopped, start the titration "
-    "then, within the renal limit; NICE advises against it, so agree it with the patient.",
+_DEFERRED_GABAPENTIN = Point(
+    title="At the review: gabapentin only if the leg pain persists",
+    text="Gabapentin was not started with the other new drug (one new sedating drug at a "
+    "time). If radicular pain persists and that drug has not helped, a titration within the "
+    "renal limit can be considered then; NICE advises against it, so agree it with the patient.",
     evidence=("gabapentinoids-sciatica", "renal-dosing"),
 )
 _DEFERRED_ANTIDEPRESSANT = Point(
@@ -570,9 +652,16 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
 
 def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     facts = draft.facts
-    tags = _TAGS["gabapentin"]
+    tags = _TAGS["gabapentin"] | draft.per_drug_tags("gabapentin", 0, Route.po) - {"failed"}
+    band = RenalBand(facts.renal.band)
+    target = renal_equivalent_target(band, facts.renal.crcl_ml_min, GABAPENTIN_TARGET_MG)
+    if _gabapentin_failed_at_target(facts.meds, target):
+        # A titrated course is judged by its daily total: a single ED dose is no trial
+        # (logic.review), so only a recorded daily total at or above the target counts.
+        tags |= {"failed"}
     matching = [r for r in draft.rules if applies(r, "discharge", tags)]
     if any(r.action is Action.avoid for r in matching):
+        draft.explain_per_drug("gabapentin", matching, target, Route.po)
         draft.warn(
             "radicular-step-ruled-out",
             Severity.caution,
@@ -583,8 +672,6 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
         )
         return None
     start = 100 if any(r.id == "gabapentin-start-low" for r in matching) else 300
-    band = RenalBand(facts.renal.band)
-    target = renal_equivalent_target(band, facts.renal.crcl_ml_min, GABAPENTIN_TARGET_MG)
     plan = build_gabapentin_plan(
         band, facts.renal.crcl_ml_min, target_daily_mg=target, start_mg=start
     )
@@ -606,7 +693,7 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     per_dose = [s.doses[0] for s in plan.steps]
     draft.discharge.append(
         Order(
-            drug="gabapentin",
+            generic="gabapentin",
             dose_mg_low=min(per_dose),
             dose_mg=max(per_dose),
             route=Route.po,
@@ -628,24 +715,19 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
 # ---- Figures --------------------------------------------------------------------------
 
 
-_MME_DRUGS = {
-    "oxycodone (immediate release)": "oxycodone",
-    "hydromorphone": "hydromorphone",
-    "tramadol": "tramadol",
-}
-
-
 def _discharge_mme(orders: Iterable[Order]) -> float | None:
-    """MME/day of the take-home opioids at their top dose (CDC 2022 factors)."""
+    """MME/day of the take-home opioids at their top dose (CDC 2022 factors, oral doses)."""
     total = None
     for order in orders:
-        name = _MME_DRUGS.get(order.drug)
-        if name is None or order.every_hours is None:
+        if not order.is_opioid or order.every_hours is None or order.route is not Route.po:
+            continue
+        key = mme_key(order.generic, order.formulation, DoseUnit.mg)
+        if key is None:
             continue
         doses_per_day = 24 / order.every_hours
         if order.max_daily_mg is not None:
             doses_per_day = min(doses_per_day, order.max_daily_mg / order.dose_mg)
-        total = (total or 0.0) + daily_mme(name, order.dose_mg, doses_per_day)
+        total = (total or 0.0) + daily_mme(key, order.dose_mg, doses_per_day)
     return total
 
 
@@ -669,34 +751,148 @@ def _mme_warnings(draft: _Draft, mme: float | None) -> None:
 
 
 def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tuple[str, ...]:
-    """CDC 2022 rec 8 triggers. Use-disorder and tolerance count even without a new opioid."""
+    """CDC 2022 rec 8 triggers. Use disorder, prior overdose, tolerance and MOUD count even
+    without a new opioid; the others once an opioid is on board (home or this plan)."""
+    facts = draft.facts
+    meds = facts.meds
     reasons = []
-    if draft.facts.has(Condition.opioid_use_disorder):
+    if case.prior_overdose:
+        reasons.append("previous overdose")
+    if facts.has(Condition.opioid_use_disorder):
         reasons.append("opioid use disorder")
-    if draft.facts.has(Condition.substance_use_disorder):
-        reasons.append("substance use disorder")
-    if draft.facts.has(Condition.opioid_tolerant):
+    if facts.has(Condition.substance_use_disorder):
+        reasons.append(
+            "substance use disorder (intravenous drug use)"
+            if facts.has(RedFlag.iv_drug_use)
+            else "substance use disorder"
+        )
+    if meds.moud:
+        reasons.append(f"takes {' and '.join(meds.moud)} (medicine for opioid use disorder)")
+    if facts.has(Condition.opioid_tolerant):
         reasons.append("already taking opioids")
+    if meds.home_opioid_uncounted:
+        reasons.append("takes a regular opioid whose daily dose could not be counted")
     opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if _is_opioid(o)]
-    if opioid_orders:
+    if opioid_orders or meds.home_opioids:
         if mme is not None and mme >= MME_CAUTION:
-            reasons.append(f"{mme:.0f} MME/day (50 or more)")
-        if draft.facts.has(Condition.benzodiazepine_use):
+            reasons.append(f"{mme:.0f} MME/day in total (50 or more)")
+        if facts.has(Condition.benzodiazepine_use):
             reasons.append("takes a benzodiazepine")
-        if draft.facts.has(Condition.sleep_apnea):
+        if facts.has(Condition.sleep_apnea):
             reasons.append("sleep apnoea")
-        if draft.facts.has(Condition.copd):
+        if facts.has(Condition.copd):
             reasons.append("COPD")
         take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
-        if take_home_opioid and any(o.drug == "gabapentin" for o in draft.discharge):
+        if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
             # Gomes T et al., PLoS Med 2017: gabapentin with an opioid raised opioid-related
             # death by about half.
             reasons.append("opioid together with gabapentin")
-    return tuple(reasons)
+    return tuple(dict.fromkeys(reasons))
+
+
+def _total_mme(home: float | None, plan: float | None) -> float | None:
+    """Home opioids plus the plan's take-home opioid (CDC 2022: count every opioid)."""
+    if home is None and plan is None:
+        return None
+    return (home or 0.0) + (plan or 0.0)
+
+
+def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
+    """Warnings that name the medicines entered (the rule rows carry the general message)."""
+    for home in meds.home_opioids:
+        if home.mme is None:
+            draft.warn(
+                f"home-mme-{home.drug}",
+                Severity.caution,
+                f"{home.drug}: not counted in the MME ({home.why_not_counted}).",
+                "CDC 2022 MME table",
+            )
+    if meds.home_mme is not None:
+        parts = ", ".join(f"{h.drug} {h.mme:.0f}" for h in meds.home_opioids if h.mme is not None)
+        draft.warn(
+            "home-mme",
+            Severity.caution,
+            f"Home opioids: {meds.home_mme:.0f} MME/day ({parts}); the MME shown adds the plan's "
+            "take-home opioid to them.",
+            "CDC 2022 MME table",
+        )
+    if meds.long_acting_home:
+        draft.warn(
+            "home-long-acting",
+            Severity.caution,
+            f"Takes a long-acting opioid ({', '.join(meds.long_acting_home)}): continue it "
+            "unchanged; never add another extended-release or long-acting opioid for acute pain.",
+            "CDC 2022 recs 3 and 5",
+        )
+
+
+def _duplicate_of(meds: MedicineFacts, generic: str) -> str | None:
+    """The current medicine a new order of `generic` would duplicate (same drug or class)."""
+    if generic in meds.current:
+        return generic
+    cls = drug_class(generic)
+    if cls in DUPLICATE_CLASSES and cls in meds.current_classes:
+        same = sorted(g for g in meds.current if drug_class(g) is cls)
+        return f"{' and '.join(same)} (same class: {cls.value})"
+    return None
+
+
+def _failed_at(meds: MedicineFacts, generic: str, dose_mg: float, route: Route) -> str | None:
+    """How the drug failed this episode at the same or a higher dose by the same route, if it
+    did ('10 mg PO, minimal relief'); a failed dose that was not recorded counts as failed."""
+    for failed in meds.failed:
+        if failed.drug != generic:
+            continue
+        if failed.route is not None and failed.route is not route:
+            continue
+        if failed.dose_mg is None:
+            return "dose not recorded"
+        if failed.dose_mg >= dose_mg:
+            return f"{failed.dose_mg:g} mg {route.value.upper()}"
+    return None
+
+
+def _gabapentin_failed_at_target(meds: MedicineFacts, target_daily_mg: float) -> bool:
+    """Gabapentin failed as a real trial (more than one dose, at least the 1200 mg/day the
+    review calls a working dose: NeuPSIG) at or above the daily total the plan would reach."""
+    return any(
+        f.drug == "gabapentin"
+        and f.dose_mg is not None
+        and f.doses_given > 1
+        and f.dose_mg * f.doses_given >= max(target_daily_mg, GABAPENTIN_EFFECTIVE_LOW_MG_DAY)
+        for f in meds.failed
+    )
+
+
+def _capped(order: Order, matching: list[Rule], weight_kg: float) -> Order:
+    """Apply the cap rules' per-dose and daily ceilings (fixed or per kg) to an order."""
+    per_dose = [r.max_dose_mg for r in matching if r.max_dose_mg is not None]
+    per_dose += [r.mg_per_kg_dose * weight_kg for r in matching if r.mg_per_kg_dose is not None]
+    per_day = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
+    per_day += [r.mg_per_kg_day * weight_kg for r in matching if r.mg_per_kg_day is not None]
+    if not per_dose and not per_day:
+        return order
+    update: dict[str, float] = {}
+    if per_dose:
+        top = _round_down(min(per_dose))
+        if top < order.dose_mg:
+            update["dose_mg"] = top
+            update["dose_mg_low"] = min(order.dose_mg_low, top)
+    if per_day and order.max_daily_mg is not None:
+        update["max_daily_mg"] = min(order.max_daily_mg, _round_down(min(per_day)))
+    elif per_day and order.every_hours is not None:
+        update["max_daily_mg"] = _round_down(min(per_day))
+    return order.model_copy(update=update) if update else order
+
+
+def _round_down(mg: float) -> float:
+    """Down to a measurable amount: whole 25 mg above 100 mg, whole mg below (never up)."""
+    step = 25 if mg >= 100 else 1
+    return max(step, (mg // step) * step) if mg >= 1 else mg
 
 
 def _is_opioid(order: Order) -> bool:
-    return order.drug in _MME_DRUGS
+    return order.is_opioid
 
 
 def _nsaids_withheld(draft: _Draft) -> bool:
@@ -804,7 +1000,7 @@ def _safety(
     points: list[Point] = []
     if opioid:
         points += _SAFETY_OPIOID
-    if any(o.drug.startswith("oxycodone") for o in draft.discharge):
+    if any(o.generic == "oxycodone" for o in draft.discharge):
         points.append(_SAFETY_CONSTIPATION)
     if gabapentin is not None:
         points.append(_SAFETY_GABAPENTIN)
@@ -812,15 +1008,16 @@ def _safety(
         points.append(_SAFETY_OPIOID_WITH_GABAPENTIN)
     if naloxone:
         points.append(_SAFETY_NALOXONE)
-    if any(o.drug in ("naproxen", "ketorolac") for o in orders):
+    if any(o.drug_class is DrugClass.nsaid for o in orders):
         points.append(_SAFETY_NSAID)
-    if any(o.drug == "amitriptyline" for o in orders):
+    if any(o.generic == "amitriptyline" for o in orders):
         points.append(_SAFETY_AMITRIPTYLINE)
     points.append(_SAFETY_COME_BACK)
     return tuple(points)
 
 
-#: The reference answer's four pitfalls, the fourth corrected to follow CDC 2022.
+#: Common pitfalls in refractory back pain. The steroid/relaxant one is built per case from
+#: what was actually tried (see _pitfalls).
 _PITFALLS: tuple[Point, ...] = (
     Point(
         title="Gabapentin for non-radicular pain",
@@ -835,18 +1032,14 @@ _PITFALLS: tuple[Point, ...] = (
         evidence=("gabapentinoids-sciatica", "renal-dosing"),
     ),
     Point(
-        title="Repeating what failed",
-        text="Steroids and muscle relaxants have already failed; another dose adds harm, "
-        "not relief.",
-        evidence=("systemic-corticosteroids", "muscle-relaxants"),
-    ),
-    Point(
-        # The reference's pitfall #4 recommends "controlled or extended-release opioid
-        # therapy"; CDC 2022 rec 3 says immediate-release only for acute pain.
-        title="The wrong opioid, or an opioid without a second look",
-        text="If an opioid is needed, use an immediate-release one at the lowest dose for a "
-        "few days; never an extended-release opioid for acute pain. Pain that will not "
-        "settle is a reason to re-check the red flags first.",
+        # A common escalation is "controlled or extended-release opioid therapy"; CDC 2022
+        # rec 3 says immediate-release only for acute pain; OPAL 2023 found no benefit.
+        title="An opioid as the default next step",
+        text="An opioid is a shared decision, not the next step: a short course was no better "
+        "than placebo for acute low back pain (OPAL 2023). If one is chosen, use an "
+        "immediate-release one at the lowest dose for 3 days at most; never an extended-release "
+        "opioid for acute pain. Pain that will not settle is a reason to re-check the red flags "
+        "first.",
         evidence=("opioids-acute-pain",),
     ),
     Point(
@@ -855,6 +1048,37 @@ _PITFALLS: tuple[Point, ...] = (
         evidence=("opioids-acute-pain",),
     ),
 )
+
+
+def _pitfalls(case: PatientCase) -> tuple[Point, ...]:
+    """The common pitfalls, plus "repeating what failed" naming the classes actually tried."""
+    tried = {drug_class(t.drug) for t in case.tried}
+    repeated = [
+        name
+        for cls, name in (
+            (DrugClass.corticosteroid, "systemic steroids"),
+            (DrugClass.muscle_relaxant, "a muscle relaxant"),
+        )
+        if cls in tried
+    ]
+    if not repeated:
+        return _PITFALLS
+    evidence = tuple(
+        e
+        for cls, e in (
+            (DrugClass.corticosteroid, "systemic-corticosteroids"),
+            (DrugClass.muscle_relaxant, "muscle-relaxants"),
+        )
+        if cls in tried
+    )
+    point = Point(
+        title="Repeating what failed",
+        text=f"{' and '.join(repeated).capitalize()} already failed for this episode; another "
+        "dose of the same class adds harm, not relief.",
+        evidence=evidence,
+    )
+    return (*_PITFALLS[:2], point, *_PITFALLS[2:])
+
 
 _FOLLOW_UP_EMERGENCY: tuple[Point, ...] = (
     Point(
@@ -1009,7 +1233,7 @@ def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Depa
     """Where this plan departs from common practice, for this case only."""
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     chronic = _chronic(case) and not emergency
-    drugs = {o.drug for o in (*draft.give_now, *draft.discharge)}
+    drugs = {o.generic for o in (*draft.give_now, *draft.discharge)}
     home_opioid = any(_is_opioid(o) for o in draft.discharge)
     tried = {drug_class(t.drug) for t in case.tried}
     out: list[Departure] = []

@@ -7,9 +7,20 @@ patients (CDC 2022 recommendation 4: lowest effective dose for opioid-naive pati
 
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
+from logic.catalogue import Formulation, parse_order_label
 from logic.models import Order, Route
+
+
+@cache
+def _identity(label: str) -> tuple[str, Formulation | None]:
+    """Generic and formulation of a regimen's label, parsed once per label."""
+    parsed = parse_order_label(label)
+    if parsed is None:
+        raise ValueError(f"regimen drug '{label}' is not in the catalogue")
+    return parsed
 
 
 class Regimen(NamedTuple):
@@ -28,8 +39,10 @@ class Regimen(NamedTuple):
 
     def order(self, *, choice: str | None = None, note: str | None = None) -> Order:
         """The regimen as an order; `note` replaces the default note when given."""
+        generic, formulation = _identity(self.drug)
         return Order(
-            drug=self.drug,
+            generic=generic,
+            formulation=formulation,
             dose_mg_low=self.dose_mg_low,
             dose_mg=self.dose_mg,
             route=self.route,

@@ -111,7 +111,27 @@ def page_form(case: PatientCase) -> PatientCase:
         kept.setdefault(item.drug, item)
     tried = tuple(kept.values())
     creatinine = None if case.crcl_ml_min is not None else case.serum_creatinine_mg_dl
-    return case.model_copy(update={"tried": tried, "serum_creatinine_mg_dl": creatinine})
+    # The MODEL-SPEC fields (issues 10 and 11) have no page control or link token on this
+    # branch yet (ui12, link14 add them); until then the form holds only their defaults.
+    new_fields = {
+        name: PatientCase.model_fields[name].default
+        for name in (
+            "current_medications",
+            "allergies",
+            "allergic_to",
+            "breastfeeding",
+            "pregnancy_weeks",
+            "egfr_ml_min_1_73m2",
+            "prior_overdose",
+            "heavy_alcohol_use",
+            "radicular_features",
+            "take_home_opioid",
+        )
+        if name in PatientCase.model_fields
+    }
+    return case.model_copy(
+        update={"tried": tried, "serum_creatinine_mg_dl": creatinine, **new_fields}
+    )
 
 
 # ---------------------------------------------------------------------------------------------
