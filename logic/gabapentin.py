@@ -276,9 +276,26 @@ def schedule_frame(plan: GabapentinPlan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
 
 
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice and Google
+#: Sheets (OWASP "CSV Injection"); such a text cell is written with a leading apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def schedule_csv(plan: GabapentinPlan) -> bytes:
-    """The schedule as UTF-8 CSV bytes for a download button."""
-    return schedule_frame(plan).to_csv(index=False).encode("utf-8")
+    """The schedule as CSV bytes for a download button: UTF-8 with a byte-order mark, so Excel
+    reads "×" and "µ" correctly instead of guessing a legacy code page, and no text cell that a
+    spreadsheet would run as a formula."""
+    frame = schedule_frame(plan)
+    for column in frame.columns:
+        if frame[column].dtype == object or str(frame[column].dtype).startswith("str"):
+            frame[column] = frame[column].map(_csv_cell)
+    return frame.to_csv(index=False).encode("utf-8-sig")
 
 
 def gabapentin_schedule(

@@ -27,7 +27,9 @@ text plugins, read from the 1.67 frontend bundle) would otherwise act on it:
   ``:material_home:``), the ``:streamlit:`` logo, and bare links ``https://...``, ``www.x.y`` and
   ``a@b.c``. A WORD JOINER (U+2060, invisible, no width) goes after a ``:`` that starts such a
   pattern, before every ``@`` and between ``www`` and ``.``, which breaks each pattern.
-* Length: the cleaned text is cut to `limit` characters, the cut marked with "…".
+* Length: the cleaned text is cut to `limit` characters, the cut marked with "…". Only the
+  first `max(4096, 16 * limit)` characters of the input are looked at, so a huge value costs no
+  more than a short one.
 
 HTML itself is escaped too (``<`` becomes ``\\<``), although Streamlit already shows HTML as text
 unless a page opts in. The function is pure and total: any object, any string, never raises.
@@ -48,6 +50,7 @@ WORD_JOINER = "\u2060"
 
 # Unicode categories dropped outright: controls, format characters (bidi overrides, zero-width
 # joiners, soft hyphen...), surrogates, private use, line and paragraph separators.
+_WINDOW = 4096  # input characters looked at (at least): bounded work for any value
 _DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 # ASCII punctuation that can start or end markup anywhere in a line (CommonMark lets every ASCII
 # punctuation character be backslash-escaped to a literal).
@@ -117,7 +120,12 @@ def plain_text(value: object, limit: int = 40) -> str:
     renders as the literal characters typed.
     """
     limit = max(1, int(limit))
-    text = _cut(_clean(_as_str(value)), limit)
+    raw = _as_str(value)
+    window = max(_WINDOW, 16 * limit)
+    text = _clean(raw[:window])
+    if len(raw) > window:  # the rest is not read: the value shows as cut
+        text = f"{text} {ELLIPSIS}".lstrip()
+    text = _cut(text, limit)
     text = _COLON_PATTERN.sub(":" + WORD_JOINER, text)
     text = _AT.sub(WORD_JOINER + "@", text)
     text = _WWW.sub(r"\1" + WORD_JOINER, text)

@@ -32,6 +32,7 @@ from logic.models import (
     Warning,
 )
 from logic.opioids import daily_mme
+from logic.plausibility import plausibility_warnings
 from logic.regimens import REGIMENS, Regimen
 from logic.renal import RenalBand, assess_renal
 from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
@@ -324,6 +325,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             renal.note or renal.method,
             "Cockcroft & Gault 1976; Neurontin label",
         )
+    for caution in plausibility_warnings(case, renal):  # rare, decisive values: please confirm
+        draft.warn(caution.code, caution.severity, caution.message, caution.source)
 
     fields = {
         "triage": tri,

@@ -357,15 +357,16 @@ def _rounded(case: PatientCase, extra: int) -> PatientCase | None:
         return None
 
 
-def _fingerprint(value: Any) -> Any:
-    """A plan as JSON with every number to one decimal: what the page can show of it."""
-    if isinstance(value, float):
-        return round(value, 1)
-    if isinstance(value, dict):
-        return {key: _fingerprint(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fingerprint(item) for item in value]
-    return value
+def _fingerprint(case: PatientCase) -> dict[str, Any]:
+    """What a plan decides and shows, for comparing two cases: the plan as JSON with the renal
+    assessment's numbers (CrCl and the weights behind it) to the whole unit, as the page shows
+    CrCl, and everything else (every dose, MME, text and choice) exactly."""
+    from logic.plan import build_plan  # the plan is the judge of "same decisions"
+
+    plan: dict[str, Any] = build_plan(case).model_dump(mode="json")
+    renal = plan.get("renal") or {}
+    plan["renal"] = {k: round(v) if isinstance(v, float) else v for k, v in renal.items()}
+    return plan
 
 
 def link_digits(case: PatientCase) -> int | None:
@@ -374,16 +375,15 @@ def link_digits(case: PatientCase) -> int | None:
     A link first writes each number to the precision the page shows (weight and height to
     0.1, creatinine to 0.01 mg/dL, CrCl and eGFR to 0.1, pain duration to 0.1 weeks, doses to
     0.01), e.g. ``weight_kg=80.013694068`` as ``80``. That rounding is kept only when
-    `build_plan` gives the same plan for the rounded case as for the exact one (every text
-    identical, every number equal to one decimal), so no threshold (weight under 50 kg, CrCl
-    under 30 or 60, pain for 4 or 12 weeks...) is crossed by rounding: a 49.96 kg patient is
-    written as 49.96, not 50. If not, one more place is tried, up to four more; None means
+    `build_plan` gives the same plan for the rounded case as for the exact one (every dose,
+    text and choice identical; the CrCl the same to the whole mL/min the page shows), so
+    rounding never crosses a threshold the engine uses (CrCl 30 or 60, pain for 4 or 12 weeks,
+    any weight or dose limit a rule adds later): CrCl 29.96 is written as 29.96, not 30.0.
+    Otherwise one more place is tried, up to four more; None means
     the link keeps the exact numbers.
     """
-    from logic.plan import build_plan  # the plan is the judge of "same decisions"
-
     try:
-        exact = _fingerprint(build_plan(case).model_dump(mode="json"))
+        exact = _fingerprint(case)
     except Exception:  # a case the engine cannot plan for keeps its exact numbers
         return None
     for extra in range(_MORE_DIGITS + 1):
@@ -393,7 +393,7 @@ def link_digits(case: PatientCase) -> int | None:
         if candidate == case:
             return extra
         try:
-            if _fingerprint(build_plan(candidate).model_dump(mode="json")) == exact:
+            if _fingerprint(candidate) == exact:
                 return extra
         except Exception:  # pragma: no cover - a valid case always plans
             continue
@@ -659,19 +659,27 @@ class _Reader:
                 )
                 details = details[: len(parts)]
             given: dict[str, Any] = {"drug": drug}
+            texts: dict[str, str] = {}
             for part, text in zip(parts, details, strict=False):
                 value, ok = self.part(list_name, part, text, token, drug)
                 if ok and value is not None:
-                    given[part] = value
+                    given[part], texts[part] = value, text.strip()
             if list_name == "tried" and "dose" in given and "unit" not in given:
                 given["unit"] = DoseUnit.mg  # an empty unit with a dose means mg (older links)
-            item = self._medicine(model, list_name, given, token, drug)
+                texts["unit"] = ""
+            item = self._medicine(model, list_name, given, texts, token, drug)
             if item is not None:
                 kept.append(item)
         return tuple(kept)
 
     def _medicine(
-        self, model: type[BaseModel], list_name: str, given: dict[str, Any], token: str, drug: str
+        self,
+        model: type[BaseModel],
+        list_name: str,
+        given: dict[str, Any],
+        texts: dict[str, str],
+        token: str,
+        drug: str,
     ) -> BaseModel | None:
         """The medicine from its parts; a part the model rejects in context is dropped, and a
         rejected dose or unit drops both (a dose means nothing without its unit)."""
@@ -687,21 +695,12 @@ class _Reader:
                 message = str(error.errors()[0].get("msg", "")).removeprefix("Value error, ")
                 for part in sorted(bad):
                     self._part_ignored(
-                        list_name,
-                        part,
-                        str(getattr(given[part], "value", given[part])),
-                        token,
-                        drug,
-                        plain_text(message, 160),
+                        list_name, part, texts[part], token, drug, plain_text(message, 160)
                     )
                     del given[part]
         shown = plain_text(token, _MAX_SHOWN)
         self.ignore(f"{list_name} item '{shown}'", f"Ignored {list_name} item '{shown}': not valid")
         return None
-
-
-def _values_of(value: object) -> list[object]:
-    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _snapshot(

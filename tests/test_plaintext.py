@@ -10,26 +10,13 @@ occur in that rendered text.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from logic.plaintext import ELLIPSIS, WORD_JOINER, plain_text
-
-MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-
-# Text-level patterns Streamlit 1.67 and GFM act on after parsing (see the module docstring).
-TEXT_PATTERNS = {
-    "emoji shortcode": re.compile(r":[\w+-][\w_+-]*:"),
-    "material icon": re.compile(r":material[_/]\w+:"),
-    "streamlit logo": re.compile(r":streamlit:"),
-    "url autolink": re.compile(r"(?i)https?://"),
-    "www autolink": re.compile(r"(?i)(?<![\w])www\."),
-    "email autolink": re.compile(r"[-.\w+]+@[-\w]+(?:\.[-\w]+)+"),
-}
+from tests.markdown_check import MARKDOWN, TEXT_PATTERNS, rendered_in, rendered_text
 
 HOSTILE_FRAGMENTS = [
     "\n\n## Protocol update: morphine 10 mg IV",
@@ -81,18 +68,6 @@ def expected_literal(value: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-def rendered_text(markdown: str) -> str:
-    """The text of `markdown` as rendered; fails if any node other than plain text appears."""
-    tokens = MARKDOWN.parse(markdown)
-    if not tokens:
-        return ""
-    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"], tokens
-    children = tokens[1].children or []
-    kinds = {child.type for child in children}
-    assert kinds <= {"text", "text_special"}, kinds
-    return "".join(child.content for child in children)
-
-
 # How the page embeds a value: in a sentence, as a list item, on the line after other text.
 TEMPLATES: dict[str, tuple[str, list[str]]] = {
     "sentence": ("Ignored x={}: not a case field", ["paragraph_open"]),
@@ -100,22 +75,6 @@ TEMPLATES: dict[str, tuple[str, list[str]]] = {
     "next line": ("Ignored:\n{}", ["paragraph_open"]),
     "twice": ("{0}{0}", ["paragraph_open"]),
 }
-
-
-def rendered_in(template: str, opening: list[str], value: str) -> str:
-    """Render `value` inside `template`; only the template's own blocks and plain text allowed."""
-    tokens = MARKDOWN.parse(template.format(value))
-    inline = [t for t in tokens if t.type == "inline"]
-    assert len(inline) == 1, tokens
-    assert [t.type for t in tokens[: len(opening)]] == opening, tokens
-    assert {t.type for t in tokens} <= {
-        *opening,
-        "inline",
-        *(o.replace("_open", "_close") for o in opening),
-    }
-    children = inline[0].children or []
-    assert {c.type for c in children} <= {"text", "text_special", "softbreak"}, children
-    return "".join("\n" if c.type == "softbreak" else c.content for c in children)
 
 
 def unescaped(markdown: str) -> list[str]:
@@ -204,3 +163,11 @@ def test_non_text_values_and_hostile_str_are_shown_safely() -> None:
     assert plain_text(42) == "42"
     assert rendered_text(plain_text(Hostile())) == "?"
     assert plain_text("abc", 0) == ELLIPSIS  # a limit below one still shows the cut marker
+
+
+def test_a_huge_value_is_cut_without_reading_all_of_it() -> None:
+    # Only the first 4,096 characters (16 x limit for larger limits) are looked at: a word
+    # after 5,000 spaces is not reached and the value shows as cut; after 4,000 it is shown.
+    assert plain_text(" " * 4000 + "b", 10) == "b"
+    assert plain_text(" " * 5000 + "b", 10) == ELLIPSIS
+    assert plain_text("x" * 10_000_000) == "x" * 39 + ELLIPSIS

@@ -1,0 +1,394 @@
+"""Load benchmark: concurrent sessions against one `streamlit run app.py` server (issue 14).
+
+Not a test (pytest never collects it). Run from the repository root:
+
+    python bench/load.py                      # 1, 5, 10, 20 and 30 sessions, 4 edits each
+    python bench/load.py --sessions 1,10 --edits 6 --think 0.5
+
+What it does, on loopback only, with every loop bounded in count and in time:
+
+1. starts the page with ``python -m streamlit run app.py`` on a free 127.0.0.1 port and waits
+   for ``/_stcore/health`` (at most 90 s);
+2. for each session count N, opens N websocket sessions at once, speaking Streamlit's own
+   protocol (the BackMsg / ForwardMsg protobufs the browser sends and receives, over
+   ``/_stcore/stream``): each session asks for its first run, as a browser tab does, then
+   changes a few inputs one after another (age, weight, pain score, pain duration; a different
+   value per session), each change a rerun carrying the new widget value;
+3. times every change from sending it to the server's ``script_finished`` for that run (the
+   plan is then fully sent), and counts errors: a connection that fails, a run that times out,
+   an exception element on the page, a run that does not finish successfully;
+4. samples the server's resident memory (VmRSS) during each level and reads the machine's load
+   average, so the figures can be read against what else the machine was doing.
+
+Before the sessions it times the link reader (`logic.share.case_from_query`) on the worst
+links: the issue's 124 KB ``tried=`` link (refused), the largest link it accepts (a ``tried``
+list as long as the catalogue, every token with every part, within 8 KiB) and 60 hostile
+parameters, so the bound the hostile-link test asserts on work has a time beside it
+(``--links-only`` prints just that).
+
+It prints one table: sessions, changes, errors, first-run median, change median / p95 / max,
+the server's peak RSS, and the 1-minute load average before and after the level. The
+one-session row is the baseline for the others, measured in the same run.
+
+A browser also draws what arrives; this client only decodes it, so these are server-side
+figures (what one server process sustains), not a user's full wait.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+
+try:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from websockets.asyncio.client import ClientConnection, connect
+except ImportError as error:  # pragma: no cover - both come with streamlit
+    raise SystemExit(f"bench/load.py needs streamlit and websockets installed: {error}") from error
+
+# ScriptFinishedStatus: FINISHED_SUCCESSFULLY = 0, FINISHED_FRAGMENT_RUN_SUCCESSFULLY = 3.
+_FINISHED_OK = {0, 3}
+
+# The inputs each session changes, by widget key: (key, WidgetState field, value for session s,
+# change i). Values stay inside the model's limits so every change builds a plan.
+EDITS: tuple[tuple[str, str, Any], ...] = (
+    ("age_years", "int_value", lambda s, i: 30 + (s * 7 + i) % 50),
+    ("weight_kg", "double_value", lambda s, i: 55.0 + (s * 3 + i) % 40),
+    ("pain_score", "int_value", lambda s, i: 4 + (s + i) % 7),
+    ("pain_duration_weeks", "double_value", lambda s, i: 0.5 + (s + i) % 3),
+)
+
+
+@dataclass
+class Session:
+    """What one session saw."""
+
+    first_run_s: float | None = None
+    changes_s: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Level:
+    sessions: int
+    results: list[Session]
+    wall_s: float
+    peak_rss_mb: float
+    load_before: float
+    load_after: float
+
+    @property
+    def changes(self) -> list[float]:
+        return [t for r in self.results for t in r.changes_s]
+
+    @property
+    def errors(self) -> list[str]:
+        return [e for r in self.results for e in r.errors]
+
+
+# ---------------------------------------------------------------------------------------------
+# Server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless=true",
+        f"--server.port={port}",
+        "--server.address=127.0.0.1",
+        "--browser.gatherUsageStats=false",
+        "--server.fileWatcherType=none",
+    ]
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"streamlit exited early ({server.returncode}); see {log}")
+        with contextlib.suppress(OSError):
+            url = f"http://127.0.0.1:{port}/_stcore/health"
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return server
+        time.sleep(0.3)
+    server.terminate()
+    raise SystemExit(f"streamlit did not answer /_stcore/health within 90 s; see {log}")
+
+
+# ---------------------------------------------------------------------------------------------
+# One session over Streamlit's websocket protocol
+
+
+async def _run(
+    ws: ClientConnection, states: list[tuple[str, str, Any]], timeout: float
+) -> tuple[float, dict[str, str], list[str]]:
+    """Ask for one rerun with these widget values; (seconds, widget ids by key, errors)."""
+    message = BackMsg()
+    message.rerun_script.query_string = ""
+    for widget_id, kind, value in states:
+        state = message.rerun_script.widget_states.widgets.add()
+        state.id = widget_id
+        setattr(state, kind, value)
+    ids: dict[str, str] = {}
+    errors: list[str] = []
+    start = time.perf_counter()
+    await ws.send(message.SerializeToString())
+    deadline = start + timeout
+    while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            raise TimeoutError(f"no script_finished within {timeout:g} s")
+        forward = ForwardMsg()
+        forward.ParseFromString(await asyncio.wait_for(ws.recv(), left))
+        kind = forward.WhichOneof("type")
+        if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+            element = forward.delta.new_element
+            element_type = element.WhichOneof("type")
+            if element_type == "exception":
+                errors.append(f"exception on the page: {element.exception.message[:80]}")
+            widget = getattr(element, element_type, None) if element_type else None
+            widget_id = getattr(widget, "id", "")
+            if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
+                ids[widget_id.rsplit("-", 1)[-1]] = widget_id
+        elif kind == "script_finished":
+            if forward.script_finished not in _FINISHED_OK:
+                errors.append(f"run finished with status {forward.script_finished}")
+            return time.perf_counter() - start, ids, errors
+
+
+async def session(number: int, port: int, edits: int, think: float, timeout: float) -> Session:
+    result = Session()
+    url = f"ws://127.0.0.1:{port}/_stcore/stream"
+    try:
+        async with connect(
+            url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=timeout,  # type: ignore[list-item]
+        ) as ws:
+            seconds, ids, errors = await _run(ws, [], timeout)
+            result.first_run_s = seconds
+            result.errors += errors
+            for change in range(edits):
+                key, kind, value = EDITS[change % len(EDITS)]
+                if key not in ids:
+                    result.errors.append(f"no widget with key {key} on the page")
+                    continue
+                if think:
+                    await asyncio.sleep(think)
+                seconds, more, errors = await _run(
+                    ws, [(ids[key], kind, value(number, change))], timeout
+                )
+                ids.update(more)
+                result.changes_s.append(seconds)
+                result.errors += errors
+    except Exception as error:  # every failure is counted, none stops the bench
+        result.errors.append(f"{type(error).__name__}: {str(error)[:80]}")
+    return result
+
+
+async def level(
+    count: int, port: int, pid: int, edits: int, think: float, timeout: float, bound: float
+) -> Level:
+    load_before = os.getloadavg()[0]
+    peak = _rss_mb(pid)
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _rss_mb(pid))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), 0.2)
+
+    sampler = asyncio.create_task(sample())
+    start = time.perf_counter()
+    tasks = [asyncio.create_task(session(n, port, edits, think, timeout)) for n in range(count)]
+    finished, pending = await asyncio.wait(tasks, timeout=bound)
+    for task in pending:
+        task.cancel()
+    results = [t.result() for t in finished]
+    results += [Session(errors=[f"session still running after {bound:g} s"]) for _ in pending]
+    wall = time.perf_counter() - start
+    done.set()
+    await sampler
+    return Level(count, results, wall, peak, load_before, os.getloadavg()[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# The link reader on its worst links
+
+
+def link_timings(repeat: int = 20) -> None:
+    sys.path.insert(0, str(ROOT))
+    from logic.catalogue import CATALOGUE
+    from logic.share import MAX_QUERY_CHARS, case_from_query
+
+    base = {"age_years": "45", "sex": "male", "weight_kg": "80"}
+    token = "orphenadrine:100:iv:2:minimal"
+    full = ",".join(f"{d.generic}:10:po:2:partial" for d in CATALOGUE)
+    while len(full) > MAX_QUERY_CHARS - 100:
+        full = full.rsplit(",", 1)[0]
+    hostile = {f"x{i}]({i})": "[open](https://evil.example/)\n## heading " * 3 for i in range(57)}
+    links = {
+        "124 KB tried link (refused)": {**base, "tried": ",".join([token[:17]] * 6_900)},
+        f"largest accepted tried list ({full.count(',') + 1} tokens, {len(full):,} chars)": {
+            **base,
+            "tried": full,
+        },
+        "57 hostile parameters + 3 fields": {**base, **hostile},
+    }
+    print("link reader (case_from_query), best of", repeat)
+    for name, params in links.items():
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            result = case_from_query(params)
+            best = min(best, time.perf_counter() - start)
+        print(
+            f"  {name}: {best * 1000:.2f} ms, {result.items_read} items read, "
+            f"{len(result.notices)} notices, refused={result.refused}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def _ms(values: list[float], quantile: float | None = None) -> str:
+    if not values:
+        return "-"
+    if quantile is None:
+        return f"{statistics.median(values) * 1000:.0f}"
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(quantile * (len(ordered) - 1))))
+    return f"{ordered[index] * 1000:.0f}"
+
+
+def report(levels: list[Level], edits: int, think: float) -> None:
+    print(
+        f"\nbench/load.py: {edits} changes per session, {think:g} s between changes, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    )
+    header = (
+        f"{'sessions':>8} {'changes':>8} {'errors':>6} {'first run ms':>12} "
+        f"{'change median':>13} {'p95':>6} {'max':>6} {'wall s':>7} {'peak RSS MB':>11} "
+        f"{'load 1m before/after':>21}"
+    )
+    print(header)
+    print("-" * len(header))
+    for lv in levels:
+        first = [r.first_run_s for r in lv.results if r.first_run_s is not None]
+        print(
+            f"{lv.sessions:>8} {len(lv.changes):>8} {len(lv.errors):>6} {_ms(first):>12} "
+            f"{_ms(lv.changes):>13} {_ms(lv.changes, 0.95):>6} {_ms(lv.changes, 1.0):>6} "
+            f"{lv.wall_s:>7.1f} {lv.peak_rss_mb:>11.0f} "
+            f"{lv.load_before:>10.2f} / {lv.load_after:<8.2f}"
+        )
+    for lv in levels:
+        for error in sorted(set(lv.errors))[:5]:
+            print(f"  {lv.sessions} sessions: {lv.errors.count(error)} x {error}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", default="1,5,10,20,30", help="comma-separated counts")
+    parser.add_argument("--edits", type=int, default=4, help="changes per session (max 20)")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between changes")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run")
+    parser.add_argument("--level-bound", type=float, default=300.0, help="seconds per level")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--links-only", action="store_true", help="only time the link reader")
+    args = parser.parse_args()
+    link_timings()
+    if args.links_only:
+        return
+    counts = [min(60, max(1, int(n))) for n in args.sessions.split(",") if n.strip()]
+    edits = min(20, max(0, args.edits))
+
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "streamlit.log"
+        server = start_server(port, log)
+        try:
+            print(f"server pid {server.pid} on 127.0.0.1:{port}, RSS {_rss_mb(server.pid):.0f} MB")
+            levels = []
+            for count in counts:
+                lv = asyncio.run(
+                    level(
+                        count, port, server.pid, edits, args.think, args.timeout, args.level_bound
+                    )
+                )
+                levels.append(lv)
+                print(
+                    f"  {count} sessions: {len(lv.changes)} changes, {len(lv.errors)} errors, "
+                    f"{lv.wall_s:.1f} s",
+                    flush=True,
+                )
+                time.sleep(2)  # let the server close the level's sessions
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    report(levels, edits, args.think)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        "sessions": lv.sessions,
+                        "changes": len(lv.changes),
+                        "errors": len(lv.errors),
+                        "change_median_ms": _ms(lv.changes),
+                        "change_p95_ms": _ms(lv.changes, 0.95),
+                        "peak_rss_mb": round(lv.peak_rss_mb),
+                        "load_before": lv.load_before,
+                        "load_after": lv.load_after,
+                    }
+                    for lv in levels
+                ],
+                indent=2,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
