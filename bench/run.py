@@ -650,6 +650,145 @@ def bench_browser(changes: int, sessions: int, floor_script: Path) -> None:
                 stop_server(each.process)
 
 
+# ---- workspace: first toggle, one-widget app, forward messages (issue 12) ----------------------
+
+#: A one-widget Streamlit app: the cheapest page a widget change can update.
+ONE_WIDGET_APP = """
+import streamlit as st
+on = st.toggle("Radicular pain", key="radicular")
+st.markdown("Radicular" if on else "Not radicular")
+"""
+
+#: Stamp the click, then the first moment the app is idle again with `selector`'s text changed
+#: (the updated summary, or the one-widget app's line), checked on every DOM change.
+RUN_PROBE = """
+(selector) => {
+  const text = () => (document.querySelector(selector) || {}).textContent || '';
+  window.__run = {t0: null, t1: null, before: text()};
+  const app = document.querySelector('[data-testid="stApp"]');
+  const observer = new MutationObserver(() => {
+    if (window.__run.t0 === null || window.__run.t1 !== null) return;
+    if (app.dataset.testScriptState === 'notRunning' && text() !== window.__run.before) {
+      window.__run.t1 = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true,
+                                   attributes: true});
+  document.addEventListener('click', () => { window.__run.t0 = performance.now(); },
+                            {capture: true, once: true});
+}
+"""
+
+
+def run_latencies(page, count: int, selector: str, frames: list[int]) -> list[float]:
+    """Click the radicular toggle `count` times: ms from the click to the idle page with
+    `selector`'s text updated; websocket frames received per change go to `frames`
+    (Streamlit sends one forward message per frame)."""
+    toggle = page.locator(".st-key-radicular").get_by_text("Radicular pain")
+    counter = page.__dict__["_frame_counter"]
+    out = []
+    page.bring_to_front()  # a background page's timers are throttled
+    for _ in range(count):
+        page.evaluate(RUN_PROBE, selector)
+        before = counter["n"]
+        toggle.click()
+        page.wait_for_function("() => window.__run.t1 !== null", timeout=60_000)
+        page.wait_for_timeout(150)  # late frames of the same run
+        run = page.evaluate("() => window.__run")
+        out.append(run["t1"] - run["t0"])
+        frames.append(counter["n"] - before)
+    return out
+
+
+def count_frames(page) -> None:
+    counter = {"n": 0}
+    page.__dict__["_frame_counter"] = counter
+
+    def on_socket(ws) -> None:
+        ws.on("framereceived", lambda _payload: counter.__setitem__("n", counter["n"] + 1))
+
+    page.on("websocket", on_socket)
+
+
+#: What the radicular toggle changes in each page's summary.
+SUMMARY = "#discharge"
+ONE_WIDGET_TEXT = "[data-testid='stMarkdown']"
+
+
+def bench_workspace(app: Path, changes: int) -> None:
+    """First radicular toggle against later ones on a fresh server, and the toggle against a
+    one-widget app served the same way (rounds of 4, so other load hits both alike); forward
+    messages per change."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import (
+        CHROMIUM_ARGS,
+        find_chromium,
+        start_server,
+        stop_server,
+        wait_for_app_run,
+    )
+
+    chromium = find_chromium()
+    if chromium is None:
+        row("workspace figures", "skipped: no Chromium", "", None)
+        return
+    one_widget = Path(tempfile.mkdtemp()) / "one_widget.py"
+    one_widget.write_text(ONE_WIDGET_APP)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        server = start_server(script=app)
+        small = start_server(script=one_widget)
+        try:
+            page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            count_frames(page)
+            page.goto(server.url)
+            page.locator("#give-now").wait_for(state="visible", timeout=60_000)
+            wait_for_app_run(page)
+            first = run_latencies(page, 1, SUMMARY, [])[0]
+            small_page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            count_frames(small_page)
+            small_page.goto(small.url)
+            wait_for_app_run(small_page)
+            run_latencies(small_page, 1, ONE_WIDGET_TEXT, [])
+            page_ms: list[float] = []
+            small_ms: list[float] = []
+            frames: list[int] = []
+            small_frames: list[int] = []
+            while len(page_ms) < changes:
+                page_ms += run_latencies(page, 4, SUMMARY, frames)
+                small_ms += run_latencies(small_page, 4, ONE_WIDGET_TEXT, small_frames)
+            later = statistics.median(page_ms)
+            small_median = statistics.median(small_ms)
+            row(
+                "first radicular toggle on a fresh server (click to updated summary)",
+                f"{first:.0f} ms ({first / later:.2f}x a later toggle)",
+                "< 1.5x a later one",
+                first < 1.5 * later,
+            )
+            row(
+                f"radicular toggle to the updated summary (median of {len(page_ms)})",
+                f"{later:.0f} ms (p90 {percentile(page_ms, 90):.0f} ms)",
+                "",
+            )
+            row(
+                "  same toggle on a one-widget app, same run",
+                f"{small_median:.0f} ms (page/one-widget {later / small_median:.2f}x)",
+                "< 2x",
+                later < 2 * small_median,
+            )
+            row(
+                "forward messages (websocket frames) per toggle: page / one-widget app",
+                f"{statistics.median(frames):.0f} / {statistics.median(small_frames):.0f}",
+                "(fewer is faster)",
+            )
+        finally:
+            browser.close()
+            stop_server(server.process)
+            stop_server(small.process)
+
+
 # ---- main ----------------------------------------------------------------------------------
 
 
@@ -661,6 +800,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=20, help="browser sessions for memory")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser figures")
     parser.add_argument("--profile", action="store_true", help="always print the profiles")
+    parser.add_argument(
+        "--workspace-only",
+        action="store_true",
+        help="only the first-toggle, one-widget ratio and forward-message figures",
+    )
+    parser.add_argument("--app", type=Path, default=APP, help="page to time (default app.py)")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
 
@@ -670,10 +815,16 @@ def main(argv: list[str] | None = None) -> int:
 
     load = os.getloadavg()[0]
     started = time.perf_counter()
+    if args.workspace_only:
+        bench_workspace(args.app.resolve(), args.changes)
+        print(f"\nbench/run.py --workspace-only, load average {load:.1f} at the start")
+        print_table()
+        return 0
     bench_build_plan(args.cases, args.profile)
     floor_script = bench_script(args.reruns, args.profile)
     if not args.no_browser:
         bench_browser(args.changes, args.sessions, floor_script)
+        bench_workspace(args.app.resolve(), args.changes)
     print(
         f"\nbench/run.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip()
         + f"  (Python {platform.python_version()}, streamlit {streamlit.__version__}, "

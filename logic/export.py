@@ -322,6 +322,7 @@ def _note_sections(
     plan: TreatmentPlan,
     generated: dt.date,
     sources: Mapping[str, str] | None,
+    rescue_given: str | None = None,
 ) -> tuple[list[str], list[_Section]]:
     emergency = plan.triage.level is TriageLevel.emergency
     lead = [f"Date: {generated.isoformat()}"]
@@ -339,9 +340,7 @@ def _note_sections(
     sections.append(triage)
 
     if plan.give_now:
-        sections.append(
-            _Section("Give now", bullets=[_order_line(o) for o in plan.give_now]),
-        )
+        sections.append(_Section("Give now", bullets=_given_now_lines(plan, rescue_given)))
     else:
         sections.append(_Section("Give now", paragraphs=["No medicine ordered now."]))
 
@@ -457,6 +456,25 @@ def _note_sections(
     return lead, sections
 
 
+def _given_now_lines(plan: TreatmentPlan, rescue_given: str | None) -> list[str]:
+    """Give-now orders as recorded: of a "choose one" group, only the option given (by its
+    order text; "none" when none was), or every option marked as not yet recorded."""
+    lines: list[str] = []
+    if rescue_given == "none":
+        lines.append("No rescue option given (recorded by the clinician).")
+    for order in plan.give_now:
+        if order.choice is None:
+            lines.append(_order_line(order))
+        elif rescue_given is None:
+            lines.append(f"{_order_line(order)} (option; which one was given is not recorded)")
+        elif order.sig == rescue_given:
+            lines.append(f"GIVEN: {_order_line(order)}")
+    known = rescue_given == "none" or any(o.sig == rescue_given for o in plan.give_now)
+    if rescue_given is not None and not known:
+        lines.append(f"Rescue given (not one of this plan's options): {rescue_given}")
+    return lines
+
+
 def _point(point: object) -> str:
     title = getattr(point, "title", "")
     text = getattr(point, "text", "")
@@ -469,9 +487,10 @@ def clinical_note_markdown(
     *,
     generated: dt.date,
     sources: Mapping[str, str] | None = None,
+    rescue_given: str | None = None,
 ) -> str:
     """The plan as a Markdown clinical note; `sources` maps evidence ids to citations."""
-    lead, sections = _note_sections(case, plan, generated, sources)
+    lead, sections = _note_sections(case, plan, generated, sources, rescue_given)
     lead = [
         f"**{line}**" if line.startswith(("EMERGENCY", "No discharge")) else line for line in lead
     ]
@@ -484,9 +503,10 @@ def clinical_note_text(
     *,
     generated: dt.date,
     sources: Mapping[str, str] | None = None,
+    rescue_given: str | None = None,
 ) -> str:
     """The same note as plain text for pasting into an EHR (no Markdown symbols)."""
-    lead, sections = _note_sections(case, plan, generated, sources)
+    lead, sections = _note_sections(case, plan, generated, sources, rescue_given)
     return _render_text("Refractory low back pain: clinical note", lead, sections)
 
 

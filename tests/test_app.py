@@ -9,13 +9,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from logic.models import PatientCase, TriedMedication
+from logic.cases import CASES_DIR, load_case
+from logic.models import PatientCase
 from logic.plan import build_plan
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
-# The reference case the page opens on (issue 3; the reference answer's patient).
-REFERENCE_TRIED = ("prednisone", "orphenadrine", "gabapentin", "ketorolac", "dexamethasone")
+# The reference case the page opens on: cases/reference.toml is its only copy.
+REFERENCE = load_case(CASES_DIR / "reference.toml").case
+REFERENCE_TRIED = tuple(item.drug for item in REFERENCE.tried)
 
 
 @pytest.fixture(autouse=True)
@@ -56,14 +58,19 @@ def test_default_page_shows_reference_plan():
     assert not at.exception
     assert not at.error
     assert at.multiselect(key="tried").value == list(REFERENCE_TRIED)
-    assert at.number_input(key="tried_doses_orphenadrine").value == 2
+    assert at.number_input(key="tried_doses_given_orphenadrine").value == 2
     figures = metrics(at)
     assert set(figures) >= {"CrCl (mL/min)", "Opioid (MME/day)", "Naloxone"}
     assert figures["Naloxone"] in {"Yes", "No"}
     for section in ("Give now", "Why what was tried did not work", "Discharge plan", "Avoid"):
         assert has_section(at, section), section
-    for section in ("Safety", "Follow-up", "Non-drug care"):
+    assert not has_section(at, "Safety"), "details are built only while their tab is open"
+    at.session_state["plan_tab"] = "Safety and follow-up"
+    at.run()
+    for section in ("Safety", "Follow-up"):
         assert has_section(at, section), section
+    at.session_state["plan_tab"] = "Why"
+    at.run()
     assert "non-radicular" in " ".join(subheaders(at))
     shown = text(at)
     plan = build_plan(reference_case())
@@ -186,10 +193,14 @@ def test_each_audience_renders(audience):
     if audience == "patient":
         assert sig not in shown
         assert "not a prescription" in shown
-        assert has_section(at, "What happens next")
+        assert "Come back now" in shown
+        assert "PDMP" not in shown, "no clinician items in the patient view"
+        assert not at.number_input, "no form in the patient view"
     else:
         assert sig in shown
     if audience == "resident":
+        at.session_state["plan_tab"] = "Pitfalls"
+        at.run()
         assert has_section(at, "Pitfalls")
 
 
@@ -205,13 +216,35 @@ def test_pounds_are_converted_and_shown():
 
 
 def test_micromoles_are_converted_and_shown():
-    """Creatinine in µmol/L is converted once to mg/dL and the converted value is shown."""
+    """Switching creatinine to µmol/L converts the typed value (0.9 mg/dL x 88.4 = 79.56, shown
+    to one decimal) instead of reinterpreting it; a value typed in µmol/L is converted once."""
     at = page()
     at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
+    assert at.number_input(key="serum_creatinine_mg_dl").value == pytest.approx(79.6)
     at.number_input(key="serum_creatinine_mg_dl").set_value(88.4).run()
     assert not at.exception
     assert "= 1.00 mg/dL" in text(at)
-    assert metrics(at)["CrCl (mL/min)"] == page_default_crcl()
+    expected = build_plan(REFERENCE.model_copy(update={"serum_creatinine_mg_dl": 1.0}))
+    assert metrics(at)["CrCl (mL/min)"] == f"{expected.renal.crcl_ml_min:.0f}"
+
+
+def test_height_in_inches_converts_on_switch():
+    """70 in switched to cm becomes 177.8 cm (70 x 2.54), not 70 cm."""
+    at = page()
+    at.segmented_control(key="height_unit").set_value("in").run()
+    at.number_input(key="height_cm").set_value(70.0).run()
+    at.segmented_control(key="height_unit").set_value("cm").run()
+    assert at.number_input(key="height_cm").value == pytest.approx(177.8)
+
+
+def test_values_are_shown_as_typed():
+    """0.6 weeks stays 0.6 and 3.5 stays 3.5 (no rounding across the 4-week rule)."""
+    at = page()
+    assert at.number_input(key="pain_duration_weeks").value == pytest.approx(0.6)
+    assert at.number_input(key="pain_duration_weeks").format == "%g"
+    at.number_input(key="pain_duration_weeks").set_value(3.5).run()
+    assert not at.exception
+    assert at.number_input(key="pain_duration_weeks").value == pytest.approx(3.5)
 
 
 def test_pregnancy_only_for_female():
@@ -224,16 +257,40 @@ def test_pregnancy_only_for_female():
 
 
 def test_new_case_clears_and_reference_restores():
-    """'New case' empties the required facts (no plan yet); 'Reference case' brings it back."""
+    """'New case' empties every clinical field and the URL and names what is required;
+    'Reference case' brings the reference case back."""
     at = page()
+    at.segmented_control(key="setting").set_value("clinic").run()
     at.button(key="new_case").click().run()
     assert not at.exception
     assert at.multiselect(key="tried").value == []
-    assert "to see the plan" in at.info[0].value
+    for key in ("age_years", "weight_kg", "serum_creatinine_mg_dl", "pain_duration_weeks"):
+        assert at.number_input(key=key).value is None, key
+    assert at.number_input(key="pain_score").value is None
+    for key in ("sex", "setting"):
+        assert at.segmented_control(key=key).value is None, key
+    assert at.toggle(key="radicular").value is False
+    assert at.pills(key="red_flags").value == []
+    message = at.info[0].value
+    for required in ("age", "sex", "weight", "serum creatinine", "pain duration", "pain score"):
+        assert required in message, required
+    assert "Required" in at.number_input(key="age_years").placeholder
     assert not at.metric
+    assert dict(at.query_params) in ({}, {"audience": "clinician"})
     at.button(key="reference_case").click().run()
     assert at.multiselect(key="tried").value == list(REFERENCE_TRIED)
     assert at.metric
+
+
+def test_a_new_medicine_needs_its_relief():
+    """A medicine added to the tried list asks for its own relief before a plan is shown."""
+    at = page()
+    at.multiselect(key="tried").select("naproxen").run()
+    assert "relief with naproxen" in at.info[0].value
+    assert not at.metric
+    at.selectbox(key="tried_relief_naproxen").select("partial").run()
+    assert at.metric
+    assert not at.exception
 
 
 def test_link_prefills_widgets():
@@ -261,21 +318,8 @@ def test_every_cited_evidence_id_has_a_content_file(radicular):
 
 
 def reference_case(radicular: bool = False) -> PatientCase:
-    """The case the page opens on, built directly (the page must show exactly its plan)."""
-    return PatientCase(
-        age_years=45,
-        sex="male",
-        weight_kg=80,
-        serum_creatinine_mg_dl=1.0,
-        setting="ed",
-        pain_duration_weeks=1,
-        pain_score=8,
-        radicular=radicular,
-        tried=tuple(
-            TriedMedication(drug=d, doses_given=2 if d == "orphenadrine" else 1)
-            for d in REFERENCE_TRIED
-        ),
-    )
+    """The case the page opens on, read from cases/reference.toml (its only copy)."""
+    return REFERENCE.model_copy(update={"radicular": radicular})
 
 
 def page_default_crcl() -> str:

@@ -128,7 +128,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
-def wait_for_app_run(page, timeout: float = 30_000) -> None:
+def wait_for_app_run(page, timeout: float = 60_000) -> None:
     """Wait until the page is connected and its script run has finished."""
     page.wait_for_timeout(150)  # let a just-triggered rerun flip the state first
     page.locator(APP_CONNECTED).wait_for(state="attached", timeout=timeout)
@@ -163,10 +163,22 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_ARGS}
 
 
+#: Generous waits: a loaded 2-CPU machine can take seconds per rerun (the tests wait on the
+#: app's idle marker, so a fast machine never waits this long).
+TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _patient_expectations() -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
 @pytest.fixture
 def app(page, app_url: str):
     """A fresh browser session on the page, after its first script run has finished."""
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
     page.get_by_test_id("stAppViewContainer").wait_for(state="attached")
     wait_for_app_run(page)
@@ -183,7 +195,7 @@ def phone(browser, app_url: str):
         has_touch=True,
     )
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
     wait_for_app_run(page)
     yield page

@@ -25,25 +25,16 @@ if find_chromium() is None:
 
 from playwright.sync_api import Page, expect
 
+from logic.cases import CASES_DIR, load_case
 from logic.gabapentin import schedule_csv
-from logic.models import PatientCase, RedFlag, TriedMedication
+from logic.models import RedFlag
 from logic.plan import build_plan
 from logic.triage import red_flag_label
 
 pytestmark = pytest.mark.e2e
 
-# The reference case the page opens on (app.py REFERENCE).
-REFERENCE_TRIED = ("prednisone", "orphenadrine", "gabapentin", "ketorolac", "dexamethasone")
-REFERENCE = PatientCase(
-    age_years=45,
-    sex="male",
-    weight_kg=80,
-    serum_creatinine_mg_dl=1.0,
-    tried=tuple(
-        TriedMedication(drug=d, doses_given=2 if d == "orphenadrine" else 1, relief="minimal")
-        for d in REFERENCE_TRIED
-    ),
-)
+# The reference case the page opens on: cases/reference.toml is its only copy.
+REFERENCE = load_case(CASES_DIR / "reference.toml").case
 
 CHART = "[data-testid='stVegaLiteChart']"
 #: How much of the Vega chart is actually drawn: SVG marks with a size, or inked canvas pixels.
@@ -76,23 +67,33 @@ def metric(page: Page, label: str):
     return box.get_by_test_id("stMetricValue")
 
 
+def open_tab(page: Page, name: str) -> None:
+    """Open one of the plan's detail tabs (each is built only while open)."""
+    page.get_by_role("tab", name=name).click()
+    wait_for_app_run(page)
+
+
 def switch_radicular_on(page: Page) -> None:
     toggle = widget(page, "radicular")
     toggle.get_by_text("Radicular pain").click()
     expect(toggle.get_by_role("switch")).to_be_checked()
-    expect(page.locator("#gabapentin-titration")).to_be_visible()
     wait_for_app_run(page)
+    # The titration is the most relevant detail for radicular pain: its tab comes first.
+    expect(page.get_by_role("tab").first).to_have_text("Titration")
+    open_tab(page, "Titration")
+    expect(page.locator("#gabapentin-titration")).to_be_visible()
 
 
 def expect_reference_plan(page: Page) -> None:
     """The reference case's plan is on screen: Give now, its oxycodone order, the figures."""
     plan = build_plan(REFERENCE)
     expect(page.locator("#give-now")).to_contain_text("Give now")
-    oxycodone = next(o.sig for o in plan.give_now if o.drug.startswith("oxycodone"))
-    expect(page.get_by_text(oxycodone, exact=True).first).to_be_visible()
+    first = plan.give_now[0].sig
+    expect(page.get_by_text(first, exact=True).first).to_be_visible()
     expect(page.locator("#discharge")).to_contain_text("Discharge plan")
     expect(metric(page, "CrCl (mL/min)")).to_have_text(f"{plan.renal.crcl_ml_min:.0f}")
-    expect(metric(page, "Opioid (MME/day)")).to_have_text(f"{plan.mme_per_day:g}")
+    mme = f"{plan.mme_per_day:g}" if plan.mme_per_day else "0"  # as the page shows it
+    expect(metric(page, "Opioid (MME/day)")).to_have_text(mme)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
@@ -136,6 +137,7 @@ def test_low_crcl_lowers_the_gabapentin_cap(app: Page):
     assert plan.gabapentin.max_daily_mg == 700
     expect(metric(app, "CrCl (mL/min)")).to_have_text("25")
     expect(metric(app, "Gabapentin max (mg/day)")).to_have_text("700")
+    open_tab(app, "Titration")
     expect(app.locator("#gabapentin-titration")).to_be_visible()
 
 
@@ -159,6 +161,17 @@ def test_downloads_deliver_the_plan_files(app: Page, tmp_path: Path):
     switch_radicular_on(app)
     plan = build_plan(REFERENCE.model_copy(update={"radicular": True}))
     assert plan.gabapentin is not None
+    names = []
+    for tab in ("Titration", "Note and downloads"):
+        open_tab(app, tab)
+        names += download_all(app, tmp_path / tab.replace(" ", "-"), plan)
+    assert "gabapentin-titration.csv" in names, names
+    assert any(n.startswith("back-pain-note") for n in names), names
+
+
+def download_all(app: Page, tmp_path: Path, plan) -> list[str]:
+    """Click every download button in view; check each file; return their names."""
+    tmp_path.mkdir()
     buttons = app.get_by_test_id("stDownloadButton")
     expect(buttons.first).to_be_visible()
     names = []
@@ -179,7 +192,7 @@ def test_downloads_deliver_the_plan_files(app: Page, tmp_path: Path):
             rows = list(csv.DictReader(io.StringIO(data.decode())))
             assert len(rows) == len(plan.gabapentin.steps)
         names.append(name)
-    assert "gabapentin-titration.csv" in names, names
+    return names
 
 
 def test_phone_viewport_shows_reference_plan(phone: Page):

@@ -1,0 +1,370 @@
+"""The one field table of the case form, read in both directions.
+
+`FIELDS` names every widget that holds a `PatientCase` field: its label, the units it can be
+typed in and whether the plan needs it. Ranges are never written here: they are read from the
+model (`model_range`), so the form, its help text and its error messages share one source.
+
+* `case_inputs(state)` reads widget values into the dict `PatientCase` validates (units converted
+  once, here) and lists what is still missing.
+* `widget_values(case_fields)` turns a case (a link, a teaching case, the reference case) into
+  widget values, with notices for anything the form cannot hold as given.
+
+Pure Python (no Streamlit), so the table and both directions are tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from logic import units
+from logic.cases import CASES_DIR, load_case
+from logic.catalogue import display_name
+from logic.models import CurrentMedication, PatientCase, TriedMedication
+
+__all__ = [
+    "BLANK",
+    "FIELDS",
+    "KIDNEY_INPUTS",
+    "UNIT_KINDS",
+    "Field",
+    "case_inputs",
+    "converted",
+    "model_range",
+    "reference_values",
+    "row_keys",
+    "widget_values",
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One case widget. `key` is the widget key and the PatientCase field it fills."""
+
+    key: str
+    label: str
+    unit: str = ""  # the unit the model holds (and the label shows when there is no unit switch)
+    kind: str = "number"  # number | integer | choice | flag | multi
+    required: bool = False
+    unit_key: str | None = None  # the widget holding the unit this value is typed in
+    step: float = 1.0
+    help: str = ""
+    placeholder: str = ""
+
+
+#: Every case widget, in form order. Ranges come from PatientCase (see `model_range`).
+FIELDS: dict[str, Field] = {
+    f.key: f
+    for f in (
+        Field("age_years", "Age", "years", "integer", required=True, help="Adults only."),
+        Field(
+            "sex",
+            "Sex",
+            kind="choice",
+            required=True,
+            help="Sex at birth: used by the Cockcroft-Gault creatinine clearance.",
+        ),
+        Field(
+            "weight_kg",
+            "Weight",
+            "kg",
+            required=True,
+            unit_key="weight_unit",
+            step=0.5,
+            help="Actual body weight today.",
+        ),
+        Field(
+            "height_cm",
+            "Height",
+            "cm",
+            unit_key="height_unit",
+            placeholder="Not measured",
+            help="Optional: lets the engine use ideal or adjusted body weight for the clearance.",
+        ),
+        Field(
+            "serum_creatinine_mg_dl",
+            "Serum creatinine",
+            "mg/dL",
+            required=True,
+            unit_key="creatinine_unit",
+            step=0.1,
+            placeholder="Latest value",
+            help="Most recent stable value.",
+        ),
+        Field(
+            "crcl_ml_min",
+            "Creatinine clearance",
+            "mL/min",
+            required=True,
+            placeholder="e.g. 45",
+            help="Cockcroft-Gault or measured clearance (not eGFR per 1.73 m²).",
+        ),
+        Field(
+            "egfr_ml_min_1_73m2",
+            "eGFR",
+            "mL/min/1.73 m²",
+            placeholder="Optional",
+            help="Only if no creatinine or clearance is at hand: eGFR is not CrCl, and the plan "
+            "says which one it used.",
+        ),
+        Field("on_hemodialysis", "On haemodialysis", kind="flag"),
+        Field("pregnant", "Pregnant", kind="flag"),
+        Field(
+            "pregnancy_weeks",
+            "Pregnancy",
+            "weeks",
+            "integer",
+            placeholder="Weeks (optional)",
+            help="Gestational age: NSAIDs are avoided from 20 weeks.",
+        ),
+        Field("breastfeeding", "Breastfeeding", kind="flag"),
+        Field("prior_overdose", "Past opioid overdose", kind="flag"),
+        Field("heavy_alcohol_use", "Heavy alcohol use", kind="flag"),
+        Field(
+            "setting",
+            "Where is the patient now?",
+            kind="choice",
+            required=True,
+            help="The emergency department can give parenteral doses now; a clinic gives oral "
+            "ones.",
+        ),
+        Field(
+            "pain_duration_weeks",
+            "Pain duration",
+            "weeks",
+            required=True,
+            help="Acute: under 4 weeks; subacute: 4–12; chronic: over 12.",
+        ),
+        Field(
+            "pain_score",
+            "Pain score now",
+            "0–10",
+            "integer",
+            required=True,
+            help="0 = no pain, 10 = worst imaginable.",
+        ),
+        Field("radicular_features", "Radicular features", kind="multi"),
+        Field("radicular", "Radicular pain (sciatica)", kind="flag"),
+        Field("red_flags", "Red flags", kind="multi"),
+        Field("conditions", "Conditions", kind="multi"),
+        Field("allergies", "Allergies (class)", kind="multi"),
+        Field("allergic_to", "Allergic to (medicine)", kind="multi"),
+        Field("current_medications", "Regular medicines", kind="medicines"),
+        Field("tried", "Medicines already tried", kind="medicines"),
+        Field("take_home_opioid", "Take-home opioid chosen after a shared decision", kind="flag"),
+    )
+}
+
+#: The units each switch offers, the first being the model's unit.
+UNIT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "weight_unit": ("weight", ("kg", "lb")),
+    "height_unit": ("height", ("cm", "in")),
+    "creatinine_unit": ("creatinine", ("mg/dL", "µmol/L")),
+}
+KIDNEY_INPUTS = {
+    "mg/dL": "Creatinine mg/dL",
+    "µmol/L": "Creatinine µmol/L",
+    "crcl": "CrCl known",
+    "unknown": "Not known",
+}
+#: Decimals kept when a unit switch converts a typed value (the precision it is typed in).
+_DECIMALS = {"kg": 1, "lb": 1, "cm": 1, "in": 1, "mg/dL": 2, "µmol/L": 1}
+
+#: Per-medicine rows: the key prefix and the fields each row fills, for both medicine lists.
+ROWS: dict[str, tuple[str, tuple[str, ...], type[Any]]] = {
+    "tried": ("tried", ("doses_given", "dose", "unit", "route", "relief"), TriedMedication),
+    "current_medications": (
+        "current",
+        ("dose", "unit", "doses_per_day", "route", "formulation", "weeks"),
+        CurrentMedication,
+    ),
+}
+
+
+def row_keys(drug: str, list_name: str = "tried") -> dict[str, str]:
+    """Widget keys of one medicine's row in a medicine list."""
+    prefix, names, _ = ROWS[list_name]
+    return {name: f"{prefix}_{name}_{drug}" for name in names}
+
+
+def model_range(name: str, model: type[Any] = PatientCase) -> str | None:
+    """The range the model allows for a field, in words ('18–110'), or None if unbounded."""
+    field_info = model.model_fields.get(name)
+    bounds: dict[str, float] = {}
+    for rule in field_info.metadata if field_info else ():
+        for kind in ("ge", "gt", "le", "lt"):
+            if getattr(rule, kind, None) is not None:
+                bounds[kind] = getattr(rule, kind)
+    low = f"{bounds['ge']:g}" if "ge" in bounds else None
+    high = f"{bounds['le']:g}" if "le" in bounds else None
+    if "gt" in bounds:
+        words = f"more than {bounds['gt']:g}"
+        return f"{words} and at most {high}" if high else words
+    if low and high:
+        return f"{low}–{high}"
+    return f"at least {low}" if low else (f"at most {high}" if high else None)
+
+
+_TO_MODEL_UNIT = {
+    "weight": units.weight_to_kg,
+    "height": units.height_to_cm,
+    "creatinine": units.creatinine_to_mg_dl,
+}
+
+
+def _in_model_unit(value: float, unit_key: str, unit: str) -> float:
+    """A typed value in the model's unit (kg, cm, mg/dL), converted once and not rounded."""
+    kind, _ = UNIT_KINDS[unit_key]
+    return _TO_MODEL_UNIT[kind](value, unit)  # type: ignore[operator]
+
+
+def converted(value: float | None, kind: str, old: str, new: str) -> float | None:
+    """A typed value carried across a unit switch (same quantity), at the new unit's precision."""
+    if value is None or old == new:
+        return value
+    to_base = _TO_MODEL_UNIT[kind]
+    from_base = {
+        "weight": units.kg_to_unit,
+        "height": units.cm_to_unit,
+        "creatinine": units.mg_dl_to_unit,
+    }[kind]
+    return round(from_base(to_base(value, old), new), _DECIMALS[new])  # type: ignore[arg-type]
+
+
+def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Widget values -> the dict PatientCase validates, and the labels of missing facts.
+
+    Values are passed on as typed (converted to the model's unit, never rounded), so the model's
+    own checks judge them: a value outside its range is reported, not clipped or kept stale.
+    """
+    raw: dict[str, Any] = {}
+    missing: list[str] = []
+    kidney = state.get("creatinine_unit") or "unknown"
+    female = state.get("sex") == "female"
+    skip = {
+        "serum_creatinine_mg_dl": kidney not in UNIT_KINDS["creatinine_unit"][1],
+        "crcl_ml_min": kidney != "crcl",
+        "pregnant": not female,
+        "breastfeeding": not female,
+        "pregnancy_weeks": not (female and state.get("pregnant")),
+    }
+    for key, spec in FIELDS.items():
+        if skip.get(key):
+            continue
+        value = state.get(key)
+        if spec.kind == "medicines":
+            raw[key] = _medicines(state, key, missing)
+            continue
+        if spec.kind == "flag":
+            raw[key] = bool(value)
+            continue
+        if spec.kind == "multi":
+            raw[key] = tuple(value or ())
+            continue
+        if value is None:
+            if spec.required:
+                missing.append(spec.label.lower())
+            continue
+        if spec.unit_key:
+            unit = kidney if key == "serum_creatinine_mg_dl" else state.get(spec.unit_key)
+            value = _in_model_unit(float(value), spec.unit_key, unit or spec.unit)
+        raw[key] = value
+    return raw, missing
+
+
+def _medicines(state: Mapping[str, Any], list_name: str, missing: list[str]) -> tuple[dict, ...]:
+    """One medicine list's rows as the dicts its model validates; a tried row needs a relief."""
+    items = []
+    for drug in state.get(list_name) or ():
+        item: dict[str, Any] = {"drug": drug}
+        for name, key in row_keys(drug, list_name).items():
+            if state.get(key) is not None:
+                item[name] = state[key]
+        if list_name == "tried" and item.get("relief") is None:
+            missing.append(f"relief with {display_name(drug)}")
+        items.append(item)
+    return tuple(items)
+
+
+def widget_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A case's fields -> widget values (units in the model's own), and notices.
+
+    Fields absent from `values` take the model's default (required ones stay empty), because a
+    link leaves out every field at its default.
+    """
+    notices: list[str] = []
+    model_fields = PatientCase.model_fields
+
+    def given(name: str) -> Any:
+        if values.get(name) is not None:
+            return values[name]
+        return None if model_fields[name].is_required() else model_fields[name].default
+
+    state: dict[str, Any] = {"weight_unit": "kg", "height_unit": "cm"}
+    for key, spec in FIELDS.items():
+        value = given(key)
+        if spec.kind == "medicines":
+            state[key] = _medicine_rows(key, value, state, notices)
+        elif spec.kind == "flag":
+            state[key] = bool(value)
+        elif spec.kind == "multi":
+            state[key] = [str(item) for item in value or ()]
+        elif spec.kind == "number" and value is not None:
+            state[key] = float(value)
+        else:
+            state[key] = None if value is None else (str(value) if spec.kind == "choice" else value)
+    creatinine, crcl = state["serum_creatinine_mg_dl"], state["crcl_ml_min"]
+    # A case without a kidney measure says so ("Not known"): the plan states what it assumed.
+    state["creatinine_unit"] = (
+        "crcl" if crcl is not None else ("mg/dL" if creatinine is not None else "unknown")
+    )
+    if crcl is not None and creatinine is not None:
+        state["serum_creatinine_mg_dl"] = None
+        notices.append(
+            f"Ignored serum_creatinine_mg_dl={creatinine:g}: the link also gives crcl_ml_min, "
+            "and the form holds one kidney measure (the clearance is used)"
+        )
+    if state["pregnant"] and state["sex"] != "female":
+        state["pregnant"] = False
+        notices.append("Ignored pregnant=true: pregnancy is recorded only for a female patient")
+
+    return state, notices
+
+
+def _medicine_rows(
+    list_name: str, items: Any, state: dict[str, Any], notices: list[str]
+) -> list[str]:
+    """A medicine list's rows into `state`; returns the drugs in the list (each once)."""
+    _, _, model = ROWS[list_name]
+    kept: dict[str, Any] = {}
+    for item in items or ():
+        if isinstance(item, Mapping):
+            item = model.model_validate(item)
+        if item.drug in kept:
+            notices.append(f"Ignored the second {item.drug} in {list_name}: the form lists it once")
+            continue
+        kept[item.drug] = item
+        for name, key in row_keys(item.drug, list_name).items():
+            value = getattr(item, name)
+            state[key] = str(value) if isinstance(value, StrEnum) else value
+    return list(kept)
+
+
+def reference_values() -> dict[str, Any]:
+    """Widget values of the reference case, read from cases/reference.toml (the one copy)."""
+    case = load_case(CASES_DIR / "reference.toml").case
+    return widget_values(case.model_dump(exclude_defaults=True))[0]
+
+
+def _blank() -> dict[str, Any]:
+    """'New case': every clinical field empty (required ones marked), no unit remembered."""
+    state: dict[str, Any] = {"weight_unit": "kg", "height_unit": "cm", "creatinine_unit": "mg/dL"}
+    for key, spec in FIELDS.items():
+        empty = {"flag": False, "multi": [], "medicines": []}
+        state[key] = empty.get(spec.kind)
+    return state
+
+
+BLANK: dict[str, Any] = _blank()

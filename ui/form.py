@@ -1,0 +1,527 @@
+"""The case form: compact inputs in the left column, every widget keyed as in ui.fields.FIELDS.
+
+Widgets carry no limits of their own: a typed value always reaches the model, whose ranges decide
+(an out-of-range number hides the plan and is named beside its input, never silently kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from logic import units
+from logic.catalogue import CATALOGUE, DoseUnit, Formulation, display_name, known_names
+from logic.models import Allergy, Condition, RedFlag, Relief, Route
+from logic.triage import GROUPS, red_flag_label
+from ui.fields import (
+    BLANK,
+    FIELDS,
+    KIDNEY_INPUTS,
+    ROWS,
+    UNIT_KINDS,
+    Field,
+    converted,
+    model_range,
+    row_keys,
+)
+
+SEXES = {"female": "Female", "male": "Male"}
+SETTINGS = {"ed": "Emergency department", "clinic": "Clinic"}
+RELIEF = {
+    Relief.none.value: "No relief",
+    Relief.minimal.value: "Minimal",
+    Relief.partial.value: "Partial",
+}
+ROUTES = {
+    Route.po.value: "PO",
+    Route.iv.value: "IV",
+    Route.im.value: "IM",
+    Route.sc.value: "SC",
+    Route.topical.value: "Topical",
+    Route.transdermal.value: "Patch",
+    Route.intranasal.value: "Nasal",
+}
+RADICULAR_FEATURES = {
+    "leg_pain_below_knee": "Leg pain below the knee",
+    "dermatomal_numbness": "Numbness or tingling in a dermatome",
+    "positive_slr": "Positive straight-leg raise",
+    "myotomal_weakness": "Weakness in one nerve root's muscles",
+    "reflex_change": "Reduced ankle or knee reflex",
+}
+CONDITIONS = {
+    Condition.ckd: "Chronic kidney disease",
+    Condition.gi_bleed_history: "Past GI bleed",
+    Condition.peptic_ulcer: "Peptic ulcer",
+    Condition.anticoagulant_use: "Takes an anticoagulant",
+    Condition.antiplatelet_use: "Takes an antiplatelet (incl. aspirin)",
+    Condition.heart_failure: "Heart failure",
+    Condition.recent_mi: "Recent heart attack",
+    Condition.cirrhosis: "Cirrhosis",
+    Condition.sleep_apnea: "Sleep apnoea",
+    Condition.copd: "COPD",
+    Condition.opioid_use_disorder: "Opioid use disorder",
+    Condition.substance_use_disorder: "Other substance use disorder",
+    Condition.benzodiazepine_use: "Takes a benzodiazepine",
+    Condition.serotonergic_drug_use: "Takes a serotonergic drug (SSRI, SNRI, MAOI)",
+    Condition.seizure_disorder: "Seizure disorder",
+    Condition.cardiac_conduction_disease: "Cardiac conduction disease / long QT",
+    Condition.glaucoma: "Angle-closure glaucoma",
+    Condition.urinary_retention_history: "History of urinary retention",
+    Condition.fall_risk: "High fall risk",
+    Condition.opioid_tolerant: "Opioid tolerant",
+}
+ALLERGIES = {
+    Allergy.nsaid.value: "NSAID or aspirin",
+    Allergy.opioid.value: "Opioids (class)",
+}
+FORMULATIONS = {
+    Formulation.ir.value: "IR",
+    Formulation.er.value: "ER / long-acting",
+    Formulation.patch.value: "Patch",
+}
+# Red flags in the order of the triage groups (most dangerous syndrome first).
+RED_FLAG_ORDER = [flag for group in GROUPS for flag in RedFlag if flag in group.flags]
+RED_FLAG_ORDER += [flag for flag in RedFlag if flag not in RED_FLAG_ORDER]
+
+#: Picker labels: the generic with every brand, so typing any brand finds it ('contains' filter).
+_PICKER_LABELS = {
+    d.generic: d.generic + (f" ({', '.join(b.title() for b in d.brands)})" if d.brands else "")
+    for d in CATALOGUE
+}
+
+_FACTOR_WORDS = {
+    "weight_unit": f"1 lb = {units.KG_PER_LB} kg",
+    "height_unit": f"1 in = {units.CM_PER_INCH} cm",
+    "creatinine_unit": f"÷ {units.CREATININE_UMOL_PER_MG_DL}",
+}
+
+#: Widgets outside FIELDS whose values belong to the case (units and the feature pills).
+EXTRA_KEYS = ("weight_unit", "height_unit", "creatinine_unit", "rescue_given")
+_ROW_PREFIXES = tuple(f"{prefix}_" for prefix, _, _ in ROWS.values())
+
+
+def case_keys() -> list[str]:
+    """Every session-state key that holds part of the case, medicine rows included."""
+    keys = [*FIELDS, *EXTRA_KEYS]
+    for list_name in ROWS:
+        for drug in st.session_state.get(list_name) or ():
+            keys += row_keys(drug, list_name).values()
+    return keys
+
+
+def keep_case_state() -> None:
+    """Keep the case while its widgets are not drawn (the patient view has no form).
+
+    Streamlit forgets a widget's value on a run that does not draw it; writing the value back
+    through session state before any widget exists keeps it for when the form returns.
+    """
+    for key in case_keys():
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def set_case_widgets(values: Mapping[str, Any]) -> None:
+    """Put every case widget to `values` (tried rows included) and forget the old rows."""
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(_ROW_PREFIXES):
+            del st.session_state[key]
+    for key, value in {**BLANK, **values}.items():
+        st.session_state[key] = value
+
+
+def _label(spec: Field, unit: str | None = None) -> str:
+    shown = unit or spec.unit
+    if spec.kind == "integer" and spec.unit == "0–10":
+        return f"{spec.label} (0–10)"
+    return f"{spec.label} ({shown})" if shown else spec.label
+
+
+def _help(spec: Field, unit: str | None = None) -> str:
+    span = model_range(spec.key)
+    words = f" Allowed: {span} {spec.unit}." if span and spec.unit != "0–10" else ""
+    if unit and unit != spec.unit and span:
+        words = f" Allowed: {span} {spec.unit} (after conversion)."
+    required = " Required." if spec.required else ""
+    return f"{spec.help}{words}{required}".strip()
+
+
+def number(where: DeltaGenerator, key: str, unit: str | None = None) -> None:
+    """A number box for a FIELDS entry: no widget limits (the model judges), shown as typed."""
+    spec = FIELDS[key]
+    integer = spec.kind == "integer"
+    where.number_input(
+        _label(spec, unit),
+        value=None,
+        step=1 if integer else spec.step,
+        format=None if integer else "%g",
+        key=key,
+        placeholder=spec.placeholder or ("Required" if spec.required else None),
+        help=_help(spec, unit),
+    )
+
+
+def show_conversion(key: str, unit: str) -> None:
+    """'= 80.0 kg' under a value typed in another unit: the value the engine will use."""
+    spec = FIELDS[key]
+    value = st.session_state.get(key)
+    if value is None or unit == spec.unit or spec.unit_key is None:
+        return
+    try:
+        base = converted(float(value), UNIT_KINDS[spec.unit_key][0], unit, spec.unit)
+        exact = _FACTOR_WORDS[spec.unit_key]
+    except (KeyError, ValueError):
+        return
+    digits = 2 if spec.unit == "mg/dL" else 1
+    st.caption(f"= {round(base or 0, digits):.{digits}f} {spec.unit} ({exact})")
+
+
+def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) -> None:
+    """Unit switch callback: convert the typed value to the new unit, or clear it.
+
+    Never reinterprets: 1.00 mg/dL becomes 88.4 µmol/L, 70 in becomes 177.8 cm.
+    """
+    new = st.session_state.get(unit_key)
+    kind, choices = UNIT_KINDS[unit_key]
+    value = st.session_state.get(value_key)
+    if previous in choices and new in choices:
+        st.session_state[value_key] = converted(value, kind, previous, new)
+    elif previous != new:
+        st.session_state[value_key] = None  # a different kind of measure: start empty
+    if unit_key == "creatinine_unit" and new != "crcl":
+        st.session_state["crcl_ml_min"] = None
+
+
+def medicines_changed(list_name: str) -> None:
+    """Picker callback: forget the rows of medicines taken off the list (a re-add starts clean)."""
+    prefix = ROWS[list_name][0] + "_"
+    kept = {
+        k
+        for drug in st.session_state.get(list_name) or ()
+        for k in row_keys(drug, list_name).values()
+    }
+    for key in list(st.session_state.keys()):
+        if str(key).startswith(prefix) and key not in kept:
+            del st.session_state[key]
+
+
+def unit_switch(where: DeltaGenerator, unit_key: str, value_key: str, label: str) -> str:
+    """A segmented unit switch beside its number box; returns the unit in use."""
+    _, choices = UNIT_KINDS[unit_key]
+    current = st.session_state.get(unit_key) or choices[0]
+    chosen = where.segmented_control(
+        label,
+        options=list(choices),
+        default=choices[0],
+        required=True,
+        key=unit_key,
+        on_change=convert_on_unit_switch,
+        args=(unit_key, value_key, current),
+        label_visibility="collapsed",
+    )
+    return chosen or choices[0]
+
+
+def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
+    """Draw the case inputs; `slots` gets a place beside each field for its error.
+
+    Returns the place at the top of the case column where an urgent or emergency triage appears
+    the moment a flag is ticked; it stays on screen while the column scrolls (sticky).
+    """
+    st.header("Case", anchor="case")
+    triage_here = st.container(key="triage_alert").empty()
+    with st.container(border=True, key="patient_inputs"):
+        st.subheader(":material/person: Patient")
+        left, right = st.columns(2)
+        number(left, "age_years")
+        slots["age_years"] = left.empty()
+        right.segmented_control(
+            _label(FIELDS["sex"]),
+            options=list(SEXES),
+            format_func=SEXES.get,
+            key="sex",
+            help=_help(FIELDS["sex"]),
+        )
+        slots["sex"] = right.empty()
+
+        for value_key, unit_key, switch_label in (
+            ("weight_kg", "weight_unit", "Weight unit"),
+            ("height_cm", "height_unit", "Height unit"),
+        ):
+            unit = st.session_state.get(unit_key) or UNIT_KINDS[unit_key][1][0]
+            left, right = st.columns([3, 2], vertical_alignment="bottom")
+            number(left, value_key, unit)
+            unit_switch(right, unit_key, value_key, switch_label)
+            show_conversion(value_key, unit)
+            slots[value_key] = st.empty()
+
+        kidney = st.segmented_control(
+            "Kidney function",
+            options=list(KIDNEY_INPUTS),
+            format_func=KIDNEY_INPUTS.get,
+            default="mg/dL",
+            required=True,
+            key="creatinine_unit",
+            on_change=convert_on_unit_switch,
+            args=(
+                "creatinine_unit",
+                "serum_creatinine_mg_dl",
+                st.session_state.get("creatinine_unit"),
+            ),
+            help="Serum creatinine (the engine estimates the clearance) or a known clearance.",
+        )
+        if kidney in UNIT_KINDS["creatinine_unit"][1]:
+            number(st, "serum_creatinine_mg_dl", kidney)
+            show_conversion("serum_creatinine_mg_dl", kidney)
+            slots["serum_creatinine_mg_dl"] = st.empty()
+        elif kidney == "crcl":
+            number(st, "crcl_ml_min")
+            slots["crcl_ml_min"] = st.empty()
+        else:
+            number(st, "egfr_ml_min_1_73m2")
+            slots["egfr_ml_min_1_73m2"] = st.empty()
+            st.caption("The plan says what it assumed; enter a creatinine as soon as you have one.")
+        flags = st.container(horizontal=True, key="patient_flags")
+        flags.checkbox(
+            FIELDS["on_hemodialysis"].label,
+            key="on_hemodialysis",
+            help="Gabapentin then needs a post-dialysis dose.",
+        )
+        if st.session_state.get("sex") == "female":
+            flags.checkbox(
+                "Pregnant",
+                key="pregnant",
+                help="Changes which analgesics are safe (NSAIDs after 20 weeks, for example).",
+            )
+            flags.checkbox("Breastfeeding", key="breastfeeding")
+            if st.session_state.get("pregnant"):
+                number(st, "pregnancy_weeks")
+                slots["pregnancy_weeks"] = st.empty()
+        slots["pregnant"] = st.empty()
+        st.segmented_control(
+            FIELDS["setting"].label,
+            options=list(SETTINGS),
+            format_func=SETTINGS.get,
+            key="setting",
+            help=_help(FIELDS["setting"]),
+        )
+        slots["setting"] = st.empty()
+
+    with st.container(border=True, key="red_flag_inputs"):
+        st.subheader(":material/flag: Red flags")
+        st.pills(
+            "Select any present",
+            options=[flag.value for flag in RED_FLAG_ORDER],
+            format_func=lambda value: red_flag_label(RedFlag(value)).capitalize(),
+            selection_mode="multi",
+            key="red_flags",
+            help="Cauda equina, aneurysm, infection, cancer or fracture. Any of them changes "
+            "what to do first.",
+        )
+
+    with st.container(border=True, key="pain_inputs"):
+        st.subheader(":material/bolt: Pain")
+        left, right = st.columns(2)
+        number(left, "pain_duration_weeks")
+        slots["pain_duration_weeks"] = left.empty()
+        number(right, "pain_score")
+        slots["pain_score"] = right.empty()
+        st.pills(
+            "Radicular features",
+            options=list(RADICULAR_FEATURES),
+            format_func=RADICULAR_FEATURES.get,
+            selection_mode="multi",
+            key="radicular_features",
+            help="Any of these makes the pain radicular (sciatica), which changes the plan.",
+        )
+        features = bool(st.session_state.get("radicular_features"))
+        if features:  # the engine counts any feature as radicular; the switch shows it
+            st.session_state["radicular"] = True
+        st.toggle(
+            FIELDS["radicular"].label,
+            key="radicular",
+            disabled=features,
+            help="On whenever a feature above is ticked (the engine's rule); switch it on "
+            "yourself for radicular pain without a listed feature.",
+        )
+
+    with st.container(border=True, key="tried_inputs"):
+        st.subheader(":material/medication: Medicines already tried")
+        tried = medicine_picker("tried", "Given for this episode")
+        if tried:
+            st.caption("Per medicine: doses given, dose each time, unit, route, and relief")
+        for drug in tried:
+            tried_row(drug)
+        slots["tried"] = st.empty()
+
+    with st.container(border=True, key="condition_inputs"):
+        st.subheader(":material/clinical_notes: Regular medicines, allergies and conditions")
+        regular = medicine_picker("current_medications", "Regular medicines")
+        for drug in regular:
+            current_row(drug)
+        slots["current_medications"] = st.empty()
+        left, right = st.columns(2)
+        left.pills(
+            FIELDS["allergies"].label,
+            options=[a.value for a in Allergy],
+            format_func=lambda value: ALLERGIES[value],
+            selection_mode="multi",
+            key="allergies",
+        )
+        right.multiselect(
+            FIELDS["allergic_to"].label,
+            options=known_names(),
+            format_func=_PICKER_LABELS.get,
+            key="allergic_to",
+            placeholder="None recorded",
+            select_all=False,
+            filter_mode="contains",
+        )
+        st.multiselect(
+            FIELDS["conditions"].label,
+            options=[c.value for c in CONDITIONS],
+            format_func=lambda value: CONDITIONS[Condition(value)],
+            key="conditions",
+            placeholder="None recorded",
+            select_all=False,
+            filter_mode="contains",
+            help="These decide which medicines are safe: bleeding, kidneys, breathing, "
+            "interactions.",
+        )
+        flags = st.container(horizontal=True, key="risk_flags")
+        flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose")
+        flags.checkbox(FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use")
+    return triage_here
+
+
+def medicine_picker(list_name: str, label: str) -> list[str]:
+    """A medicine list: Enter adds the one highlighted medicine (exact names first)."""
+    chosen = st.multiselect(
+        label,
+        options=known_names(),
+        format_func=_PICKER_LABELS.get,
+        key=list_name,
+        on_change=medicines_changed,
+        args=(list_name,),
+        placeholder="Type a generic or brand name, e.g. Norflex",
+        help="Type a generic or brand name; Enter adds the highlighted one.",
+        select_all=False,  # Enter must add one medicine, never "Select N matches"
+        filter_mode="contains",  # 'prednisone' must not also match prednisolone
+    )
+    return list(chosen or ())
+
+
+def dose_inputs(name: str, keys: dict[str, str]) -> None:
+    """Dose and its unit (empty unit: the catalogue's usual unit, mg for most)."""
+    st.number_input(
+        f"{name}: dose each time (optional)",
+        value=None,
+        step=5.0,
+        format="%g",
+        key=keys["dose"],
+        placeholder="Dose",
+        label_visibility="collapsed",
+        width=85,
+    )
+    st.selectbox(
+        f"{name}: dose unit",
+        options=[u.value for u in DoseUnit],
+        index=None,
+        key=keys["unit"],
+        placeholder="mg",
+        label_visibility="collapsed",
+        width=90,
+    )
+
+
+def current_row(drug: str) -> None:
+    """One regular medicine: dose, unit, doses a day, formulation and weeks taken."""
+    keys = row_keys(drug, "current_medications")
+    name = display_name(drug)
+    with st.container(
+        horizontal=True, vertical_alignment="center", key=f"current_row_{drug}", wrap=True
+    ):
+        st.markdown(f"**{name}**", width=150)
+        dose_inputs(name, keys)
+        st.number_input(
+            f"{name}: doses a day",
+            value=None,
+            step=1.0,
+            format="%g",
+            key=keys["doses_per_day"],
+            placeholder="/day",
+            label_visibility="collapsed",
+            width=85,
+        )
+        st.selectbox(
+            f"{name}: route (optional)",
+            options=list(ROUTES),
+            format_func=ROUTES.get,
+            index=None,
+            key=keys["route"],
+            placeholder="Route",
+            label_visibility="collapsed",
+            width=95,
+        )
+        st.selectbox(
+            f"{name}: formulation",
+            options=[f.value for f in Formulation],
+            format_func=FORMULATIONS.get,
+            index=None,
+            key=keys["formulation"],
+            placeholder="Form",
+            label_visibility="collapsed",
+            width=95,
+        )
+        st.number_input(
+            f"{name}: weeks taken",
+            value=None,
+            step=1.0,
+            format="%g",
+            key=keys["weeks"],
+            placeholder="Weeks",
+            label_visibility="collapsed",
+            width=90,
+        )
+
+
+def tried_row(drug: str) -> None:
+    """One tried medicine: doses given, dose (mg), route and its own relief."""
+    keys = row_keys(drug)
+    name = display_name(drug)
+    with st.container(
+        horizontal=True, vertical_alignment="center", key=f"tried_row_{drug}", wrap=True
+    ):
+        st.markdown(f"**{name}**", width=150)
+        st.number_input(
+            f"{name}: number of doses given",
+            value=1,
+            step=1,
+            key=keys["doses_given"],
+            label_visibility="collapsed",
+            icon=":material/close:",
+            width=105,
+        )
+        dose_inputs(name, keys)
+        st.selectbox(
+            f"{name}: route (optional)",
+            options=list(ROUTES),
+            format_func=ROUTES.get,
+            index=None,
+            key=keys["route"],
+            placeholder="Route",
+            label_visibility="collapsed",
+            width=95,
+        )
+        st.selectbox(
+            f"{name}: relief (required)",
+            options=list(RELIEF),
+            format_func=RELIEF.get,
+            index=None,
+            key=keys["relief"],
+            placeholder="Relief?",
+            label_visibility="collapsed",
+            width=120,
+        )

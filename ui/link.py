@@ -1,0 +1,93 @@
+"""The page's URL: read a shared link once, keep the address bar equal to the case.
+
+logic/share.py reads and writes the case; this module only wires it to `st.query_params`.
+Reading never raises: a hand-edited link must not take the page down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from logic.cases import TeachingCase
+from logic.models import PatientCase
+from logic.plaintext import plain_text
+from logic.share import case_from_query, private_query
+from ui.fields import widget_values
+from ui.form import set_case_widgets
+
+AUDIENCES = {"clinician": "Clinician", "resident": "Resident", "patient": "Patient"}
+#: Link parameters that belong to the page, not to the case.
+PAGE_PARAMS = ("audience", "case")
+
+
+def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
+    """First run only: restore the case a link carries; notices name what was ignored.
+
+    A link with case fields restores exactly those fields; `?case=<id>` alone loads that
+    teaching case. The notices quote the link; ui.messages shows them as plain text.
+    """
+    try:
+        params: dict[str, str | list[str]] = {}
+        for key in st.query_params:
+            every = st.query_params.get_all(key)
+            params[key] = every[0] if len(every) == 1 else every
+        notices: list[str] = []
+        wanted = params.get("audience")
+        wanted = wanted[-1] if isinstance(wanted, list) else wanted
+        if wanted:
+            audience = next(
+                (
+                    k
+                    for k, label in AUDIENCES.items()
+                    if wanted.strip().lower() in (k, label.lower())
+                ),
+                None,
+            )
+            if audience is None:
+                notices.append(
+                    f"Ignored audience={plain_text(wanted)}: must be one of " + ", ".join(AUDIENCES)
+                )
+            else:
+                st.session_state["audience"] = audience
+        case_id = params.get("case")
+        case_id = case_id[-1] if isinstance(case_id, list) else case_id
+        teaching = cases.get(case_id) if case_id else None
+        if case_id and teaching is None:
+            notices.append(f"Ignored case={plain_text(case_id)}: not one of the teaching cases")
+        if any(key not in PAGE_PARAMS for key in params):
+            restored = case_from_query(params, ignore=PAGE_PARAMS)
+            state, more = widget_values(restored.values)
+            set_case_widgets(state)
+            notices += [*restored.notices, *more]
+        elif teaching is not None:
+            state, more = widget_values(teaching.case.model_dump(exclude_defaults=True))
+            set_case_widgets(state)
+            notices += more
+        if teaching is not None:
+            st.session_state["case"] = teaching.id
+        return notices
+    except Exception:  # the page opens on whatever was restored; the link is reported
+        return ["Could not read the link's parameters: check the case before relying on it"]
+
+
+def link_params(case: PatientCase, case_id: str, audience: str) -> dict[str, str]:
+    """The address bar's parameters: the case without its sensitive fields (logic.share
+    private_query), the teaching case and the audience."""
+    return {**private_query(case), **({"case": case_id} if case_id else {}), "audience": audience}
+
+
+def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
+    """Keep the URL equal to the case (or empty of it when there is no valid case).
+
+    With no valid case the case fields are removed: an address bar never holds a stale case.
+    """
+    try:
+        want = link_params(case, case_id, audience) if case is not None else {"audience": audience}
+        have = {key: st.query_params.get_all(key) for key in st.query_params}
+        if list(have) != list(want) or any(have[key] != [want[key]] for key in want):
+            # from_dict replaces the address (history.replaceState): no history entry per edit
+            st.query_params.from_dict(want)
+    except Exception:  # a URL that cannot be written must not hide the plan
+        pass

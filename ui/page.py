@@ -1,0 +1,206 @@
+"""The page, top to bottom: header, the case beside its plan, and the plan's details in tabs.
+
+Read `main()` first: it is the whole page in order; every part it calls lives in a module of
+this package named for what it draws.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from pydantic import ValidationError
+from streamlit.delta_generator import DeltaGenerator
+
+from logic import plan as engine
+from logic.models import PatientCase, TreatmentPlan
+from ui import downloads, evidence_view, form, messages, plan_view, teaching
+from ui.fields import BLANK, case_inputs, reference_values
+from ui.link import AUDIENCES, read_link, write_link
+
+ROOT = Path(__file__).resolve().parent.parent
+PRIVACY = (
+    "Educational decision support, not a substitute for clinical judgement. The case lives only "
+    "in this tab's session on this page's server (not saved, logged or sent on; gone when the "
+    "tab closes). The address bar never holds sensitive fields; *Copy case link* makes a full link."
+)
+#: Small-screen layout: the plan column comes first (summary on top), the case after it.
+_STACK_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-bottom: 2rem; }
+h1 { font-size: 1.75rem !important; padding: 0.25rem 0 !important; }
+h2 { font-size: 1.3rem !important; padding: 0.2rem 0 !important; }
+h3 { font-size: 1.05rem !important; padding: 0.15rem 0 !important; }
+/* Captions at 7.6:1 on white (WCAG AA needs 4.5:1). Streamlit 1.67 fades captions with
+   opacity 0.6, which gives about 3:1: draw them opaque in a darker grey instead. */
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+/* An urgent or emergency triage stays in view while the case column scrolls. */
+div:has(> .st-key-triage_alert), .st-key-triage_alert {
+  position: sticky; top: 3.75rem; z-index: 10; background: #fff;
+}
+[data-testid="stCaptionContainer"],
+[data-testid="stCaptionContainer"] * { color: #45525c !important; }
+@media (max-width: 640px) {
+  .st-key-workspace > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
+}
+</style>
+"""
+
+
+def reset_case(values: dict[str, object]) -> None:
+    """'New case' / 'Reference case' callback: every case widget to `values`, URL cleared."""
+    form.set_case_widgets(values)
+    st.session_state["case"] = ""
+    st.session_state["link_notices"] = []
+    st.session_state["rescue_given"] = None
+    st.query_params.clear()
+
+
+def header(cases: dict) -> str:
+    """Title, privacy line and the controls above the workspace; returns the audience."""
+    st.title("Refractory back pain: what now?")
+    st.caption(PRIVACY)
+    with st.container(horizontal=True, key="case_controls", vertical_alignment="bottom"):
+        audience = st.segmented_control(
+            "Which best describes you?",
+            options=list(AUDIENCES),
+            format_func=AUDIENCES.get,
+            default="clinician",
+            required=True,
+            key="audience",
+            label_visibility="collapsed",
+            help="Clinicians get terse orders; residents also get the reasoning and pitfalls; "
+            "patients get only the plain-language handout.",
+        )
+        st.button(
+            "New case",
+            icon=":material/note_add:",
+            key="new_case",
+            on_click=reset_case,
+            args=(BLANK,),
+            help="Clear every clinical field and the address bar, and start again.",
+        )
+        st.button(
+            "Reference case",
+            icon=":material/restart_alt:",
+            key="reference_case",
+            on_click=reset_case,
+            args=(reference_values(),),
+            help="42-year-old man whose pain barely moved after prednisone, orphenadrine twice, "
+            "gabapentin, ketorolac and dexamethasone.",
+        )
+        st.selectbox(
+            "Load a teaching case",
+            options=["", *cases],
+            format_func=lambda case_id: (
+                cases[case_id].title if case_id else "Load a teaching case…"
+            ),
+            key="case",
+            on_change=teaching.load_teaching_case,
+            args=(cases,),
+            label_visibility="collapsed",
+            width=260,
+        )
+    messages.show_link_notices(st.session_state.get("link_notices") or [])
+    return audience or "clinician"
+
+
+def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
+    """The widgets as a validated case, or None with the message that says why not."""
+    raw, missing = case_inputs(st.session_state)
+    if missing:
+        messages.show_missing(missing)
+        return None
+    try:
+        return PatientCase.model_validate(raw)
+    except ValidationError as exc:
+        messages.show_invalid(exc, list(st.session_state.get("tried") or ()), slots)
+        return None
+
+
+def plan_for(case: PatientCase) -> TreatmentPlan | None:
+    try:
+        return engine.build_plan(case)
+    except Exception:  # never show a traceback to a clinician mid-shift
+        st.error(
+            "The plan could not be built for this case. Please check the inputs; if they are "
+            "right, this is a fault in the tool: do not rely on it for this patient.",
+            title="Something went wrong",
+            icon=":material/error:",
+        )
+        return None
+
+
+def details(plan: TreatmentPlan, case: PatientCase, audience: str, library: dict) -> None:
+    """The plan's details, one tab drawn at a time, the most relevant first."""
+    names = plan_view.tab_names(plan, audience)
+    tabs = st.tabs(names, key="plan_tab", on_change="rerun")
+    draw = {
+        "Why": lambda: plan_view.show_why(plan, audience, library),
+        "Titration": lambda: plan_view.show_titration(plan),
+        "Safety and follow-up": lambda: plan_view.show_safety(plan, library),
+        "Pitfalls": lambda: plan_view.show_pitfalls(plan, library),
+        "Evidence": lambda: evidence_view.show_evidence(plan, library, audience),
+        "Note and downloads": lambda: downloads.show_note(case, plan, library),
+    }
+    for name, tab in zip(names, tabs, strict=True):
+        if tab.open:
+            with tab:
+                draw[name]()
+
+
+def main() -> None:
+    st.html(_STACK_CSS)
+    try:
+        cases = teaching.teaching_cases()
+    except Exception:  # a broken case file costs the teaching cases, not the page
+        cases = {}
+    if not st.session_state.get("link_read"):  # a shared link is read once, before any widget
+        st.session_state["link_read"] = True
+        form.set_case_widgets(reference_values())
+        st.session_state["link_notices"] = read_link(cases)
+    form.keep_case_state()
+    audience = header(cases)
+    try:
+        library = evidence_view.evidence_library()
+    except Exception:  # missing or malformed content must not take the plan down with it
+        library = {}
+    teaching_case = cases.get(st.session_state.get("case") or "")
+
+    if audience == "patient":
+        st.header("Your plan", anchor="plan")
+        slots: dict[str, DeltaGenerator] = {}
+        case = validate(slots)
+        plan = plan_for(case) if case is not None else None
+        write_link(case, teaching_case.id if teaching_case else "", audience)
+        if plan is not None and case is not None:
+            downloads.show_patient_view(case, plan)
+        return
+
+    with st.container(key="workspace"):
+        inputs, output = st.columns([2, 3], gap="medium")
+    slots = {}
+    with inputs:
+        triage_here = form.show_form(slots)
+    with output:
+        st.header("Plan", anchor="plan")
+        case = validate(slots)
+        plan = plan_for(case) if case is not None else None
+        write_link(case, teaching_case.id if teaching_case else "", audience)
+        shown = True
+        if teaching_case is not None:
+            shown = teaching.show_teaching_case(teaching_case, case, audience)
+        if plan is None or case is None or not shown:
+            return
+        try:
+            plan_view.show_triage(plan, triage_here, library, brief=True)
+            plan_view.show_summary(plan, case, library)
+            plan_view.show_departures(plan)
+            details(plan, case, audience, library)
+        except Exception:  # a display fault must not turn into a traceback either
+            st.error(
+                "Part of this plan could not be displayed. Do not rely on the page for this "
+                "patient; please report the case.",
+                title="Something went wrong",
+                icon=":material/error:",
+            )

@@ -1,0 +1,30 @@
+"""Import what the chart and the schedule table need in the background, after the first render.
+
+Altair and pandas are imported lazily (the reference case draws no chart), so the first
+radicular toggle used to pay about 2 s of imports (issue 12). Starting the imports in a daemon
+thread once the first page is drawn moves that cost off the clinician's first click.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_started = threading.Event()
+
+
+def _warm() -> None:
+    try:
+        import altair  # noqa: F401
+        import pandas  # noqa: F401
+
+        from logic.gabapentin import schedule_frame  # noqa: F401
+    except Exception:  # warming is an optimisation only
+        pass
+
+
+def start() -> None:
+    """Start the background imports once per process (later calls do nothing)."""
+    if _started.is_set():
+        return
+    _started.set()
+    threading.Thread(target=_warm, name="warm-chart-imports", daemon=True).start()
