@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
@@ -360,7 +361,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     for caution in plausibility_warnings(case, renal):  # rare, decisive values: please confirm
         draft.warn(caution.code, caution.severity, caution.message, caution.source)
 
-    fields = {
+    fields: dict[str, Any] = {
         "triage": tri,
         "renal": renal,
         "tried_review": review_tried(case, facts),
@@ -1303,7 +1304,7 @@ def _severity_order(w: Warning) -> int:
     return {Severity.danger: 0, Severity.caution: 1, Severity.info: 2}[w.severity]
 
 
-def _evidence_ids(fields: dict) -> tuple[str, ...]:
+def _evidence_ids(fields: dict[str, Any]) -> tuple[str, ...]:
     """Every evidence id the plan's parts cite (from the fields `TreatmentPlan` is built from)."""
     ids: set[str] = set(fields["triage"].evidence)
     for group in (

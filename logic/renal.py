@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from logic.models import Condition, PatientCase, RenalAssessment
 
@@ -183,7 +183,7 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
             ideal = ideal_body_weight_kg(case.height_cm, case.sex)
             adjusted = adjusted_body_weight_kg(ideal, case.weight_kg)
             bmi = body_mass_index(case.weight_kg, case.height_cm)
-        weights = {
+        weights: dict[str, Any] = {
             "weight_used_kg": weight,
             "weight_basis": label,
             "crcl_actual_weight": cg(case.weight_kg),
