@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Request
@@ -31,8 +31,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from logic import build_plan
+from logic import PatientCase, build_plan
 from logic import fhir_codes as fc
+from logic.catalogue import Trait, traits
 from logic.fhir_in import FhirInputError, case_from_resources, flatten
 from service import cards as cd
 from service.security import AuthError, load_trust, verify
@@ -299,6 +300,22 @@ def _resources(prefetch: Mapping[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _with_drafted_choice(case: PatientCase, drafts: Sequence[cd.Draft]) -> PatientCase:
+    """An outpatient opioid in the draft orders is the clinician's take-home choice.
+
+    On the page the clinician ticks "take-home opioid" after the shared decision; in the EHR the
+    same choice is the opioid they are about to sign, so the plan (MME total, naloxone, bowel care,
+    the 12-week limit) is judged with it, exactly as the page would judge it.
+    """
+    chosen = any(
+        d.generic is not None and not d.inpatient and Trait.opioid in traits(d.generic)
+        for d in drafts
+    )
+    if not chosen or case.take_home_opioid:
+        return case
+    return PatientCase.model_validate({**case.model_dump(), "take_home_opioid": True})
+
+
 def _drafts(hook: str, context: Mapping[str, Any]) -> list[cd.Draft]:
     if hook not in ("order-select", "order-sign"):
         return []
@@ -351,10 +368,9 @@ def call_service(
     if mapping.case is None:
         card = cd.data_card(missing, mapping.ignored, body.hookInstance, SETTINGS)
         return {"cards": [card] if card else []}
-    plan = build_plan(mapping.case)
-    cards = cd.response_cards(
-        mapping.case, plan, drafts, mapping.ignored, body.hookInstance, SETTINGS
-    )
+    case = _with_drafted_choice(mapping.case, drafts)
+    plan = build_plan(case)
+    cards = cd.response_cards(case, plan, drafts, mapping.ignored, body.hookInstance, SETTINGS)
     return {"cards": cards}
 
 

@@ -460,9 +460,11 @@ def test_crcl_observation_is_derived_from_its_inputs() -> None:
 
 
 def test_mme_observation_focuses_on_the_take_home_opioid() -> None:
-    """Oxycodone 5 mg every 6 h = 20 mg/day x 1.5 = 30 MME/day (CDC 2022 factor)."""
-    plan = build_plan(REFERENCE)
-    bundle = plan_bundle(REFERENCE, plan, generated=TODAY)
+    """Oxycodone 5 mg every 6 h = 20 mg/day x 1.5 = 30 MME/day (CDC 2022 factor), once the
+    clinician has chosen the take-home course (issue 11: never a default order)."""
+    case = REFERENCE.model_copy(update={"take_home_opioid": True})
+    plan = build_plan(case)
+    bundle = plan_bundle(case, plan, generated=TODAY)
     (mme,) = [
         o for o in by_type(bundle, "Observation") if o["code"]["coding"][0]["code"] == "mme_per_day"
     ]

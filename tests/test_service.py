@@ -345,9 +345,10 @@ def test_order_select_checks_only_the_selected_order(client, server, key) -> Non
 def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
     client, server, key
 ) -> None:
-    """Radicular twin: gabapentin with the take-home opioid is a CDC 2022 rec 8 trigger, so the
-    plan offers naloxone; an IR oxycodone draft then gets a naloxone card with a create action."""
-    body = load("radicular.json")
+    """Fentanyl patch at 25 mcg/h (60 MME/day, CDC 2022 factor 2.4) with COPD: CDC 2022 rec 8
+    triggers, so the plan offers naloxone; an IR oxycodone draft then gets a naloxone card with a
+    create action."""
+    body = load("fentanyl_patch.json")
     body["hook"] = "order-sign"
     body["context"]["draftOrders"] = {
         "resourceType": "Bundle",
@@ -367,7 +368,7 @@ def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
             }
         ],
     }
-    case = _expected_cases(dt.date.today())["radicular.json"]
+    case = _expected_cases(dt.date.today())["fentanyl_patch.json"]
     assert build_plan(case).naloxone
     cards = call(client, server, key, "back-pain-order-sign", body).json()["cards"]
     card = next(c for c in cards if "naloxone" in c["summary"].lower())
