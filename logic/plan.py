@@ -51,6 +51,8 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
         "older-adults-pregnancy",
         "acetaminophen",
         "benzodiazepines",
+        "suzetrigine",
+        "chronic-low-back-pain",
     }
 )
 
