@@ -145,6 +145,7 @@ def bench_build_plan(count: int, profile: bool) -> None:
         median < target,
     )
     row("build_plan p99", f"{p99:.3f} ms", "(no target)")
+    bench_plan_vs_json_dump(ok_cases, median)
     if failures:
         row(
             "build_plan raised (left out of the timings)",
@@ -159,6 +160,27 @@ def bench_build_plan(count: int, profile: bool) -> None:
             build_plan(case)
         profiler.disable()
         print_profile("build_plan over the generated cases", profiler, "tottime")
+
+
+def bench_plan_vs_json_dump(cases: list, build_median_ms: float) -> None:
+    """build_plan's median beside the median time to dump its own plan to JSON, same run
+    (issue 10: build_plan within 3x of `model_dump_json` on the plan it built)."""
+    from logic.plan import build_plan
+
+    plans = [build_plan(case) for case in cases]
+    clock = time.perf_counter_ns
+    passes = []
+    for _ in range(3):  # best of 3, like build_plan above
+        timings = []
+        for plan in plans:
+            t0 = clock()
+            plan.model_dump_json()
+            timings.append((clock() - t0) / 1e6)
+        passes.append(timings)
+    dump = statistics.median(min(passes, key=statistics.median))
+    ratio = build_median_ms / dump
+    row("plan.model_dump_json median (same plans)", f"{dump:.3f} ms", "(reference)")
+    row("build_plan / model_dump_json", f"{ratio:.2f}x", "< 3x", ratio < 3)
 
 
 # ---- 2. AppTest: page vs same-elements floor -----------------------------------------------

@@ -5,6 +5,7 @@ from logic.gabapentin import gabapentin_schedule
 from logic.models import (
     Avoid,
     Condition,
+    Departure,
     GabapentinPlan,
     Order,
     PatientCase,
@@ -28,6 +29,7 @@ __all__ = [
     "EVIDENCE_IDS",
     "Avoid",
     "Condition",
+    "Departure",
     "GabapentinPlan",
     "Order",
     "PatientCase",

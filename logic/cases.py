@@ -72,6 +72,8 @@ class Expectations(_Frozen):
     naloxone_if_opioid: bool | None = None
     nsaid_avoided: bool | None = None
     no_opioid_with_gabapentinoid: bool | None = None
+    #: Every opioid order is an option for a shared decision, never a default order (OPAL 2023).
+    opioids_shared_decision: bool | None = None
     avoid_classes: tuple[ClassName, ...] = ()
     give_now_excludes_classes: tuple[ClassName, ...] = ()
     discharge_excludes_classes: tuple[ClassName, ...] = ()
@@ -136,7 +138,6 @@ def load_cases(directory: Path = CASES_DIR) -> dict[str, TeachingCase]:
 
 _GENERICS_LONGEST_FIRST = sorted((d.generic for d in CATALOGUE), key=len, reverse=True)
 _CLASS_OF = {d.generic: d.drug_class for d in CATALOGUE}
-_OPIOIDS = {DrugClass.opioid, DrugClass.atypical_opioid}
 # Words that name a whole class in an avoid-list entry such as "Systemic corticosteroids (...)".
 _CLASS_WORDS: dict[DrugClass, tuple[str, ...]] = {
     DrugClass.nsaid: ("nsaid", "anti-inflammator"),
@@ -168,11 +169,11 @@ def class_of(name: str) -> DrugClass | None:
 
 
 def _is_opioid(order: Order) -> bool:
-    return class_of(order.drug) in _OPIOIDS
+    return order.is_opioid
 
 
 def _names(orders: tuple[Order, ...], cls: DrugClass) -> list[str]:
-    return [o.sig for o in orders if class_of(o.drug) is cls]
+    return [o.sig for o in orders if o.drug_class is cls]
 
 
 def _avoids_class(plan: TreatmentPlan, cls: DrugClass) -> bool:
@@ -266,10 +267,17 @@ def check_expectations(case: TeachingCase, plan: TreatmentPlan) -> list[str]:
                 failures.append(f"an opioid is ordered but no warning mentions {word!r}")
     if e.no_opioid_with_gabapentinoid:
         gabapentinoid = gaba is not None or any(
-            class_of(o.drug) is DrugClass.gabapentinoid for o in plan.discharge
+            o.drug_class is DrugClass.gabapentinoid for o in plan.discharge
         )
         if discharge_opioids and gabapentinoid:
             failures.append("an opioid and a gabapentinoid are both prescribed for home")
+
+    if e.opioids_shared_decision:
+        defaults = [o.sig for o in orders if _is_opioid(o) and not o.shared_decision]
+        if defaults:
+            failures.append(
+                "opioid ordered as a default, not a shared decision: " + "; ".join(defaults)
+            )
 
     if e.nsaid_avoided:
         given = _names(orders, DrugClass.nsaid)

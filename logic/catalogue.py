@@ -1,7 +1,23 @@
-"""Drug catalogue: generic names, classes and the brand names clinicians actually type.
+"""Drug catalogue: generic names, classes, properties, dose units and the brand names in use.
 
-Brand-to-generic pairs are from the US drug labels (DailyMed) for each product; combination
-products resolve to their opioid component because that is what drives the safety rules.
+One typed table, written once and read everywhere (the models resolve names through it, the
+medicine facts read its properties, the plan and the export read its classes). Each entry names
+the source of what it says about the drug: the US label on DailyMed for the product (class,
+interactions, warnings), and for the properties the interaction sections that the rules cite:
+
+* serotonergic: the tramadol label (Ultram, 2023, section 7: SSRIs, SNRIs, TCAs, triptans, 5-HT3
+  antagonists, mirtazapine, trazodone, lithium, MAOIs incl. linezolid and methylene blue) and
+  the FDA Drug Safety Communication on methylene blue (2011) and linezolid (2011).
+* lowers the seizure threshold: the tramadol label (section 5: SSRIs, SNRIs, TCAs and other
+  tricyclic compounds such as cyclobenzaprine and promethazine, MAOIs, neuroleptics, bupropion).
+* CNS depressant: the FDA 2016 opioid boxed warning (benzodiazepines and other CNS depressants)
+  and the FDA 2019 gabapentinoid communication; AGS Beers 2023 CNS-active list.
+* MAOI: the product labels and the FDA 2011 communications (linezolid and methylene blue are
+  MAOIs).
+
+Brand-to-generic pairs are from the US labels; combination products resolve to the component
+that drives the safety rules (Percocet -> oxycodone). A brand can also imply a formulation
+(OxyContin is extended release, Duragesic is a patch).
 """
 
 from __future__ import annotations
@@ -10,7 +26,22 @@ from enum import StrEnum
 from typing import NamedTuple
 
 
+class DoseUnit(StrEnum):
+    """The unit a dose is entered in."""
+
+    mg = "mg"
+    mcg = "mcg"  # e.g. fentanyl IV or buccal, buprenorphine buccal
+    mcg_per_h = "mcg/h"  # transdermal patches (fentanyl, buprenorphine)
+
+
+class Formulation(StrEnum):
+    ir = "ir"  # immediate release
+    er = "er"  # extended release / long-acting
+    patch = "patch"  # transdermal
+
+
 class DrugClass(StrEnum):
+    # The first eleven values are shown in reviews and kept as they were.
     nsaid = "NSAID"
     corticosteroid = "systemic corticosteroid"
     muscle_relaxant = "skeletal muscle relaxant"
@@ -22,6 +53,100 @@ class DrugClass(StrEnum):
     tricyclic = "tricyclic antidepressant"
     snri = "SNRI"
     topical = "topical analgesic"
+    partial_opioid = "opioid (partial agonist: buprenorphine)"
+    opioid_antagonist = "opioid antagonist"
+    ssri = "SSRI"
+    maoi = "MAOI"
+    other_antidepressant = "other antidepressant"
+    triptan = "triptan"
+    mood_stabiliser = "mood stabiliser"
+    z_drug = "Z-drug hypnotic"
+    antipsychotic = "antipsychotic"
+    antiemetic = "antiemetic"
+    antitussive = "antitussive"
+    anticoagulant = "anticoagulant"
+    antiplatelet = "antiplatelet"
+    ace_inhibitor = "ACE inhibitor"
+    arb = "angiotensin receptor blocker"
+    diuretic = "diuretic"
+    antimetabolite = "antimetabolite (methotrexate)"
+    antimicrobial = "antimicrobial"
+    proton_pump_inhibitor = "proton pump inhibitor"
+    laxative = "laxative"
+    opioid_reversal = "opioid antagonist (overdose reversal)"
+    other = "other"
+
+
+class Trait(StrEnum):
+    """Properties a rule can ask about. A drug carries a set of them."""
+
+    opioid = "opioid"  # any opioid receptor agonist, full or partial (counts as an opioid)
+    full_agonist = "full_agonist"  # full mu agonist (MME counts; naltrexone blocks it)
+    long_acting = "long_acting"  # long-acting by pharmacology, whatever the product (methadone)
+    moud = "moud"  # a medicine for opioid use disorder (CDC 2022 rec 12)
+    opioid_blocker = "opioid_blocker"  # naltrexone: full agonists will not work
+    serotonergic = "serotonergic"
+    maoi = "maoi"
+    maoi_contraindicated = "maoi_contraindicated"  # label: not with an MAOI or within 14 days
+    lowers_seizure_threshold = "lowers_seizure_threshold"
+    cns_depressant = "cns_depressant"
+    anticholinergic = "anticholinergic"
+    anticoagulant = "anticoagulant"
+    antiplatelet = "antiplatelet"
+    nsaid = "nsaid"  # an NSAID, aspirin included (hypersensitivity, duplication)
+    nsaid_kidney_risk = "nsaid_kidney_risk"  # ACE inhibitor, ARB, diuretic: with an NSAID, AKI
+    nsaid_raises_level = "nsaid_raises_level"  # lithium, methotrexate: NSAIDs raise the level
+    strong_cyp3a4_inhibitor = "strong_cyp3a4_inhibitor"
+    corticosteroid = "corticosteroid"
+
+
+T = Trait
+
+#: What every member of a class carries; an entry adds its own traits on top.
+CLASS_TRAITS: dict[DrugClass, frozenset[Trait]] = {
+    DrugClass.nsaid: frozenset({T.nsaid}),
+    DrugClass.corticosteroid: frozenset({T.corticosteroid}),
+    DrugClass.muscle_relaxant: frozenset({T.cns_depressant}),
+    DrugClass.benzodiazepine: frozenset({T.cns_depressant}),
+    DrugClass.z_drug: frozenset({T.cns_depressant}),
+    DrugClass.gabapentinoid: frozenset({T.cns_depressant}),
+    # FDA 2016 class labelling: every opioid is "not recommended" with an MAOI or within 14 days
+    # (oxycodone, hydromorphone, morphine, hydrocodone, codeine, fentanyl labels, section 7).
+    DrugClass.opioid: frozenset(
+        {T.opioid, T.full_agonist, T.cns_depressant, T.maoi_contraindicated}
+    ),
+    DrugClass.atypical_opioid: frozenset(
+        {
+            T.opioid,
+            T.full_agonist,
+            T.cns_depressant,
+            T.serotonergic,
+            T.lowers_seizure_threshold,
+            T.maoi_contraindicated,
+        }
+    ),
+    DrugClass.partial_opioid: frozenset({T.opioid, T.cns_depressant, T.maoi_contraindicated}),
+    DrugClass.opioid_antagonist: frozenset({T.opioid_blocker}),
+    DrugClass.tricyclic: frozenset(
+        {T.serotonergic, T.lowers_seizure_threshold, T.anticholinergic, T.cns_depressant}
+        | {T.maoi_contraindicated}
+    ),
+    DrugClass.snri: frozenset({T.serotonergic, T.lowers_seizure_threshold, T.maoi_contraindicated}),
+    DrugClass.ssri: frozenset({T.serotonergic, T.lowers_seizure_threshold, T.maoi_contraindicated}),
+    DrugClass.maoi: frozenset({T.maoi, T.serotonergic}),
+    DrugClass.triptan: frozenset({T.serotonergic, T.maoi_contraindicated}),
+    DrugClass.antipsychotic: frozenset({T.lowers_seizure_threshold, T.cns_depressant}),
+    DrugClass.anticoagulant: frozenset({T.anticoagulant}),
+    DrugClass.antiplatelet: frozenset({T.antiplatelet}),
+    DrugClass.ace_inhibitor: frozenset({T.nsaid_kidney_risk}),
+    DrugClass.arb: frozenset({T.nsaid_kidney_risk}),
+    DrugClass.diuretic: frozenset({T.nsaid_kidney_risk}),
+    DrugClass.antimetabolite: frozenset({T.nsaid_raises_level}),
+}
+
+_MG = frozenset({DoseUnit.mg})
+_MG_MCG = frozenset({DoseUnit.mg, DoseUnit.mcg})
+_PATCHABLE = frozenset({DoseUnit.mg, DoseUnit.mcg, DoseUnit.mcg_per_h})
 
 
 class Drug(NamedTuple):
@@ -29,67 +154,506 @@ class Drug(NamedTuple):
     drug_class: DrugClass
     brands: tuple[str, ...] = ()
     synonyms: tuple[str, ...] = ()
+    #: Traits beyond the class's own (see CLASS_TRAITS); `traits` below is the union.
+    extra: frozenset[Trait] = frozenset()
+    #: The unit a dose is in when none is given (a patch is always mcg/h).
+    unit: DoseUnit = DoseUnit.mg
+    #: Units a dose of this drug may be entered in. mcg/h only for a patch.
+    units: frozenset[DoseUnit] = _MG
+    #: Formulations the drug exists in, where the rules care (opioids: IR, ER, patch).
+    forms: frozenset[Formulation] = frozenset()
+    #: Names (brands or synonyms) that imply a formulation: ("oxycontin", er).
+    named_forms: tuple[tuple[str, Formulation], ...] = ()
+    source: str = ""
+    #: How an order of this drug is labelled when it is not just the generic name.
+    order_label: str | None = None
 
+    @property
+    def traits(self) -> frozenset[Trait]:
+        return CLASS_TRAITS.get(self.drug_class, frozenset()) | self.extra
+
+
+F = Formulation
+C = DrugClass
+_OPIOID_FORMS = frozenset({F.ir, F.er})
+_DM = "DailyMed label"
 
 CATALOGUE: tuple[Drug, ...] = (
-    # NSAIDs
-    Drug("ketorolac", DrugClass.nsaid, ("toradol", "sprix")),
-    Drug("ibuprofen", DrugClass.nsaid, ("motrin", "advil", "caldolor")),
-    Drug("naproxen", DrugClass.nsaid, ("naprosyn", "aleve", "anaprox"), ("naproxen sodium",)),
-    Drug("diclofenac", DrugClass.nsaid, ("voltaren", "cataflam")),
-    Drug("meloxicam", DrugClass.nsaid, ("mobic",)),
-    Drug("celecoxib", DrugClass.nsaid, ("celebrex",)),
-    Drug("indomethacin", DrugClass.nsaid, ("indocin",)),
-    # Systemic corticosteroids
-    Drug("prednisone", DrugClass.corticosteroid, ("deltasone", "rayos")),
-    Drug("prednisolone", DrugClass.corticosteroid, ("orapred",)),
-    Drug("methylprednisolone", DrugClass.corticosteroid, ("medrol", "solu-medrol", "depo-medrol")),
-    Drug("dexamethasone", DrugClass.corticosteroid, ("decadron",)),
-    # Skeletal muscle relaxants
-    Drug("orphenadrine", DrugClass.muscle_relaxant, ("norflex",)),
-    Drug("cyclobenzaprine", DrugClass.muscle_relaxant, ("flexeril", "amrix")),
-    Drug("methocarbamol", DrugClass.muscle_relaxant, ("robaxin",)),
-    Drug("tizanidine", DrugClass.muscle_relaxant, ("zanaflex",)),
-    Drug("baclofen", DrugClass.muscle_relaxant, ("lioresal",)),
-    Drug("metaxalone", DrugClass.muscle_relaxant, ("skelaxin",)),
-    Drug("carisoprodol", DrugClass.muscle_relaxant, ("soma",)),
-    Drug("chlorzoxazone", DrugClass.muscle_relaxant, ("parafon forte",)),
-    # Benzodiazepines
-    Drug("diazepam", DrugClass.benzodiazepine, ("valium",)),
-    Drug("lorazepam", DrugClass.benzodiazepine, ("ativan",)),
-    Drug("clonazepam", DrugClass.benzodiazepine, ("klonopin",)),
-    Drug("alprazolam", DrugClass.benzodiazepine, ("xanax",)),
-    # Gabapentinoids
-    Drug("gabapentin", DrugClass.gabapentinoid, ("neurontin", "gralise", "horizant")),
-    Drug("pregabalin", DrugClass.gabapentinoid, ("lyrica",)),
-    # Opioids
-    Drug("oxycodone", DrugClass.opioid, ("roxicodone", "oxycontin", "percocet", "endocet")),
-    Drug("hydrocodone", DrugClass.opioid, ("norco", "vicodin", "lortab")),
-    Drug("hydromorphone", DrugClass.opioid, ("dilaudid",)),
-    Drug("morphine", DrugClass.opioid, ("ms contin",)),
-    Drug("codeine", DrugClass.opioid, ("tylenol #3", "tylenol with codeine")),
-    Drug("fentanyl", DrugClass.opioid, ("sublimaze", "duragesic")),
-    Drug("tramadol", DrugClass.atypical_opioid, ("ultram", "ultracet")),
-    Drug("tapentadol", DrugClass.atypical_opioid, ("nucynta",)),
-    # Others
-    Drug("acetaminophen", DrugClass.acetaminophen, ("tylenol", "ofirmev"), ("paracetamol", "apap")),
-    Drug("amitriptyline", DrugClass.tricyclic, ("elavil",)),
-    Drug("nortriptyline", DrugClass.tricyclic, ("pamelor",)),
-    Drug("duloxetine", DrugClass.snri, ("cymbalta",)),
-    Drug("lidocaine", DrugClass.topical, ("lidoderm",), ("lidocaine patch",)),
-    Drug("diclofenac gel", DrugClass.topical, ("voltaren gel",)),
+    # ---- NSAIDs (NSAID class labelling: GI bleeding, CV and renal boxed warnings) --------------
+    Drug("ketorolac", C.nsaid, ("toradol", "sprix"), source="Ketorolac tromethamine label"),
+    Drug("ibuprofen", C.nsaid, ("motrin", "advil", "caldolor"), source="Ibuprofen label"),
+    Drug(
+        "naproxen",
+        C.nsaid,
+        ("naprosyn", "aleve", "anaprox"),
+        ("naproxen sodium",),
+        source="Naproxen label",
+    ),
+    Drug("diclofenac", C.nsaid, ("voltaren", "cataflam"), source="Diclofenac label"),
+    Drug("meloxicam", C.nsaid, ("mobic",), source="Meloxicam label"),
+    Drug("celecoxib", C.nsaid, ("celebrex",), source="Celecoxib label"),
+    Drug("indomethacin", C.nsaid, ("indocin",), source="Indomethacin label"),
+    Drug(
+        "aspirin",
+        C.nsaid,
+        ("bayer", "ecotrin"),
+        ("acetylsalicylic acid", "asa"),
+        extra=frozenset({T.antiplatelet}),
+        source="Aspirin label; ketorolac label (contraindicated with aspirin)",
+    ),
+    # ---- Systemic corticosteroids ---------------------------------------------------------------
+    Drug("prednisone", C.corticosteroid, ("deltasone", "rayos"), source="Prednisone label"),
+    Drug("prednisolone", C.corticosteroid, ("orapred",), source="Prednisolone label"),
+    Drug(
+        "methylprednisolone",
+        C.corticosteroid,
+        ("medrol", "solu-medrol", "depo-medrol"),
+        source="Methylprednisolone label",
+    ),
+    Drug("dexamethasone", C.corticosteroid, ("decadron",), source="Dexamethasone label"),
+    # ---- Skeletal muscle relaxants (AGS Beers 2023: avoid) --------------------------------------
+    Drug(
+        "orphenadrine",
+        C.muscle_relaxant,
+        ("norflex",),
+        extra=frozenset({T.anticholinergic}),
+        source="Orphenadrine label (anticholinergic)",
+    ),
+    Drug(
+        "cyclobenzaprine",
+        C.muscle_relaxant,
+        ("flexeril", "amrix"),
+        # Cyclobenzaprine label: a tricyclic compound; serotonin syndrome with SSRIs, SNRIs,
+        # TCAs, tramadol, MAOIs; contraindicated with MAOIs or within 14 days. Tramadol label:
+        # seizure risk with other tricyclic compounds (e.g. cyclobenzaprine).
+        extra=frozenset(
+            {T.serotonergic, T.lowers_seizure_threshold, T.anticholinergic, T.maoi_contraindicated}
+        ),
+        source="Cyclobenzaprine (Flexeril) label; tramadol label (tricyclic compounds)",
+    ),
+    Drug("methocarbamol", C.muscle_relaxant, ("robaxin",), source="Methocarbamol label"),
+    Drug("tizanidine", C.muscle_relaxant, ("zanaflex",), source="Tizanidine label"),
+    Drug("baclofen", C.muscle_relaxant, ("lioresal",), source="Baclofen label"),
+    Drug("metaxalone", C.muscle_relaxant, ("skelaxin",), source="Metaxalone label"),
+    Drug("carisoprodol", C.muscle_relaxant, ("soma",), source="Carisoprodol label"),
+    Drug("chlorzoxazone", C.muscle_relaxant, ("parafon forte",), source="Chlorzoxazone label"),
+    # ---- Benzodiazepines and Z-drugs (FDA 2016 boxed warning with opioids; Beers 2023) ----------
+    Drug("diazepam", C.benzodiazepine, ("valium",), source="Diazepam label"),
+    Drug("lorazepam", C.benzodiazepine, ("ativan",), source="Lorazepam label"),
+    Drug("clonazepam", C.benzodiazepine, ("klonopin",), source="Clonazepam label"),
+    Drug("alprazolam", C.benzodiazepine, ("xanax",), source="Alprazolam label"),
+    Drug("temazepam", C.benzodiazepine, ("restoril",), source="Temazepam label"),
+    Drug("chlordiazepoxide", C.benzodiazepine, ("librium",), source="Chlordiazepoxide label"),
+    Drug("midazolam", C.benzodiazepine, ("versed",), source="Midazolam label"),
+    Drug("zolpidem", C.z_drug, ("ambien",), source="Zolpidem label; AGS Beers 2023"),
+    Drug("eszopiclone", C.z_drug, ("lunesta",), source="Eszopiclone label; AGS Beers 2023"),
+    Drug("zaleplon", C.z_drug, ("sonata",), source="Zaleplon label; AGS Beers 2023"),
+    # ---- Gabapentinoids (FDA Drug Safety Communication 19 Dec 2019) -----------------------------
+    Drug(
+        "gabapentin",
+        C.gabapentinoid,
+        ("neurontin", "gralise", "horizant"),
+        source="Neurontin label",
+    ),
+    Drug("pregabalin", C.gabapentinoid, ("lyrica",), source="Lyrica label"),
+    # ---- Opioids, full agonists -----------------------------------------------------------------
+    Drug(
+        "oxycodone",
+        C.opioid,
+        ("roxicodone", "oxycontin", "percocet", "endocet", "xtampza"),
+        ("oxycodone er", "oxycodone ir"),
+        forms=_OPIOID_FORMS,
+        named_forms=(
+            ("oxycontin", F.er),
+            ("xtampza", F.er),
+            ("oxycodone er", F.er),
+            ("roxicodone", F.ir),
+            ("percocet", F.ir),
+            ("endocet", F.ir),
+            ("oxycodone ir", F.ir),
+        ),
+        # Oxycodone label: strong CYP3A4 inhibitors raise oxycodone levels (boxed warning).
+        source="Roxicodone and OxyContin labels",
+    ),
+    Drug(
+        "hydrocodone",
+        C.opioid,
+        ("norco", "vicodin", "lortab", "hysingla", "zohydro"),
+        forms=_OPIOID_FORMS,
+        named_forms=(
+            ("norco", F.ir),
+            ("vicodin", F.ir),
+            ("lortab", F.ir),
+            ("hysingla", F.er),
+            ("zohydro", F.er),
+        ),
+        source="Hydrocodone bitartrate and acetaminophen label; Hysingla ER label",
+    ),
+    Drug(
+        "hydromorphone",
+        C.opioid,
+        ("dilaudid", "exalgo"),
+        forms=_OPIOID_FORMS,
+        named_forms=(("dilaudid", F.ir), ("exalgo", F.er)),
+        source="Dilaudid label",
+    ),
+    Drug(
+        "morphine",
+        C.opioid,
+        ("ms contin", "kadian"),
+        ("morphine er",),
+        forms=_OPIOID_FORMS,
+        named_forms=(("ms contin", F.er), ("kadian", F.er), ("morphine er", F.er)),
+        source="Morphine sulfate and MS Contin labels",
+    ),
+    Drug(
+        "oxymorphone",
+        C.opioid,
+        ("opana",),
+        forms=_OPIOID_FORMS,
+        source="Oxymorphone label",
+    ),
+    Drug(
+        "codeine",
+        C.opioid,
+        ("tylenol #3", "tylenol with codeine"),
+        forms=frozenset({F.ir}),
+        named_forms=(("tylenol #3", F.ir), ("tylenol with codeine", F.ir)),
+        source="Codeine label; FDA Drug Safety Communication 20 Apr 2017 (breastfeeding)",
+    ),
+    Drug(
+        "fentanyl",
+        C.opioid,
+        ("sublimaze", "duragesic", "actiq", "fentora"),
+        ("fentanyl patch",),
+        unit=DoseUnit.mcg,
+        units=_PATCHABLE,
+        forms=frozenset({F.ir, F.patch}),
+        named_forms=(
+            ("duragesic", F.patch),
+            ("fentanyl patch", F.patch),
+            ("actiq", F.ir),
+            ("fentora", F.ir),
+        ),
+        source="Duragesic label (patch, mcg/h); Sublimaze label (injection, mcg)",
+    ),
+    Drug(
+        "methadone",
+        C.opioid,
+        ("dolophine", "methadose"),
+        # Methadone label: long half-life (long-acting by pharmacology); QT prolongation;
+        # treatment of opioid addiction (detoxification and maintenance).
+        extra=frozenset({T.long_acting, T.moud}),
+        forms=frozenset({F.er}),
+        source="Dolophine label; CDC 2022 rec 12 (MOUD)",
+    ),
+    Drug(
+        "meperidine",
+        C.opioid,
+        ("demerol",),
+        # Meperidine label: contraindicated with MAOIs or within 14 days; serotonin syndrome;
+        # normeperidine causes seizures (AGS Beers 2023: avoid).
+        extra=frozenset({T.serotonergic, T.lowers_seizure_threshold}),
+        forms=frozenset({F.ir}),
+        source="Demerol label; AGS Beers 2023",
+    ),
+    Drug(
+        "tramadol",
+        C.atypical_opioid,
+        ("ultram", "ultracet", "conzip"),
+        forms=_OPIOID_FORMS,
+        named_forms=(("ultram", F.ir), ("ultracet", F.ir), ("conzip", F.er)),
+        source="Ultram label (contraindicated with MAOIs; serotonin syndrome; seizure risk)",
+    ),
+    Drug(
+        "tapentadol",
+        C.atypical_opioid,
+        ("nucynta",),
+        forms=_OPIOID_FORMS,
+        source="Nucynta label (contraindicated with MAOIs; serotonin syndrome; seizures)",
+    ),
+    # ---- Buprenorphine, naltrexone ---------------------------------------------------------------
+    Drug(
+        "buprenorphine",
+        C.partial_opioid,
+        ("suboxone", "subutex", "zubsolv", "sublocade", "brixadi", "butrans", "belbuca"),
+        ("buprenorphine-naloxone", "buprenorphine patch"),
+        units=_PATCHABLE,
+        forms=frozenset({F.ir, F.er, F.patch}),
+        named_forms=(
+            ("butrans", F.patch),
+            ("buprenorphine patch", F.patch),
+            ("sublocade", F.er),
+            ("brixadi", F.er),
+            ("suboxone", F.ir),
+            ("subutex", F.ir),
+            ("zubsolv", F.ir),
+            ("buprenorphine-naloxone", F.ir),
+            ("belbuca", F.ir),
+        ),
+        extra=frozenset({T.moud}),
+        source="Suboxone, Sublocade, Butrans and Belbuca labels; CDC 2022 rec 12",
+    ),
+    Drug(
+        "naltrexone",
+        C.opioid_antagonist,
+        ("vivitrol", "revia"),
+        source="Vivitrol and naltrexone tablet labels (blocks the effect of opioid agonists)",
+    ),
+    # ---- Acetaminophen, topicals -----------------------------------------------------------------
+    Drug(
+        "acetaminophen",
+        C.acetaminophen,
+        ("tylenol", "ofirmev"),
+        ("paracetamol", "apap"),
+        source="Acetaminophen (Ofirmev, Tylenol) labels",
+    ),
+    Drug(
+        "omeprazole",
+        C.proton_pump_inhibitor,
+        ("prilosec",),
+        source="Omeprazole label (NSAID-associated ulcer prevention)",
+    ),
+    Drug(
+        "senna",
+        C.laxative,
+        ("senokot",),
+        ("sennosides", "senna (sennosides)"),
+        source="Sennosides OTC label",
+        order_label="senna (sennosides)",
+    ),
+    Drug(
+        "naloxone",
+        C.opioid_reversal,
+        ("narcan", "kloxxado"),
+        ("naloxone nasal spray",),
+        source="Narcan nasal spray label; CDC 2022 rec 8",
+        order_label="naloxone nasal spray",
+    ),
+    Drug("lidocaine", C.topical, ("lidoderm",), ("lidocaine patch",), source="Lidoderm label"),
+    Drug("diclofenac gel", C.topical, ("voltaren gel",), source="Voltaren gel label"),
+    # ---- Antidepressants -------------------------------------------------------------------------
+    Drug("amitriptyline", C.tricyclic, ("elavil",), source="Amitriptyline label"),
+    Drug("nortriptyline", C.tricyclic, ("pamelor",), source="Nortriptyline label"),
+    Drug("imipramine", C.tricyclic, ("tofranil",), source="Imipramine label"),
+    Drug("doxepin", C.tricyclic, ("sinequan", "silenor"), source="Doxepin label"),
+    Drug("desipramine", C.tricyclic, ("norpramin",), source="Desipramine label"),
+    Drug("clomipramine", C.tricyclic, ("anafranil",), source="Clomipramine label"),
+    Drug("duloxetine", C.snri, ("cymbalta", "drizalma"), source="Cymbalta label"),
+    Drug("venlafaxine", C.snri, ("effexor",), source="Effexor XR label"),
+    Drug("desvenlafaxine", C.snri, ("pristiq",), source="Pristiq label"),
+    Drug("milnacipran", C.snri, ("savella",), source="Savella label"),
+    Drug("levomilnacipran", C.snri, ("fetzima",), source="Fetzima label"),
+    Drug("sertraline", C.ssri, ("zoloft",), source="Zoloft label"),
+    Drug("fluoxetine", C.ssri, ("prozac", "sarafem"), source="Prozac label"),
+    Drug(
+        "paroxetine",
+        C.ssri,
+        ("paxil", "pexeva"),
+        extra=frozenset({T.anticholinergic}),
+        source="Paxil label; AGS Beers 2023 (strongly anticholinergic)",
+    ),
+    Drug("citalopram", C.ssri, ("celexa",), source="Celexa label"),
+    Drug("escitalopram", C.ssri, ("lexapro",), source="Lexapro label"),
+    Drug("fluvoxamine", C.ssri, ("luvox",), source="Fluvoxamine label"),
+    Drug(
+        "trazodone",
+        C.other_antidepressant,
+        ("desyrel", "oleptro"),
+        extra=frozenset({T.serotonergic, T.cns_depressant, T.maoi_contraindicated}),
+        source="Trazodone label; tramadol label (serotonergic drugs)",
+    ),
+    Drug(
+        "mirtazapine",
+        C.other_antidepressant,
+        ("remeron",),
+        extra=frozenset({T.serotonergic, T.cns_depressant, T.maoi_contraindicated}),
+        source="Remeron label; tramadol label (serotonergic drugs)",
+    ),
+    Drug(
+        "vortioxetine",
+        C.other_antidepressant,
+        ("trintellix",),
+        extra=frozenset({T.serotonergic, T.maoi_contraindicated}),
+        source="Trintellix label",
+    ),
+    Drug(
+        "bupropion",
+        C.other_antidepressant,
+        ("wellbutrin", "zyban"),
+        extra=frozenset({T.lowers_seizure_threshold, T.maoi_contraindicated}),
+        source="Wellbutrin label (dose-related seizure risk; contraindicated with MAOIs)",
+    ),
+    # ---- MAOIs (labels; FDA 2011 communications for linezolid and methylene blue) ----------------
+    Drug("phenelzine", C.maoi, ("nardil",), source="Nardil label"),
+    Drug("tranylcypromine", C.maoi, ("parnate",), source="Parnate label"),
+    Drug("isocarboxazid", C.maoi, ("marplan",), source="Marplan label"),
+    Drug(
+        "selegiline",
+        C.maoi,
+        ("emsam", "eldepryl", "zelapar"),
+        source="Emsam and Eldepryl labels (contraindicated with tramadol, methadone, meperidine)",
+    ),
+    Drug(
+        "rasagiline",
+        C.maoi,
+        ("azilect",),
+        source="Azilect label (contraindicated with meperidine, tramadol, methadone)",
+    ),
+    Drug("safinamide", C.maoi, ("xadago",), source="Xadago label"),
+    Drug(
+        "linezolid",
+        C.antimicrobial,
+        ("zyvox",),
+        extra=frozenset({T.maoi, T.serotonergic}),
+        source="Zyvox label; FDA Drug Safety Communication 26 Jul 2011 (linezolid is an MAOI)",
+    ),
+    Drug(
+        "methylene blue",
+        C.other,
+        ("provayblue",),
+        extra=frozenset({T.maoi, T.serotonergic}),
+        source="ProvayBlue label; FDA Drug Safety Communication 26 Jul 2011 (an MAOI)",
+    ),
+    # ---- Other serotonergic drugs ----------------------------------------------------------------
+    Drug("sumatriptan", C.triptan, ("imitrex",), source="Imitrex label; tramadol label (triptans)"),
+    Drug("rizatriptan", C.triptan, ("maxalt",), source="Maxalt label"),
+    Drug("zolmitriptan", C.triptan, ("zomig",), source="Zomig label"),
+    Drug(
+        "lithium",
+        C.mood_stabiliser,
+        ("lithobid", "eskalith"),
+        ("lithium carbonate",),
+        extra=frozenset({T.serotonergic, T.nsaid_raises_level}),
+        source="Lithium label (NSAIDs raise lithium levels; serotonin syndrome)",
+    ),
+    Drug(
+        "ondansetron",
+        C.antiemetic,
+        ("zofran",),
+        extra=frozenset({T.serotonergic}),
+        source="Zofran label (serotonin syndrome); tramadol label (5-HT3 antagonists)",
+    ),
+    Drug(
+        "dextromethorphan",
+        C.antitussive,
+        ("delsym", "robitussin dm"),
+        extra=frozenset({T.serotonergic, T.maoi_contraindicated}),
+        source="Dextromethorphan OTC label (do not use with an MAOI or within 14 days)",
+    ),
+    Drug(
+        "promethazine",
+        C.antiemetic,
+        ("phenergan",),
+        extra=frozenset({T.cns_depressant, T.lowers_seizure_threshold, T.anticholinergic}),
+        source="Phenergan label; tramadol label (tricyclic compounds such as promethazine)",
+    ),
+    Drug("quetiapine", C.antipsychotic, ("seroquel",), source="Seroquel label"),
+    Drug("olanzapine", C.antipsychotic, ("zyprexa",), source="Zyprexa label"),
+    Drug("haloperidol", C.antipsychotic, ("haldol",), source="Haloperidol label"),
+    # ---- Anticoagulants and antiplatelets (NSAID labels: bleeding) -------------------------------
+    Drug("warfarin", C.anticoagulant, ("coumadin", "jantoven"), source="Coumadin label"),
+    Drug("apixaban", C.anticoagulant, ("eliquis",), source="Eliquis label"),
+    Drug("rivaroxaban", C.anticoagulant, ("xarelto",), source="Xarelto label"),
+    Drug("dabigatran", C.anticoagulant, ("pradaxa",), source="Pradaxa label"),
+    Drug("edoxaban", C.anticoagulant, ("savaysa",), source="Savaysa label"),
+    Drug("enoxaparin", C.anticoagulant, ("lovenox",), source="Lovenox label"),
+    Drug("heparin", C.anticoagulant, source="Heparin sodium label"),
+    Drug("clopidogrel", C.antiplatelet, ("plavix",), source="Plavix label"),
+    Drug("prasugrel", C.antiplatelet, ("effient",), source="Effient label"),
+    Drug("ticagrelor", C.antiplatelet, ("brilinta",), source="Brilinta label"),
+    # ---- ACE inhibitors, ARBs, diuretics (NSAID labels: renal toxicity with these) ---------------
+    Drug("lisinopril", C.ace_inhibitor, ("zestril", "prinivil"), source="Lisinopril label"),
+    Drug("enalapril", C.ace_inhibitor, ("vasotec",), source="Enalapril label"),
+    Drug("ramipril", C.ace_inhibitor, ("altace",), source="Ramipril label"),
+    Drug("losartan", C.arb, ("cozaar",), source="Cozaar label"),
+    Drug("valsartan", C.arb, ("diovan",), source="Diovan label"),
+    Drug("hydrochlorothiazide", C.diuretic, ("microzide",), ("hctz",), source="HCTZ label"),
+    Drug("chlorthalidone", C.diuretic, ("thalitone",), source="Chlorthalidone label"),
+    Drug("furosemide", C.diuretic, ("lasix",), source="Lasix label"),
+    Drug("spironolactone", C.diuretic, ("aldactone",), source="Aldactone label"),
+    # ---- Methotrexate ----------------------------------------------------------------------------
+    Drug(
+        "methotrexate",
+        C.antimetabolite,
+        ("trexall", "otrexup", "rasuvo"),
+        source="Methotrexate label (NSAIDs raise methotrexate levels)",
+    ),
+    # ---- Strong CYP3A4 inhibitors (oxycodone, fentanyl and methadone labels: boxed warning) ------
+    Drug(
+        "clarithromycin",
+        C.antimicrobial,
+        ("biaxin",),
+        extra=frozenset({T.strong_cyp3a4_inhibitor}),
+        source="Biaxin label; FDA drug interaction table (strong CYP3A4 inhibitor)",
+    ),
+    Drug(
+        "ketoconazole",
+        C.antimicrobial,
+        ("nizoral",),
+        extra=frozenset({T.strong_cyp3a4_inhibitor}),
+        source="FDA drug interaction table (strong CYP3A4 inhibitor)",
+    ),
+    Drug(
+        "itraconazole",
+        C.antimicrobial,
+        ("sporanox",),
+        extra=frozenset({T.strong_cyp3a4_inhibitor}),
+        source="FDA drug interaction table (strong CYP3A4 inhibitor)",
+    ),
+    Drug(
+        "voriconazole",
+        C.antimicrobial,
+        ("vfend",),
+        extra=frozenset({T.strong_cyp3a4_inhibitor}),
+        source="FDA drug interaction table (strong CYP3A4 inhibitor)",
+    ),
+    Drug(
+        "posaconazole",
+        C.antimicrobial,
+        ("noxafil",),
+        extra=frozenset({T.strong_cyp3a4_inhibitor}),
+        source="FDA drug interaction table (strong CYP3A4 inhibitor)",
+    ),
+    Drug(
+        "ritonavir",
+        C.antimicrobial,
+        ("norvir", "paxlovid"),
+        ("nirmatrelvir-ritonavir",),
+        extra=frozenset({T.strong_cyp3a4_inhibitor}),
+        source="Norvir and Paxlovid labels; FDA drug interaction table (strong CYP3A4 inhibitor)",
+    ),
 )
 
 _BY_GENERIC: dict[str, Drug] = {d.generic: d for d in CATALOGUE}
+
+
+def _key(name: str) -> str:
+    return " ".join(name.strip().lower().split())
+
+
 _NAME_TO_GENERIC: dict[str, str] = {
     name: d.generic for d in CATALOGUE for name in (d.generic, *d.brands, *d.synonyms)
 }
+_NAME_TO_FORM: dict[str, Formulation] = {
+    name: form for d in CATALOGUE for name, form in d.named_forms
+}
+_TRAITS: dict[str, frozenset[Trait]] = {d.generic: d.traits for d in CATALOGUE}
 
 
 def resolve_drug(name: str) -> str | None:
     """Generic name for a generic, brand or synonym (case-insensitive), or None if unknown."""
-    key = " ".join(name.strip().lower().split())
-    return _NAME_TO_GENERIC.get(key)
+    return _NAME_TO_GENERIC.get(_key(name))
+
+
+def implied_formulation(name: str) -> Formulation | None:
+    """The formulation a brand or synonym implies (OxyContin -> er, Duragesic -> patch)."""
+    return _NAME_TO_FORM.get(_key(name))
+
+
+def drug(generic: str) -> Drug:
+    """The catalogue entry of a resolved generic name; KeyError for an unresolved name."""
+    return _BY_GENERIC[generic]
 
 
 def drug_class(generic: str) -> DrugClass:
@@ -97,14 +661,52 @@ def drug_class(generic: str) -> DrugClass:
     return _BY_GENERIC[generic].drug_class
 
 
+def traits(generic: str) -> frozenset[Trait]:
+    """Every property of a catalogue drug (its class's and its own)."""
+    return _TRAITS[generic]
+
+
 def known_names() -> list[str]:
     """Every generic name, for pick-lists."""
     return sorted(_BY_GENERIC)
 
 
+def order_label(generic: str, formulation: Formulation | None) -> str:
+    """How an order is labelled: 'oxycodone (immediate release)', 'naloxone nasal spray'."""
+    entry = _BY_GENERIC[generic]
+    if entry.order_label is not None:
+        return entry.order_label
+    if formulation is Formulation.ir and Formulation.er in entry.forms:
+        return f"{generic} (immediate release)"
+    if formulation is Formulation.er and Formulation.ir in entry.forms:
+        return f"{generic} (extended release)"
+    if formulation is Formulation.patch:
+        return f"{generic} patch"
+    return generic
+
+
+_GENERICS_LONGEST_FIRST = sorted(_BY_GENERIC, key=len, reverse=True)
+_LABEL_FORMS = {"(immediate release)": Formulation.ir, "(extended release)": Formulation.er}
+
+
+def parse_order_label(label: str) -> tuple[str, Formulation | None] | None:
+    """The generic and formulation of an order label (inverse of `order_label`), or None."""
+    key = _key(label)
+    generic = _NAME_TO_GENERIC.get(key)
+    if generic is not None:
+        return generic, None
+    generic = next((g for g in _GENERICS_LONGEST_FIRST if key.startswith(g)), None)
+    if generic is None:
+        return None
+    rest = key[len(generic) :].strip()
+    if rest == "patch":
+        return generic, Formulation.patch
+    return generic, _LABEL_FORMS.get(rest)
+
+
 def display_name(generic: str) -> str:
     """'ketorolac (Toradol)' for pick-lists and reviews."""
-    drug = _BY_GENERIC[generic]
-    if not drug.brands:
-        return drug.generic
-    return f"{drug.generic} ({drug.brands[0].title()})"
+    entry = _BY_GENERIC[generic]
+    if not entry.brands:
+        return entry.generic
+    return f"{entry.generic} ({entry.brands[0].title()})"

@@ -127,7 +127,6 @@ _ROUTE_PLAIN_TAKE: dict[Route, str] = {
 }
 _NASAL = "as a spray in the nose"
 
-_OPIOID_CLASSES = {DrugClass.opioid, DrugClass.atypical_opioid}
 _GENERICS_LONGEST_FIRST = sorted((d.generic for d in CATALOGUE), key=len, reverse=True)
 
 
@@ -147,8 +146,9 @@ def drug_class_of(name: str) -> DrugClass | None:
 
 
 def is_opioid(order: Order) -> bool:
-    """True for opioid and atypical opioid (tramadol, tapentadol) orders."""
-    return drug_class_of(order.drug) in _OPIOID_CLASSES
+    """True for opioid orders (tramadol, tapentadol and buprenorphine included): the catalogue's
+    answer carried by the order itself (logic.models.Order.is_opioid)."""
+    return order.is_opioid
 
 
 def _tried_summary(item: TriedMedication) -> str:
@@ -244,6 +244,8 @@ def _order_line(order: Order) -> str:
         line = f"{line}. {order.note}"
     if order.choice:
         line = f"{line} [{order.choice}]"
+    if order.shared_decision and order.tradeoff:
+        line = f"{line} Shared decision: {order.tradeoff}"
     return line
 
 
@@ -372,6 +374,17 @@ def _note_sections(
 
     if plan.avoid:
         sections.append(_Section("Avoid", bullets=[f"{a.drug}: {a.reason}" for a in plan.avoid]))
+
+    if plan.departures:
+        sections.append(
+            _Section(
+                "Where this plan departs from common practice",
+                bullets=[
+                    f"{d.common_practice} -> {d.this_plan}: {d.why} ({d.source})"
+                    for d in plan.departures
+                ],
+            )
+        )
 
     if plan.warnings:
         sections.append(
@@ -628,7 +641,16 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
         if fixed:
             out.append("")
         if options:
-            out += ["Your nurse may give you one of these:", ""]
+            if any(o.shared_decision for o in options):
+                out += [
+                    "If you and your doctor decide together that you need something stronger, "
+                    "you may be given one of these. They may ease the pain for a few hours; in "
+                    "a large trial a short course did not help back pain more than a dummy "
+                    "pill after 6 weeks, and more people had problems with misuse a year later.",
+                    "",
+                ]
+            else:
+                out += ["Your nurse may give you one of these:", ""]
             out += [f"- {_given_today(o)}" for o in options]
             out.append("")
         if any(is_opioid(o) for o in plan.give_now):

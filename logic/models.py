@@ -7,12 +7,33 @@ outside them is almost always a unit mix-up (pounds for kilograms, µmol/L for m
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
-from logic.catalogue import resolve_drug
+# DoseUnit and Formulation are re-exported: they are part of the model.
+from logic.catalogue import DoseUnit as DoseUnit
+from logic.catalogue import (
+    DrugClass,
+    Trait,
+    implied_formulation,
+    order_label,
+    parse_order_label,
+    resolve_drug,
+)
+from logic.catalogue import Formulation as Formulation
+from logic.catalogue import drug as catalogue_drug
+from logic.catalogue import traits as catalogue_traits
 
 
 class _Frozen(BaseModel):
@@ -79,27 +100,202 @@ class Route(StrEnum):
     intranasal = "intranasal"
 
 
-class TriedMedication(_Frozen):
-    """One medicine already given for this episode. Brand names resolve to the generic name."""
+# ---------------------------------------------------------------------------------------------
+# Medicines: what the patient takes regularly, and what was given for this episode
+
+
+def _normalise_medicine(data: object, *, transdermal_is_patch: bool) -> object:
+    """Before validation: the formulation a brand implies, mcg/h implies a patch.
+
+    The name itself is resolved by the `drug` field validator (so its error names the field).
+    """
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    name = data.get("drug")
+    if isinstance(name, str) and data.get("formulation") is None:
+        implied = implied_formulation(name)
+        if implied is not None:
+            data["formulation"] = implied
+    if data.get("formulation") is None:
+        generic = resolve_drug(name) if isinstance(name, str) else None
+        patchable = generic is not None and DoseUnit.mcg_per_h in catalogue_drug(generic).units
+        if patchable and (
+            data.get("unit") == DoseUnit.mcg_per_h
+            or (transdermal_is_patch and data.get("route") == Route.transdermal)
+        ):
+            data["formulation"] = Formulation.patch
+    return data
+
+
+def _resolve_name(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    generic = resolve_drug(value)
+    if generic is None:
+        raise ValueError(
+            f"'{value.strip()}' is not a medicine this tool knows; "
+            "choose it from the list (generic or brand name)"
+        )
+    return generic
+
+
+def _check_formulation(value: Formulation | None, info: ValidationInfo) -> Formulation | None:
+    generic = info.data.get("drug")
+    if value is None or generic is None:
+        return value
+    entry = catalogue_drug(generic)
+    if entry.forms and value not in entry.forms:
+        have = ", ".join(sorted(f.value for f in entry.forms))
+        raise ValueError(f"{generic} does not come as '{value.value}' (forms: {have})")
+    return value
+
+
+def _check_unit(value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None:
+    """The dose's unit: the catalogue default when none is given, else one the drug can have."""
+    generic = info.data.get("drug")
+    if generic is None or info.data.get("dose") is None:
+        return value
+    entry = catalogue_drug(generic)
+    patch = info.data.get("formulation") is Formulation.patch and DoseUnit.mcg_per_h in entry.units
+    unit = value if value is not None else (DoseUnit.mcg_per_h if patch else entry.unit)
+    if patch and unit is not DoseUnit.mcg_per_h:
+        raise ValueError(
+            f"a {generic} patch is dosed in mcg/h (the strength printed on the patch), "
+            f"not {unit.value}"
+        )
+    if unit is DoseUnit.mcg_per_h and not patch:
+        raise ValueError(f"mcg/h is a patch rate; {generic} here is not a patch")
+    if unit not in entry.units:
+        allowed = " or ".join(sorted(u.value for u in entry.units))
+        raise ValueError(f"{generic} is dosed in {allowed}, not {unit.value}")
+    return unit
+
+
+def _dose_in_mg(dose: float | None, unit: DoseUnit | None) -> float | None:
+    if dose is None or unit is None or unit is DoseUnit.mcg_per_h:
+        return None
+    return dose if unit is DoseUnit.mg else dose / 1000
+
+
+class CurrentMedication(_Frozen):
+    """A medicine the patient takes regularly. Brand names resolve to the generic name."""
 
     drug: Annotated[str, Field(min_length=2, max_length=60, description="Generic or brand name")]
-    dose_mg: Annotated[float | None, Field(default=None, gt=0, le=5000)] = None
+    formulation: Formulation | None = None
     route: Route | None = None
-    doses_given: Annotated[int, Field(ge=1, le=100)] = 1
-    relief: Relief = Relief.minimal
+    dose: Annotated[float | None, Field(default=None, gt=0, le=5000)] = None
+    unit: Annotated[DoseUnit | None, Field(validate_default=True)] = None
+    doses_per_day: Annotated[float | None, Field(default=None, gt=0, le=24)] = None
+    weeks: Annotated[float | None, Field(default=None, ge=0, le=2600)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: object) -> object:
+        return _normalise_medicine(data, transdermal_is_patch=True)
 
     @field_validator("drug", mode="before")
     @classmethod
     def _generic_name(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        generic = resolve_drug(value)
-        if generic is None:
+        return _resolve_name(value)
+
+    @field_validator("formulation", mode="after")
+    @classmethod
+    def _formulation(cls, value: Formulation | None, info: ValidationInfo) -> Formulation | None:
+        return _check_formulation(value, info)
+
+    @field_validator("unit", mode="after")
+    @classmethod
+    def _unit(cls, value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None:
+        return _check_unit(value, info)
+
+    @field_validator("doses_per_day", mode="after")
+    @classmethod
+    def _patch_worn_continuously(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if info.data.get("formulation") is Formulation.patch and value not in (None, 1):
             raise ValueError(
-                f"'{value.strip()}' is not a medicine this tool knows; "
-                "choose it from the list (generic or brand name)"
+                "a patch is worn continuously: enter its strength in mcg/h and leave doses "
+                "per day empty (or 1)"
             )
-        return generic
+        return value
+
+    @property
+    def dose_mg(self) -> float | None:
+        """The dose in mg when it is a mass (mg or mcg); None for a patch rate."""
+        return _dose_in_mg(self.dose, self.unit)
+
+
+class TriedMedication(_Frozen):
+    """One medicine already given for this episode. Brand names resolve to the generic name.
+
+    `dose` is in `unit`. The legacy input `dose_mg=<x>` is still accepted (it means dose=x,
+    unit=mg), and `dose_mg` is kept, always derived from `dose` and `unit`, for existing callers
+    (None for a patch rate).
+    """
+
+    drug: Annotated[str, Field(min_length=2, max_length=60, description="Generic or brand name")]
+    formulation: Formulation | None = None
+    route: Route | None = None
+    dose: Annotated[float | None, Field(default=None, gt=0, le=5000)] = None
+    unit: Annotated[DoseUnit | None, Field(validate_default=True)] = None
+    dose_mg: Annotated[float | None, Field(default=None, gt=0, le=5000, validate_default=True)] = (
+        None
+    )
+    doses_given: Annotated[int, Field(ge=1, le=100)] = 1
+    relief: Relief = Relief.minimal
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: object) -> object:
+        data = _normalise_medicine(data, transdermal_is_patch=False)
+        if not isinstance(data, dict):
+            return data
+        legacy = data.get("dose_mg")
+        if legacy is not None and data.get("dose") is None:
+            if data.get("unit") not in (None, DoseUnit.mg):
+                raise ValueError("dose_mg is a dose in mg: give dose and unit instead")
+            data["dose"], data["unit"] = legacy, DoseUnit.mg
+        return data
+
+    @field_validator("drug", mode="before")
+    @classmethod
+    def _generic_name(cls, value: object) -> object:
+        return _resolve_name(value)
+
+    @field_validator("formulation", mode="after")
+    @classmethod
+    def _formulation(cls, value: Formulation | None, info: ValidationInfo) -> Formulation | None:
+        return _check_formulation(value, info)
+
+    @field_validator("unit", mode="after")
+    @classmethod
+    def _unit(cls, value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None:
+        return _check_unit(value, info)
+
+    @field_validator("dose_mg", mode="after")
+    @classmethod
+    def _dose_mg_derived(cls, value: float | None, info: ValidationInfo) -> float | None:
+        derived = _dose_in_mg(info.data.get("dose"), info.data.get("unit"))
+        if value is not None and (derived is None or not math.isclose(value, derived)):
+            raise ValueError("dose_mg does not match dose and unit: give one of them")
+        return derived
+
+
+class Allergy(StrEnum):
+    """Class-level allergies and intolerances. Drug-level ones go in `allergic_to`."""
+
+    nsaid = "nsaid"  # NSAID or aspirin hypersensitivity (incl. aspirin-exacerbated resp. disease)
+    opioid = "opioid"  # opioid allergy, whole class
+
+
+class RadicularFeature(StrEnum):
+    """Features that make back pain radicular (NICE NG59; ACP/APS 2007)."""
+
+    leg_pain_below_knee = "leg_pain_below_knee"
+    dermatomal_numbness = "dermatomal_numbness"
+    positive_slr = "positive_slr"
+    myotomal_weakness = "myotomal_weakness"
+    reflex_change = "reflex_change"
 
 
 class PatientCase(_Frozen):
@@ -120,11 +316,42 @@ class PatientCase(_Frozen):
     red_flags: tuple[RedFlag, ...] = ()
     conditions: tuple[Condition, ...] = ()
     tried: tuple[TriedMedication, ...] = ()
+    current_medications: tuple[CurrentMedication, ...] = ()
+    allergies: tuple[Allergy, ...] = ()
+    #: Drug-level allergies, as catalogue generics (brand names resolve).
+    allergic_to: tuple[str, ...] = ()
+    breastfeeding: bool = False
+    #: Weeks of pregnancy (1-42), only with `pregnant`.
+    pregnancy_weeks: Annotated[int | None, Field(ge=1, le=42)] = None
+    #: eGFR in mL/min/1.73 m² (CKD-EPI): clearly not a creatinine clearance.
+    egfr_ml_min_1_73m2: Annotated[float | None, Field(ge=0, le=200)] = None
+    prior_overdose: bool = False
+    heavy_alcohol_use: bool = False
+    #: Any feature makes the pain radicular (`radicular` is set to True).
+    radicular_features: tuple[RadicularFeature, ...] = ()
+    #: The clinician chose a take-home opioid after a shared decision (issue 11).
+    take_home_opioid: bool = False
 
-    @field_validator("red_flags", "conditions", mode="after")
+    @model_validator(mode="before")
+    @classmethod
+    def _features_make_radicular(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("radicular_features"):
+            data = {**data, "radicular": True}
+        return data
+
+    @field_validator("red_flags", "conditions", "allergies", "radicular_features", mode="after")
     @classmethod
     def _unique_in_order(cls, values: tuple[StrEnum, ...]) -> tuple[StrEnum, ...]:
         return tuple(dict.fromkeys(values))
+
+    @field_validator("allergic_to", mode="before")
+    @classmethod
+    def _allergy_generics(cls, values: object) -> object:
+        if isinstance(values, str):
+            values = (values,)
+        if not isinstance(values, (list, tuple)):
+            return values
+        return tuple(dict.fromkeys(_resolve_name(v) for v in values))
 
     @model_validator(mode="after")
     def _consistent(self) -> PatientCase:
@@ -132,6 +359,8 @@ class PatientCase(_Frozen):
             raise ValueError("pregnancy can only be recorded for a female patient")
         if self.pregnant and self.age_years > 60:
             raise ValueError("pregnancy was ticked for a patient over 60: please check the inputs")
+        if self.pregnancy_weeks is not None and not self.pregnant:
+            raise ValueError("pregnancy_weeks needs the pregnancy box ticked")
         if self.on_hemodialysis and self.crcl_ml_min is not None and self.crcl_ml_min > 30:
             raise ValueError(
                 "a patient on haemodialysis cannot have a creatinine clearance above 30 mL/min: "
@@ -195,12 +424,21 @@ class TriedReview(_Frozen):
     verdict: str
     reason: str
     evidence: tuple[str, ...] = ()
+    #: When a dose given was contraindicated for this patient: what to watch for now.
+    monitor: tuple[str, ...] = ()
 
 
 class Order(_Frozen):
-    """One medicine order. `dose_mg` is the top of the range, `dose_mg_low` its bottom."""
+    """One medicine order. `dose_mg` is the top of the range, `dose_mg_low` its bottom.
 
-    drug: str
+    The order carries the catalogue generic name (and formulation where it matters); its class
+    and its display label (`drug`) are computed from them, so "is this an opioid?" has one answer
+    everywhere. For existing callers `Order(drug="oxycodone (immediate release)", ...)` is still
+    accepted: the label is parsed into generic and formulation.
+    """
+
+    generic: str
+    formulation: Formulation | None = None
     dose_mg_low: float
     dose_mg: float
     route: Route
@@ -211,6 +449,53 @@ class Order(_Frozen):
     choice: str | None = None
     note: str = ""
     evidence: tuple[str, ...] = ()
+    #: True for an order that is only an option to discuss with the patient (an opioid): it is
+    #: given only if clinician and patient choose it after weighing `tradeoff`.
+    shared_decision: bool = False
+    #: One line: the expected benefit and harm, with the source (e.g. the OPAL trial's numbers).
+    tradeoff: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_label(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.keys().isdisjoint(("drug", "drug_class", "sig")):
+            return data
+        data = dict(data)
+        label = data.pop("drug", None)
+        data.pop("drug_class", None)  # computed: a model_dump() reads back
+        data.pop("sig", None)
+        if "generic" not in data and isinstance(label, str):
+            parsed = parse_order_label(label)
+            if parsed is None:
+                raise ValueError(f"drug: '{label}' is not a medicine this tool knows")
+            data["generic"] = parsed[0]
+            if data.get("formulation") is None and parsed[1] is not None:
+                data["formulation"] = parsed[1]
+        return data
+
+    @field_validator("generic", mode="after")
+    @classmethod
+    def _known_generic(cls, value: str) -> str:
+        resolved = resolve_drug(value)
+        if resolved is None:
+            raise ValueError(f"'{value}' is not a medicine this tool knows")
+        return resolved
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drug(self) -> str:
+        """The display label, e.g. 'oxycodone (immediate release)'."""
+        return order_label(self.generic, self.formulation)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def drug_class(self) -> DrugClass:
+        return catalogue_drug(self.generic).drug_class
+
+    @property
+    def is_opioid(self) -> bool:
+        """An opioid agonist, full or partial (tramadol and tapentadol included)."""
+        return Trait.opioid in catalogue_traits(self.generic)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -276,6 +561,15 @@ class Point(_Frozen):
     evidence: tuple[str, ...] = ()
 
 
+class Departure(_Frozen):
+    """One place where this plan departs from a common escalation, and why."""
+
+    common_practice: str
+    this_plan: str
+    why: str
+    source: str
+
+
 class TreatmentPlan(_Frozen):
     triage: Triage
     renal: RenalAssessment
@@ -286,13 +580,18 @@ class TreatmentPlan(_Frozen):
     avoid: tuple[Avoid, ...]
     warnings: tuple[Warning, ...]
     gabapentin: GabapentinPlan | None
+    #: Total MME/day: home opioids plus the take-home opioid at its top dose (CDC 2022 factors).
     mme_per_day: float | None
+    #: MME/day of the home opioids alone (None: no countable home opioid).
+    home_mme_per_day: float | None = None
     naloxone: bool
     naloxone_reasons: tuple[str, ...] = ()
     safety: tuple[Point, ...]
     pitfalls: tuple[Point, ...]
     follow_up: tuple[Point, ...]
     evidence_ids: tuple[str, ...] = ()
+    #: Where this plan departs from common practice for this case, each with its reason.
+    departures: tuple[Departure, ...] = ()
 
 
 def _fmt(value: float) -> str:

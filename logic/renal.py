@@ -8,6 +8,7 @@ Values are kept unrounded; round only for display.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Literal, NamedTuple
 
@@ -163,7 +164,7 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
     female = case.sex == "female"
     if case.crcl_ml_min is not None:
         band = renal_band(case.crcl_ml_min, case.on_hemodialysis)
-        note = "CrCl entered directly by the clinician."
+        note = "CrCl entered directly by the clinician." + _egfr_not_used(case)
         if case.on_hemodialysis:
             note += " On haemodialysis: dose by the dialysis rules of each drug."
         return RenalAssessment(
@@ -205,7 +206,7 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
                 **weights,
             )
         crcl = cg(weight)
-        note = f"Cockcroft-Gault with {label}. {_CG_CAVEAT}"
+        note = f"Cockcroft-Gault with {label}. {_CG_CAVEAT}{_egfr_not_used(case)}"
         if case.height_cm is None:
             note += " Enter height to use ideal or adjusted body weight (obesity inflates CrCl)."
         return RenalAssessment(
@@ -215,6 +216,9 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
             note=note,
             **weights,
         )
+
+    if case.egfr_ml_min_1_73m2 is not None and not case.on_hemodialysis:
+        return _from_egfr(case, case.egfr_ml_min_1_73m2)
 
     if case.on_hemodialysis:
         return RenalAssessment(
@@ -250,5 +254,54 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
         note=(
             "Assumption: normal renal function (CrCl ≥ 60 mL/min) because no creatinine was "
             f"entered. {_MEASURE} {_CG_CAVEAT}"
+        ),
+    )
+
+
+#: Mosteller RD. N Engl J Med 1987;317:1098: BSA (m²) = sqrt(height cm × weight kg / 3600).
+MOSTELLER_DIVISOR = 3600
+#: eGFR is reported per 1.73 m² of body surface area (KDIGO 2012).
+STANDARD_BSA_M2 = 1.73
+
+
+def body_surface_area_m2(height_cm: float, weight_kg: float) -> float:
+    """Mosteller 1987."""
+    return math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)
+
+
+def _egfr_not_used(case: PatientCase) -> str:
+    if case.egfr_ml_min_1_73m2 is None:
+        return ""
+    return (
+        f" The eGFR entered ({case.egfr_ml_min_1_73m2:g} mL/min/1.73 m²) was not used: drug "
+        "labels dose by creatinine clearance, which was available."
+    )
+
+
+def _from_egfr(case: PatientCase, egfr: float) -> RenalAssessment:
+    """No CrCl or creatinine, but an eGFR: use it, de-indexed to the patient's body surface
+    area when height is known (KDIGO 2012 CKD guideline, drug dosing; FDA 2024 guidance on
+    renal impairment studies accepts eGFR or CrCl), and say so."""
+    if case.height_cm is not None:
+        bsa = body_surface_area_m2(case.height_cm, case.weight_kg)
+        value = egfr * bsa / STANDARD_BSA_M2
+        how = (
+            f"eGFR {egfr:g} mL/min/1.73 m² de-indexed to this patient's body surface area "
+            f"({bsa:.2f} m², Mosteller) = {value:.0f} mL/min"
+        )
+    else:
+        value = egfr
+        how = (
+            f"eGFR {egfr:g} mL/min/1.73 m² used as mL/min (no height entered to de-index it "
+            "to body surface area)"
+        )
+    return RenalAssessment(
+        crcl_ml_min=value,
+        method="eGFR (no CrCl or creatinine entered)",
+        band=renal_band(value).value,
+        note=(
+            f"Used {how}, because no creatinine clearance or serum creatinine was entered. eGFR "
+            "is not a creatinine clearance: drug labels dose by Cockcroft-Gault CrCl, and eGFR "
+            f"can overestimate it in older or low-weight patients. {_MEASURE}"
         ),
     )

@@ -8,9 +8,13 @@ was reasonable but not enough on its own.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from logic.catalogue import DrugClass, drug_class
-from logic.models import Condition, PatientCase, TriedMedication, TriedReview
+from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic.models import Condition, PatientCase, Route, TriedMedication, TriedReview
+
+if TYPE_CHECKING:
+    from logic.rules import Facts
 
 EXPECTED_TO_FAIL = "expected to fail"
 SUBTHERAPEUTIC = "subtherapeutic"
@@ -25,18 +29,204 @@ KETOROLAC_CEILING_MG = 10
 KETOROLAC_OLDER_SINGLE_MAX_MG = 15
 #: NeuPSIG (Finnerup 2015): gabapentin is effective at 1200-3600 mg/day in three doses.
 GABAPENTIN_EFFECTIVE_LOW_MG_DAY = 1200
+#: Lowest daily dose at which a gabapentinoid can be judged (NeuPSIG, Finnerup 2015: gabapentin
+#: 1200-3600 mg/day; pregabalin 300-600 mg/day; Lyrica label: 300 mg/day in neuropathic pain).
+GABAPENTINOID_EFFECTIVE_LOW_MG_DAY = {"gabapentin": 1200.0, "pregabalin": 300.0}
+#: Lowest single dose that is a full analgesic dose, from each label (ibuprofen Rx label 400 mg
+#: for mild-moderate pain; naproxen label 500 mg initial; diclofenac label 50 mg; celecoxib label
+#: acute pain 400 mg first dose; meloxicam label 7.5 mg; indomethacin label 25 mg; ketorolac: the
+#: 10 mg IV analgesic ceiling, Motov 2017). Below it, a failure says little about the class.
+NSAID_FULL_DOSE_MG = {
+    "ibuprofen": 400.0,
+    "naproxen": 500.0,
+    "diclofenac": 50.0,
+    "celecoxib": 400.0,
+    "meloxicam": 7.5,
+    "indomethacin": 25.0,
+    "ketorolac": 10.0,
+}
+#: Ketorolac label, under 65: 30 mg IV or 60 mg IM a dose; 5 days of IV/IM/PO use in total,
+#: i.e. at most 20 doses at the 6-hourly interval.
+KETOROLAC_SINGLE_MAX_IV_MG = 30
+KETOROLAC_SINGLE_MAX_IM_MG = 60
+KETOROLAC_OLDER_SINGLE_MAX_IM_MG = 30
+KETOROLAC_MAX_DOSES_5_DAYS = 20
+#: Ketorolac label: the lower doses apply at 65+, under 50 kg, or with renal impairment.
+KETOROLAC_LOW_WEIGHT_KG = 50
+
+HARM = "Harm may already have been done"
+
+#: What to watch for, by harm (plain words; sources with each use below).
+WATCH_KIDNEYS = "kidney function: creatinine and potassium now and in 48-72 h, urine output"
+WATCH_BLEEDING = "bleeding: black or bloody stools, vomiting blood, a falling haemoglobin"
+WATCH_SEROTONIN = (
+    "serotonin toxicity: agitation, tremor, clonus, sweating, fever, fast heart rate, diarrhoea"
+)
+WATCH_SEIZURE = "seizures"
+WATCH_SEDATION = "sedation and breathing: drowsiness, slow or shallow breathing, confusion, falls"
 
 
-def review_tried(case: PatientCase) -> tuple[TriedReview, ...]:
-    """One review per medicine tried, in the order entered."""
+def review_tried(case: PatientCase, facts: Facts | None = None) -> tuple[TriedReview, ...]:
+    """One review per medicine tried, in the order entered.
+
+    A dose that was contraindicated for this patient is reviewed as possible harm first: the
+    review says so plainly and what to watch for, whatever else it might say about efficacy.
+    """
+    if facts is None:
+        from logic.renal import assess_renal
+        from logic.rules import Facts
+
+        facts = Facts(case=case, renal=assess_renal(case))
     class_counts = Counter(drug_class(t.drug) for t in case.tried)
     seen: Counter[DrugClass] = Counter()
     reviews = []
     for item in case.tried:
         cls = drug_class(item.drug)
         seen[cls] += 1
-        reviews.append(_review_one(case, item, cls, seen[cls], class_counts[cls]))
+        harm = _harm(facts, item, cls)
+        reviews.append(
+            harm if harm is not None else _review_one(case, item, cls, seen[cls], class_counts[cls])
+        )
     return tuple(reviews)
+
+
+def _others_with(facts: Facts, item: TriedMedication, trait: Trait) -> list[str]:
+    """Other medicines (either list) with this trait: the interaction partners of `item`."""
+    return [g for g in facts.meds.by_trait.get(trait, ()) if g != item.drug]
+
+
+def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | None:
+    """A review of possible harm when the dose given was contraindicated for this patient."""
+    case = facts.case
+    drug = item.drug.capitalize()
+    found: list[str] = []
+    watch: list[str] = []
+    evidence: list[str] = []
+
+    def add(why: str, monitor: str, *ev: str) -> None:
+        found.append(why)
+        if monitor not in watch:
+            watch.append(monitor)
+        evidence.extend(e for e in ev if e not in evidence)
+
+    if cls is DrugClass.nsaid:
+        name = item.drug.capitalize()
+        if facts.has(Condition.gi_bleed_history, Condition.peptic_ulcer):
+            add(
+                f"{name} was given despite previous GI bleeding or peptic ulcer, a "
+                "contraindication (ketorolac label; NSAID class labelling).",
+                WATCH_BLEEDING,
+                "nsaids-ketorolac",
+            )
+        if facts.crcl_below_30:
+            add(
+                f"{name} was given with CrCl below 30 mL/min or on dialysis (ketorolac label: "
+                "contraindicated in advanced renal impairment; AGS Beers 2023).",
+                WATCH_KIDNEYS,
+                "nsaids-ketorolac",
+                "renal-dosing",
+            )
+        if facts.has(Condition.anticoagulant_use):
+            add(
+                f"{name} was given with an anticoagulant (NSAID labels: bleeding).",
+                WATCH_BLEEDING,
+                "nsaids-ketorolac",
+            )
+        if facts.nsaid_allergy:
+            add(
+                f"{name} was given despite NSAID or aspirin hypersensitivity (NSAID labels).",
+                "allergic reaction: wheeze, hives, swelling of the lips or face",
+                "nsaids-ketorolac",
+            )
+        if item.drug == "ketorolac":
+            low = (
+                case.older_adult or case.weight_kg < KETOROLAC_LOW_WEIGHT_KG or facts.crcl_below_60
+            )
+            iv_max = KETOROLAC_OLDER_SINGLE_MAX_MG if low else KETOROLAC_SINGLE_MAX_IV_MG
+            im_max = KETOROLAC_OLDER_SINGLE_MAX_IM_MG if low else KETOROLAC_SINGLE_MAX_IM_MG
+            limit = im_max if item.route is Route.im else iv_max
+            if item.dose_mg is not None and item.dose_mg > limit:
+                add(
+                    f"{item.dose_mg:g} mg a dose is above the label's {limit:g} mg limit for this "
+                    "patient (ketorolac label: lower doses at 65+, under 50 kg or with renal "
+                    "impairment).",
+                    WATCH_KIDNEYS,
+                    "nsaids-ketorolac",
+                )
+            if item.doses_given > KETOROLAC_MAX_DOSES_5_DAYS:
+                add(
+                    f"{item.doses_given} doses is more than 5 days of 6-hourly ketorolac, the "
+                    "label's limit for all routes together.",
+                    WATCH_KIDNEYS,
+                    "nsaids-ketorolac",
+                )
+            if found and WATCH_BLEEDING not in watch:
+                watch.append(WATCH_BLEEDING)
+        if case.pregnancy_weeks is not None and case.pregnancy_weeks >= 20:
+            add(
+                f"{name} was given at {case.pregnancy_weeks} weeks of pregnancy (FDA 2020: avoid "
+                "from 20 weeks). Tell the obstetric team; an amniotic fluid scan is advised if "
+                "it was taken for more than 48 hours.",
+                "amniotic fluid volume (ultrasound) and the fetal ductus",
+                "nsaids-ketorolac",
+                "older-adults-pregnancy",
+            )
+
+    if Trait.opioid in traits(item.drug) and facts.maoi:
+        partners = _others_with(facts, item, Trait.maoi)
+        if partners:
+            add(
+                f"{drug} was given with an MAOI ({', '.join(partners)}): the labels say not "
+                "to combine them or use within 14 days (serotonin syndrome or opioid toxicity).",
+                WATCH_SEROTONIN,
+                "opioid-safety",
+            )
+            if WATCH_SEDATION not in watch:
+                watch.append(WATCH_SEDATION)
+
+    if cls is DrugClass.atypical_opioid:
+        serotonergic = _others_with(facts, item, Trait.serotonergic)
+        if serotonergic or Condition.serotonergic_drug_use in case.conditions:
+            with_ = ", ".join(serotonergic) or "a serotonergic drug"
+            add(
+                f"{drug} was given with {with_}: together they can cause serotonin "
+                f"syndrome ({item.drug} label).",
+                WATCH_SEROTONIN,
+                "tramadol",
+            )
+        seizure = _others_with(facts, item, Trait.lowers_seizure_threshold)
+        if seizure or facts.has(Condition.seizure_disorder):
+            with_ = ", ".join(seizure) or "a seizure disorder"
+            add(
+                f"{drug} lowers the seizure threshold, and it was given with {with_} "
+                f"({item.drug} label).",
+                WATCH_SEIZURE,
+                "tramadol",
+            )
+
+    if cls is DrugClass.benzodiazepine and case.older_adult:
+        add(
+            f"{drug} was given at age {case.age_years}: AGS Beers 2023 says avoid "
+            "benzodiazepines at 65+ (sedation, delirium, falls, fractures), more so with an "
+            "opioid.",
+            WATCH_SEDATION,
+            "benzodiazepines",
+            "older-adults-pregnancy",
+        )
+        if facts.meds.home_opioids or any(Trait.opioid in traits(t.drug) for t in case.tried):
+            found.append("An opioid is on board as well (FDA 2016 boxed warning).")
+
+    if not found:
+        return None
+    reason = f"{HARM}. " + " ".join(found) + " Watch for " + "; ".join(watch) + "."
+    return TriedReview(
+        drug=item.drug,
+        drug_class=cls.value,
+        verdict=UNSAFE,
+        reason=reason,
+        evidence=tuple(evidence),
+        monitor=tuple(watch),
+    )
 
 
 def _review_one(
@@ -81,6 +271,22 @@ def _review_one(
             "An NSAID is the right first-line drug, but its effect on acute back pain is small "
             "(Cochrane 2020), so failure of one dose is common."
         )
+        full = NSAID_FULL_DOSE_MG.get(item.drug)
+        if full is not None and item.dose_mg is not None and item.dose_mg < full:
+            return verdict(
+                SUBTHERAPEUTIC,
+                f"{item.dose_mg:g} mg is below the label's full analgesic dose ({full:g} mg), so "
+                "its failure says little about NSAIDs: a full, scheduled dose is the next step "
+                "if it is safe.",
+                "nsaids-ketorolac",
+            )
+        if item.doses_given <= 1:
+            why += (
+                " One dose is not a trial of NSAID treatment: a scheduled course over several "
+                "days is, and the plan continues one where it is safe."
+            )
+        else:
+            why += f" {item.doses_given} doses were given, a fair short trial."
         if item.drug == "ketorolac":
             if item.dose_mg is not None and item.dose_mg > KETOROLAC_CEILING_MG:
                 why += (
@@ -108,12 +314,23 @@ def _review_one(
                 "gabapentinoids-sciatica",
             )
         total = (item.dose_mg or 0) * item.doses_given
-        if item.doses_given <= 1 or total < GABAPENTIN_EFFECTIVE_LOW_MG_DAY:
+        low = GABAPENTINOID_EFFECTIVE_LOW_MG_DAY.get(item.drug, GABAPENTIN_EFFECTIVE_LOW_MG_DAY)
+        if item.doses_given <= 1:
             return verdict(
                 SUBTHERAPEUTIC,
-                "A single dose cannot work: any benefit in radicular pain needs titration to "
-                "1200-3600 mg/day over days to weeks (within the renal limit), and even then "
-                "trials are mostly negative (PRECISE 2017; NICE advises against).",
+                "A single dose is not a trial and cannot work: any benefit in radicular pain "
+                f"needs titration to at least {low:g} mg/day over days to weeks (within the "
+                "renal limit), and even then trials are mostly negative (PRECISE 2017; NICE "
+                "advises against).",
+                "gabapentinoids-sciatica",
+            )
+        if total < low:
+            return verdict(
+                SUBTHERAPEUTIC,
+                f"{item.doses_given} doses, {total:g} mg in all, stay below the {low:g} mg/day "
+                "at which a gabapentinoid can be judged (NeuPSIG 2015): too small a trial to "
+                "call a failure, and trials are mostly negative even at full dose (PRECISE "
+                "2017; NICE advises against).",
                 "gabapentinoids-sciatica",
             )
         return verdict(
@@ -130,11 +347,12 @@ def _review_one(
             "benzodiazepines",
         )
 
-    if cls in (DrugClass.opioid, DrugClass.atypical_opioid):
+    if cls in (DrugClass.opioid, DrugClass.atypical_opioid, DrugClass.partial_opioid):
         return verdict(
             REASONABLE,
             "An opioid rescue dose was given. Opioids added to an NSAID did not improve "
-            "function at one week (Friedman 2015); reassess the diagnosis before escalating.",
+            "function at one week (Friedman 2015), and a short course was no better than "
+            "placebo at 6 weeks (OPAL 2023); reassess the diagnosis before escalating.",
             "opioids-acute-pain",
         )
 
@@ -149,12 +367,21 @@ def _review_one(
     if cls in (DrugClass.tricyclic, DrugClass.snri):
         return verdict(
             NOT_INDICATED,
-            "Antidepressants take weeks to act; they are not acute analgesics.",
+            f"Antidepressants take weeks to act; {item.doses_given} dose"
+            f"{'s' if item.doses_given != 1 else ''} in this episode cannot be judged, and "
+            "they are not acute analgesics.",
             "antidepressants",
         )
 
+    if cls is DrugClass.topical:
+        return verdict(
+            REASONABLE,
+            "A topical analgesic is a reasonable adjunct with limited evidence in back pain.",
+            "non-drug-care",
+        )
     return verdict(
-        REASONABLE,
-        "A topical analgesic is a reasonable adjunct with limited evidence in back pain.",
+        NOT_INDICATED,
+        f"{item.drug} is not a treatment for back pain; it is counted for its interactions "
+        "(serotonin, sedation, bleeding, kidneys) with what the plan offers.",
         "non-drug-care",
     )

@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, drug_class
-from logic.models import Condition, PatientCase, RedFlag, RenalAssessment, Severity
+from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic.medications import MedicineFacts, medicine_facts
+from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
+
+#: CDC 2022 pain duration categories: chronic pain lasts more than 3 months (> 12 weeks).
+CHRONIC_WEEKS = 12
 
 
 class Action(StrEnum):
@@ -25,25 +29,54 @@ class Action(StrEnum):
     warn = "warn"  # keep the drug, warn
 
 
+#: Condition boxes that stand for a medicine trait: the box and the medicine feed the same fact.
+TRAIT_CONDITIONS: dict[Trait, Condition] = {
+    Trait.serotonergic: Condition.serotonergic_drug_use,
+    Trait.anticoagulant: Condition.anticoagulant_use,
+    Trait.antiplatelet: Condition.antiplatelet_use,
+}
+
+
+#: A trait carried only by tramadol does not make tramadol interact with itself.
+SELF = ("tramadol",)
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
-    """What the rules look at: the case plus the renal assessment, with derived flags."""
+    """What the rules look at: the case, its renal assessment and its medicine facts.
+
+    Built once per case. The condition boxes and the medicines feed the same set `present`: a
+    serotonergic drug in either list means `serotonergic_drug_use`, a benzodiazepine means
+    `benzodiazepine_use`, an anticoagulant or antiplatelet the matching box, a home opioid regimen
+    at the label's tolerance dose `opioid_tolerant`, and intravenous drug use (a red flag) a
+    substance use disorder (CDC 2022 recs 8 and 12).
+    """
 
     case: PatientCase
     renal: RenalAssessment
-    #: The case's red flags and conditions as one set, so that `has` is a set lookup (the
-    #: rule table asks it dozens of times per plan). Filled in once, from `case`.
+    #: The medicine facts, if already derived; otherwise they are derived from `case`.
+    given_meds: MedicineFacts | None = field(default=None, repr=False, compare=False)
+    #: The medicine facts used (the given ones or freshly derived). Filled in once.
+    meds: MedicineFacts = field(init=False, repr=False, compare=False)
+    #: The case's red flags and conditions, plus those its medicines imply, as one set.
     present: frozenset[RedFlag | Condition] = field(init=False, repr=False, compare=False)
     #: 0 normal, 1 CrCl 30-59, 2 CrCl 15-29, 3 <15, 4 haemodialysis. Filled in once.
     renal_rank: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        present = {*self.case.red_flags, *self.case.conditions}
+        meds = self.given_meds if self.given_meds is not None else medicine_facts(self.case)
+        present: set[RedFlag | Condition] = {*self.case.red_flags, *self.case.conditions}
+        present.update(c for t, c in TRAIT_CONDITIONS.items() if t in meds.traits)
         # A benzodiazepine given during this episode sedates like a regular one (CDC 2022 rec 11).
-        if any(drug_class(t.drug) is DrugClass.benzodiazepine for t in self.case.tried):
+        classes = meds.current_classes | {drug_class(g) for g in meds.tried}
+        if DrugClass.benzodiazepine in classes:
             present.add(Condition.benzodiazepine_use)
-        present = frozenset(present)
-        object.__setattr__(self, "present", present)
+        if meds.opioid_tolerant:
+            present.add(Condition.opioid_tolerant)
+        if RedFlag.iv_drug_use in present:
+            present.add(Condition.substance_use_disorder)
+        object.__setattr__(self, "meds", meds)
+        object.__setattr__(self, "present", frozenset(present))
         object.__setattr__(self, "renal_rank", band_rank(self.renal.band))
 
     @property
@@ -54,16 +87,54 @@ class Facts:
     def crcl_below_30(self) -> bool:
         return self.renal_rank >= 2
 
-    def has(self, *conditions: Condition) -> bool:
+    def has(self, *conditions: Condition | RedFlag) -> bool:
         return not self.present.isdisjoint(conditions)
+
+    def takes(self, trait: Trait) -> bool:
+        """A medicine in either list carries this trait (tramadol itself aside: a tramadol
+        already given is the duplicate and failed rules' business, not an interaction)."""
+        return self.meds.by_trait.get(trait, ()) not in ((), SELF)
 
     @property
     def older(self) -> bool:
         return self.case.older_adult
 
     @property
+    def chronic(self) -> bool:
+        """CDC 2022: chronic pain lasts more than 3 months (12 weeks)."""
+        return self.case.pain_duration_weeks > CHRONIC_WEEKS
+
+    @property
+    def sedating_home_medicine(self) -> bool:
+        """A regular medicine that depresses the CNS (opioid, gabapentinoid, Z-drug, ...)."""
+        return any(Trait.cns_depressant in traits(g) for g in self.meds.current)
+
+    @property
+    def muscle_relaxant_tried(self) -> bool:
+        """A muscle relaxant given this episode or taken regularly."""
+        classes = self.meds.current_classes | {drug_class(g) for g in self.meds.tried}
+        return DrugClass.muscle_relaxant in classes
+
+    @property
     def steroids_given(self) -> bool:
         return any(drug_class(t.drug) is DrugClass.corticosteroid for t in self.case.tried)
+
+    @property
+    def maoi(self) -> bool:
+        """An MAOI in either list (labels: the interaction lasts 14 days after stopping)."""
+        return Trait.maoi in self.meds.traits
+
+    @property
+    def nsaid_allergy(self) -> bool:
+        """NSAID or aspirin hypersensitivity, by class or a named NSAID (NSAID labels:
+        contraindicated after asthma, urticaria or allergic reactions to aspirin or any NSAID)."""
+        return Allergy.nsaid in self.case.allergies or any(
+            Trait.nsaid in traits(g) for g in self.case.allergic_to
+        )
+
+    @property
+    def opioid_allergy(self) -> bool:
+        return Allergy.opioid in self.case.allergies
 
 
 class Rule(NamedTuple):
@@ -77,7 +148,22 @@ class Rule(NamedTuple):
     variant: str = "reduced"
     evidence: tuple[str, ...] = ()
     max_daily_mg: float | None = None  # cap rules: the daily ceiling applied to the order
+    max_dose_mg: float | None = None  # cap rules: the per-dose ceiling applied to the order
+    mg_per_kg_dose: float | None = None  # cap rules: per-dose ceiling per kg of body weight
+    mg_per_kg_day: float | None = None  # cap rules: daily ceiling per kg of body weight
 
+
+#: FDA Drug Safety Communication, 15 Oct 2020: avoid NSAIDs from 20 weeks of pregnancy; the
+#: NSAID labels already said avoid from 30 weeks (premature closure of the ductus arteriosus).
+PREGNANCY_NSAID_AVOID_WEEKS = 20
+PREGNANCY_NSAID_CONTRAINDICATED_WEEKS = 30
+#: Acetaminophen (Ofirmev) label: under 50 kg, 15 mg/kg a dose and 75 mg/kg a day.
+LOW_WEIGHT_KG = 50
+ACETAMINOPHEN_MG_PER_KG_DOSE = 15
+ACETAMINOPHEN_MG_PER_KG_DAY = 75
+#: Ketorolac label: age 65+, renal impairment or under 50 kg: 15 mg IV a dose, 60 mg a day.
+KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG = 15
+KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG = 60
 
 C = Condition
 A = Action
@@ -89,7 +175,7 @@ _OPIOID = ("opioids-acute-pain", "opioid-safety")
 _TCA = ("antidepressants",)
 
 RULES: tuple[Rule, ...] = (
-    # ---- Always: the reference answer's "avoid" list, each for its own reason ---------------
+    # ---- Always: the common escalations this plan never takes, each for its own reason -----
     Rule(
         "always-corticosteroids",
         lambda f: True,
@@ -111,23 +197,100 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=("benzodiazepines",),
     ),
+    # Muscle relaxants: ACP 2017 allows one for acute or subacute pain (low-quality evidence of
+    # a small short-term benefit), so each withholding rule names a reason true of this patient.
     Rule(
-        "always-muscle-relaxants",
-        lambda f: True,
+        "muscle-relaxant-tried",
+        lambda f: f.muscle_relaxant_tried,
         "muscle_relaxant",
         A.avoid,
-        "No more muscle relaxants: adding one to an NSAID did not help at one week, and this "
-        "class has already failed.",
+        "A muscle relaxant was already given for this episode without enough relief; another "
+        "adds sedation, not relief (adding one to an NSAID did not help at one week in ED "
+        "trials).",
         "Friedman 2015 and 2019 ED trials; Cashin 2021",
         evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "beers-muscle-relaxant",
+        lambda f: f.older,
+        "muscle_relaxant",
+        A.avoid,
+        "Age 65+: Beers lists skeletal muscle relaxants to avoid (anticholinergic effects, "
+        "sedation, falls and fractures).",
+        "AGS Beers 2023",
+        evidence=("muscle-relaxants", *_OLD),
+    ),
+    Rule(
+        "sedation-muscle-relaxant",
+        lambda f: (
+            f.has(C.benzodiazepine_use, C.sleep_apnea, C.copd, C.fall_risk, C.opioid_tolerant)
+            or f.sedating_home_medicine
+        ),
+        "muscle_relaxant",
+        A.avoid,
+        "A sedation conflict: with a benzodiazepine or another sedating regular medicine, sleep "
+        "apnoea, COPD or a history of falls (whichever applies here), a muscle relaxant adds "
+        "sedation and falls.",
+        "ACEP 2020 clinical policy (harms of combining sedatives); AGS Beers 2023 (falls)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "sud-muscle-relaxant",
+        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        "muscle_relaxant",
+        A.avoid,
+        "Substance use disorder: muscle relaxants are sedating and some are misused "
+        "(carisoprodol is a controlled substance).",
+        "Carisoprodol label (abuse and dependence); ACEP 2020 (sedative combinations)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "chronic-muscle-relaxant",
+        lambda f: f.chronic,
+        "muscle_relaxant",
+        A.avoid,
+        "Pain for more than 12 weeks: the evidence for muscle relaxants covers acute and "
+        "subacute pain only, and WHO does not advise them for chronic primary low back pain.",
+        "ACP 2017 (acute/subacute only); WHO 2023 chronic primary low back pain guideline",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "cyclobenzaprine-contraindicated",
+        lambda f: f.has(
+            C.cirrhosis,
+            C.cardiac_conduction_disease,
+            C.recent_mi,
+            C.heart_failure,
+            C.glaucoma,
+            C.urinary_retention_history,
+            C.serotonergic_drug_use,
+        ),
+        "muscle_relaxant",
+        A.avoid,
+        "Cyclobenzaprine is not started here: the label contraindicates it after a recent "
+        "myocardial infarction, with conduction disease or heart failure, warns of serotonin "
+        "syndrome with serotonergic drugs and of anticholinergic harm in glaucoma or urinary "
+        "retention, and does not recommend it in moderate or severe liver disease.",
+        "Cyclobenzaprine label (contraindications; warnings; hepatic impairment)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        "pregnancy-muscle-relaxant",
+        lambda f: f.case.pregnant,
+        "muscle_relaxant",
+        A.avoid,
+        "Pregnancy: a muscle relaxant is not started for back pain (small benefit, limited "
+        "pregnancy data); decide with the obstetric team.",
+        "Cyclobenzaprine label (pregnancy); ACP 2017 (small benefit)",
+        evidence=("muscle-relaxants", *_OLD),
     ),
     Rule(
         "always-er-opioids",
         lambda f: True,
         "er_opioid",
         A.avoid,
-        "No extended-release or long-acting opioid for acute pain (the reference answer's "
-        "pitfall #4 suggests one; the CDC guideline says immediate-release only).",
+        "No extended-release or long-acting opioid for acute pain (a common escalation; the "
+        "CDC guideline says immediate-release only).",
         "CDC 2022 rec 3; OPAL (Jones 2023)",
         S.danger,
         evidence=("opioids-acute-pain",),
@@ -399,12 +562,44 @@ RULES: tuple[Rule, ...] = (
     # ---- Pregnancy --------------------------------------------------------------------------
     Rule(
         "pregnancy-nsaid",
-        lambda f: f.case.pregnant,
+        lambda f: f.case.pregnant and (f.case.pregnancy_weeks or 0) < PREGNANCY_NSAID_AVOID_WEEKS,
         "nsaid",
         A.avoid,
-        "Pregnancy: NSAIDs are avoided (from 20 weeks they can harm the fetal kidneys and "
-        "reduce amniotic fluid; later they can close the ductus arteriosus).",
+        "Pregnancy (under 20 weeks or weeks not entered): NSAIDs are not started here; from 20 "
+        "weeks they can harm the fetal kidneys and reduce amniotic fluid, and later they can "
+        "close the ductus arteriosus. Before 20 weeks use one only with the obstetric team.",
         "FDA Drug Safety Communication, 15 Oct 2020",
+        S.danger,
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        "pregnancy-nsaid-20-weeks",
+        lambda f: (
+            f.case.pregnancy_weeks is not None
+            and PREGNANCY_NSAID_AVOID_WEEKS
+            <= f.case.pregnancy_weeks
+            < PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
+        ),
+        "nsaid",
+        A.avoid,
+        "Pregnant 20-29 weeks: the FDA says avoid NSAIDs (fetal kidney dysfunction and low "
+        "amniotic fluid); if one is essential, the lowest dose for the shortest time with the "
+        "obstetric team, with an amniotic fluid scan if it lasts over 48 hours.",
+        "FDA Drug Safety Communication, 15 Oct 2020 (20 weeks)",
+        S.danger,
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        "pregnancy-nsaid-30-weeks",
+        lambda f: (
+            f.case.pregnancy_weeks is not None
+            and f.case.pregnancy_weeks >= PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
+        ),
+        "nsaid",
+        A.avoid,
+        "Pregnant 30 weeks or more: NSAIDs are contraindicated (premature closure of the fetal "
+        "ductus arteriosus, on top of the kidney and amniotic fluid harm from 20 weeks).",
+        "FDA Drug Safety Communication, 15 Oct 2020; NSAID labels (avoid at 30 weeks and later)",
         S.danger,
         evidence=_NSAID + _OLD,
     ),
@@ -590,7 +785,7 @@ RULES: tuple[Rule, ...] = (
     # ---- Serotonin toxicity, seizures, anticholinergic harm ----------------------------------
     Rule(
         "serotonergic-tramadol",
-        lambda f: f.has(C.serotonergic_drug_use),
+        lambda f: C.serotonergic_drug_use in f.case.conditions or f.takes(Trait.serotonergic),
         "tramadol",
         A.avoid,
         "On a serotonergic drug (SSRI, SNRI, TCA, MAOI, triptan): tramadol can cause serotonin "
@@ -657,13 +852,249 @@ RULES: tuple[Rule, ...] = (
         "Amitriptyline label (anticholinergic effects)",
         evidence=_TCA,
     ),
+    # ---- Medicines the patient takes or was given (logic.medications) ---------------------
+    Rule(
+        "seizure-threshold-tramadol",
+        lambda f: f.takes(Trait.lowers_seizure_threshold),
+        "tramadol",
+        A.avoid,
+        "Takes or was given a medicine that lowers the seizure threshold (an SSRI, SNRI, "
+        "tricyclic or tricyclic-like drug such as cyclobenzaprine, bupropion, an antipsychotic "
+        "or an MAOI): tramadol adds seizure risk.",
+        "Tramadol label (seizure risk with SSRIs, SNRIs, TCAs, other tricyclic compounds, "
+        "MAOIs, neuroleptics)",
+        S.danger,
+        evidence=("tramadol",),
+    ),
+    Rule(
+        "maoi-opioid",
+        lambda f: f.maoi,
+        "opioid",
+        A.avoid,
+        "Takes or was given an MAOI (linezolid and methylene blue count; the interaction lasts "
+        "14 days after stopping): tramadol, tapentadol, meperidine and methadone are "
+        "contraindicated or not recommended, and the oxycodone and hydromorphone labels say "
+        "not to use them with an MAOI or within 14 days (serotonin syndrome or opioid "
+        "toxicity). Non-opioid plan; if an opioid is unavoidable, only with specialist advice.",
+        "Tramadol and tapentadol labels (contraindicated with MAOIs); oxycodone and Dilaudid "
+        "labels (not recommended with or within 14 days of an MAOI); FDA Drug Safety "
+        "Communication, 22 Mar 2016",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "maoi-antidepressant",
+        lambda f: f.maoi,
+        "antidepressant",
+        A.avoid,
+        "Takes or was given an MAOI: amitriptyline and duloxetine are contraindicated with an "
+        "MAOI or within 14 days of one (serotonin syndrome).",
+        "Cymbalta label (contraindicated with MAOIs); amitriptyline label (contraindicated "
+        "with MAOIs)",
+        S.danger,
+        evidence=_TCA,
+    ),
+    Rule(
+        "naltrexone-opioid",
+        lambda f: f.meds.naltrexone,
+        "opioid",
+        A.avoid,
+        "Takes naltrexone: it blocks opioids, so an opioid dose will not relieve pain, and "
+        "trying to overcome the block with high doses can cause a fatal overdose. Non-opioid "
+        "plan; for severe pain ask the acute pain service (regional anaesthesia, monitored "
+        "care).",
+        "Vivitrol label (overcoming the opioid blockade: risk of fatal overdose)",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "moud-opioid",
+        lambda f: bool(f.meds.moud),
+        "opioid",
+        A.avoid,
+        "Takes buprenorphine or methadone: continue it at the usual dose (do not stop it for "
+        "the pain), treat the pain on top with non-opioid drugs, and tell the prescriber or "
+        "treatment programme. Any extra opioid for acute pain is decided with them or the acute "
+        "pain service, under observation: doses differ on these medicines.",
+        "CDC 2022 rec 12; Suboxone and Dolophine labels",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "moud-continue",
+        lambda f: bool(f.meds.moud),
+        "plan",
+        A.warn,
+        "Buprenorphine or methadone: continue it, confirm the dose with the prescriber or "
+        "treatment programme, tell them about this visit, and offer naloxone.",
+        "CDC 2022 recs 8 and 12",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "home-opioid-continue",
+        lambda f: bool(f.meds.home_opioids) and not f.meds.moud,
+        "plan",
+        A.warn,
+        "Takes an opioid regularly: continue the home regimen (do not stop it abruptly), count "
+        "it in the total MME, and do not add a second long-acting opioid.",
+        "CDC 2022 recs 3, 4 and 5",
+        S.caution,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "cyp3a4-oxycodone",
+        lambda f: f.takes(Trait.strong_cyp3a4_inhibitor),
+        "oxycodone",
+        A.avoid,
+        "Takes a strong CYP3A4 inhibitor (clarithromycin, an azole antifungal, ritonavir): it "
+        "raises oxycodone levels and can cause fatal respiratory depression. Hydromorphone is "
+        "not metabolised by CYP3A4.",
+        "Oxycodone label (boxed warning: CYP3A4 inhibitors); Dilaudid label",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "cyp3a4-home-opioid",
+        lambda f: (
+            f.takes(Trait.strong_cyp3a4_inhibitor)
+            and not f.meds.current.isdisjoint({"fentanyl", "methadone", "oxycodone"})
+        ),
+        "plan",
+        A.warn,
+        "A strong CYP3A4 inhibitor with a home fentanyl, methadone or oxycodone regimen: their "
+        "levels rise (fatal respiratory depression). Watch breathing and sedation, and ask the "
+        "prescriber about the dose while the inhibitor is taken.",
+        "Duragesic, Dolophine and OxyContin labels (boxed warning: CYP3A4 inhibitors)",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "duplicate-current",
+        lambda f: bool(f.meds.current),
+        "duplicate",
+        A.avoid,
+        "Already takes this medicine or one of its class: a second one adds harm, not relief.",
+        "NSAID labels (no two NSAIDs); Neurontin and Lyrica labels (CNS depression); SNRI and "
+        "TCA labels (serotonin syndrome)",
+        evidence=("non-drug-care",),
+    ),
+    Rule(
+        "failed-same-or-lower-dose",
+        lambda f: bool(f.meds.failed),
+        "failed",
+        A.avoid,
+        "Failed this episode at the same or a higher dose: repeating it adds harm, not relief.",
+        "CDC 2022 rec 1 (reassess, do not escalate by reflex); ACP 2017",
+        evidence=("non-drug-care",),
+    ),
+    # ---- Allergies -------------------------------------------------------------------------
+    Rule(
+        "allergy-nsaid",
+        lambda f: f.nsaid_allergy,
+        "nsaid",
+        A.avoid,
+        "NSAID or aspirin hypersensitivity: every NSAID is contraindicated (cross-reactivity, "
+        "including aspirin-exacerbated respiratory disease).",
+        "NSAID labels (contraindicated after asthma, urticaria or allergic reactions to aspirin "
+        "or other NSAIDs)",
+        S.danger,
+        evidence=_NSAID,
+    ),
+    Rule(
+        "allergy-opioid",
+        lambda f: f.opioid_allergy,
+        "opioid",
+        A.avoid,
+        "Opioid allergy recorded for the whole class: no opioid. If the reaction was itching or "
+        "nausea (not allergy), record the drug instead so others stay available.",
+        "Opioid labels (contraindicated in hypersensitivity)",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "allergy-drug",
+        lambda f: bool(f.case.allergic_to),
+        "allergy",
+        A.avoid,
+        "Allergic to this medicine: it is contraindicated.",
+        "Product labels (contraindicated in known hypersensitivity)",
+        S.danger,
+        evidence=("non-drug-care",),
+    ),
+    # ---- Breastfeeding, alcohol, weight ----------------------------------------------------
+    Rule(
+        "breastfeeding-tramadol",
+        lambda f: f.case.breastfeeding,
+        "tramadol",
+        A.avoid,
+        "Breastfeeding: no tramadol or codeine (ultra-rapid metabolisers pass enough active "
+        "metabolite in milk to cause breathing problems and death in infants).",
+        "FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol)",
+        S.danger,
+        evidence=("tramadol", *_OLD),
+    ),
+    Rule(
+        "breastfeeding-opioid",
+        lambda f: f.case.breastfeeding,
+        "opioid",
+        A.warn,
+        "Breastfeeding: if an opioid is used, the lowest dose for the shortest time; watch the "
+        "baby for unusual sleepiness, feeding difficulty or limpness.",
+        "Oxycodone label (lactation)",
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "alcohol-acetaminophen",
+        lambda f: f.case.heavy_alcohol_use,
+        "acetaminophen",
+        A.reduce,
+        "Heavy alcohol use: acetaminophen no more than 2 g a day in total (liver injury).",
+        "Acetaminophen label (liver warning: 3 or more drinks a day); AGS 2009 persistent pain "
+        "guideline (cut the maximum by 50-75% with alcohol misuse or hepatic insufficiency)",
+        variant="hepatic",
+        evidence=("acetaminophen",),
+    ),
+    Rule(
+        "alcohol-opioid",
+        lambda f: f.case.heavy_alcohol_use,
+        "opioid",
+        A.reduce,
+        "Heavy alcohol use: alcohol with an opioid adds sedation and respiratory depression. "
+        "Reduced dose, no alcohol while taking it.",
+        "Opioid labels (boxed warning: CNS depressants, alcohol)",
+        S.danger,
+        evidence=_OPIOID,
+    ),
+    Rule(
+        "weight-acetaminophen",
+        lambda f: f.case.weight_kg < LOW_WEIGHT_KG,
+        "acetaminophen",
+        A.cap,
+        "Under 50 kg: acetaminophen 15 mg/kg a dose and no more than 75 mg/kg a day.",
+        "Ofirmev (acetaminophen) label: adults under 50 kg",
+        evidence=("acetaminophen",),
+        mg_per_kg_dose=ACETAMINOPHEN_MG_PER_KG_DOSE,
+        mg_per_kg_day=ACETAMINOPHEN_MG_PER_KG_DAY,
+    ),
+    Rule(
+        "weight-ketorolac",
+        lambda f: f.case.weight_kg < LOW_WEIGHT_KG,
+        "ketorolac",
+        A.cap,
+        "Under 50 kg: ketorolac no more than 15 mg IV a dose and 60 mg a day, 5 days in total.",
+        "Ketorolac label (under 50 kg)",
+        evidence=_NSAID,
+        max_dose_mg=KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG,
+        max_daily_mg=KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG,
+    ),
 )
 
 #: Human names of rule targets, for the avoid list.
 TARGET_LABELS: dict[str, str] = {
     "corticosteroid": "Systemic corticosteroids (prednisone, dexamethasone, methylprednisolone)",
     "benzodiazepine": "Benzodiazepines (diazepam and others)",
-    "muscle_relaxant": "More skeletal muscle relaxants (orphenadrine, cyclobenzaprine, ...)",
+    "muscle_relaxant": "Skeletal muscle relaxants (orphenadrine, cyclobenzaprine, ...)",
     "er_opioid": "Extended-release or long-acting opioids",
     "gabapentinoid": "Gabapentin or pregabalin for non-radicular pain",
     "nsaid": "NSAIDs (ketorolac, naproxen, ibuprofen)",
@@ -677,7 +1108,16 @@ TARGET_LABELS: dict[str, str] = {
     "tricyclic": "Amitriptyline (tricyclics)",
     "antidepressant": "Amitriptyline or duloxetine",
     "acetaminophen": "Acetaminophen",
+    "plan": "Whole plan",
+    "duplicate": "Duplicates a current medicine",
+    "failed": "Failed this episode",
+    "allergy": "Allergy",
+    "oxycodone": "Oxycodone",
 }
+
+#: Targets matched per candidate order (the plan tags a candidate with them when they apply to
+#: that drug), so the avoid list names the drug instead of a class.
+PER_DRUG_TARGETS: frozenset[str] = frozenset({"duplicate", "failed", "allergy"})
 
 
 def fired(facts: Facts) -> tuple[Rule, ...]:

@@ -23,8 +23,18 @@ import operator
 
 from hypothesis import strategies as st
 
-from logic.catalogue import known_names
-from logic.models import Condition, PatientCase, RedFlag, Relief, Route, TriedMedication
+from logic.catalogue import DoseUnit, Formulation, drug, known_names
+from logic.models import (
+    Allergy,
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RadicularFeature,
+    RedFlag,
+    Relief,
+    Route,
+    TriedMedication,
+)
 
 #: The model's validator: on haemodialysis CrCl cannot be above 30 mL/min.
 HD_MAX_CRCL = 30.0
@@ -109,6 +119,65 @@ _PAIN = st.integers(min_value=0, max_value=10)
 _SOMETIMES = st.sampled_from((False, False, False, True))
 
 
+# Regular medicines: any catalogue drug, with or without a dose; the doses reach the opioid
+# tolerance and MME thresholds (oxycodone 15 mg x2 = 30 mg/day, fentanyl 25 mcg/h, ...).
+CURRENT_DOSES: tuple[float | None, ...] = (None, 2, 5, 10, 12, 15, 20, 25, 30, 50, 60, 100)
+CURRENT_DOSES_PER_DAY: tuple[float | None, ...] = (None, 1, 2, 3, 4, 6)
+CURRENT_WEEKS: tuple[float | None, ...] = (None, 0.5, 1, 4, 52)
+_FORMS: tuple[Formulation | None, ...] = (
+    None,
+    None,
+    Formulation.ir,
+    Formulation.er,
+    Formulation.patch,
+)
+_CURRENT_AXES: tuple[tuple[object, ...], ...] = (
+    tuple(known_names()),
+    CURRENT_DOSES,
+    CURRENT_DOSES_PER_DAY,
+    CURRENT_WEEKS,
+    _FORMS,
+)
+_CURRENT_COUNT = math.prod(len(axis) for axis in _CURRENT_AXES)
+MAX_CURRENT = 5
+
+
+def _current_from_index(index: int) -> CurrentMedication:
+    values = []
+    for axis in _CURRENT_AXES:
+        index, i = divmod(index, len(axis))
+        values.append(axis[i])
+    generic, dose, per_day, weeks, form = values
+    entry = drug(str(generic))
+    patchable = DoseUnit.mcg_per_h in entry.units
+    if form is not None and entry.forms and form not in entry.forms:
+        form = None  # a form the drug does not come in is invalid input, drawn elsewhere
+    if form is Formulation.patch and not patchable and entry.forms:
+        form = None
+    if form is Formulation.patch:
+        per_day = None  # a patch is worn continuously
+    return CurrentMedication(
+        drug=generic, dose=dose, doses_per_day=per_day, weeks=weeks, formulation=form
+    )
+
+
+_CURRENT = st.integers(min_value=0, max_value=_CURRENT_COUNT - 1).map(_current_from_index)
+#: Usually none or one or two regular medicines, up to MAX_CURRENT.
+_CURRENT_LISTS = st.sampled_from((0, 0, 1, 1, 2, 3, MAX_CURRENT)).flatmap(
+    lambda n: st.tuples(*[_CURRENT] * n)
+)
+_ALLERGIES = st.sampled_from(((), (), (), (Allergy.nsaid,), (Allergy.opioid,)))
+_ALLERGIC_TO = st.sampled_from(((), (), (), ("codeine",), ("tramadol",), ("naproxen",)))
+_FEATURES = st.sampled_from(((), (), (), (RadicularFeature.positive_slr,)))
+_EGFR = st.none() | st.none() | _floats(5, 120)
+_WEEKS_PREGNANT = st.none() | st.integers(min_value=1, max_value=42)
+
+
+def current_medications() -> st.SearchStrategy[CurrentMedication]:
+    """One regular medicine: any catalogue drug, dose, frequency, duration and form."""
+    return _CURRENT
+
+
 def tried_medications() -> st.SearchStrategy[TriedMedication]:
     """One medicine already given: any catalogue drug, route, relief, count and dose."""
     return _TRIED
@@ -128,16 +197,35 @@ def condition_sets() -> st.SearchStrategy[tuple[Condition, ...]]:
 def cases(
     draw: st.DrawFn,
     red_flags: st.SearchStrategy[tuple[RedFlag, ...]] | None = None,
+    medicines: bool = False,
 ) -> PatientCase:
     """A valid PatientCase drawn from the whole input space.
 
     `red_flags` replaces the default red-flag strategy (e.g. to force an emergency).
+    `medicines` also draws the issue-10 inputs: regular medicines, allergies, breastfeeding,
+    weeks of pregnancy, eGFR, prior overdose, heavy alcohol use and radicular features. It is
+    off by default until the page and the share link carry those fields (the page round-trip
+    tests draw from this strategy); the engine's property tests turn it on.
     """
     age = draw(_AGES)
     sex = draw(_SEXES)
     pregnant = draw(_SOMETIMES) if sex == "female" and age <= PREGNANCY_MAX_AGE else False
     on_hd = draw(_SOMETIMES)
+    extra: dict[str, object] = {}
+    if medicines:
+        extra = {
+            "current_medications": draw(_CURRENT_LISTS),
+            "allergies": draw(_ALLERGIES),
+            "allergic_to": draw(_ALLERGIC_TO),
+            "breastfeeding": draw(_SOMETIMES) if sex == "female" else False,
+            "pregnancy_weeks": draw(_WEEKS_PREGNANT) if pregnant else None,
+            "egfr_ml_min_1_73m2": draw(_EGFR),
+            "prior_overdose": draw(_SOMETIMES),
+            "heavy_alcohol_use": draw(_SOMETIMES),
+            "radicular_features": draw(_FEATURES),
+        }
     return PatientCase(
+        **extra,
         age_years=age,
         sex=sex,
         weight_kg=draw(_WEIGHTS),
@@ -153,4 +241,6 @@ def cases(
         red_flags=draw(_DEFAULT_FLAGS if red_flags is None else red_flags),
         conditions=draw(_CONDITION_SETS),
         tried=draw(_TRIED_LISTS),
+        # The clinician's choice after the shared decision (issue 11): drawn both ways.
+        take_home_opioid=draw(st.booleans()),
     )

@@ -98,7 +98,11 @@ def page_form(case: PatientCase) -> PatientCase:
     relief = next(iter(kept.values())).relief if kept else None
     tried = tuple(item.model_copy(update={"relief": relief}) for item in kept.values())
     creatinine = None if case.crcl_ml_min is not None else case.serum_creatinine_mg_dl
-    return case.model_copy(update={"tried": tried, "serum_creatinine_mg_dl": creatinine})
+    # take_home_opioid (issue 11) has no page control or link token on this branch yet (ui12,
+    # link14 add them); until then the form holds only the default.
+    return case.model_copy(
+        update={"tried": tried, "serum_creatinine_mg_dl": creatinine, "take_home_opioid": False}
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -99,26 +99,38 @@ class TestReferenceCase:
             if o.drug == "hydromorphone" and o.route == "iv":
                 assert o.dose_mg <= 1
 
-    def test_discharge_has_scheduled_nsaid_and_short_ir_opioid(self) -> None:
-        """Naproxen 500 mg q12h max 1000/day (label); oxycodone IR <= 5 days (CDC 2022)."""
+    def test_discharge_has_scheduled_nsaid_and_no_default_opioid(self) -> None:
+        """Naproxen 500 mg q12h max 1000/day (label); no take-home opioid unless it is chosen
+        (OPAL 2023: no better than placebo; CDC 2022 rec 1: non-opioid first)."""
         plan = plan_for()
         (naproxen,) = orders(plan, "naproxen")
         assert (naproxen.dose_mg, naproxen.every_hours, naproxen.max_daily_mg) == (500, 12, 1000)
+        assert not orders(plan, "oxycodone")
+        assert plan.mme_per_day is None
+        reason = next(a.reason for a in plan.avoid if a.drug == "Take-home opioid")
+        assert "OPAL" in reason
+
+    def test_chosen_take_home_opioid_is_a_short_ir_course(self) -> None:
+        """Chosen after the discussion: oxycodone IR 5 mg q6h PRN, 3 days (CDC 2022 recs 3, 4,
+        6), labelled a shared decision with OPAL's trade-off."""
+        plan = plan_for(take_home_opioid=True)
         (oxy,) = orders(plan, "oxycodone")
         assert "immediate release" in oxy.drug
-        assert oxy.prn
-        assert oxy.days is not None
-        assert oxy.days <= 5
+        assert (oxy.dose_mg, oxy.every_hours, oxy.days, oxy.prn) == (5, 6, 3, True)
+        assert oxy.shared_decision
+        assert "OPAL" in oxy.tradeoff
+        assert "Lancet 2023" in oxy.tradeoff
 
-    def test_mme_of_discharge_opioid_is_30(self) -> None:
+    def test_mme_of_chosen_take_home_opioid_is_30(self) -> None:
         """Oxycodone 5 mg q6h = 20 mg/day x 1.5 (CDC 2022 factor) = 30 MME/day."""
-        plan = plan_for()
+        plan = plan_for(take_home_opioid=True)
         assert plan.mme_per_day == pytest.approx(30)
         assert plan.naloxone is False
 
-    def test_laxative_accompanies_the_opioid(self) -> None:
-        """The reference asks for a stool softener with the opioid; senna is ordered."""
-        assert orders(plan_for(), "senna")
+    def test_laxative_accompanies_the_chosen_opioid(self) -> None:
+        """Bowel care with the opioid: senna is ordered with it, and only with it."""
+        assert orders(plan_for(take_home_opioid=True), "senna")
+        assert not orders(plan_for(), "senna")
 
     def test_no_gabapentin_for_non_radicular_pain(self) -> None:
         """Gabapentinoids do not help axial pain (Enke 2018): no titration plan."""
@@ -193,13 +205,21 @@ class TestRadicularReference:
         assert max(totals) == 1800
         assert totals == sorted(totals)
 
-    def test_gabapentin_order_and_combined_sedation_warning(self) -> None:
-        """Opioid with gabapentin: sedation counselling (FDA 2019) and naloxone (Gomes 2017)."""
+    def test_gabapentin_order_without_a_take_home_opioid(self) -> None:
+        """No opioid chosen: the gabapentin titration is the one new sedating drug."""
         plan = plan_for(radicular=True)
         assert orders(plan, "gabapentin")
-        assert any(p.title == "Opioid with gabapentin" for p in plan.safety)
-        assert plan.naloxone
-        assert orders(plan, "naloxone")
+        assert not orders(plan, "oxycodone")
+
+    def test_chosen_opioid_defers_gabapentin_to_the_review(self) -> None:
+        """Never a new opioid with a new gabapentinoid (FDA 2019; Gomes 2017): the chosen
+        3-day course comes first, gabapentin is named for the review."""
+        plan = plan_for(radicular=True, take_home_opioid=True)
+        assert orders(plan, "oxycodone")
+        assert not orders(plan, "gabapentin")
+        assert plan.gabapentin is None
+        assert any("gabapentin" in p.title.lower() for p in plan.follow_up)
+        assert any(w.code == "one-sedative-at-a-time" for w in plan.warnings)
 
     def test_guideline_disagreement_is_said_plainly(self) -> None:
         """NICE NG59 advises against gabapentinoids for sciatica; the plan says so."""
@@ -372,3 +392,126 @@ def test_benzodiazepine_given_this_episode_counts_as_co_sedation() -> None:
     assert oxy.dose_mg <= 5
     assert not orders(plan, "oxycodone")
     assert "takes a benzodiazepine" in plan.naloxone_reasons
+
+
+# ---- Non-opioid first; opioids as shared decisions (issue 11) --------------------------------
+
+
+@pytest.mark.parametrize("score", [7, 8, 9, 10])
+def test_opioid_rescue_options_are_shared_decisions_with_opal_numbers(score: int) -> None:
+    """CDC 2022 recs 1 and 4; OPAL (Jones et al., Lancet 2023;402:304-12): every opioid is an
+    option to discuss, listed after the non-opioid step, with its benefit and harm stated."""
+    plan = plan_for(pain_score=score, tried=())
+    opioids = [o for o in plan.give_now if o.drug.startswith(("oxycodone", "hydromorphone"))]
+    assert opioids
+    for order in opioids:
+        assert order.shared_decision
+        assert "20 % vs 10 %" in order.tradeoff
+    first = plan.give_now[0]
+    assert not first.shared_decision  # the non-opioid step leads
+    assert first.drug in ("ketorolac", "naproxen", "acetaminophen")
+
+
+@pytest.mark.parametrize(("weeks", "offered"), [(12, True), (12.1, False), (20, False)])
+def test_no_new_opioid_for_pain_beyond_12_weeks_even_if_chosen(weeks: float, offered: bool) -> None:
+    """CDC 2022: chronic pain lasts > 3 months; NICE NG59, CDC 2022 rec 2 and WHO 2023: no new
+    opioid for it. At 12 weeks the chosen course is still offered; past 12 it is not."""
+    plan = plan_for(pain_duration_weeks=weeks, take_home_opioid=True)
+    opioids = [o for o in (*plan.give_now, *plan.discharge) if o.drug.startswith("oxycodone")]
+    assert bool(opioids) is offered
+    if not offered:
+        reason = next(a.reason for a in plan.avoid if a.drug.startswith("Opioids"))
+        assert "NICE NG59" in reason
+        assert "CDC 2022 rec 2" in reason
+        assert "WHO 2023" in reason
+
+
+@pytest.mark.parametrize(("age", "warned"), [(24, True), (25, False)])
+def test_antidepressant_under_25_carries_the_fda_boxed_warning(age: int, warned: bool) -> None:
+    """FDA boxed warning on all antidepressants: suicidality in short-term trials under 25."""
+    plan = plan_for(age_years=age, radicular=True, pain_duration_weeks=6)
+    assert orders(plan, "amitriptyline")
+    assert any(w.code == "antidepressant-under-25" for w in plan.warnings) is warned
+
+
+def test_22_year_old_with_persisting_sciatica_gets_one_new_sedating_drug() -> None:
+    """The case issue 11 names: amitriptyline (NICE CG173 for persisting radicular pain; NICE
+    NG59 against gabapentinoids), no gabapentin with it, no take-home opioid, the boxed warning."""
+    plan = plan_for(age_years=22, radicular=True, pain_duration_weeks=6)
+    drugs = {o.drug for o in plan.discharge}
+    assert "amitriptyline" in drugs
+    assert "gabapentin" not in drugs
+    assert not any(d.startswith("oxycodone") for d in drugs)
+    assert any(w.code == "antidepressant-under-25" for w in plan.warnings)
+    assert any(w.code == "one-sedative-at-a-time" for w in plan.warnings)
+
+
+def test_muscle_relaxant_is_an_option_when_no_reason_withholds_it() -> None:
+    """ACP 2017: an NSAID or a muscle relaxant for acute pain; nothing here rules one out."""
+    plan = plan_for(tried=())
+    (relaxant,) = orders(plan, "cyclobenzaprine")
+    assert relaxant.choice is not None
+    assert "ACP 2017" in relaxant.choice
+    assert (relaxant.dose_mg, relaxant.every_hours) == (5, 8)  # cyclobenzaprine label 5 mg TID
+    assert not any("muscle relaxant" in a.drug.lower() for a in plan.avoid)
+
+
+def test_muscle_relaxant_withheld_reason_is_true_of_the_patient() -> None:
+    """Reference case: orphenadrine was given twice, so the reason is the tried class."""
+    reason = next(a.reason for a in plan_for().avoid if "muscle relaxant" in a.drug.lower())
+    assert "already given" in reason
+    assert "Beers" not in reason  # a 45-year-old: Beers does not apply
+
+
+def test_duloxetine_for_chronic_pain_is_flagged_contested() -> None:
+    """ACP 2017 second line; NICE NG59 and WHO 2023 against routine use."""
+    plan = plan_for(pain_duration_weeks=16)
+    (warning,) = [w for w in plan.warnings if w.code == "duloxetine-guidelines-disagree"]
+    for source in ("ACP 2017", "NICE NG59", "WHO 2023"):
+        assert source in warning.source
+
+
+@pytest.mark.parametrize(
+    ("tried", "verdict"),
+    [
+        ({"drug": "ibuprofen", "dose_mg": 200}, "subtherapeutic"),  # label: 400 mg for pain
+        ({"drug": "ibuprofen", "dose_mg": 400}, "reasonable but not enough"),
+        ({"drug": "gabapentin", "dose_mg": 300, "doses_given": 2}, "subtherapeutic"),  # < 1200
+        ({"drug": "gabapentin", "dose_mg": 600, "doses_given": 3}, "reasonable but not enough"),
+        ({"drug": "pregabalin", "dose_mg": 75}, "subtherapeutic"),  # one dose is not a trial
+    ],
+)
+def test_review_weighs_dose_and_number_of_doses(tried: dict, verdict: str) -> None:
+    """Labels (ibuprofen 400 mg; NeuPSIG 2015 gabapentin >= 1200 mg/day): too small a trial
+    is called subtherapeutic, not a failure of the class."""
+    plan = plan_for(radicular=True, tried=(tried,))
+    assert plan.tried_review[0].verdict == verdict
+
+
+def test_single_nsaid_dose_is_not_a_full_trial() -> None:
+    """One ketorolac dose vs a scheduled course: the review says which it was."""
+    one = plan_for(tried=({"drug": "ketorolac", "dose_mg": 10},)).tried_review[0]
+    assert "One dose is not a trial" in one.reason
+
+
+def test_plan_lists_departures_from_common_practice_for_this_case() -> None:
+    """The reference case departs on the default opioid (OPAL), the take-home course and
+    extended release (CDC 2022 rec 3); a non-radicular case never lists the sciatica rows."""
+    plan = plan_for()
+    sources = " ".join(d.source for d in plan.departures)
+    assert "OPAL" in sources
+    assert "CDC 2022 rec 3" in sources
+    assert all(d.common_practice and d.this_plan and d.why and d.source for d in plan.departures)
+    mild = plan_for(pain_score=4, tried=())
+    assert not any("opioid" in d.common_practice.lower() for d in mild.departures)
+
+
+def test_no_user_facing_text_speaks_of_the_reference_answer() -> None:
+    """Guide: name the guideline, trial or label, or say "a common escalation"."""
+    for case in (
+        plan_for(),
+        plan_for(radicular=True, pain_duration_weeks=6, take_home_opioid=True),
+    ):
+        text = case.model_dump_json().lower()
+        for phrase in ("reference answer", "the reference", "pitfall no", "pitfall #"):
+            assert phrase not in text

@@ -1,0 +1,272 @@
+"""Medicine facts: what the patient's medicines mean for the plan, derived once per case.
+
+Both lists count: what the patient takes regularly (`current_medications`) and what was given for
+this episode (`tried`). A drug given today is still on board (serotonin toxicity, sedation), and an
+MAOI stopped within 14 days still counts (MAOI and opioid labels), so an MAOI in either list blocks
+the drugs labelled against it. The condition boxes feed the same facts (logic.rules.Facts merges
+them), so a ticked box and the medicine it stands for give the same plan.
+
+Sources for the definitions used here:
+
+* Opioid tolerance: the opioid labels' definition (OxyContin, Duragesic, Hysingla ER boxed
+  indications): for one week or longer at least 60 mg oral morphine per day, 25 mcg/h transdermal
+  fentanyl, 30 mg oral oxycodone per day, 8 mg oral hydromorphone per day, 25 mg oral oxymorphone
+  per day, 60 mg oral hydrocodone per day, or an equianalgesic dose of another opioid.
+* MME: CDC 2022 conversion factors (logic.opioids); buprenorphine is excluded (CDC 2022).
+* Medicines for opioid use disorder (buprenorphine, methadone): CDC 2022 rec 12 (continue them;
+  treat acute pain on top of them, with the prescriber told).
+* Naltrexone blocks opioid agonists (Vivitrol label: trying to overcome the blockade can cause
+  fatal overdose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from logic.catalogue import DoseUnit, DrugClass, Formulation, Trait, drug, traits
+from logic.models import CurrentMedication, PatientCase, Relief, Route, TriedMedication
+from logic.opioids import daily_mme
+
+#: Opioid labels (OxyContin, Duragesic): the daily dose that defines opioid tolerance, in the unit
+#: of `CDC key`; an opioid not listed counts by its MME against 60 MME ("equianalgesic dose").
+TOLERANCE_DAILY_DOSE: dict[str, float] = {
+    "morphine": 60,  # mg/day oral
+    "fentanyl_transdermal": 25,  # mcg/h
+    "oxycodone": 30,  # mg/day oral
+    "hydromorphone": 8,  # mg/day oral
+    "oxymorphone": 25,  # mg/day oral
+    "hydrocodone": 60,  # mg/day oral
+}
+TOLERANCE_MME = 60  # oral morphine 60 mg/day (labels)
+TOLERANCE_WEEKS = 1  # "for one week or longer" (labels)
+#: MAOI labels: the interaction persists for 14 days after stopping an MAOI.
+MAOI_WASHOUT_DAYS = 14
+
+#: Classes where a second member adds harm, not benefit (same mechanism): the plan does not add
+#: one on top of a current one. Opioids duplicate only by the same drug.
+DUPLICATE_CLASSES: frozenset[DrugClass] = frozenset(
+    {
+        DrugClass.nsaid,
+        DrugClass.gabapentinoid,
+        DrugClass.snri,
+        DrugClass.ssri,
+        DrugClass.tricyclic,
+        DrugClass.acetaminophen,
+        DrugClass.muscle_relaxant,
+        DrugClass.benzodiazepine,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HomeOpioid:
+    """One regular opioid with its daily dose and MME (None when it cannot be counted)."""
+
+    drug: str
+    daily_dose: float | None
+    unit: DoseUnit | None
+    mme: float | None
+    weeks: float | None
+    why_not_counted: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A medicine that failed this episode: no or minimal relief at this dose (mg) and route."""
+
+    drug: str
+    dose_mg: float | None
+    route: Route | None
+    doses_given: int
+
+
+@dataclass(frozen=True, slots=True)
+class MedicineFacts:
+    """What every medicine entered means for the rules. Built once per case."""
+
+    #: Generic names of regular medicines and of medicines given this episode.
+    current: frozenset[str]
+    tried: frozenset[str]
+    current_classes: frozenset[DrugClass]
+    #: Every trait of every medicine in either list.
+    traits: frozenset[Trait]
+    #: Which medicines (either list) carry each trait, in entry order, for the messages.
+    by_trait: dict[Trait, tuple[str, ...]]
+    home_opioids: tuple[HomeOpioid, ...]
+    #: MME/day of the home opioids that can be counted (None: no countable home opioid).
+    home_mme: float | None
+    #: A regular opioid whose daily dose could not be counted (missing dose, IV, no factor).
+    home_opioid_uncounted: bool
+    opioid_tolerant: bool
+    #: Buprenorphine or methadone taken regularly (CDC 2022 rec 12).
+    moud: tuple[str, ...]
+    #: Naltrexone in either list: opioid agonists are blocked.
+    naltrexone: bool
+    #: Extended-release/long-acting or patch opioids taken regularly.
+    long_acting_home: tuple[str, ...]
+    failed: tuple[Failed, ...]
+
+    def has(self, trait: Trait) -> bool:
+        return trait in self.traits
+
+    def names(self, trait: Trait) -> str:
+        """'sertraline and tramadol' for a message."""
+        return _join(self.by_trait.get(trait, ()))
+
+
+def medicine_facts(case: PatientCase) -> MedicineFacts:
+    """Derive every medicine fact from the case's two lists."""
+    if not case.current_medications and not case.tried:
+        return NO_MEDICINES
+    meds: tuple[CurrentMedication | TriedMedication, ...] = (
+        *case.current_medications,
+        *case.tried,
+    )
+    by_trait: dict[Trait, list[str]] = {}
+    for med in meds:
+        for trait in traits(med.drug):
+            names = by_trait.setdefault(trait, [])
+            if med.drug not in names:
+                names.append(med.drug)
+    home = tuple(
+        _home_opioid(m) for m in case.current_medications if Trait.opioid in traits(m.drug)
+    )
+    counted = [h.mme for h in home if h.mme is not None]
+    return MedicineFacts(
+        current=frozenset(m.drug for m in case.current_medications),
+        tried=frozenset(t.drug for t in case.tried),
+        current_classes=frozenset(drug(m.drug).drug_class for m in case.current_medications),
+        traits=frozenset(by_trait),
+        by_trait={k: tuple(v) for k, v in by_trait.items()},
+        home_opioids=home,
+        home_mme=sum(counted) if counted else None,
+        home_opioid_uncounted=any(h.mme is None and h.drug != "buprenorphine" for h in home),
+        opioid_tolerant=_tolerant(home),
+        moud=tuple(dict.fromkeys(m.drug for m in case.current_medications if _moud(m))),
+        naltrexone=Trait.opioid_blocker in by_trait,
+        long_acting_home=tuple(
+            dict.fromkeys(
+                m.drug
+                for m in case.current_medications
+                if Trait.opioid in traits(m.drug) and _long_acting(m)
+            )
+        ),
+        failed=tuple(
+            Failed(t.drug, t.dose_mg, t.route, t.doses_given)
+            for t in case.tried
+            if t.relief is not Relief.partial
+        ),
+    )
+
+
+NO_MEDICINES = MedicineFacts(
+    current=frozenset(),
+    tried=frozenset(),
+    current_classes=frozenset(),
+    traits=frozenset(),
+    by_trait={},
+    home_opioids=(),
+    home_mme=None,
+    home_opioid_uncounted=False,
+    opioid_tolerant=False,
+    moud=(),
+    naltrexone=False,
+    long_acting_home=(),
+    failed=(),
+)
+
+
+def _moud(med: CurrentMedication) -> bool:
+    """Methadone, or buprenorphine in an opioid use disorder form (sublingual, buccal film in mg,
+    monthly injection). The Butrans patch and Belbuca film (mcg) are pain products."""
+    if Trait.moud not in traits(med.drug):
+        return False
+    if med.drug == "buprenorphine":
+        return med.formulation is not Formulation.patch and med.unit is not DoseUnit.mcg
+    return True
+
+
+def _long_acting(med: CurrentMedication) -> bool:
+    return med.formulation in (Formulation.er, Formulation.patch) or (
+        Trait.long_acting in traits(med.drug)
+    )
+
+
+def mme_key(generic: str, formulation: Formulation | None, unit: DoseUnit | None) -> str | None:
+    """The CDC 2022 table row for a regular opioid, or None when none applies."""
+    if generic == "fentanyl":
+        if formulation is Formulation.patch or unit is DoseUnit.mcg_per_h:
+            return "fentanyl_transdermal"
+        return "fentanyl_buccal" if unit is DoseUnit.mcg else None
+    if generic in ("codeine", "hydrocodone", "hydromorphone", "methadone", "morphine"):
+        return generic
+    if generic in ("oxycodone", "oxymorphone", "tapentadol", "tramadol"):
+        return generic
+    return None
+
+
+def _home_opioid(med: CurrentMedication) -> HomeOpioid:
+    if med.drug == "buprenorphine":
+        return HomeOpioid(
+            med.drug,
+            None,
+            med.unit,
+            None,
+            med.weeks,
+            "buprenorphine has no MME factor (CDC 2022: partial agonist, excluded)",
+        )
+    key = mme_key(med.drug, med.formulation, med.unit)
+    if key is None:
+        return HomeOpioid(
+            med.drug, None, med.unit, None, med.weeks, f"no CDC 2022 MME factor for {med.drug}"
+        )
+    if med.route in (Route.iv, Route.im, Route.sc):
+        return HomeOpioid(
+            med.drug,
+            None,
+            med.unit,
+            None,
+            med.weeks,
+            "CDC 2022 factors are for oral and transdermal doses, not injections",
+        )
+    if med.dose is None:
+        return HomeOpioid(med.drug, None, med.unit, None, med.weeks, "dose not entered")
+    if key == "fentanyl_transdermal":
+        return HomeOpioid(med.drug, med.dose, med.unit, daily_mme(key, med.dose, 1), med.weeks)
+    if med.doses_per_day is None:
+        return HomeOpioid(med.drug, None, med.unit, None, med.weeks, "doses per day not entered")
+    dose = med.dose if med.unit is not DoseUnit.mcg or key == "fentanyl_buccal" else med.dose / 1000
+    return HomeOpioid(
+        med.drug,
+        dose * med.doses_per_day,
+        med.unit,
+        daily_mme(key, dose, med.doses_per_day),
+        med.weeks,
+    )
+
+
+def _tolerant(home: Iterable[HomeOpioid]) -> bool:
+    """Label definition: the listed daily doses (or 60 MME of another opioid) for >= 1 week.
+
+    Several opioids add up as fractions of their own threshold. An opioid whose duration is not
+    entered does not count: tolerance cannot be assumed (the labels require a week or longer).
+    """
+    fraction = 0.0
+    for h in home:
+        if h.weeks is None or h.weeks < TOLERANCE_WEEKS or h.mme is None:
+            continue
+        key = mme_key(h.drug, None, h.unit)
+        threshold = TOLERANCE_DAILY_DOSE.get(key or "")
+        if threshold is not None and h.daily_dose is not None:
+            fraction += h.daily_dose / threshold
+        else:
+            fraction += h.mme / TOLERANCE_MME
+    return fraction >= 1 - 1e-9
+
+
+def _join(names: Iterable[str]) -> str:
+    items = list(names)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
