@@ -388,7 +388,7 @@ def muscle_relaxant_reasons() -> None:
 
 
 @PROPERTY
-@given(cases())
+@given(cases(medicines=True))
 def never_suzetrigine_steroid_or_benzodiazepine(patient: PatientCase) -> None:
     """No plan orders suzetrigine, a systemic steroid or a benzodiazepine."""
     plan = build_plan(patient)
@@ -400,7 +400,7 @@ def never_suzetrigine_steroid_or_benzodiazepine(patient: PatientCase) -> None:
 
 
 @PROPERTY
-@given(cases())
+@given(cases(medicines=True))
 def non_drug_advice_in_every_non_emergency_plan(patient: PatientCase) -> None:
     plan = build_plan(patient)
     if plan.triage.level is TriageLevel.emergency:
@@ -422,7 +422,7 @@ def follow_up_referral_by_radicular() -> None:
 
 
 @PROPERTY
-@given(cases())
+@given(cases(medicines=True))
 def gabapentin_flagged_and_within_renal_limit(patient: PatientCase) -> None:
     """Neurontin label: day 1 at most 300 mg, never above the CrCl band; NICE flag shown."""
     plan = build_plan(patient)
@@ -507,6 +507,10 @@ def _relaxant_reason_holds(patient: PatientCase, plan: TreatmentPlan) -> bool:
     new_sedating |= any(order_class(o) in ANTIDEPRESSANT_CLASSES for o in plan.discharge)
     return (
         any(drug_class(g) is DrugClass.muscle_relaxant for g in generics)
+        or any(
+            (g := resolve_drug(a)) is not None and drug_class(g) is DrugClass.muscle_relaxant
+            for a in patient.allergic_to
+        )
         or patient.older_adult
         or bool(set(patient.conditions) & _RELAXANT_REASON_BOXES)
         or bool(patient.red_flags)  # IV drug use counts as a use disorder; others are work-ups
@@ -518,7 +522,7 @@ def _relaxant_reason_holds(patient: PatientCase, plan: TreatmentPlan) -> bool:
 
 
 @PROPERTY
-@given(cases())
+@given(cases(medicines=True))
 def relaxant_withheld_only_with_a_true_reason(patient: PatientCase) -> None:
     plan = build_plan(patient)
     if avoided(plan, "muscle relaxant"):
