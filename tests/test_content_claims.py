@@ -568,6 +568,34 @@ def egfr_only_without_creatinine() -> None:
     assert with_creatinine.crcl_ml_min == pytest.approx((140 - 40) * 80 / 72)
 
 
+def renal_three_weights_shown() -> None:
+    """Cockcroft-Gault 1976 by hand for a 70-year-old woman, 90 kg, 150 cm, SCr 1.2: BMI 40, so
+    adjusted weight (Winter 2012); under 5 feet Devine's base value 45.5 kg is the IBW."""
+    renal = build_plan(
+        case(
+            age_years=70,
+            sex="female",
+            weight_kg=90,
+            height_cm=150,
+            serum_creatinine_mg_dl=1.2,
+            pain_score=6,
+        )
+    ).renal
+
+    def cockcroft_gault(weight: float) -> float:
+        return (140 - 70) * weight / (72 * 1.2) * 0.85
+
+    ibw = 45.5
+    adjusted = ibw + 0.4 * (90 - ibw)
+    assert renal.ideal_body_weight_kg == pytest.approx(ibw)
+    assert renal.crcl_actual_weight == pytest.approx(cockcroft_gault(90))
+    assert renal.crcl_ideal_weight == pytest.approx(cockcroft_gault(ibw))
+    assert renal.crcl_adjusted_weight == pytest.approx(cockcroft_gault(adjusted))
+    assert renal.weight_basis is not None
+    assert "adjusted" in renal.weight_basis
+    assert renal.crcl_ml_min == pytest.approx(cockcroft_gault(adjusted))
+
+
 # ---------------------------------------------------------------------------------------------
 # The table: page, the sentence it writes, the behaviour, the proof.
 
@@ -750,6 +778,12 @@ CLAIMS: tuple[Claim, ...] = (
         "eGFR is used only when neither a CrCl nor a creatinine is entered",
         "eGFR only as a fallback, de-indexed with height",
         egfr_only_without_creatinine,
+    ),
+    Claim(
+        "renal-dosing",
+        "The tool shows all three estimates and names the one used",
+        "three Cockcroft-Gault weights shown, one named",
+        renal_three_weights_shown,
     ),
     Claim(
         "suzetrigine",
