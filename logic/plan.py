@@ -68,6 +68,8 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
         "older-adults-pregnancy",
         "acetaminophen",
         "benzodiazepines",
+        "suzetrigine",
+        "chronic-low-back-pain",
     }
 )
 
