@@ -99,7 +99,7 @@ _LABELS: dict[RedFlag, str] = {
 }
 
 ROUTINE_ACTION = (
-    "No red flag recorded. Re-ask about them: pain that does not settle is itself a reason to "
+    "No red flag recorded yet: re-ask, because pain that does not settle is itself a reason to "
     "re-examine. No imaging is needed for non-specific back pain without red flags."
 )
 

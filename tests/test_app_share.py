@@ -28,7 +28,7 @@ from tests.strategies import cases
 PAGE_PARAMS = ("audience", "case")
 NOTICE_TITLE = "Some link parameters were ignored"
 CASES = load_cases()
-NOTE_KEYS = ("download_note_txt", "download_note_md", "download_note_pdf")
+NOTE_KEYS = ("download_note_txt", "download_note_md", "download_note_pdf", "download_plan_fhir")
 HANDOUT_KEYS = ("download_handout_pdf", "download_handout_md")
 
 

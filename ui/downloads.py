@@ -18,6 +18,7 @@ from logic.export import (
     note_pdf,
     patient_handout_markdown,
 )
+from logic.fhir_out import plan_bundle_json
 from logic.models import PatientCase, TreatmentPlan, TriageLevel
 from logic.share import share_query_string, withheld_fields
 
@@ -114,6 +115,17 @@ def show_note(case: PatientCase, plan: TreatmentPlan, library: dict) -> None:
             icon=":material/picture_as_pdf:",
             on_click="ignore",
             key="download_note_pdf",
+        )
+        st.download_button(
+            "FHIR R4 Bundle",
+            data=lambda: plan_bundle_json(case, plan, generated=today),
+            file_name=f"back-pain-plan-{stamp}.fhir.json",
+            mime="application/fhir+json",
+            icon=":material/data_object:",
+            on_click="ignore",
+            help="CarePlan, the orders as MedicationRequest proposals, CrCl and MME "
+            "Observations and this note as a DocumentReference, for an EHR import.",
+            key="download_plan_fhir",
         )
     show_case_link(case)
     st.subheader(":material/description: Patient handout", anchor="handout")

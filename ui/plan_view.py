@@ -108,7 +108,7 @@ def show_triage(plan: TreatmentPlan, where: DeltaGenerator, library: dict, *, br
             icon=":material/priority_high:",
         )
     elif not brief:
-        where.success(f"**No red flags recorded.** {triage.action}", icon=":material/check_circle:")
+        where.success(triage.action, icon=":material/check_circle:")
 
 
 def show_figures(plan: TreatmentPlan) -> None:

@@ -48,7 +48,7 @@ def test_triage_and_a_dosed_order_need_no_scrolling(app: Page):
     assert app.viewport_size == {"width": 1280, "height": 720}
     plan = build_plan(REFERENCE)
     triage = widget(app, "summary").get_by_test_id("stAlert").first
-    expect(triage).to_contain_text("No red flags recorded")
+    expect(triage).to_contain_text("No red flag recorded")
     order = app.get_by_text(plan.give_now[0].sig, exact=True).first
     expect(order).to_be_visible()
     assert in_viewport(app, triage)
