@@ -178,21 +178,15 @@ def _dose_in_mg(dose: float | None, unit: DoseUnit | None) -> float | None:
     return dose if unit is DoseUnit.mg else dose / 1000
 
 
-class CurrentMedication(_Frozen):
-    """A medicine the patient takes regularly. Brand names resolve to the generic name."""
+class _Medicine(_Frozen):
+    """What both medicine lists record: the drug (brand names resolve to the generic name), its
+    form, route and dose in a unit the catalogue allows for it."""
 
     drug: Annotated[str, Field(min_length=2, max_length=60, description="Generic or brand name")]
     formulation: Formulation | None = None
     route: Route | None = None
     dose: Annotated[float | None, Field(default=None, gt=0, le=5000)] = None
     unit: Annotated[DoseUnit | None, Field(validate_default=True)] = None
-    doses_per_day: Annotated[float | None, Field(default=None, gt=0, le=24)] = None
-    weeks: Annotated[float | None, Field(default=None, ge=0, le=2600)] = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise(cls, data: object) -> object:
-        return _normalise_medicine(data, transdermal_is_patch=True)
 
     @field_validator("drug", mode="before")
     @classmethod
@@ -208,6 +202,18 @@ class CurrentMedication(_Frozen):
     @classmethod
     def _unit(cls, value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None:
         return _check_unit(value, info)
+
+
+class CurrentMedication(_Medicine):
+    """A medicine the patient takes regularly."""
+
+    doses_per_day: Annotated[float | None, Field(default=None, gt=0, le=24)] = None
+    weeks: Annotated[float | None, Field(default=None, ge=0, le=2600)] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: object) -> object:
+        return _normalise_medicine(data, transdermal_is_patch=True)
 
     @field_validator("doses_per_day", mode="after")
     @classmethod
@@ -225,19 +231,14 @@ class CurrentMedication(_Frozen):
         return _dose_in_mg(self.dose, self.unit)
 
 
-class TriedMedication(_Frozen):
-    """One medicine already given for this episode. Brand names resolve to the generic name.
+class TriedMedication(_Medicine):
+    """One medicine already given for this episode.
 
     `dose` is in `unit`. The legacy input `dose_mg=<x>` is still accepted (it means dose=x,
     unit=mg), and `dose_mg` is kept, always derived from `dose` and `unit`, for existing callers
     (None for a patch rate).
     """
 
-    drug: Annotated[str, Field(min_length=2, max_length=60, description="Generic or brand name")]
-    formulation: Formulation | None = None
-    route: Route | None = None
-    dose: Annotated[float | None, Field(default=None, gt=0, le=5000)] = None
-    unit: Annotated[DoseUnit | None, Field(validate_default=True)] = None
     dose_mg: Annotated[float | None, Field(default=None, gt=0, le=5000, validate_default=True)] = (
         None
     )
@@ -256,21 +257,6 @@ class TriedMedication(_Frozen):
                 raise ValueError("dose_mg is a dose in mg: give dose and unit instead")
             data["dose"], data["unit"] = legacy, DoseUnit.mg
         return data
-
-    @field_validator("drug", mode="before")
-    @classmethod
-    def _generic_name(cls, value: object) -> object:
-        return _resolve_name(value)
-
-    @field_validator("formulation", mode="after")
-    @classmethod
-    def _formulation(cls, value: Formulation | None, info: ValidationInfo) -> Formulation | None:
-        return _check_formulation(value, info)
-
-    @field_validator("unit", mode="after")
-    @classmethod
-    def _unit(cls, value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None:
-        return _check_unit(value, info)
 
     @field_validator("dose_mg", mode="after")
     @classmethod

@@ -436,6 +436,36 @@ def dose_inputs(name: str, keys: dict[str, str]) -> None:
     )
 
 
+def compact_choice(
+    label: str, options: dict[str, str], key: str, placeholder: str, width: int
+) -> None:
+    """A label-less select box in a medicine row (the row's drug name is its visible label)."""
+    st.selectbox(
+        label,
+        options=list(options),
+        format_func=options.get,
+        index=None,
+        key=key,
+        placeholder=placeholder,
+        label_visibility="collapsed",
+        width=width,
+    )
+
+
+def compact_number(label: str, key: str, placeholder: str, width: int) -> None:
+    """A label-less, empty-by-default number box in a medicine row."""
+    st.number_input(
+        label,
+        value=None,
+        step=1.0,
+        format="%g",
+        key=key,
+        placeholder=placeholder,
+        label_visibility="collapsed",
+        width=width,
+    )
+
+
 def current_row(drug: str) -> None:
     """One regular medicine: dose, unit, doses a day, formulation and weeks taken."""
     keys = row_keys(drug, "current_medications")
@@ -445,46 +475,10 @@ def current_row(drug: str) -> None:
     ):
         st.markdown(f"**{name}**", width=150)
         dose_inputs(name, keys)
-        st.number_input(
-            f"{name}: doses a day",
-            value=None,
-            step=1.0,
-            format="%g",
-            key=keys["doses_per_day"],
-            placeholder="/day",
-            label_visibility="collapsed",
-            width=85,
-        )
-        st.selectbox(
-            f"{name}: route (optional)",
-            options=list(ROUTES),
-            format_func=ROUTES.get,
-            index=None,
-            key=keys["route"],
-            placeholder="Route",
-            label_visibility="collapsed",
-            width=95,
-        )
-        st.selectbox(
-            f"{name}: formulation",
-            options=[f.value for f in Formulation],
-            format_func=FORMULATIONS.get,
-            index=None,
-            key=keys["formulation"],
-            placeholder="Form",
-            label_visibility="collapsed",
-            width=95,
-        )
-        st.number_input(
-            f"{name}: weeks taken",
-            value=None,
-            step=1.0,
-            format="%g",
-            key=keys["weeks"],
-            placeholder="Weeks",
-            label_visibility="collapsed",
-            width=90,
-        )
+        compact_number(f"{name}: doses a day", keys["doses_per_day"], "/day", 85)
+        compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
+        compact_choice(f"{name}: formulation", FORMULATIONS, keys["formulation"], "Form", 95)
+        compact_number(f"{name}: weeks taken", keys["weeks"], "Weeks", 90)
 
 
 def tried_row(drug: str) -> None:
@@ -505,23 +499,5 @@ def tried_row(drug: str) -> None:
             width=105,
         )
         dose_inputs(name, keys)
-        st.selectbox(
-            f"{name}: route (optional)",
-            options=list(ROUTES),
-            format_func=ROUTES.get,
-            index=None,
-            key=keys["route"],
-            placeholder="Route",
-            label_visibility="collapsed",
-            width=95,
-        )
-        st.selectbox(
-            f"{name}: relief (required)",
-            options=list(RELIEF),
-            format_func=RELIEF.get,
-            index=None,
-            key=keys["relief"],
-            placeholder="Relief?",
-            label_visibility="collapsed",
-            width=120,
-        )
+        compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
+        compact_choice(f"{name}: relief (required)", RELIEF, keys["relief"], "Relief?", 120)
