@@ -16,8 +16,18 @@ def _warm() -> None:
     try:
         import altair  # noqa: F401
         import pandas  # noqa: F401
+        import pyarrow  # st.dataframe serialises the day-by-day table with it
 
-        from logic.gabapentin import schedule_frame  # noqa: F401
+        from logic.charts import titration_chart
+        from logic.gabapentin import build_gabapentin_plan, schedule_frame
+        from logic.renal import RenalBand
+
+        # One throwaway chart and table: Altair loads and compiles its JSON schema validator
+        # on the first `to_dict()` (about a second), which the first clinician would otherwise
+        # wait for. The page's own charts are memoised per plan in logic.charts.
+        sample = build_gabapentin_plan(RenalBand.normal, 100.0, target_daily_mg=1800)
+        titration_chart(sample).to_dict()
+        pyarrow.Table.from_pandas(schedule_frame(sample))
     except Exception:  # warming is an optimisation only
         pass
 
