@@ -342,13 +342,8 @@ def test_order_select_checks_only_the_selected_order(client, server, key) -> Non
     assert not any("Extended-release" in c["summary"] for c in cards)
 
 
-def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
-    client, server, key
-) -> None:
-    """Fentanyl patch at 25 mcg/h (60 MME/day, CDC 2022 factor 2.4) with COPD: CDC 2022 rec 8
-    triggers, so the plan offers naloxone; an IR oxycodone draft then gets a naloxone card with a
-    create action."""
-    body = load("fentanyl_patch.json")
+def _with_oxycodone_draft(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` as an order-sign call with one outpatient IR oxycodone draft order."""
     body["hook"] = "order-sign"
     body["context"]["draftOrders"] = {
         "resourceType": "Bundle",
@@ -368,6 +363,16 @@ def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
             }
         ],
     }
+    return body
+
+
+def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
+    client, server, key
+) -> None:
+    """Fentanyl patch at 25 mcg/h (60 MME/day, CDC 2022 factor 2.4) with COPD: CDC 2022 rec 8
+    triggers, so the plan offers naloxone; an IR oxycodone draft then gets a naloxone card with a
+    create action."""
+    body = _with_oxycodone_draft(load("fentanyl_patch.json"))
     case = _expected_cases(dt.date.today())["fentanyl_patch.json"]
     assert build_plan(case).naloxone
     cards = call(client, server, key, "back-pain-order-sign", body).json()["cards"]
@@ -378,24 +383,10 @@ def test_order_sign_with_an_opioid_draft_offers_naloxone_when_the_plan_does(
 
 
 def test_no_naloxone_card_when_the_patient_already_has_naloxone(client, server, key) -> None:
-    body = load("radicular.json")
-    body["hook"] = "order-sign"
-    body["context"]["draftOrders"] = {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [
-            {
-                "resource": {
-                    "resourceType": "MedicationRequest",
-                    "id": "oxy",
-                    "status": "draft",
-                    "intent": "order",
-                    "subject": {"reference": "Patient/example"},
-                    "medicationCodeableConcept": {"text": "Oxycodone 5 MG Oral Tablet"},
-                }
-            }
-        ],
-    }
+    """The same patient as above (the plan offers naloxone) with Narcan already among the
+    regular medicines: no card asks for a second one."""
+    body = _with_oxycodone_draft(load("fentanyl_patch.json"))
+    assert build_plan(_expected_cases(dt.date.today())["fentanyl_patch.json"]).naloxone
     body["prefetch"]["medicationStatements"]["entry"] = [
         {
             "resource": {
@@ -690,3 +681,18 @@ def test_one_element_replaced_by_any_json_never_gives_a_server_error(
     if response.status_code == 200:
         for card in response.json()["cards"]:
             assert_card_valid(card)
+
+
+def test_an_outpatient_opioid_draft_is_judged_as_the_take_home_choice(client, server, key) -> None:
+    """Drafting an outpatient opioid is the clinician's take-home choice (on the page it is the
+    take-home switch), so the plan card carries the chosen course: IR oxycodone 5 mg every 6 h
+    for 3 days at most (CDC 2022 recs 4 and 6) with its bowel care, which the same case without
+    the draft does not get (issue 11: never a default order)."""
+    case = _expected_cases(dt.date.today())["reference.json"]
+    chosen = build_plan(case.model_copy(update={"take_home_opioid": True}))
+    (course,) = [o for o in chosen.discharge if o.is_opioid]
+    assert not any(o.is_opioid for o in build_plan(case).discharge)
+    cards = call(
+        client, server, key, "back-pain-order-sign", _with_oxycodone_draft(load("reference.json"))
+    ).json()["cards"]
+    assert any(course.sig in c.get("detail", "") for c in cards), [c["summary"] for c in cards]
