@@ -41,12 +41,16 @@ from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
 from logic.rules import (
     CHRONIC_WEEKS,
     PER_DRUG_TARGETS,
+    RANK,
+    REASON,
+    RULES,
+    STEP_TAG,
     TARGET_LABELS,
     Action,
     Facts,
     Rule,
     applies,
-    fired,
+    fired_positions,
 )
 from logic.triage import triage
 
@@ -129,15 +133,73 @@ _VARIANT_ORDER = ("hepatic", "reduced")
 
 
 @lru_cache(maxsize=4096)
-def _avoid(drug: str, reason: str, evidence: tuple[str, ...]) -> Avoid:
+def _avoid(drug: str, reasons: tuple[str, ...], evidence: tuple[str, ...]) -> Avoid:
     """Avoid entries are frozen and mostly the same from plan to plan: built once each."""
-    return Avoid(drug=drug, reason=reason, evidence=evidence)
+    return Avoid(drug=drug, reason=" ".join(reasons), evidence=evidence)
 
 
 @lru_cache(maxsize=4096)
 def _warning(code: str, severity: Severity, message: str, source: str) -> Warning:
     """Warnings are frozen and mostly the same from plan to plan: built once each."""
     return Warning(code=code, severity=severity, message=message, source=source)
+
+
+#: The two steps of a plan: given now, and the take-home (discharge) plan.
+_STEPS = ("now", "discharge")
+
+
+def _rank(rule: Rule) -> int:
+    return RANK[rule.id]
+
+
+#: Withheld drugs: label -> (reasons, evidence ids), made into Avoid models at the end.
+_AvoidEntries = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleSet:
+    """What a set of fired rules says before any candidate order is looked at: the rules indexed
+    by the step and tag they target, and the avoid entries and plan-wide warnings they make.
+    Many patients (and every rerun of the same patient) fire the same set, so each set is
+    worked out once and shared; the dicts here are never mutated."""
+
+    rules: tuple[Rule, ...]
+    by_tag: dict[tuple[str, str], tuple[Rule, ...]]
+    avoid: _AvoidEntries
+    warnings: dict[str, Warning]
+
+
+@lru_cache(maxsize=2048)
+def _rule_set(positions: tuple[int, ...]) -> _RuleSet:
+    rules = tuple(RULES[i] for i in positions)
+    by_tag: dict[tuple[str, str], list[Rule]] = {}
+    for rule in rules:
+        step, tag = STEP_TAG[rule.id]
+        for each in (step,) if step else _STEPS:
+            by_tag.setdefault((each, tag), []).append(rule)
+    avoid: _AvoidEntries = {}
+    warnings: dict[str, Warning] = {}
+    for rule in rules:
+        if rule.target == "plan":
+            warnings.setdefault(
+                rule.id, _warning(rule.id, rule.severity, rule.message, rule.source)
+            )
+        elif rule.action is Action.avoid and rule.target not in PER_DRUG_TARGETS:
+            _withhold(avoid, TARGET_LABELS[rule.target], REASON[rule.id], rule.evidence)
+    return _RuleSet(
+        rules=rules,
+        by_tag={k: tuple(v) for k, v in by_tag.items()},
+        avoid=avoid,
+        warnings=warnings,
+    )
+
+
+def _withhold(avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[str]) -> None:
+    """Add a reason (and its evidence) to a drug's avoid entry, unless it already says it."""
+    reasons, ids = avoid.get(drug, ((), ()))
+    if not any(reason in prior for prior in reasons):
+        new_ids = tuple(e for e in dict.fromkeys(evidence) if e not in ids)
+        avoid[drug] = ((*reasons, reason), ids + new_ids)
 
 
 @dataclass
@@ -148,39 +210,37 @@ class _Draft:
     rules: tuple[Rule, ...]
     give_now: list[Order] = field(default_factory=list)
     discharge: list[Order] = field(default_factory=list)
-    #: Withheld drugs: label -> (reasons, evidence ids), made into Avoid models once, at the end.
-    avoid: dict[str, tuple[list[str], dict[str, None]]] = field(default_factory=dict)
+    avoid: _AvoidEntries = field(default_factory=dict)
     warnings: dict[str, Warning] = field(default_factory=dict)
-    #: The fired rules indexed by the tag they target (built once per plan), so a candidate
-    #: only looks at the rules that can apply to it.
-    by_tag: dict[str, list[Rule]] = field(default_factory=dict)
-    rank: dict[str, int] = field(default_factory=dict)
+    #: The fired rules indexed by the step and tag they target, so a candidate only looks at
+    #: the rules that can apply to it.
+    by_tag: dict[tuple[str, str], tuple[Rule, ...]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        for i, rule in enumerate(self.rules):
-            tag = rule.target.split(":", 1)[-1]
-            self.by_tag.setdefault(tag, []).append(rule)
-            self.rank[rule.id] = i
+    @classmethod
+    def start(cls, facts: Facts, positions: tuple[int, ...]) -> _Draft:
+        """A draft holding what the fired rules say on their own (avoid entries, warnings)."""
+        ruleset = _rule_set(positions)
+        return cls(
+            facts=facts,
+            rules=ruleset.rules,
+            avoid=dict(ruleset.avoid),
+            warnings=dict(ruleset.warnings),
+            by_tag=ruleset.by_tag,
+        )
 
     def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
         """The fired rules that apply to a candidate with these tags at this step, in table
-        order."""
-        found = [r for t in tags for r in self.by_tag.get(t, ()) if applies(r, step, tags)]
+        order (a rule has one tag, so none is found twice)."""
+        found = [r for t in tags for r in self.by_tag.get((step, t), ())]
         if len(found) > 1:
-            found = sorted(dict.fromkeys(found), key=lambda r: self.rank[r.id])
+            found.sort(key=_rank)
         return found
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
-        reasons, ids = self.avoid.setdefault(drug, ([], {}))
-        if not any(reason in prior for prior in reasons):
-            reasons.append(reason)
-            ids.update(dict.fromkeys(evidence))
+        _withhold(self.avoid, drug, reason, evidence)
 
     def avoid_list(self) -> tuple[Avoid, ...]:
-        return tuple(
-            _avoid(drug, " ".join(reasons), tuple(ids))
-            for drug, (reasons, ids) in self.avoid.items()
-        )
+        return tuple(_avoid(drug, reasons, ids) for drug, (reasons, ids) in self.avoid.items())
 
     def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
         if code not in self.warnings:
@@ -288,15 +348,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     renal = assess_renal(case)
     meds = medicine_facts(case)
     facts = Facts(case=case, renal=renal, given_meds=meds)
-    rules = fired(facts)
-    draft = _Draft(facts=facts, rules=rules)
-    for rule in rules:
-        if rule.target == "plan":
-            draft.warn(rule.id, rule.severity, rule.message, rule.source)
-        elif rule.action is Action.avoid and rule.target not in PER_DRUG_TARGETS:
-            draft.withhold(
-                TARGET_LABELS[rule.target], f"{rule.message} ({rule.source})", rule.evidence
-            )
+    draft = _Draft.start(facts, fired_positions(facts))
     _medicine_warnings(draft, meds)
     emergency = tri.level is TriageLevel.emergency
 

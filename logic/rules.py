@@ -41,6 +41,30 @@ TRAIT_CONDITIONS: dict[Trait, Condition] = {
 SELF = ("tramadol",)
 
 
+class Gate(StrEnum):
+    """Derived facts a rule can be indexed by, besides conditions, red flags and traits."""
+
+    always = "always"
+    older = "older"
+    chronic = "chronic"
+    axial = "axial"  # no radicular features
+    pregnant = "pregnant"
+    breastfeeding = "breastfeeding"
+    heavy_alcohol = "heavy_alcohol"
+    low_weight = "low_weight"
+    crcl_below_60 = "crcl_below_60"
+    crcl_below_30 = "crcl_below_30"
+    muscle_relaxant_tried = "muscle_relaxant_tried"
+    steroids_given = "steroids_given"
+    current_medicines = "current_medicines"
+    failed = "failed"
+    allergy = "allergy"
+
+
+#: What a rule can be indexed by: a gate, a condition or red flag present, or a medicine trait.
+Key = Gate | Condition | RedFlag | Trait
+
+
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What the rules look at: the case, its renal assessment and its medicine facts.
@@ -62,6 +86,9 @@ class Facts:
     present: frozenset[RedFlag | Condition] = field(init=False, repr=False, compare=False)
     #: 0 normal, 1 CrCl 30-59, 2 CrCl 15-29, 3 <15, 4 haemodialysis. Filled in once.
     renal_rank: int = field(init=False, repr=False, compare=False)
+    #: Every index key true of this patient (`present`, the medicine traits and the gates), so
+    #: `fired` evaluates only the rules whose `reads` can be true. Filled in once.
+    keys: frozenset[Key] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         meds = self.given_meds if self.given_meds is not None else medicine_facts(self.case)
@@ -75,9 +102,34 @@ class Facts:
             present.add(Condition.opioid_tolerant)
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
+        rank = band_rank(self.renal.band)
+        case = self.case
+        gates = {
+            Gate.always: True,
+            Gate.older: case.older_adult,
+            Gate.chronic: case.pain_duration_weeks > CHRONIC_WEEKS,
+            Gate.axial: not case.radicular,
+            Gate.pregnant: case.pregnant,
+            Gate.breastfeeding: case.breastfeeding,
+            Gate.heavy_alcohol: case.heavy_alcohol_use,
+            Gate.low_weight: case.weight_kg < LOW_WEIGHT_KG,
+            Gate.crcl_below_60: rank >= 1,
+            Gate.crcl_below_30: rank >= 2,
+            Gate.muscle_relaxant_tried: DrugClass.muscle_relaxant in classes,
+            Gate.steroids_given: any(
+                drug_class(t.drug) is DrugClass.corticosteroid for t in case.tried
+            ),
+            Gate.current_medicines: bool(meds.current),
+            Gate.failed: bool(meds.failed),
+            Gate.allergy: bool(case.allergies or case.allergic_to),
+        }
+        keys: set[Key] = {g for g, true in gates.items() if true}
+        keys.update(present)
+        keys.update(meds.traits)
         object.__setattr__(self, "meds", meds)
         object.__setattr__(self, "present", frozenset(present))
-        object.__setattr__(self, "renal_rank", band_rank(self.renal.band))
+        object.__setattr__(self, "renal_rank", rank)
+        object.__setattr__(self, "keys", frozenset(keys))
 
     @property
     def crcl_below_60(self) -> bool:
@@ -151,6 +203,9 @@ class Rule(NamedTuple):
     max_dose_mg: float | None = None  # cap rules: the per-dose ceiling applied to the order
     mg_per_kg_dose: float | None = None  # cap rules: per-dose ceiling per kg of body weight
     mg_per_kg_day: float | None = None  # cap rules: daily ceiling per kg of body weight
+    #: Index keys at least one of which is true whenever the trigger is (a necessary condition,
+    #: proved over generated cases by tests/test_rules.py): `fired` skips the rest.
+    reads: tuple[Key, ...] = (Gate.always,)
 
 
 #: FDA Drug Safety Communication, 15 Oct 2020: avoid NSAIDs from 20 weeks of pregnancy; the
@@ -168,6 +223,8 @@ KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG = 60
 C = Condition
 A = Action
 S = Severity
+G = Gate
+T = Trait
 _RENAL = ("renal-dosing",)
 _OLD = ("older-adults-pregnancy",)
 _NSAID = ("nsaids-ketorolac",)
@@ -185,6 +242,7 @@ RULES: tuple[Rule, ...] = (
         "small, short-lived effect in sciatica; ACP says do not prescribe them.",
         "Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
         evidence=("systemic-corticosteroids",),
+        reads=(G.always,),
     ),
     Rule(
         "always-benzodiazepines",
@@ -196,6 +254,7 @@ RULES: tuple[Rule, ...] = (
         "Friedman 2017; NICE NG59; CDC 2022 rec 11",
         S.danger,
         evidence=("benzodiazepines",),
+        reads=(G.always,),
     ),
     # Muscle relaxants: ACP 2017 allows one for acute or subacute pain (low-quality evidence of
     # a small short-term benefit), so each withholding rule names a reason true of this patient.
@@ -209,6 +268,7 @@ RULES: tuple[Rule, ...] = (
         "trials).",
         "Friedman 2015 and 2019 ED trials; Cashin 2021",
         evidence=("muscle-relaxants",),
+        reads=(G.muscle_relaxant_tried,),
     ),
     Rule(
         "beers-muscle-relaxant",
@@ -219,6 +279,7 @@ RULES: tuple[Rule, ...] = (
         "sedation, falls and fractures).",
         "AGS Beers 2023",
         evidence=("muscle-relaxants", *_OLD),
+        reads=(G.older,),
     ),
     Rule(
         "sedation-muscle-relaxant",
@@ -233,6 +294,14 @@ RULES: tuple[Rule, ...] = (
         "sedation and falls.",
         "ACEP 2020 clinical policy (harms of combining sedatives); AGS Beers 2023 (falls)",
         evidence=("muscle-relaxants",),
+        reads=(
+            C.benzodiazepine_use,
+            C.sleep_apnea,
+            C.copd,
+            C.fall_risk,
+            C.opioid_tolerant,
+            T.cns_depressant,
+        ),
     ),
     Rule(
         "sud-muscle-relaxant",
@@ -243,6 +312,7 @@ RULES: tuple[Rule, ...] = (
         "(carisoprodol is a controlled substance).",
         "Carisoprodol label (abuse and dependence); ACEP 2020 (sedative combinations)",
         evidence=("muscle-relaxants",),
+        reads=(C.opioid_use_disorder, C.substance_use_disorder),
     ),
     Rule(
         "chronic-muscle-relaxant",
@@ -253,6 +323,7 @@ RULES: tuple[Rule, ...] = (
         "subacute pain only, and WHO does not advise them for chronic primary low back pain.",
         "ACP 2017 (acute/subacute only); WHO 2023 chronic primary low back pain guideline",
         evidence=("muscle-relaxants",),
+        reads=(G.chronic,),
     ),
     Rule(
         "cyclobenzaprine-contraindicated",
@@ -273,6 +344,15 @@ RULES: tuple[Rule, ...] = (
         "retention, and does not recommend it in moderate or severe liver disease.",
         "Cyclobenzaprine label (contraindications; warnings; hepatic impairment)",
         evidence=("muscle-relaxants",),
+        reads=(
+            C.cirrhosis,
+            C.cardiac_conduction_disease,
+            C.recent_mi,
+            C.heart_failure,
+            C.glaucoma,
+            C.urinary_retention_history,
+            C.serotonergic_drug_use,
+        ),
     ),
     Rule(
         "pregnancy-muscle-relaxant",
@@ -283,6 +363,7 @@ RULES: tuple[Rule, ...] = (
         "pregnancy data); decide with the obstetric team.",
         "Cyclobenzaprine label (pregnancy); ACP 2017 (small benefit)",
         evidence=("muscle-relaxants", *_OLD),
+        reads=(G.pregnant,),
     ),
     Rule(
         "always-er-opioids",
@@ -294,6 +375,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 rec 3; OPAL (Jones 2023)",
         S.danger,
         evidence=("opioids-acute-pain",),
+        reads=(G.always,),
     ),
     Rule(
         "nonradicular-gabapentinoid",
@@ -304,6 +386,7 @@ RULES: tuple[Rule, ...] = (
         "dizziness and sedation.",
         "Enke 2018 (CMAJ); NICE NG59",
         evidence=("gabapentinoids-sciatica",),
+        reads=(G.axial,),
     ),
     # ---- Renal ---------------------------------------------------------------------------
     Rule(
@@ -316,6 +399,7 @@ RULES: tuple[Rule, ...] = (
         "AGS Beers 2023 (avoid NSAIDs if CrCl <30); ketorolac label (advanced renal impairment)",
         S.danger,
         evidence=_RENAL + _NSAID,
+        reads=(G.crcl_below_30,),
     ),
     Rule(
         "renal-nsaid-reduce",
@@ -326,6 +410,7 @@ RULES: tuple[Rule, ...] = (
         "creatinine if it is continued.",
         "NICE NG59 (cardio-renal risk); naproxen label (renal impairment)",
         evidence=_RENAL + _NSAID,
+        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-ketorolac-avoid",
@@ -336,6 +421,7 @@ RULES: tuple[Rule, ...] = (
         "impairment, contraindicated when advanced).",
         "Ketorolac label",
         evidence=_NSAID,
+        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-tramadol-cap",
@@ -345,6 +431,7 @@ RULES: tuple[Rule, ...] = (
         "CrCl below 30 mL/min: tramadol every 12 hours, no more than 200 mg a day.",
         "Tramadol label (renal impairment)",
         evidence=("tramadol", *_RENAL),
+        reads=(G.crcl_below_30,),
     ),
     Rule(
         "renal-morphine-avoid",
@@ -356,6 +443,7 @@ RULES: tuple[Rule, ...] = (
         "Dean M. J Pain Symptom Manage 2004;28:497-504",
         S.danger,
         evidence=_RENAL + _OPIOID,
+        reads=(G.crcl_below_30,),
     ),
     Rule(
         "renal-opioid-reduce",
@@ -365,6 +453,7 @@ RULES: tuple[Rule, ...] = (
         "Reduced kidney function: opioid started at a reduced dose.",
         "Oxycodone and hydromorphone labels (renal impairment: start low)",
         evidence=_RENAL + _OPIOID,
+        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-gabapentin-cap",
@@ -375,6 +464,7 @@ RULES: tuple[Rule, ...] = (
         "Neurontin label, Table 1",
         S.info,
         evidence=_RENAL,
+        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-duloxetine-avoid",
@@ -384,6 +474,7 @@ RULES: tuple[Rule, ...] = (
         "CrCl below 30 mL/min: duloxetine is not recommended.",
         "Duloxetine label; AGS Beers 2023",
         evidence=_TCA,
+        reads=(G.crcl_below_30,),
     ),
     # ---- Hepatic --------------------------------------------------------------------------
     Rule(
@@ -395,6 +486,7 @@ RULES: tuple[Rule, ...] = (
         "AASLD 2021 ascites guidance (Biggins et al., Hepatology 2021)",
         S.danger,
         evidence=_NSAID,
+        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-tramadol",
@@ -405,6 +497,7 @@ RULES: tuple[Rule, ...] = (
         "Tramadol label (hepatic impairment)",
         variant="hepatic",
         evidence=("tramadol",),
+        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-opioid",
@@ -415,6 +508,7 @@ RULES: tuple[Rule, ...] = (
         "Oxycodone label (hepatic impairment); hydromorphone label",
         variant="hepatic",
         evidence=_OPIOID,
+        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-acetaminophen",
@@ -425,6 +519,7 @@ RULES: tuple[Rule, ...] = (
         "Hepatology guidance (2 g/day ceiling in cirrhosis)",
         variant="hepatic",
         evidence=("acetaminophen",),
+        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-duloxetine-avoid",
@@ -434,6 +529,7 @@ RULES: tuple[Rule, ...] = (
         "Liver disease: duloxetine should not be used.",
         "Duloxetine label (hepatic insufficiency)",
         evidence=_TCA,
+        reads=(C.cirrhosis,),
     ),
     # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
     Rule(
@@ -445,6 +541,7 @@ RULES: tuple[Rule, ...] = (
         "already given, the label limits are 15 mg IV per dose and 60 mg a day.",
         "AGS Beers 2023; ketorolac label (age 65+)",
         evidence=_NSAID + _OLD,
+        reads=(G.older,),
     ),
     Rule(
         "beers-nsaid-reduce",
@@ -454,6 +551,7 @@ RULES: tuple[Rule, ...] = (
         "Age 65+: short NSAID course at a lower dose with a proton-pump inhibitor.",
         "AGS Beers 2023 (NSAIDs: avoid chronic use; gastroprotection)",
         evidence=_NSAID + _OLD,
+        reads=(G.older,),
     ),
     Rule(
         "beers-nsaid-protect",
@@ -464,6 +562,7 @@ RULES: tuple[Rule, ...] = (
         "AGS Beers 2023 (NSAID with corticosteroid: avoid unless gastroprotection)",
         S.info,
         evidence=_NSAID,
+        reads=(G.older, G.steroids_given),
     ),
     Rule(
         "beers-tricyclic",
@@ -473,6 +572,7 @@ RULES: tuple[Rule, ...] = (
         "Age 65+: amitriptyline is strongly anticholinergic (confusion, falls, retention).",
         "AGS Beers 2023",
         evidence=_TCA + _OLD,
+        reads=(G.older,),
     ),
     Rule(
         "beers-opioid-reduce",
@@ -482,6 +582,7 @@ RULES: tuple[Rule, ...] = (
         "Age 65+: opioid started at a reduced dose.",
         "CDC 2022 (older adults); Chang 2013 (0.5 mg IV hydromorphone)",
         evidence=_OPIOID + _OLD,
+        reads=(G.older,),
     ),
     Rule(
         "beers-opioid-gabapentinoid",
@@ -494,6 +595,7 @@ RULES: tuple[Rule, ...] = (
         "AGS Beers 2023 (opioid + gabapentinoid)",
         S.danger,
         evidence=_OLD + _OPIOID,
+        reads=(G.older,),
     ),
     Rule(
         "beers-opioid-benzodiazepine",
@@ -504,6 +606,7 @@ RULES: tuple[Rule, ...] = (
         "AGS Beers 2023 (opioid + benzodiazepine)",
         S.danger,
         evidence=_OLD + _OPIOID,
+        reads=(C.benzodiazepine_use,),
     ),
     Rule(
         "age75-tramadol-cap",
@@ -514,6 +617,7 @@ RULES: tuple[Rule, ...] = (
         "Tramadol label (age >75)",
         evidence=("tramadol", *_OLD),
         max_daily_mg=300,
+        reads=(G.older,),
     ),
     Rule(
         "gabapentin-start-low",
@@ -528,6 +632,7 @@ RULES: tuple[Rule, ...] = (
         "sedatives): the FDA advises the lowest starting dose.",
         "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids)",
         evidence=("gabapentinoids-sciatica",),
+        reads=(G.older, G.crcl_below_30, C.copd, C.sleep_apnea, C.benzodiazepine_use, C.fall_risk),
     ),
     Rule(
         "fall-risk-opioid",
@@ -538,6 +643,7 @@ RULES: tuple[Rule, ...] = (
         "walking route and use a night light.",
         "AGS Beers 2023 (falls: avoid opioids except for severe acute pain)",
         evidence=_OLD,
+        reads=(C.fall_risk,),
     ),
     Rule(
         "beers-falls-gabapentin",
@@ -549,6 +655,7 @@ RULES: tuple[Rule, ...] = (
         "AGS Beers 2023 (history of falls or fractures)",
         S.caution,
         evidence=("gabapentinoids-sciatica", *_OLD),
+        reads=(C.fall_risk,),
     ),
     Rule(
         "fall-risk-tricyclic",
@@ -558,6 +665,7 @@ RULES: tuple[Rule, ...] = (
         "History of falls: amitriptyline causes sedation and orthostatic hypotension.",
         "AGS Beers 2023 (falls)",
         evidence=_TCA + _OLD,
+        reads=(C.fall_risk,),
     ),
     # ---- Pregnancy --------------------------------------------------------------------------
     Rule(
@@ -571,6 +679,7 @@ RULES: tuple[Rule, ...] = (
         "FDA Drug Safety Communication, 15 Oct 2020",
         S.danger,
         evidence=_NSAID + _OLD,
+        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-nsaid-20-weeks",
@@ -588,6 +697,7 @@ RULES: tuple[Rule, ...] = (
         "FDA Drug Safety Communication, 15 Oct 2020 (20 weeks)",
         S.danger,
         evidence=_NSAID + _OLD,
+        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-nsaid-30-weeks",
@@ -602,6 +712,7 @@ RULES: tuple[Rule, ...] = (
         "FDA Drug Safety Communication, 15 Oct 2020; NSAID labels (avoid at 30 weeks and later)",
         S.danger,
         evidence=_NSAID + _OLD,
+        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-opioid",
@@ -612,6 +723,7 @@ RULES: tuple[Rule, ...] = (
         "obstetric team (neonatal withdrawal follows prolonged use).",
         "Opioid labels (neonatal opioid withdrawal syndrome boxed warning); CDC 2022",
         evidence=_OLD + _OPIOID,
+        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-tramadol",
@@ -622,6 +734,7 @@ RULES: tuple[Rule, ...] = (
         "metabolism, neonatal withdrawal).",
         "Tramadol label",
         evidence=("tramadol", *_OLD),
+        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-gabapentin",
@@ -632,6 +745,7 @@ RULES: tuple[Rule, ...] = (
         "pregnancy safety data are limited. Decide with the obstetric team.",
         "Neurontin label (pregnancy); NICE NG59",
         evidence=("gabapentinoids-sciatica", *_OLD),
+        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-antidepressant",
@@ -641,6 +755,7 @@ RULES: tuple[Rule, ...] = (
         "Pregnancy: amitriptyline or duloxetine are not started for back pain.",
         "NICE NG59 (do not offer for low back pain); labels (pregnancy)",
         evidence=_TCA + _OLD,
+        reads=(G.pregnant,),
     ),
     # ---- Bleeding, GI and cardiovascular risk: NSAIDs ---------------------------------------
     Rule(
@@ -652,6 +767,7 @@ RULES: tuple[Rule, ...] = (
         "Ketorolac label (contraindications); NSAID class labelling; AGS Beers 2023",
         S.danger,
         evidence=_NSAID,
+        reads=(C.gi_bleed_history, C.peptic_ulcer),
     ),
     Rule(
         "anticoagulant-nsaid",
@@ -662,6 +778,7 @@ RULES: tuple[Rule, ...] = (
         "NSAID labels (bleeding warning); AGS Beers 2023",
         S.danger,
         evidence=_NSAID,
+        reads=(C.anticoagulant_use,),
     ),
     Rule(
         "antiplatelet-nsaid",
@@ -673,6 +790,7 @@ RULES: tuple[Rule, ...] = (
         "Ketorolac label; FDA 2006 ibuprofen-aspirin interaction notice; AGS Beers 2023",
         S.danger,
         evidence=_NSAID,
+        reads=(C.antiplatelet_use,),
     ),
     Rule(
         "heart-failure-nsaid",
@@ -683,6 +801,7 @@ RULES: tuple[Rule, ...] = (
         "AHA/ACC/HFSA 2022 heart failure guideline; NSAID labels",
         S.danger,
         evidence=_NSAID,
+        reads=(C.heart_failure,),
     ),
     Rule(
         "recent-mi-nsaid",
@@ -693,6 +812,7 @@ RULES: tuple[Rule, ...] = (
         "FDA 2015 NSAID labelling (boxed cardiovascular warning)",
         S.danger,
         evidence=_NSAID,
+        reads=(C.recent_mi,),
     ),
     Rule(
         "ckd-nsaid-caution",
@@ -702,6 +822,7 @@ RULES: tuple[Rule, ...] = (
         "Chronic kidney disease: lower NSAID dose, shortest course, recheck creatinine.",
         "NICE NG59; AGS Beers 2023",
         evidence=_NSAID + _RENAL,
+        reads=(C.ckd,),
     ),
     # ---- Substance use ----------------------------------------------------------------------
     Rule(
@@ -715,6 +836,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 recs 8 and 12",
         S.danger,
         evidence=_OPIOID,
+        reads=(C.opioid_use_disorder, C.substance_use_disorder),
     ),
     Rule(
         "oud-gabapentin",
@@ -725,6 +847,7 @@ RULES: tuple[Rule, ...] = (
         "quantities and review.",
         "Neurontin label (abuse and dependence)",
         evidence=("gabapentinoids-sciatica",),
+        reads=(C.opioid_use_disorder, C.substance_use_disorder),
     ),
     # ---- Respiratory depression --------------------------------------------------------------
     Rule(
@@ -738,6 +861,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
         S.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
+        reads=(C.benzodiazepine_use,),
     ),
     Rule(
         "sleep-apnea-opioid",
@@ -749,6 +873,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 (sleep-disordered breathing)",
         S.danger,
         evidence=_OPIOID,
+        reads=(C.sleep_apnea,),
     ),
     Rule(
         "no-take-home-opioid-sedation",
@@ -761,6 +886,7 @@ RULES: tuple[Rule, ...] = (
         "(sleep-disordered breathing)",
         S.danger,
         evidence=_OPIOID,
+        reads=(C.benzodiazepine_use, C.sleep_apnea),
     ),
     Rule(
         "copd-opioid",
@@ -771,6 +897,7 @@ RULES: tuple[Rule, ...] = (
         "Opioid labels (chronic pulmonary disease); CDC 2022",
         S.danger,
         evidence=_OPIOID,
+        reads=(C.copd,),
     ),
     Rule(
         "opioid-tolerant",
@@ -781,6 +908,7 @@ RULES: tuple[Rule, ...] = (
         "Base any change on the home regimen, do not stop it abruptly, and count it in the MME.",
         "CDC 2022 rec 5",
         evidence=_OPIOID,
+        reads=(C.opioid_tolerant,),
     ),
     # ---- Serotonin toxicity, seizures, anticholinergic harm ----------------------------------
     Rule(
@@ -793,6 +921,7 @@ RULES: tuple[Rule, ...] = (
         "Tramadol label (serotonin syndrome)",
         S.danger,
         evidence=("tramadol",),
+        reads=(C.serotonergic_drug_use,),
     ),
     Rule(
         "seizure-tramadol",
@@ -803,6 +932,7 @@ RULES: tuple[Rule, ...] = (
         "Tramadol label (seizure risk)",
         S.danger,
         evidence=("tramadol",),
+        reads=(C.seizure_disorder,),
     ),
     Rule(
         "serotonergic-antidepressant",
@@ -813,6 +943,7 @@ RULES: tuple[Rule, ...] = (
         "of serotonin toxicity.",
         "Amitriptyline and duloxetine labels (serotonin syndrome)",
         evidence=_TCA,
+        reads=(C.serotonergic_drug_use,),
     ),
     Rule(
         "seizure-tricyclic",
@@ -822,6 +953,7 @@ RULES: tuple[Rule, ...] = (
         "Seizure disorder: tricyclics lower the seizure threshold; use only with caution.",
         "Amitriptyline label",
         evidence=_TCA,
+        reads=(C.seizure_disorder,),
     ),
     Rule(
         "conduction-tricyclic",
@@ -833,6 +965,7 @@ RULES: tuple[Rule, ...] = (
         "Amitriptyline label (contraindicated in the acute recovery phase after MI)",
         S.danger,
         evidence=_TCA,
+        reads=(C.cardiac_conduction_disease, C.recent_mi),
     ),
     Rule(
         "glaucoma-tricyclic",
@@ -842,6 +975,7 @@ RULES: tuple[Rule, ...] = (
         "Glaucoma: amitriptyline's anticholinergic effect can trigger angle closure.",
         "Amitriptyline label",
         evidence=_TCA,
+        reads=(C.glaucoma,),
     ),
     Rule(
         "retention-tricyclic",
@@ -851,6 +985,7 @@ RULES: tuple[Rule, ...] = (
         "History of urinary retention: amitriptyline can bring it back.",
         "Amitriptyline label (anticholinergic effects)",
         evidence=_TCA,
+        reads=(C.urinary_retention_history,),
     ),
     # ---- Medicines the patient takes or was given (logic.medications) ---------------------
     Rule(
@@ -865,6 +1000,7 @@ RULES: tuple[Rule, ...] = (
         "MAOIs, neuroleptics)",
         S.danger,
         evidence=("tramadol",),
+        reads=(T.lowers_seizure_threshold,),
     ),
     Rule(
         "maoi-opioid",
@@ -881,6 +1017,7 @@ RULES: tuple[Rule, ...] = (
         "Communication, 22 Mar 2016",
         S.danger,
         evidence=_OPIOID,
+        reads=(T.maoi,),
     ),
     Rule(
         "maoi-antidepressant",
@@ -893,6 +1030,7 @@ RULES: tuple[Rule, ...] = (
         "with MAOIs)",
         S.danger,
         evidence=_TCA,
+        reads=(T.maoi,),
     ),
     Rule(
         "naltrexone-opioid",
@@ -906,6 +1044,7 @@ RULES: tuple[Rule, ...] = (
         "Vivitrol label (overcoming the opioid blockade: risk of fatal overdose)",
         S.danger,
         evidence=_OPIOID,
+        reads=(T.opioid_blocker,),
     ),
     Rule(
         "moud-opioid",
@@ -919,6 +1058,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 rec 12; Suboxone and Dolophine labels",
         S.danger,
         evidence=_OPIOID,
+        reads=(T.moud,),
     ),
     Rule(
         "moud-continue",
@@ -930,6 +1070,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 recs 8 and 12",
         S.danger,
         evidence=_OPIOID,
+        reads=(T.moud,),
     ),
     Rule(
         "home-opioid-continue",
@@ -941,6 +1082,7 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 recs 3, 4 and 5",
         S.caution,
         evidence=_OPIOID,
+        reads=(T.opioid,),
     ),
     Rule(
         "cyp3a4-oxycodone",
@@ -953,6 +1095,7 @@ RULES: tuple[Rule, ...] = (
         "Oxycodone label (boxed warning: CYP3A4 inhibitors); Dilaudid label",
         S.danger,
         evidence=_OPIOID,
+        reads=(T.strong_cyp3a4_inhibitor,),
     ),
     Rule(
         "cyp3a4-home-opioid",
@@ -968,6 +1111,7 @@ RULES: tuple[Rule, ...] = (
         "Duragesic, Dolophine and OxyContin labels (boxed warning: CYP3A4 inhibitors)",
         S.danger,
         evidence=_OPIOID,
+        reads=(T.strong_cyp3a4_inhibitor,),
     ),
     Rule(
         "duplicate-current",
@@ -978,6 +1122,7 @@ RULES: tuple[Rule, ...] = (
         "NSAID labels (no two NSAIDs); Neurontin and Lyrica labels (CNS depression); SNRI and "
         "TCA labels (serotonin syndrome)",
         evidence=("non-drug-care",),
+        reads=(G.current_medicines,),
     ),
     Rule(
         "failed-same-or-lower-dose",
@@ -987,6 +1132,7 @@ RULES: tuple[Rule, ...] = (
         "Failed this episode at the same or a higher dose: repeating it adds harm, not relief.",
         "CDC 2022 rec 1 (reassess, do not escalate by reflex); ACP 2017",
         evidence=("non-drug-care",),
+        reads=(G.failed,),
     ),
     # ---- Allergies -------------------------------------------------------------------------
     Rule(
@@ -1000,6 +1146,7 @@ RULES: tuple[Rule, ...] = (
         "or other NSAIDs)",
         S.danger,
         evidence=_NSAID,
+        reads=(G.allergy,),
     ),
     Rule(
         "allergy-opioid",
@@ -1011,6 +1158,7 @@ RULES: tuple[Rule, ...] = (
         "Opioid labels (contraindicated in hypersensitivity)",
         S.danger,
         evidence=_OPIOID,
+        reads=(G.allergy,),
     ),
     Rule(
         "allergy-drug",
@@ -1021,6 +1169,7 @@ RULES: tuple[Rule, ...] = (
         "Product labels (contraindicated in known hypersensitivity)",
         S.danger,
         evidence=("non-drug-care",),
+        reads=(G.allergy,),
     ),
     # ---- Breastfeeding, alcohol, weight ----------------------------------------------------
     Rule(
@@ -1033,6 +1182,7 @@ RULES: tuple[Rule, ...] = (
         "FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol)",
         S.danger,
         evidence=("tramadol", *_OLD),
+        reads=(G.breastfeeding,),
     ),
     Rule(
         "breastfeeding-opioid",
@@ -1043,6 +1193,7 @@ RULES: tuple[Rule, ...] = (
         "baby for unusual sleepiness, feeding difficulty or limpness.",
         "Oxycodone label (lactation)",
         evidence=_OPIOID,
+        reads=(G.breastfeeding,),
     ),
     Rule(
         "alcohol-acetaminophen",
@@ -1054,6 +1205,7 @@ RULES: tuple[Rule, ...] = (
         "guideline (cut the maximum by 50-75% with alcohol misuse or hepatic insufficiency)",
         variant="hepatic",
         evidence=("acetaminophen",),
+        reads=(G.heavy_alcohol,),
     ),
     Rule(
         "alcohol-opioid",
@@ -1065,6 +1217,7 @@ RULES: tuple[Rule, ...] = (
         "Opioid labels (boxed warning: CNS depressants, alcohol)",
         S.danger,
         evidence=_OPIOID,
+        reads=(G.heavy_alcohol,),
     ),
     Rule(
         "weight-acetaminophen",
@@ -1076,6 +1229,7 @@ RULES: tuple[Rule, ...] = (
         evidence=("acetaminophen",),
         mg_per_kg_dose=ACETAMINOPHEN_MG_PER_KG_DOSE,
         mg_per_kg_day=ACETAMINOPHEN_MG_PER_KG_DAY,
+        reads=(G.low_weight,),
     ),
     Rule(
         "weight-ketorolac",
@@ -1087,6 +1241,7 @@ RULES: tuple[Rule, ...] = (
         evidence=_NSAID,
         max_dose_mg=KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG,
         max_daily_mg=KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG,
+        reads=(G.low_weight,),
     ),
 )
 
@@ -1120,14 +1275,48 @@ TARGET_LABELS: dict[str, str] = {
 PER_DRUG_TARGETS: frozenset[str] = frozenset({"duplicate", "failed", "allergy"})
 
 
+def _index(rules: tuple[Rule, ...]) -> dict[Key, tuple[int, ...]]:
+    by_key: dict[Key, list[int]] = {}
+    for i, rule in enumerate(rules):
+        for key in rule.reads:
+            by_key.setdefault(key, []).append(i)
+    return {k: tuple(v) for k, v in by_key.items()}
+
+
+#: Table positions of the rules that read each key.
+_BY_KEY = _index(RULES)
+
+
+def fired_positions(facts: Facts) -> tuple[int, ...]:
+    """Table positions of the rules that apply to this patient, in table order.
+
+    Only the rules that read a key true of this patient are evaluated; the others cannot fire.
+    """
+    candidates: set[int] = set()
+    for key in facts.keys:
+        candidates.update(_BY_KEY.get(key, ()))
+    return tuple(i for i in sorted(candidates) if RULES[i].trigger(facts))
+
+
 def fired(facts: Facts) -> tuple[Rule, ...]:
     """The rules that apply to this patient, in table order."""
-    return tuple(rule for rule in RULES if rule.trigger(facts))
+    return tuple(RULES[i] for i in fired_positions(facts))
+
+
+def _step_and_tag(target: str) -> tuple[str, str]:
+    step, _, tag = target.rpartition(":")
+    return step, tag
+
+
+#: Each rule's step ("" for every step) and tag, parsed once from its target.
+STEP_TAG: dict[str, tuple[str, str]] = {r.id: _step_and_tag(r.target) for r in RULES}
+#: Each rule's place in the table: plans list what rules say in table order.
+RANK: dict[str, int] = {r.id: i for i, r in enumerate(RULES)}
+#: The avoid-list reason of each rule (its message with its source), written once.
+REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}
 
 
 def applies(rule: Rule, step: str, tags: frozenset[str]) -> bool:
     """Does a rule's target match a candidate order with these tags at this step?"""
-    if ":" in rule.target:
-        rule_step, tag = rule.target.split(":", 1)
-        return rule_step == step and tag in tags
-    return rule.target in tags
+    rule_step, tag = STEP_TAG[rule.id]
+    return tag in tags and (not rule_step or rule_step == step)

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from logic import EVIDENCE_IDS, PatientCase, TreatmentPlan, build_plan
 from logic.catalogue import CATALOGUE, DrugClass
 from logic.models import Condition, Order, RedFlag, Route, TriageLevel
+from logic.renal import assess_renal
+from logic.rules import RULES, Facts, fired
 from tests.strategies import cases, red_flag_sets
 
 #: PROPERTY_SCALE=10 python -m pytest tests/test_properties.py runs ten times as many cases.
@@ -722,6 +724,15 @@ def test_build_plan_never_raises_and_is_safe(case: PatientCase) -> None:
     assert isinstance(plan, TreatmentPlan)
     for check in ALL_CHECKS:
         check(case, plan)
+
+
+@_settings(MAIN_EXAMPLES)
+@given(cases(medicines=True))
+def test_rule_index_fires_exactly_what_a_full_scan_fires(case: PatientCase) -> None:
+    """`fired` skips rules none of whose `reads` keys is true of the patient; over the whole
+    case space that must never drop a rule whose trigger holds, nor add one."""
+    facts = Facts(case=case, renal=assess_renal(case))
+    assert fired(facts) == tuple(rule for rule in RULES if rule.trigger(facts))
 
 
 @_settings(DETERMINISM_EXAMPLES)
