@@ -313,6 +313,9 @@ class PatientCase(_Frozen):
     egfr_ml_min_1_73m2: Annotated[float | None, Field(ge=0, le=200)] = None
     prior_overdose: bool = False
     heavy_alcohol_use: bool = False
+    #: Clinical frailty, cachexia or debilitation, as the clinician judges it (no score needed):
+    #: lower acetaminophen ceiling, reduced opioid start, gabapentin from 100 mg.
+    frail: bool = False
     #: Any feature makes the pain radicular (`radicular` is set to True).
     radicular_features: tuple[RadicularFeature, ...] = ()
     #: The clinician chose a take-home opioid after a shared decision (issue 11).
