@@ -255,6 +255,8 @@ def _inputs(case: PatientCase, plan: TreatmentPlan) -> list[str]:
         body += f", height {_num(case.height_cm)} cm"
     if case.pregnant:
         body += ", pregnant"
+    if case.frail:
+        body += ", frail (clinical judgement)"
     renal = plan.renal
     if renal.crcl_ml_min is not None:
         kidney = f"CrCl {renal.crcl_ml_min:.0f} mL/min; method: {renal.method}"
