@@ -575,6 +575,9 @@ class TreatmentPlan(_Frozen):
     home_mme_per_day: float | None = None
     naloxone: bool
     naloxone_reasons: tuple[str, ...] = ()
+    #: Naloxone is indicated and the patient already has it (a current medicine): no new order;
+    #: the safety advice says to check it is in date and that the household can use it.
+    naloxone_at_home: bool = False
     safety: tuple[Point, ...]
     pitfalls: tuple[Point, ...]
     follow_up: tuple[Point, ...]
