@@ -327,3 +327,11 @@ def test_note_and_handout_say_when_naloxone_is_already_at_home(has_naloxone: boo
     assert ("offer / prescribe" in note) is not has_naloxone
     assert ("check the date on the box" in handout) is has_naloxone
     assert "reverses an opioid overdose" in handout
+
+
+@pytest.mark.parametrize("frail", [False, True])
+def test_note_patient_line_says_frail_only_when_ticked(frail: bool) -> None:
+    case = PatientCase(age_years=80, sex="female", weight_kg=48, crcl_ml_min=40, frail=frail)
+    note = clinical_note_markdown(case, build_plan(case), generated=DAY)
+    patient_line = next(line for line in note.splitlines() if "Patient:" in line)
+    assert ("frail" in patient_line) is frail
