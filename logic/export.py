@@ -255,6 +255,8 @@ def _inputs(case: PatientCase, plan: TreatmentPlan) -> list[str]:
         body += f", height {_num(case.height_cm)} cm"
     if case.pregnant:
         body += ", pregnant"
+    if case.frail:
+        body += ", frail (clinical judgement)"
     renal = plan.renal
     if renal.crcl_ml_min is not None:
         kidney = f"CrCl {renal.crcl_ml_min:.0f} mL/min; method: {renal.method}"
@@ -426,7 +428,7 @@ def _note_sections(
         "MME/day of discharge opioid: "
         + (f"{_num(round(plan.mme_per_day, 1))}" if plan.mme_per_day is not None else "none")
         + " (CDC 2022 conversion factors, at the maximum prescribed daily dose)",
-        f"Naloxone: {'offer / prescribe' if plan.naloxone else 'not indicated by the rules'}"
+        f"Naloxone: {_naloxone_words(plan)}"
         + (f" ({'; '.join(plan.naloxone_reasons)})" if plan.naloxone_reasons else ""),
     ]
     sections.append(_Section("Opioid dose and naloxone", bullets=opioid))
@@ -454,6 +456,17 @@ def _note_sections(
     )
     sections.append(_Section("Disclaimer", paragraphs=[DISCLAIMER]))
     return lead, sections
+
+
+def _naloxone_words(plan: TreatmentPlan) -> str:
+    if not plan.naloxone:
+        return "not indicated by the rules"
+    if plan.naloxone_at_home:
+        return (
+            "indicated; the patient already has naloxone, so no new prescription: check it is "
+            "in date and that the household knows how to use it (CDC 2022 rec 8)"
+        )
+    return "offer / prescribe"
 
 
 def _given_now_lines(plan: TreatmentPlan, rescue_given: str | None) -> list[str]:
@@ -635,6 +648,12 @@ def _come_back_signs(case: PatientCase) -> list[str]:
     return [COME_BACK_NOW[i] for i in order]
 
 
+_NALOXONE_CHECK_DATE = (
+    "- You already have naloxone at home: check the date on the box and get a new one if it "
+    "has expired."
+)
+
+
 def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
     """A plain-language handout: medicines, gabapentin calendar, safety and warning signs."""
     if plan.triage.level is TriageLevel.emergency:
@@ -739,6 +758,8 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
                 "- If someone cannot be woken or is breathing very slowly: call for an "
                 "ambulance, give the naloxone, and stay with them.",
             ]
+            if plan.naloxone_at_home:
+                out.append(_NALOXONE_CHECK_DATE)
         out.append("")
         out += ["## Keeping your bowels moving", ""]
         laxative = next((o.drug for o in plan.discharge if _is_laxative(o.drug)), None)
@@ -763,6 +784,8 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
             "give the naloxone, and stay with them.",
             "",
         ]
+        if plan.naloxone_at_home:
+            out += [_NALOXONE_CHECK_DATE.removeprefix("- "), ""]
 
     if case.pregnant:
         out += ["## Because you are pregnant", ""]

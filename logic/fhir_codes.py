@@ -77,6 +77,7 @@ SNOMED_FINDINGS: Final[dict[str, tuple[str, ...]]] = {
     "radicular": ("23056005",),  # Sciatica
     "pregnant": ("77386006",),  # Pregnant
     "on_hemodialysis": ("302497006",),  # Hemodialysis
+    "frail": ("248279007",),  # Frailty (finding)
 }
 
 #: Routes (SNOMED CT route of administration) <-> the engine's Route values.

@@ -313,6 +313,9 @@ class PatientCase(_Frozen):
     egfr_ml_min_1_73m2: Annotated[float | None, Field(ge=0, le=200)] = None
     prior_overdose: bool = False
     heavy_alcohol_use: bool = False
+    #: Clinical frailty, cachexia or debilitation, as the clinician judges it (no score needed):
+    #: lower acetaminophen ceiling, reduced opioid start, gabapentin from 100 mg.
+    frail: bool = False
     #: Any feature makes the pain radicular (`radicular` is set to True).
     radicular_features: tuple[RadicularFeature, ...] = ()
     #: The clinician chose a take-home opioid after a shared decision (issue 11).
@@ -572,6 +575,9 @@ class TreatmentPlan(_Frozen):
     home_mme_per_day: float | None = None
     naloxone: bool
     naloxone_reasons: tuple[str, ...] = ()
+    #: Naloxone is indicated and the patient already has it (a current medicine): no new order;
+    #: the safety advice says to check it is in date and that the household can use it.
+    naloxone_at_home: bool = False
     safety: tuple[Point, ...]
     pitfalls: tuple[Point, ...]
     follow_up: tuple[Point, ...]

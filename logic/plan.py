@@ -387,7 +387,9 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     mme = _total_mme(meds.home_mme, plan_mme)
     _mme_warnings(draft, mme)
     naloxone_reasons = _naloxone_reasons(case, draft, mme)
-    if naloxone_reasons and not emergency:
+    # Naloxone already at home: no second order, a reminder to check it instead (CDC 2022 rec 8).
+    naloxone_at_home = bool(naloxone_reasons) and "naloxone" in meds.current
+    if naloxone_reasons and not emergency and not naloxone_at_home:
         draft.add("discharge", REGIMENS["naloxone_in"])
     if case.pain_duration_weeks >= SUBACUTE_WEEKS and tri.level is TriageLevel.routine:
         draft.warn(
@@ -429,7 +431,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "home_mme_per_day": meds.home_mme,
         "naloxone": bool(naloxone_reasons),
         "naloxone_reasons": naloxone_reasons,
-        "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons)),
+        "naloxone_at_home": naloxone_at_home,
+        "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons), naloxone_at_home),
         "pitfalls": _pitfalls(case),
         "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
     }
@@ -1062,6 +1065,12 @@ _SAFETY_NALOXONE = Point(
     text="Prescribe naloxone and show the household how to use it.",
     evidence=("opioid-safety",),
 )
+_SAFETY_NALOXONE_AT_HOME = Point(
+    title="Naloxone at home",
+    text="The patient already has naloxone: check that it is in date and that the household "
+    "knows where it is kept and how to use it (CDC 2022 rec 8).",
+    evidence=("opioid-safety",),
+)
 _SAFETY_NSAID = Point(
     title="NSAID",
     text="Take with food; stop and return for black stools, vomiting blood or "
@@ -1083,7 +1092,11 @@ _SAFETY_COME_BACK = Point(
 
 
 def _safety(
-    case: PatientCase, draft: _Draft, gabapentin: GabapentinPlan | None, naloxone: bool
+    case: PatientCase,
+    draft: _Draft,
+    gabapentin: GabapentinPlan | None,
+    naloxone: bool,
+    naloxone_at_home: bool = False,
 ) -> tuple[Point, ...]:
     orders = (*draft.give_now, *draft.discharge)
     opioid = any(_is_opioid(o) for o in orders)
@@ -1097,7 +1110,7 @@ def _safety(
     if gabapentin is not None and opioid:
         points.append(_SAFETY_OPIOID_WITH_GABAPENTIN)
     if naloxone:
-        points.append(_SAFETY_NALOXONE)
+        points.append(_SAFETY_NALOXONE_AT_HOME if naloxone_at_home else _SAFETY_NALOXONE)
     if any(o.drug_class is DrugClass.nsaid for o in orders):
         points.append(_SAFETY_NSAID)
     if any(o.generic == "amitriptyline" for o in orders):

@@ -216,6 +216,11 @@ PREGNANCY_NSAID_CONTRAINDICATED_WEEKS = 30
 LOW_WEIGHT_KG = 50
 ACETAMINOPHEN_MG_PER_KG_DOSE = 15
 ACETAMINOPHEN_MG_PER_KG_DAY = 75
+#: Australian consensus guidance, as cited by Reid O et al., Br J Clin Pharmacol 2022;88:4565-72
+#: (PMID 35535712): acetaminophen no more than 3000 mg a day for frail older people, and no more
+#: than 60 mg/kg a day for older people under 50 kg (stricter than the label's 75 mg/kg).
+FRAIL_ACETAMINOPHEN_MAX_DAILY_MG = 3000
+OLDER_LOW_WEIGHT_ACETAMINOPHEN_MG_PER_KG_DAY = 60
 #: Ketorolac label: age 65+, renal impairment or under 50 kg: 15 mg IV a dose, 60 mg a day.
 KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG = 15
 KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG = 60
@@ -623,6 +628,7 @@ RULES: tuple[Rule, ...] = (
         "gabapentin-start-low",
         lambda f: (
             f.older
+            or f.case.frail
             or f.crcl_below_30
             or f.has(C.copd, C.sleep_apnea, C.benzodiazepine_use, C.fall_risk)
         ),
@@ -630,7 +636,8 @@ RULES: tuple[Rule, ...] = (
         A.reduce,
         "Gabapentin started at 100 mg (older age, frailty, kidney or lung disease, or other "
         "sedatives): the FDA advises the lowest starting dose.",
-        "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids)",
+        "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids); Northern Ireland "
+        "Formulary (100 mg start if frail or sensitive to sedatives)",
         evidence=("gabapentinoids-sciatica",),
         reads=(G.older, G.crcl_below_30, C.copd, C.sleep_apnea, C.benzodiazepine_use, C.fall_risk),
     ),
@@ -1230,6 +1237,41 @@ RULES: tuple[Rule, ...] = (
         mg_per_kg_dose=ACETAMINOPHEN_MG_PER_KG_DOSE,
         mg_per_kg_day=ACETAMINOPHEN_MG_PER_KG_DAY,
         reads=(G.low_weight,),
+    ),
+    Rule(
+        "older-low-weight-acetaminophen",
+        lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG,
+        "acetaminophen",
+        A.cap,
+        "Age 65+ and under 50 kg: acetaminophen no more than 60 mg/kg a day (stricter than "
+        "the label's 75 mg/kg for adults under 50 kg).",
+        "Australian consensus guidance, as cited by Reid et al., Br J Clin Pharmacol 2022 "
+        "(PMID 35535712): 60 mg/kg/day for older people under 50 kg",
+        evidence=("acetaminophen", *_OLD),
+        mg_per_kg_day=OLDER_LOW_WEIGHT_ACETAMINOPHEN_MG_PER_KG_DAY,
+    ),
+    Rule(
+        "frail-acetaminophen",
+        lambda f: f.case.frail,
+        "acetaminophen",
+        A.cap,
+        "Frail: acetaminophen no more than 3 g a day in total, combination products included.",
+        "Australian consensus guidance, as cited by Reid et al., Br J Clin Pharmacol 2022 "
+        "(PMID 35535712): 3000 mg/day for frail older people",
+        evidence=("acetaminophen", *_OLD),
+        max_daily_mg=FRAIL_ACETAMINOPHEN_MAX_DAILY_MG,
+    ),
+    Rule(
+        "frail-opioid",
+        lambda f: f.case.frail,
+        "opioid",
+        A.reduce,
+        "Frail, cachectic or debilitated: the oxycodone and hydromorphone labels warn that "
+        "life-threatening respiratory depression is more likely. Opioid started at a reduced "
+        "dose, with sedation and breathing watched closely.",
+        "Oxycodone and hydromorphone labels (respiratory depression in elderly, cachectic or "
+        "debilitated patients)",
+        evidence=_OPIOID + _OLD,
     ),
     Rule(
         "weight-ketorolac",

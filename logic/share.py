@@ -112,6 +112,7 @@ SENSITIVE_FIELDS: frozenset[str] = frozenset(
         "current_medications",  # methadone or buprenorphine reveals opioid use disorder
         "prior_overdose",
         "heavy_alcohol_use",
+        "frail",  # a health judgement, like the condition boxes
     }
 )
 """Fields a link carries only when the user asks for a share link (see `share_query`)."""
@@ -165,6 +166,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "egfr_ml_min_1_73m2": ("eGFR", "mL/min/1.73 m²"),
     "prior_overdose": ("prior overdose", ""),
     "heavy_alcohol_use": ("heavy alcohol use", ""),
+    "frail": ("frailty", ""),
     "take_home_opioid": ("take-home opioid", ""),
 }
 

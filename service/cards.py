@@ -440,7 +440,11 @@ def plan_detail(case: PatientCase, plan: TreatmentPlan) -> str:
     if plan.mme_per_day is not None:
         figures.append(f"take-home MME {plan.mme_per_day:g}/day (CDC 2022 factors)")
     if plan.naloxone:
-        figures.append("naloxone: " + ("; ".join(plan.naloxone_reasons) or "offered"))
+        figures.append(
+            "naloxone: "
+            + ("; ".join(plan.naloxone_reasons) or "offered")
+            + (" (already at home: check it is in date)" if plan.naloxone_at_home else "")
+        )
     parts.append("**Figures**: " + "; ".join(figures) + ".")
     if plan.avoid:
         parts.append("**Avoid**\n\n" + _bullets([f"{a.drug}: {a.reason}" for a in plan.avoid]))

@@ -222,6 +222,7 @@ def cases(
             "egfr_ml_min_1_73m2": draw(_EGFR),
             "prior_overdose": draw(_SOMETIMES),
             "heavy_alcohol_use": draw(_SOMETIMES),
+            "frail": draw(_SOMETIMES),
             "radicular_features": draw(_FEATURES),
         }
     return PatientCase(

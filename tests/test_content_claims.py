@@ -57,6 +57,10 @@ APAP_MG_PER_KG_DAY = 75
 APAP_STANDARD_DAY_MG = 4000
 #: AGS 2009: reduce the maximum by 50-75% in hepatic insufficiency or alcohol abuse (about 2 g).
 APAP_LOWER_DAY_MG = 2000
+#: Reid et al., Br J Clin Pharmacol 2022 (PMID 35535712), citing Australian consensus guidance:
+#: frail older people at most 3 g a day; older people under 50 kg at most 60 mg/kg a day.
+APAP_FRAIL_DAY_MG = 3000
+APAP_OLDER_LIGHT_MG_PER_KG_DAY = 60
 #: CDC 2022: naloxone at 50 MME/day or more; chronic pain lasts more than 12 weeks.
 NALOXONE_MME = 50
 CHRONIC_WEEKS = 12
@@ -346,6 +350,75 @@ def acetaminophen_lower_ceiling() -> None:
     assert APAP_LOWER_DAY_MG < standard <= APAP_STANDARD_DAY_MG
     assert daily(heavy_alcohol_use=True) <= APAP_LOWER_DAY_MG
     assert daily((Condition.cirrhosis,)) <= APAP_LOWER_DAY_MG
+
+
+def _scheduled_apap(plan: TreatmentPlan) -> list[Order]:
+    scheduled = [o for o in _apap(plan) if o.every_hours is not None]
+    assert scheduled, [o.sig for o in orders(plan)]
+    return scheduled
+
+
+_GI = (Condition.gi_bleed_history,)  # NSAIDs out, so acetaminophen is the take-home step
+
+
+@PROPERTY
+@given(age=st.integers(18, 110), weight=st.floats(25, 200), clinic=st.booleans())
+def acetaminophen_frail_at_most_3g(age: int, weight: float, clinic: bool) -> None:
+    """Frail, any age, weight or setting: every acetaminophen ceiling is 3 g a day or less, and
+    the order says frailty is why."""
+    plan = build_plan(
+        case(
+            frail=True,
+            age_years=age,
+            weight_kg=weight,
+            setting="clinic" if clinic else "ed",
+            conditions=_GI,
+        )
+    )
+    for order in _scheduled_apap(plan):
+        assert order.max_daily_mg is not None
+        assert order.max_daily_mg <= APAP_FRAIL_DAY_MG, order.sig
+        assert "Frail" in order.note
+
+
+def acetaminophen_frailty_box_boundary() -> None:
+    """Only the ticked box brings the frailty ceiling and its reason."""
+    for frail in (False, True):
+        (order,) = _scheduled_apap(build_plan(case(frail=frail, conditions=_GI)))
+        assert ("Frail" in order.note) is frail
+
+
+@PROPERTY
+@given(age=st.integers(65, 110), weight=st.floats(25, 49.9))
+def acetaminophen_older_light_60_mg_per_kg(age: int, weight: float) -> None:
+    """From 65 and under 50 kg: at most 60 mg/kg a day."""
+    for order in _scheduled_apap(build_plan(case(age_years=age, weight_kg=weight, conditions=_GI))):
+        assert order.max_daily_mg is not None
+        assert order.max_daily_mg <= APAP_OLDER_LIGHT_MG_PER_KG_DAY * weight + 1e-6, order.sig
+
+
+def acetaminophen_60_mg_per_kg_boundary() -> None:
+    """At 49 kg, 64 keeps the label's 75 mg/kg (above 60 mg/kg: 2940 mg); 65 gets 60 mg/kg."""
+    (young,) = _scheduled_apap(build_plan(case(age_years=64, weight_kg=49, conditions=_GI)))
+    (old,) = _scheduled_apap(build_plan(case(age_years=65, weight_kg=49, conditions=_GI)))
+    assert young.max_daily_mg is not None
+    assert old.max_daily_mg is not None
+    assert APAP_OLDER_LIGHT_MG_PER_KG_DAY * 49 < young.max_daily_mg <= APAP_MG_PER_KG_DAY * 49
+    assert old.max_daily_mg <= APAP_OLDER_LIGHT_MG_PER_KG_DAY * 49
+
+
+def acetaminophen_lowest_ceiling_wins() -> None:
+    """Several ceilings at once: the lowest, hand-computed, rounded down by less than 25 mg."""
+    table: list[tuple[dict[str, object], float]] = [
+        ({"weight_kg": 38}, APAP_MG_PER_KG_DAY * 38),  # 2850: the label beats 3 g
+        ({"weight_kg": 45, "age_years": 70}, APAP_OLDER_LIGHT_MG_PER_KG_DAY * 45),  # 2700
+        ({"weight_kg": 45, "heavy_alcohol_use": True}, APAP_LOWER_DAY_MG),  # 2 g beats all
+        ({"weight_kg": 80}, APAP_FRAIL_DAY_MG),
+    ]
+    for fields, ceiling in table:
+        (order,) = _scheduled_apap(build_plan(case(frail=True, conditions=_GI, **fields)))
+        assert order.max_daily_mg is not None
+        assert ceiling - 25 < order.max_daily_mg <= ceiling, (fields, order.sig)
 
 
 def muscle_relaxant_is_an_option_without_a_reason() -> None:
@@ -709,6 +782,24 @@ CLAIMS: tuple[Claim, ...] = (
         "the daily total is capped at 2 g with cirrhosis or heavy alcohol use",
         "acetaminophen lower ceilings",
         acetaminophen_lower_ceiling,
+    ),
+    Claim(
+        "acetaminophen",
+        "With the frailty box ticked the daily total is capped at 3 g at any age",
+        "acetaminophen 3 g when frail",
+        lambda: (acetaminophen_frail_at_most_3g(), acetaminophen_frailty_box_boundary()),
+    ),
+    Claim(
+        "acetaminophen",
+        "from 65 a patient under 50 kg gets at most 60 mg/kg a day",
+        "acetaminophen 60 mg/kg from 65 under 50 kg",
+        lambda: (acetaminophen_older_light_60_mg_per_kg(), acetaminophen_60_mg_per_kg_boundary()),
+    ),
+    Claim(
+        "acetaminophen",
+        "when several ceilings apply, the lowest one is used",
+        "acetaminophen lowest ceiling wins",
+        acetaminophen_lowest_ceiling_wins,
     ),
     Claim(
         "muscle-relaxants",

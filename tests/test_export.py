@@ -307,3 +307,31 @@ def test_pdf_text_is_transliterated_to_latin1() -> None:
     assert to_pdf_text("CrCl ≥ 60 – 5 µmol/L × 2 ≤ 3") == "CrCl >= 60 - 5 umol/L x 2 <= 3"
     assert to_pdf_text("😀").isascii()
     to_pdf_text("é").encode("latin-1")
+
+
+@pytest.mark.parametrize("has_naloxone", [False, True])
+def test_note_and_handout_say_when_naloxone_is_already_at_home(has_naloxone: bool) -> None:
+    """CDC 2022 rec 8 at 90 MME/day (home oxycodone 10 mg x 6 x 1.5): with naloxone at home the
+    note says no new prescription and to check it, the handout to check the date; without it the
+    note says to prescribe."""
+    home = [{"drug": "oxycodone", "dose": 10, "doses_per_day": 6, "weeks": 1}]
+    if has_naloxone:
+        home.append({"drug": "Narcan"})
+    case = PatientCase(
+        age_years=40, sex="male", weight_kg=80, crcl_ml_min=90, current_medications=home
+    )
+    plan = build_plan(case)
+    note = clinical_note_markdown(case, plan, generated=DAY)
+    handout = patient_handout_markdown(case, plan)
+    assert ("already has naloxone" in note) is has_naloxone
+    assert ("offer / prescribe" in note) is not has_naloxone
+    assert ("check the date on the box" in handout) is has_naloxone
+    assert "reverses an opioid overdose" in handout
+
+
+@pytest.mark.parametrize("frail", [False, True])
+def test_note_patient_line_says_frail_only_when_ticked(frail: bool) -> None:
+    case = PatientCase(age_years=80, sex="female", weight_kg=48, crcl_ml_min=40, frail=frail)
+    note = clinical_note_markdown(case, build_plan(case), generated=DAY)
+    patient_line = next(line for line in note.splitlines() if "Patient:" in line)
+    assert ("frail" in patient_line) is frail

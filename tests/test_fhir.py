@@ -197,6 +197,27 @@ def test_snomed_conditions_and_own_codes_map_to_findings() -> None:
     assert case.red_flags == ("fever",)
 
 
+@pytest.mark.parametrize(("status", "frail"), [("active", True), ("resolved", False)])
+def test_snomed_frailty_finding_sets_frail(status: str, frail: bool) -> None:
+    """SNOMED CT 248279007 |Frailty (finding)|, active, ticks the frailty box; resolved, not."""
+    condition = {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": status,
+                }
+            ]
+        },
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "248279007"}]},
+    }
+    result = mapped(condition)
+    assert result.case is not None
+    assert result.case.frail is frail
+
+
 def test_encounter_class_sets_the_setting() -> None:
     enc = {
         "resourceType": "Encounter",

@@ -196,6 +196,43 @@ def test_prior_overdose_means_naloxone_even_without_an_opioid(
     assert plan.naloxone is naloxone
 
 
+#: Home oxycodone 10 mg six times a day: 60 mg/day x 1.5 (CDC 2022 factor) = 90 MME/day, over the
+#: CDC 2022 rec 8 threshold of 50.
+HOME_OXYCODONE_90_MME = {"drug": "oxycodone", "dose": 10, "doses_per_day": 6, "weeks": 1}
+
+
+@pytest.mark.parametrize("has_naloxone", [False, True])
+def test_naloxone_at_home_is_not_ordered_again_but_checked(has_naloxone: bool) -> None:
+    """CDC 2022 rec 8: at >= 50 MME/day naloxone is indicated. A patient who already has it gets
+    no second order but a reminder to check it is in date and the household can use it; without
+    it, the naloxone order is in the discharge plan."""
+    home = [HOME_OXYCODONE_90_MME] + ([{"drug": "Narcan"}] if has_naloxone else [])
+    plan = build_plan(case(current_medications=home))
+    assert plan.mme_per_day == pytest.approx(10 * 6 * 1.5)
+    assert plan.naloxone  # indicated either way, and the reasons still say why
+    assert any("50 or more" in r for r in plan.naloxone_reasons)
+    ordered = [o for o in (*plan.give_now, *plan.discharge) if o.generic == "naloxone"]
+    assert len(ordered) == (0 if has_naloxone else 1)
+    assert plan.naloxone_at_home is has_naloxone
+    safety = " ".join(p.text for p in plan.safety)
+    if has_naloxone:
+        assert "already has naloxone" in safety
+        assert "in date" in safety
+        assert "how to use it" in safety
+        assert "Prescribe naloxone" not in safety
+    else:
+        assert "Prescribe naloxone" in safety
+        assert "already has naloxone" not in safety
+
+
+def test_naloxone_at_home_without_an_indication_changes_nothing() -> None:
+    """Naloxone in the list but no rec 8 trigger: nothing to order and nothing to remind."""
+    plan = build_plan(case(pain_score=3, current_medications=[{"drug": "naloxone"}]))
+    assert not plan.naloxone
+    assert not plan.naloxone_at_home
+    assert not any("naloxone" in p.text.lower() for p in plan.safety)
+
+
 # ---- eGFR is not CrCl ---------------------------------------------------------------------------
 
 

@@ -1001,7 +1001,57 @@ MEDICINE_ROWS: tuple[Row, ...] = (
         "ketorolac label (under 50 kg)",
     ),
 )
-ROWS = ROWS + MEDICINE_ROWS
+
+
+def acetaminophen_daily_at_most(mg: float) -> Callable[[TreatmentPlan], None]:
+    """Every scheduled acetaminophen order has a daily ceiling of at most `mg` (hand-computed)."""
+
+    def check(plan: TreatmentPlan) -> None:
+        scheduled = [o for o in orders(plan, "acetaminophen") if o.every_hours is not None]
+        assert scheduled, [o.sig for o in all_orders(plan)]
+        for order in scheduled:
+            assert order.max_daily_mg is not None
+            assert order.max_daily_mg <= mg, (order.sig, mg)
+
+    return check
+
+
+FRAIL = {"frail": True}
+#: Reid et al., Br J Clin Pharmacol 2022 (PMID 35535712), citing Australian consensus guidance:
+#: frail older people <= 3000 mg/day; older people under 50 kg <= 60 mg/kg/day.
+FRAILTY_ROWS: tuple[Row, ...] = (
+    Row(
+        "frail-acetaminophen",
+        {**FRAIL, **GI},
+        acetaminophen_daily_at_most(3000),
+        "Reid 2022 / Australian consensus: <= 3000 mg/day when frail",
+    ),
+    Row(
+        "frail-acetaminophen",
+        {**FRAIL, **GI, "setting": "clinic"},
+        acetaminophen_daily_at_most(3000),
+        "the same ceiling in clinic",
+    ),
+    Row(
+        "older-low-weight-acetaminophen",
+        {"age_years": 65, "weight_kg": 49, **GI},
+        acetaminophen_daily_at_most(60 * 49),
+        "Reid 2022 / Australian consensus: <= 60 mg/kg/day, 65+ and under 50 kg",
+    ),
+    Row(
+        "frail-opioid",
+        FRAIL,
+        reduced_opioid_doses,
+        "oxycodone and hydromorphone labels (elderly, cachectic or debilitated patients)",
+    ),
+    Row(
+        "gabapentin-start-low",
+        {**FRAIL, "radicular": True},
+        gabapentin_start_low,
+        "FDA DSC 2019; Northern Ireland Formulary (100 mg if frail)",
+    ),
+)
+ROWS = ROWS + MEDICINE_ROWS + FRAILTY_ROWS
 
 
 def _row_id(row: Row) -> str:
@@ -1121,3 +1171,90 @@ def _mme_codes(mme: float | None) -> dict[str, Severity]:
 )
 def test_mme_warnings_at_50_and_90(mme, expected) -> None:
     assert _mme_codes(mme) == expected
+
+
+# ---- Frailty and low weight: acetaminophen ceilings, opioid and gabapentin starts -----------
+# Hand-computed from the sources: Reid et al., Br J Clin Pharmacol 2022 (PMID 35535712), citing
+# Australian consensus guidance (frail <= 3000 mg/day; 65+ and under 50 kg <= 60 mg/kg/day); the
+# Ofirmev label (under 50 kg: 75 mg/kg/day); hepatology guidance (cirrhosis <= 2000 mg/day). The
+# engine rounds a ceiling down to a measurable amount (25 mg steps), never up.
+
+
+def _take_home_acetaminophen(plan: TreatmentPlan) -> Order:
+    (order,) = [o for o in orders(plan, "acetaminophen", "discharge") if o.every_hours]
+    return order
+
+
+@pytest.mark.parametrize(("frail", "fires"), [(False, False), (True, True)])
+def test_frailty_caps_acetaminophen_at_3_g_and_says_so(frail: bool, fires: bool) -> None:
+    case = make_case(frail=frail, **GI)
+    assert ("frail-acetaminophen" in fired_ids(case)) is fires
+    plan = build_plan(case)
+    order = _take_home_acetaminophen(plan)
+    assert order.max_daily_mg is not None
+    assert order.max_daily_mg <= 3000
+    assert ("Frail" in order.note) is fires
+    assert ("frail-acetaminophen" in warning_codes(plan)) is fires
+
+
+@pytest.mark.parametrize(
+    ("overrides", "ceiling_mg"),
+    [
+        ({"frail": True}, 3000),  # frail alone: 3 g
+        ({"frail": True, "weight_kg": 38}, 75 * 38),  # label 75 mg/kg (2850) beats 3 g
+        ({"frail": True, "weight_kg": 45, "age_years": 70}, 60 * 45),  # 60 mg/kg (2700) wins
+        ({"frail": True, "weight_kg": 45, "conditions": ["gi_bleed_history", "cirrhosis"]}, 2000),
+        ({"weight_kg": 49, "age_years": 65}, 60 * 49),  # 2940, measurable 2925
+    ],
+    ids=["frail", "frail-38kg", "frail-45kg-70y", "frail-45kg-cirrhosis", "49kg-65y"],
+)
+def test_strictest_acetaminophen_ceiling_wins(overrides: dict[str, Any], ceiling_mg: float) -> None:
+    """Weight (75 mg/kg), older and light (60 mg/kg), frail (3 g) and liver (2 g) ceilings can
+    all fire at once: the order carries the lowest of them."""
+    order = _take_home_acetaminophen(build_plan(make_case(**{**GI, **overrides})))
+    assert order.max_daily_mg is not None
+    assert ceiling_mg - 25 < order.max_daily_mg <= ceiling_mg, (order.sig, ceiling_mg)
+
+
+@pytest.mark.parametrize(
+    ("age", "kg", "fires"),
+    [(65, 49, True), (65, 50, False), (64, 49, False), (64, 50, False)],
+)
+def test_60_mg_per_kg_needs_both_65_and_under_50_kg(age: int, kg: float, fires: bool) -> None:
+    case = make_case(age_years=age, weight_kg=kg, **GI)
+    assert ("older-low-weight-acetaminophen" in fired_ids(case)) is fires
+    order = _take_home_acetaminophen(build_plan(case))
+    assert order.max_daily_mg is not None
+    assert ("60 mg/kg" in order.note) is fires
+    if fires:
+        assert order.max_daily_mg <= 60 * kg
+    elif kg < 50:
+        # Age 64: only the label's 75 mg/kg applies, so the ceiling stays above 60 mg/kg.
+        assert 60 * kg < order.max_daily_mg <= 75 * kg
+
+
+@pytest.mark.parametrize("frail", [False, True])
+def test_frailty_reduces_the_opioid_start(frail: bool) -> None:
+    """Oxycodone and hydromorphone labels: respiratory depression is more likely in cachectic or
+    debilitated patients. Standard ED starts are oxycodone up to 10 mg PO and hydromorphone up to
+    1 mg IV; the reduced starts are at most 5 mg and 0.5 mg (as for age 65+)."""
+    plan = build_plan(make_case(frail=frail))
+    oxy = max(o.dose_mg for o in orders(plan, "oxycodone", "give_now"))
+    hm = max(o.dose_mg for o in orders(plan, "hydromorphone", "give_now"))
+    if frail:
+        assert oxy <= 5
+        assert hm <= 0.5
+        assert "frail-opioid" in warning_codes(plan)
+    else:
+        assert oxy > 5
+        assert hm > 0.5
+        assert "frail-opioid" not in warning_codes(plan)
+
+
+@pytest.mark.parametrize(("frail", "start_mg"), [(False, 300), (True, 100)])
+def test_frailty_starts_gabapentin_at_100_mg(frail: bool, start_mg: float) -> None:
+    """Northern Ireland Formulary: start 300 mg at night, or 100 mg if frail (FDA DSC 2019)."""
+    gaba = build_plan(make_case(frail=frail, radicular=True)).gabapentin
+    assert gaba is not None
+    assert gaba.start_mg == start_mg
+    assert gaba.steps[0].total_daily_mg == start_mg

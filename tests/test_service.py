@@ -591,6 +591,7 @@ def ehr_cases(draw: st.DrawFn) -> PatientCase:
         ),
         "prior_overdose": draw(st.booleans()),
         "heavy_alcohol_use": draw(st.booleans()),
+        "frail": draw(st.booleans()),
         "egfr_ml_min_1_73m2": draw(st.none() | st.floats(5, 120)),
         "radicular_features": tuple(
             draw(

@@ -447,6 +447,7 @@ def full_cases(draw: st.DrawFn) -> PatientCase:
         "egfr_ml_min_1_73m2": draw(_optional(_number(PatientCase, "egfr_ml_min_1_73m2", float))),
         "prior_overdose": draw(st.booleans()),
         "heavy_alcohol_use": draw(st.booleans()),
+        "frail": draw(st.booleans()),
         "radicular_features": tuple(
             draw(st.lists(st.sampled_from(list(RadicularFeature)), max_size=3))
         ),
@@ -599,6 +600,7 @@ SENSITIVE_CASE = PatientCase(
     breastfeeding=True,
     prior_overdose=True,
     heavy_alcohol_use=True,
+    frail=True,
     conditions=(Condition.opioid_use_disorder, Condition.ckd),
     red_flags=(RedFlag.iv_drug_use, RedFlag.fever),
     current_medications=(CurrentMedication(drug="buprenorphine"),),
@@ -612,7 +614,15 @@ def test_private_query_leaves_out_every_sensitive_field() -> None:
     assert query["red_flags"] == "fever"  # iv_drug_use is left out, the other flag stays
     assert query["tried"] == "ketorolac"
     text = private_query_string(SENSITIVE_CASE)
-    for word in ("pregnan", "opioid_use", "iv_drug", "overdose", "alcohol", "buprenorphine"):
+    for word in (
+        "pregnan",
+        "opioid_use",
+        "iv_drug",
+        "overdose",
+        "alcohol",
+        "buprenorphine",
+        "frail",
+    ):
         assert word not in text
 
 
@@ -630,6 +640,7 @@ def test_withheld_fields_name_what_the_private_link_left_out() -> None:
         "breastfeeding",
         "prior_overdose",
         "heavy_alcohol_use",
+        "frail",
         "conditions",
         "current_medications",
         "iv_drug_use",

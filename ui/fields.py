@@ -123,6 +123,13 @@ FIELDS: dict[str, Field] = {
         Field("prior_overdose", "Past opioid overdose", kind="flag"),
         Field("heavy_alcohol_use", "Heavy alcohol use", kind="flag"),
         Field(
+            "frail",
+            "Frail",
+            kind="flag",
+            help="Clinical frailty, cachexia or debilitation, as you judge it: lower "
+            "acetaminophen ceiling (3 g a day), reduced opioid start, gabapentin from 100 mg.",
+        ),
+        Field(
             "setting",
             "Where is the patient now?",
             kind="choice",

@@ -393,6 +393,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         flags = st.container(horizontal=True, key="risk_flags")
         flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose")
         flags.checkbox(FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use")
+        flags.checkbox(FIELDS["frail"].label, key="frail", help=FIELDS["frail"].help)
     return triage_here
 
 

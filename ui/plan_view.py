@@ -140,10 +140,20 @@ def show_figures(plan: TreatmentPlan) -> None:
         st.metric(
             "Naloxone",
             "Yes" if plan.naloxone else "No",
-            help="; ".join(plan.naloxone_reasons) or "No indication for take-home naloxone.",
+            help=_naloxone_help(plan),
             border=True,
             width="content",
         )
+
+
+def _naloxone_help(plan: TreatmentPlan) -> str:
+    reasons = "; ".join(plan.naloxone_reasons)
+    if plan.naloxone_at_home:
+        return (
+            f"{reasons}. Already has naloxone: no new prescription; check it is in date and "
+            "that the household knows how to use it (CDC 2022 rec 8)."
+        )
+    return reasons or "No indication for take-home naloxone."
 
 
 def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict) -> None:
