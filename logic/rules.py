@@ -59,6 +59,7 @@ class Gate(StrEnum):
     current_medicines = "current_medicines"
     failed = "failed"
     allergy = "allergy"
+    frail = "frail"
 
 
 #: What a rule can be indexed by: a gate, a condition or red flag present, or a medicine trait.
@@ -122,6 +123,7 @@ class Facts:
             Gate.current_medicines: bool(meds.current),
             Gate.failed: bool(meds.failed),
             Gate.allergy: bool(case.allergies or case.allergic_to),
+            Gate.frail: case.frail,
         }
         keys: set[Key] = {g for g, true in gates.items() if true}
         keys.update(present)
@@ -639,7 +641,15 @@ RULES: tuple[Rule, ...] = (
         "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids); Northern Ireland "
         "Formulary (100 mg start if frail or sensitive to sedatives)",
         evidence=("gabapentinoids-sciatica",),
-        reads=(G.older, G.crcl_below_30, C.copd, C.sleep_apnea, C.benzodiazepine_use, C.fall_risk),
+        reads=(
+            G.older,
+            G.frail,
+            G.crcl_below_30,
+            C.copd,
+            C.sleep_apnea,
+            C.benzodiazepine_use,
+            C.fall_risk,
+        ),
     ),
     Rule(
         "fall-risk-opioid",
@@ -1249,6 +1259,7 @@ RULES: tuple[Rule, ...] = (
         "(PMID 35535712): 60 mg/kg/day for older people under 50 kg",
         evidence=("acetaminophen", *_OLD),
         mg_per_kg_day=OLDER_LOW_WEIGHT_ACETAMINOPHEN_MG_PER_KG_DAY,
+        reads=(G.low_weight,),
     ),
     Rule(
         "frail-acetaminophen",
@@ -1260,6 +1271,7 @@ RULES: tuple[Rule, ...] = (
         "(PMID 35535712): 3000 mg/day for frail older people",
         evidence=("acetaminophen", *_OLD),
         max_daily_mg=FRAIL_ACETAMINOPHEN_MAX_DAILY_MG,
+        reads=(G.frail,),
     ),
     Rule(
         "frail-opioid",
@@ -1272,6 +1284,7 @@ RULES: tuple[Rule, ...] = (
         "Oxycodone and hydromorphone labels (respiratory depression in elderly, cachectic or "
         "debilitated patients)",
         evidence=_OPIOID + _OLD,
+        reads=(G.frail,),
     ),
     Rule(
         "weight-ketorolac",

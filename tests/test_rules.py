@@ -18,7 +18,7 @@ from logic.catalogue import CATALOGUE, DrugClass
 from logic.models import Order, Severity
 from logic.plan import MME_CAUTION, MME_DANGER, _Draft, _mme_warnings
 from logic.renal import assess_renal
-from logic.rules import RULES, TARGET_LABELS, Facts, fired
+from logic.rules import RULES, TARGET_LABELS, Facts, Gate, fired
 
 # ---- Helpers ------------------------------------------------------------------------------
 
@@ -1075,6 +1075,15 @@ def test_rule_against_its_source(row: Row) -> None:
 def full_scan(facts: Facts) -> tuple[str, ...]:
     """Every rule's trigger evaluated, none skipped: what the index must reproduce."""
     return tuple(r.id for r in RULES if r.trigger(facts))
+
+
+def test_only_rules_that_always_fire_are_indexed_as_always() -> None:
+    """A new row must name the facts it reads (else every case evaluates it): rows left under
+    Gate.always are the ones that fire for every patient, the plainest case included."""
+    case = make_case()
+    facts = Facts(case=case, renal=assess_renal(case))
+    always = [r for r in RULES if r.reads == (Gate.always,)]
+    assert [r.id for r in always if not r.trigger(facts)] == []
 
 
 @pytest.mark.parametrize("row", ROWS, ids=_row_id)
