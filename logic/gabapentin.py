@@ -9,6 +9,7 @@ and no day ever exceeds the renal maximum.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from logic.models import GabapentinPlan, GabapentinStep
@@ -119,7 +120,9 @@ def _supplement_for(row: LabelRegimen, per_dose_mg: float) -> float:
     return HD_SUPPLEMENT_MG[column]
 
 
+@lru_cache(maxsize=1024)
 def _step(day: int, per_dose: float, count: int) -> GabapentinStep:
+    """Steps are frozen and the same across plans: each (day, dose, count) is built once."""
     return GabapentinStep(day=day, total_daily_mg=per_dose * count, doses=(per_dose,) * count)
 
 

@@ -782,27 +782,46 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     if not plan.steps:
         draft.warn("gabapentin-specialist", Severity.caution, plan.note, "Neurontin label")
         return None
-    last = plan.steps[-1]
     per_dose = [s.doses[0] for s in plan.steps]
     draft.discharge.append(
-        Order(
-            generic="gabapentin",
-            dose_mg_low=min(per_dose),
-            dose_mg=max(per_dose),
-            route=Route.po,
-            every_hours=24 / plan.doses_per_day,
-            max_daily_mg=last.total_daily_mg,
-            days=None,
-            prn=False,
-            note=(
-                f"Titrate by the day-by-day table: start {plan.start_mg:g} mg on day 1, up to "
-                f"{last.total_daily_mg:g} mg/day (renal maximum {plan.max_daily_mg:g} mg/day). "
-                "Taper over at least a week when stopping."
-            ),
-            evidence=("gabapentinoids-sciatica", "renal-dosing"),
+        _gabapentin_order(
+            min(per_dose),
+            max(per_dose),
+            24 / plan.doses_per_day,
+            plan.steps[-1].total_daily_mg,
+            plan.start_mg,
+            plan.max_daily_mg,
         )
     )
     return plan
+
+
+@lru_cache(maxsize=1024)
+def _gabapentin_order(
+    low_mg: float,
+    top_mg: float,
+    every_hours: float,
+    reached_daily_mg: float,
+    start_mg: float,
+    renal_max_daily_mg: float,
+) -> Order:
+    """The take-home gabapentin order for a titration (frozen, so each is built once)."""
+    return Order(
+        generic="gabapentin",
+        dose_mg_low=low_mg,
+        dose_mg=top_mg,
+        route=Route.po,
+        every_hours=every_hours,
+        max_daily_mg=reached_daily_mg,
+        days=None,
+        prn=False,
+        note=(
+            f"Titrate by the day-by-day table: start {start_mg:g} mg on day 1, up to "
+            f"{reached_daily_mg:g} mg/day (renal maximum {renal_max_daily_mg:g} mg/day). "
+            "Taper over at least a week when stopping."
+        ),
+        evidence=("gabapentinoids-sciatica", "renal-dosing"),
+    )
 
 
 # ---- Figures --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ was reasonable but not enough on its own.
 
 from __future__ import annotations
 
-from collections import Counter
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from logic.catalogue import DrugClass, Trait, drug_class, traits
@@ -77,17 +77,46 @@ def review_tried(case: PatientCase, facts: Facts | None = None) -> tuple[TriedRe
         from logic.rules import Facts
 
         facts = Facts(case=case, renal=assess_renal(case))
-    class_counts = Counter(drug_class(t.drug) for t in case.tried)
-    seen: Counter[DrugClass] = Counter()
+    classes = [drug_class(t.drug) for t in case.tried]
+    seen: dict[DrugClass, int] = {}
     reviews = []
-    for item in case.tried:
-        cls = drug_class(item.drug)
-        seen[cls] += 1
-        harm = _harm(facts, item, cls)
+    for item, cls in zip(case.tried, classes, strict=True):
+        seen[cls] = nth = seen.get(cls, 0) + 1
+        harm = _harm(facts, item, cls) if _may_harm(facts, item, cls) else None
         reviews.append(
-            harm if harm is not None else _review_one(case, item, cls, seen[cls], class_counts[cls])
+            harm if harm is not None else _review_one(case, item, cls, nth, classes.count(cls))
         )
     return tuple(reviews)
+
+
+def _may_harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> bool:
+    """Could `_harm` find anything? Only for the classes and facts it checks."""
+    return (
+        cls is DrugClass.nsaid
+        or cls is DrugClass.atypical_opioid
+        or (cls is DrugClass.benzodiazepine and facts.case.older_adult)
+        or (facts.maoi and Trait.opioid in traits(item.drug))
+    )
+
+
+@lru_cache(maxsize=4096)
+def _tried_review(
+    drug: str,
+    cls: DrugClass,
+    verdict: str,
+    reason: str,
+    evidence: tuple[str, ...],
+    monitor: tuple[str, ...] = (),
+) -> TriedReview:
+    """Reviews are frozen and mostly the same from case to case: each is built once."""
+    return TriedReview(
+        drug=drug,
+        drug_class=cls.value,
+        verdict=verdict,
+        reason=reason,
+        evidence=evidence,
+        monitor=monitor,
+    )
 
 
 def _others_with(facts: Facts, item: TriedMedication, trait: Trait) -> list[str]:
@@ -219,23 +248,14 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
     if not found:
         return None
     reason = f"{HARM}. " + " ".join(found) + " Watch for " + "; ".join(watch) + "."
-    return TriedReview(
-        drug=item.drug,
-        drug_class=cls.value,
-        verdict=UNSAFE,
-        reason=reason,
-        evidence=tuple(evidence),
-        monitor=tuple(watch),
-    )
+    return _tried_review(item.drug, cls, UNSAFE, reason, tuple(evidence), tuple(watch))
 
 
 def _review_one(
     case: PatientCase, item: TriedMedication, cls: DrugClass, nth: int, of: int
 ) -> TriedReview:
     def verdict(v: str, reason: str, *evidence: str) -> TriedReview:
-        return TriedReview(
-            drug=item.drug, drug_class=cls.value, verdict=v, reason=reason, evidence=evidence
-        )
+        return _tried_review(item.drug, cls, v, reason, evidence)
 
     if cls is DrugClass.corticosteroid:
         why = (

@@ -6,6 +6,7 @@ Med 2007;147:478-91) and the GIRFT national suspected cauda equina pathway (emer
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 from logic.models import PatientCase, RedFlag, Triage, TriageLevel
@@ -111,13 +112,20 @@ def red_flag_label(flag: RedFlag) -> str:
 
 def triage(case: PatientCase) -> Triage:
     """The most urgent red-flag group present decides the level; all findings are listed."""
-    fired = [g for g in GROUPS if g.flags & set(case.red_flags)]
+    return _triage(case.red_flags)
+
+
+@lru_cache(maxsize=1024)
+def _triage(red_flags: tuple[RedFlag, ...]) -> Triage:
+    """Triage reads only the red flags (in entry order), and its result is frozen: each set of
+    flags is triaged once."""
+    fired = [g for g in GROUPS if g.flags & set(red_flags)]
     if not fired:
         return Triage(level=TriageLevel.routine, action=ROUTINE_ACTION, evidence=EVIDENCE)
     rank = {TriageLevel.emergency: 0, TriageLevel.urgent: 1, TriageLevel.routine: 2}
     headline = min(fired, key=lambda g: rank[g.level])
     findings = tuple(
-        f"{g.name}: {', '.join(red_flag_label(f) for f in case.red_flags if f in g.flags)}"
+        f"{g.name}: {', '.join(red_flag_label(f) for f in red_flags if f in g.flags)}"
         for g in fired
     )
     actions = [headline.action] + [g.action for g in fired if g is not headline]
