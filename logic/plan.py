@@ -164,42 +164,56 @@ class _RuleSet:
     worked out once and shared; the dicts here are never mutated."""
 
     rules: tuple[Rule, ...]
-    by_tag: dict[tuple[str, str], tuple[Rule, ...]]
+    by_tag: dict[tuple[str, str], list[Rule]]
     avoid: _AvoidEntries
     warnings: dict[str, Warning]
+
+
+#: Per rule (by table position), worked out once: the (step, tag) keys it is indexed under,
+#: and, for a rule that withholds a class, its avoid-list label, reason and evidence.
+_RULE_KEYS: tuple[tuple[tuple[str, str], ...], ...] = tuple(
+    ((STEP_TAG[r.id],) if STEP_TAG[r.id][0] else tuple((s, STEP_TAG[r.id][1]) for s in _STEPS))
+    for r in RULES
+)
+_RULE_AVOID: tuple[tuple[str, str, tuple[str, ...]] | None, ...] = tuple(
+    (TARGET_LABELS[r.target], REASON[r.id], tuple(dict.fromkeys(r.evidence)))
+    if r.action is Action.avoid and r.target not in PER_DRUG_TARGETS and r.target != "plan"
+    else None
+    for r in RULES
+)
 
 
 @lru_cache(maxsize=2048)
 def _rule_set(positions: tuple[int, ...]) -> _RuleSet:
     rules = tuple(RULES[i] for i in positions)
     by_tag: dict[tuple[str, str], list[Rule]] = {}
-    for rule in rules:
-        step, tag = STEP_TAG[rule.id]
-        for each in (step,) if step else _STEPS:
-            by_tag.setdefault((each, tag), []).append(rule)
     avoid: _AvoidEntries = {}
     warnings: dict[str, Warning] = {}
-    for rule in rules:
+    for i, rule in zip(positions, rules, strict=True):
+        for key in _RULE_KEYS[i]:
+            if key in by_tag:
+                by_tag[key].append(rule)
+            else:
+                by_tag[key] = [rule]
         if rule.target == "plan":
-            warnings.setdefault(
-                rule.id, _warning(rule.id, rule.severity, rule.message, rule.source)
-            )
-        elif rule.action is Action.avoid and rule.target not in PER_DRUG_TARGETS:
-            _withhold(avoid, TARGET_LABELS[rule.target], REASON[rule.id], rule.evidence)
-    return _RuleSet(
-        rules=rules,
-        by_tag={k: tuple(v) for k, v in by_tag.items()},
-        avoid=avoid,
-        warnings=warnings,
-    )
+            warnings[rule.id] = _warning(rule.id, rule.severity, rule.message, rule.source)
+        elif (entry := _RULE_AVOID[i]) is not None:
+            _withhold(avoid, *entry)
+    return _RuleSet(rules=rules, by_tag=by_tag, avoid=avoid, warnings=warnings)
 
 
 def _withhold(avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[str]) -> None:
     """Add a reason (and its evidence) to a drug's avoid entry, unless it already says it."""
-    reasons, ids = avoid.get(drug, ((), ()))
-    if not any(reason in prior for prior in reasons):
-        new_ids = tuple(e for e in dict.fromkeys(evidence) if e not in ids)
-        avoid[drug] = ((*reasons, reason), ids + new_ids)
+    entry = avoid.get(drug)
+    if entry is None:
+        avoid[drug] = ((reason,), tuple(dict.fromkeys(evidence)))
+        return
+    reasons, ids = entry
+    for prior in reasons:
+        if reason in prior:
+            return
+    new_ids = tuple(e for e in dict.fromkeys(evidence) if e not in ids)
+    avoid[drug] = ((*reasons, reason), ids + new_ids)
 
 
 @dataclass
@@ -214,7 +228,7 @@ class _Draft:
     warnings: dict[str, Warning] = field(default_factory=dict)
     #: The fired rules indexed by the step and tag they target, so a candidate only looks at
     #: the rules that can apply to it.
-    by_tag: dict[tuple[str, str], tuple[Rule, ...]] = field(default_factory=dict)
+    by_tag: dict[tuple[str, str], list[Rule]] = field(default_factory=dict)
 
     @classmethod
     def start(cls, facts: Facts, positions: tuple[int, ...]) -> _Draft:
