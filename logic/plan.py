@@ -299,10 +299,14 @@ class _Draft:
         for rule in matching:
             if rule.action in (Action.reduce, Action.cap, Action.warn):
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
-        order = chosen.order(choice=choice, note=" ".join(notes))
-        order = _capped(order, matching, self.facts.case.weight_kg)
-        if tradeoff:
-            order = order.model_copy(update={"shared_decision": True, "tradeoff": tradeoff})
+        dose_cap, daily_cap = _caps(matching, self.facts.case.weight_kg)
+        order = chosen.order(
+            choice=choice,
+            note=" ".join(notes),
+            tradeoff=tradeoff,
+            dose_cap_mg=dose_cap,
+            daily_cap_mg=daily_cap,
+        )
         (self.give_now if step == "now" else self.discharge).append(order)
         return True
 
@@ -990,25 +994,24 @@ def _gabapentin_failed_at_target(meds: MedicineFacts, target_daily_mg: float) ->
     )
 
 
-def _capped(order: Order, matching: list[Rule], weight_kg: float) -> Order:
-    """Apply the cap rules' per-dose and daily ceilings (fixed or per kg) to an order."""
-    per_dose = [r.max_dose_mg for r in matching if r.max_dose_mg is not None]
-    per_dose += [r.mg_per_kg_dose * weight_kg for r in matching if r.mg_per_kg_dose is not None]
-    per_day = [r.max_daily_mg for r in matching if r.max_daily_mg is not None]
-    per_day += [r.mg_per_kg_day * weight_kg for r in matching if r.mg_per_kg_day is not None]
-    if not per_dose and not per_day:
-        return order
-    update: dict[str, float] = {}
-    if per_dose:
-        top = _round_down(min(per_dose))
-        if top < order.dose_mg:
-            update["dose_mg"] = top
-            update["dose_mg_low"] = min(order.dose_mg_low, top)
-    if per_day and order.max_daily_mg is not None:
-        update["max_daily_mg"] = min(order.max_daily_mg, _round_down(min(per_day)))
-    elif per_day and order.every_hours is not None:
-        update["max_daily_mg"] = _round_down(min(per_day))
-    return order.model_copy(update=update) if update else order
+def _caps(matching: list[Rule], weight_kg: float) -> tuple[float | None, float | None]:
+    """The strictest per-dose and daily ceilings of the cap rules (fixed or per kg), rounded
+    down to a measurable amount; None where no rule sets one."""
+    per_dose: list[float] = []
+    per_day: list[float] = []
+    for r in matching:
+        if r.max_dose_mg is not None:
+            per_dose.append(r.max_dose_mg)
+        if r.mg_per_kg_dose is not None:
+            per_dose.append(r.mg_per_kg_dose * weight_kg)
+        if r.max_daily_mg is not None:
+            per_day.append(r.max_daily_mg)
+        if r.mg_per_kg_day is not None:
+            per_day.append(r.mg_per_kg_day * weight_kg)
+    return (
+        _round_down(min(per_dose)) if per_dose else None,
+        _round_down(min(per_day)) if per_day else None,
+    )
 
 
 def _round_down(mg: float) -> float:

@@ -37,28 +37,57 @@ class Regimen(NamedTuple):
     evidence: tuple[str, ...]
     source: str
 
-    def order(self, *, choice: str | None = None, note: str | None = None) -> Order:
-        """The regimen as an order; `note` replaces the default note when given."""
-        return _order(self, choice, note)
+    def order(
+        self,
+        *,
+        choice: str | None = None,
+        note: str | None = None,
+        tradeoff: str = "",
+        dose_cap_mg: float | None = None,
+        daily_cap_mg: float | None = None,
+    ) -> Order:
+        """The regimen as an order; `note` replaces the default note when given, a `tradeoff`
+        makes it a shared decision, and the caps (from the cap rules) lower its doses."""
+        return _order(self, choice, note, tradeoff, dose_cap_mg, daily_cap_mg)
 
 
 @lru_cache(maxsize=4096)
-def _order(regimen: Regimen, choice: str | None, note: str | None) -> Order:
-    """Orders are frozen: each (regimen, choice, note) is built once and shared."""
+def _order(
+    regimen: Regimen,
+    choice: str | None,
+    note: str | None,
+    tradeoff: str,
+    dose_cap_mg: float | None,
+    daily_cap_mg: float | None,
+) -> Order:
+    """Orders are frozen: each (regimen, choice, note, tradeoff, caps) is built once and shared.
+
+    A per-dose cap lowers the dose (and the low end of the range) only when it is lower; a daily
+    cap lowers the daily maximum, or sets one for a scheduled regimen that had none."""
     generic, formulation = _identity(regimen.drug)
+    dose, low, daily = regimen.dose_mg, regimen.dose_mg_low, regimen.max_daily_mg
+    if dose_cap_mg is not None and dose_cap_mg < dose:
+        dose, low = dose_cap_mg, min(low, dose_cap_mg)
+    if daily_cap_mg is not None:
+        if daily is not None:
+            daily = min(daily, daily_cap_mg)
+        elif regimen.every_hours is not None:
+            daily = daily_cap_mg
     return Order(
         generic=generic,
         formulation=formulation,
-        dose_mg_low=regimen.dose_mg_low,
-        dose_mg=regimen.dose_mg,
+        dose_mg_low=low,
+        dose_mg=dose,
         route=regimen.route,
         every_hours=regimen.every_hours,
-        max_daily_mg=regimen.max_daily_mg,
+        max_daily_mg=daily,
         days=regimen.days,
         prn=regimen.prn,
         choice=choice,
         note=regimen.note if note is None else note,
         evidence=regimen.evidence,
+        shared_decision=bool(tradeoff),
+        tradeoff=tradeoff,
     )
 
 
