@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from logic.models import GabapentinPlan, GabapentinStep
-from logic.renal import RenalBand, renal_band
+from logic.renal import RenalBand, as_band, renal_band
 
 if TYPE_CHECKING:  # imported where a table is built: the engine itself never needs pandas
     import pandas as pd
@@ -106,7 +106,7 @@ def renal_equivalent_target(
     CrCl >= 60 sits with 800, 400 and 150 mg/day in the lower rows), so a renal patient is
     titrated to the equivalent of the target, not to the top of the band.
     """
-    row, _cap = _maintenance(RenalBand(band), crcl_ml_min)
+    row, _cap = _maintenance(as_band(band), crcl_ml_min)
     if row.band is RenalBand.normal:
         return target_daily_mg
     normal = _regimen(RenalBand.normal)
@@ -140,7 +140,7 @@ def build_gabapentin_plan(
     equal doses and never exceeds the renal maximum. The band decides the table row; CrCl only
     scales the <15 row and picks the row on dialysis.
     """
-    band = RenalBand(band)
+    band = as_band(band)
     if step_days < 1:
         raise ValueError("step_days must be at least 1")
     if start_mg <= 0 or target_daily_mg <= 0:

@@ -89,6 +89,9 @@ class MedicineFacts:
     current: frozenset[str]
     tried: frozenset[str]
     current_classes: frozenset[DrugClass]
+    #: Classes of the medicines given this episode, and of both lists together.
+    tried_classes: frozenset[DrugClass]
+    classes: frozenset[DrugClass]
     #: Every trait of every medicine in either list.
     traits: frozenset[Trait]
     #: Which medicines (either list) carry each trait, in entry order, for the messages.
@@ -133,10 +136,14 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
         _home_opioid(m) for m in case.current_medications if Trait.opioid in traits(m.drug)
     )
     counted = [h.mme for h in home if h.mme is not None]
+    current_classes = frozenset(drug(m.drug).drug_class for m in case.current_medications)
+    tried_classes = frozenset(drug(t.drug).drug_class for t in case.tried)
     return MedicineFacts(
         current=frozenset(m.drug for m in case.current_medications),
         tried=frozenset(t.drug for t in case.tried),
-        current_classes=frozenset(drug(m.drug).drug_class for m in case.current_medications),
+        current_classes=current_classes,
+        tried_classes=tried_classes,
+        classes=current_classes | tried_classes,
         traits=frozenset(by_trait),
         by_trait={k: tuple(v) for k, v in by_trait.items()},
         home_opioids=home,
@@ -164,6 +171,8 @@ NO_MEDICINES = MedicineFacts(
     current=frozenset(),
     tried=frozenset(),
     current_classes=frozenset(),
+    tried_classes=frozenset(),
+    classes=frozenset(),
     traits=frozenset(),
     by_trait={},
     home_opioids=(),

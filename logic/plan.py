@@ -36,7 +36,7 @@ from logic.models import (
 from logic.opioids import daily_mme
 from logic.plausibility import plausibility_warnings
 from logic.regimens import REGIMENS, Regimen
-from logic.renal import RenalBand, assess_renal
+from logic.renal import as_band, assess_renal
 from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
 from logic.rules import (
     CHRONIC_WEEKS,
@@ -764,7 +764,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
 def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     facts = draft.facts
     tags = _TAGS["gabapentin"] | draft.per_drug_tags("gabapentin", 0, Route.po) - {"failed"}
-    band = RenalBand(facts.renal.band)
+    band = as_band(facts.renal.band)
     target = renal_equivalent_target(band, facts.renal.crcl_ml_min, GABAPENTIN_TARGET_MG)
     if _gabapentin_failed_at_target(facts.meds, target):
         # A titrated course is judged by its daily total: a single ED dose is no trial

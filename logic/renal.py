@@ -123,7 +123,18 @@ BAND_RANK: dict[RenalBand, int] = {
 
 def band_rank(band: RenalBand | str) -> int:
     """0 (CrCl ≥ 60) … 4 (haemodialysis); `band_rank(b) >= 2` means CrCl below 30."""
-    return BAND_RANK[RenalBand(band)]
+    return BAND_RANK[as_band(band)]
+
+
+_BANDS: dict[str, RenalBand] = {b.value: b for b in RenalBand}
+
+
+def as_band(band: RenalBand | str) -> RenalBand:
+    """The band for its value (a dict lookup: calling the enum costs more than the rules)."""
+    try:
+        return _BANDS[band]
+    except KeyError:
+        raise ValueError(f"{band!r} is not a renal band") from None
 
 
 # Label band floors (Neurontin §2.3 Table 1: "≥60", ">30–59", ">15–29", "15"). The label leaves

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic.catalogue import DrugClass, Trait, traits
 from logic.medications import MedicineFacts, medicine_facts
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
@@ -92,11 +92,14 @@ class Facts:
     keys: frozenset[Key] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        meds = self.given_meds if self.given_meds is not None else medicine_facts(self.case)
-        present: set[RedFlag | Condition] = {*self.case.red_flags, *self.case.conditions}
-        present.update(c for t, c in TRAIT_CONDITIONS.items() if t in meds.traits)
+        case = self.case
+        meds = self.given_meds if self.given_meds is not None else medicine_facts(case)
+        traits_ = meds.traits
+        classes = meds.classes
+        present: set[RedFlag | Condition] = {*case.red_flags, *case.conditions}
+        if traits_:
+            present.update(c for t, c in TRAIT_CONDITIONS.items() if t in traits_)
         # A benzodiazepine given during this episode sedates like a regular one (CDC 2022 rec 11).
-        classes = meds.current_classes | {drug_class(g) for g in meds.tried}
         if DrugClass.benzodiazepine in classes:
             present.add(Condition.benzodiazepine_use)
         if meds.opioid_tolerant:
@@ -104,30 +107,37 @@ class Facts:
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
         rank = band_rank(self.renal.band)
-        case = self.case
-        gates = {
-            Gate.always: True,
-            Gate.older: case.older_adult,
-            Gate.chronic: case.pain_duration_weeks > CHRONIC_WEEKS,
-            Gate.axial: not case.radicular,
-            Gate.pregnant: case.pregnant,
-            Gate.breastfeeding: case.breastfeeding,
-            Gate.heavy_alcohol: case.heavy_alcohol_use,
-            Gate.low_weight: case.weight_kg < LOW_WEIGHT_KG,
-            Gate.crcl_below_60: rank >= 1,
-            Gate.crcl_below_30: rank >= 2,
-            Gate.muscle_relaxant_tried: DrugClass.muscle_relaxant in classes,
-            Gate.steroids_given: any(
-                drug_class(t.drug) is DrugClass.corticosteroid for t in case.tried
-            ),
-            Gate.current_medicines: bool(meds.current),
-            Gate.failed: bool(meds.failed),
-            Gate.allergy: bool(case.allergies or case.allergic_to),
-            Gate.frail: case.frail,
-        }
-        keys: set[Key] = {g for g, true in gates.items() if true}
-        keys.update(present)
-        keys.update(meds.traits)
+        keys: set[Key] = {Gate.always, *present, *traits_}
+        if case.older_adult:
+            keys.add(Gate.older)
+        if case.pain_duration_weeks > CHRONIC_WEEKS:
+            keys.add(Gate.chronic)
+        if not case.radicular:
+            keys.add(Gate.axial)
+        if case.pregnant:
+            keys.add(Gate.pregnant)
+        if case.breastfeeding:
+            keys.add(Gate.breastfeeding)
+        if case.heavy_alcohol_use:
+            keys.add(Gate.heavy_alcohol)
+        if case.weight_kg < LOW_WEIGHT_KG:
+            keys.add(Gate.low_weight)
+        if rank >= 1:
+            keys.add(Gate.crcl_below_60)
+        if rank >= 2:
+            keys.add(Gate.crcl_below_30)
+        if DrugClass.muscle_relaxant in classes:
+            keys.add(Gate.muscle_relaxant_tried)
+        if DrugClass.corticosteroid in meds.tried_classes:
+            keys.add(Gate.steroids_given)
+        if meds.current:
+            keys.add(Gate.current_medicines)
+        if meds.failed:
+            keys.add(Gate.failed)
+        if case.allergies or case.allergic_to:
+            keys.add(Gate.allergy)
+        if case.frail:
+            keys.add(Gate.frail)
         object.__setattr__(self, "meds", meds)
         object.__setattr__(self, "present", frozenset(present))
         object.__setattr__(self, "renal_rank", rank)
@@ -166,12 +176,11 @@ class Facts:
     @property
     def muscle_relaxant_tried(self) -> bool:
         """A muscle relaxant given this episode or taken regularly."""
-        classes = self.meds.current_classes | {drug_class(g) for g in self.meds.tried}
-        return DrugClass.muscle_relaxant in classes
+        return DrugClass.muscle_relaxant in self.meds.classes
 
     @property
     def steroids_given(self) -> bool:
-        return any(drug_class(t.drug) is DrugClass.corticosteroid for t in self.case.tried)
+        return DrugClass.corticosteroid in self.meds.tried_classes
 
     @property
     def maoi(self) -> bool:
