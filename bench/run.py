@@ -109,6 +109,54 @@ def generated_cases(count: int) -> list:
     return drawn
 
 
+def engine_caches() -> list:
+    """Every memo in logic/ (frozen results built once per distinct input), to empty them."""
+    import importlib
+    import pkgutil
+
+    import logic
+
+    found = []
+    for info in pkgutil.iter_modules(logic.__path__):
+        module = importlib.import_module(f"logic.{info.name}")
+        for value in vars(module).values():
+            if (
+                hasattr(value, "cache_clear")
+                and getattr(value, "__module__", "") == module.__name__
+            ):
+                found.append(value)
+    return found
+
+
+#: Cases timed together: each block's plans are built, then dumped, so both figures share the
+#: machine's state of the moment (on a shared VM it drifts by half within seconds).
+BLOCK = 50
+
+
+def paired_timings(cases: list, clear: bool) -> tuple[list[float], list[float]]:
+    """build_plan and model_dump_json times (ms) per case, timed block by block; `clear`
+    empties the engine's memos first, so each case is met for the first time in the pass."""
+    from logic.plan import build_plan
+
+    if clear:
+        for memo in engine_caches():
+            memo.cache_clear()
+    clock = time.perf_counter_ns
+    build: list[float] = []
+    dump: list[float] = []
+    for start in range(0, len(cases), BLOCK):
+        plans = []
+        for case in cases[start : start + BLOCK]:
+            t0 = clock()
+            plans.append(build_plan(case))
+            build.append((clock() - t0) / 1e6)
+        for plan in plans:
+            t0 = clock()
+            plan.model_dump_json()
+            dump.append((clock() - t0) / 1e6)
+    return build, dump
+
+
 def bench_build_plan(count: int, profile: bool) -> None:
     from logic.plan import build_plan
 
@@ -126,26 +174,27 @@ def bench_build_plan(count: int, profile: bool) -> None:
             ok_cases.append(case)
     for failure, count in failures.items():
         print(f"build_plan raised on {count} generated case(s): {failure}", file=sys.stderr)
-    clock = time.perf_counter_ns
-    passes = []
-    for _ in range(3):  # best of 3 passes (as timeit does): other load only ever adds time
-        timings = []
-        for case in ok_cases:
-            t0 = clock()
-            build_plan(case)
-            timings.append((clock() - t0) / 1e6)
-        passes.append(timings)
-    timings = min(passes, key=statistics.median)
-    median, p99 = statistics.median(timings), percentile(timings, 99)
+    # Best of 3 passes (as timeit does): other load only ever adds time. "First sight" empties
+    # the memos before each pass (every case new, as for a new patient after a restart: memos
+    # keyed by rule sets, triage flags or label doses fill up across cases); "again" times the
+    # same cases once more, as a page rerun or a repeated EHR request meets them.
+    first = min((paired_timings(ok_cases, clear=True) for _ in range(3)), key=_build_median)
+    again = min((paired_timings(ok_cases, clear=False) for _ in range(3)), key=_build_median)
     target = TARGETS["build_plan_median_ms"]
-    row(
-        f"build_plan median ({len(ok_cases)} generated cases, best of 3 passes)",
-        f"{median:.3f} ms",
-        f"< {target} ms",
-        median < target,
-    )
-    row("build_plan p99", f"{p99:.3f} ms", "(no target)")
-    bench_plan_vs_json_dump(ok_cases, median)
+    for label, (build, dump) in (("first sight", first), ("again", again)):
+        median, p99 = statistics.median(build), percentile(build, 99)
+        row(
+            f"build_plan median, {label} ({len(ok_cases)} generated cases, best of 3)",
+            f"{median:.3f} ms",
+            f"< {target} ms",
+            median < target,
+        )
+        row(f"build_plan p99, {label}", f"{p99:.3f} ms", "(no target)")
+        dumped = statistics.median(dump)
+        ratio = median / dumped
+        row(f"plan.model_dump_json median, same blocks ({label})", f"{dumped:.3f} ms", "")
+        # Issue 10: build_plan within 3x of dumping its own plan to JSON.
+        row(f"build_plan / model_dump_json, {label}", f"{ratio:.2f}x", "< 3x", ratio < 3)
     if failures:
         row(
             "build_plan raised (left out of the timings)",
@@ -153,7 +202,7 @@ def bench_build_plan(count: int, profile: bool) -> None:
             "0",
             False,
         )
-    if profile or median >= target:
+    if profile or statistics.median(first[0]) >= target:
         profiler = cProfile.Profile()
         profiler.enable()
         for case in ok_cases:
@@ -162,25 +211,8 @@ def bench_build_plan(count: int, profile: bool) -> None:
         print_profile("build_plan over the generated cases", profiler, "tottime")
 
 
-def bench_plan_vs_json_dump(cases: list, build_median_ms: float) -> None:
-    """build_plan's median beside the median time to dump its own plan to JSON, same run
-    (issue 10: build_plan within 3x of `model_dump_json` on the plan it built)."""
-    from logic.plan import build_plan
-
-    plans = [build_plan(case) for case in cases]
-    clock = time.perf_counter_ns
-    passes = []
-    for _ in range(3):  # best of 3, like build_plan above
-        timings = []
-        for plan in plans:
-            t0 = clock()
-            plan.model_dump_json()
-            timings.append((clock() - t0) / 1e6)
-        passes.append(timings)
-    dump = statistics.median(min(passes, key=statistics.median))
-    ratio = build_median_ms / dump
-    row("plan.model_dump_json median (same plans)", f"{dump:.3f} ms", "(reference)")
-    row("build_plan / model_dump_json", f"{ratio:.2f}x", "< 3x", ratio < 3)
+def _build_median(timings: tuple[list[float], list[float]]) -> float:
+    return statistics.median(timings[0])
 
 
 # ---- 2. AppTest: page vs same-elements floor -----------------------------------------------
@@ -799,6 +831,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes", type=int, default=20, help="widget changes in the browser")
     parser.add_argument("--sessions", type=int, default=20, help="browser sessions for memory")
     parser.add_argument("--no-browser", action="store_true", help="skip the browser figures")
+    parser.add_argument(
+        "--engine-only", action="store_true", help="only the build_plan figures (seconds)"
+    )
     parser.add_argument("--profile", action="store_true", help="always print the profiles")
     parser.add_argument(
         "--workspace-only",
@@ -821,6 +856,10 @@ def main(argv: list[str] | None = None) -> int:
         print_table()
         return 0
     bench_build_plan(args.cases, args.profile)
+    if args.engine_only:
+        print(f"\nbench/run.py --engine-only, load average {load:.1f} at the start")
+        print_table()
+        return 0
     floor_script = bench_script(args.reruns, args.profile)
     if not args.no_browser:
         bench_browser(args.changes, args.sessions, floor_script)

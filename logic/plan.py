@@ -187,7 +187,7 @@ _RULE_AVOID: tuple[tuple[str, str, tuple[str, ...]] | None, ...] = tuple(
 def _rule_set(positions: tuple[int, ...]) -> _RuleSet:
     rules = tuple(RULES[i] for i in positions)
     by_tag: dict[tuple[str, str], list[Rule]] = {}
-    avoid: _AvoidEntries = {}
+    by_label: dict[str, list[int]] = {}
     warnings: dict[str, Warning] = {}
     for i, rule in zip(positions, rules, strict=True):
         for key in _RULE_KEYS[i]:
@@ -198,8 +198,21 @@ def _rule_set(positions: tuple[int, ...]) -> _RuleSet:
         if rule.target == "plan":
             warnings[rule.id] = _warning(rule.id, rule.severity, rule.message, rule.source)
         elif (entry := _RULE_AVOID[i]) is not None:
-            _withhold(avoid, *entry)
+            by_label.setdefault(entry[0], []).append(i)
+    avoid = {label: _avoid_entry(tuple(found)) for label, found in by_label.items()}
     return _RuleSet(rules=rules, by_tag=by_tag, avoid=avoid, warnings=warnings)
+
+
+@lru_cache(maxsize=1024)
+def _avoid_entry(positions: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One avoid-list entry from the rules (table positions) that withhold the same class:
+    the same few combinations recur across rule sets, so each is merged once."""
+    merged: _AvoidEntries = {}
+    for i in positions:
+        entry = _RULE_AVOID[i]
+        if entry is not None:
+            _withhold(merged, *entry)
+    return next(iter(merged.values()))
 
 
 def _withhold(avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[str]) -> None:
