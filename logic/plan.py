@@ -146,6 +146,9 @@ def _warning(code: str, severity: Severity, message: str, source: str) -> Warnin
 
 #: The two steps of a plan: given now, and the take-home (discharge) plan.
 _STEPS = ("now", "discharge")
+_NO_TAGS: frozenset[str] = frozenset()
+#: Rule actions that keep a candidate and say so in the plan's warnings.
+_NOTED = frozenset({Action.reduce, Action.cap, Action.warn})
 
 
 def _rank(rule: Rule) -> int:
@@ -285,22 +288,26 @@ class _Draft:
     ) -> bool:
         """Add a candidate order after the rules have had their say; True if it was kept."""
         base = REGIMENS[key]
-        tags = _TAGS[family] | self.per_drug_tags(family, base.dose_mg, base.route)
+        per_drug = self.per_drug_tags(family, base.dose_mg, base.route)
+        tags = _TAGS[family] | per_drug if per_drug else _TAGS[family]
         matching = self.matching(step, tags)
-        if any(r.action is Action.avoid for r in matching):
-            self.explain_per_drug(family, matching, base.dose_mg, base.route)
-            return False
-        variants = {r.variant for r in matching if r.action is Action.reduce}
-        chosen = next(
-            (
-                REGIMENS[f"{key}_{v}"]
-                for v in _VARIANT_ORDER
-                if v in variants and f"{key}_{v}" in REGIMENS
-            ),
-            base,
-        )
-        if variants and chosen is base:
-            chosen = REGIMENS.get(f"{key}_reduced", base)
+        variants = set()
+        for r in matching:
+            if r.action is Action.avoid:
+                self.explain_per_drug(family, matching, base.dose_mg, base.route)
+                return False
+            if r.action is Action.reduce:
+                variants.add(r.variant)
+        chosen = base
+        if variants:
+            chosen = next(
+                (
+                    REGIMENS[f"{key}_{v}"]
+                    for v in _VARIANT_ORDER
+                    if v in variants and f"{key}_{v}" in REGIMENS
+                ),
+                REGIMENS.get(f"{key}_reduced", base),
+            )
         if chosen is not base:
             # The reduced row may fall to or under a dose that already failed.
             tags = _TAGS[family] | self.per_drug_tags(family, chosen.dose_mg, chosen.route)
@@ -308,9 +315,11 @@ class _Draft:
             if any(r.action is Action.avoid for r in matching):
                 self.explain_per_drug(family, matching, chosen.dose_mg, chosen.route)
                 return False
-        notes = [note or chosen.note] + [r.message for r in matching if r.action is Action.cap]
+        notes = [note or chosen.note]
         for rule in matching:
-            if rule.action in (Action.reduce, Action.cap, Action.warn):
+            if rule.action is Action.cap:
+                notes.append(rule.message)
+            if rule.action in _NOTED:
                 self.warn(rule.id, rule.severity, rule.message, rule.source)
         dose_cap, daily_cap = _caps(matching, self.facts.case.weight_kg)
         order = chosen.order(
@@ -326,6 +335,8 @@ class _Draft:
     def per_drug_tags(self, generic: str, dose_mg: float, route: Route) -> frozenset[str]:
         """Tags that depend on the candidate drug itself: allergy, duplicate, failed."""
         meds = self.facts.meds
+        if not (meds.current or meds.failed or self.facts.case.allergic_to):
+            return _NO_TAGS  # nothing entered that a candidate could duplicate or repeat
         tags = set()
         if generic in self.facts.case.allergic_to:
             tags.add("allergy")
@@ -1416,25 +1427,30 @@ def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Depa
 # ---- Helpers ----------------------------------------------------------------------------
 
 
+_SEVERITY_RANK = {Severity.danger: 0, Severity.caution: 1, Severity.info: 2}
+
+
 def _severity_order(w: Warning) -> int:
-    return {Severity.danger: 0, Severity.caution: 1, Severity.info: 2}[w.severity]
+    return _SEVERITY_RANK[w.severity]
+
+
+#: The plan's fields whose items cite evidence.
+_EVIDENCE_GROUPS = (
+    "tried_review",
+    "give_now",
+    "discharge",
+    "avoid",
+    "non_drug",
+    "safety",
+    "pitfalls",
+    "follow_up",
+)
 
 
 def _evidence_ids(fields: dict[str, Any]) -> tuple[str, ...]:
     """Every evidence id the plan's parts cite (from the fields `TreatmentPlan` is built from)."""
     ids: set[str] = set(fields["triage"].evidence)
-    for group in (
-        fields["tried_review"],
-        fields["give_now"],
-        fields["discharge"],
-        fields["avoid"],
-        fields["non_drug"],
-        fields["safety"],
-        fields["pitfalls"],
-        fields["follow_up"],
-    ):
-        for item in group:
-            ids.update(item.evidence)
+    ids.update(*(item.evidence for name in _EVIDENCE_GROUPS for item in fields[name]))
     if fields["gabapentin"] is not None:
         ids.add("renal-dosing")
     return tuple(sorted(ids))
