@@ -120,6 +120,23 @@ def _supplement_for(row: LabelRegimen, per_dose_mg: float) -> float:
     return HD_SUPPLEMENT_MG[column]
 
 
+@lru_cache(maxsize=256)
+def _schedule(changes: tuple[tuple[int, float, int], ...]) -> tuple[GabapentinStep, ...]:
+    """Every day's doses from the days the dose changes (day, per-dose mg, doses), shown to a
+    few days past the last change. Schedules come from label rungs, so few are distinct."""
+    last_day = max(MIN_DISPLAY_DAYS, changes[-1][0] + DISPLAY_DAYS_AFTER_LAST_STEP)
+    steps: list[GabapentinStep] = []
+    current = changes[0]
+    pending = iter(changes)
+    upcoming = next(pending, None)
+    for d in range(1, last_day + 1):
+        while upcoming is not None and upcoming[0] <= d:
+            current = upcoming
+            upcoming = next(pending, None)
+        steps.append(_step(d, current[1], current[2]))
+    return tuple(steps)
+
+
 @lru_cache(maxsize=1024)
 def _step(day: int, per_dose: float, count: int) -> GabapentinStep:
     """Steps are frozen and the same across plans: each (day, dose, count) is built once."""
@@ -190,17 +207,7 @@ def build_gabapentin_plan(
             per_dose, count = next_dose, next_count
             changes.append((day, per_dose, count))
 
-    last_day = max(MIN_DISPLAY_DAYS, changes[-1][0] + DISPLAY_DAYS_AFTER_LAST_STEP)
-    steps: list[GabapentinStep] = []
-    current = changes[0]
-    pending = iter(changes)
-    upcoming = next(pending, None)
-    for d in range(1, last_day + 1):
-        while upcoming is not None and upcoming[0] <= d:
-            current = upcoming
-            upcoming = next(pending, None)
-        steps.append(_step(d, current[1], current[2]))
-
+    steps = _schedule(tuple(changes))
     final = steps[-1]
     supplement = _supplement_for(row, final.doses[0]) if dialysis else None
     reached = final.total_daily_mg
@@ -228,7 +235,7 @@ def build_gabapentin_plan(
         band=band.value,
         start_mg=start_mg,
         dialysis_supplement_mg=supplement,
-        steps=tuple(steps),
+        steps=steps,
         note=" ".join(parts),
     )
 

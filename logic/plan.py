@@ -49,7 +49,6 @@ from logic.rules import (
     Action,
     Facts,
     Rule,
-    applies,
     fired_positions,
 )
 from logic.triage import triage
@@ -147,6 +146,7 @@ def _warning(code: str, severity: Severity, message: str, source: str) -> Warnin
 #: The two steps of a plan: given now, and the take-home (discharge) plan.
 _STEPS = ("now", "discharge")
 _NO_TAGS: frozenset[str] = frozenset()
+_MUSCLE_RELAXANT_TAGS = frozenset({"muscle_relaxant"})
 #: Rule actions that keep a candidate and say so in the plan's warnings.
 _NOTED = frozenset({Action.reduce, Action.cap, Action.warn})
 
@@ -723,7 +723,7 @@ def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
     """An optional muscle relaxant, unless a reason true of this patient withholds it."""
     if draft.facts.case.pain_score < 4:
         return  # mild pain: nothing to add beyond the NSAID and non-drug care
-    matching = [r for r in draft.rules if applies(r, "discharge", frozenset({"muscle_relaxant"}))]
+    matching = draft.matching("discharge", _MUSCLE_RELAXANT_TAGS)
     if any(r.action is Action.avoid for r in matching):
         return  # withheld with the rule's reason
     if sedating_started:
@@ -779,9 +779,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
             "NICE NG59; Urquhart 2018; ACP 2017; NICE CG173",
         )
         return None
-    blocked = any(
-        r.action is Action.avoid and applies(r, "discharge", _TAGS[family]) for r in draft.rules
-    )
+    blocked = any(r.action is Action.avoid for r in draft.matching("discharge", _TAGS[family]))
     return None if blocked else family
 
 

@@ -1378,9 +1378,3 @@ STEP_TAG: dict[str, tuple[str, str]] = {r.id: _step_and_tag(r.target) for r in R
 RANK: dict[str, int] = {r.id: i for i, r in enumerate(RULES)}
 #: The avoid-list reason of each rule (its message with its source), written once.
 REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}
-
-
-def applies(rule: Rule, step: str, tags: frozenset[str]) -> bool:
-    """Does a rule's target match a candidate order with these tags at this step?"""
-    rule_step, tag = STEP_TAG[rule.id]
-    return tag in tags and (not rule_step or rule_step == step)
