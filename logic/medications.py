@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from logic.catalogue import DoseUnit, DrugClass, Formulation, Trait, drug, traits
-from logic.models import CurrentMedication, PatientCase, Relief, Route, TriedMedication
+from logic.models import CurrentMedication, PatientCase, Relief, Route
 from logic.opioids import daily_mme
 
 #: Opioid labels (OxyContin, Duragesic): the daily dose that defines opioid tolerance, in the unit
@@ -120,27 +120,23 @@ class MedicineFacts:
 
 def medicine_facts(case: PatientCase) -> MedicineFacts:
     """Derive every medicine fact from the case's two lists."""
-    if not case.current_medications and not case.tried:
+    current, tried = case.current_medications, case.tried
+    if not current and not tried:
         return NO_MEDICINES
-    meds: tuple[CurrentMedication | TriedMedication, ...] = (
-        *case.current_medications,
-        *case.tried,
-    )
     by_trait: dict[Trait, list[str]] = {}
-    for med in meds:
+    for med in (*current, *tried):
         for trait in traits(med.drug):
             names = by_trait.setdefault(trait, [])
             if med.drug not in names:
                 names.append(med.drug)
-    home = tuple(
-        _home_opioid(m) for m in case.current_medications if Trait.opioid in traits(m.drug)
-    )
+    current_traits = [(m, traits(m.drug)) for m in current]
+    home = tuple(_home_opioid(m) for m, ts in current_traits if Trait.opioid in ts)
     counted = [h.mme for h in home if h.mme is not None]
-    current_classes = frozenset(drug(m.drug).drug_class for m in case.current_medications)
-    tried_classes = frozenset(drug(t.drug).drug_class for t in case.tried)
+    current_classes = frozenset(drug(m.drug).drug_class for m in current)
+    tried_classes = frozenset(drug(t.drug).drug_class for t in tried)
     return MedicineFacts(
-        current=frozenset(m.drug for m in case.current_medications),
-        tried=frozenset(t.drug for t in case.tried),
+        current=frozenset(m.drug for m in current),
+        tried=frozenset(t.drug for t in tried),
         current_classes=current_classes,
         tried_classes=tried_classes,
         classes=current_classes | tried_classes,
@@ -149,19 +145,17 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
         home_opioids=home,
         home_mme=sum(counted) if counted else None,
         home_opioid_uncounted=any(h.mme is None and h.drug != "buprenorphine" for h in home),
-        opioid_tolerant=_tolerant(home),
-        moud=tuple(dict.fromkeys(m.drug for m in case.current_medications if _moud(m))),
+        opioid_tolerant=_tolerant(home) if home else False,
+        moud=tuple(dict.fromkeys(m.drug for m, ts in current_traits if _moud(m, ts))),
         naltrexone=Trait.opioid_blocker in by_trait,
         long_acting_home=tuple(
             dict.fromkeys(
-                m.drug
-                for m in case.current_medications
-                if Trait.opioid in traits(m.drug) and _long_acting(m)
+                m.drug for m, ts in current_traits if Trait.opioid in ts and _long_acting(m, ts)
             )
         ),
         failed=tuple(
             Failed(t.drug, t.dose_mg, t.route, t.doses_given)
-            for t in case.tried
+            for t in tried
             if t.relief is not Relief.partial
         ),
     )
@@ -186,19 +180,19 @@ NO_MEDICINES = MedicineFacts(
 )
 
 
-def _moud(med: CurrentMedication) -> bool:
+def _moud(med: CurrentMedication, med_traits: frozenset[Trait]) -> bool:
     """Methadone, or buprenorphine in an opioid use disorder form (sublingual, buccal film in mg,
     monthly injection). The Butrans patch and Belbuca film (mcg) are pain products."""
-    if Trait.moud not in traits(med.drug):
+    if Trait.moud not in med_traits:
         return False
     if med.drug == "buprenorphine":
         return med.formulation is not Formulation.patch and med.unit is not DoseUnit.mcg
     return True
 
 
-def _long_acting(med: CurrentMedication) -> bool:
+def _long_acting(med: CurrentMedication, med_traits: frozenset[Trait]) -> bool:
     return med.formulation in (Formulation.er, Formulation.patch) or (
-        Trait.long_acting in traits(med.drug)
+        Trait.long_acting in med_traits
     )
 
 
