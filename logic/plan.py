@@ -1214,23 +1214,28 @@ _PITFALLS: tuple[Point, ...] = (
 def _pitfalls(case: PatientCase) -> tuple[Point, ...]:
     """The common pitfalls, plus "repeating what failed" naming the classes actually tried."""
     tried = {drug_class(t.drug) for t in case.tried}
+    return _pitfalls_for(DrugClass.corticosteroid in tried, DrugClass.muscle_relaxant in tried)
+
+
+@lru_cache(maxsize=4)
+def _pitfalls_for(steroid_tried: bool, relaxant_tried: bool) -> tuple[Point, ...]:
     repeated = [
         name
-        for cls, name in (
-            (DrugClass.corticosteroid, "systemic steroids"),
-            (DrugClass.muscle_relaxant, "a muscle relaxant"),
+        for tried, name in (
+            (steroid_tried, "systemic steroids"),
+            (relaxant_tried, "a muscle relaxant"),
         )
-        if cls in tried
+        if tried
     ]
     if not repeated:
         return _PITFALLS
     evidence = tuple(
         e
-        for cls, e in (
-            (DrugClass.corticosteroid, "systemic-corticosteroids"),
-            (DrugClass.muscle_relaxant, "muscle-relaxants"),
+        for tried, e in (
+            (steroid_tried, "systemic-corticosteroids"),
+            (relaxant_tried, "muscle-relaxants"),
         )
-        if cls in tried
+        if tried
     )
     point = Point(
         title="Repeating what failed",
