@@ -165,22 +165,24 @@ def test_pain_score_outside_0_to_10_gives_no_plan(score: float) -> None:
     assert "pain score" in result.missing[0]
 
 
-def test_snomed_conditions_and_own_codes_map_to_findings() -> None:
-    def cond(system: str, code: str, status: str = "active") -> dict[str, Any]:
-        return {
-            "resourceType": "Condition",
-            "subject": {"reference": "Patient/p"},
-            "clinicalStatus": {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                        "code": status,
-                    }
-                ]
-            },
-            "code": {"coding": [{"system": system, "code": code}]},
-        }
+def cond(system: str, code: str, status: str = "active") -> dict[str, Any]:
+    """A FHIR Condition for patient p with this code and clinical status."""
+    return {
+        "resourceType": "Condition",
+        "subject": {"reference": "Patient/p"},
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": status,
+                }
+            ]
+        },
+        "code": {"coding": [{"system": system, "code": code}]},
+    }
 
+
+def test_snomed_conditions_and_own_codes_map_to_findings() -> None:
     own = "https://refractory-back-pain.example.org/fhir/CodeSystem/case"
     result = mapped(
         cond("http://snomed.info/sct", "23056005"),  # Sciatica
@@ -200,20 +202,7 @@ def test_snomed_conditions_and_own_codes_map_to_findings() -> None:
 @pytest.mark.parametrize(("status", "frail"), [("active", True), ("resolved", False)])
 def test_snomed_frailty_finding_sets_frail(status: str, frail: bool) -> None:
     """SNOMED CT 248279007 |Frailty (finding)|, active, ticks the frailty box; resolved, not."""
-    condition = {
-        "resourceType": "Condition",
-        "subject": {"reference": "Patient/p"},
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": status,
-                }
-            ]
-        },
-        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "248279007"}]},
-    }
-    result = mapped(condition)
+    result = mapped(cond("http://snomed.info/sct", "248279007", status))
     assert result.case is not None
     assert result.case.frail is frail
 
