@@ -232,7 +232,7 @@ def _withhold(avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[s
     avoid[drug] = ((*reasons, reason), ids + new_ids)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     """Mutable scratch space while the plan is assembled; frozen into TreatmentPlan at the end."""
 
