@@ -63,8 +63,11 @@ SOLID_STRENGTHS_MG: tuple[int, ...] = (800, 600, 400, 300, 100)
 ORAL_SOLUTION_MG_PER_ML = 50.0  # 250 mg / 5 mL
 
 
+_BY_BAND: dict[RenalBand, LabelRegimen] = {r.band: r for r in LABEL_TABLE_1}
+
+
 def _regimen(band: RenalBand) -> LabelRegimen:
-    return next(r for r in LABEL_TABLE_1 if r.band is band)
+    return _BY_BAND[band]
 
 
 def _maintenance(band: RenalBand, crcl_ml_min: float | None) -> tuple[LabelRegimen, float]:
@@ -143,6 +146,38 @@ def _step(day: int, per_dose: float, count: int) -> GabapentinStep:
     return GabapentinStep(day=day, total_daily_mg=per_dose * count, doses=(per_dose,) * count)
 
 
+@lru_cache(maxsize=256)
+def _titration(
+    row: LabelRegimen, limit: float, start_mg: float, step_days: int
+) -> tuple[GabapentinStep, ...]:
+    """The day-by-day steps for a label row up to `limit` mg/day (see build_gabapentin_plan).
+    Rows, limits and starts come from the label table, so few schedules are distinct."""
+    # Candidate regimens as (per-dose mg, doses per day), lowest total first.
+    rungs = [(d, row.doses_per_day) for d in row.dose_mg]
+    if start_mg < STANDARD_START_MG:
+        rungs += [(d, row.doses_per_day) for d in LOW_START_RUNGS.get(row.band, ())]
+    rungs.sort(key=lambda r: r[0] * r[1])
+
+    changes: list[tuple[int, float, int]] = []  # (day, per-dose mg, doses) where the dose changes
+    for count in range(1, min(3, row.doses_per_day) + 1):
+        if start_mg * count > limit:
+            break
+        changes.append((count, start_mg, count))
+    if not changes:
+        # One start dose is already above the limit: highest label regimen under it, else the limit.
+        fitting = [r for r in rungs if r[0] * r[1] <= limit]
+        per_dose, count = fitting[-1] if fitting else (limit, 1)
+        changes.append((1, per_dose, count))
+    day, per_dose, count = changes[-1]
+    for next_dose, next_count in rungs:
+        if per_dose * count < next_dose * next_count <= limit:
+            day += step_days
+            per_dose, count = next_dose, next_count
+            changes.append((day, per_dose, count))
+
+    return _schedule(tuple(changes))
+
+
 def build_gabapentin_plan(
     band: RenalBand,
     crcl_ml_min: float | None,
@@ -184,30 +219,7 @@ def build_gabapentin_plan(
             ),
         )
 
-    # Candidate regimens as (per-dose mg, doses per day), lowest total first.
-    rungs = [(d, row.doses_per_day) for d in row.dose_mg]
-    if start_mg < STANDARD_START_MG:
-        rungs += [(d, row.doses_per_day) for d in LOW_START_RUNGS.get(row.band, ())]
-    rungs.sort(key=lambda r: r[0] * r[1])
-
-    changes: list[tuple[int, float, int]] = []  # (day, per-dose mg, doses) where the dose changes
-    for count in range(1, min(3, row.doses_per_day) + 1):
-        if start_mg * count > limit:
-            break
-        changes.append((count, start_mg, count))
-    if not changes:
-        # One start dose is already above the limit: highest label regimen under it, else the limit.
-        fitting = [r for r in rungs if r[0] * r[1] <= limit]
-        per_dose, count = fitting[-1] if fitting else (limit, 1)
-        changes.append((1, per_dose, count))
-    day, per_dose, count = changes[-1]
-    for next_dose, next_count in rungs:
-        if per_dose * count < next_dose * next_count <= limit:
-            day += step_days
-            per_dose, count = next_dose, next_count
-            changes.append((day, per_dose, count))
-
-    steps = _schedule(tuple(changes))
+    steps = _titration(row, limit, start_mg, step_days)
     final = steps[-1]
     supplement = _supplement_for(row, final.doses[0]) if dialysis else None
     reached = final.total_daily_mg

@@ -475,7 +475,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "naloxone_reasons": naloxone_reasons,
         "naloxone_at_home": naloxone_at_home,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons), naloxone_at_home),
-        "pitfalls": _pitfalls(case),
+        "pitfalls": _pitfalls(meds.tried_classes),
         "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
     }
     return TreatmentPlan(
@@ -497,7 +497,7 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
     """
     case = draft.facts.case
     severe = case.pain_score >= SEVERE_PAIN_SCORE
-    tried_classes = {drug_class(t.drug) for t in case.tried}
+    tried_classes = draft.facts.meds.tried_classes
     if not emergency:
         if DrugClass.nsaid not in tried_classes:
             older_or_clinic = case.older_adult or case.setting == "clinic"
@@ -581,7 +581,7 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
 
 def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
     """One acetaminophen dose now, unless it was already tried or is already ordered."""
-    tried = any(drug_class(t.drug) is DrugClass.acetaminophen for t in draft.facts.case.tried)
+    tried = DrugClass.acetaminophen in draft.facts.meds.tried_classes
     if not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
@@ -1211,9 +1211,8 @@ _PITFALLS: tuple[Point, ...] = (
 )
 
 
-def _pitfalls(case: PatientCase) -> tuple[Point, ...]:
+def _pitfalls(tried: frozenset[DrugClass]) -> tuple[Point, ...]:
     """The common pitfalls, plus "repeating what failed" naming the classes actually tried."""
-    tried = {drug_class(t.drug) for t in case.tried}
     return _pitfalls_for(DrugClass.corticosteroid in tried, DrugClass.muscle_relaxant in tried)
 
 
@@ -1401,7 +1400,7 @@ def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Depa
     chronic = _chronic(case) and not emergency
     drugs = {o.generic for o in (*draft.give_now, *draft.discharge)}
     home_opioid = any(_is_opioid(o) for o in draft.discharge)
-    tried = {drug_class(t.drug) for t in case.tried}
+    tried = draft.facts.meds.tried_classes
     out: list[Departure] = []
     if severe and chronic:
         out.append(_DEP_CHRONIC)
