@@ -143,8 +143,6 @@ def _warning(code: str, severity: Severity, message: str, source: str) -> Warnin
     return Warning(code=code, severity=severity, message=message, source=source)
 
 
-#: The two steps of a plan: given now, and the take-home (discharge) plan.
-_STEPS = ("now", "discharge")
 _NO_TAGS: frozenset[str] = frozenset()
 _MUSCLE_RELAXANT_TAGS = frozenset({"muscle_relaxant"})
 #: Rule actions that keep a candidate and say so in the plan's warnings.
@@ -167,17 +165,16 @@ class _RuleSet:
     worked out once and shared; the dicts here are never mutated."""
 
     rules: tuple[Rule, ...]
-    by_tag: dict[tuple[str, str], list[Rule]]
+    #: step -> tag -> the fired rules that target that tag at that step, in table order.
+    by_step: dict[str, dict[str, list[Rule]]]
     avoid: _AvoidEntries
     warnings: dict[str, Warning]
 
 
-#: Per rule (by table position), worked out once: the (step, tag) keys it is indexed under,
-#: and, for a rule that withholds a class, its avoid-list label, reason and evidence.
-_RULE_KEYS: tuple[tuple[tuple[str, str], ...], ...] = tuple(
-    ((STEP_TAG[r.id],) if STEP_TAG[r.id][0] else tuple((s, STEP_TAG[r.id][1]) for s in _STEPS))
-    for r in RULES
-)
+#: Per rule (by table position), worked out once: the step it is limited to ("" for both) and
+#: the tag it targets, and, for a rule that withholds a class, its avoid-list label, reason and
+#: evidence.
+_RULE_STEP_TAG: tuple[tuple[str, str], ...] = tuple(STEP_TAG[r.id] for r in RULES)
 _RULE_AVOID: tuple[tuple[str, str, tuple[str, ...]] | None, ...] = tuple(
     (TARGET_LABELS[r.target], REASON[r.id], tuple(dict.fromkeys(r.evidence)))
     if r.action is Action.avoid and r.target not in PER_DRUG_TARGETS and r.target != "plan"
@@ -188,22 +185,39 @@ _RULE_AVOID: tuple[tuple[str, str, tuple[str, ...]] | None, ...] = tuple(
 
 @lru_cache(maxsize=2048)
 def _rule_set(positions: tuple[int, ...]) -> _RuleSet:
-    rules = tuple(RULES[i] for i in positions)
-    by_tag: dict[tuple[str, str], list[Rule]] = {}
-    by_label: dict[str, list[int]] = {}
+    rules = tuple([RULES[i] for i in positions])
+    now: dict[str, list[Rule]] = {}
+    discharge: dict[str, list[Rule]] = {}
     warnings: dict[str, Warning] = {}
     for i, rule in zip(positions, rules, strict=True):
-        for key in _RULE_KEYS[i]:
-            if key in by_tag:
-                by_tag[key].append(rule)
+        step, tag = _RULE_STEP_TAG[i]
+        for index in (discharge,) if step else (now, discharge):
+            found = index.get(tag)
+            if found is None:
+                index[tag] = [rule]
             else:
-                by_tag[key] = [rule]
+                found.append(rule)
         if rule.target == "plan":
             warnings[rule.id] = _warning(rule.id, rule.severity, rule.message, rule.source)
-        elif (entry := _RULE_AVOID[i]) is not None:
+    withholding = tuple([i for i in positions if _RULE_AVOID[i] is not None])
+    return _RuleSet(
+        rules=rules,
+        by_step={"now": now, "discharge": discharge},
+        avoid=_avoid_entries(withholding),
+        warnings=warnings,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _avoid_entries(positions: tuple[int, ...]) -> _AvoidEntries:
+    """The avoid entries of the rules (table positions) that withhold a class, one entry per
+    class in table order: fewer combinations recur than whole rule sets. Never mutated."""
+    by_label: dict[str, list[int]] = {}
+    for i in positions:
+        entry = _RULE_AVOID[i]
+        if entry is not None:
             by_label.setdefault(entry[0], []).append(i)
-    avoid = {label: _avoid_entry(tuple(found)) for label, found in by_label.items()}
-    return _RuleSet(rules=rules, by_tag=by_tag, avoid=avoid, warnings=warnings)
+    return {label: _avoid_entry(tuple(found)) for label, found in by_label.items()}
 
 
 @lru_cache(maxsize=1024)
@@ -244,7 +258,7 @@ class _Draft:
     warnings: dict[str, Warning] = field(default_factory=dict)
     #: The fired rules indexed by the step and tag they target, so a candidate only looks at
     #: the rules that can apply to it.
-    by_tag: dict[tuple[str, str], list[Rule]] = field(default_factory=dict)
+    by_step: dict[str, dict[str, list[Rule]]] = field(default_factory=dict)
 
     @classmethod
     def start(cls, facts: Facts, positions: tuple[int, ...]) -> _Draft:
@@ -255,13 +269,14 @@ class _Draft:
             rules=ruleset.rules,
             avoid=dict(ruleset.avoid),
             warnings=dict(ruleset.warnings),
-            by_tag=ruleset.by_tag,
+            by_step=ruleset.by_step,
         )
 
     def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
         """The fired rules that apply to a candidate with these tags at this step, in table
         order (a rule has one tag, so none is found twice)."""
-        found = [r for t in tags for r in self.by_tag.get((step, t), ())]
+        index = self.by_step.get(step, {})
+        found = [r for t in tags for r in index.get(t, ())]
         if len(found) > 1:
             found.sort(key=_rank)
         return found
