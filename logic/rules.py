@@ -3,6 +3,9 @@
 The engine never adjusts a dose ad hoc: it asks this table which rules fire for the patient and
 applies their actions to each candidate order. A rule's target is a tag carried by the candidate
 ("nsaid", "opioid", "tramadol", ...) or a step-qualified tag ("discharge:opioid").
+
+A trigger is either `when(keys...)` (fires when any of those facts holds) or a function of the
+facts with the keys it needs listed in `reads`; `fired` uses the keys as an index.
 """
 
 from __future__ import annotations
@@ -200,6 +203,25 @@ class Facts:
         return Allergy.opioid in self.case.allergies
 
 
+class When:
+    """A trigger that fires when any of its keys is true of the patient. The rule table indexes
+    such a rule by these keys and needs no further check (`fired` skips the call)."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, *keys: Key) -> None:
+        self.keys = keys
+
+    def __call__(self, facts: Facts) -> bool:
+        return not facts.keys.isdisjoint(self.keys)
+
+    def __repr__(self) -> str:
+        return f"when({', '.join(str(k) for k in self.keys)})"
+
+
+when = When
+
+
 class Rule(NamedTuple):
     id: str
     trigger: Callable[[Facts], bool]
@@ -251,18 +273,17 @@ RULES: tuple[Rule, ...] = (
     # ---- Always: the common escalations this plan never takes, each for its own reason -----
     Rule(
         "always-corticosteroids",
-        lambda f: True,
+        when(G.always),
         "corticosteroid",
         A.avoid,
         "No more systemic steroids: no better than placebo for non-radicular pain and only a "
         "small, short-lived effect in sciatica; ACP says do not prescribe them.",
         "Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
         evidence=("systemic-corticosteroids",),
-        reads=(G.always,),
     ),
     Rule(
         "always-benzodiazepines",
-        lambda f: True,
+        when(G.always),
         "benzodiazepine",
         A.avoid,
         "Never a benzodiazepine: diazepam was no better than placebo for acute back pain, and "
@@ -270,13 +291,12 @@ RULES: tuple[Rule, ...] = (
         "Friedman 2017; NICE NG59; CDC 2022 rec 11",
         S.danger,
         evidence=("benzodiazepines",),
-        reads=(G.always,),
     ),
     # Muscle relaxants: ACP 2017 allows one for acute or subacute pain (low-quality evidence of
     # a small short-term benefit), so each withholding rule names a reason true of this patient.
     Rule(
         "muscle-relaxant-tried",
-        lambda f: f.muscle_relaxant_tried,
+        when(G.muscle_relaxant_tried),
         "muscle_relaxant",
         A.avoid,
         "A muscle relaxant was already given for this episode without enough relief; another "
@@ -284,18 +304,16 @@ RULES: tuple[Rule, ...] = (
         "trials).",
         "Friedman 2015 and 2019 ED trials; Cashin 2021",
         evidence=("muscle-relaxants",),
-        reads=(G.muscle_relaxant_tried,),
     ),
     Rule(
         "beers-muscle-relaxant",
-        lambda f: f.older,
+        when(G.older),
         "muscle_relaxant",
         A.avoid,
         "Age 65+: Beers lists skeletal muscle relaxants to avoid (anticholinergic effects, "
         "sedation, falls and fractures).",
         "AGS Beers 2023",
         evidence=("muscle-relaxants", *_OLD),
-        reads=(G.older,),
     ),
     Rule(
         "sedation-muscle-relaxant",
@@ -321,29 +339,27 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "sud-muscle-relaxant",
-        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        when(C.opioid_use_disorder, C.substance_use_disorder),
         "muscle_relaxant",
         A.avoid,
         "Substance use disorder: muscle relaxants are sedating and some are misused "
         "(carisoprodol is a controlled substance).",
         "Carisoprodol label (abuse and dependence); ACEP 2020 (sedative combinations)",
         evidence=("muscle-relaxants",),
-        reads=(C.opioid_use_disorder, C.substance_use_disorder),
     ),
     Rule(
         "chronic-muscle-relaxant",
-        lambda f: f.chronic,
+        when(G.chronic),
         "muscle_relaxant",
         A.avoid,
         "Pain for more than 12 weeks: the evidence for muscle relaxants covers acute and "
         "subacute pain only, and WHO does not advise them for chronic primary low back pain.",
         "ACP 2017 (acute/subacute only); WHO 2023 chronic primary low back pain guideline",
         evidence=("muscle-relaxants",),
-        reads=(G.chronic,),
     ),
     Rule(
         "cyclobenzaprine-contraindicated",
-        lambda f: f.has(
+        when(
             C.cirrhosis,
             C.cardiac_conduction_disease,
             C.recent_mi,
@@ -360,30 +376,20 @@ RULES: tuple[Rule, ...] = (
         "retention, and does not recommend it in moderate or severe liver disease.",
         "Cyclobenzaprine label (contraindications; warnings; hepatic impairment)",
         evidence=("muscle-relaxants",),
-        reads=(
-            C.cirrhosis,
-            C.cardiac_conduction_disease,
-            C.recent_mi,
-            C.heart_failure,
-            C.glaucoma,
-            C.urinary_retention_history,
-            C.serotonergic_drug_use,
-        ),
     ),
     Rule(
         "pregnancy-muscle-relaxant",
-        lambda f: f.case.pregnant,
+        when(G.pregnant),
         "muscle_relaxant",
         A.avoid,
         "Pregnancy: a muscle relaxant is not started for back pain (small benefit, limited "
         "pregnancy data); decide with the obstetric team.",
         "Cyclobenzaprine label (pregnancy); ACP 2017 (small benefit)",
         evidence=("muscle-relaxants", *_OLD),
-        reads=(G.pregnant,),
     ),
     Rule(
         "always-er-opioids",
-        lambda f: True,
+        when(G.always),
         "er_opioid",
         A.avoid,
         "No extended-release or long-acting opioid for acute pain (a common escalation; the "
@@ -391,23 +397,21 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 rec 3; OPAL (Jones 2023)",
         S.danger,
         evidence=("opioids-acute-pain",),
-        reads=(G.always,),
     ),
     Rule(
         "nonradicular-gabapentinoid",
-        lambda f: not f.case.radicular,
+        when(G.axial),
         "gabapentinoid",
         A.avoid,
         "Gabapentin or pregabalin do not help axial (non-radicular) back pain and add "
         "dizziness and sedation.",
         "Enke 2018 (CMAJ); NICE NG59",
         evidence=("gabapentinoids-sciatica",),
-        reads=(G.axial,),
     ),
     # ---- Renal ---------------------------------------------------------------------------
     Rule(
         "renal-nsaid-avoid",
-        lambda f: f.crcl_below_30,
+        when(G.crcl_below_30),
         "nsaid",
         A.avoid,
         "CrCl below 30 mL/min or dialysis: NSAIDs, including ketorolac, can tip the kidneys "
@@ -415,7 +419,6 @@ RULES: tuple[Rule, ...] = (
         "AGS Beers 2023 (avoid NSAIDs if CrCl <30); ketorolac label (advanced renal impairment)",
         S.danger,
         evidence=_RENAL + _NSAID,
-        reads=(G.crcl_below_30,),
     ),
     Rule(
         "renal-nsaid-reduce",
@@ -430,28 +433,26 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "renal-ketorolac-avoid",
-        lambda f: f.crcl_below_60,
+        when(G.crcl_below_60),
         "ketorolac",
         A.avoid,
         "Renal impairment: ketorolac is not started (label: reduced dosing in renal "
         "impairment, contraindicated when advanced).",
         "Ketorolac label",
         evidence=_NSAID,
-        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-tramadol-cap",
-        lambda f: f.crcl_below_30,
+        when(G.crcl_below_30),
         "tramadol",
         A.reduce,
         "CrCl below 30 mL/min: tramadol every 12 hours, no more than 200 mg a day.",
         "Tramadol label (renal impairment)",
         evidence=("tramadol", *_RENAL),
-        reads=(G.crcl_below_30,),
     ),
     Rule(
         "renal-morphine-avoid",
-        lambda f: f.crcl_below_30,
+        when(G.crcl_below_30),
         "morphine",
         A.avoid,
         "Severe renal impairment: morphine and codeine metabolites accumulate and cause "
@@ -459,115 +460,104 @@ RULES: tuple[Rule, ...] = (
         "Dean M. J Pain Symptom Manage 2004;28:497-504",
         S.danger,
         evidence=_RENAL + _OPIOID,
-        reads=(G.crcl_below_30,),
     ),
     Rule(
         "renal-opioid-reduce",
-        lambda f: f.crcl_below_60,
+        when(G.crcl_below_60),
         "opioid",
         A.reduce,
         "Reduced kidney function: opioid started at a reduced dose.",
         "Oxycodone and hydromorphone labels (renal impairment: start low)",
         evidence=_RENAL + _OPIOID,
-        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-gabapentin-cap",
-        lambda f: f.crcl_below_60,
+        when(G.crcl_below_60),
         "gabapentin",
         A.cap,
         "Gabapentin dose and frequency follow the label's renal table for this CrCl band.",
         "Neurontin label, Table 1",
         S.info,
         evidence=_RENAL,
-        reads=(G.crcl_below_60,),
     ),
     Rule(
         "renal-duloxetine-avoid",
-        lambda f: f.crcl_below_30,
+        when(G.crcl_below_30),
         "snri",
         A.avoid,
         "CrCl below 30 mL/min: duloxetine is not recommended.",
         "Duloxetine label; AGS Beers 2023",
         evidence=_TCA,
-        reads=(G.crcl_below_30,),
     ),
     # ---- Hepatic --------------------------------------------------------------------------
     Rule(
         "hepatic-nsaid-avoid",
-        lambda f: f.has(C.cirrhosis),
+        when(C.cirrhosis),
         "nsaid",
         A.avoid,
         "Cirrhosis: NSAIDs risk kidney failure, fluid retention and bleeding.",
         "AASLD 2021 ascites guidance (Biggins et al., Hepatology 2021)",
         S.danger,
         evidence=_NSAID,
-        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-tramadol",
-        lambda f: f.has(C.cirrhosis),
+        when(C.cirrhosis),
         "tramadol",
         A.reduce,
         "Cirrhosis: tramadol 50 mg every 12 hours at most.",
         "Tramadol label (hepatic impairment)",
         variant="hepatic",
         evidence=("tramadol",),
-        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-opioid",
-        lambda f: f.has(C.cirrhosis),
+        when(C.cirrhosis),
         "opioid",
         A.reduce,
         "Cirrhosis: opioid at one-third to one-half of the usual dose, at a longer interval.",
         "Oxycodone label (hepatic impairment); hydromorphone label",
         variant="hepatic",
         evidence=_OPIOID,
-        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-acetaminophen",
-        lambda f: f.has(C.cirrhosis),
+        when(C.cirrhosis),
         "acetaminophen",
         A.reduce,
         "Cirrhosis: acetaminophen no more than 2 g a day in total.",
         "Hepatology guidance (2 g/day ceiling in cirrhosis)",
         variant="hepatic",
         evidence=("acetaminophen",),
-        reads=(C.cirrhosis,),
     ),
     Rule(
         "hepatic-duloxetine-avoid",
-        lambda f: f.has(C.cirrhosis),
+        when(C.cirrhosis),
         "snri",
         A.avoid,
         "Liver disease: duloxetine should not be used.",
         "Duloxetine label (hepatic insufficiency)",
         evidence=_TCA,
-        reads=(C.cirrhosis,),
     ),
     # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
     Rule(
         "beers-ketorolac",
-        lambda f: f.older,
+        when(G.older),
         "ketorolac",
         A.avoid,
         "Age 65+: Beers lists ketorolac to avoid (GI bleeding, kidney injury). If it was "
         "already given, the label limits are 15 mg IV per dose and 60 mg a day.",
         "AGS Beers 2023; ketorolac label (age 65+)",
         evidence=_NSAID + _OLD,
-        reads=(G.older,),
     ),
     Rule(
         "beers-nsaid-reduce",
-        lambda f: f.older,
+        when(G.older),
         "nsaid",
         A.reduce,
         "Age 65+: short NSAID course at a lower dose with a proton-pump inhibitor.",
         "AGS Beers 2023 (NSAIDs: avoid chronic use; gastroprotection)",
         evidence=_NSAID + _OLD,
-        reads=(G.older,),
     ),
     Rule(
         "beers-nsaid-protect",
@@ -582,23 +572,21 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "beers-tricyclic",
-        lambda f: f.older,
+        when(G.older),
         "tricyclic",
         A.avoid,
         "Age 65+: amitriptyline is strongly anticholinergic (confusion, falls, retention).",
         "AGS Beers 2023",
         evidence=_TCA + _OLD,
-        reads=(G.older,),
     ),
     Rule(
         "beers-opioid-reduce",
-        lambda f: f.older,
+        when(G.older),
         "opioid",
         A.reduce,
         "Age 65+: opioid started at a reduced dose.",
         "CDC 2022 (older adults); Chang 2013 (0.5 mg IV hydromorphone)",
         evidence=_OPIOID + _OLD,
-        reads=(G.older,),
     ),
     Rule(
         "beers-opioid-gabapentinoid",
@@ -662,14 +650,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "fall-risk-opioid",
-        lambda f: f.has(C.fall_risk),
+        when(C.fall_risk),
         "opioid",
         A.reduce,
         "History of falls: opioids only for severe acute pain, at a reduced dose; clear the "
         "walking route and use a night light.",
         "AGS Beers 2023 (falls: avoid opioids except for severe acute pain)",
         evidence=_OLD,
-        reads=(C.fall_risk,),
     ),
     Rule(
         "beers-falls-gabapentin",
@@ -685,13 +672,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "fall-risk-tricyclic",
-        lambda f: f.has(C.fall_risk),
+        when(C.fall_risk),
         "tricyclic",
         A.avoid,
         "History of falls: amitriptyline causes sedation and orthostatic hypotension.",
         "AGS Beers 2023 (falls)",
         evidence=_TCA + _OLD,
-        reads=(C.fall_risk,),
     ),
     # ---- Pregnancy --------------------------------------------------------------------------
     Rule(
@@ -742,73 +728,67 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "pregnancy-opioid",
-        lambda f: f.case.pregnant,
+        when(G.pregnant),
         "opioid",
         A.warn,
         "Pregnancy: if an opioid is needed, lowest dose for the shortest time and tell the "
         "obstetric team (neonatal withdrawal follows prolonged use).",
         "Opioid labels (neonatal opioid withdrawal syndrome boxed warning); CDC 2022",
         evidence=_OLD + _OPIOID,
-        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-tramadol",
-        lambda f: f.case.pregnant,
+        when(G.pregnant),
         "tramadol",
         A.avoid,
         "Pregnancy: tramadol is not used (seizure and serotonin risk, unpredictable CYP2D6 "
         "metabolism, neonatal withdrawal).",
         "Tramadol label",
         evidence=("tramadol", *_OLD),
-        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-gabapentin",
-        lambda f: f.case.pregnant,
+        when(G.pregnant),
         "gabapentin",
         A.avoid,
         "Pregnancy: gabapentin is not started here; its benefit in sciatica is small and "
         "pregnancy safety data are limited. Decide with the obstetric team.",
         "Neurontin label (pregnancy); NICE NG59",
         evidence=("gabapentinoids-sciatica", *_OLD),
-        reads=(G.pregnant,),
     ),
     Rule(
         "pregnancy-antidepressant",
-        lambda f: f.case.pregnant,
+        when(G.pregnant),
         "antidepressant",
         A.avoid,
         "Pregnancy: amitriptyline or duloxetine are not started for back pain.",
         "NICE NG59 (do not offer for low back pain); labels (pregnancy)",
         evidence=_TCA + _OLD,
-        reads=(G.pregnant,),
     ),
     # ---- Bleeding, GI and cardiovascular risk: NSAIDs ---------------------------------------
     Rule(
         "gi-nsaid",
-        lambda f: f.has(C.gi_bleed_history, C.peptic_ulcer),
+        when(C.gi_bleed_history, C.peptic_ulcer),
         "nsaid",
         A.avoid,
         "Previous GI bleeding or peptic ulcer: NSAIDs are contraindicated.",
         "Ketorolac label (contraindications); NSAID class labelling; AGS Beers 2023",
         S.danger,
         evidence=_NSAID,
-        reads=(C.gi_bleed_history, C.peptic_ulcer),
     ),
     Rule(
         "anticoagulant-nsaid",
-        lambda f: f.has(C.anticoagulant_use),
+        when(C.anticoagulant_use),
         "nsaid",
         A.avoid,
         "On an anticoagulant: an NSAID multiplies the bleeding risk.",
         "NSAID labels (bleeding warning); AGS Beers 2023",
         S.danger,
         evidence=_NSAID,
-        reads=(C.anticoagulant_use,),
     ),
     Rule(
         "antiplatelet-nsaid",
-        lambda f: f.has(C.antiplatelet_use),
+        when(C.antiplatelet_use),
         "nsaid",
         A.avoid,
         "On an antiplatelet: NSAIDs add GI bleeding risk, ketorolac is contraindicated with "
@@ -816,29 +796,26 @@ RULES: tuple[Rule, ...] = (
         "Ketorolac label; FDA 2006 ibuprofen-aspirin interaction notice; AGS Beers 2023",
         S.danger,
         evidence=_NSAID,
-        reads=(C.antiplatelet_use,),
     ),
     Rule(
         "heart-failure-nsaid",
-        lambda f: f.has(C.heart_failure),
+        when(C.heart_failure),
         "nsaid",
         A.avoid,
         "Heart failure: NSAIDs cause fluid retention and decompensation.",
         "AHA/ACC/HFSA 2022 heart failure guideline; NSAID labels",
         S.danger,
         evidence=_NSAID,
-        reads=(C.heart_failure,),
     ),
     Rule(
         "recent-mi-nsaid",
-        lambda f: f.has(C.recent_mi),
+        when(C.recent_mi),
         "nsaid",
         A.avoid,
         "Recent myocardial infarction: NSAIDs raise the risk of another cardiovascular event.",
         "FDA 2015 NSAID labelling (boxed cardiovascular warning)",
         S.danger,
         evidence=_NSAID,
-        reads=(C.recent_mi,),
     ),
     Rule(
         "ckd-nsaid-caution",
@@ -853,7 +830,7 @@ RULES: tuple[Rule, ...] = (
     # ---- Substance use ----------------------------------------------------------------------
     Rule(
         "oud-opioid",
-        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        when(C.opioid_use_disorder, C.substance_use_disorder),
         "opioid",
         A.avoid,
         "Opioid or other substance use disorder: no opioid prescription without addiction-"
@@ -862,23 +839,21 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 recs 8 and 12",
         S.danger,
         evidence=_OPIOID,
-        reads=(C.opioid_use_disorder, C.substance_use_disorder),
     ),
     Rule(
         "oud-gabapentin",
-        lambda f: f.has(C.opioid_use_disorder, C.substance_use_disorder),
+        when(C.opioid_use_disorder, C.substance_use_disorder),
         "gabapentin",
         A.warn,
         "Substance use disorder: gabapentin is misused, mostly with opioids; prescribe small "
         "quantities and review.",
         "Neurontin label (abuse and dependence)",
         evidence=("gabapentinoids-sciatica",),
-        reads=(C.opioid_use_disorder, C.substance_use_disorder),
     ),
     # ---- Respiratory depression --------------------------------------------------------------
     Rule(
         "benzodiazepine-opioid",
-        lambda f: f.has(C.benzodiazepine_use),
+        when(C.benzodiazepine_use),
         "opioid",
         A.reduce,
         "Takes or was given a benzodiazepine: with an opioid the overdose risk multiplies. "
@@ -887,11 +862,10 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
         S.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
-        reads=(C.benzodiazepine_use,),
     ),
     Rule(
         "sleep-apnea-opioid",
-        lambda f: f.has(C.sleep_apnea),
+        when(C.sleep_apnea),
         "opioid",
         A.reduce,
         "Sleep apnoea: opioids worsen nocturnal hypoventilation. Reduced dose, CPAP at night, "
@@ -899,11 +873,10 @@ RULES: tuple[Rule, ...] = (
         "CDC 2022 (sleep-disordered breathing)",
         S.danger,
         evidence=_OPIOID,
-        reads=(C.sleep_apnea,),
     ),
     Rule(
         "no-take-home-opioid-sedation",
-        lambda f: f.has(C.benzodiazepine_use, C.sleep_apnea),
+        when(C.benzodiazepine_use, C.sleep_apnea),
         "discharge:opioid",
         A.avoid,
         "On a benzodiazepine or with sleep apnoea: no take-home opioid. Overnight, unmonitored, "
@@ -912,29 +885,26 @@ RULES: tuple[Rule, ...] = (
         "(sleep-disordered breathing)",
         S.danger,
         evidence=_OPIOID,
-        reads=(C.benzodiazepine_use, C.sleep_apnea),
     ),
     Rule(
         "copd-opioid",
-        lambda f: f.has(C.copd),
+        when(C.copd),
         "opioid",
         A.reduce,
         "COPD: opioids can depress breathing. Reduced dose, naloxone.",
         "Opioid labels (chronic pulmonary disease); CDC 2022",
         S.danger,
         evidence=_OPIOID,
-        reads=(C.copd,),
     ),
     Rule(
         "opioid-tolerant",
-        lambda f: f.has(C.opioid_tolerant),
+        when(C.opioid_tolerant),
         "opioid",
         A.warn,
         "Opioid-tolerant: the doses shown are for opioid-naive patients and may be too small. "
         "Base any change on the home regimen, do not stop it abruptly, and count it in the MME.",
         "CDC 2022 rec 5",
         evidence=_OPIOID,
-        reads=(C.opioid_tolerant,),
     ),
     # ---- Serotonin toxicity, seizures, anticholinergic harm ----------------------------------
     Rule(
@@ -951,39 +921,36 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "seizure-tramadol",
-        lambda f: f.has(C.seizure_disorder),
+        when(C.seizure_disorder),
         "tramadol",
         A.avoid,
         "Seizure disorder: tramadol lowers the seizure threshold.",
         "Tramadol label (seizure risk)",
         S.danger,
         evidence=("tramadol",),
-        reads=(C.seizure_disorder,),
     ),
     Rule(
         "serotonergic-antidepressant",
-        lambda f: f.has(C.serotonergic_drug_use),
+        when(C.serotonergic_drug_use),
         "antidepressant",
         A.avoid,
         "Already on a serotonergic drug: adding amitriptyline or duloxetine raises the risk "
         "of serotonin toxicity.",
         "Amitriptyline and duloxetine labels (serotonin syndrome)",
         evidence=_TCA,
-        reads=(C.serotonergic_drug_use,),
     ),
     Rule(
         "seizure-tricyclic",
-        lambda f: f.has(C.seizure_disorder),
+        when(C.seizure_disorder),
         "tricyclic",
         A.warn,
         "Seizure disorder: tricyclics lower the seizure threshold; use only with caution.",
         "Amitriptyline label",
         evidence=_TCA,
-        reads=(C.seizure_disorder,),
     ),
     Rule(
         "conduction-tricyclic",
-        lambda f: f.has(C.cardiac_conduction_disease, C.recent_mi),
+        when(C.cardiac_conduction_disease, C.recent_mi),
         "tricyclic",
         A.avoid,
         "Conduction disease or recent myocardial infarction: tricyclics can cause arrhythmia "
@@ -991,27 +958,24 @@ RULES: tuple[Rule, ...] = (
         "Amitriptyline label (contraindicated in the acute recovery phase after MI)",
         S.danger,
         evidence=_TCA,
-        reads=(C.cardiac_conduction_disease, C.recent_mi),
     ),
     Rule(
         "glaucoma-tricyclic",
-        lambda f: f.has(C.glaucoma),
+        when(C.glaucoma),
         "tricyclic",
         A.avoid,
         "Glaucoma: amitriptyline's anticholinergic effect can trigger angle closure.",
         "Amitriptyline label",
         evidence=_TCA,
-        reads=(C.glaucoma,),
     ),
     Rule(
         "retention-tricyclic",
-        lambda f: f.has(C.urinary_retention_history),
+        when(C.urinary_retention_history),
         "tricyclic",
         A.avoid,
         "History of urinary retention: amitriptyline can bring it back.",
         "Amitriptyline label (anticholinergic effects)",
         evidence=_TCA,
-        reads=(C.urinary_retention_history,),
     ),
     # ---- Medicines the patient takes or was given (logic.medications) ---------------------
     Rule(
@@ -1030,7 +994,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "maoi-opioid",
-        lambda f: f.maoi,
+        when(T.maoi),
         "opioid",
         A.avoid,
         "Takes or was given an MAOI (linezolid and methylene blue count; the interaction lasts "
@@ -1043,11 +1007,10 @@ RULES: tuple[Rule, ...] = (
         "Communication, 22 Mar 2016",
         S.danger,
         evidence=_OPIOID,
-        reads=(T.maoi,),
     ),
     Rule(
         "maoi-antidepressant",
-        lambda f: f.maoi,
+        when(T.maoi),
         "antidepressant",
         A.avoid,
         "Takes or was given an MAOI: amitriptyline and duloxetine are contraindicated with an "
@@ -1056,11 +1019,10 @@ RULES: tuple[Rule, ...] = (
         "with MAOIs)",
         S.danger,
         evidence=_TCA,
-        reads=(T.maoi,),
     ),
     Rule(
         "naltrexone-opioid",
-        lambda f: f.meds.naltrexone,
+        when(T.opioid_blocker),
         "opioid",
         A.avoid,
         "Takes naltrexone: it blocks opioids, so an opioid dose will not relieve pain, and "
@@ -1070,7 +1032,6 @@ RULES: tuple[Rule, ...] = (
         "Vivitrol label (overcoming the opioid blockade: risk of fatal overdose)",
         S.danger,
         evidence=_OPIOID,
-        reads=(T.opioid_blocker,),
     ),
     Rule(
         "moud-opioid",
@@ -1141,24 +1102,22 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "duplicate-current",
-        lambda f: bool(f.meds.current),
+        when(G.current_medicines),
         "duplicate",
         A.avoid,
         "Already takes this medicine or one of its class: a second one adds harm, not relief.",
         "NSAID labels (no two NSAIDs); Neurontin and Lyrica labels (CNS depression); SNRI and "
         "TCA labels (serotonin syndrome)",
         evidence=("non-drug-care",),
-        reads=(G.current_medicines,),
     ),
     Rule(
         "failed-same-or-lower-dose",
-        lambda f: bool(f.meds.failed),
+        when(G.failed),
         "failed",
         A.avoid,
         "Failed this episode at the same or a higher dose: repeating it adds harm, not relief.",
         "CDC 2022 rec 1 (reassess, do not escalate by reflex); ACP 2017",
         evidence=("non-drug-care",),
-        reads=(G.failed,),
     ),
     # ---- Allergies -------------------------------------------------------------------------
     Rule(
@@ -1200,7 +1159,7 @@ RULES: tuple[Rule, ...] = (
     # ---- Breastfeeding, alcohol, weight ----------------------------------------------------
     Rule(
         "breastfeeding-tramadol",
-        lambda f: f.case.breastfeeding,
+        when(G.breastfeeding),
         "tramadol",
         A.avoid,
         "Breastfeeding: no tramadol or codeine (ultra-rapid metabolisers pass enough active "
@@ -1208,22 +1167,20 @@ RULES: tuple[Rule, ...] = (
         "FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol)",
         S.danger,
         evidence=("tramadol", *_OLD),
-        reads=(G.breastfeeding,),
     ),
     Rule(
         "breastfeeding-opioid",
-        lambda f: f.case.breastfeeding,
+        when(G.breastfeeding),
         "opioid",
         A.warn,
         "Breastfeeding: if an opioid is used, the lowest dose for the shortest time; watch the "
         "baby for unusual sleepiness, feeding difficulty or limpness.",
         "Oxycodone label (lactation)",
         evidence=_OPIOID,
-        reads=(G.breastfeeding,),
     ),
     Rule(
         "alcohol-acetaminophen",
-        lambda f: f.case.heavy_alcohol_use,
+        when(G.heavy_alcohol),
         "acetaminophen",
         A.reduce,
         "Heavy alcohol use: acetaminophen no more than 2 g a day in total (liver injury).",
@@ -1231,11 +1188,10 @@ RULES: tuple[Rule, ...] = (
         "guideline (cut the maximum by 50-75% with alcohol misuse or hepatic insufficiency)",
         variant="hepatic",
         evidence=("acetaminophen",),
-        reads=(G.heavy_alcohol,),
     ),
     Rule(
         "alcohol-opioid",
-        lambda f: f.case.heavy_alcohol_use,
+        when(G.heavy_alcohol),
         "opioid",
         A.reduce,
         "Heavy alcohol use: alcohol with an opioid adds sedation and respiratory depression. "
@@ -1243,11 +1199,10 @@ RULES: tuple[Rule, ...] = (
         "Opioid labels (boxed warning: CNS depressants, alcohol)",
         S.danger,
         evidence=_OPIOID,
-        reads=(G.heavy_alcohol,),
     ),
     Rule(
         "weight-acetaminophen",
-        lambda f: f.case.weight_kg < LOW_WEIGHT_KG,
+        when(G.low_weight),
         "acetaminophen",
         A.cap,
         "Under 50 kg: acetaminophen 15 mg/kg a dose and no more than 75 mg/kg a day.",
@@ -1255,7 +1210,6 @@ RULES: tuple[Rule, ...] = (
         evidence=("acetaminophen",),
         mg_per_kg_dose=ACETAMINOPHEN_MG_PER_KG_DOSE,
         mg_per_kg_day=ACETAMINOPHEN_MG_PER_KG_DAY,
-        reads=(G.low_weight,),
     ),
     Rule(
         "older-low-weight-acetaminophen",
@@ -1272,7 +1226,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "frail-acetaminophen",
-        lambda f: f.case.frail,
+        when(G.frail),
         "acetaminophen",
         A.cap,
         "Frail: acetaminophen no more than 3 g a day in total, combination products included.",
@@ -1280,11 +1234,10 @@ RULES: tuple[Rule, ...] = (
         "(PMID 35535712): 3000 mg/day for frail older people",
         evidence=("acetaminophen", *_OLD),
         max_daily_mg=FRAIL_ACETAMINOPHEN_MAX_DAILY_MG,
-        reads=(G.frail,),
     ),
     Rule(
         "frail-opioid",
-        lambda f: f.case.frail,
+        when(G.frail),
         "opioid",
         A.reduce,
         "Frail, cachectic or debilitated: the oxycodone and hydromorphone labels warn that "
@@ -1293,11 +1246,10 @@ RULES: tuple[Rule, ...] = (
         "Oxycodone and hydromorphone labels (respiratory depression in elderly, cachectic or "
         "debilitated patients)",
         evidence=_OPIOID + _OLD,
-        reads=(G.frail,),
     ),
     Rule(
         "weight-ketorolac",
-        lambda f: f.case.weight_kg < LOW_WEIGHT_KG,
+        when(G.low_weight),
         "ketorolac",
         A.cap,
         "Under 50 kg: ketorolac no more than 15 mg IV a dose and 60 mg a day, 5 days in total.",
@@ -1305,7 +1257,6 @@ RULES: tuple[Rule, ...] = (
         evidence=_NSAID,
         max_dose_mg=KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG,
         max_daily_mg=KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG,
-        reads=(G.low_weight,),
     ),
 )
 
@@ -1339,16 +1290,25 @@ TARGET_LABELS: dict[str, str] = {
 PER_DRUG_TARGETS: frozenset[str] = frozenset({"duplicate", "failed", "allergy"})
 
 
+def indexed_by(rule: Rule) -> tuple[Key, ...]:
+    """The keys a rule is indexed by: a `when` trigger's own keys, else its `reads`."""
+    return rule.trigger.keys if isinstance(rule.trigger, When) else rule.reads
+
+
 def _index(rules: tuple[Rule, ...]) -> dict[Key, tuple[int, ...]]:
     by_key: dict[Key, list[int]] = {}
     for i, rule in enumerate(rules):
-        for key in rule.reads:
+        for key in indexed_by(rule):
             by_key.setdefault(key, []).append(i)
     return {k: tuple(v) for k, v in by_key.items()}
 
 
 #: Table positions of the rules that read each key.
 _BY_KEY = _index(RULES)
+#: Positions of the rules whose trigger still has to be called once their key holds.
+_CHECKED: frozenset[int] = frozenset(
+    i for i, rule in enumerate(RULES) if not isinstance(rule.trigger, When)
+)
 
 
 def fired_positions(facts: Facts) -> tuple[int, ...]:
@@ -1359,7 +1319,8 @@ def fired_positions(facts: Facts) -> tuple[int, ...]:
     candidates: set[int] = set()
     for key in facts.keys:
         candidates.update(_BY_KEY.get(key, ()))
-    return tuple(i for i in sorted(candidates) if RULES[i].trigger(facts))
+    checked = _CHECKED
+    return tuple(i for i in sorted(candidates) if i not in checked or RULES[i].trigger(facts))
 
 
 def fired(facts: Facts) -> tuple[Rule, ...]:

@@ -18,7 +18,7 @@ from logic.catalogue import CATALOGUE, DrugClass
 from logic.models import Order, Severity
 from logic.plan import MME_CAUTION, MME_DANGER, _Draft, _mme_warnings
 from logic.renal import assess_renal
-from logic.rules import RULES, TARGET_LABELS, Facts, Gate, fired
+from logic.rules import RULES, TARGET_LABELS, Facts, Gate, When, fired, indexed_by
 
 # ---- Helpers ------------------------------------------------------------------------------
 
@@ -1082,8 +1082,15 @@ def test_only_rules_that_always_fire_are_indexed_as_always() -> None:
     Gate.always are the ones that fire for every patient, the plainest case included."""
     case = make_case()
     facts = Facts(case=case, renal=assess_renal(case))
-    always = [r for r in RULES if r.reads == (Gate.always,)]
+    always = [r for r in RULES if indexed_by(r) == (Gate.always,)]
     assert [r.id for r in always if not r.trigger(facts)] == []
+
+
+def test_a_when_trigger_is_its_own_index() -> None:
+    """A `when(...)` row is indexed by its trigger's keys; a separate `reads=` there would be a
+    second, unchecked statement of the same thing."""
+    doubled = [r.id for r in RULES if isinstance(r.trigger, When) and r.reads != (Gate.always,)]
+    assert doubled == []
 
 
 @pytest.mark.parametrize("row", ROWS, ids=_row_id)
