@@ -148,11 +148,11 @@ class Facts:
 
     @property
     def crcl_below_60(self) -> bool:
-        return self.renal_rank >= 1
+        return Gate.crcl_below_60 in self.keys
 
     @property
     def crcl_below_30(self) -> bool:
-        return self.renal_rank >= 2
+        return Gate.crcl_below_30 in self.keys
 
     def has(self, *conditions: Condition | RedFlag) -> bool:
         return not self.present.isdisjoint(conditions)
@@ -164,12 +164,13 @@ class Facts:
 
     @property
     def older(self) -> bool:
-        return self.case.older_adult
+        """AGS Beers 2023 age (65+), as worked out once into `keys`."""
+        return Gate.older in self.keys
 
     @property
     def chronic(self) -> bool:
         """CDC 2022: chronic pain lasts more than 3 months (12 weeks)."""
-        return self.case.pain_duration_weeks > CHRONIC_WEEKS
+        return Gate.chronic in self.keys
 
     @property
     def sedating_home_medicine(self) -> bool:
@@ -177,18 +178,9 @@ class Facts:
         return any(Trait.cns_depressant in traits(g) for g in self.meds.current)
 
     @property
-    def muscle_relaxant_tried(self) -> bool:
-        """A muscle relaxant given this episode or taken regularly."""
-        return DrugClass.muscle_relaxant in self.meds.classes
-
-    @property
-    def steroids_given(self) -> bool:
-        return DrugClass.corticosteroid in self.meds.tried_classes
-
-    @property
     def maoi(self) -> bool:
         """An MAOI in either list (labels: the interaction lasts 14 days after stopping)."""
-        return Trait.maoi in self.meds.traits
+        return Trait.maoi in self.keys
 
     @property
     def nsaid_allergy(self) -> bool:
@@ -561,14 +553,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "beers-nsaid-protect",
-        lambda f: f.older or f.steroids_given,
+        when(G.older, G.steroids_given),
         "nsaid",
         A.protect,
         "NSAID after systemic steroids or at 65+: add gastroprotection.",
         "AGS Beers 2023 (NSAID with corticosteroid: avoid unless gastroprotection)",
         S.info,
         evidence=_NSAID,
-        reads=(G.older, G.steroids_given),
     ),
     Rule(
         "beers-tricyclic",
@@ -625,20 +616,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "gabapentin-start-low",
-        lambda f: (
-            f.older
-            or f.case.frail
-            or f.crcl_below_30
-            or f.has(C.copd, C.sleep_apnea, C.benzodiazepine_use, C.fall_risk)
-        ),
-        "gabapentin",
-        A.reduce,
-        "Gabapentin started at 100 mg (older age, frailty, kidney or lung disease, or other "
-        "sedatives): the FDA advises the lowest starting dose.",
-        "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids); Northern Ireland "
-        "Formulary (100 mg start if frail or sensitive to sedatives)",
-        evidence=("gabapentinoids-sciatica",),
-        reads=(
+        when(
             G.older,
             G.frail,
             G.crcl_below_30,
@@ -647,6 +625,13 @@ RULES: tuple[Rule, ...] = (
             C.benzodiazepine_use,
             C.fall_risk,
         ),
+        "gabapentin",
+        A.reduce,
+        "Gabapentin started at 100 mg (older age, frailty, kidney or lung disease, or other "
+        "sedatives): the FDA advises the lowest starting dose.",
+        "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids); Northern Ireland "
+        "Formulary (100 mg start if frail or sensitive to sedatives)",
+        evidence=("gabapentinoids-sciatica",),
     ),
     Rule(
         "fall-risk-opioid",
