@@ -41,7 +41,6 @@ from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
 from logic.rules import (
     CHRONIC_WEEKS,
     PER_DRUG_TARGETS,
-    RANK,
     REASON,
     RULES,
     STEP_TAG,
@@ -49,7 +48,8 @@ from logic.rules import (
     Action,
     Facts,
     Rule,
-    fired_positions,
+    fired_mask,
+    positions,
 )
 from logic.triage import triage
 
@@ -149,86 +149,72 @@ _MUSCLE_RELAXANT_TAGS = frozenset({"muscle_relaxant"})
 _NOTED = frozenset({Action.reduce, Action.cap, Action.warn})
 
 
-def _rank(rule: Rule) -> int:
-    return RANK[rule.id]
-
-
 #: Withheld drugs: label -> (reasons, evidence ids), made into Avoid models at the end.
 _AvoidEntries = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
 
 
-@dataclass(frozen=True, slots=True)
-class _RuleSet:
-    """What a set of fired rules says before any candidate order is looked at: the rules indexed
-    by the step and tag they target, and the avoid entries and plan-wide warnings they make.
-    Many patients (and every rerun of the same patient) fire the same set, so each set is
-    worked out once and shared; the dicts here are never mutated."""
-
-    rules: tuple[Rule, ...]
-    #: step -> tag -> the fired rules that target that tag at that step, in table order.
-    by_step: dict[str, dict[str, list[Rule]]]
-    avoid: _AvoidEntries
-    warnings: dict[str, Warning]
+def _tag_masks(step: str) -> dict[str, int]:
+    """Per tag, the rules that target it at this step (rules with no step apply to both), as a
+    bit mask of table positions: a candidate's rules are its tags' masks AND the fired mask."""
+    masks: dict[str, int] = {}
+    for i, rule in enumerate(RULES):
+        rule_step, tag = STEP_TAG[rule.id]
+        if rule_step in ("", step):
+            masks[tag] = masks.get(tag, 0) | 1 << i
+    return masks
 
 
-#: Per rule (by table position), worked out once: the step it is limited to ("" for both) and
-#: the tag it targets, and, for a rule that withholds a class, its avoid-list label, reason and
-#: evidence.
-_RULE_STEP_TAG: tuple[tuple[str, str], ...] = tuple(STEP_TAG[r.id] for r in RULES)
-_RULE_AVOID: tuple[tuple[str, str, tuple[str, ...]] | None, ...] = tuple(
-    (TARGET_LABELS[r.target], REASON[r.id], tuple(dict.fromkeys(r.evidence)))
+_TAG_MASKS: dict[str, dict[str, int]] = {step: _tag_masks(step) for step in ("now", "discharge")}
+#: Per rule that withholds a class (by table position): its avoid-list label, reason, evidence.
+_RULE_AVOID: dict[int, tuple[str, str, tuple[str, ...]]] = {
+    i: (TARGET_LABELS[r.target], REASON[r.id], tuple(dict.fromkeys(r.evidence)))
+    for i, r in enumerate(RULES)
     if r.action is Action.avoid and r.target not in PER_DRUG_TARGETS and r.target != "plan"
-    else None
-    for r in RULES
+}
+_WITHHOLD_MASK = sum(1 << i for i in _RULE_AVOID)
+#: The rules that speak to the whole plan: their warnings, built once.
+_PLAN_WARNINGS: dict[int, Warning] = {
+    i: Warning(code=r.id, severity=r.severity, message=r.message, source=r.source)
+    for i, r in enumerate(RULES)
+    if r.target == "plan"
+}
+_PLAN_MASK = sum(1 << i for i in _PLAN_WARNINGS)
+#: Rules that add gastroprotection to an NSAID, and rules that withhold every NSAID.
+_PROTECT_NSAID_MASK = sum(
+    1 << i for i, r in enumerate(RULES) if r.action is Action.protect and "nsaid" in r.target
+)
+_AVOID_NSAID_MASK = sum(
+    1 << i for i, r in enumerate(RULES) if r.action is Action.avoid and r.target == "nsaid"
 )
 
 
-@lru_cache(maxsize=2048)
-def _rule_set(positions: tuple[int, ...]) -> _RuleSet:
-    rules = tuple([RULES[i] for i in positions])
-    now: dict[str, list[Rule]] = {}
-    discharge: dict[str, list[Rule]] = {}
-    warnings: dict[str, Warning] = {}
-    for i, rule in zip(positions, rules, strict=True):
-        step, tag = _RULE_STEP_TAG[i]
-        for index in (discharge,) if step else (now, discharge):
-            found = index.get(tag)
-            if found is None:
-                index[tag] = [rule]
-            else:
-                found.append(rule)
-        if rule.target == "plan":
-            warnings[rule.id] = _warning(rule.id, rule.severity, rule.message, rule.source)
-    withholding = tuple([i for i in positions if _RULE_AVOID[i] is not None])
-    return _RuleSet(
-        rules=rules,
-        by_step={"now": now, "discharge": discharge},
-        avoid=_avoid_entries(withholding),
-        warnings=warnings,
-    )
+def _rules_in(mask: int) -> list[Rule]:
+    """The rules set in a mask, in table order."""
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(RULES[low.bit_length() - 1])
+        mask ^= low
+    return found
 
 
 @lru_cache(maxsize=1024)
-def _avoid_entries(positions: tuple[int, ...]) -> _AvoidEntries:
-    """The avoid entries of the rules (table positions) that withhold a class, one entry per
-    class in table order: fewer combinations recur than whole rule sets. Never mutated."""
+def _avoid_entries(mask: int) -> _AvoidEntries:
+    """The avoid entries of the fired rules (a mask of those that withhold a class), one entry
+    per class in table order: fewer combinations recur than whole rule sets. Never mutated."""
     by_label: dict[str, list[int]] = {}
-    for i in positions:
-        entry = _RULE_AVOID[i]
-        if entry is not None:
-            by_label.setdefault(entry[0], []).append(i)
+    for i in positions(mask):
+        by_label.setdefault(_RULE_AVOID[i][0], []).append(i)
     return {label: _avoid_entry(tuple(found)) for label, found in by_label.items()}
 
 
 @lru_cache(maxsize=1024)
-def _avoid_entry(positions: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _avoid_entry(found: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """One avoid-list entry from the rules (table positions) that withhold the same class:
     the same few combinations recur across rule sets, so each is merged once."""
     merged: _AvoidEntries = {}
-    for i in positions:
-        entry = _RULE_AVOID[i]
-        if entry is not None:
-            _withhold(merged, *entry)
+    for i in found:
+        _withhold(merged, *_RULE_AVOID[i])
     return next(iter(merged.values()))
 
 
@@ -251,35 +237,36 @@ class _Draft:
     """Mutable scratch space while the plan is assembled; frozen into TreatmentPlan at the end."""
 
     facts: Facts
-    rules: tuple[Rule, ...]
+    #: The fired rules as a bit mask of table positions (logic.rules.fired_mask).
+    mask: int
     give_now: list[Order] = field(default_factory=list)
     discharge: list[Order] = field(default_factory=list)
     avoid: _AvoidEntries = field(default_factory=dict)
     warnings: dict[str, Warning] = field(default_factory=dict)
-    #: The fired rules indexed by the step and tag they target, so a candidate only looks at
-    #: the rules that can apply to it.
-    by_step: dict[str, dict[str, list[Rule]]] = field(default_factory=dict)
 
     @classmethod
-    def start(cls, facts: Facts, positions: tuple[int, ...]) -> _Draft:
+    def start(cls, facts: Facts, mask: int) -> _Draft:
         """A draft holding what the fired rules say on their own (avoid entries, warnings)."""
-        ruleset = _rule_set(positions)
+        warnings = {}
+        plan_rules = mask & _PLAN_MASK
+        if plan_rules:
+            for i in positions(plan_rules):
+                warnings[RULES[i].id] = _PLAN_WARNINGS[i]
         return cls(
             facts=facts,
-            rules=ruleset.rules,
-            avoid=dict(ruleset.avoid),
-            warnings=dict(ruleset.warnings),
-            by_step=ruleset.by_step,
+            mask=mask,
+            avoid=dict(_avoid_entries(mask & _WITHHOLD_MASK)),
+            warnings=warnings,
         )
 
     def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
         """The fired rules that apply to a candidate with these tags at this step, in table
-        order (a rule has one tag, so none is found twice)."""
-        index = self.by_step.get(step, {})
-        found = [r for t in tags for r in index.get(t, ())]
-        if len(found) > 1:
-            found.sort(key=_rank)
-        return found
+        order."""
+        index = _TAG_MASKS[step]
+        selected = 0
+        for tag in tags:
+            selected |= index.get(tag, 0)
+        return _rules_in(selected & self.mask)
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
         _withhold(self.avoid, drug, reason, evidence)
@@ -405,7 +392,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     renal = assess_renal(case)
     meds = medicine_facts(case)
     facts = Facts(case=case, renal=renal, given_meds=meds)
-    draft = _Draft.start(facts, fired_positions(facts))
+    draft = _Draft.start(facts, fired_mask(facts))
     _medicine_warnings(draft, meds)
     emergency = tri.level is TriageLevel.emergency
 
@@ -615,7 +602,7 @@ def _discharge(
     facts = draft.facts
     case = facts.case
     if draft.propose("discharge", "naproxen", "naproxen_po"):
-        if any(r.action is Action.protect and "nsaid" in r.target for r in draft.rules):
+        if draft.mask & _PROTECT_NSAID_MASK:
             draft.add("discharge", REGIMENS["omeprazole_po"])
     else:
         draft.propose("discharge", "acetaminophen", "acetaminophen_po")
@@ -1062,7 +1049,7 @@ def _is_opioid(order: Order) -> bool:
 
 
 def _nsaids_withheld(draft: _Draft) -> bool:
-    return any(r.action is Action.avoid and r.target == "nsaid" for r in draft.rules)
+    return bool(draft.mask & _AVOID_NSAID_MASK)
 
 
 # ---- Advice -----------------------------------------------------------------------------

@@ -1280,32 +1280,53 @@ def indexed_by(rule: Rule) -> tuple[Key, ...]:
     return rule.trigger.keys if isinstance(rule.trigger, When) else rule.reads
 
 
-def _index(rules: tuple[Rule, ...]) -> dict[Key, tuple[int, ...]]:
-    by_key: dict[Key, list[int]] = {}
+def _masks(rules: tuple[Rule, ...]) -> dict[Key, int]:
+    by_key: dict[Key, int] = {}
     for i, rule in enumerate(rules):
         for key in indexed_by(rule):
-            by_key.setdefault(key, []).append(i)
-    return {k: tuple(v) for k, v in by_key.items()}
+            by_key[key] = by_key.get(key, 0) | 1 << i
+    return by_key
 
 
-#: Table positions of the rules that read each key.
-_BY_KEY = _index(RULES)
-#: Positions of the rules whose trigger still has to be called once their key holds.
-_CHECKED: frozenset[int] = frozenset(
-    i for i, rule in enumerate(RULES) if not isinstance(rule.trigger, When)
-)
+#: Per key, the rules that read it, as a bit mask of table positions (bit i: RULES[i]).
+_KEY_MASK = _masks(RULES)
+#: The rules whose trigger still has to be called once one of their keys holds.
+_CHECKED_MASK = sum(1 << i for i, rule in enumerate(RULES) if not isinstance(rule.trigger, When))
+
+
+def positions(mask: int) -> tuple[int, ...]:
+    """The table positions set in a rule mask, in table order."""
+    found = []
+    while mask:
+        low = mask & -mask
+        found.append(low.bit_length() - 1)
+        mask ^= low
+    return tuple(found)
+
+
+def fired_mask(facts: Facts) -> int:
+    """The rules that apply to this patient, as a bit mask of table positions.
+
+    Only the rules that read a key true of this patient are evaluated; the others cannot fire.
+    A set of fired rules is one int, so the plan can intersect it with the rules a candidate
+    order's tags select (also masks) instead of indexing each new set.
+    """
+    mask = 0
+    key_mask = _KEY_MASK
+    for key in facts.keys:
+        mask |= key_mask.get(key, 0)
+    checked = mask & _CHECKED_MASK
+    while checked:
+        low = checked & -checked
+        if not RULES[low.bit_length() - 1].trigger(facts):
+            mask ^= low
+        checked ^= low
+    return mask
 
 
 def fired_positions(facts: Facts) -> tuple[int, ...]:
-    """Table positions of the rules that apply to this patient, in table order.
-
-    Only the rules that read a key true of this patient are evaluated; the others cannot fire.
-    """
-    candidates: set[int] = set()
-    for key in facts.keys:
-        candidates.update(_BY_KEY.get(key, ()))
-    checked = _CHECKED
-    return tuple(i for i in sorted(candidates) if i not in checked or RULES[i].trigger(facts))
+    """Table positions of the rules that apply to this patient, in table order."""
+    return positions(fired_mask(facts))
 
 
 def fired(facts: Facts) -> tuple[Rule, ...]:
@@ -1320,7 +1341,5 @@ def _step_and_tag(target: str) -> tuple[str, str]:
 
 #: Each rule's step ("" for every step) and tag, parsed once from its target.
 STEP_TAG: dict[str, tuple[str, str]] = {r.id: _step_and_tag(r.target) for r in RULES}
-#: Each rule's place in the table: plans list what rules say in table order.
-RANK: dict[str, int] = {r.id: i for i, r in enumerate(RULES)}
 #: The avoid-list reason of each rule (its message with its source), written once.
 REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}

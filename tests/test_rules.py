@@ -1167,7 +1167,7 @@ def test_mme_threshold_constants() -> None:
 
 def _mme_codes(mme: float | None) -> dict[str, Severity]:
     case = make_case()
-    draft = _Draft(facts=Facts(case=case, renal=assess_renal(case)), rules=())
+    draft = _Draft(facts=Facts(case=case, renal=assess_renal(case)), mask=0)
     _mme_warnings(draft, mme)
     return {code: w.severity for code, w in draft.warnings.items()}
 
