@@ -22,9 +22,9 @@ Sources for the definitions used here:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from logic.catalogue import DoseUnit, DrugClass, Formulation, Trait, drug, traits
+from logic.catalogue import DoseUnit, DrugClass, Formulation, Trait, drug_class, traits
 from logic.models import CurrentMedication, PatientCase, Relief, Route
 from logic.opioids import daily_mme
 
@@ -59,8 +59,7 @@ DUPLICATE_CLASSES: frozenset[DrugClass] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class HomeOpioid:
+class HomeOpioid(NamedTuple):
     """One regular opioid with its daily dose and MME (None when it cannot be counted)."""
 
     drug: str
@@ -71,8 +70,7 @@ class HomeOpioid:
     why_not_counted: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Failed:
+class Failed(NamedTuple):
     """A medicine that failed this episode: no or minimal relief at this dose (mg) and route."""
 
     drug: str
@@ -81,9 +79,9 @@ class Failed:
     doses_given: int
 
 
-@dataclass(frozen=True, slots=True)
-class MedicineFacts:
-    """What every medicine entered means for the rules. Built once per case."""
+class MedicineFacts(NamedTuple):
+    """What every medicine entered means for the rules. Built once per case; immutable (a
+    named tuple: built in one step, unlike a frozen dataclass's field-by-field setattr)."""
 
     #: Generic names of regular medicines and of medicines given this episode.
     current: frozenset[str]
@@ -119,46 +117,61 @@ class MedicineFacts:
 
 
 def medicine_facts(case: PatientCase) -> MedicineFacts:
-    """Derive every medicine fact from the case's two lists."""
+    """Derive every medicine fact from the case's two lists, in one pass over each."""
     current, tried = case.current_medications, case.tried
     if not current and not tried:
         return NO_MEDICINES
     by_trait: dict[Trait, list[str]] = {}
-    for med in (*current, *tried):
-        for trait in traits(med.drug):
-            names = by_trait.setdefault(trait, [])
-            if med.drug not in names:
-                names.append(med.drug)
-    current_traits = [(m, traits(m.drug)) for m in current]
-    home = tuple(_home_opioid(m) for m, ts in current_traits if Trait.opioid in ts)
+    current_classes: set[DrugClass] = set()
+    home: list[HomeOpioid] = []
+    moud: list[str] = []
+    long_acting: list[str] = []
+    for med in current:
+        generic = med.drug
+        med_traits = traits(generic)
+        _add_traits(by_trait, generic, med_traits)
+        current_classes.add(drug_class(generic))
+        if Trait.opioid in med_traits:
+            home.append(_home_opioid(med))
+            if _long_acting(med, med_traits) and generic not in long_acting:
+                long_acting.append(generic)
+        if _moud(med, med_traits) and generic not in moud:
+            moud.append(generic)
+    tried_classes: set[DrugClass] = set()
+    failed: list[Failed] = []
+    for t in tried:
+        _add_traits(by_trait, t.drug, traits(t.drug))
+        tried_classes.add(drug_class(t.drug))
+        if t.relief is not Relief.partial:
+            failed.append(Failed(t.drug, t.dose_mg, t.route, t.doses_given))
     counted = [h.mme for h in home if h.mme is not None]
-    current_classes = frozenset(drug(m.drug).drug_class for m in current)
-    tried_classes = frozenset(drug(t.drug).drug_class for t in tried)
     return MedicineFacts(
-        current=frozenset(m.drug for m in current),
-        tried=frozenset(t.drug for t in tried),
-        current_classes=current_classes,
-        tried_classes=tried_classes,
-        classes=current_classes | tried_classes,
+        current=frozenset([m.drug for m in current]),
+        tried=frozenset([t.drug for t in tried]),
+        current_classes=frozenset(current_classes),
+        tried_classes=frozenset(tried_classes),
+        classes=frozenset(current_classes | tried_classes),
         traits=frozenset(by_trait),
         by_trait={k: tuple(v) for k, v in by_trait.items()},
-        home_opioids=home,
+        home_opioids=tuple(home),
         home_mme=sum(counted) if counted else None,
         home_opioid_uncounted=any(h.mme is None and h.drug != "buprenorphine" for h in home),
         opioid_tolerant=_tolerant(home) if home else False,
-        moud=tuple(dict.fromkeys(m.drug for m, ts in current_traits if _moud(m, ts))),
+        moud=tuple(moud),
         naltrexone=Trait.opioid_blocker in by_trait,
-        long_acting_home=tuple(
-            dict.fromkeys(
-                m.drug for m, ts in current_traits if Trait.opioid in ts and _long_acting(m, ts)
-            )
-        ),
-        failed=tuple(
-            Failed(t.drug, t.dose_mg, t.route, t.doses_given)
-            for t in tried
-            if t.relief is not Relief.partial
-        ),
+        long_acting_home=tuple(long_acting),
+        failed=tuple(failed),
     )
+
+
+def _add_traits(by_trait: dict[Trait, list[str]], generic: str, found: Iterable[Trait]) -> None:
+    """Record which medicines carry each trait, each name once, in entry order."""
+    for trait in found:
+        names = by_trait.get(trait)
+        if names is None:
+            by_trait[trait] = [generic]
+        elif generic not in names:
+            names.append(generic)
 
 
 NO_MEDICINES = MedicineFacts(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from logic.catalogue import DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
@@ -188,6 +188,14 @@ _AVOID_NSAID_MASK = sum(
 )
 
 
+def _sum_masks(masks: dict[str, int], tags: Iterable[str]) -> int:
+    """The union of the masks of these tags."""
+    selected = 0
+    for tag in tags:
+        selected |= masks.get(tag, 0)
+    return selected
+
+
 def _rules_in(mask: int) -> list[Rule]:
     """The rules set in a mask, in table order."""
     found = []
@@ -216,6 +224,65 @@ def _avoid_entry(found: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ..
     for i in found:
         _withhold(merged, *_RULE_AVOID[i])
     return next(iter(merged.values()))
+
+
+#: Per step, each candidate family's own tags as one rule mask.
+_FAMILY_MASKS: dict[str, dict[str, int]] = {
+    step: {family: _sum_masks(masks, tags) for family, tags in _TAGS.items()}
+    for step, masks in _TAG_MASKS.items()
+}
+
+
+def _tags_mask(step: str, tags: frozenset[str]) -> int:
+    """The rules that target any of these tags at this step, as one mask."""
+    if not tags:
+        return 0
+    return _sum_masks(_TAG_MASKS[step], tags)
+
+
+@lru_cache(maxsize=4096)
+def _variant(key: str, matched: int) -> str | None:
+    """The regimen a candidate becomes under the rules that match it (a mask): None when one
+    withholds it, else its hepatic or reduced row when a rule reduces it, else itself. The same
+    few combinations recur across patients, so each is decided once."""
+    variants = set()
+    for rule in _rules_in(matched):
+        if rule.action is Action.avoid:
+            return None
+        if rule.action is Action.reduce:
+            variants.add(rule.variant)
+    if not variants:
+        return key
+    for v in _VARIANT_ORDER:
+        if v in variants and f"{key}_{v}" in REGIMENS:
+            return f"{key}_{v}"
+    return f"{key}_reduced" if f"{key}_reduced" in REGIMENS else key
+
+
+class _Effects(NamedTuple):
+    """What the rules that match a kept candidate add to it: decided once per combination."""
+
+    withheld: bool
+    #: The ceilings the cap rules add to the order's note, in table order.
+    cap_notes: tuple[str, ...]
+    #: The warnings of the rules that reduce, cap or warn, in table order.
+    warnings: tuple[Warning, ...]
+    #: (per-dose, daily) ceilings; None when a ceiling is per kg, so weight decides it.
+    caps: tuple[float | None, float | None] | None
+
+
+@lru_cache(maxsize=4096)
+def _effects(matched: int) -> _Effects:
+    rules = _rules_in(matched)
+    per_kg = any(r.mg_per_kg_dose is not None or r.mg_per_kg_day is not None for r in rules)
+    return _Effects(
+        withheld=any(r.action is Action.avoid for r in rules),
+        cap_notes=tuple(r.message for r in rules if r.action is Action.cap),
+        warnings=tuple(
+            _warning(r.id, r.severity, r.message, r.source) for r in rules if r.action in _NOTED
+        ),
+        caps=None if per_kg else _caps(rules, 0.0),
+    )
 
 
 def _withhold(avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[str]) -> None:
@@ -262,11 +329,7 @@ class _Draft:
     def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
         """The fired rules that apply to a candidate with these tags at this step, in table
         order."""
-        index = _TAG_MASKS[step]
-        selected = 0
-        for tag in tags:
-            selected |= index.get(tag, 0)
-        return _rules_in(selected & self.mask)
+        return _rules_in(_sum_masks(_TAG_MASKS[step], tags) & self.mask)
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
         _withhold(self.avoid, drug, reason, evidence)
@@ -290,46 +353,38 @@ class _Draft:
     ) -> bool:
         """Add a candidate order after the rules have had their say; True if it was kept."""
         base = REGIMENS[key]
+        family_mask = _FAMILY_MASKS[step][family]
         per_drug = self.per_drug_tags(family, base.dose_mg, base.route)
-        tags = _TAGS[family] | per_drug if per_drug else _TAGS[family]
-        matching = self.matching(step, tags)
-        variants = set()
-        for r in matching:
-            if r.action is Action.avoid:
-                self.explain_per_drug(family, matching, base.dose_mg, base.route)
-                return False
-            if r.action is Action.reduce:
-                variants.add(r.variant)
-        chosen = base
-        if variants:
-            chosen = next(
-                (
-                    REGIMENS[f"{key}_{v}"]
-                    for v in _VARIANT_ORDER
-                    if v in variants and f"{key}_{v}" in REGIMENS
-                ),
-                REGIMENS.get(f"{key}_reduced", base),
-            )
+        matched = (family_mask | _tags_mask(step, per_drug)) & self.mask
+        chosen_key = _variant(key, matched)
+        if chosen_key is None:
+            if per_drug:
+                self.explain_per_drug(family, _rules_in(matched), base.dose_mg, base.route)
+            return False
+        chosen = REGIMENS[chosen_key]
         if chosen is not base:
             # The reduced row may fall to or under a dose that already failed.
-            tags = _TAGS[family] | self.per_drug_tags(family, chosen.dose_mg, chosen.route)
-            matching = self.matching(step, tags)
-            if any(r.action is Action.avoid for r in matching):
-                self.explain_per_drug(family, matching, chosen.dose_mg, chosen.route)
-                return False
-        notes = [note or chosen.note]
-        for rule in matching:
-            if rule.action is Action.cap:
-                notes.append(rule.message)
-            if rule.action in _NOTED:
-                self.warn(rule.id, rule.severity, rule.message, rule.source)
-        dose_cap, daily_cap = _caps(matching, self.facts.case.weight_kg)
+            per_drug = self.per_drug_tags(family, chosen.dose_mg, chosen.route)
+            matched = (family_mask | _tags_mask(step, per_drug)) & self.mask
+        effects = _effects(matched)
+        if effects.withheld:
+            self.explain_per_drug(family, _rules_in(matched), chosen.dose_mg, chosen.route)
+            return False
+        for warning in effects.warnings:
+            if warning.code not in self.warnings:
+                self.warnings[warning.code] = warning
+        text = note or chosen.note
+        if effects.cap_notes:
+            text = " ".join((text, *effects.cap_notes))
+        caps = effects.caps
+        if caps is None:  # a ceiling per kg: this patient's weight decides it
+            caps = _caps(_rules_in(matched), self.facts.case.weight_kg)
         order = chosen.order(
             choice=choice,
-            note=" ".join(notes),
+            note=text,
             tradeoff=tradeoff,
-            dose_cap_mg=dose_cap,
-            daily_cap_mg=daily_cap,
+            dose_cap_mg=caps[0],
+            daily_cap_mg=caps[1],
         )
         (self.give_now if step == "now" else self.discharge).append(order)
         return True

@@ -69,11 +69,13 @@ class Gate(StrEnum):
 Key = Gate | Condition | RedFlag | Trait
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Facts:
     """What the rules look at: the case, its renal assessment and its medicine facts.
 
-    Built once per case. The condition boxes and the medicines feed the same set `present`: a
+    Built once per case and never changed after (not a frozen dataclass only because a frozen
+    one sets each derived field through `object.__setattr__`, which costs more than the rules it
+    feeds). The condition boxes and the medicines feed the same set `present`: a
     serotonergic drug in either list means `serotonergic_drug_use`, a benzodiazepine means
     `benzodiazepine_use`, an anticoagulant or antiplatelet the matching box, a home opioid regimen
     at the label's tolerance dose `opioid_tolerant`, and intravenous drug use (a red flag) a
@@ -141,10 +143,10 @@ class Facts:
             keys.add(Gate.allergy)
         if case.frail:
             keys.add(Gate.frail)
-        object.__setattr__(self, "meds", meds)
-        object.__setattr__(self, "present", frozenset(present))
-        object.__setattr__(self, "renal_rank", rank)
-        object.__setattr__(self, "keys", frozenset(keys))
+        self.meds = meds
+        self.present = frozenset(present)
+        self.renal_rank = rank
+        self.keys = frozenset(keys)
 
     @property
     def crcl_below_60(self) -> bool:
