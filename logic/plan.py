@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from logic.catalogue import DoseUnit, DrugClass, drug_class
@@ -1506,10 +1507,16 @@ _EVIDENCE_GROUPS = (
 )
 
 
+_EVIDENCE_OF = attrgetter("evidence")
+
+
 def _evidence_ids(fields: dict[str, Any]) -> tuple[str, ...]:
     """Every evidence id the plan's parts cite (from the fields `TreatmentPlan` is built from)."""
     ids: set[str] = set(fields["triage"].evidence)
-    ids.update(*(item.evidence for name in _EVIDENCE_GROUPS for item in fields[name]))
+    for name in _EVIDENCE_GROUPS:
+        items = fields[name]
+        if items:
+            ids.update(*map(_EVIDENCE_OF, items))
     if fields["gabapentin"] is not None:
         ids.add("renal-dosing")
     return tuple(sorted(ids))

@@ -123,7 +123,10 @@ BAND_RANK: dict[RenalBand, int] = {
 
 def band_rank(band: RenalBand | str) -> int:
     """0 (CrCl ≥ 60) … 4 (haemodialysis); `band_rank(b) >= 2` means CrCl below 30."""
-    return BAND_RANK[as_band(band)]
+    try:
+        return BAND_RANK[band]  # type: ignore[index]  # a StrEnum key is found by its value
+    except KeyError:
+        raise ValueError(f"{band!r} is not a renal band") from None
 
 
 _BANDS: dict[str, RenalBand] = {b.value: b for b in RenalBand}

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from logic.catalogue import DrugClass, Trait, drug_class, traits
-from logic.models import Condition, PatientCase, Route, TriedMedication, TriedReview
+from logic.models import Condition, PatientCase, Relief, Route, TriedMedication, TriedReview
 
 if TYPE_CHECKING:
     from logic.rules import Facts
@@ -72,20 +72,20 @@ def review_tried(case: PatientCase, facts: Facts | None = None) -> tuple[TriedRe
     A dose that was contraindicated for this patient is reviewed as possible harm first: the
     review says so plainly and what to watch for, whatever else it might say about efficacy.
     """
+    if not case.tried:
+        return ()
     if facts is None:
         from logic.renal import assess_renal
         from logic.rules import Facts
 
         facts = Facts(case=case, renal=assess_renal(case))
-    classes = [drug_class(t.drug) for t in case.tried]
     seen: dict[DrugClass, int] = {}
     reviews = []
-    for item, cls in zip(case.tried, classes, strict=True):
+    for item in case.tried:
+        cls = drug_class(item.drug)
         seen[cls] = nth = seen.get(cls, 0) + 1
         harm = _harm(facts, item, cls) if _may_harm(facts, item, cls) else None
-        reviews.append(
-            harm if harm is not None else _review_one(case, item, cls, nth, classes.count(cls))
-        )
+        reviews.append(harm if harm is not None else _review_one(case, item, cls, nth))
     return tuple(reviews)
 
 
@@ -251,11 +251,39 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
     return _tried_review(item.drug, cls, UNSAFE, reason, tuple(evidence), tuple(watch))
 
 
-def _review_one(
-    case: PatientCase, item: TriedMedication, cls: DrugClass, nth: int, of: int
+def _review_one(case: PatientCase, item: TriedMedication, cls: DrugClass, nth: int) -> TriedReview:
+    """The efficacy review of one medicine tried (no harm found): a function of the few things
+    it reads, so the same entry in another patient is reviewed once."""
+    anticholinergic_risk = item.drug == "orphenadrine" and (
+        case.has(Condition.glaucoma) or case.has(Condition.urinary_retention_history)
+    )
+    return _efficacy_review(
+        item.drug,
+        item.dose_mg,
+        item.doses_given,
+        item.relief,
+        cls,
+        nth,
+        case.older_adult,
+        case.radicular,
+        anticholinergic_risk,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _efficacy_review(
+    drug: str,
+    dose_mg: float | None,
+    doses_given: int,
+    relief: Relief,
+    cls: DrugClass,
+    nth: int,
+    older: bool,
+    radicular: bool,
+    anticholinergic_risk: bool,
 ) -> TriedReview:
     def verdict(v: str, reason: str, *evidence: str) -> TriedReview:
-        return _tried_review(item.drug, cls, v, reason, evidence)
+        return _tried_review(drug, cls, v, reason, evidence)
 
     if cls is DrugClass.corticosteroid:
         why = (
@@ -274,14 +302,12 @@ def _review_one(
             "In ED trials, adding a muscle relaxant to an NSAID did not improve pain or function "
             "at one week (Friedman 2015 and 2019). Orphenadrine is mainly anticholinergic."
         )
-        if case.older_adult:
+        if older:
             why += " At 65+ Beers lists muscle relaxants to avoid."
-        if item.drug == "orphenadrine" and (
-            case.has(Condition.glaucoma) or case.has(Condition.urinary_retention_history)
-        ):
+        if anticholinergic_risk:
             why += " Orphenadrine is contraindicated with glaucoma or urinary retention."
             return verdict(UNSAFE, why, "muscle-relaxants")
-        if item.doses_given > 1 or nth > 1:
+        if doses_given > 1 or nth > 1:
             why += " Giving it again after it failed adds sedation, not relief."
             return verdict(DUPLICATE, why, "muscle-relaxants")
         return verdict(EXPECTED_TO_FAIL, why, "muscle-relaxants")
@@ -291,51 +317,47 @@ def _review_one(
             "An NSAID is the right first-line drug, but its effect on acute back pain is small "
             "(Cochrane 2020), so failure of one dose is common."
         )
-        full = NSAID_FULL_DOSE_MG.get(item.drug)
-        if full is not None and item.dose_mg is not None and item.dose_mg < full:
+        full = NSAID_FULL_DOSE_MG.get(drug)
+        if full is not None and dose_mg is not None and dose_mg < full:
             return verdict(
                 SUBTHERAPEUTIC,
-                f"{item.dose_mg:g} mg is below the label's full analgesic dose ({full:g} mg), so "
+                f"{dose_mg:g} mg is below the label's full analgesic dose ({full:g} mg), so "
                 "its failure says little about NSAIDs: a full, scheduled dose is the next step "
                 "if it is safe.",
                 "nsaids-ketorolac",
             )
-        if item.doses_given <= 1:
+        if doses_given <= 1:
             why += (
                 " One dose is not a trial of NSAID treatment: a scheduled course over several "
                 "days is, and the plan continues one where it is safe."
             )
         else:
-            why += f" {item.doses_given} doses were given, a fair short trial."
-        if item.drug == "ketorolac":
-            if item.dose_mg is not None and item.dose_mg > KETOROLAC_CEILING_MG:
+            why += f" {doses_given} doses were given, a fair short trial."
+        if drug == "ketorolac":
+            if dose_mg is not None and dose_mg > KETOROLAC_CEILING_MG:
                 why += (
-                    f" {item.dose_mg:g} mg is above the 10 mg analgesic ceiling (Motov 2017): "
+                    f" {dose_mg:g} mg is above the 10 mg analgesic ceiling (Motov 2017): "
                     "more drug added risk, not relief."
                 )
-            if (
-                case.older_adult
-                and item.dose_mg is not None
-                and item.dose_mg > KETOROLAC_OLDER_SINGLE_MAX_MG
-            ):
+            if older and dose_mg is not None and dose_mg > KETOROLAC_OLDER_SINGLE_MAX_MG:
                 why += " At 65+ it also exceeded the label's 15 mg single-dose limit."
                 return verdict(UNSAFE, why, "nsaids-ketorolac", "older-adults-pregnancy")
             why += " Total ketorolac use must stay within 5 days."
-        if item.relief.value == "partial":
+        if relief.value == "partial":
             why += " Partial relief: continue a scheduled oral NSAID if it is safe."
         return verdict(REASONABLE, why, "nsaids-ketorolac")
 
     if cls is DrugClass.gabapentinoid:
-        if not case.radicular:
+        if not radicular:
             return verdict(
                 NOT_INDICATED,
                 "Gabapentinoids do nothing for axial back pain without radicular features "
                 "(Enke 2018); they only add dizziness and sedation.",
                 "gabapentinoids-sciatica",
             )
-        total = (item.dose_mg or 0) * item.doses_given
-        low = GABAPENTINOID_EFFECTIVE_LOW_MG_DAY.get(item.drug, GABAPENTIN_EFFECTIVE_LOW_MG_DAY)
-        if item.doses_given <= 1:
+        total = (dose_mg or 0) * doses_given
+        low = GABAPENTINOID_EFFECTIVE_LOW_MG_DAY.get(drug, GABAPENTIN_EFFECTIVE_LOW_MG_DAY)
+        if doses_given <= 1:
             return verdict(
                 SUBTHERAPEUTIC,
                 "A single dose is not a trial and cannot work: any benefit in radicular pain "
@@ -347,7 +369,7 @@ def _review_one(
         if total < low:
             return verdict(
                 SUBTHERAPEUTIC,
-                f"{item.doses_given} doses, {total:g} mg in all, stay below the {low:g} mg/day "
+                f"{doses_given} doses, {total:g} mg in all, stay below the {low:g} mg/day "
                 "at which a gabapentinoid can be judged (NeuPSIG 2015): too small a trial to "
                 "call a failure, and trials are mostly negative even at full dose (PRECISE "
                 "2017; NICE advises against).",
@@ -387,8 +409,8 @@ def _review_one(
     if cls in (DrugClass.tricyclic, DrugClass.snri):
         return verdict(
             NOT_INDICATED,
-            f"Antidepressants take weeks to act; {item.doses_given} dose"
-            f"{'s' if item.doses_given != 1 else ''} in this episode cannot be judged, and "
+            f"Antidepressants take weeks to act; {doses_given} dose"
+            f"{'s' if doses_given != 1 else ''} in this episode cannot be judged, and "
             "they are not acute analgesics.",
             "antidepressants",
         )
@@ -401,7 +423,7 @@ def _review_one(
         )
     return verdict(
         NOT_INDICATED,
-        f"{item.drug} is not a treatment for back pain; it is counted for its interactions "
+        f"{drug} is not a treatment for back pain; it is counted for its interactions "
         "(serotonin, sedation, bleeding, kidneys) with what the plan offers.",
         "non-drug-care",
     )

@@ -103,7 +103,9 @@ class Facts:
         classes = meds.classes
         present: set[RedFlag | Condition] = {*case.red_flags, *case.conditions}
         if traits_:
-            present.update(c for t, c in TRAIT_CONDITIONS.items() if t in traits_)
+            for trait, condition in TRAIT_CONDITIONS.items():
+                if trait in traits_:
+                    present.add(condition)
         # A benzodiazepine given during this episode sedates like a regular one (CDC 2022 rec 11).
         if DrugClass.benzodiazepine in classes:
             present.add(Condition.benzodiazepine_use)
