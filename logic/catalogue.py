@@ -639,6 +639,8 @@ _NAME_TO_FORM: dict[str, Formulation] = {
     name: form for d in CATALOGUE for name, form in d.named_forms
 }
 _TRAITS: dict[str, frozenset[Trait]] = {d.generic: d.traits for d in CATALOGUE}
+#: Generic names of the opioid agonists, full or partial (tramadol and tapentadol included).
+OPIOIDS: frozenset[str] = frozenset(g for g, t in _TRAITS.items() if Trait.opioid in t)
 
 
 def resolve_drug(name: str) -> str | None:

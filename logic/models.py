@@ -21,19 +21,19 @@ from pydantic import (
     model_validator,
 )
 
-# DoseUnit and Formulation are re-exported: they are part of the model.
-from logic.catalogue import DoseUnit as DoseUnit
 from logic.catalogue import (
+    OPIOIDS,
     DrugClass,
-    Trait,
     implied_formulation,
     order_label,
     parse_order_label,
     resolve_drug,
 )
+
+# DoseUnit and Formulation are re-exported: they are part of the model.
+from logic.catalogue import DoseUnit as DoseUnit
 from logic.catalogue import Formulation as Formulation
 from logic.catalogue import drug as catalogue_drug
-from logic.catalogue import traits as catalogue_traits
 
 
 class _Frozen(BaseModel):
@@ -484,7 +484,7 @@ class Order(_Frozen):
     @property
     def is_opioid(self) -> bool:
         """An opioid agonist, full or partial (tramadol and tapentadol included)."""
-        return Trait.opioid in catalogue_traits(self.generic)
+        return self.generic in OPIOIDS
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -22,6 +22,11 @@ from logic.renal import band_rank
 
 #: CDC 2022 pain duration categories: chronic pain lasts more than 3 months (> 12 weeks).
 CHRONIC_WEEKS = 12
+#: AGS Beers Criteria 2023 apply from age 65.
+OLDER_AGE = 65
+_BENZODIAZEPINE = DrugClass.benzodiazepine
+_MUSCLE_RELAXANT = DrugClass.muscle_relaxant
+_CORTICOSTEROID = DrugClass.corticosteroid
 
 
 class Action(StrEnum):
@@ -95,6 +100,14 @@ class Facts:
     #: Every index key true of this patient (`present`, the medicine traits and the gates), so
     #: `fired` evaluates only the rules whose `reads` can be true. Filled in once.
     keys: frozenset[Key] = field(init=False, repr=False, compare=False)
+    #: AGS Beers 2023 age (65+).
+    older: bool = field(init=False, repr=False, compare=False)
+    #: CDC 2022: chronic pain lasts more than 3 months (12 weeks).
+    chronic: bool = field(init=False, repr=False, compare=False)
+    crcl_below_60: bool = field(init=False, repr=False, compare=False)
+    crcl_below_30: bool = field(init=False, repr=False, compare=False)
+    #: An MAOI in either list (labels: the interaction lasts 14 days after stopping).
+    maoi: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         case = self.case
@@ -107,17 +120,22 @@ class Facts:
                 if trait in traits_:
                     present.add(condition)
         # A benzodiazepine given during this episode sedates like a regular one (CDC 2022 rec 11).
-        if DrugClass.benzodiazepine in classes:
+        if _BENZODIAZEPINE in classes:
             present.add(Condition.benzodiazepine_use)
         if meds.opioid_tolerant:
             present.add(Condition.opioid_tolerant)
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
         rank = band_rank(self.renal.band)
+        self.older = case.age_years >= OLDER_AGE
+        self.chronic = case.pain_duration_weeks > CHRONIC_WEEKS
+        self.crcl_below_60 = rank >= 1
+        self.crcl_below_30 = rank >= 2
+        self.maoi = Trait.maoi in traits_
         keys: set[Key] = {Gate.always, *present, *traits_}
-        if case.older_adult:
+        if self.older:
             keys.add(Gate.older)
-        if case.pain_duration_weeks > CHRONIC_WEEKS:
+        if self.chronic:
             keys.add(Gate.chronic)
         if not case.radicular:
             keys.add(Gate.axial)
@@ -129,13 +147,13 @@ class Facts:
             keys.add(Gate.heavy_alcohol)
         if case.weight_kg < LOW_WEIGHT_KG:
             keys.add(Gate.low_weight)
-        if rank >= 1:
+        if self.crcl_below_60:
             keys.add(Gate.crcl_below_60)
-        if rank >= 2:
+        if self.crcl_below_30:
             keys.add(Gate.crcl_below_30)
-        if DrugClass.muscle_relaxant in classes:
+        if _MUSCLE_RELAXANT in classes:
             keys.add(Gate.muscle_relaxant_tried)
-        if DrugClass.corticosteroid in meds.tried_classes:
+        if _CORTICOSTEROID in meds.tried_classes:
             keys.add(Gate.steroids_given)
         if meds.current:
             keys.add(Gate.current_medicines)
@@ -150,14 +168,6 @@ class Facts:
         self.renal_rank = rank
         self.keys = frozenset(keys)
 
-    @property
-    def crcl_below_60(self) -> bool:
-        return Gate.crcl_below_60 in self.keys
-
-    @property
-    def crcl_below_30(self) -> bool:
-        return Gate.crcl_below_30 in self.keys
-
     def has(self, *conditions: Condition | RedFlag) -> bool:
         return not self.present.isdisjoint(conditions)
 
@@ -167,24 +177,9 @@ class Facts:
         return self.meds.by_trait.get(trait, ()) not in ((), SELF)
 
     @property
-    def older(self) -> bool:
-        """AGS Beers 2023 age (65+), as worked out once into `keys`."""
-        return Gate.older in self.keys
-
-    @property
-    def chronic(self) -> bool:
-        """CDC 2022: chronic pain lasts more than 3 months (12 weeks)."""
-        return Gate.chronic in self.keys
-
-    @property
     def sedating_home_medicine(self) -> bool:
         """A regular medicine that depresses the CNS (opioid, gabapentinoid, Z-drug, ...)."""
         return any(Trait.cns_depressant in traits(g) for g in self.meds.current)
-
-    @property
-    def maoi(self) -> bool:
-        """An MAOI in either list (labels: the interaction lasts 14 days after stopping)."""
-        return Trait.maoi in self.keys
 
     @property
     def nsaid_allergy(self) -> bool:
