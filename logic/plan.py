@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -218,6 +219,12 @@ def _avoid_entries(mask: int) -> _AvoidEntries:
 
 
 @lru_cache(maxsize=1024)
+def _avoid_models(mask: int) -> dict[str, Avoid]:
+    """`_avoid_entries(mask)` as Avoid models, built once per combination. Never mutated."""
+    return {label: _avoid(label, *entry) for label, entry in _avoid_entries(mask).items()}
+
+
+@lru_cache(maxsize=1024)
 def _avoid_entry(found: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """One avoid-list entry from the rules (table positions) that withhold the same class:
     the same few combinations recur across rule sets, so each is merged once."""
@@ -311,6 +318,8 @@ class _Draft:
     discharge: list[Order] = field(default_factory=list)
     avoid: _AvoidEntries = field(default_factory=dict)
     warnings: dict[str, Warning] = field(default_factory=dict)
+    #: The avoid entries the fired rules made, as models, until a later reason changes one.
+    built: dict[str, Avoid] = field(default_factory=dict)
 
     @classmethod
     def start(cls, facts: Facts, mask: int) -> _Draft:
@@ -320,11 +329,13 @@ class _Draft:
         if plan_rules:
             for i in positions(plan_rules):
                 warnings[RULES[i].id] = _PLAN_WARNINGS[i]
+        withholding = mask & _WITHHOLD_MASK
         return cls(
             facts=facts,
             mask=mask,
-            avoid=dict(_avoid_entries(mask & _WITHHOLD_MASK)),
+            avoid=dict(_avoid_entries(withholding)),
             warnings=warnings,
+            built=dict(_avoid_models(withholding)),
         )
 
     def matching(self, step: str, tags: frozenset[str]) -> list[Rule]:
@@ -334,9 +345,14 @@ class _Draft:
 
     def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
         _withhold(self.avoid, drug, reason, evidence)
+        self.built.pop(drug, None)
 
     def avoid_list(self) -> tuple[Avoid, ...]:
-        return tuple(_avoid(drug, reasons, ids) for drug, (reasons, ids) in self.avoid.items())
+        built = self.built
+        return tuple(
+            built.get(drug) or _avoid(drug, reasons, ids)
+            for drug, (reasons, ids) in self.avoid.items()
+        )
 
     def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
         if code not in self.warnings:
@@ -1513,10 +1529,7 @@ _EVIDENCE_OF = attrgetter("evidence")
 def _evidence_ids(fields: dict[str, Any]) -> tuple[str, ...]:
     """Every evidence id the plan's parts cite (from the fields `TreatmentPlan` is built from)."""
     ids: set[str] = set(fields["triage"].evidence)
-    for name in _EVIDENCE_GROUPS:
-        items = fields[name]
-        if items:
-            ids.update(*map(_EVIDENCE_OF, items))
+    ids.update(*map(_EVIDENCE_OF, chain.from_iterable([fields[name] for name in _EVIDENCE_GROUPS])))
     if fields["gabapentin"] is not None:
         ids.add("renal-dosing")
     return tuple(sorted(ids))
