@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from logic.models import GabapentinPlan, GabapentinStep
-from logic.renal import RenalBand, as_band, renal_band
+from logic.renal import BAND_VALUE, RenalBand, as_band, renal_band
 
 if TYPE_CHECKING:  # imported where a table is built: the engine itself never needs pandas
     import pandas as pd
@@ -22,27 +22,29 @@ LABEL_SOURCE = "FDA Neurontin label §2.3 Table 1"
 
 
 class LabelRegimen(NamedTuple):
-    """One row of label Table 1: the five per-dose columns and how often they are given."""
+    """One row of label Table 1: the five per-dose columns and how often they are given, with
+    the daily totals they make (worked out once, by `_label_row`)."""
 
     band: RenalBand
     doses_per_day: int
     dose_mg: tuple[float, float, float, float, float]
+    totals: tuple[float, ...]
+    max_daily_mg: float
 
-    @property
-    def totals(self) -> tuple[float, ...]:
-        return tuple(d * self.doses_per_day for d in self.dose_mg)
 
-    @property
-    def max_daily_mg(self) -> float:
-        return self.totals[-1]
+def _label_row(
+    band: RenalBand, doses_per_day: int, dose_mg: tuple[float, float, float, float, float]
+) -> LabelRegimen:
+    totals = tuple(d * doses_per_day for d in dose_mg)
+    return LabelRegimen(band, doses_per_day, dose_mg, totals, totals[-1])
 
 
 # FDA Neurontin label, section 2.3, Table 1 (CrCl in mL/min).
 LABEL_TABLE_1: tuple[LabelRegimen, ...] = (
-    LabelRegimen(RenalBand.normal, 3, (300, 400, 600, 800, 1200)),  # ≥60: 900–3600 TID
-    LabelRegimen(RenalBand.moderate, 2, (200, 300, 400, 500, 700)),  # >30–59: 400–1400 BID
-    LabelRegimen(RenalBand.severe, 1, (200, 300, 400, 500, 700)),  # >15–29: 200–700 QD
-    LabelRegimen(RenalBand.very_severe, 1, (100, 125, 150, 200, 300)),  # <15: 100–300 QD
+    _label_row(RenalBand.normal, 3, (300, 400, 600, 800, 1200)),  # ≥60: 900–3600 TID
+    _label_row(RenalBand.moderate, 2, (200, 300, 400, 500, 700)),  # >30–59: 400–1400 BID
+    _label_row(RenalBand.severe, 1, (200, 300, 400, 500, 700)),  # >15–29: 200–700 QD
+    _label_row(RenalBand.very_severe, 1, (100, 125, 150, 200, 300)),  # <15: 100–300 QD
 )
 # Label Table 1, haemodialysis row: supplemental dose after each 4 h of dialysis, by column.
 HD_SUPPLEMENT_MG: tuple[float, float, float, float, float] = (125, 150, 200, 250, 350)
@@ -112,9 +114,14 @@ def renal_equivalent_target(
     row, _cap = _maintenance(as_band(band), crcl_ml_min)
     if row.band is RenalBand.normal:
         return target_daily_mg
+    return row.totals[_column(target_daily_mg)]  # the renal cap is applied by the plan
+
+
+@lru_cache(maxsize=64)
+def _column(target_daily_mg: float) -> int:
+    """The label column of a normal-function daily target (highest column not above it)."""
     normal = _regimen(RenalBand.normal)
-    column = max((i for i, t in enumerate(normal.totals) if t <= target_daily_mg), default=0)
-    return row.totals[column]  # the renal cap is applied by build_gabapentin_plan
+    return max((i for i, t in enumerate(normal.totals) if t <= target_daily_mg), default=0)
 
 
 def _supplement_for(row: LabelRegimen, per_dose_mg: float) -> float:
@@ -201,7 +208,7 @@ def build_gabapentin_plan(
     limit = min(target_daily_mg, cap)
     dialysis = band is RenalBand.hemodialysis
     cap_text = (
-        f"Renal maximum {cap:g} mg/day ({LABEL_SOURCE}: CrCl band {band.value}"
+        f"Renal maximum {cap:g} mg/day ({LABEL_SOURCE}: CrCl band {BAND_VALUE[band]}"
         + (f", CrCl {crcl_ml_min:.4g} mL/min" if crcl_ml_min is not None else "")
         + f"; {row.doses_per_day}× daily)."
     )
@@ -210,7 +217,7 @@ def build_gabapentin_plan(
             max_daily_mg=cap,
             target_daily_mg=target_daily_mg,
             doses_per_day=row.doses_per_day,
-            band=band.value,
+            band=BAND_VALUE[band],
             start_mg=start_mg,
             steps=(),
             note=(
@@ -244,7 +251,7 @@ def build_gabapentin_plan(
         max_daily_mg=cap,
         target_daily_mg=target_daily_mg,
         doses_per_day=row.doses_per_day,
-        band=band.value,
+        band=BAND_VALUE[band],
         start_mg=start_mg,
         dialysis_supplement_mg=supplement,
         steps=steps,

@@ -130,6 +130,8 @@ def band_rank(band: RenalBand | str) -> int:
 
 
 _BANDS: dict[str, RenalBand] = {b.value: b for b in RenalBand}
+#: Each band's value as a plain str (on Python 3.11 `.value` costs a Python-level descriptor).
+BAND_VALUE: dict[RenalBand, str] = {b: b.value for b in RenalBand}
 
 
 def as_band(band: RenalBand | str) -> RenalBand:
@@ -182,7 +184,10 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
         if case.on_hemodialysis:
             note += " On haemodialysis: dose by the dialysis rules of each drug."
         return RenalAssessment(
-            crcl_ml_min=case.crcl_ml_min, method="entered directly", band=band.value, note=note
+            crcl_ml_min=case.crcl_ml_min,
+            method="entered directly",
+            band=BAND_VALUE[band],
+            note=note,
         )
 
     if case.serum_creatinine_mg_dl is not None:
@@ -226,7 +231,7 @@ def assess_renal(case: PatientCase) -> RenalAssessment:
         return RenalAssessment(
             crcl_ml_min=crcl,
             method=f"Cockcroft-Gault ({label})",
-            band=renal_band(crcl).value,
+            band=BAND_VALUE[renal_band(crcl)],
             note=note,
             **weights,
         )
@@ -312,7 +317,7 @@ def _from_egfr(case: PatientCase, egfr: float) -> RenalAssessment:
     return RenalAssessment(
         crcl_ml_min=value,
         method="eGFR (no CrCl or creatinine entered)",
-        band=renal_band(value).value,
+        band=BAND_VALUE[renal_band(value)],
         note=(
             f"Used {how}, because no creatinine clearance or serum creatinine was entered. eGFR "
             "is not a creatinine clearance: drug labels dose by Cockcroft-Gault CrCl, and eGFR "
