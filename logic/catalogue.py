@@ -648,6 +648,16 @@ def resolve_drug(name: str) -> str | None:
     return _NAME_TO_GENERIC.get(_key(name))
 
 
+#: Brands whose dose is written in another unit than the drug's default: the Belbuca buccal
+#: film comes in 75-900 mcg (Belbuca label), so "Belbuca 300" means 300 mcg, not 300 mg.
+_NAME_TO_UNIT: dict[str, DoseUnit] = {"belbuca": DoseUnit.mcg}
+
+
+def implied_unit(name: str) -> DoseUnit | None:
+    """The dose unit a brand implies when none is given (Belbuca -> mcg)."""
+    return _NAME_TO_UNIT.get(_key(name))
+
+
 def implied_formulation(name: str) -> Formulation | None:
     """The formulation a brand or synonym implies (OxyContin -> er, Duragesic -> patch)."""
     return _NAME_TO_FORM.get(_key(name))

@@ -25,6 +25,7 @@ from logic.catalogue import (
     OPIOIDS,
     DrugClass,
     implied_formulation,
+    implied_unit,
     order_label,
     parse_order_label,
     resolve_drug,
@@ -117,6 +118,10 @@ def _normalise_medicine(data: object, *, transdermal_is_patch: bool) -> object:
         implied = implied_formulation(name)
         if implied is not None:
             data["formulation"] = implied
+    if isinstance(name, str) and data.get("unit") is None:
+        unit = implied_unit(name)
+        if unit is not None:
+            data["unit"] = unit
     if data.get("formulation") is None:
         generic = resolve_drug(name) if isinstance(name, str) else None
         patchable = generic is not None and DoseUnit.mcg_per_h in catalogue_drug(generic).units

@@ -984,7 +984,7 @@ def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tu
     reasons = []
     if case.prior_overdose:
         reasons.append("previous overdose")
-    if facts.has(Condition.opioid_use_disorder):
+    if facts.has(Condition.opioid_use_disorder) and not meds.moud:  # else MOUD says it below
         reasons.append("opioid use disorder")
     if facts.has(Condition.substance_use_disorder):
         reasons.append(

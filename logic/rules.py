@@ -83,8 +83,9 @@ class Facts:
     feeds). The condition boxes and the medicines feed the same set `present`: a
     serotonergic drug in either list means `serotonergic_drug_use`, a benzodiazepine means
     `benzodiazepine_use`, an anticoagulant or antiplatelet the matching box, a home opioid regimen
-    at the label's tolerance dose `opioid_tolerant`, and intravenous drug use (a red flag) a
-    substance use disorder (CDC 2022 recs 8 and 12).
+    at the label's tolerance dose `opioid_tolerant`, buprenorphine in an opioid-dependence form
+    `opioid_use_disorder`, and intravenous drug use (a red flag) a substance use disorder (CDC
+    2022 recs 8 and 12).
     """
 
     case: PatientCase
@@ -124,6 +125,11 @@ class Facts:
             present.add(Condition.benzodiazepine_use)
         if meds.opioid_tolerant:
             present.add(Condition.opioid_tolerant)
+        # Sublingual/buccal buprenorphine in mg and the monthly injection are indicated only for
+        # opioid dependence (Suboxone, Subutex and Sublocade labels); methadone is also a pain
+        # medicine (Dolophine label) and the Butrans patch and Belbuca film are pain products.
+        if "buprenorphine" in meds.moud:
+            present.add(Condition.opioid_use_disorder)
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
         rank = band_rank(self.renal.band)

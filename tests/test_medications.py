@@ -56,6 +56,9 @@ BOX_AND_MEDICINE = [
     ("anticoagulant_use", {"drug": "Eliquis"}, {}),  # NSAID labels (bleeding)
     ("antiplatelet_use", {"drug": "clopidogrel"}, {}),  # ketorolac label; Beers 2023
     ("opioid_tolerant", {"drug": "Duragesic", "dose": 25, "weeks": 2}, {}),  # opioid labels
+    # Sublingual buprenorphine is indicated only for opioid dependence (Suboxone, Subutex labels).
+    ("opioid_use_disorder", {"drug": "Suboxone", "dose": 16, "doses_per_day": 1}, {}),
+    ("opioid_use_disorder", {"drug": "buprenorphine", "dose": 8}, {"radicular": True}),
 ]
 
 
@@ -86,6 +89,46 @@ def test_iv_drug_use_is_a_substance_use_disorder() -> None:
     assert not [o for o in (*flag.give_now, *flag.discharge) if o.is_opioid]
     assert flag.naloxone
     assert any("intravenous" in r for r in flag.naloxone_reasons)
+
+
+@pytest.mark.parametrize(
+    ("medicine", "use_disorder"),
+    [
+        # Suboxone, Subutex and Sublocade labels: indicated for opioid dependence only.
+        ({"drug": "Suboxone", "dose": 16, "doses_per_day": 1}, True),
+        ({"drug": "buprenorphine", "dose": 8, "doses_per_day": 2}, True),
+        # Dolophine label: methadone is indicated for pain as well as for opioid addiction.
+        ({"drug": "methadone", "dose": 10, "doses_per_day": 3}, False),
+        # Butrans (mcg/h patch) and Belbuca (buccal film in mcg) are pain products.
+        ({"drug": "Butrans", "dose": 10, "weeks": 4}, False),
+        ({"drug": "Belbuca", "dose": 300, "doses_per_day": 2}, False),
+    ],
+)
+def test_buprenorphine_for_opioid_dependence_means_an_opioid_use_disorder(
+    medicine: dict, use_disorder: bool
+) -> None:
+    """Only the opioid-dependence forms of buprenorphine imply the disorder (and its rules:
+    no muscle relaxant, gabapentin misuse warning); a pain product or methadone does not."""
+    c = case(current_medications=[medicine])
+    facts = Facts(case=c, renal=assess_renal(c))
+    assert facts.has("opioid_use_disorder") is use_disorder  # type: ignore[arg-type]
+    plan = build_plan(c)
+    relaxant_withheld = any(
+        "misused" in a.reason for a in plan.avoid if "muscle relaxant" in a.drug.lower()
+    )
+    assert relaxant_withheld is use_disorder
+    if use_disorder:  # the reason is said once, by the medicine, not twice
+        assert "opioid use disorder" not in plan.naloxone_reasons
+
+
+def test_belbuca_is_dosed_in_micrograms_when_no_unit_is_given() -> None:
+    """Belbuca label: buccal film 75-900 mcg. Without a unit, "Belbuca 300" is 300 mcg (a pain
+    product), never 300 mg; plain buprenorphine keeps the catalogue's mg."""
+    from logic.models import CurrentMedication, DoseUnit
+
+    assert CurrentMedication(drug="Belbuca", dose=300).unit is DoseUnit.mcg
+    assert CurrentMedication(drug="Belbuca", dose=0.3, unit="mg").unit is DoseUnit.mg
+    assert CurrentMedication(drug="buprenorphine", dose=8).unit is DoseUnit.mg
 
 
 def test_a_benzodiazepine_given_this_episode_counts_like_a_regular_one() -> None:

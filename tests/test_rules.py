@@ -539,6 +539,12 @@ ROWS: tuple[Row, ...] = (
         "carisoprodol label (abuse)",
     ),
     Row(
+        "sud-muscle-relaxant",
+        current({"drug": "Suboxone", "dose": 16, "doses_per_day": 1, "weeks": 50}),
+        no_muscle_relaxant_because("misused"),
+        "Suboxone label (indicated for opioid dependence); carisoprodol label (abuse)",
+    ),
+    Row(
         "chronic-muscle-relaxant",
         {"pain_duration_weeks": 12.1},
         no_muscle_relaxant_because("12 weeks"),
@@ -695,6 +701,12 @@ ROWS: tuple[Row, ...] = (
         {"conditions": ["opioid_use_disorder"], "radicular": True},
         warns("oud-gabapentin"),
         "Neurontin label (abuse and dependence)",
+    ),
+    Row(
+        "oud-gabapentin",
+        {**current({"drug": "buprenorphine", "dose": 8, "doses_per_day": 2}), "radicular": True},
+        warns("oud-gabapentin"),
+        "Subutex label (sublingual buprenorphine: opioid dependence); Neurontin label",
     ),
     # ---- Respiratory depression (age < 65) -------------------------------------------------------
     Row(
