@@ -658,6 +658,15 @@ def implied_unit(name: str) -> DoseUnit | None:
     return _NAME_TO_UNIT.get(_key(name))
 
 
+def default_unit(generic: str, formulation: Formulation | None = None) -> DoseUnit:
+    """The unit a dose is read in when none is given: mcg/h for a patch of a drug that comes
+    as one, else the drug's usual unit (mcg for fentanyl, mg for most)."""
+    entry = _BY_GENERIC[generic]
+    if formulation is Formulation.patch and DoseUnit.mcg_per_h in entry.units:
+        return DoseUnit.mcg_per_h
+    return entry.unit
+
+
 def implied_formulation(name: str) -> Formulation | None:
     """The formulation a brand or synonym implies (OxyContin -> er, Duragesic -> patch)."""
     return _NAME_TO_FORM.get(_key(name))

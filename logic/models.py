@@ -24,6 +24,7 @@ from pydantic import (
 from logic.catalogue import (
     OPIOIDS,
     DrugClass,
+    default_unit,
     implied_formulation,
     implied_unit,
     order_label,
@@ -163,7 +164,7 @@ def _check_unit(value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None
         return value
     entry = catalogue_drug(generic)
     patch = info.data.get("formulation") is Formulation.patch and DoseUnit.mcg_per_h in entry.units
-    unit = value if value is not None else (DoseUnit.mcg_per_h if patch else entry.unit)
+    unit = value if value is not None else default_unit(generic, info.data.get("formulation"))
     if patch and unit is not DoseUnit.mcg_per_h:
         raise ValueError(
             f"a {generic} patch is dosed in mcg/h (the strength printed on the patch), "

@@ -293,6 +293,36 @@ def test_a_new_medicine_needs_its_relief():
     assert not at.exception
 
 
+def test_an_empty_dose_unit_shows_the_unit_the_engine_will_read():
+    """Fentanyl is dosed in mcg (and a patch in mcg/h: Duragesic label), so an empty unit box
+    must not say mg; most drugs are in mg."""
+    at = page()
+    at.multiselect(key="current_medications").select("fentanyl").run()
+    assert at.multiselect(key="current_medications").value == ["fentanyl"]
+    unit = at.selectbox(key="current_unit_fentanyl")
+    assert unit.proto.placeholder == "mcg"
+    at.selectbox(key="current_formulation_fentanyl").select("patch").run()
+    assert at.selectbox(key="current_unit_fentanyl").proto.placeholder == "mcg/h"
+    assert at.selectbox(key="tried_unit_ketorolac").proto.placeholder == "mg"
+    assert not at.exception
+
+
+def test_regular_medicines_can_be_added_and_removed_on_the_page():
+    """The picker keeps what was picked (its callback forgets only the rows of medicines taken
+    off the list), and each medicine's dose row keeps its values while another is removed."""
+    at = page()
+    picker = at.multiselect(key="current_medications")
+    picker.select("sertraline").run()
+    at.multiselect(key="current_medications").select("apixaban").run()
+    assert at.multiselect(key="current_medications").value == ["sertraline", "apixaban"]
+    at.number_input(key="current_dose_sertraline").set_value(50).run()
+    at.multiselect(key="current_medications").unselect("apixaban").run()
+    assert at.multiselect(key="current_medications").value == ["sertraline"]
+    assert at.number_input(key="current_dose_sertraline").value == 50
+    assert "current_dose_apixaban" not in at.session_state
+    assert not at.exception
+
+
 def test_link_prefills_widgets():
     """A shared link's query parameters set the widgets on first load (audience by label too)."""
     at = AppTest.from_file("../app.py", default_timeout=30)

@@ -13,7 +13,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from logic import units
-from logic.catalogue import CATALOGUE, DoseUnit, Formulation, display_name, known_names
+from logic.catalogue import (
+    CATALOGUE,
+    DoseUnit,
+    Formulation,
+    default_unit,
+    display_name,
+    known_names,
+)
 from logic.models import Allergy, Condition, RedFlag, Relief, Route
 from logic.triage import GROUPS, red_flag_label
 from ui.fields import (
@@ -196,14 +203,17 @@ def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) 
 
 def medicines_changed(list_name: str) -> None:
     """Picker callback: forget the rows of medicines taken off the list (a re-add starts clean)."""
-    prefix = ROWS[list_name][0] + "_"
+    prefix, names, _ = ROWS[list_name]
+    # Row keys only ("current_dose_<drug>", ...): the list's own key ("current_medications")
+    # shares the prefix and must survive its own callback.
+    row_prefixes = tuple(f"{prefix}_{name}_" for name in names)
     kept = {
         k
         for drug in st.session_state.get(list_name) or ()
         for k in row_keys(drug, list_name).values()
     }
     for key in list(st.session_state.keys()):
-        if str(key).startswith(prefix) and key not in kept:
+        if str(key).startswith(row_prefixes) and key not in kept:
             del st.session_state[key]
 
 
@@ -414,8 +424,12 @@ def medicine_picker(list_name: str, label: str) -> list[str]:
     return list(chosen or ())
 
 
-def dose_inputs(name: str, keys: dict[str, str]) -> None:
-    """Dose and its unit (empty unit: the catalogue's usual unit, mg for most)."""
+def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
+    """Dose and its unit. An empty unit is read as the catalogue's usual unit for the drug (mcg/h
+    for a patch), and the placeholder shows which."""
+    form_key = keys.get("formulation")  # tried rows have no formulation
+    form = st.session_state.get(form_key) if form_key else None
+    usual = default_unit(generic, Formulation(form) if form else None).value
     st.number_input(
         f"{name}: dose each time (optional)",
         value=None,
@@ -431,7 +445,7 @@ def dose_inputs(name: str, keys: dict[str, str]) -> None:
         options=[u.value for u in DoseUnit],
         index=None,
         key=keys["unit"],
-        placeholder="mg",
+        placeholder=usual,
         label_visibility="collapsed",
         width=90,
     )
@@ -475,7 +489,7 @@ def current_row(drug: str) -> None:
         horizontal=True, vertical_alignment="center", key=f"current_row_{drug}", wrap=True
     ):
         st.markdown(f"**{name}**", width=150)
-        dose_inputs(name, keys)
+        dose_inputs(name, keys, drug)
         compact_number(f"{name}: doses a day", keys["doses_per_day"], "/day", 85)
         compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
         compact_choice(f"{name}: formulation", FORMULATIONS, keys["formulation"], "Form", 95)
@@ -499,6 +513,6 @@ def tried_row(drug: str) -> None:
             icon=":material/close:",
             width=105,
         )
-        dose_inputs(name, keys)
+        dose_inputs(name, keys, drug)
         compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
         compact_choice(f"{name}: relief (required)", RELIEF, keys["relief"], "Relief?", 120)

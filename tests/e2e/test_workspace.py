@@ -105,6 +105,20 @@ def test_enter_in_the_picker_adds_one_medicine(app: Page):
     assert chosen(app, "tried") == ["prednisone", "acetaminophen"]
 
 
+def test_a_regular_medicine_stays_picked_with_its_dose_row(app: Page):
+    """'zoloft'+Enter in Regular medicines keeps sertraline (the picker's callback once deleted
+    its own value) and draws its dose row; fentanyl's empty unit box reads mcg, not mg."""
+    pick(app, "current_medications", "zoloft")
+    expect(tags(app, "current_medications")).to_have_count(1)
+    assert chosen(app, "current_medications") == ["sertraline"]
+    expect(widget(app, "current_dose_sertraline").locator("input")).to_have_count(1)
+    pick(app, "current_medications", "duragesic")
+    assert chosen(app, "current_medications") == ["sertraline", "fentanyl"]
+    expect(widget(app, "current_unit_fentanyl").locator("input")).to_have_attribute(
+        "placeholder", "mcg"
+    )
+
+
 def test_unit_switches_convert_the_value(app: Page):
     """0.9 mg/dL becomes 79.6 µmol/L (x 88.4); 70 in becomes 177.8 cm (x 2.54)."""
     widget(app, "creatinine_unit").get_by_role("radio", name="Creatinine µmol/L").click()
