@@ -676,8 +676,8 @@ def _discharge(
     if draft.propose("discharge", "naproxen", "naproxen_po"):
         if draft.mask & _PROTECT_NSAID_MASK:
             draft.add("discharge", REGIMENS["omeprazole_po"])
-    else:
-        draft.propose("discharge", "acetaminophen", "acetaminophen_po")
+    elif draft.propose("discharge", "acetaminophen", "acetaminophen_po"):
+        _warn_first_day_acetaminophen(draft)
     opioid_home = _take_home_opioid(draft)
     if opioid_home:
         draft.add("discharge", REGIMENS["senna_po"])
@@ -727,6 +727,23 @@ def _discharge(
         )
     _muscle_relaxant(draft, sedating_started)
     return gabapentin
+
+
+def _warn_first_day_acetaminophen(draft: _Draft) -> None:
+    """A dose given now counts toward the take-home order's first day: the daily maximum covers
+    every dose and every product (acetaminophen labels; FDA 2011 on combination products)."""
+    now = sum(o.dose_mg for o in draft.give_now if o.generic == "acetaminophen")
+    home = draft.discharge[-1]
+    if not now or home.max_daily_mg is None:
+        return
+    draft.warn(
+        "acetaminophen-first-day",
+        Severity.caution,
+        f"Acetaminophen {now:g} mg was given here: it counts toward the take-home maximum of "
+        f"{home.max_daily_mg:g} mg in the first 24 hours, so that day allows "
+        f"{home.max_daily_mg - now:g} mg more.",
+        "Acetaminophen label (maximum daily dose includes every dose and product)",
+    )
 
 
 def _chronic(case: PatientCase) -> bool:

@@ -503,6 +503,10 @@ def gabapentin_flagged_and_within_renal_limit(patient: PatientCase) -> None:
         return
     assert any(w.code == "gabapentin-guidelines-disagree" for w in plan.warnings)
     assert plan.gabapentin.steps[0].total_daily_mg <= 300
+    # FDA 2019: the lowest starting dose with older age, lung disease or other sedatives.
+    sensitive = {"copd", "sleep_apnea", "fall_risk"} & {c.value for c in patient.conditions}
+    if patient.older_adult or patient.frail or sensitive:
+        assert plan.gabapentin.steps[0].total_daily_mg <= 100
     assert all(s.total_daily_mg <= plan.gabapentin.max_daily_mg for s in plan.gabapentin.steps)
 
 

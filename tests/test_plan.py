@@ -515,3 +515,37 @@ def test_no_user_facing_text_speaks_of_the_reference_answer() -> None:
         text = case.model_dump_json().lower()
         for phrase in ("reference answer", "the reference", "pitfall no", "pitfall #"):
             assert phrase not in text
+
+
+@pytest.mark.parametrize(
+    ("extra", "given_now", "left"),
+    [
+        # NSAIDs ruled out (GI bleed): 1000 mg now, take-home max 3000 mg/day (label).
+        ({"conditions": ["gi_bleed_history"]}, 1000, 2000),
+        # Under 50 kg (40 kg): 15 mg/kg = 600 mg now, 75 mg/kg/day = 3000 mg (label).
+        ({"conditions": ["gi_bleed_history"], "weight_kg": 40}, 600, 2400),
+    ],
+)
+def test_acetaminophen_given_now_counts_toward_the_first_days_maximum(
+    extra: dict, given_now: float, left: float
+) -> None:
+    """Acetaminophen label: the daily maximum includes every dose; a dose given in the
+    department shrinks what the first 24 hours of take-home doses allow (hand arithmetic)."""
+    base = {"age_years": 40, "sex": "male", "weight_kg": 80, "crcl_ml_min": 90}
+    plan = build_plan(PatientCase(**{**base, **extra}))
+    now = [o for o in plan.give_now if o.generic == "acetaminophen"]
+    home = [o for o in plan.discharge if o.generic == "acetaminophen"]
+    assert [o.dose_mg for o in now] == [given_now]
+    assert home
+    assert home[0].max_daily_mg == given_now + left
+    message = {w.code: w.message for w in plan.warnings}["acetaminophen-first-day"]
+    assert f"{given_now:g} mg was given" in message
+    assert f"allows {left:g} mg more" in message
+
+
+def test_no_first_day_acetaminophen_warning_without_a_take_home_acetaminophen() -> None:
+    """The NSAID path sends the patient home on naproxen: the dose given now has no take-home
+    acetaminophen maximum to count against."""
+    plan = build_plan(PatientCase(age_years=40, sex="male", weight_kg=80, crcl_ml_min=90))
+    assert not any(o.generic == "acetaminophen" for o in plan.discharge)
+    assert "acetaminophen-first-day" not in {w.code for w in plan.warnings}
