@@ -19,6 +19,7 @@ from logic.catalogue import DrugClass, Trait, traits
 from logic.medications import MedicineFacts, medicine_facts
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
+from logic.triage import red_flags
 
 #: CDC 2022 pain duration categories: chronic pain lasts more than 3 months (> 12 weeks).
 CHRONIC_WEEKS = 12
@@ -115,7 +116,7 @@ class Facts:
         meds = self.given_meds if self.given_meds is not None else medicine_facts(case)
         traits_ = meds.traits
         classes = meds.classes
-        present: set[RedFlag | Condition] = {*case.red_flags, *case.conditions}
+        present: set[RedFlag | Condition] = {*red_flags(case), *case.conditions}
         if traits_:
             for trait, condition in TRAIT_CONDITIONS.items():
                 if trait in traits_:
@@ -159,7 +160,7 @@ class Facts:
             keys.add(Gate.crcl_below_30)
         if _MUSCLE_RELAXANT in classes:
             keys.add(Gate.muscle_relaxant_tried)
-        if _CORTICOSTEROID in meds.tried_classes:
+        if _CORTICOSTEROID in classes:  # given this episode or taken regularly (Beers 2023)
             keys.add(Gate.steroids_given)
         if meds.current:
             keys.add(Gate.current_medicines)

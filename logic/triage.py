@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
+from logic.catalogue import DrugClass, drug_class
 from logic.models import PatientCase, RedFlag, Triage, TriageLevel
 
 EVIDENCE = ("red-flags-imaging",)
@@ -110,9 +111,35 @@ def red_flag_label(flag: RedFlag) -> str:
     return _LABELS[flag]
 
 
+#: ACR 2022 glucocorticoid-induced osteoporosis guideline: fracture risk counts from more than
+#: 3 months of treatment (prednisone 2.5 mg/day or more); ACP/APS 2007 lists prolonged
+#: corticosteroid use as a risk factor for vertebral compression fracture.
+LONG_TERM_STEROID_WEEKS = 12
+
+
+def implied_red_flags(case: PatientCase) -> tuple[RedFlag, ...]:
+    """Red flags the regular medicines show without the box: a systemic corticosteroid taken
+    for more than 12 weeks, or for a duration not entered (a regular medicine is assumed to be
+    long-term, the safer reading), means long-term steroids."""
+    for med in case.current_medications:
+        if drug_class(med.drug) is DrugClass.corticosteroid and (
+            med.weeks is None or med.weeks > LONG_TERM_STEROID_WEEKS
+        ):
+            return (RedFlag.osteoporosis_or_chronic_steroids,)
+    return ()
+
+
+def red_flags(case: PatientCase) -> tuple[RedFlag, ...]:
+    """The ticked red flags, then those the medicines imply, each once, in that order."""
+    implied = implied_red_flags(case) if case.current_medications else ()
+    if not implied:
+        return case.red_flags
+    return tuple(dict.fromkeys((*case.red_flags, *implied)))
+
+
 def triage(case: PatientCase) -> Triage:
     """The most urgent red-flag group present decides the level; all findings are listed."""
-    return _triage(case.red_flags)
+    return _triage(red_flags(case))
 
 
 @lru_cache(maxsize=1024)

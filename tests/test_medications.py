@@ -488,3 +488,49 @@ def test_orders_carry_generic_and_class_and_the_label_is_computed() -> None:
     legacy = Order(drug="oxycodone (immediate release)", dose_mg_low=5, dose_mg=5, route=Route.po)
     assert legacy.generic == "oxycodone"
     assert legacy.drug == "oxycodone (immediate release)"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "long_term"),
+    [
+        # ACR 2022 GIOP guideline: fracture risk from more than 3 months (> 12 weeks).
+        (12, False),
+        (13, True),
+        (30, True),
+        (None, True),  # a regular medicine with no duration entered: the safer reading
+    ],
+)
+def test_regular_systemic_steroid_for_months_is_the_long_term_steroid_red_flag(
+    weeks: float | None, long_term: bool
+) -> None:
+    """ACP/APS 2007: prolonged corticosteroid use is a risk factor for a vertebral compression
+    fracture. The medicine gives the same triage as ticking the red flag; a short course does
+    not."""
+    medicine = {"drug": "prednisone", "dose": 10, "doses_per_day": 1, "weeks": weeks}
+    plan = build_plan(case(current_medications=[medicine]))
+    ticked = build_plan(
+        case(current_medications=[medicine], red_flags=["osteoporosis_or_chronic_steroids"])
+    )
+    assert (plan.triage == ticked.triage) is long_term
+    assert (plan.triage.level.value == "urgent") is long_term
+
+
+def test_a_steroid_given_this_episode_is_not_the_long_term_red_flag() -> None:
+    """One dose in the department is not prolonged use."""
+    plan = build_plan(case(tried=[{"drug": "dexamethasone", "dose_mg": 10}]))
+    assert plan.triage.level.value == "routine"
+
+
+def test_a_regular_steroid_with_an_nsaid_gets_gastroprotection() -> None:
+    """AGS Beers 2023: an NSAID with a systemic corticosteroid only with gastroprotection,
+    whether the steroid is regular or was given this episode."""
+    for entry in (
+        {"current_medications": [{"drug": "prednisone", "dose": 5, "weeks": 4}]},
+        {"tried": [{"drug": "prednisone", "dose_mg": 50}]},
+    ):
+        plan = build_plan(case(**entry))
+        generics = [o.generic for o in plan.discharge]
+        assert "naproxen" in generics, entry
+        assert "omeprazole" in generics, entry
+    plain = build_plan(case())
+    assert "omeprazole" not in [o.generic for o in plain.discharge]
