@@ -115,7 +115,8 @@ LOWERS_SEIZURE_THRESHOLD = (
     | {"cyclobenzaprine", "promethazine", "bupropion", "quetiapine", "olanzapine", "haloperidol"}
 )
 #: Labelled against an MAOI (contraindicated or not recommended within 14 days).
-LABELLED_AGAINST_MAOI = OPIOIDS | SNRIS | TCAS | SSRIS
+#: Flexeril label: cyclobenzaprine is contraindicated with MAOIs or within 14 days of one.
+LABELLED_AGAINST_MAOI = OPIOIDS | SNRIS | TCAS | SSRIS | {"cyclobenzaprine"}
 #: Classes where a second member duplicates the first.
 DUPLICATE_GROUPS = (
     NSAIDS,
@@ -688,6 +689,12 @@ def check_acetaminophen_within_the_weight_limit(case: PatientCase, plan: Treatme
             per_dose, per_day = 15 * case.weight_kg, 75 * case.weight_kg
         if case.has(Condition.cirrhosis) or case.heavy_alcohol_use:
             per_day = min(per_day, 2000)
+        # Australian consensus figures cited by Reid et al. 2022 (PMID 35535712): 3 g a day when
+        # frail; 60 mg/kg a day at 65+ under 50 kg.
+        if case.frail:
+            per_day = min(per_day, 3000)
+        if case.older_adult and case.weight_kg < 50:
+            per_day = min(per_day, 60 * case.weight_kg)
         assert order.dose_mg <= per_dose + 1e-9, order.sig
         if order.every_hours is not None:
             assert order.max_daily_mg is not None
