@@ -490,6 +490,58 @@ def reduced_and_warned(code: str) -> Callable[[TreatmentPlan], None]:
     return check
 
 
+def no_nsaid_acetaminophen_instead(*words: str) -> Callable[[TreatmentPlan], None]:
+    """No NSAID (ketorolac or naproxen), the avoid entry gives this reason, and acetaminophen
+    takes the NSAID's place now and at discharge (label 1000 mg, at most 3000 mg a day here)."""
+
+    def check(plan: TreatmentPlan) -> None:
+        no_nsaid(plan)
+        reason = avoid_entry(plan, "NSAIDs").lower()
+        for word in words:
+            assert word.lower() in reason, (word, reason)
+        (take_home,) = orders(plan, "acetaminophen", "discharge")
+        assert take_home.max_daily_mg is not None
+        assert take_home.max_daily_mg <= 3000
+        assert orders(plan, "acetaminophen", "give_now")
+
+    return check
+
+
+def naproxen_kept_with(code: str, *words: str) -> Callable[[TreatmentPlan], None]:
+    """The NSAID is kept at the label's 500 mg every 12 hours (max 1000 mg a day) with a
+    caution warning that names what to check."""
+
+    def check(plan: TreatmentPlan) -> None:
+        (naproxen,) = orders(plan, "naproxen", "discharge")
+        assert (naproxen.dose_mg, naproxen.every_hours, naproxen.max_daily_mg) == (500, 12, 1000)
+        assert warning_codes(plan).get(code) is Severity.caution
+        message = next(w.message for w in plan.warnings if w.code == code).lower()
+        for word in words:
+            assert word.lower() in message, (word, message)
+
+    return check
+
+
+def co_sedated(*names: str) -> Callable[[TreatmentPlan], None]:
+    """Opioid labels' boxed warning (benzodiazepines and other CNS depressants: lowest dose,
+    shortest time); FDA DSC 23 Jul 2020 (naloxone with other CNS depressants): the reduced
+    opioid rows, a danger warning naming the sedating medicines, and naloxone with that reason."""
+
+    def check(plan: TreatmentPlan) -> None:
+        reduced_opioid_doses(plan)
+        assert orders(plan, "oxycodone", "discharge")  # the chosen course, at the reduced row
+        assert warning_codes(plan).get("cns-depressant-opioid") is Severity.danger
+        message = next(w.message for w in plan.warnings if w.code == "cns-depressant-opioid")
+        reason = " ".join(plan.naloxone_reasons)
+        for name in names:
+            assert name in message, (name, message)
+            assert name in reason, (name, reason)
+        assert plan.naloxone
+        assert orders(plan, "naloxone nasal spray", "discharge")
+
+    return check
+
+
 GI = {"conditions": ["gi_bleed_history"]}  # NSAIDs out, so acetaminophen is the step
 FEMALE = {"sex": "female", "age_years": 30}
 FENTANYL_25 = {"drug": "Duragesic", "dose": 25, "weeks": 4}
@@ -693,6 +745,54 @@ ROWS: tuple[Row, ...] = (
     Row("heart-failure-nsaid", {"conditions": ["heart_failure"]}, no_nsaid, "AHA/ACC/HFSA 2022"),
     Row("recent-mi-nsaid", {"conditions": ["recent_mi"]}, no_nsaid, "FDA 2015 boxed warning"),
     Row("ckd-nsaid-caution", {"conditions": ["ckd"]}, naproxen_reduced, "NICE NG59"),
+    # ---- NSAIDs with regular medicines (interactions) ----------------------------------------
+    Row(
+        "nsaid-triple-whammy",
+        current("lisinopril", "furosemide"),
+        no_nsaid_acetaminophen_instead("ACE inhibitor or ARB", "diuretic", "kidney"),
+        "Lapi et al., BMJ 2013 (ACE inhibitor or ARB + diuretic + NSAID: AKI rate ratio 1.31); "
+        "ramipril label (NSAIDs with diuretics: acute renal failure)",
+    ),
+    Row(
+        "nsaid-triple-whammy",
+        current("Cozaar", "hctz"),
+        no_nsaid_acetaminophen_instead("kidney"),
+        "Lapi et al., BMJ 2013 (ARB + thiazide + NSAID counts the same)",
+    ),
+    Row(
+        "nsaid-kidney-risk-warn",
+        current("lisinopril"),
+        naproxen_kept_with("nsaid-kidney-risk-warn", "creatinine", "potassium"),
+        "Ramipril label (NSAIDs: attenuated antihypertensive effect; renal function in the "
+        "elderly or volume-depleted)",
+    ),
+    Row(
+        "nsaid-kidney-risk-warn",
+        current("furosemide"),
+        naproxen_kept_with("nsaid-kidney-risk-warn", "diuretic", "creatinine"),
+        "Naproxen label 7 (diuretics: reduced natriuretic effect; watch renal function)",
+    ),
+    Row(
+        "nsaid-lithium",
+        current("lithium"),
+        no_nsaid_acetaminophen_instead("lithium", "4-5 days"),
+        "Naproxen label 7 (lithium: level up ~15 %, clearance down ~20 %); lithium label "
+        "(monitor levels when an NSAID starts); Ragheb 1990 (levels every 4-5 days)",
+    ),
+    Row(
+        "nsaid-lithium",
+        current("Lithobid"),
+        no_nsaid_acetaminophen_instead("lithium"),
+        "Lithobid is lithium carbonate (label)",
+    ),
+    Row(
+        "nsaid-methotrexate",
+        current({"drug": "methotrexate", "dose": 15, "doses_per_day": 1}),
+        naproxen_kept_with("nsaid-methotrexate", "methotrexate", "creatinine", "high"),
+        "Naproxen label 7 (methotrexate: caution); methotrexate label 7.1 (NSAIDs: monitor "
+        "closely; severe toxicity mainly at high dose); Colebatch 2012 (low dose: no rise in "
+        "major toxicity)",
+    ),
     # ---- Substance use -------------------------------------------------------------------------
     Row("oud-opioid", {"conditions": ["opioid_use_disorder"]}, oud, "CDC 2022 recs 8, 12"),
     Row("oud-opioid", {"conditions": ["substance_use_disorder"]}, oud, "CDC 2022 recs 8, 12"),
@@ -738,6 +838,20 @@ ROWS: tuple[Row, ...] = (
         {"conditions": ["copd"]},
         danger_and_naloxone("copd-opioid"),
         "opioid labels; CDC 2022",
+    ),
+    Row(
+        "cns-depressant-opioid",
+        {**current("pregabalin"), "take_home_opioid": True},
+        co_sedated("pregabalin"),
+        "Oxycodone label boxed warning (other CNS depressants); FDA DSC 19 Dec 2019 "
+        "(gabapentinoids with opioids); FDA DSC 23 Jul 2020 (naloxone)",
+    ),
+    Row(
+        "cns-depressant-opioid",
+        {**current("Ambien", "quetiapine"), "take_home_opioid": True},
+        co_sedated("zolpidem", "quetiapine"),
+        "Oxycodone label boxed warning (non-benzodiazepine hypnotics, antipsychotics); FDA DSC "
+        "23 Jul 2020",
     ),
     Row("opioid-tolerant", {"conditions": ["opioid_tolerant"]}, opioid_tolerant, "CDC 2022 rec 5"),
     # ---- Serotonin, seizures, anticholinergic and cardiac harm ----------------------------------
