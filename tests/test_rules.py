@@ -1252,6 +1252,117 @@ def test_rows_name_only_existing_rules() -> None:
     assert not unknown
 
 
+# ---- NSAID interactions and co-sedation: the other side of each boundary ----------------------
+
+
+def test_two_diuretics_without_an_ace_inhibitor_or_arb_keep_the_nsaid() -> None:
+    """Lapi 2013's triple therapy needs an ACE inhibitor or ARB with the diuretic: furosemide
+    with spironolactone is the warning's business (naproxen label 7), not the withholding's."""
+    case = make_case(**current("furosemide", "spironolactone"))
+    assert "nsaid-triple-whammy" not in fired_ids(case)
+    naproxen_kept_with("nsaid-kidney-risk-warn", "potassium")(build_plan(case))
+
+
+def test_an_ace_inhibitor_or_arb_alone_is_not_the_triple_combination() -> None:
+    for drug in ("lisinopril", "ramipril", "losartan", "valsartan"):
+        ids = fired_ids(make_case(**current(drug)))
+        assert "nsaid-kidney-risk-warn" in ids, drug
+        assert "nsaid-triple-whammy" not in ids, drug
+
+
+def test_a_diuretic_given_this_episode_completes_the_triple_combination() -> None:
+    """Both lists count (a drug given today is on board): IV furosemide today with a regular
+    ACE inhibitor is the same kidney risk (Lapi 2013; ramipril label: on diuretic therapy)."""
+    case = make_case(
+        current_medications=[{"drug": "enalapril"}],
+        tried=[{"drug": "furosemide", "route": "iv", "dose": 40}],
+    )
+    no_nsaid_acetaminophen_instead("diuretic")(build_plan(case))
+
+
+def test_no_interaction_rule_fires_without_the_medicine() -> None:
+    """The plainest case keeps naproxen at the label dose with none of these warnings."""
+    case = make_case()
+    ids = fired_ids(case)
+    new = {"nsaid-triple-whammy", "nsaid-kidney-risk-warn", "nsaid-lithium", "nsaid-methotrexate"}
+    assert not ids & new
+    assert "cns-depressant-opioid" not in ids
+    (naproxen,) = orders(build_plan(case), "naproxen", "discharge")
+    assert (naproxen.dose_mg, naproxen.every_hours) == (500, 12)
+
+
+def test_lithium_and_methotrexate_rules_are_each_their_own_drug() -> None:
+    """Both carry the raises-level trait; lithium withholds the NSAID, methotrexate warns."""
+    lithium = fired_ids(make_case(**current("lithium")))
+    methotrexate = fired_ids(make_case(**current("methotrexate")))
+    assert "nsaid-lithium" in lithium
+    assert "nsaid-methotrexate" not in lithium
+    assert "nsaid-methotrexate" in methotrexate
+    assert "nsaid-lithium" not in methotrexate
+
+
+def test_a_home_opioid_alone_is_not_a_co_sedating_medicine() -> None:
+    """A regular opioid has its own rules (home regimen, MME, tolerance): it does not fire the
+    co-sedation row, whose names would then include the opioid itself."""
+    case = make_case(**current({"drug": "oxycodone", "dose": 5, "doses_per_day": 4}))
+    assert "cns-depressant-opioid" not in fired_ids(case)
+
+
+def test_a_regular_benzodiazepine_keeps_cdc_rec_11_and_not_the_co_sedation_row() -> None:
+    """CDC 2022 rec 11 rules a benzodiazepine: reduced dose, no take-home opioid, naloxone for
+    'takes a benzodiazepine'; the new row stays out (no second warning for the same drug)."""
+    case = make_case(**current("diazepam"), take_home_opioid=True)
+    ids = fired_ids(case)
+    assert {"benzodiazepine-opioid", "no-take-home-opioid-sedation"} <= ids
+    assert "cns-depressant-opioid" not in ids
+    plan = build_plan(case)
+    no_take_home_opioid(plan)
+    assert plan.naloxone_reasons == ("takes a benzodiazepine",)
+
+
+def test_pregabalin_given_only_this_episode_does_not_fire_the_regular_medicine_row() -> None:
+    """The row reads regular medicines (what keeps sedating at home with the opioid)."""
+    case = make_case(tried=[{"drug": "pregabalin", "dose": 75}], take_home_opioid=True)
+    assert "cns-depressant-opioid" not in fired_ids(case)
+
+
+def test_a_sedating_medicine_without_any_opioid_adds_no_warning_and_no_naloxone() -> None:
+    """Pain 5/10 (below severe): no opioid is offered, so there is nothing to co-sedate with."""
+    case = make_case(**current("pregabalin"), pain_score=5)
+    assert "cns-depressant-opioid" in fired_ids(case)
+    plan = build_plan(case)
+    assert not in_class(plan, OPIOIDS)
+    assert "cns-depressant-opioid" not in warning_codes(plan)
+    assert not plan.naloxone
+
+
+def test_a_sedating_medicine_with_a_home_opioid_means_naloxone() -> None:
+    """FDA DSC 23 Jul 2020: an opioid patient also on another CNS depressant. Oxycodone 5 mg
+    four times a day is 20 mg/day = 30 MME (factor 1.5), below 50 and not tolerance (30 mg/day
+    for a week), so the co-sedation is the only naloxone reason."""
+    case = make_case(
+        current_medications=[
+            {"drug": "oxycodone", "dose": 5, "doses_per_day": 4, "weeks": 0.5},
+            {"drug": "pregabalin"},
+        ],
+        pain_score=5,
+    )
+    plan = build_plan(case)
+    assert plan.home_mme_per_day == pytest.approx(30)
+    assert plan.naloxone_reasons == ("takes pregabalin (a CNS depressant) with an opioid",)
+    assert orders(plan, "naloxone nasal spray", "discharge")
+
+
+def test_a_sedating_medicine_keeps_one_new_sedating_drug_at_a_time() -> None:
+    """Regular quetiapine with a chosen opioid course and radicular pain: the reduced opioid
+    course is the one new sedating drug, and gabapentin waits (FDA 2019; NICE CG173)."""
+    case = make_case(**current("quetiapine"), take_home_opioid=True, radicular=True)
+    plan = build_plan(case)
+    co_sedated("quetiapine")(plan)
+    assert not orders(plan, "gabapentin")
+    assert "one-sedative-at-a-time" in warning_codes(plan)
+
+
 # ---- Rules that act between orders ----------------------------------------------------------
 
 
