@@ -776,8 +776,32 @@ def test_build_plan_is_deterministic(case: PatientCase) -> None:
     assert build_plan(PatientCase.model_validate_json(case.model_dump_json())) == plan
 
 
+def _with(*medicines: str, **fields: object) -> PatientCase:
+    """A severe acute case (pain 8/10, 1 week) with these regular medicines."""
+    return PatientCase.model_validate(
+        {
+            "age_years": 40,
+            "sex": "male",
+            "weight_kg": 80,
+            "crcl_ml_min": 90,
+            "pain_score": 8,
+            "pain_duration_weeks": 1,
+            "current_medications": [{"drug": m} for m in medicines],
+            **fields,
+        }
+    )
+
+
+# A regular sedating medicine with a chosen opioid course (opioid boxed warning; FDA 2020).
+_PREGABALIN_OPIOID = _with("pregabalin", take_home_opioid=True)
+# The "triple whammy" (Lapi 2013) and lithium (naproxen and lithium labels).
+_TRIPLE_WHAMMY = _with("lisinopril", "furosemide")
+_LITHIUM = _with("lithium")
+
+
 @_settings(NAMED_EXAMPLES)
 @given(cases(medicines=True))
+@example(_PREGABALIN_OPIOID)
 def test_no_order_exceeds_its_label_renal_or_age_maximum(case: PatientCase) -> None:
     check_no_order_exceeds_its_label_renal_or_age_maximum(case, plan_of(case))
 
@@ -790,6 +814,8 @@ def test_no_benzodiazepine_and_no_extended_release_opioid(case: PatientCase) -> 
 
 @_settings(NAMED_EXAMPLES)
 @given(cases(medicines=True))
+@example(_TRIPLE_WHAMMY)
+@example(_LITHIUM)
 def test_no_nsaid_with_any_nsaid_contraindication(case: PatientCase) -> None:
     check_no_nsaid_with_any_nsaid_contraindication(case, plan_of(case))
 
@@ -802,6 +828,7 @@ def test_discharge_opioids_are_short_immediate_release_courses(case: PatientCase
 
 @_settings(NAMED_EXAMPLES)
 @given(cases(medicines=True))
+@example(_PREGABALIN_OPIOID)
 def test_naloxone_whenever_a_cdc_trigger_is_present(case: PatientCase) -> None:
     check_naloxone_whenever_a_cdc_trigger_is_present(case, plan_of(case))
 
