@@ -499,6 +499,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "ACP/APS 2007; AHCPR 1994",
         )
 
+    _name_sedating_medicines(draft)
     plan_mme = _discharge_mme(draft.discharge)
     mme = _total_mme(meds.home_mme, plan_mme)
     _mme_warnings(draft, mme)
@@ -1025,12 +1026,38 @@ def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tu
             reasons.append("sleep apnoea")
         if facts.has(Condition.copd):
             reasons.append("COPD")
+        sedating = facts.sedating_regular
+        if sedating:
+            # FDA Drug Safety Communication, 23 Jul 2020: consider naloxone for a patient on an
+            # opioid who also takes a benzodiazepine or another CNS depressant.
+            kind = "a CNS depressant" if len(sedating) == 1 else "CNS depressants"
+            reasons.append(f"takes {_names(sedating)} ({kind}) with an opioid")
         take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
         if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
             # Gomes T et al., PLoS Med 2017: gabapentin with an opioid raised opioid-related
             # death by about half.
             reasons.append("opioid together with gabapentin")
     return tuple(dict.fromkeys(reasons))
+
+
+def _name_sedating_medicines(draft: _Draft) -> None:
+    """The co-sedation warning (kept only when an opioid option was kept) names the patient's
+    sedating regular medicines (opioid labels' boxed warning: other CNS depressants)."""
+    warning = draft.warnings.get(_CO_SEDATION)
+    if warning is None:
+        return
+    names = _names(draft.facts.sedating_regular)
+    draft.warnings[_CO_SEDATION] = warning.model_copy(
+        update={"message": f"Takes {names} regularly. {warning.message}"}
+    )
+
+
+_CO_SEDATION = "cns-depressant-opioid"
+
+
+def _names(items: tuple[str, ...]) -> str:
+    """'pregabalin, zolpidem and quetiapine' for a message."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _total_mme(home: float | None, plan: float | None) -> float | None:

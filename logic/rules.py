@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, Trait, traits
+from logic.catalogue import DrugClass, Trait, drug_class, traits
 from logic.medications import MedicineFacts, medicine_facts
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
@@ -28,6 +28,7 @@ OLDER_AGE = 65
 _BENZODIAZEPINE = DrugClass.benzodiazepine
 _MUSCLE_RELAXANT = DrugClass.muscle_relaxant
 _CORTICOSTEROID = DrugClass.corticosteroid
+_RAAS_BLOCKERS = frozenset({DrugClass.ace_inhibitor, DrugClass.arb})
 
 
 class Action(StrEnum):
@@ -187,6 +188,35 @@ class Facts:
     def sedating_home_medicine(self) -> bool:
         """A regular medicine that depresses the CNS (opioid, gabapentinoid, Z-drug, ...)."""
         return any(Trait.cns_depressant in traits(g) for g in self.meds.current)
+
+    @property
+    def sedating_regular(self) -> tuple[str, ...]:
+        """Regular CNS depressants other than opioids and benzodiazepines (pregabalin, a Z-drug,
+        an antipsychotic, a sedating antidepressant, a muscle relaxant), in entry order: the
+        opioid labels' boxed warning covers them with benzodiazepines. A home opioid has its own
+        rules (home-opioid-continue, opioid tolerance), a benzodiazepine CDC 2022 rec 11's."""
+        meds = self.meds
+        named = meds.by_trait.get(Trait.cns_depressant)
+        if not named:
+            return ()
+        return tuple(
+            g
+            for g in named
+            if g in meds.current
+            and Trait.opioid not in traits(g)
+            and drug_class(g) is not _BENZODIAZEPINE
+        )
+
+    @property
+    def raas_blocker_and_diuretic(self) -> bool:
+        """An ACE inhibitor or ARB together with a diuretic (either list): with an NSAID, the
+        combination Lapi et al. (BMJ 2013) found raises acute kidney injury."""
+        classes = self.meds.classes
+        return DrugClass.diuretic in classes and not classes.isdisjoint(_RAAS_BLOCKERS)
+
+    def takes_named(self, trait: Trait, generic: str) -> bool:
+        """This medicine, carrying this trait, is in either list."""
+        return generic in self.meds.by_trait.get(trait, ())
 
     @property
     def nsaid_allergy(self) -> bool:
@@ -818,6 +848,72 @@ RULES: tuple[Rule, ...] = (
         evidence=_NSAID + _RENAL,
         reads=(C.ckd,),
     ),
+    # ---- NSAIDs with regular medicines (interactions) ----------------------------------------
+    Rule(
+        "nsaid-triple-whammy",
+        lambda f: f.raas_blocker_and_diuretic,
+        "nsaid",
+        A.avoid,
+        "Takes an ACE inhibitor or ARB together with a diuretic: adding an NSAID (the 'triple "
+        "whammy') raised the rate of acute kidney injury by about a third, most in the first "
+        "30 days, and the NSAID labels name patients on diuretics, ACE inhibitors or ARBs "
+        "among those at greatest risk of NSAID kidney injury. No NSAID; acetaminophen instead.",
+        "Lapi F et al., BMJ 2013;346:e8525 (triple therapy: rate ratio 1.31, 95% CI "
+        "1.12-1.53); naproxen label (diuretics: watch for renal failure); ramipril label "
+        "(NSAIDs in the volume-depleted, on diuretics: acute renal failure)",
+        S.danger,
+        evidence=_NSAID + _RENAL,
+        reads=(T.nsaid_kidney_risk,),
+    ),
+    Rule(
+        "nsaid-kidney-risk-warn",
+        when(T.nsaid_kidney_risk),
+        "nsaid",
+        A.warn,
+        "Takes an ACE inhibitor, ARB or diuretic: an NSAID can blunt its blood-pressure or "
+        "diuretic effect, and in older, volume-depleted or renally impaired patients it can "
+        "worsen kidney function. Shortest course, keep hydrated; if the NSAID continues, "
+        "check creatinine and potassium and the blood pressure.",
+        "Naproxen label (diuretics: reduced natriuretic effect, watch renal function); "
+        "ramipril label (NSAIDs: attenuated effect; renal function in the elderly or "
+        "volume-depleted); NSAID labels (hyperkalaemia)",
+        evidence=_NSAID + _RENAL,
+    ),
+    Rule(
+        "nsaid-lithium",
+        lambda f: f.takes_named(T.nsaid_raises_level, "lithium"),
+        "nsaid",
+        A.avoid,
+        "Takes lithium: NSAIDs cut its renal clearance (in the label study the lowest lithium "
+        "level rose about 15 % and clearance fell about 20 %, and larger rises occur), and "
+        "lithium has a narrow margin. A course started here cannot have its lithium level "
+        "checked within days, so no NSAID; acetaminophen does not change lithium clearance. "
+        "If an NSAID is essential, agree it with the lithium prescriber and check the level "
+        "every 4-5 days.",
+        "Naproxen label (lithium: levels rise, watch for toxicity); lithium label (monitor "
+        "levels closely when an NSAID is started or stopped); Ragheb M, J Clin "
+        "Psychopharmacol 1990 (levels every 4-5 days)",
+        S.danger,
+        evidence=_NSAID,
+        reads=(T.nsaid_raises_level,),
+    ),
+    Rule(
+        "nsaid-methotrexate",
+        lambda f: f.takes_named(T.nsaid_raises_level, "methotrexate"),
+        "nsaid",
+        A.warn,
+        "Takes methotrexate: NSAIDs slow its renal clearance and can raise its toxicity (low "
+        "blood counts, kidney injury, mouth ulcers). With a low weekly dose (arthritis, "
+        "psoriasis) a short NSAID course is usually kept with normal kidney function, "
+        "checked creatinine and the prescriber told; never around a high (cancer) dose, and "
+        "stop it if mouth ulcers, fever or bleeding appear.",
+        "Naproxen label (methotrexate: caution, toxicity may rise); methotrexate label "
+        "(NSAIDs: monitor closely; severe, even fatal toxicity mainly at high doses); "
+        "Colebatch AN et al., J Rheumatol Suppl 2012;90:62-73 (no rise in major toxicity "
+        "with low-dose methotrexate)",
+        evidence=_NSAID,
+        reads=(T.nsaid_raises_level,),
+    ),
     # ---- Substance use ----------------------------------------------------------------------
     Rule(
         "oud-opioid",
@@ -876,6 +972,24 @@ RULES: tuple[Rule, ...] = (
         "(sleep-disordered breathing)",
         S.danger,
         evidence=_OPIOID,
+    ),
+    Rule(
+        "cns-depressant-opioid",
+        lambda f: bool(f.sedating_regular),
+        "opioid",
+        A.reduce,
+        "A sedating regular medicine (gabapentinoid, Z-drug, antipsychotic, sedating "
+        "antidepressant or muscle relaxant) with an opioid can cause profound sedation, slowed "
+        "breathing and death: the opioid labels keep the combination for patients whose "
+        "alternatives are inadequate, at the lowest dose for the shortest time. Reduced "
+        "opioid dose; warn the patient and household about drowsiness and slow breathing, "
+        "and offer naloxone.",
+        "Opioid labels (boxed warning: benzodiazepines and other CNS depressants); FDA Drug "
+        "Safety Communication, 19 Dec 2019 (gabapentinoids with opioids); FDA Drug Safety "
+        "Communication, 23 Jul 2020 (naloxone with other CNS depressants)",
+        S.danger,
+        evidence=_OPIOID,
+        reads=(T.cns_depressant,),
     ),
     Rule(
         "copd-opioid",

@@ -301,6 +301,7 @@ def naloxone_rec8_all() -> None:
         {"conditions": (Condition.benzodiazepine_use,)},
         {"conditions": (Condition.sleep_apnea,)},
         {"current_medications": (CurrentMedication(drug="diazepam"),)},
+        {"current_medications": (CurrentMedication(drug="pregabalin"),)},  # FDA DSC 2020
     ):
         assert build_plan(case(take_home_opioid=True, **fields)).naloxone, fields
     assert not build_plan(case(pain_score=5)).naloxone, "control: no trigger, no opioid"
@@ -309,6 +310,8 @@ def naloxone_rec8_all() -> None:
     assert build_plan(case(pain_score=5, prior_overdose=True)).naloxone
     assert build_plan(case(pain_score=5, conditions=(Condition.opioid_use_disorder,))).naloxone
     assert not build_plan(case(pain_score=5, conditions=(Condition.sleep_apnea,))).naloxone
+    pregabalin = (CurrentMedication(drug="pregabalin"),)
+    assert not build_plan(case(pain_score=5, current_medications=pregabalin)).naloxone
 
 
 def _apap(plan: TreatmentPlan) -> list[Order]:

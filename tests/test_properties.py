@@ -135,6 +135,30 @@ NSAID_CONTRAINDICATIONS = (
     Condition.recent_mi,  # FDA 2015 boxed warning
     Condition.cirrhosis,  # AASLD 2021
 )
+#: Lapi et al., BMJ 2013 (the "triple whammy"): an ACE inhibitor or ARB with a diuretic.
+RAAS_BLOCKERS = _generics(DrugClass.ace_inhibitor, DrugClass.arb)
+DIURETICS = _generics(DrugClass.diuretic)
+#: Opioid labels' boxed warning (benzodiazepines, non-benzodiazepine sedatives/hypnotics,
+#: muscle relaxants, antipsychotics) and FDA DSC 19 Dec 2019 (gabapentinoids): regular
+#: medicines that, with an opioid, call for the reduced dose and naloxone (FDA DSC 2020).
+CO_SEDATIVES = _generics(
+    DrugClass.benzodiazepine,
+    DrugClass.z_drug,
+    DrugClass.muscle_relaxant,
+    DrugClass.antipsychotic,
+    DrugClass.gabapentinoid,
+)
+
+
+def _medicines(case: PatientCase) -> set[str]:
+    """Every medicine entered, regular or given this episode."""
+    return {m.drug for m in case.current_medications} | {t.drug for t in case.tried}
+
+
+def co_sedated(case: PatientCase) -> bool:
+    return any(m.drug in CO_SEDATIVES for m in case.current_medications)
+
+
 #: GIRFT cauda equina pathway and the AAA red flag: no discharge [§8.3].
 EMERGENCY_FLAGS = (
     RedFlag.saddle_anesthesia,
@@ -293,6 +317,7 @@ def check_no_order_exceeds_its_label_renal_or_age_maximum(
                 Condition.fall_risk,
             )
         )
+        or co_sedated(case)  # opioid labels' boxed warning: other CNS depressants
     )
     if reduced:
         assert all(o.dose_mg <= 5 for o in of(plan.give_now, "oxycodone"))
@@ -344,6 +369,10 @@ def check_no_nsaid_with_any_nsaid_contraindication(case: PatientCase, plan: Trea
         crcl_below_30(case, plan)
         or case.pregnant
         or any(case.has(c) for c in NSAID_CONTRAINDICATIONS)
+        # Lapi 2013; ramipril label (ACE inhibitor or ARB + diuretic); naproxen and lithium
+        # labels (lithium levels rise).
+        or (bool(_medicines(case) & RAAS_BLOCKERS) and bool(_medicines(case) & DIURETICS))
+        or "lithium" in _medicines(case)
     )
     if contraindicated:
         assert not [o.sig for o in all_orders(plan) if generic(o) in NSAIDS]
@@ -367,7 +396,8 @@ def check_naloxone_whenever_a_cdc_trigger_is_present(
     case: PatientCase, plan: TreatmentPlan
 ) -> None:
     """CDC 2022 rec 8 [§3.1]: use disorder or tolerance always; with an opioid in the plan,
-    benzodiazepines, sleep apnoea, COPD or >= 50 MME/day."""
+    benzodiazepines, sleep apnoea, COPD or >= 50 MME/day; FDA DSC 2020: another regular CNS
+    depressant."""
     always = (
         any(
             case.has(c)
@@ -388,6 +418,7 @@ def check_naloxone_whenever_a_cdc_trigger_is_present(
             for c in (Condition.benzodiazepine_use, Condition.sleep_apnea, Condition.copd)
         )
         or (plan.mme_per_day is not None and plan.mme_per_day >= 50)
+        or co_sedated(case)  # FDA DSC 23 Jul 2020: other CNS depressants
     )
     # CDC 2022 rec 8: >= 50 MME/day in total (home opioids plus the plan) means naloxone.
     total_50 = plan.mme_per_day is not None and plan.mme_per_day >= 50
@@ -752,8 +783,32 @@ def test_build_plan_is_deterministic(case: PatientCase) -> None:
     assert build_plan(PatientCase.model_validate_json(case.model_dump_json())) == plan
 
 
+def _with(*medicines: str, **fields: object) -> PatientCase:
+    """A severe acute case (pain 8/10, 1 week) with these regular medicines."""
+    return PatientCase.model_validate(
+        {
+            "age_years": 40,
+            "sex": "male",
+            "weight_kg": 80,
+            "crcl_ml_min": 90,
+            "pain_score": 8,
+            "pain_duration_weeks": 1,
+            "current_medications": [{"drug": m} for m in medicines],
+            **fields,
+        }
+    )
+
+
+# A regular sedating medicine with a chosen opioid course (opioid boxed warning; FDA 2020).
+_PREGABALIN_OPIOID = _with("pregabalin", take_home_opioid=True)
+# The "triple whammy" (Lapi 2013) and lithium (naproxen and lithium labels).
+_TRIPLE_WHAMMY = _with("lisinopril", "furosemide")
+_LITHIUM = _with("lithium")
+
+
 @_settings(NAMED_EXAMPLES)
 @given(cases(medicines=True))
+@example(_PREGABALIN_OPIOID)
 def test_no_order_exceeds_its_label_renal_or_age_maximum(case: PatientCase) -> None:
     check_no_order_exceeds_its_label_renal_or_age_maximum(case, plan_of(case))
 
@@ -766,6 +821,8 @@ def test_no_benzodiazepine_and_no_extended_release_opioid(case: PatientCase) -> 
 
 @_settings(NAMED_EXAMPLES)
 @given(cases(medicines=True))
+@example(_TRIPLE_WHAMMY)
+@example(_LITHIUM)
 def test_no_nsaid_with_any_nsaid_contraindication(case: PatientCase) -> None:
     check_no_nsaid_with_any_nsaid_contraindication(case, plan_of(case))
 
@@ -778,6 +835,7 @@ def test_discharge_opioids_are_short_immediate_release_courses(case: PatientCase
 
 @_settings(NAMED_EXAMPLES)
 @given(cases(medicines=True))
+@example(_PREGABALIN_OPIOID)
 def test_naloxone_whenever_a_cdc_trigger_is_present(case: PatientCase) -> None:
     check_naloxone_whenever_a_cdc_trigger_is_present(case, plan_of(case))
 

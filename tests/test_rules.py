@@ -490,6 +490,58 @@ def reduced_and_warned(code: str) -> Callable[[TreatmentPlan], None]:
     return check
 
 
+def no_nsaid_acetaminophen_instead(*words: str) -> Callable[[TreatmentPlan], None]:
+    """No NSAID (ketorolac or naproxen), the avoid entry gives this reason, and acetaminophen
+    takes the NSAID's place now and at discharge (label 1000 mg, at most 3000 mg a day here)."""
+
+    def check(plan: TreatmentPlan) -> None:
+        no_nsaid(plan)
+        reason = avoid_entry(plan, "NSAIDs").lower()
+        for word in words:
+            assert word.lower() in reason, (word, reason)
+        (take_home,) = orders(plan, "acetaminophen", "discharge")
+        assert take_home.max_daily_mg is not None
+        assert take_home.max_daily_mg <= 3000
+        assert orders(plan, "acetaminophen", "give_now")
+
+    return check
+
+
+def naproxen_kept_with(code: str, *words: str) -> Callable[[TreatmentPlan], None]:
+    """The NSAID is kept at the label's 500 mg every 12 hours (max 1000 mg a day) with a
+    caution warning that names what to check."""
+
+    def check(plan: TreatmentPlan) -> None:
+        (naproxen,) = orders(plan, "naproxen", "discharge")
+        assert (naproxen.dose_mg, naproxen.every_hours, naproxen.max_daily_mg) == (500, 12, 1000)
+        assert warning_codes(plan).get(code) is Severity.caution
+        message = next(w.message for w in plan.warnings if w.code == code).lower()
+        for word in words:
+            assert word.lower() in message, (word, message)
+
+    return check
+
+
+def co_sedated(*names: str) -> Callable[[TreatmentPlan], None]:
+    """Opioid labels' boxed warning (benzodiazepines and other CNS depressants: lowest dose,
+    shortest time); FDA DSC 23 Jul 2020 (naloxone with other CNS depressants): the reduced
+    opioid rows, a danger warning naming the sedating medicines, and naloxone with that reason."""
+
+    def check(plan: TreatmentPlan) -> None:
+        reduced_opioid_doses(plan)
+        assert orders(plan, "oxycodone", "discharge")  # the chosen course, at the reduced row
+        assert warning_codes(plan).get("cns-depressant-opioid") is Severity.danger
+        message = next(w.message for w in plan.warnings if w.code == "cns-depressant-opioid")
+        reason = " ".join(plan.naloxone_reasons)
+        for name in names:
+            assert name in message, (name, message)
+            assert name in reason, (name, reason)
+        assert plan.naloxone
+        assert orders(plan, "naloxone nasal spray", "discharge")
+
+    return check
+
+
 GI = {"conditions": ["gi_bleed_history"]}  # NSAIDs out, so acetaminophen is the step
 FEMALE = {"sex": "female", "age_years": 30}
 FENTANYL_25 = {"drug": "Duragesic", "dose": 25, "weeks": 4}
@@ -693,6 +745,54 @@ ROWS: tuple[Row, ...] = (
     Row("heart-failure-nsaid", {"conditions": ["heart_failure"]}, no_nsaid, "AHA/ACC/HFSA 2022"),
     Row("recent-mi-nsaid", {"conditions": ["recent_mi"]}, no_nsaid, "FDA 2015 boxed warning"),
     Row("ckd-nsaid-caution", {"conditions": ["ckd"]}, naproxen_reduced, "NICE NG59"),
+    # ---- NSAIDs with regular medicines (interactions) ----------------------------------------
+    Row(
+        "nsaid-triple-whammy",
+        current("lisinopril", "furosemide"),
+        no_nsaid_acetaminophen_instead("ACE inhibitor or ARB", "diuretic", "kidney"),
+        "Lapi et al., BMJ 2013 (ACE inhibitor or ARB + diuretic + NSAID: AKI rate ratio 1.31); "
+        "ramipril label (NSAIDs with diuretics: acute renal failure)",
+    ),
+    Row(
+        "nsaid-triple-whammy",
+        current("Cozaar", "hctz"),
+        no_nsaid_acetaminophen_instead("kidney"),
+        "Lapi et al., BMJ 2013 (ARB + thiazide + NSAID counts the same)",
+    ),
+    Row(
+        "nsaid-kidney-risk-warn",
+        current("lisinopril"),
+        naproxen_kept_with("nsaid-kidney-risk-warn", "creatinine", "potassium"),
+        "Ramipril label (NSAIDs: attenuated antihypertensive effect; renal function in the "
+        "elderly or volume-depleted)",
+    ),
+    Row(
+        "nsaid-kidney-risk-warn",
+        current("furosemide"),
+        naproxen_kept_with("nsaid-kidney-risk-warn", "diuretic", "creatinine"),
+        "Naproxen label 7 (diuretics: reduced natriuretic effect; watch renal function)",
+    ),
+    Row(
+        "nsaid-lithium",
+        current("lithium"),
+        no_nsaid_acetaminophen_instead("lithium", "4-5 days"),
+        "Naproxen label 7 (lithium: level up ~15 %, clearance down ~20 %); lithium label "
+        "(monitor levels when an NSAID starts); Ragheb 1990 (levels every 4-5 days)",
+    ),
+    Row(
+        "nsaid-lithium",
+        current("Lithobid"),
+        no_nsaid_acetaminophen_instead("lithium"),
+        "Lithobid is lithium carbonate (label)",
+    ),
+    Row(
+        "nsaid-methotrexate",
+        current({"drug": "methotrexate", "dose": 15, "doses_per_day": 1}),
+        naproxen_kept_with("nsaid-methotrexate", "methotrexate", "creatinine", "high"),
+        "Naproxen label 7 (methotrexate: caution); methotrexate label 7.1 (NSAIDs: monitor "
+        "closely; severe toxicity mainly at high dose); Colebatch 2012 (low dose: no rise in "
+        "major toxicity)",
+    ),
     # ---- Substance use -------------------------------------------------------------------------
     Row("oud-opioid", {"conditions": ["opioid_use_disorder"]}, oud, "CDC 2022 recs 8, 12"),
     Row("oud-opioid", {"conditions": ["substance_use_disorder"]}, oud, "CDC 2022 recs 8, 12"),
@@ -738,6 +838,20 @@ ROWS: tuple[Row, ...] = (
         {"conditions": ["copd"]},
         danger_and_naloxone("copd-opioid"),
         "opioid labels; CDC 2022",
+    ),
+    Row(
+        "cns-depressant-opioid",
+        {**current("pregabalin"), "take_home_opioid": True},
+        co_sedated("pregabalin"),
+        "Oxycodone label boxed warning (other CNS depressants); FDA DSC 19 Dec 2019 "
+        "(gabapentinoids with opioids); FDA DSC 23 Jul 2020 (naloxone)",
+    ),
+    Row(
+        "cns-depressant-opioid",
+        {**current("Ambien", "quetiapine"), "take_home_opioid": True},
+        co_sedated("zolpidem", "quetiapine"),
+        "Oxycodone label boxed warning (non-benzodiazepine hypnotics, antipsychotics); FDA DSC "
+        "23 Jul 2020",
     ),
     Row("opioid-tolerant", {"conditions": ["opioid_tolerant"]}, opioid_tolerant, "CDC 2022 rec 5"),
     # ---- Serotonin, seizures, anticholinergic and cardiac harm ----------------------------------
@@ -1136,6 +1250,117 @@ def test_every_rule_has_at_least_one_row() -> None:
 def test_rows_name_only_existing_rules() -> None:
     unknown = {row.rule_id for row in ROWS} - {r.id for r in RULES}
     assert not unknown
+
+
+# ---- NSAID interactions and co-sedation: the other side of each boundary ----------------------
+
+
+def test_two_diuretics_without_an_ace_inhibitor_or_arb_keep_the_nsaid() -> None:
+    """Lapi 2013's triple therapy needs an ACE inhibitor or ARB with the diuretic: furosemide
+    with spironolactone is the warning's business (naproxen label 7), not the withholding's."""
+    case = make_case(**current("furosemide", "spironolactone"))
+    assert "nsaid-triple-whammy" not in fired_ids(case)
+    naproxen_kept_with("nsaid-kidney-risk-warn", "potassium")(build_plan(case))
+
+
+def test_an_ace_inhibitor_or_arb_alone_is_not_the_triple_combination() -> None:
+    for drug in ("lisinopril", "ramipril", "losartan", "valsartan"):
+        ids = fired_ids(make_case(**current(drug)))
+        assert "nsaid-kidney-risk-warn" in ids, drug
+        assert "nsaid-triple-whammy" not in ids, drug
+
+
+def test_a_diuretic_given_this_episode_completes_the_triple_combination() -> None:
+    """Both lists count (a drug given today is on board): IV furosemide today with a regular
+    ACE inhibitor is the same kidney risk (Lapi 2013; ramipril label: on diuretic therapy)."""
+    case = make_case(
+        current_medications=[{"drug": "enalapril"}],
+        tried=[{"drug": "furosemide", "route": "iv", "dose": 40}],
+    )
+    no_nsaid_acetaminophen_instead("diuretic")(build_plan(case))
+
+
+def test_no_interaction_rule_fires_without_the_medicine() -> None:
+    """The plainest case keeps naproxen at the label dose with none of these warnings."""
+    case = make_case()
+    ids = fired_ids(case)
+    new = {"nsaid-triple-whammy", "nsaid-kidney-risk-warn", "nsaid-lithium", "nsaid-methotrexate"}
+    assert not ids & new
+    assert "cns-depressant-opioid" not in ids
+    (naproxen,) = orders(build_plan(case), "naproxen", "discharge")
+    assert (naproxen.dose_mg, naproxen.every_hours) == (500, 12)
+
+
+def test_lithium_and_methotrexate_rules_are_each_their_own_drug() -> None:
+    """Both carry the raises-level trait; lithium withholds the NSAID, methotrexate warns."""
+    lithium = fired_ids(make_case(**current("lithium")))
+    methotrexate = fired_ids(make_case(**current("methotrexate")))
+    assert "nsaid-lithium" in lithium
+    assert "nsaid-methotrexate" not in lithium
+    assert "nsaid-methotrexate" in methotrexate
+    assert "nsaid-lithium" not in methotrexate
+
+
+def test_a_home_opioid_alone_is_not_a_co_sedating_medicine() -> None:
+    """A regular opioid has its own rules (home regimen, MME, tolerance): it does not fire the
+    co-sedation row, whose names would then include the opioid itself."""
+    case = make_case(**current({"drug": "oxycodone", "dose": 5, "doses_per_day": 4}))
+    assert "cns-depressant-opioid" not in fired_ids(case)
+
+
+def test_a_regular_benzodiazepine_keeps_cdc_rec_11_and_not_the_co_sedation_row() -> None:
+    """CDC 2022 rec 11 rules a benzodiazepine: reduced dose, no take-home opioid, naloxone for
+    'takes a benzodiazepine'; the new row stays out (no second warning for the same drug)."""
+    case = make_case(**current("diazepam"), take_home_opioid=True)
+    ids = fired_ids(case)
+    assert {"benzodiazepine-opioid", "no-take-home-opioid-sedation"} <= ids
+    assert "cns-depressant-opioid" not in ids
+    plan = build_plan(case)
+    no_take_home_opioid(plan)
+    assert plan.naloxone_reasons == ("takes a benzodiazepine",)
+
+
+def test_pregabalin_given_only_this_episode_does_not_fire_the_regular_medicine_row() -> None:
+    """The row reads regular medicines (what keeps sedating at home with the opioid)."""
+    case = make_case(tried=[{"drug": "pregabalin", "dose": 75}], take_home_opioid=True)
+    assert "cns-depressant-opioid" not in fired_ids(case)
+
+
+def test_a_sedating_medicine_without_any_opioid_adds_no_warning_and_no_naloxone() -> None:
+    """Pain 5/10 (below severe): no opioid is offered, so there is nothing to co-sedate with."""
+    case = make_case(**current("pregabalin"), pain_score=5)
+    assert "cns-depressant-opioid" in fired_ids(case)
+    plan = build_plan(case)
+    assert not in_class(plan, OPIOIDS)
+    assert "cns-depressant-opioid" not in warning_codes(plan)
+    assert not plan.naloxone
+
+
+def test_a_sedating_medicine_with_a_home_opioid_means_naloxone() -> None:
+    """FDA DSC 23 Jul 2020: an opioid patient also on another CNS depressant. Oxycodone 5 mg
+    four times a day is 20 mg/day = 30 MME (factor 1.5), below 50 and not tolerance (30 mg/day
+    for a week), so the co-sedation is the only naloxone reason."""
+    case = make_case(
+        current_medications=[
+            {"drug": "oxycodone", "dose": 5, "doses_per_day": 4, "weeks": 0.5},
+            {"drug": "pregabalin"},
+        ],
+        pain_score=5,
+    )
+    plan = build_plan(case)
+    assert plan.home_mme_per_day == pytest.approx(30)
+    assert plan.naloxone_reasons == ("takes pregabalin (a CNS depressant) with an opioid",)
+    assert orders(plan, "naloxone nasal spray", "discharge")
+
+
+def test_a_sedating_medicine_keeps_one_new_sedating_drug_at_a_time() -> None:
+    """Regular quetiapine with a chosen opioid course and radicular pain: the reduced opioid
+    course is the one new sedating drug, and gabapentin waits (FDA 2019; NICE CG173)."""
+    case = make_case(**current("quetiapine"), take_home_opioid=True, radicular=True)
+    plan = build_plan(case)
+    co_sedated("quetiapine")(plan)
+    assert not orders(plan, "gabapentin")
+    assert "one-sedative-at-a-time" in warning_codes(plan)
 
 
 # ---- Rules that act between orders ----------------------------------------------------------
