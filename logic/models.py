@@ -283,7 +283,7 @@ class TriedMedication(_Medicine):
         never_mg = generic is not None and DoseUnit.mg not in catalogue_drug(generic).units
         if value is not None and never_mg and info.data.get("dose") is None:
             raise ValueError(
-                f"{generic} is dosed in {allowed_units(generic)}, never in mg: give the dose "
+                f"{generic} is dosed in {allowed_units(str(generic))}, never in mg: give the dose "
                 "with its unit instead of dose_mg"
             )
         derived = _dose_in_mg(info.data.get("dose"), info.data.get("unit"))
