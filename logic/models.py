@@ -374,11 +374,16 @@ class PatientCase(_Frozen):
         if self.pregnant and self.age_years > 60:
             raise ValueError("pregnancy was ticked for a patient over 60: please check the inputs")
         if self.pregnancy_weeks is not None and not self.pregnant:
-            raise ValueError("pregnancy_weeks needs the pregnancy box ticked")
+            # In the page's words for the fields (ui/fields.py labels: "Pregnancy (weeks)",
+            # "Pregnant"), never the field ids.
+            raise ValueError(
+                "weeks of pregnancy were given but 'Pregnant' is not ticked: tick 'Pregnant' "
+                "or clear the weeks"
+            )
         if self.on_hemodialysis and self.crcl_ml_min is not None and self.crcl_ml_min > 30:
             raise ValueError(
                 "a patient on haemodialysis cannot have a creatinine clearance above 30 mL/min: "
-                "check the dialysis box or the CrCl value"
+                "check 'On haemodialysis' or the creatinine clearance"
             )
         return self
 

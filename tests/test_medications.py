@@ -372,7 +372,7 @@ def test_creatinine_wins_over_egfr_and_the_plan_says_so() -> None:
             "worn continuously",
         ),
         ({"allergic_to": ["zzz"]}, ("allergic_to",), "not a medicine"),
-        ({"pregnancy_weeks": 20}, (), "pregnancy_weeks"),
+        ({"pregnancy_weeks": 20}, (), "'Pregnant' is not ticked"),
         ({"egfr_ml_min_1_73m2": -1}, ("egfr_ml_min_1_73m2",), "greater than or equal"),
     ],
 )
