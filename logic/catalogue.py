@@ -145,8 +145,12 @@ CLASS_TRAITS: dict[DrugClass, frozenset[Trait]] = {
 }
 
 _MG = frozenset({DoseUnit.mg})
-_MG_MCG = frozenset({DoseUnit.mg, DoseUnit.mcg})
+#: Buprenorphine: mg (Suboxone/Subutex sublingual, Sublocade injection), mcg (Belbuca buccal
+#: film), mcg/h (Butrans patch).
 _PATCHABLE = frozenset({DoseUnit.mg, DoseUnit.mcg, DoseUnit.mcg_per_h})
+#: Fentanyl is never dosed in mg: mcg (Sublimaze injection, Actiq and Fentora transmucosal) or
+#: mcg/h (Duragesic patch), so "fentanyl 100 mg" is an input error, not a dose.
+_FENTANYL_UNITS = frozenset({DoseUnit.mcg, DoseUnit.mcg_per_h})
 
 
 class Drug(NamedTuple):
@@ -327,7 +331,7 @@ CATALOGUE: tuple[Drug, ...] = (
         ("sublimaze", "duragesic", "actiq", "fentora"),
         ("fentanyl patch",),
         unit=DoseUnit.mcg,
-        units=_PATCHABLE,
+        units=_FENTANYL_UNITS,
         forms=frozenset({F.ir, F.patch}),
         named_forms=(
             ("duragesic", F.patch),
@@ -335,7 +339,10 @@ CATALOGUE: tuple[Drug, ...] = (
             ("actiq", F.ir),
             ("fentora", F.ir),
         ),
-        source="Duragesic label (patch, mcg/h); Sublimaze label (injection, mcg)",
+        source=(
+            "Duragesic label (patch, mcg/h); Sublimaze label (injection, mcg); Actiq and Fentora "
+            "labels (transmucosal, mcg)"
+        ),
     ),
     Drug(
         "methadone",

@@ -614,7 +614,13 @@ class _Reader:
         if q is not None:
             value, unit = q
             if unit in _UNITS:
-                kwargs["dose"], kwargs["unit"] = value * _UNITS[unit][1], _UNITS[unit][0]
+                engine_unit, factor = _UNITS[unit]
+                kwargs["dose"], kwargs["unit"] = value * factor, engine_unit
+                never_mg = generic is not None and DoseUnit.mg not in catalogue_drug(generic).units
+                if engine_unit is DoseUnit.mg and never_mg and not _patch(kwargs, text):
+                    # A mass in mg of a drug dosed in mcg (fentanyl: Sublimaze, Actiq, Fentora
+                    # labels) is the same quantity in mcg; a patch in mg is refused by the model.
+                    kwargs["dose"], kwargs["unit"] = value * factor * 1000, DoseUnit.mcg
             else:
                 self.ignored.append(
                     f"{what} '{name}': dose unit '{unit[:20]}' is not mg, g, ug or ug/h; "
@@ -747,6 +753,15 @@ _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
 _ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
 _PATCH_WORDS = ("patch", "transdermal")
+
+
+def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
+    """A patch, by its stated formulation, route or medication text."""
+    return (
+        kwargs.get("formulation") is Formulation.patch
+        or kwargs.get("route") == "transdermal"
+        or _formulation_in(text) == "patch"
+    )
 
 
 def _formulation_in(text: str) -> str | None:

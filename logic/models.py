@@ -173,9 +173,17 @@ def _check_unit(value: DoseUnit | None, info: ValidationInfo) -> DoseUnit | None
     if unit is DoseUnit.mcg_per_h and not patch:
         raise ValueError(f"mcg/h is a patch rate; {generic} here is not a patch")
     if unit not in entry.units:
-        allowed = " or ".join(sorted(u.value for u in entry.units))
-        raise ValueError(f"{generic} is dosed in {allowed}, not {unit.value}")
+        raise ValueError(f"{generic} is dosed in {allowed_units(generic)}, not {unit.value}")
     return unit
+
+
+def allowed_units(generic: str) -> str:
+    """The units a drug's dose may be entered in, in words: 'mcg (mcg/h for a patch)'."""
+    entry = catalogue_drug(generic)
+    masses = " or ".join(sorted(u.value for u in entry.units if u is not DoseUnit.mcg_per_h))
+    if DoseUnit.mcg_per_h in entry.units:
+        return f"{masses} (mcg/h for a patch)"
+    return masses
 
 
 def _dose_in_mg(dose: float | None, unit: DoseUnit | None) -> float | None:
@@ -261,12 +269,23 @@ class TriedMedication(_Medicine):
         if legacy is not None and data.get("dose") is None:
             if data.get("unit") not in (None, DoseUnit.mg):
                 raise ValueError("dose_mg is a dose in mg: give dose and unit instead")
-            data["dose"], data["unit"] = legacy, DoseUnit.mg
+            name = data.get("drug")
+            generic = resolve_drug(name) if isinstance(name, str) else None
+            if generic is None or DoseUnit.mg in catalogue_drug(generic).units:
+                data["dose"], data["unit"] = legacy, DoseUnit.mg
+            # else: a drug never dosed in mg (fentanyl); the dose_mg check below says so.
         return data
 
     @field_validator("dose_mg", mode="after")
     @classmethod
     def _dose_mg_derived(cls, value: float | None, info: ValidationInfo) -> float | None:
+        generic = info.data.get("drug")
+        never_mg = generic is not None and DoseUnit.mg not in catalogue_drug(generic).units
+        if value is not None and never_mg and info.data.get("dose") is None:
+            raise ValueError(
+                f"{generic} is dosed in {allowed_units(str(generic))}, never in mg: give the dose "
+                "with its unit instead of dose_mg"
+            )
         derived = _dose_in_mg(info.data.get("dose"), info.data.get("unit"))
         if value is not None and (derived is None or not math.isclose(value, derived)):
             raise ValueError("dose_mg does not match dose and unit: give one of them")
@@ -355,11 +374,16 @@ class PatientCase(_Frozen):
         if self.pregnant and self.age_years > 60:
             raise ValueError("pregnancy was ticked for a patient over 60: please check the inputs")
         if self.pregnancy_weeks is not None and not self.pregnant:
-            raise ValueError("pregnancy_weeks needs the pregnancy box ticked")
+            # In the page's words for the fields (ui/fields.py labels: "Pregnancy (weeks)",
+            # "Pregnant"), never the field ids.
+            raise ValueError(
+                "weeks of pregnancy were given but 'Pregnant' is not ticked: tick 'Pregnant' "
+                "or clear the weeks"
+            )
         if self.on_hemodialysis and self.crcl_ml_min is not None and self.crcl_ml_min > 30:
             raise ValueError(
                 "a patient on haemodialysis cannot have a creatinine clearance above 30 mL/min: "
-                "check the dialysis box or the CrCl value"
+                "check 'On haemodialysis' or the creatinine clearance"
             )
         return self
 

@@ -18,16 +18,17 @@ Cards, in order:
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from logic.catalogue import DrugClass, drug_class, resolve_drug
+from logic.catalogue import CATALOGUE, OPIOIDS, DrugClass, Trait, drug_class, resolve_drug, traits
 from logic.fhir_in import resolve_medication_name
 from logic.fhir_out import order_request
 from logic.models import Order, PatientCase, Severity, TreatmentPlan, TriageLevel
-from logic.rules import TARGET_LABELS
+from logic.rules import PER_DRUG_TARGETS, REASON, RULES, TARGET_LABELS, Action, indexed_by
 from logic.share import query_string
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
@@ -55,7 +56,6 @@ OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
     },
 )
 _NS = uuid.UUID("0b6f3f8e-6c6a-4a55-93a6-9c1f0e3d1b27")
-_OPIOIDS = {DrugClass.opioid, DrugClass.atypical_opioid}
 _ER_WORDS = (
     "extended",
     " er ",
@@ -168,7 +168,7 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
                 resource_id=f"MedicationRequest/{r.get('id', '')}",
                 text=text[:80],
                 generic=generic,
-                extended_release=er and generic is not None and drug_class(generic) in _OPIOIDS,
+                extended_release=er and generic in OPIOIDS,
                 dose_mg=dose,
                 inpatient="inpatient" in categories,
             )
@@ -176,33 +176,90 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
     return out
 
 
-def _avoid_matches(label: str, draft: Draft) -> bool:
-    if draft.generic is None:
+# ---- Which drafted drugs an avoid-list entry speaks to -----------------------------------------
+#
+# The engine's avoid labels are TARGET_LABELS[target] for the rules that withhold a class, and
+# the capitalised generic for the per-drug ones (allergy, duplicate, failed). Each target is
+# matched the way the engine reads it, derived from the catalogue: a catalogue trait (opioid:
+# logic.catalogue.OPIOIDS, the one answer to "is this an opioid?", buprenorphine included), a
+# drug class, a generic named by the target (its label may name more: "Morphine and codeine"),
+# or the classes of the generics its label names ("Amitriptyline or duloxetine").
+
+_GENERICS = {d.generic for d in CATALOGUE}
+_TRAIT_VALUES = {t.value for t in Trait}
+_LABEL_WORD = re.compile(r"[a-z][a-z-]+")
+
+
+def _named_generics(label: str) -> set[str]:
+    return {g for w in _LABEL_WORD.findall(label.lower()) if (g := resolve_drug(w)) in _GENERICS}
+
+
+def _target_test(target: str) -> Callable[[str], bool] | None:
+    """Whether a drafted generic is one the target withholds, or None for a target that is not
+    about one drug or class (er_opioid is read from the draft's formulation)."""
+    tag = target.rpartition(":")[2]
+    named = _named_generics(TARGET_LABELS[target])
+    if tag in _TRAIT_VALUES:
+        trait = Trait(tag)
+        return lambda generic: trait in traits(generic)
+    if tag in DrugClass.__members__:
+        cls = DrugClass[tag]
+        return lambda generic: drug_class(generic) is cls
+    if tag in _GENERICS:
+        generics = named | {tag}
+        return lambda generic: generic in generics
+    classes = {drug_class(g) for g in named}
+    if classes:
+        return lambda generic: drug_class(generic) in classes
+    return None
+
+
+#: Avoid label -> (target, test of a drafted generic), for every target a withholding rule or
+#: the plan can use. A target the catalogue cannot read fails here, at import.
+_BY_LABEL: dict[str, tuple[str, Callable[[str], bool] | None]] = {
+    TARGET_LABELS[t]: (t, _target_test(t))
+    for t in TARGET_LABELS
+    if t != "plan" and t not in PER_DRUG_TARGETS
+}
+_UNREAD = [t for t, test in _BY_LABEL.values() if test is None and t != "er_opioid"]
+if _UNREAD:  # pragma: no cover - a new target needs a reading here
+    raise RuntimeError(f"avoid targets with no drafted-drug reading: {_UNREAD}")
+
+#: Reasons for withholding opioids that a medicine for opioid use disorder answers: the rules
+#: keyed on an opioid use disorder or on taking an MOUD (CDC 2022 rec 12: offer or continue
+#: buprenorphine or methadone). A drafted MOUD is not withheld for these alone.
+_MOUD_ANSWERS = tuple(
+    REASON[r.id]
+    for r in RULES
+    if r.action is Action.avoid
+    and {"opioid_use_disorder", Trait.moud.value} & {str(k) for k in indexed_by(r)}
+)
+
+
+def _moud_answers(reason: str) -> bool:
+    for answered in _MOUD_ANSWERS:
+        reason = reason.replace(answered, "")
+    return not reason.strip()
+
+
+def _avoid_matches(label: str, draft: Draft, reason: str = "") -> bool:
+    """Whether the avoid-list entry `label` (with `reason`) withholds the drafted drug."""
+    generic = draft.generic
+    if generic is None:
         return False
-    cls = drug_class(draft.generic)
-    target = next((t for t, text in TARGET_LABELS.items() if text == label), None)
-    by_target = {
-        "corticosteroid": cls is DrugClass.corticosteroid,
-        "benzodiazepine": cls is DrugClass.benzodiazepine,
-        "muscle_relaxant": cls is DrugClass.muscle_relaxant,
-        "er_opioid": draft.extended_release,
-        "gabapentinoid": cls is DrugClass.gabapentinoid,
-        "nsaid": cls is DrugClass.nsaid,
-        "ketorolac": draft.generic == "ketorolac",
-        "tramadol": draft.generic == "tramadol",
-        "morphine": draft.generic in ("morphine", "codeine"),
-        "opioid": cls in _OPIOIDS,
-        "discharge:opioid": cls in _OPIOIDS and not draft.inpatient,
-        "gabapentin": draft.generic == "gabapentin",
-        "snri": cls is DrugClass.snri,
-        "tricyclic": cls is DrugClass.tricyclic,
-        "antidepressant": cls in (DrugClass.snri, DrugClass.tricyclic),
-        "acetaminophen": cls is DrugClass.acetaminophen,
-    }
-    if target is not None:
-        return by_target.get(target, False)
-    first = label.split(" ")[0].strip("(),")
-    return resolve_drug(first) == draft.generic
+    found = _BY_LABEL.get(label)
+    if found is None:  # a per-drug entry: the drug's own name
+        first = label.split(" ")[0].strip("(),")
+        return resolve_drug(first) == generic
+    target, test = found
+    if target == "er_opioid":
+        return draft.extended_release
+    if test is None or not test(generic):
+        return False
+    if target.startswith("discharge:") and draft.inpatient:
+        return False
+    opioid_rule = target.rpartition(":")[2] == Trait.opioid.value
+    return not (opioid_rule and Trait.moud in traits(generic) and _moud_answers(reason))
 
 
 def _plan_orders(plan: TreatmentPlan, generic: str) -> list[tuple[str, Order]]:
@@ -214,7 +271,7 @@ def _plan_ir_opioid(plan: TreatmentPlan) -> tuple[str, Order] | None:
     """The plan's take-home (else give-now) opioid, which is immediate release by rule."""
     for step, orders in (("discharge", plan.discharge), ("now", plan.give_now)):
         for o in orders:
-            if o.drug_class in _OPIOIDS:
+            if o.is_opioid:
                 return step, o
     return None
 
@@ -316,16 +373,17 @@ def draft_cards(
                 )
             )
             continue
-        avoid = next((a for a in plan.avoid if _avoid_matches(a.drug, d)), None)
-        if avoid is not None:
+        avoids = [a for a in plan.avoid if _avoid_matches(a.drug, d, a.reason)]
+        if avoids:
             cards.append(
                 _card(
                     hook_instance,
                     key,
                     settings,
-                    summary=f"{d.text}: withheld for this patient ({avoid.drug})",
+                    summary=f"{d.text}: withheld for this patient "
+                    f"({'; '.join(a.drug for a in avoids)})",
                     indicator="warning",
-                    detail=f"**{avoid.drug}**: {avoid.reason}",
+                    detail="\n\n".join(f"**{a.drug}**: {a.reason}" for a in avoids),
                     suggestions=[
                         {
                             "label": f"Remove {d.text}",
@@ -388,7 +446,7 @@ def naloxone_card(
         m.drug == "naloxone" for m in case.current_medications
     ):
         return None
-    drafted_opioid = any(d.generic and drug_class(d.generic) in _OPIOIDS for d in drafts)
+    drafted_opioid = any(d.generic in OPIOIDS for d in drafts)
     order = next((o for o in plan.discharge if o.generic == "naloxone"), None)
     if order is None or not (drafted_opioid or plan.mme_per_day):
         return None

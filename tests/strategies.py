@@ -76,9 +76,19 @@ def _tried_from_index(index: int) -> TriedMedication:
         index, i = divmod(index, len(axis))
         values.append(axis[i])
     drug, route, relief, doses_given, dose = values
+    if DoseUnit.mg not in entry_units(str(drug)):
+        # Fentanyl is never dosed in mg (Sublimaze, Actiq, Fentora labels): the dose in mcg.
+        return TriedMedication(
+            drug=drug, route=route, relief=relief, doses_given=doses_given, dose=dose
+        )
     return TriedMedication(
         drug=drug, route=route, relief=relief, doses_given=doses_given, dose_mg=dose
     )
+
+
+def entry_units(generic: str) -> frozenset[DoseUnit]:
+    """The units the catalogue allows for a drug's dose."""
+    return drug(generic).units
 
 
 def _subset(items: tuple, masks: tuple[int, ...]) -> tuple:

@@ -164,6 +164,74 @@ def test_inconsistent_case_shows_error():
     assert not at.metric
 
 
+@pytest.mark.parametrize(
+    ("list_name", "drug", "dose", "unit", "words"),
+    [
+        # The model's limit: a dose is more than 0 and at most 5000 (in its unit).
+        (
+            "current_medications",
+            "oxycodone",
+            6000.0,
+            None,
+            ["Regular medicines, oxycodone (Roxicodone): dose each time", "at most 5000"],
+        ),
+        # Oxycodone comes as tablets and solutions in mg (Roxicodone, OxyContin labels).
+        (
+            "current_medications",
+            "oxycodone",
+            10.0,
+            "mcg",
+            ["Regular medicines, oxycodone (Roxicodone): dose unit", "dosed in mg, not mcg"],
+        ),
+        # Fentanyl is dosed in mcg (Sublimaze, Actiq, Fentora) or mcg/h (Duragesic), never mg.
+        (
+            "current_medications",
+            "fentanyl",
+            100.0,
+            "mg",
+            ["Regular medicines, fentanyl (Sublimaze): dose unit", "mcg (mcg/h for a patch)"],
+        ),
+        (
+            "tried",
+            "fentanyl",
+            100.0,
+            "mg",
+            ["Medicines already tried, fentanyl (Sublimaze): dose unit", "not mg"],
+        ),
+    ],
+)
+def test_a_bad_medicine_dose_names_its_list_and_medicine_and_no_plan(
+    list_name, drug, dose, unit, words
+):
+    """A wrong dose or unit in a medicine row is named with its list and medicine, beside the
+    list and above the plan; no plan (no metric) is shown and no traceback."""
+    at = page()
+    at.multiselect(key=list_name).select(drug).run()
+    prefix = "current" if list_name == "current_medications" else "tried"
+    if list_name == "tried":
+        at.selectbox(key=f"tried_relief_{drug}").select("none").run()
+    at.number_input(key=f"{prefix}_dose_{drug}").set_value(dose).run()
+    if unit is not None:
+        at.selectbox(key=f"{prefix}_unit_{drug}").select(unit).run()
+    assert not at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]  # Markdown escapes, as rendered
+    for word in words:
+        assert sum(word in value for value in shown) == 2, (word, shown)  # beside it and above
+    assert not at.metric
+    assert not has_section(at, "Give now")
+
+
+def test_a_good_regular_medicine_dose_shows_the_plan():
+    """The other side: oxycodone 10 mg twice a day builds a plan with its MME."""
+    at = page()
+    at.multiselect(key="current_medications").select("oxycodone").run()
+    at.number_input(key="current_dose_oxycodone").set_value(10.0).run()
+    at.number_input(key="current_doses_per_day_oxycodone").set_value(2.0).run()
+    assert not at.exception
+    assert not at.error
+    assert at.metric
+
+
 def test_engine_failure_shows_message_not_traceback():
     """If the engine raises, the page says so plainly and shows no plan and no exception."""
     with patch("logic.plan.build_plan", side_effect=RuntimeError("boom")):

@@ -238,6 +238,41 @@ def test_one_administration_per_dose_is_counted() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "code", "kept"),
+    [
+        # Sublimaze label: 50-100 mcg IV; 0.05 mg is the same 50 mcg, as UCUM says it.
+        (0.05, "mg", 50.0),
+        (50, "ug", 50.0),
+        # 100 mg would be 100,000 mcg: above the model's limit, so the dose is not used.
+        (100, "mg", None),
+    ],
+)
+def test_fentanyl_given_as_a_mass_is_read_in_mcg(value: float, code: str, kept: float) -> None:
+    """Fentanyl is dosed in mcg (Sublimaze, Actiq, Fentora labels), never mg: a FHIR dose in mg
+    is a mass and is converted to mcg; an implausible one is named and not used."""
+    dose = {
+        "resourceType": "MedicationAdministration",
+        "status": "completed",
+        "subject": {"reference": "Patient/p"},
+        "effectiveDateTime": "2026-11-30",
+        "medicationCodeableConcept": {"text": "Fentanyl Citrate 0.05 MG/ML Injectable Solution"},
+        "dosage": {
+            "route": {"coding": [{"system": "http://snomed.info/sct", "code": "47625008"}]},
+            "dose": {"value": value, "system": "http://unitsofmeasure.org", "code": code},
+        },
+    }
+    result = mapped(dose)
+    assert result.case is not None
+    if kept is None:
+        assert result.case.tried == ()
+        assert any("fentanyl" in line and "5000" in line for line in result.ignored)
+        return
+    (item,) = result.case.tried
+    assert (item.drug, item.unit, item.route) == ("fentanyl", "mcg", "iv")
+    assert item.dose == pytest.approx(kept)
+
+
 def test_not_done_administration_is_not_read() -> None:
     dose = {
         "resourceType": "MedicationAdministration",

@@ -330,6 +330,27 @@ def test_creatinine_wins_over_egfr_and_the_plan_says_so() -> None:
             ("current_medications", 0, "unit"),
             "mcg/h",
         ),
+        # Fentanyl is dosed in mcg (Sublimaze injection; Actiq, Fentora transmucosal) or mcg/h
+        # (Duragesic patch), never in mg: a dose in mg is an input error.
+        (
+            {
+                "current_medications": [
+                    {"drug": "fentanyl", "dose": 100, "unit": "mg", "doses_per_day": 1}
+                ]
+            },
+            ("current_medications", 0, "unit"),
+            "fentanyl is dosed in mcg (mcg/h for a patch), not mg",
+        ),
+        (
+            {"tried": [{"drug": "fentanyl", "dose": 100, "unit": "mg"}]},
+            ("tried", 0, "unit"),
+            "fentanyl is dosed in mcg (mcg/h for a patch), not mg",
+        ),
+        (
+            {"tried": [{"drug": "Sublimaze", "dose_mg": 100}]},
+            ("tried", 0, "dose_mg"),
+            "fentanyl is dosed in mcg (mcg/h for a patch), never in mg",
+        ),
         (
             {"current_medications": [{"drug": "ketorolac", "dose": 10, "unit": "mcg/h"}]},
             ("current_medications", 0, "unit"),
@@ -351,7 +372,7 @@ def test_creatinine_wins_over_egfr_and_the_plan_says_so() -> None:
             "worn continuously",
         ),
         ({"allergic_to": ["zzz"]}, ("allergic_to",), "not a medicine"),
-        ({"pregnancy_weeks": 20}, (), "pregnancy_weeks"),
+        ({"pregnancy_weeks": 20}, (), "'Pregnant' is not ticked"),
         ({"egfr_ml_min_1_73m2": -1}, ("egfr_ml_min_1_73m2",), "greater than or equal"),
     ],
 )
@@ -363,6 +384,23 @@ def test_bad_medicine_input_is_rejected_naming_the_field(
     (first,) = error.value.errors()
     assert tuple(first["loc"]) == loc
     assert words in first["msg"]
+
+
+def test_fentanyl_in_mcg_and_buprenorphine_in_mg_are_accepted() -> None:
+    """The other side of the fentanyl-in-mg error: mcg (Sublimaze, Fentora labels) and mcg/h
+    (Duragesic) build a plan; buprenorphine keeps mg (Suboxone sublingual, 2-24 mg a day)."""
+    c = case(
+        current_medications=[
+            {"drug": "fentanyl", "dose": 100, "unit": "mcg", "doses_per_day": 1},
+            {"drug": "Suboxone", "dose": 8, "unit": "mg", "doses_per_day": 1},
+        ],
+        tried=[{"drug": "fentanyl", "dose": 50, "route": "iv"}],
+    )
+    fentanyl, suboxone = c.current_medications
+    assert (fentanyl.unit, fentanyl.dose_mg) == ("mcg", 0.1)
+    assert (suboxone.drug, suboxone.unit) == ("buprenorphine", "mg")
+    assert (c.tried[0].unit, c.tried[0].dose_mg) == ("mcg", 0.05)
+    assert build_plan(c).triage is not None
 
 
 def test_brand_names_imply_the_formulation_and_unit() -> None:

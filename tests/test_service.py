@@ -697,3 +697,144 @@ def test_an_outpatient_opioid_draft_is_judged_as_the_take_home_choice(client, se
         client, server, key, "back-pain-order-sign", _with_oxycodone_draft(load("reference.json"))
     ).json()["cards"]
     assert any(course.sig in c.get("detail", "") for c in cards), [c["summary"] for c in cards]
+
+
+# ---------------------------------------------------------------------------------------------
+# Draft orders the plan withholds: "is this an opioid?" answered by the catalogue everywhere
+
+
+def _with_draft(body: dict[str, Any], text: str) -> dict[str, Any]:
+    """`body` as an order-sign call with one outpatient draft order for `text`."""
+    body = _with_oxycodone_draft(body)
+    body["context"]["draftOrders"]["entry"][0]["resource"]["medicationCodeableConcept"] = {
+        "text": text
+    }
+    return body
+
+
+def _taking(body: dict[str, Any], text: str) -> dict[str, Any]:
+    """`body` with one active regular medicine (a MedicationStatement) named `text`."""
+    body["prefetch"]["medicationStatements"]["entry"].append(
+        {
+            "resource": {
+                "resourceType": "MedicationStatement",
+                "id": f"med-{len(body['prefetch']['medicationStatements']['entry'])}",
+                "status": "active",
+                "subject": {"reference": "Patient/example"},
+                "medicationCodeableConcept": {"text": text},
+            }
+        }
+    )
+    return body
+
+
+def _allergic_to(body: dict[str, Any], text: str) -> dict[str, Any]:
+    body["prefetch"]["allergies"]["entry"].append(
+        {
+            "resource": {
+                "resourceType": "AllergyIntolerance",
+                "id": "allergy-1",
+                "clinicalStatus": {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                            "code": "active",
+                        }
+                    ]
+                },
+                "code": {"text": text},
+                "patient": {"reference": "Patient/example"},
+            }
+        }
+    )
+    return body
+
+
+def _withheld_cards(client, server, key, body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = call(client, server, key, "back-pain-order-sign", body)
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    for card in cards:
+        assert_card_valid(card)
+    return [c for c in cards if "withheld for this patient" in c["summary"]]
+
+
+SUBOXONE = "Buprenorphine 8 MG / Naloxone 2 MG Sublingual Tablet"
+OXYCODONE = "Oxycodone Hydrochloride 5 MG Oral Tablet"
+
+
+def test_drafted_buprenorphine_with_naltrexone_gets_a_card(client, server, key) -> None:
+    """Naltrexone blocks opioid agonists and buprenorphine alike (Vivitrol label: precipitated
+    withdrawal; opioids will not relieve pain): a drafted buprenorphine is an opioid order the plan
+    withholds, so it gets a card naming naltrexone; without naltrexone it gets none."""
+    body = _with_draft(_taking(load("reference.json"), "Naltrexone 50 MG Oral Tablet"), SUBOXONE)
+    (card,) = _withheld_cards(client, server, key, body)
+    assert card["summary"].startswith(SUBOXONE[:40])
+    assert "Opioids" in card["summary"]
+    assert "naltrexone" in card["detail"]
+    assert card["suggestions"][0]["actions"][0]["resourceId"] == "MedicationRequest/oxy"
+    assert not _withheld_cards(client, server, key, _with_draft(load("reference.json"), SUBOXONE))
+
+
+def test_drafted_buprenorphine_with_an_opioid_allergy_gets_a_card(client, server, key) -> None:
+    """An opioid (class) allergy withholds every opioid, buprenorphine included."""
+    body = _with_draft(_allergic_to(load("reference.json"), "Opioid analgesic allergy"), SUBOXONE)
+    (card,) = _withheld_cards(client, server, key, body)
+    assert "Opioids" in card["summary"]
+
+
+def test_drafted_buprenorphine_for_opioid_use_disorder_is_not_withheld(client, server, key) -> None:
+    """The other side: for a patient with opioid use disorder already on Suboxone, continuing
+    buprenorphine is the treatment (CDC 2022 rec 12), so the OUD reasons for withholding opioids
+    give no card for it (they do for oxycodone)."""
+    assert not _withheld_cards(
+        client, server, key, _with_draft(load("buprenorphine.json"), SUBOXONE)
+    )
+    (card,) = _withheld_cards(
+        client, server, key, _with_draft(load("buprenorphine.json"), OXYCODONE)
+    )
+    assert "Opioids" in card["summary"]
+
+
+def test_drafted_oxycodone_with_an_oxycodone_allergy_gives_the_allergy_reason(
+    client, server, key
+) -> None:
+    """A recorded oxycodone allergy withholds oxycodone (labels: contraindicated in known
+    hypersensitivity); the draft's card says so. Without the allergy: no card."""
+    body = _with_draft(_allergic_to(load("reference.json"), "Oxycodone"), OXYCODONE)
+    (card,) = _withheld_cards(client, server, key, body)
+    assert "Oxycodone" in card["summary"]
+    assert "Allergy to oxycodone" in card["detail"]
+    assert not _withheld_cards(client, server, key, _with_draft(load("reference.json"), OXYCODONE))
+
+
+def test_drafted_oxycodone_with_clarithromycin_names_the_cyp3a4_interaction(
+    client, server, key
+) -> None:
+    """Clarithromycin is a strong CYP3A4 inhibitor; the oxycodone label's boxed warning: raised
+    oxycodone levels, fatal respiratory depression. The draft's card names the interaction."""
+    body = _with_draft(
+        _taking(load("reference.json"), "Clarithromycin 500 MG Oral Tablet"), OXYCODONE
+    )
+    (card,) = _withheld_cards(client, server, key, body)
+    assert "Oxycodone" in card["summary"]
+    assert "CYP3A4" in card["detail"]
+    assert "clarithromycin" in card["detail"]
+
+
+def test_every_avoid_label_the_engine_can_produce_reads_a_drafted_drug() -> None:
+    """Each withholding target of logic.rules has a reading in the service (a trait, class or
+    generic of the catalogue), so no avoid entry silently matches nothing; an opioid there is
+    what logic.catalogue.OPIOIDS says."""
+    from logic.catalogue import OPIOIDS, known_names
+    from logic.rules import PER_DRUG_TARGETS, RULES, TARGET_LABELS, Action
+
+    targets = {r.target for r in RULES if r.action is Action.avoid} - PER_DRUG_TARGETS
+    for target in targets | {"opioid", "discharge:opioid"}:
+        label = TARGET_LABELS[target]
+        assert label in cd._BY_LABEL, target
+        _, test = cd._BY_LABEL[label]
+        assert target == "er_opioid" or (test is not None and any(map(test, known_names())))
+    _, is_opioid = cd._BY_LABEL[TARGET_LABELS["opioid"]]
+    assert is_opioid is not None
+    assert {g for g in known_names() if is_opioid(g)} == OPIOIDS

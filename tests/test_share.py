@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from logic.catalogue import CATALOGUE, DoseUnit, known_names, resolve_drug
+from logic.catalogue import drug as catalogue_drug
 from logic.models import (
     Allergy,
     Condition,
@@ -75,10 +76,18 @@ def _optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.none() | strategy
 
 
+def _tried_item(drug: str, dose: float | None, **fields: Any) -> TriedMedication:
+    """A tried medicine with its dose as the legacy dose_mg, except for a drug never dosed in mg
+    (fentanyl: Sublimaze, Actiq, Fentora labels), whose dose is in its own unit."""
+    if DoseUnit.mg in catalogue_drug(drug).units:
+        return TriedMedication(drug=drug, dose_mg=dose, **fields)
+    return TriedMedication(drug=drug, dose=dose, **fields)
+
+
 _tried = st.builds(
-    TriedMedication,
+    _tried_item,
     drug=st.sampled_from(known_names()),
-    dose_mg=_optional(_number(TriedMedication, "dose_mg", float)),
+    dose=_optional(_number(TriedMedication, "dose_mg", float)),
     route=_optional(st.sampled_from(list(Route))),
     doses_given=_number(TriedMedication, "doses_given", int),
     relief=st.sampled_from(list(Relief)),

@@ -6,6 +6,7 @@ through `logic.plaintext.plain_text`, so it is read as text and never as Markdow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,14 +15,32 @@ from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
 from logic.catalogue import display_name
-from logic.models import PatientCase, TriedMedication
+from logic.models import CurrentMedication, PatientCase, TriedMedication
 from logic.plaintext import plain_text
 from ui.fields import FIELDS, model_range
 
 NOTICE_TITLE = "Some link parameters were ignored"
 MAX_NOTICES = 20
 
-_ROW_LABELS = {"drug": ("medicine", ""), "dose_mg": ("dose", "mg"), "doses_given": ("doses", "")}
+#: The words the medicine rows use for their fields (ui/form.py: the rows' widget labels), and
+#: the unit shown with a range where the field has one fixed unit.
+_ROW_LABELS = {
+    "drug": ("medicine", ""),
+    "dose": ("dose each time", ""),
+    "dose_mg": ("dose", "mg"),
+    "unit": ("dose unit", ""),
+    "doses_given": ("number of doses given", ""),
+    "doses_per_day": ("doses a day", ""),
+    "weeks": ("weeks taken", "weeks"),
+    "route": ("route", ""),
+    "formulation": ("formulation", ""),
+    "relief": ("relief", ""),
+}
+_ROW_MODELS = {"tried": TriedMedication, "current_medications": CurrentMedication}
+#: Pydantic error types that mean "outside the allowed range" (the range is then stated).
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+#: Field ids a message may name (those with an underscore, which no sentence has on its own).
+_FIELD_ID = re.compile(r"\b(" + "|".join(k for k in FIELDS if "_" in k) + r")\b")
 
 
 def show_link_notices(notices: Sequence[str]) -> None:
@@ -45,15 +64,24 @@ def show_missing(missing: Sequence[str]) -> None:
     )
 
 
-def _label(loc: Sequence[str | int], tried: Sequence[str]) -> tuple[str, str, str | None]:
-    """(label, unit, range) of the field at a pydantic error location."""
+def _label(
+    loc: Sequence[str | int], lists: Mapping[str, Sequence[str]]
+) -> tuple[str, str, str | None]:
+    """(label, unit, range) of the field at a pydantic error location, in the page's words:
+    a medicine row's field is named with its list and its medicine ('Regular medicines,
+    oxycodone (Roxicodone): dose unit')."""
     name = str(loc[-1])
-    if loc[0] == "tried" and len(loc) == 3:
-        label, unit = _ROW_LABELS.get(name, (name.replace("_", " "), ""))
+    model = _ROW_MODELS.get(str(loc[0]))
+    if model is not None and len(loc) >= 2:
         index = loc[1]
-        if isinstance(index, int) and index < len(tried):
-            label = f"{display_name(tried[index])}: {label}"
-        return label, unit, model_range(name, TriedMedication)
+        drugs = lists.get(str(loc[0])) or ()
+        where = FIELDS[str(loc[0])].label
+        if isinstance(index, int) and index < len(drugs):
+            where = f"{where}, {display_name(drugs[index])}"
+        if len(loc) == 2:
+            return where, "", None
+        label, unit = _ROW_LABELS.get(name, (name.replace("_", " "), ""))
+        return f"{where}: {label}", unit, model_range(name, model)
     spec = FIELDS.get(name)
     if spec is None:
         return name.replace("_", " "), "", None
@@ -61,15 +89,23 @@ def _label(loc: Sequence[str | int], tried: Sequence[str]) -> tuple[str, str, st
     return spec.label, unit, model_range(name, PatientCase)
 
 
-def human_error(error: Mapping[str, Any], tried: Sequence[str]) -> str:
-    """One pydantic error as a sentence naming the field and its allowed range."""
+def _field_words(message: str) -> str:
+    """A message with any field id ('pregnancy_weeks') replaced by the page's label for it."""
+    return _FIELD_ID.sub(lambda match: f"'{FIELDS[match.group(1)].label}'", message)
+
+
+def human_error(error: Mapping[str, Any], tried: Sequence[str], current: Sequence[str] = ()) -> str:
+    """One pydantic error as a sentence naming the field (and for a medicine row its list and
+    medicine) and, for a value out of range, the range allowed."""
     loc = [part for part in error["loc"] if isinstance(part, str | int)]
     message = plain_text(str(error["msg"]).removeprefix("Value error, "), limit=300)
+    message = _field_words(message)
     if not loc:
         return message[:1].upper() + message[1:]
-    field, unit, span = _label(loc, tried)
+    field, unit, span = _label(loc, {"tried": tried, "current_medications": current})
     value = error.get("input")
-    if span and isinstance(value, int | float) and not isinstance(value, bool):
+    in_range_error = error.get("type") in _RANGE_ERRORS
+    if span and in_range_error and isinstance(value, int | float) and not isinstance(value, bool):
         return (
             f"**{field}** must be {span} {unit}; {value:.4g} {unit} was entered.".replace("  ", " ")
             .replace(" ;", ";")
@@ -79,18 +115,24 @@ def human_error(error: Mapping[str, Any], tried: Sequence[str]) -> str:
 
 
 def show_invalid(
-    exc: ValidationError, tried: Sequence[str], slots: Mapping[str, DeltaGenerator]
+    exc: ValidationError,
+    tried: Sequence[str],
+    slots: Mapping[str, DeltaGenerator],
+    current: Sequence[str] = (),
 ) -> None:
-    """Each error beside its input and all of them above the plan; no plan is built."""
+    """Each error beside its input and all of them above the plan; no plan is built.
+
+    `tried` and `current` are the medicines of the two lists, in order, so that a row's error
+    names its medicine."""
     by_field: dict[str, list[str]] = {}
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
-        by_field.setdefault(name, []).append(human_error(error, tried))
+        by_field.setdefault(name, []).append(human_error(error, tried, current))
     for name, lines in by_field.items():
         if name in slots:
             slots[name].error("  \n".join(lines), icon=":material/error:")
     st.error(
-        "\n".join(f"- {human_error(e, tried)}" for e in exc.errors()),
+        "\n".join(f"- {human_error(e, tried, current)}" for e in exc.errors()),
         title="Check the inputs: no plan is shown until they are plausible",
         icon=":material/error:",
     )

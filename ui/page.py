@@ -114,7 +114,12 @@ def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
     try:
         return PatientCase.model_validate(raw)
     except ValidationError as exc:
-        messages.show_invalid(exc, list(st.session_state.get("tried") or ()), slots)
+        messages.show_invalid(
+            exc,
+            list(st.session_state.get("tried") or ()),
+            slots,
+            list(st.session_state.get("current_medications") or ()),
+        )
         return None
 
 
