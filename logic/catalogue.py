@@ -16,8 +16,10 @@ interactions, warnings), and for the properties the interaction sections that th
   MAOIs).
 
 Brand-to-generic pairs are from the US labels; combination products resolve to the component
-that drives the safety rules (Percocet -> oxycodone). A brand can also imply a formulation
-(OxyContin is extended release, Duragesic is a patch).
+whose dose is entered (Percocet -> oxycodone: "Percocet 10/325" is oxycodone 10 mg), and
+`COMBINATIONS` names the other ingredients they contain (Percocet also holds acetaminophen), so
+the medicine facts see those too. A brand can also imply a formulation (OxyContin is extended
+release, Duragesic is a patch).
 """
 
 from __future__ import annotations
@@ -278,12 +280,13 @@ CATALOGUE: tuple[Drug, ...] = (
     Drug(
         "hydrocodone",
         C.opioid,
-        ("norco", "vicodin", "lortab", "hysingla", "zohydro"),
+        ("norco", "vicodin", "lortab", "lorcet", "hysingla", "zohydro"),
         forms=_OPIOID_FORMS,
         named_forms=(
             ("norco", F.ir),
             ("vicodin", F.ir),
             ("lortab", F.ir),
+            ("lorcet", F.ir),
             ("hysingla", F.er),
             ("zohydro", F.er),
         ),
@@ -316,9 +319,9 @@ CATALOGUE: tuple[Drug, ...] = (
     Drug(
         "codeine",
         C.opioid,
-        ("tylenol #3", "tylenol with codeine"),
+        ("tylenol #3", "tylenol #4", "tylenol with codeine"),
         forms=frozenset({F.ir}),
-        named_forms=(("tylenol #3", F.ir), ("tylenol with codeine", F.ir)),
+        named_forms=(("tylenol #3", F.ir), ("tylenol #4", F.ir), ("tylenol with codeine", F.ir)),
         source="Codeine label; FDA Drug Safety Communication 20 Apr 2017 (breastfeeding)",
     ),
     Drug(
@@ -628,14 +631,97 @@ CATALOGUE: tuple[Drug, ...] = (
 _BY_GENERIC: dict[str, Drug] = {d.generic: d for d in CATALOGUE}
 
 
+class Combination(NamedTuple):
+    """A product that holds more than one catalogue drug. `drug` is the one its name resolves
+    to and whose dose is entered (the strength printed first on the label: Percocet 10/325 is
+    oxycodone 10 mg with acetaminophen 325 mg); `others` are the rest, which the medicine facts
+    count as on board too. Every product here is an immediate-release tablet."""
+
+    name: str
+    drug: str
+    others: tuple[str, ...]
+    label: str
+    source: str
+
+
+#: FDA Drug Safety Communication, 13 Jan 2011 (prescription acetaminophen combination products:
+#: at most 325 mg a unit, boxed warning for liver injury); the combination labels: do not take
+#: with other acetaminophen-containing products, at most 4 g of acetaminophen a day.
+ACETAMINOPHEN_COMBINATION_SOURCE = (
+    "FDA Drug Safety Communication 13 Jan 2011 (acetaminophen in prescription combination "
+    "products); combination product labels: not with other acetaminophen-containing products"
+)
+_APAP = ("acetaminophen",)
+_PERCOCET = "Percocet label (oxycodone and acetaminophen tablets, 2.5/325 to 10/325 mg)"
+_NORCO = "Norco label (hydrocodone bitartrate and acetaminophen tablets, 5/325 to 10/325 mg)"
+_ULTRACET = "Ultracet label (tramadol 37.5 mg and acetaminophen 325 mg tablets)"
+_TYLENOL_CODEINE = "Tylenol with Codeine label (acetaminophen 300 mg with codeine 30 or 60 mg)"
+
+COMBINATIONS: tuple[Combination, ...] = (
+    Combination("percocet", "oxycodone", _APAP, "Percocet", _PERCOCET),
+    Combination("endocet", "oxycodone", _APAP, "Endocet", _PERCOCET),
+    Combination(
+        "oxycodone-acetaminophen", "oxycodone", _APAP, "oxycodone-acetaminophen", _PERCOCET
+    ),
+    Combination(
+        "oxycodone/acetaminophen", "oxycodone", _APAP, "oxycodone/acetaminophen", _PERCOCET
+    ),
+    Combination(
+        "oxycodone and acetaminophen", "oxycodone", _APAP, "oxycodone and acetaminophen", _PERCOCET
+    ),
+    Combination("norco", "hydrocodone", _APAP, "Norco", _NORCO),
+    Combination(
+        "vicodin", "hydrocodone", _APAP, "Vicodin", "Vicodin label (hydrocodone and acetaminophen)"
+    ),
+    Combination(
+        "lortab", "hydrocodone", _APAP, "Lortab", "Lortab label (hydrocodone and acetaminophen)"
+    ),
+    Combination(
+        "lorcet", "hydrocodone", _APAP, "Lorcet", "Lorcet label (hydrocodone and acetaminophen)"
+    ),
+    Combination(
+        "hydrocodone-acetaminophen", "hydrocodone", _APAP, "hydrocodone-acetaminophen", _NORCO
+    ),
+    Combination(
+        "hydrocodone/acetaminophen", "hydrocodone", _APAP, "hydrocodone/acetaminophen", _NORCO
+    ),
+    Combination(
+        "hydrocodone and acetaminophen",
+        "hydrocodone",
+        _APAP,
+        "hydrocodone and acetaminophen",
+        _NORCO,
+    ),
+    Combination("ultracet", "tramadol", _APAP, "Ultracet", _ULTRACET),
+    Combination("tramadol-acetaminophen", "tramadol", _APAP, "tramadol-acetaminophen", _ULTRACET),
+    Combination("tramadol/acetaminophen", "tramadol", _APAP, "tramadol/acetaminophen", _ULTRACET),
+    Combination("tylenol #3", "codeine", _APAP, "Tylenol #3", _TYLENOL_CODEINE),
+    Combination("tylenol #4", "codeine", _APAP, "Tylenol #4", _TYLENOL_CODEINE),
+    Combination("tylenol with codeine", "codeine", _APAP, "Tylenol with Codeine", _TYLENOL_CODEINE),
+    Combination(
+        "acetaminophen-codeine", "codeine", _APAP, "acetaminophen-codeine", _TYLENOL_CODEINE
+    ),
+    Combination(
+        "acetaminophen/codeine", "codeine", _APAP, "acetaminophen/codeine", _TYLENOL_CODEINE
+    ),
+    Combination(
+        "codeine-acetaminophen", "codeine", _APAP, "codeine-acetaminophen", _TYLENOL_CODEINE
+    ),
+    Combination(
+        "acetaminophen and codeine", "codeine", _APAP, "acetaminophen and codeine", _TYLENOL_CODEINE
+    ),
+)
+_COMBINATIONS: dict[str, Combination] = {c.name: c for c in COMBINATIONS}
+
+
 def _key(name: str) -> str:
     return " ".join(name.strip().lower().split())
 
 
 _NAME_TO_GENERIC: dict[str, str] = {
     name: d.generic for d in CATALOGUE for name in (d.generic, *d.brands, *d.synonyms)
-}
-_NAME_TO_FORM: dict[str, Formulation] = {
+} | {c.name: c.drug for c in COMBINATIONS}
+_NAME_TO_FORM: dict[str, Formulation] = {c.name: Formulation.ir for c in COMBINATIONS} | {
     name: form for d in CATALOGUE for name, form in d.named_forms
 }
 _TRAITS: dict[str, frozenset[Trait]] = {d.generic: d.traits for d in CATALOGUE}
@@ -665,6 +751,12 @@ def default_unit(generic: str, formulation: Formulation | None = None) -> DoseUn
     if formulation is Formulation.patch and DoseUnit.mcg_per_h in entry.units:
         return DoseUnit.mcg_per_h
     return entry.unit
+
+
+def combination(name: str) -> Combination | None:
+    """The combination product a name stands for ('Percocet', 'hydrocodone/acetaminophen'),
+    or None for a single-ingredient name."""
+    return _COMBINATIONS.get(_key(name))
 
 
 def implied_formulation(name: str) -> Formulation | None:
