@@ -712,6 +712,11 @@ COMBINATIONS: tuple[Combination, ...] = (
     ),
 )
 _COMBINATIONS: dict[str, Combination] = {c.name: c for c in COMBINATIONS}
+#: The first (generic-named) product for each set of ingredients.
+_BY_INGREDIENTS: dict[frozenset[str], Combination] = {}
+for _c in COMBINATIONS:
+    if _c.label == _c.name:  # a generic combination name, not a brand
+        _BY_INGREDIENTS.setdefault(frozenset({_c.drug, *_c.others}), _c)
 
 
 def _key(name: str) -> str:
@@ -757,6 +762,13 @@ def combination(name: str) -> Combination | None:
     """The combination product a name stands for ('Percocet', 'hydrocodone/acetaminophen'),
     or None for a single-ingredient name."""
     return _COMBINATIONS.get(_key(name))
+
+
+def combination_of(generics: frozenset[str]) -> Combination | None:
+    """The combination product made of exactly these ingredients ({'acetaminophen',
+    'oxycodone'} -> oxycodone-acetaminophen), for names that list them ('Acetaminophen 325 MG /
+    Oxycodone Hydrochloride 10 MG Oral Tablet'), or None."""
+    return _BY_INGREDIENTS.get(generics)
 
 
 def implied_formulation(name: str) -> Formulation | None:

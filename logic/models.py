@@ -121,6 +121,9 @@ def _normalise_medicine(data: object, *, transdermal_is_patch: bool) -> object:
         product = combination(name)
         if product is not None:
             data["product"] = product.name
+    product = data.get("product")
+    if isinstance(product, str) and data.get("formulation") is None:
+        data["formulation"] = implied_formulation(product)  # a product is an IR tablet
     if isinstance(name, str) and data.get("formulation") is None:
         implied = implied_formulation(name)
         if implied is not None:
