@@ -854,10 +854,12 @@ def test_a_combination_product_round_trips_by_its_name() -> None:
     acetaminophen (FDA 2011 combination-product communication). An oxycodone token stays
     plain oxycodone."""
     case = PatientCase(
-        **BASE,  # type: ignore[arg-type]
-        conditions=("gi_bleed_history",),  # type: ignore[arg-type]
-        current_medications=({"drug": "Percocet", "dose": 10, "doses_per_day": 6},),  # type: ignore[arg-type]
-        tried=({"drug": "Tylenol #3", "dose": 30},),  # type: ignore[arg-type]
+        age_years=45,
+        sex="male",
+        weight_kg=80,
+        conditions=(Condition.gi_bleed_history,),
+        current_medications=(CurrentMedication(drug="Percocet", dose=10, doses_per_day=6),),
+        tried=(TriedMedication(drug="Tylenol #3", dose=30),),
     )
     query = case_to_query(case)
     assert query["current_medications"].startswith("percocet:10:mg:6")
