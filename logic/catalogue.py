@@ -751,8 +751,10 @@ def implied_unit(name: str) -> DoseUnit | None:
 
 def default_unit(generic: str, formulation: Formulation | None = None) -> DoseUnit:
     """The unit a dose is read in when none is given: mcg/h for a patch of a drug that comes
-    as one, else the drug's usual unit (mcg for fentanyl, mg for most)."""
-    entry = _BY_GENERIC[generic]
+    as one, else the drug's usual unit (mcg for fentanyl, mg for most). A combination product
+    ('percocet') is dosed as its drug."""
+    product = _COMBINATIONS.get(generic)
+    entry = _BY_GENERIC[product.drug if product is not None else generic]
     if formulation is Formulation.patch and DoseUnit.mcg_per_h in entry.units:
         return DoseUnit.mcg_per_h
     return entry.unit
@@ -796,6 +798,18 @@ def known_names() -> list[str]:
     return sorted(_BY_GENERIC)
 
 
+def medicine_names() -> list[str]:
+    """Every generic name and every combination product (percocet), for the medicine lists:
+    a product picked by its name keeps its other ingredients."""
+    return sorted([*_BY_GENERIC, *_PICKED_COMBINATIONS])
+
+
+#: Brand names that are combination products: shown as their own pick-list entries.
+_COMBINATION_BRANDS = frozenset(c.name for c in COMBINATIONS if c.label != c.name)
+#: The pick-list's combination entries: every brand and one generic name per product.
+_PICKED_COMBINATIONS = _COMBINATION_BRANDS | {c.name for c in _BY_INGREDIENTS.values()}
+
+
 def order_label(generic: str, formulation: Formulation | None) -> str:
     """How an order is labelled: 'oxycodone (immediate release)', 'naloxone nasal spray'."""
     entry = _BY_GENERIC[generic]
@@ -830,8 +844,25 @@ def parse_order_label(label: str) -> tuple[str, Formulation | None] | None:
 
 
 def display_name(generic: str) -> str:
-    """'ketorolac (Toradol)' for pick-lists and reviews."""
+    """'ketorolac (Toradol)' for pick-lists and reviews; 'Percocet (oxycodone with
+    acetaminophen)' for a combination product."""
+    product = _COMBINATIONS.get(generic)
+    if product is not None and product.label == product.name:  # a generic combination name
+        return product.label
+    if product is not None:
+        return f"{product.label} ({product.drug} with {' and '.join(product.others)})"
     entry = _BY_GENERIC[generic]
     if not entry.brands:
         return entry.generic
     return f"{entry.generic} ({entry.brands[0].title()})"
+
+
+def picker_label(name: str) -> str:
+    """A pick-list entry: the generic with its single-ingredient brands ('oxycodone
+    (Roxicodone, Oxycontin, Xtampza)'), or a combination product with its ingredients."""
+    product = _COMBINATIONS.get(name)
+    if product is not None:
+        return display_name(name)
+    entry = _BY_GENERIC[name]
+    brands = [b.title() for b in entry.brands if b not in _COMBINATION_BRANDS]
+    return entry.generic + (f" ({', '.join(brands)})" if brands else "")
