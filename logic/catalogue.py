@@ -762,8 +762,13 @@ def default_unit(generic: str, formulation: Formulation | None = None) -> DoseUn
 
 def combination(name: str) -> Combination | None:
     """The combination product a name stands for ('Percocet', 'hydrocodone/acetaminophen'),
-    or None for a single-ingredient name."""
-    return _COMBINATIONS.get(_key(name))
+    or None for a single-ingredient name. A generic name is read as its usual spelling
+    ('hydrocodone/acetaminophen' and 'hydrocodone and acetaminophen' are
+    hydrocodone-acetaminophen), so one product has one name; a brand stays the brand."""
+    found = _COMBINATIONS.get(_key(name))
+    if found is None or found.label != found.name:
+        return found
+    return _BY_INGREDIENTS[frozenset({found.drug, *found.others})]
 
 
 def combination_of(generics: frozenset[str]) -> Combination | None:
