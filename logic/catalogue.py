@@ -804,9 +804,10 @@ def known_names() -> list[str]:
 
 
 def medicine_names() -> list[str]:
-    """Every generic name and every combination product (percocet), for the medicine lists:
-    a product picked by its name keeps its other ingredients."""
-    return sorted([*_BY_GENERIC, *_PICKED_COMBINATIONS])
+    """Every generic name, then every combination product (percocet), for the medicine lists:
+    a product picked by its name keeps its other ingredients. Generics come first, so typing
+    'oxycodone' highlights oxycodone itself, not Endocet."""
+    return [*sorted(_BY_GENERIC), *sorted(_PICKED_COMBINATIONS)]
 
 
 #: Brand names that are combination products: shown as their own pick-list entries.
