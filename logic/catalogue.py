@@ -16,8 +16,10 @@ interactions, warnings), and for the properties the interaction sections that th
   MAOIs).
 
 Brand-to-generic pairs are from the US labels; combination products resolve to the component
-that drives the safety rules (Percocet -> oxycodone). A brand can also imply a formulation
-(OxyContin is extended release, Duragesic is a patch).
+whose dose is entered (Percocet -> oxycodone: "Percocet 10/325" is oxycodone 10 mg), and
+`COMBINATIONS` names the other ingredients they contain (Percocet also holds acetaminophen), so
+the medicine facts see those too. A brand can also imply a formulation (OxyContin is extended
+release, Duragesic is a patch).
 """
 
 from __future__ import annotations
@@ -282,12 +284,13 @@ CATALOGUE: tuple[Drug, ...] = (
     Drug(
         "hydrocodone",
         C.opioid,
-        ("norco", "vicodin", "lortab", "hysingla", "zohydro"),
+        ("norco", "vicodin", "lortab", "lorcet", "hysingla", "zohydro"),
         forms=_OPIOID_FORMS,
         named_forms=(
             ("norco", F.ir),
             ("vicodin", F.ir),
             ("lortab", F.ir),
+            ("lorcet", F.ir),
             ("hysingla", F.er),
             ("zohydro", F.er),
         ),
@@ -320,9 +323,9 @@ CATALOGUE: tuple[Drug, ...] = (
     Drug(
         "codeine",
         C.opioid,
-        ("tylenol #3", "tylenol with codeine"),
+        ("tylenol #3", "tylenol #4", "tylenol with codeine"),
         forms=frozenset({F.ir}),
-        named_forms=(("tylenol #3", F.ir), ("tylenol with codeine", F.ir)),
+        named_forms=(("tylenol #3", F.ir), ("tylenol #4", F.ir), ("tylenol with codeine", F.ir)),
         source="Codeine label; FDA Drug Safety Communication 20 Apr 2017 (breastfeeding)",
     ),
     Drug(
@@ -635,14 +638,102 @@ CATALOGUE: tuple[Drug, ...] = (
 _BY_GENERIC: dict[str, Drug] = {d.generic: d for d in CATALOGUE}
 
 
+class Combination(NamedTuple):
+    """A product that holds more than one catalogue drug. `drug` is the one its name resolves
+    to and whose dose is entered (the strength printed first on the label: Percocet 10/325 is
+    oxycodone 10 mg with acetaminophen 325 mg); `others` are the rest, which the medicine facts
+    count as on board too. Every product here is an immediate-release tablet."""
+
+    name: str
+    drug: str
+    others: tuple[str, ...]
+    label: str
+    source: str
+
+
+#: FDA Drug Safety Communication, 13 Jan 2011 (prescription acetaminophen combination products:
+#: at most 325 mg a unit, boxed warning for liver injury); the combination labels: do not take
+#: with other acetaminophen-containing products, at most 4 g of acetaminophen a day.
+ACETAMINOPHEN_COMBINATION_SOURCE = (
+    "FDA Drug Safety Communication 13 Jan 2011 (acetaminophen in prescription combination "
+    "products); combination product labels: not with other acetaminophen-containing products"
+)
+_APAP = ("acetaminophen",)
+_PERCOCET = "Percocet label (oxycodone and acetaminophen tablets, 2.5/325 to 10/325 mg)"
+_NORCO = "Norco label (hydrocodone bitartrate and acetaminophen tablets, 5/325 to 10/325 mg)"
+_ULTRACET = "Ultracet label (tramadol 37.5 mg and acetaminophen 325 mg tablets)"
+_TYLENOL_CODEINE = "Tylenol with Codeine label (acetaminophen 300 mg with codeine 30 or 60 mg)"
+
+COMBINATIONS: tuple[Combination, ...] = (
+    Combination("percocet", "oxycodone", _APAP, "Percocet", _PERCOCET),
+    Combination("endocet", "oxycodone", _APAP, "Endocet", _PERCOCET),
+    Combination(
+        "oxycodone-acetaminophen", "oxycodone", _APAP, "oxycodone-acetaminophen", _PERCOCET
+    ),
+    Combination(
+        "oxycodone/acetaminophen", "oxycodone", _APAP, "oxycodone/acetaminophen", _PERCOCET
+    ),
+    Combination(
+        "oxycodone and acetaminophen", "oxycodone", _APAP, "oxycodone and acetaminophen", _PERCOCET
+    ),
+    Combination("norco", "hydrocodone", _APAP, "Norco", _NORCO),
+    Combination(
+        "vicodin", "hydrocodone", _APAP, "Vicodin", "Vicodin label (hydrocodone and acetaminophen)"
+    ),
+    Combination(
+        "lortab", "hydrocodone", _APAP, "Lortab", "Lortab label (hydrocodone and acetaminophen)"
+    ),
+    Combination(
+        "lorcet", "hydrocodone", _APAP, "Lorcet", "Lorcet label (hydrocodone and acetaminophen)"
+    ),
+    Combination(
+        "hydrocodone-acetaminophen", "hydrocodone", _APAP, "hydrocodone-acetaminophen", _NORCO
+    ),
+    Combination(
+        "hydrocodone/acetaminophen", "hydrocodone", _APAP, "hydrocodone/acetaminophen", _NORCO
+    ),
+    Combination(
+        "hydrocodone and acetaminophen",
+        "hydrocodone",
+        _APAP,
+        "hydrocodone and acetaminophen",
+        _NORCO,
+    ),
+    Combination("ultracet", "tramadol", _APAP, "Ultracet", _ULTRACET),
+    Combination("tramadol-acetaminophen", "tramadol", _APAP, "tramadol-acetaminophen", _ULTRACET),
+    Combination("tramadol/acetaminophen", "tramadol", _APAP, "tramadol/acetaminophen", _ULTRACET),
+    Combination("tylenol #3", "codeine", _APAP, "Tylenol #3", _TYLENOL_CODEINE),
+    Combination("tylenol #4", "codeine", _APAP, "Tylenol #4", _TYLENOL_CODEINE),
+    Combination("tylenol with codeine", "codeine", _APAP, "Tylenol with Codeine", _TYLENOL_CODEINE),
+    Combination(
+        "acetaminophen-codeine", "codeine", _APAP, "acetaminophen-codeine", _TYLENOL_CODEINE
+    ),
+    Combination(
+        "acetaminophen/codeine", "codeine", _APAP, "acetaminophen/codeine", _TYLENOL_CODEINE
+    ),
+    Combination(
+        "codeine-acetaminophen", "codeine", _APAP, "codeine-acetaminophen", _TYLENOL_CODEINE
+    ),
+    Combination(
+        "acetaminophen and codeine", "codeine", _APAP, "acetaminophen and codeine", _TYLENOL_CODEINE
+    ),
+)
+_COMBINATIONS: dict[str, Combination] = {c.name: c for c in COMBINATIONS}
+#: The first (generic-named) product for each set of ingredients.
+_BY_INGREDIENTS: dict[frozenset[str], Combination] = {}
+for _c in COMBINATIONS:
+    if _c.label == _c.name:  # a generic combination name, not a brand
+        _BY_INGREDIENTS.setdefault(frozenset({_c.drug, *_c.others}), _c)
+
+
 def _key(name: str) -> str:
     return " ".join(name.strip().lower().split())
 
 
 _NAME_TO_GENERIC: dict[str, str] = {
     name: d.generic for d in CATALOGUE for name in (d.generic, *d.brands, *d.synonyms)
-}
-_NAME_TO_FORM: dict[str, Formulation] = {
+} | {c.name: c.drug for c in COMBINATIONS}
+_NAME_TO_FORM: dict[str, Formulation] = {c.name: Formulation.ir for c in COMBINATIONS} | {
     name: form for d in CATALOGUE for name, form in d.named_forms
 }
 _TRAITS: dict[str, frozenset[Trait]] = {d.generic: d.traits for d in CATALOGUE}
@@ -667,11 +758,31 @@ def implied_unit(name: str) -> DoseUnit | None:
 
 def default_unit(generic: str, formulation: Formulation | None = None) -> DoseUnit:
     """The unit a dose is read in when none is given: mcg/h for a patch of a drug that comes
-    as one, else the drug's usual unit (mcg for fentanyl, mg for most)."""
-    entry = _BY_GENERIC[generic]
+    as one, else the drug's usual unit (mcg for fentanyl, mg for most). A combination product
+    ('percocet') is dosed as its drug."""
+    product = _COMBINATIONS.get(generic)
+    entry = _BY_GENERIC[product.drug if product is not None else generic]
     if formulation is Formulation.patch and DoseUnit.mcg_per_h in entry.units:
         return DoseUnit.mcg_per_h
     return entry.unit
+
+
+def combination(name: str) -> Combination | None:
+    """The combination product a name stands for ('Percocet', 'hydrocodone/acetaminophen'),
+    or None for a single-ingredient name. A generic name is read as its usual spelling
+    ('hydrocodone/acetaminophen' and 'hydrocodone and acetaminophen' are
+    hydrocodone-acetaminophen), so one product has one name; a brand stays the brand."""
+    found = _COMBINATIONS.get(_key(name))
+    if found is None or found.label != found.name:
+        return found
+    return _BY_INGREDIENTS[frozenset({found.drug, *found.others})]
+
+
+def combination_of(generics: frozenset[str]) -> Combination | None:
+    """The combination product made of exactly these ingredients ({'acetaminophen',
+    'oxycodone'} -> oxycodone-acetaminophen), for names that list them ('Acetaminophen 325 MG /
+    Oxycodone Hydrochloride 10 MG Oral Tablet'), or None."""
+    return _BY_INGREDIENTS.get(generics)
 
 
 def implied_formulation(name: str) -> Formulation | None:
@@ -697,6 +808,19 @@ def traits(generic: str) -> frozenset[Trait]:
 def known_names() -> list[str]:
     """Every generic name, for pick-lists."""
     return sorted(_BY_GENERIC)
+
+
+def medicine_names() -> list[str]:
+    """Every generic name, then every combination product (percocet), for the medicine lists:
+    a product picked by its name keeps its other ingredients. Generics come first, so typing
+    'oxycodone' highlights oxycodone itself, not Endocet."""
+    return [*sorted(_BY_GENERIC), *sorted(_PICKED_COMBINATIONS)]
+
+
+#: Brand names that are combination products: shown as their own pick-list entries.
+_COMBINATION_BRANDS = frozenset(c.name for c in COMBINATIONS if c.label != c.name)
+#: The pick-list's combination entries: every brand and one generic name per product.
+_PICKED_COMBINATIONS = _COMBINATION_BRANDS | {c.name for c in _BY_INGREDIENTS.values()}
 
 
 def order_label(generic: str, formulation: Formulation | None) -> str:
@@ -733,8 +857,25 @@ def parse_order_label(label: str) -> tuple[str, Formulation | None] | None:
 
 
 def display_name(generic: str) -> str:
-    """'ketorolac (Toradol)' for pick-lists and reviews."""
+    """'ketorolac (Toradol)' for pick-lists and reviews; 'Percocet (oxycodone with
+    acetaminophen)' for a combination product."""
+    product = _COMBINATIONS.get(generic)
+    if product is not None and product.label == product.name:  # a generic combination name
+        return product.label
+    if product is not None:
+        return f"{product.label} ({product.drug} with {' and '.join(product.others)})"
     entry = _BY_GENERIC[generic]
     if not entry.brands:
         return entry.generic
     return f"{entry.generic} ({entry.brands[0].title()})"
+
+
+def picker_label(name: str) -> str:
+    """A pick-list entry: the generic with its single-ingredient brands ('oxycodone
+    (Roxicodone, Oxycontin, Xtampza)'), or a combination product with its ingredients."""
+    product = _COMBINATIONS.get(name)
+    if product is not None:
+        return display_name(name)
+    entry = _BY_GENERIC[name]
+    brands = [b.title() for b in entry.brands if b not in _COMBINATION_BRANDS]
+    return entry.generic + (f" ({', '.join(brands)})" if brands else "")

@@ -152,7 +152,8 @@ def is_opioid(order: Order) -> bool:
 
 
 def _tried_summary(item: TriedMedication) -> str:
-    parts = [item.drug]
+    # A combination product by its name; its dose is its drug's ('Percocet (oxycodone) 5 mg').
+    parts = [item.drug if item.product_label is None else f"{item.product_label} ({item.drug})"]
     if item.dose_mg is not None:
         parts.append(f"{_num(item.dose_mg)} mg")
     if item.route is not None:

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from logic import fhir_codes as fc
-from logic.catalogue import DoseUnit, Formulation, resolve_drug
+from logic.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
 from logic.catalogue import drug as catalogue_drug
 from logic.models import (
     Allergy,
@@ -246,6 +246,16 @@ def resolve_medication_name(text: str) -> str | None:
     """The catalogue name within an EHR's medication text: the longest leading run of words
     the catalogue knows ('Oxycodone HCl 5 MG Oral Tablet' -> 'oxycodone'), or None. Returns the
     matched words (a brand stays a brand so the model can read what it implies)."""
+    if " / " in text:  # RxNorm lists each ingredient: 'Acetaminophen 325 MG / Oxycodone ...'
+        found = [_leading_name(part) for part in text.split(" / ")]
+        generics = frozenset(resolve_drug(n) or "" for n in found if n is not None)
+        product = combination_of(generics) if len(generics) > 1 else None
+        if product is not None:
+            return product.name
+    return _leading_name(text)
+
+
+def _leading_name(text: str) -> str | None:
     words = " ".join(text.replace(",", " ").split()).lower().split(" ")
     for end in range(len(words), 0, -1):
         name = " ".join(words[:end])

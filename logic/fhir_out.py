@@ -248,6 +248,12 @@ def _formulation_ext(item: Any) -> list[dict[str, Any]]:
     return [{"url": fc.EXT_FORMULATION, "valueCode": item.formulation.value}]
 
 
+def _medicine_text(item: Any) -> str:
+    """The medicine as entered: a combination product by its name (Percocet), so a reader sees
+    its other ingredients; a single drug by its generic name."""
+    return str(item.product_label or item.drug)
+
+
 def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
     dosage: dict[str, Any] = {}
     if tried.route is not None:
@@ -263,7 +269,7 @@ def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
             *_formulation_ext(tried),
         ],
         "status": "completed",
-        "medicationCodeableConcept": {"text": tried.drug},
+        "medicationCodeableConcept": {"text": _medicine_text(tried)},
         "subject": {"reference": PATIENT_REF},
         "effectiveDateTime": today.isoformat(),
     }
@@ -291,7 +297,7 @@ def _statement(i: int, med: Any) -> dict[str, Any]:
         "resourceType": "MedicationStatement",
         "id": _id("regular", i, med.drug),
         "status": "active",
-        "medicationCodeableConcept": {"text": med.drug},
+        "medicationCodeableConcept": {"text": _medicine_text(med)},
         "subject": {"reference": PATIENT_REF},
     }
     if extension:

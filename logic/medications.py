@@ -14,7 +14,13 @@ Sources for the definitions used here:
   per day, 60 mg oral hydrocodone per day, or an equianalgesic dose of another opioid.
 * MME: CDC 2022 conversion factors (logic.opioids); buprenorphine is excluded (CDC 2022).
 * Medicines for opioid use disorder (buprenorphine, methadone): CDC 2022 rec 12 (continue them;
-  treat acute pain on top of them, with the prescriber told).
+  treat acute pain on top of them, with the prescriber told). Buprenorphine in an
+  opioid-dependence form counts from either list: a sublingual dose given this episode
+  (Suboxone, Subutex labels: indicated for opioid dependence) means MOUD as a regular one does.
+  Buprenex (0.3 mg IV/IM), the Butrans patch and the Belbuca film (mcg) are pain products.
+* Combination products (catalogue COMBINATIONS): Percocet is oxycodone, and its acetaminophen
+  is on board too (FDA 2011 acetaminophen combination-product communication): the other
+  ingredients join the list's generics and classes, so the duplicate and tried rules see them.
 * Naltrexone blocks opioid agonists (Vivitrol label: trying to overcome the blockade can cause
   fatal overdose).
 """
@@ -25,7 +31,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from logic.catalogue import DoseUnit, DrugClass, Formulation, Trait, drug_class, traits
-from logic.models import CurrentMedication, PatientCase, Relief, Route
+from logic.models import CurrentMedication, PatientCase, Relief, Route, TriedMedication
 from logic.opioids import daily_mme
 
 #: Opioid labels (OxyContin, Duragesic): the daily dose that defines opioid tolerance, in the unit
@@ -100,13 +106,18 @@ class MedicineFacts(NamedTuple):
     #: A regular opioid whose daily dose could not be counted (missing dose, IV, no factor).
     home_opioid_uncounted: bool
     opioid_tolerant: bool
-    #: Buprenorphine or methadone taken regularly (CDC 2022 rec 12).
+    #: Buprenorphine or methadone taken regularly, or buprenorphine in an opioid-dependence
+    #: form given this episode (CDC 2022 rec 12; Suboxone and Subutex labels).
     moud: tuple[str, ...]
     #: Naltrexone in either list: opioid agonists are blocked.
     naltrexone: bool
     #: Extended-release/long-acting or patch opioids taken regularly.
     long_acting_home: tuple[str, ...]
     failed: tuple[Failed, ...]
+    #: Ingredients on board only inside a combination product, with the products' labels:
+    #: {"acetaminophen": ("Percocet",)} for the regular list and for this episode's.
+    combined_current: dict[str, tuple[str, ...]]
+    combined_tried: dict[str, tuple[str, ...]]
 
     def has(self, trait: Trait) -> bool:
         return trait in self.traits
@@ -126,11 +137,16 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
     home: list[HomeOpioid] = []
     moud: list[str] = []
     long_acting: list[str] = []
+    current_names: list[str] = []
+    combined_current: dict[str, list[str]] = {}
     for med in current:
         generic = med.drug
         med_traits = traits(generic)
         _add_traits(by_trait, generic, med_traits)
         current_classes.add(drug_class(generic))
+        current_names.append(generic)
+        if med.product is not None:
+            _add_components(med, by_trait, current_classes, current_names, combined_current)
         if Trait.opioid in med_traits:
             home.append(_home_opioid(med))
             if _long_acting(med, med_traits) and generic not in long_acting:
@@ -138,16 +154,24 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
         if _moud(med, med_traits) and generic not in moud:
             moud.append(generic)
     tried_classes: set[DrugClass] = set()
+    tried_names: list[str] = []
+    combined_tried: dict[str, list[str]] = {}
     failed: list[Failed] = []
     for t in tried:
-        _add_traits(by_trait, t.drug, traits(t.drug))
+        t_traits = traits(t.drug)
+        _add_traits(by_trait, t.drug, t_traits)
         tried_classes.add(drug_class(t.drug))
+        tried_names.append(t.drug)
+        if t.product is not None:
+            _add_components(t, by_trait, tried_classes, tried_names, combined_tried)
+        if _moud(t, t_traits) and t.drug not in moud:
+            moud.append(t.drug)
         if t.relief is not Relief.partial:
             failed.append(Failed(t.drug, t.dose_mg, t.route, t.doses_given))
     counted = [h.mme for h in home if h.mme is not None]
     return MedicineFacts(
-        current=frozenset([m.drug for m in current]),
-        tried=frozenset([t.drug for t in tried]),
+        current=frozenset(current_names),
+        tried=frozenset(tried_names),
         current_classes=frozenset(current_classes),
         tried_classes=frozenset(tried_classes),
         classes=frozenset(current_classes | tried_classes),
@@ -161,7 +185,29 @@ def medicine_facts(case: PatientCase) -> MedicineFacts:
         naltrexone=Trait.opioid_blocker in by_trait,
         long_acting_home=tuple(long_acting),
         failed=tuple(failed),
+        combined_current={k: tuple(v) for k, v in combined_current.items()},
+        combined_tried={k: tuple(v) for k, v in combined_tried.items()},
     )
+
+
+def _add_components(
+    med: CurrentMedication | TriedMedication,
+    by_trait: dict[Trait, list[str]],
+    classes: set[DrugClass],
+    names: list[str],
+    combined: dict[str, list[str]],
+) -> None:
+    """A combination product's other ingredients (Percocet: acetaminophen) count as on board:
+    their traits, classes and names join the list's, and `combined` says which product holds
+    each (FDA 2011: acetaminophen hidden in combination products)."""
+    label = med.product_label or med.drug
+    for other in med.also_contains:
+        _add_traits(by_trait, other, traits(other))
+        classes.add(drug_class(other))
+        names.append(other)
+        products = combined.setdefault(other, [])
+        if label not in products:
+            products.append(label)
 
 
 def _add_traits(by_trait: dict[Trait, list[str]], generic: str, found: Iterable[Trait]) -> None:
@@ -190,17 +236,25 @@ NO_MEDICINES = MedicineFacts(
     naltrexone=False,
     long_acting_home=(),
     failed=(),
+    combined_current={},
+    combined_tried={},
 )
 
 
-def _moud(med: CurrentMedication, med_traits: frozenset[Trait]) -> bool:
+def _moud(med: CurrentMedication | TriedMedication, med_traits: frozenset[Trait]) -> bool:
     """Methadone, or buprenorphine in an opioid use disorder form (sublingual, buccal film in mg,
-    monthly injection). The Butrans patch and Belbuca film (mcg) are pain products."""
+    monthly injection: Suboxone, Subutex, Sublocade labels). The Butrans patch, the Belbuca film
+    (mcg) and Buprenex (0.3 mg IV or IM, Buprenex label) are pain products. A dose given this
+    episode counts too, except methadone, which is also a pain medicine (Dolophine label)."""
     if Trait.moud not in med_traits:
         return False
     if med.drug == "buprenorphine":
-        return med.formulation is not Formulation.patch and med.unit is not DoseUnit.mcg
-    return True
+        return (
+            med.formulation is not Formulation.patch
+            and med.unit is not DoseUnit.mcg
+            and med.route not in (Route.iv, Route.im)
+        )
+    return isinstance(med, CurrentMedication)
 
 
 def _long_acting(med: CurrentMedication, med_traits: frozenset[Trait]) -> bool:

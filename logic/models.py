@@ -24,6 +24,7 @@ from pydantic import (
 from logic.catalogue import (
     OPIOIDS,
     DrugClass,
+    combination,
     default_unit,
     implied_formulation,
     implied_unit,
@@ -107,7 +108,8 @@ class Route(StrEnum):
 
 
 def _normalise_medicine(data: object, *, transdermal_is_patch: bool) -> object:
-    """Before validation: the formulation a brand implies, mcg/h implies a patch.
+    """Before validation: the combination product a name stands for (Percocet), the
+    formulation a brand implies, mcg/h implies a patch.
 
     The name itself is resolved by the `drug` field validator (so its error names the field).
     """
@@ -115,6 +117,13 @@ def _normalise_medicine(data: object, *, transdermal_is_patch: bool) -> object:
         return data
     data = dict(data)
     name = data.get("drug")
+    if isinstance(name, str) and data.get("product") is None:
+        product = combination(name)
+        if product is not None:
+            data["product"] = product.name
+    product = data.get("product")
+    if isinstance(product, str) and data.get("formulation") is None:
+        data["formulation"] = implied_formulation(product)  # a product is an IR tablet
     if isinstance(name, str) and data.get("formulation") is None:
         implied = implied_formulation(name)
         if implied is not None:
@@ -201,11 +210,42 @@ class _Medicine(_Frozen):
     route: Route | None = None
     dose: Annotated[float | None, Field(default=None, gt=0, le=5000)] = None
     unit: Annotated[DoseUnit | None, Field(validate_default=True)] = None
+    #: The combination product it was entered as ('percocet', 'hydrocodone/acetaminophen'),
+    #: derived from the name: `drug` is the ingredient whose dose is entered (Percocet 10/325
+    #: is oxycodone 10 mg) and `also_contains` the others (catalogue COMBINATIONS).
+    product: str | None = None
 
     @field_validator("drug", mode="before")
     @classmethod
     def _generic_name(cls, value: object) -> object:
         return _resolve_name(value)
+
+    @field_validator("product", mode="after")
+    @classmethod
+    def _known_product(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        found = combination(value)
+        if found is None:
+            raise ValueError(f"'{value.strip()}' is not a combination product this tool knows")
+        generic = info.data.get("drug")
+        if generic is not None and generic != found.drug:
+            raise ValueError(
+                f"{found.label} is {found.drug} with {', '.join(found.others)}, not {generic}"
+            )
+        return found.name
+
+    @property
+    def also_contains(self) -> tuple[str, ...]:
+        """The other ingredients of a combination product (Percocet: acetaminophen)."""
+        found = combination(self.product) if self.product is not None else None
+        return found.others if found is not None else ()
+
+    @property
+    def product_label(self) -> str | None:
+        """How the product is named in messages ('Percocet'), or None for a single drug."""
+        found = combination(self.product) if self.product is not None else None
+        return found.label if found is not None else None
 
     @field_validator("formulation", mode="after")
     @classmethod

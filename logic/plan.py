@@ -17,7 +17,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from logic.catalogue import DoseUnit, DrugClass, drug_class
+from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
 from logic.medications import DUPLICATE_CLASSES, MedicineFacts, medicine_facts, mme_key
 from logic.models import (
@@ -429,8 +429,16 @@ class _Draft:
         for rule in matching:
             if rule.action is not Action.avoid or rule.target not in PER_DRUG_TARGETS:
                 continue
+            source = rule.source
             if rule.target == "allergy":
                 why = f"Allergy to {generic} recorded: it is contraindicated."
+            elif rule.target == "duplicate" and generic in meds.combined_current:
+                products = " and ".join(meds.combined_current[generic])
+                why = (
+                    f"Already takes {generic} in {products}: a second {generic} product adds "
+                    "to the dose in it and can push the daily total past the limit."
+                )
+                source = _COMBINATION_SOURCES.get(generic, source)
             elif rule.target == "duplicate":
                 why = f"Already takes {_duplicate_of(meds, generic)}: {generic} would duplicate it."
             else:
@@ -440,7 +448,7 @@ class _Draft:
                     f"Failed this episode ({given}); the plan's dose ({dose_mg:g} mg "
                     f"{route.value.upper()}) is no higher, so it is not offered again."
                 )
-            self.withhold(label, f"{why} ({rule.source})", rule.evidence)
+            self.withhold(label, f"{why} ({source})", rule.evidence)
 
     def add(self, step: str, regimen: Regimen, note: str | None = None) -> None:
         """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone),
@@ -655,9 +663,21 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
 
 
 def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
-    """One acetaminophen dose now, unless it was already tried or is already ordered."""
-    tried = DrugClass.acetaminophen in draft.facts.meds.tried_classes
-    if not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
+    """One acetaminophen dose now, unless it was already tried or is already ordered. When it
+    was given inside a combination product (Percocet), the avoid list says so: that dose counts
+    toward the interval and the daily total."""
+    meds = draft.facts.meds
+    tried = DrugClass.acetaminophen in meds.tried_classes
+    if tried and "acetaminophen" in meds.combined_tried:
+        products = " and ".join(meds.combined_tried["acetaminophen"])
+        draft.withhold(
+            "Acetaminophen",
+            f"Already given acetaminophen in {products} this episode: no separate dose now; "
+            "count it toward the interval between doses and the daily total "
+            f"({ACETAMINOPHEN_COMBINATION_SOURCE}).",
+            ("acetaminophen",),
+        )
+    elif not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
 
 
@@ -1094,6 +1114,10 @@ def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
             "unchanged; never add another extended-release or long-acting opioid for acute pain.",
             "CDC 2022 recs 3 and 5",
         )
+
+
+#: The source for a duplicate of an ingredient held in a combination product.
+_COMBINATION_SOURCES = {"acetaminophen": ACETAMINOPHEN_COMBINATION_SOURCE}
 
 
 def _duplicate_of(meds: MedicineFacts, generic: str) -> str | None:

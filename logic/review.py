@@ -267,6 +267,8 @@ def _review_one(case: PatientCase, item: TriedMedication, cls: DrugClass, nth: i
         case.older_adult,
         case.radicular,
         anticholinergic_risk,
+        item.product_label,
+        item.also_contains,
     )
 
 
@@ -281,8 +283,18 @@ def _efficacy_review(
     older: bool,
     radicular: bool,
     anticholinergic_risk: bool,
+    product: str | None = None,
+    also_contains: tuple[str, ...] = (),
 ) -> TriedReview:
     def verdict(v: str, reason: str, *evidence: str) -> TriedReview:
+        if product is not None and also_contains:
+            # FDA 2011: acetaminophen hidden in combination products causes unintended overdose.
+            reason += (
+                f" {product} also contains {' and '.join(also_contains)}: that dose counts "
+                "toward today's total and the interval before the next one."
+            )
+            if "acetaminophen" in also_contains and "acetaminophen" not in evidence:
+                evidence = (*evidence, "acetaminophen")  # the content page on it
         return _tried_review(drug, cls, v, reason, evidence)
 
     if cls is DrugClass.corticosteroid:

@@ -127,9 +127,10 @@ class Facts:
             present.add(Condition.benzodiazepine_use)
         if meds.opioid_tolerant:
             present.add(Condition.opioid_tolerant)
-        # Sublingual/buccal buprenorphine in mg and the monthly injection are indicated only for
-        # opioid dependence (Suboxone, Subutex and Sublocade labels); methadone is also a pain
-        # medicine (Dolophine label) and the Butrans patch and Belbuca film are pain products.
+        # Sublingual/buccal buprenorphine in mg and the monthly injection (regular or given this
+        # episode) are indicated only for opioid dependence (Suboxone, Subutex and Sublocade
+        # labels); methadone is also a pain medicine (Dolophine label), and the Butrans patch,
+        # the Belbuca film and Buprenex (IV/IM) are pain products.
         if "buprenorphine" in meds.moud:
             present.add(Condition.opioid_use_disorder)
         if RedFlag.iv_drug_use in present:

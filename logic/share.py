@@ -7,7 +7,8 @@ Writing
 * Fields equal to their default (and ``None``) are left out, so links stay short.
 * Booleans are ``true`` / ``false``; lists are comma-separated enum values or catalogue names.
 * ``tried`` is a comma-separated list of medicine tokens. A medicine whose details are all default
-  is just its generic name (``ketorolac``); otherwise
+  is just its generic name (``ketorolac``), or its product name for a combination product
+  (``percocet``: oxycodone with acetaminophen, which the name carries); otherwise
   ``drug:dose:route:doses_given:relief:unit:formulation`` with empty parts for "not recorded"
   and trailing empty parts left off (``orphenadrine::iv:2:minimal``). An empty unit with a dose
   means mg, so links written before units existed read as they did.
@@ -47,7 +48,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from logic.catalogue import CATALOGUE, DoseUnit, Formulation, resolve_drug
+from logic.catalogue import CATALOGUE, DoseUnit, Formulation, combination, resolve_drug
 from logic.models import (
     Allergy,
     Condition,
@@ -260,7 +261,9 @@ def _num(value: float) -> str:
 
 
 def _medicine_token(item: TriedMedication | CurrentMedication, parts: tuple[str, ...]) -> str:
-    drug = item.drug
+    # A combination product is written by its name (percocet), so its other ingredients are
+    # read back from it; a single drug by its generic name.
+    drug = item.product or item.drug
     if item == type(item)(drug=drug):
         return drug
     texts = [drug]
@@ -661,6 +664,9 @@ class _Reader:
                 )
                 details = details[: len(parts)]
             given: dict[str, Any] = {"drug": drug}
+            product = combination(name)
+            if product is not None:  # Percocet: oxycodone, with its acetaminophen
+                given["product"] = product.name
             texts: dict[str, str] = {}
             for part, text in zip(parts, details, strict=False):
                 value, ok = self.part(list_name, part, text, token, drug)

@@ -3,8 +3,8 @@
 `cases()` covers every field of the model within its validated ranges, and respects the
 model's cross-field rules (pregnancy only for a female patient aged 60 or under; on
 haemodialysis a directly entered CrCl is at most 30 mL/min), so every value it draws is a case
-the page could submit. Tried medicines come from the drug catalogue's generic names, with 0-6
-of them per case.
+the page could submit. Medicines come from the drug catalogue's generic names and combination
+products (Percocet), with 0-6 tried medicines per case.
 
 Usage::
 
@@ -23,7 +23,7 @@ import operator
 
 from hypothesis import strategies as st
 
-from logic.catalogue import DoseUnit, Formulation, drug, known_names
+from logic.catalogue import COMBINATIONS, DoseUnit, Formulation, drug, known_names, resolve_drug
 from logic.models import (
     Allergy,
     Condition,
@@ -59,8 +59,10 @@ TRIED_DOSES_MG: tuple[float | None, ...] = (
     900, 1000, 1200, 1800, 3600, 5000,
 )  # fmt: skip
 TRIED_DOSES_GIVEN: tuple[int, ...] = (1, 2, 3, 4, 10, 100)
+#: Every generic name, and the combination products (Percocet: oxycodone with acetaminophen).
+MEDICINE_NAMES: tuple[str, ...] = (*known_names(), *(c.name for c in COMBINATIONS))
 _TRIED_AXES: tuple[tuple[object, ...], ...] = (
-    tuple(known_names()),
+    MEDICINE_NAMES,
     (None, *Route),
     tuple(Relief),
     TRIED_DOSES_GIVEN,
@@ -86,9 +88,9 @@ def _tried_from_index(index: int) -> TriedMedication:
     )
 
 
-def entry_units(generic: str) -> frozenset[DoseUnit]:
-    """The units the catalogue allows for a drug's dose."""
-    return drug(generic).units
+def entry_units(name: str) -> frozenset[DoseUnit]:
+    """The units the catalogue allows for a drug's dose (a product by its generic opioid)."""
+    return drug(resolve_drug(name) or name).units
 
 
 def _subset(items: tuple, masks: tuple[int, ...]) -> tuple:
@@ -142,7 +144,7 @@ _FORMS: tuple[Formulation | None, ...] = (
     Formulation.patch,
 )
 _CURRENT_AXES: tuple[tuple[object, ...], ...] = (
-    tuple(known_names()),
+    MEDICINE_NAMES,
     CURRENT_DOSES,
     CURRENT_DOSES_PER_DAY,
     CURRENT_WEEKS,
@@ -158,7 +160,7 @@ def _current_from_index(index: int) -> CurrentMedication:
         index, i = divmod(index, len(axis))
         values.append(axis[i])
     generic, dose, per_day, weeks, form = values
-    entry = drug(str(generic))
+    entry = drug(resolve_drug(str(generic)) or "")
     patchable = DoseUnit.mcg_per_h in entry.units
     if form is not None and entry.forms and form not in entry.forms:
         form = None  # a form the drug does not come in is invalid input, drawn elsewhere

@@ -391,6 +391,26 @@ def test_regular_medicines_can_be_added_and_removed_on_the_page():
     assert not at.exception
 
 
+def test_a_combination_product_is_picked_by_its_name_and_its_acetaminophen_is_seen():
+    """Percocet is its own pick-list entry (Percocet label: oxycodone with acetaminophen), so
+    the plan withholds a second acetaminophen naming it (FDA 2011); a link restores it."""
+    at = page()
+    at.multiselect(key="current_medications").select("percocet").run()
+    at.number_input(key="current_dose_percocet").set_value(10).run()
+    at.number_input(key="current_doses_per_day_percocet").set_value(6).run()
+    assert not at.exception
+    assert "Already takes acetaminophen in Percocet" in text(at)
+    linked = AppTest.from_file("../app.py", default_timeout=30)
+    linked.query_params["age_years"] = "50"
+    linked.query_params["sex"] = "male"
+    linked.query_params["weight_kg"] = "80"
+    linked.query_params["current_medications"] = "percocet:10:mg:6"
+    linked.run()
+    assert linked.multiselect(key="current_medications").value == ["percocet"]
+    assert linked.number_input(key="current_dose_percocet").value == 10
+    assert not linked.exception
+
+
 def test_link_prefills_widgets():
     """A shared link's query parameters set the widgets on first load (audience by label too)."""
     at = AppTest.from_file("../app.py", default_timeout=30)

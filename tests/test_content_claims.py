@@ -355,6 +355,40 @@ def acetaminophen_lower_ceiling() -> None:
     assert daily((Condition.cirrhosis,)) <= APAP_LOWER_DAY_MG
 
 
+#: Percocet, Norco, Vicodin, Ultracet and Tylenol with Codeine labels: each holds acetaminophen
+#: with its opioid; FDA 2011: do not take two acetaminophen-containing products together.
+_COMBINATION_PRODUCTS = (
+    ("Percocet", "oxycodone", 10),
+    ("Norco", "hydrocodone", 10),
+    ("Vicodin", "hydrocodone", 5),
+    ("Ultracet", "tramadol", 37.5),
+    ("Tylenol with codeine", "codeine", 30),
+    ("oxycodone-acetaminophen", "oxycodone", 5),
+)
+
+
+def acetaminophen_not_added_to_a_combination_product() -> None:
+    """A regular combination product means no new acetaminophen order at all, one given this
+    episode no dose now; the avoid entry names the product either way. The same opioid alone
+    leaves acetaminophen in the plan (control)."""
+    for name, generic, dose in _COMBINATION_PRODUCTS:
+        for alone, field in ((False, name), (True, generic)):
+            regular = CurrentMedication(drug=field, dose=dose, doses_per_day=4)
+            given = TriedMedication(drug=field, dose=dose)
+            for meds in ({"current_medications": (regular,)}, {"tried": (given,)}):
+                plan = build_plan(case(conditions=_GI, **meds))  # type: ignore[arg-type]
+                reasons = " ".join(a.reason for a in plan.avoid if a.drug == "Acetaminophen")
+                if alone:
+                    assert _apap(plan), (generic, meds)
+                    continue
+                label = regular.product_label
+                new_now = [o for o in plan.give_now if o.generic == "acetaminophen"]
+                assert not new_now, (name, meds)
+                assert f"acetaminophen in {label}" in reasons, (name, reasons)
+                if "current_medications" in meds:
+                    assert not _apap(plan), (name, [o.sig for o in _apap(plan)])
+
+
 def _scheduled_apap(plan: TreatmentPlan) -> list[Order]:
     scheduled = [o for o in _apap(plan) if o.every_hours is not None]
     assert scheduled, [o.sig for o in orders(plan)]
@@ -807,6 +841,20 @@ CLAIMS: tuple[Claim, ...] = (
         "when several ceilings apply, the lowest one is used",
         "acetaminophen lowest ceiling wins",
         acetaminophen_lowest_ceiling_wins,
+    ),
+    Claim(
+        "acetaminophen",
+        "counts as acetaminophen already taken: the plan adds no second acetaminophen product "
+        "and names the product that holds it",
+        "no second acetaminophen with a regular combination product",
+        acetaminophen_not_added_to_a_combination_product,
+    ),
+    Claim(
+        "acetaminophen",
+        "After one given this episode there is no separate acetaminophen dose now, and the "
+        "avoid list names the product",
+        "no acetaminophen now after a combination product given today",
+        acetaminophen_not_added_to_a_combination_product,
     ),
     Claim(
         "muscle-relaxants",

@@ -397,6 +397,17 @@ def test_allergies_by_class_word_and_by_drug() -> None:
         ("Oxycodone Hydrochloride 5 MG Oral Tablet", "oxycodone"),
         ("OxyContin 20 MG", "oxycontin"),
         ("Tylenol with Codeine #3", "tylenol with codeine"),
+        # RxNorm names each ingredient: the product is the combination, not acetaminophen alone.
+        (
+            "Acetaminophen 325 MG / Oxycodone Hydrochloride 10 MG Oral Tablet",
+            "oxycodone-acetaminophen",
+        ),
+        (
+            "Acetaminophen 325 MG / HYDROcodone Bitartrate 5 MG Oral Tablet",
+            "hydrocodone-acetaminophen",
+        ),
+        ("Acetaminophen 500 MG Oral Tablet", "acetaminophen"),
+        ("Percocet 10/325", "percocet"),
         ("ketorolac", "ketorolac"),
         ("Unobtainium 5 MG", None),
     ],
@@ -564,3 +575,26 @@ def test_generated_plans_export_to_a_valid_bundle_that_reads_back(case: PatientC
     assert len(by_type(bundle, "MedicationRequest")) == len(plan.give_now) + len(plan.discharge)
     back = case_from_resources(flatten(bundle), today=TODAY)
     assert back.case == case
+
+
+def test_a_combination_product_round_trips_through_fhir() -> None:
+    """The FHIR medication text names the product (Percocet, Norco), so an EHR and this tool
+    read the acetaminophen in it (Percocet and Norco labels); the plan is the same after."""
+    case = PatientCase(
+        age_years=50,
+        sex="male",
+        weight_kg=80,
+        current_medications=(CurrentMedication(drug="Percocet", dose=10, doses_per_day=6),),
+        tried=(TriedMedication(drug="Norco", dose=5),),
+    )
+    resources = case_resources(case, today=TODAY)
+    texts = [
+        r["medicationCodeableConcept"]["text"]
+        for r in resources
+        if "medicationCodeableConcept" in r
+    ]
+    assert sorted(texts) == ["Norco", "Percocet"]
+    back = case_from_resources(resources, today=TODAY)
+    assert back.case == case
+    assert back.case.current_medications[0].also_contains == ("acetaminophen",)
+    assert build_plan(back.case) == build_plan(case)

@@ -572,3 +572,238 @@ def test_a_regular_steroid_with_an_nsaid_gets_gastroprotection() -> None:
         assert "omeprazole" in generics, entry
     plain = build_plan(case())
     assert "omeprazole" not in [o.generic for o in plain.discharge]
+
+
+# ---- Combination products: the acetaminophen inside counts --------------------------------------
+
+GI_BLEED = {"conditions": ["gi_bleed_history"]}  # no NSAID, so acetaminophen is the non-opioid
+
+
+def _acetaminophen_orders(plan: TreatmentPlan) -> list[str]:
+    return [o.sig for o in (*plan.give_now, *plan.discharge) if o.generic == "acetaminophen"]
+
+
+def _acetaminophen_avoid(plan: TreatmentPlan) -> str:
+    return " ".join(a.reason for a in plan.avoid if a.drug == "Acetaminophen")
+
+
+@pytest.mark.parametrize(
+    ("name", "generic"),
+    [
+        # Percocet and Endocet labels: oxycodone and acetaminophen tablets.
+        ("Percocet", "oxycodone"),
+        ("Endocet", "oxycodone"),
+        ("oxycodone-acetaminophen", "oxycodone"),
+        ("Oxycodone/Acetaminophen", "oxycodone"),
+        # Norco, Vicodin, Lortab labels: hydrocodone bitartrate and acetaminophen tablets.
+        ("Norco", "hydrocodone"),
+        ("Vicodin", "hydrocodone"),
+        ("Lortab", "hydrocodone"),
+        ("hydrocodone/acetaminophen", "hydrocodone"),
+        # Ultracet label: tramadol 37.5 mg with acetaminophen 325 mg.
+        ("Ultracet", "tramadol"),
+        ("tramadol-acetaminophen", "tramadol"),
+        # Tylenol with Codeine label: acetaminophen 300 mg with codeine 30 or 60 mg.
+        ("Tylenol #3", "codeine"),
+        ("Tylenol with codeine", "codeine"),
+        ("acetaminophen-codeine", "codeine"),
+    ],
+)
+def test_a_combination_product_is_its_opioid_with_acetaminophen_on_board(
+    name: str, generic: str
+) -> None:
+    """The labels above: each product holds an opioid and acetaminophen. The name resolves to
+    the opioid (whose dose is entered) and the medicine facts see the acetaminophen too, in
+    either list; every one of these products is an immediate-release tablet."""
+    from logic.catalogue import DrugClass, Formulation
+    from logic.models import CurrentMedication
+
+    med = CurrentMedication(drug=name)
+    assert (med.drug, med.formulation, med.also_contains) == (
+        generic,
+        Formulation.ir,
+        ("acetaminophen",),
+    )
+    for field in ("current_medications", "tried"):
+        facts = medicine_facts(case(**{field: [{"drug": name}]}))
+        names = facts.current if field == "current_medications" else facts.tried
+        classes = facts.current_classes if field == "current_medications" else facts.tried_classes
+        assert {generic, "acetaminophen"} <= names
+        assert DrugClass.acetaminophen in classes
+
+
+def test_plain_tylenol_is_acetaminophen_alone() -> None:
+    """Tylenol label: acetaminophen only (Tylenol #3 is the codeine product)."""
+    from logic.models import CurrentMedication
+
+    med = CurrentMedication(drug="Tylenol", dose=1000, doses_per_day=3)
+    assert (med.drug, med.product, med.also_contains) == ("acetaminophen", None, ())
+
+
+@pytest.mark.parametrize(
+    ("home", "acetaminophen_offered"),
+    [
+        # Percocet 10/325 six times a day is 1950 mg acetaminophen a day (Percocet label); the
+        # labels say not to take it with another acetaminophen product (FDA 2011).
+        ({"drug": "Percocet", "dose": 10, "doses_per_day": 6}, False),
+        ({"drug": "Norco", "dose": 10, "doses_per_day": 4}, False),
+        ({"drug": "oxycodone/acetaminophen", "dose": 5, "doses_per_day": 4}, False),
+        # Plain oxycodone holds no acetaminophen: the plan's acetaminophen stands.
+        ({"drug": "oxycodone", "dose": 10, "doses_per_day": 6}, True),
+        ({"drug": "Roxicodone", "dose": 10, "doses_per_day": 6}, True),
+    ],
+)
+def test_home_combination_product_withholds_a_second_acetaminophen(
+    home: dict, acetaminophen_offered: bool
+) -> None:
+    """FDA Drug Safety Communication 13 Jan 2011 and the combination labels: no other
+    acetaminophen-containing product with one. With GI bleeding (no NSAID), plain oxycodone
+    gets acetaminophen now and at discharge; Percocet gets none, and the avoid list names it."""
+    plan = build_plan(case(current_medications=[home], **GI_BLEED))
+    assert bool(_acetaminophen_orders(plan)) is acetaminophen_offered
+    reason = _acetaminophen_avoid(plan)
+    if acetaminophen_offered:
+        assert reason == ""
+    else:
+        product = _product_label(home["drug"])
+        assert f"Already takes acetaminophen in {product}" in reason
+        assert "FDA Drug Safety Communication 13 Jan 2011" in reason
+
+
+def _product_label(name: str) -> str:
+    from logic.models import CurrentMedication
+
+    return str(CurrentMedication(drug=name).product_label)
+
+
+@pytest.mark.parametrize(
+    ("medicine", "mme"),
+    [
+        # CDC 2022: oxycodone factor 1.5; the Percocet dose is the oxycodone dose (10/325 is
+        # 10 mg oxycodone): 10 mg x 6 = 60 mg/day = 90 MME, the same as plain oxycodone.
+        ({"drug": "Percocet", "dose": 10, "doses_per_day": 6}, 90.0),
+        ({"drug": "oxycodone", "dose": 10, "doses_per_day": 6}, 90.0),
+        # CDC 2022: hydrocodone 1.0; codeine 0.15 (Tylenol #3: 30 mg codeine x 4 = 18 MME);
+        # tramadol 0.2 (Ultracet 37.5 mg x 4 = 30 MME).
+        ({"drug": "Norco", "dose": 10, "doses_per_day": 6}, 60.0),
+        ({"drug": "Tylenol #3", "dose": 30, "doses_per_day": 4}, 18.0),
+        ({"drug": "Ultracet", "dose": 37.5, "doses_per_day": 4}, 30.0),
+    ],
+)
+def test_a_combination_product_counts_only_its_opioid_in_mme(medicine: dict, mme: float) -> None:
+    """The acetaminophen adds nothing to MME: the plan's home MME is the opioid's alone."""
+    facts = medicine_facts(case(current_medications=[medicine]))
+    assert facts.home_mme is not None
+    assert math.isclose(facts.home_mme, mme)
+    assert math.isclose(build_plan(case(current_medications=[medicine])).home_mme_per_day, mme)
+
+
+def test_percocet_and_plain_oxycodone_give_the_same_opioid_decisions() -> None:
+    """Percocet is oxycodone for every opioid rule (tolerance at 30 mg/day for a week: opioid
+    labels; MME, naloxone: CDC 2022); only the acetaminophen differs."""
+    percocet = {"drug": "Percocet", "dose": 10, "doses_per_day": 3, "weeks": 2}
+    plain = {**percocet, "drug": "oxycodone"}
+    a = medicine_facts(case(current_medications=[percocet]))
+    b = medicine_facts(case(current_medications=[plain]))
+    assert a.opioid_tolerant
+    assert b.opioid_tolerant
+    assert (a.home_mme, a.moud, a.long_acting_home) == (b.home_mme, b.moud, b.long_acting_home)
+    pa = build_plan(case(current_medications=[percocet]))
+    pb = build_plan(case(current_medications=[plain]))
+    assert (pa.naloxone, pa.mme_per_day) == (pb.naloxone, pb.mme_per_day)
+    assert [o.sig for o in pa.give_now if o.is_opioid] == [
+        o.sig for o in pb.give_now if o.is_opioid
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tried", "acetaminophen_now"),
+    [
+        # Percocet given today already held 325 mg acetaminophen (Percocet label): no separate
+        # dose now (FDA 2011: count every acetaminophen product).
+        ({"drug": "Percocet", "dose": 5}, False),
+        ({"drug": "Tylenol #3", "dose": 30}, False),
+        # Plain oxycodone given today: acetaminophen is still the non-opioid step (CDC 2022 rec 1).
+        ({"drug": "oxycodone", "dose": 5}, True),
+    ],
+)
+def test_a_combination_product_given_today_counts_as_acetaminophen_given(
+    tried: dict, acetaminophen_now: bool
+) -> None:
+    plan = build_plan(case(tried=[tried], **GI_BLEED))
+    assert any(o.generic == "acetaminophen" for o in plan.give_now) is acetaminophen_now
+    reason = _acetaminophen_avoid(plan)
+    review = plan.tried_review[0].reason
+    if acetaminophen_now:
+        assert reason == ""
+        assert "acetaminophen" not in review
+    else:
+        label = _product_label(tried["drug"])
+        assert f"Already given acetaminophen in {label} this episode" in reason
+        assert f"{label} also contains acetaminophen" in review
+
+
+def test_a_product_that_is_not_that_drug_is_rejected() -> None:
+    """Norco is hydrocodone with acetaminophen (Norco label), never oxycodone."""
+    from logic.models import CurrentMedication
+
+    with pytest.raises(ValidationError, match="Norco is hydrocodone"):
+        CurrentMedication(drug="oxycodone", product="norco")
+    with pytest.raises(ValidationError, match="not a combination product"):
+        CurrentMedication(drug="oxycodone", product="oxycodone")
+
+
+# ---- Buprenorphine given this episode -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tried", "moud"),
+    [
+        # Subutex and Suboxone labels: sublingual buprenorphine in mg is for opioid dependence
+        # (day 1 of induction: up to 8 mg).
+        ({"drug": "buprenorphine", "dose": 8}, True),
+        ({"drug": "Suboxone", "dose": 8}, True),
+        ({"drug": "Subutex", "dose": 4, "route": "po"}, True),
+        # Butrans (patch, mcg/h), Belbuca (buccal film, mcg) and Buprenex (0.3 mg IV or IM)
+        # are pain products (their labels).
+        ({"drug": "Butrans", "dose": 10, "unit": "mcg/h"}, False),
+        ({"drug": "Belbuca", "dose": 300}, False),
+        ({"drug": "buprenorphine", "dose": 0.3, "route": "iv"}, False),
+        # Dolophine label: methadone is also a pain medicine; a dose given today alone does
+        # not mean MOUD.
+        ({"drug": "methadone", "dose": 10}, False),
+    ],
+)
+def test_buprenorphine_for_opioid_dependence_given_today_counts_as_moud(
+    tried: dict, moud: bool
+) -> None:
+    """CDC 2022 rec 12 (continue MOUD, non-opioid plan on top, prescriber told) and rec 8
+    (naloxone): a sublingual dose given this episode means MOUD as a regular one does."""
+    c = case(tried=[tried])
+    facts = Facts(case=c, renal=assess_renal(c))
+    assert bool(facts.meds.moud) is moud
+    assert facts.has("opioid_use_disorder") is moud  # type: ignore[arg-type]
+    plan = build_plan(c)
+    opioids = [o.sig for o in (*plan.give_now, *plan.discharge) if o.is_opioid]
+    warnings = {w.code: w.message for w in plan.warnings}
+    if moud:
+        assert opioids == []
+        assert plan.naloxone
+        assert "prescriber" in warnings.get("moud-continue", "")
+        assert any("buprenorphine" in a.reason.lower() for a in plan.avoid if "Opioid" in a.drug)
+    else:
+        assert "oxycodone (immediate release) 5-10 mg PO once" in opioids
+        assert "moud-continue" not in warnings
+
+
+def test_no_buprenorphine_and_a_regular_suboxone_are_unchanged() -> None:
+    """The tried list adds MOUD; it takes nothing away: a regular Suboxone (Suboxone label)
+    still counts, and a case with no buprenorphine still offers the rescue options."""
+    none = build_plan(case())
+    assert any(o.is_opioid for o in none.give_now)
+    assert not none.naloxone
+    regular = build_plan(case(current_medications=[{"drug": "Suboxone", "dose": 16}]))
+    today = build_plan(case(tried=[{"drug": "Suboxone", "dose": 16}]))
+    assert not any(o.is_opioid for o in (*regular.give_now, *today.give_now))
+    assert regular.naloxone
+    assert today.naloxone

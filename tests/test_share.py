@@ -851,3 +851,35 @@ def test_hostile_links_give_only_plain_text_notices_and_bounded_work(
         assert_plain(notice)
     for name in (*result.ignored, result.title):
         assert_plain(name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Combination products
+
+
+def test_a_combination_product_round_trips_by_its_name() -> None:
+    """Percocet is oxycodone with acetaminophen (Percocet label): the link names the product,
+    so the acetaminophen in it is read back and the plan still withholds a second
+    acetaminophen (FDA 2011 combination-product communication). An oxycodone token stays
+    plain oxycodone."""
+    case = PatientCase(
+        age_years=45,
+        sex="male",
+        weight_kg=80,
+        conditions=(Condition.gi_bleed_history,),
+        current_medications=(CurrentMedication(drug="Percocet", dose=10, doses_per_day=6),),
+        tried=(TriedMedication(drug="Tylenol #3", dose=30),),
+    )
+    query = case_to_query(case)
+    assert query["current_medications"].startswith("percocet:10:mg:6")
+    assert query["tried"].startswith("tylenol #3:30")
+    params = dict(parse_qsl(query_string(case), keep_blank_values=True))
+    back = case_from_query(params)
+    assert back.notices == ()
+    assert back.case == case
+    assert back.case is not None
+    assert back.case.current_medications[0].also_contains == ("acetaminophen",)
+    assert build_plan(back.case) == build_plan(case)
+    plain = case_from_query({**BASE, "current_medications": "oxycodone:10:mg:6"}).case
+    assert plain is not None
+    assert plain.current_medications[0].product is None

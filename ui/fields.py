@@ -349,11 +349,12 @@ def _medicine_rows(
     for item in items or ():
         if isinstance(item, Mapping):
             item = model.model_validate(item)
-        if item.drug in kept:
-            notices.append(f"Ignored the second {item.drug} in {list_name}: the form lists it once")
+        picked = item.product or item.drug  # a combination product is its own entry
+        if picked in kept:
+            notices.append(f"Ignored the second {picked} in {list_name}: the form lists it once")
             continue
-        kept[item.drug] = item
-        for name, key in row_keys(item.drug, list_name).items():
+        kept[picked] = item
+        for name, key in row_keys(picked, list_name).items():
             value = getattr(item, name)
             state[key] = str(value) if isinstance(value, StrEnum) else value
     return list(kept)

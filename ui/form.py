@@ -20,6 +20,8 @@ from logic.catalogue import (
     default_unit,
     display_name,
     known_names,
+    medicine_names,
+    picker_label,
 )
 from logic.models import Allergy, Condition, RedFlag, Relief, Route
 from logic.triage import GROUPS, red_flag_label
@@ -408,11 +410,12 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
 
 
 def medicine_picker(list_name: str, label: str) -> list[str]:
-    """A medicine list: Enter adds the one highlighted medicine (exact names first)."""
+    """A medicine list: Enter adds the one highlighted medicine (exact names first). A
+    combination product (Percocet) is its own entry, so its acetaminophen is seen too."""
     chosen = st.multiselect(
         label,
-        options=known_names(),
-        format_func=_PICKER_LABELS.get,
+        options=medicine_names(),
+        format_func=picker_label,
         key=list_name,
         on_change=medicines_changed,
         args=(list_name,),
