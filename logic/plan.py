@@ -42,6 +42,8 @@ from logic.renal import as_band, assess_renal
 from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
 from logic.rules import (
     CHRONIC_WEEKS,
+    NAMED_MASK,
+    NAMED_MESSAGES,
     PER_DRUG_TARGETS,
     REASON,
     RULES,
@@ -52,6 +54,7 @@ from logic.rules import (
     Rule,
     fired_mask,
     positions,
+    unsafe_home_opioids,
 )
 from logic.triage import triage
 
@@ -1106,14 +1109,30 @@ def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
             "take-home opioid to them.",
             "CDC 2022 MME table",
         )
+    unsafe = unsafe_home_opioids(draft.facts) if meds.home_opioids else ()
     if meds.long_acting_home:
+        flagged = [g for g in meds.long_acting_home if g in unsafe]
+        keep = (
+            f"{', '.join(flagged)} is flagged as unsafe for this patient above: review it with "
+            "the prescriber, do not simply continue it"
+            if flagged
+            else "continue it unchanged"
+        )
         draft.warn(
             "home-long-acting",
             Severity.caution,
-            f"Takes a long-acting opioid ({', '.join(meds.long_acting_home)}): continue it "
-            "unchanged; never add another extended-release or long-acting opioid for acute pain.",
+            f"Takes a long-acting opioid ({', '.join(meds.long_acting_home)}): {keep}; never add "
+            "another extended-release or long-acting opioid for acute pain.",
             "CDC 2022 recs 3 and 5",
         )
+    # Plan-wide rows about unsafe regular medicines: the warning names the patient's medicines.
+    named = draft.mask & NAMED_MASK
+    if named:
+        facts = draft.facts
+        for i in positions(named):
+            rule = RULES[i]
+            message = NAMED_MESSAGES[rule.id](facts)
+            draft.warnings[rule.id] = _warning(rule.id, rule.severity, message, rule.source)
 
 
 #: The source for a duplicate of an ingredient held in a combination product.

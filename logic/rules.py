@@ -298,6 +298,111 @@ _NSAID = ("nsaids-ketorolac",)
 _OPIOID = ("opioids-acute-pain", "opioid-safety")
 _TCA = ("antidepressants",)
 
+# ---- Regular medicines that are themselves unsafe for this patient: who they are ----------
+#: FDA Drug Safety Communication, 20 Apr 2017: codeine and tramadol are not recommended while
+#: breastfeeding (CYP2D6 ultra-rapid metabolisers make morphine or O-desmethyltramadol fast
+#: enough to reach the infant through the milk).
+BREASTFEEDING_NOT_RECOMMENDED = ("codeine", "tramadol")
+#: Ultram, Nucynta and Demerol labels: contraindicated with an MAOI or within 14 days of one;
+#: the other opioid labels (FDA 2016 class labelling) say not recommended.
+MAOI_CONTRAINDICATED_OPIOIDS = frozenset({"tramadol", "tapentadol", "meperidine"})
+#: Low-dose aspirin is prescribed on purpose (the FDA 2020 pregnancy communication exempts 81 mg
+#: aspirin; ACC/AHA 2019 primary prevention guideline: 75-100 mg a day), so a regular aspirin
+#: counts as an analgesic NSAID only when its daily dose is entered and above 100 mg.
+LOW_DOSE_ASPIRIN_MAX_DAILY_MG = 100
+
+
+def regular_nsaids(f: Facts) -> tuple[str, ...]:
+    """Regular (not given-today) NSAIDs, in entry order; low-dose or undosed aspirin aside."""
+    names = f.meds.by_trait.get(Trait.nsaid, ())
+    if not names:
+        return ()
+    current = f.meds.current
+    return tuple(g for g in names if g in current and (g != "aspirin" or _analgesic_aspirin(f)))
+
+
+def _analgesic_aspirin(f: Facts) -> bool:
+    return any(
+        med.drug == "aspirin"
+        and med.dose_mg is not None
+        and med.dose_mg * (med.doses_per_day or 1) > LOW_DOSE_ASPIRIN_MAX_DAILY_MG
+        for med in f.case.current_medications
+    )
+
+
+def home_opioid_names(f: Facts) -> tuple[str, ...]:
+    """Regular opioids, each once, in entry order."""
+    return tuple(dict.fromkeys(h.drug for h in f.meds.home_opioids))
+
+
+def breastfeeding_home_opioids(f: Facts) -> tuple[str, ...]:
+    if not f.case.breastfeeding:
+        return ()
+    return tuple(g for g in home_opioid_names(f) if g in BREASTFEEDING_NOT_RECOMMENDED)
+
+
+def maoi_home_opioids(f: Facts) -> tuple[str, ...]:
+    """Every regular opioid when an MAOI is in either list (the interaction lasts 14 days)."""
+    if not f.maoi:
+        return ()
+    return tuple(g for g in home_opioid_names(f) if Trait.maoi_contraindicated in traits(g))
+
+
+def _serotonin_partners(f: Facts, opioid: str) -> tuple[str, ...]:
+    """Other medicines (either list) that add serotonin or seizure risk to a serotonergic opioid;
+    MAOIs are left to the MAOI row, which is stronger."""
+    by_trait = f.meds.by_trait
+    found = (
+        *by_trait.get(Trait.serotonergic, ()),
+        *by_trait.get(Trait.lowers_seizure_threshold, ()),
+    )
+    maois = by_trait.get(Trait.maoi, ())
+    return tuple(dict.fromkeys(g for g in found if g != opioid and g not in maois))
+
+
+def serotonergic_home_opioids(f: Facts) -> tuple[str, ...]:
+    """Regular tramadol, tapentadol or meperidine with another serotonergic or seizure-threshold
+    lowering medicine, the serotonergic-drug box, or a seizure disorder (their labels)."""
+    names = f.meds.by_trait.get(Trait.serotonergic, ())
+    if not names:
+        return ()
+    conditions = f.case.conditions
+    boxes = C.serotonergic_drug_use in conditions or C.seizure_disorder in conditions
+    current = f.meds.current
+    return tuple(
+        g
+        for g in names
+        if g in current and Trait.opioid in traits(g) and (boxes or _serotonin_partners(f, g))
+    )
+
+
+def benzodiazepine_home_opioids(f: Facts) -> tuple[str, ...]:
+    """Every regular opioid when a benzodiazepine is taken regularly (or its box is ticked),
+    except buprenorphine or methadone for opioid use disorder: the FDA (Drug Safety
+    Communication, 20 Sep 2017) says not to withhold them from patients on benzodiazepines."""
+    if not (C.benzodiazepine_use in f.case.conditions or _BENZODIAZEPINE in f.meds.current_classes):
+        return ()
+    moud = f.meds.moud
+    return tuple(g for g in home_opioid_names(f) if g not in moud)
+
+
+def unsafe_home_opioids(f: Facts) -> tuple[str, ...]:
+    """Regular opioids a row of 'Regular medicines that are themselves unsafe' flags: the plan
+    then never tells the clinician to continue them (home-opioid-review, not -continue)."""
+    if not f.meds.home_opioids:
+        return ()
+    return tuple(
+        dict.fromkeys(
+            (
+                *breastfeeding_home_opioids(f),
+                *maoi_home_opioids(f),
+                *serotonergic_home_opioids(f),
+                *benzodiazepine_home_opioids(f),
+            )
+        )
+    )
+
+
 RULES: tuple[Rule, ...] = (
     # ---- Always: the common escalations this plan never takes, each for its own reason -----
     Rule(
@@ -1155,7 +1260,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "moud-continue",
-        lambda f: bool(f.meds.moud),
+        lambda f: bool(f.meds.moud) and not set(f.meds.moud) & set(unsafe_home_opioids(f)),
         "plan",
         A.warn,
         "Buprenorphine or methadone: continue it, confirm the dose with the prescriber or "
@@ -1167,7 +1272,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "home-opioid-continue",
-        lambda f: bool(f.meds.home_opioids) and not f.meds.moud,
+        # The continue advice only when no row below flags a home opioid as unsafe here.
+        lambda f: bool(f.meds.home_opioids) and not f.meds.moud and not unsafe_home_opioids(f),
         "plan",
         A.warn,
         "Takes an opioid regularly: continue the home regimen (do not stop it abruptly), count "
@@ -1364,6 +1470,176 @@ RULES: tuple[Rule, ...] = (
         max_dose_mg=KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG,
         max_daily_mg=KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG,
     ),
+    # ---- Regular medicines that are themselves unsafe for this patient ----------------------
+    # The review of what was tried (logic.review) covers this episode's medicines; these rows
+    # cover what the patient takes regularly. Each is a plan-wide warning; NAMED_MESSAGES below
+    # words it with the patient's own medicines. Danger where the label or FDA communication
+    # says contraindicated, not recommended or boxed; caution for a label warning.
+    Rule(
+        "breastfeeding-home-codeine-tramadol",
+        lambda f: bool(breastfeeding_home_opioids(f)),
+        "plan",
+        A.warn,
+        "Breastfeeding and takes codeine or tramadol regularly: the FDA recommends against both "
+        "while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
+        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
+        "Stop it and switch to a non-codeine, non-tramadol analgesic with the prescriber; do not "
+        "simply continue it. Watch the baby for sleepiness, feeding difficulty or limpness.",
+        "FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol); codeine and "
+        "tramadol labels (lactation: not recommended)",
+        S.danger,
+        evidence=("tramadol", *_OLD),
+        reads=(G.breastfeeding,),
+    ),
+    Rule(
+        "maoi-home-opioid",
+        lambda f: bool(maoi_home_opioids(f)),
+        "plan",
+        A.warn,
+        "Takes an opioid regularly with an MAOI (or within 14 days of one): tramadol, tapentadol "
+        "and meperidine are contraindicated with an MAOI, and the other opioid labels say not "
+        "recommended with or within 14 days of one (serotonin syndrome or opioid toxicity). "
+        "Review with both prescribers today; do not simply continue it, and do not stop a daily "
+        "opioid abruptly.",
+        "Ultram, Nucynta and Demerol labels (contraindicated with MAOIs); oxycodone, "
+        "Dolophine and Duragesic labels (not recommended within 14 days of an MAOI); FDA Drug "
+        "Safety Communication, 22 Mar 2016",
+        S.danger,
+        evidence=_OPIOID,
+        reads=(T.maoi,),
+    ),
+    Rule(
+        "serotonergic-home-opioid",
+        lambda f: bool(serotonergic_home_opioids(f)),
+        "plan",
+        A.warn,
+        "Takes tramadol (or tapentadol or meperidine) regularly with a serotonergic or "
+        "seizure-threshold-lowering medicine, or with a seizure disorder: the label warns of "
+        "serotonin syndrome and seizures. Review with the prescriber; do not simply continue "
+        "it, and teach the signs (agitation, tremor, fever, sweating, a seizure).",
+        "Ultram label (serotonin syndrome; seizure risk with SSRIs, SNRIs, TCAs); Nucynta and "
+        "Demerol labels (serotonin syndrome)",
+        S.caution,
+        evidence=("tramadol",),
+        reads=(T.serotonergic,),
+    ),
+    Rule(
+        "benzodiazepine-home-opioid",
+        lambda f: bool(benzodiazepine_home_opioids(f)),
+        "plan",
+        A.warn,
+        "Takes an opioid and a benzodiazepine regularly: the opioid boxed warning says the "
+        "combination can cause profound sedation, respiratory depression, coma and death. "
+        "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
+        "usually the first step; never stop either abruptly); do not simply continue it, and "
+        "offer naloxone.",
+        "Opioid labels (boxed warning: benzodiazepines); CDC 2022 rec 11; AGS Beers 2023 "
+        "(opioid + benzodiazepine)",
+        S.danger,
+        evidence=(*_OPIOID, "benzodiazepines"),
+        reads=(C.benzodiazepine_use,),
+    ),
+    Rule(
+        "home-opioid-review",
+        lambda f: bool(unsafe_home_opioids(f)),
+        "plan",
+        A.warn,
+        "Takes an opioid regularly that a warning here flags as unsafe for this patient: do not "
+        "simply continue the home regimen. Change it with the prescriber (a switch or a "
+        "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
+        "life-threatening problem requires it), count it in the total MME, and do not add a "
+        "second long-acting opioid.",
+        "CDC 2022 recs 3, 4 and 5",
+        S.caution,
+        evidence=_OPIOID,
+        reads=(T.opioid,),
+    ),
+    Rule(
+        "pregnancy-home-nsaid-20-weeks",
+        lambda f: (
+            f.case.pregnant
+            and (
+                f.case.pregnancy_weeks is None
+                or PREGNANCY_NSAID_AVOID_WEEKS
+                <= f.case.pregnancy_weeks
+                < PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
+            )
+            and bool(regular_nsaids(f))
+        ),
+        "plan",
+        A.warn,
+        "Pregnant (20-29 weeks, or weeks not entered) and takes an NSAID regularly: the FDA "
+        "says avoid NSAIDs from 20 weeks (fetal kidney dysfunction, low amniotic fluid). Stop "
+        "it and use acetaminophen; if the obstetric team judges it essential, the lowest dose "
+        "for the shortest time, with an amniotic fluid scan if it lasts over 48 hours.",
+        "FDA Drug Safety Communication, 15 Oct 2020 (NSAIDs from 20 weeks; 81 mg aspirin exempt)",
+        S.caution,
+        evidence=_NSAID + _OLD,
+        reads=(G.pregnant,),
+    ),
+    Rule(
+        "pregnancy-home-nsaid-30-weeks",
+        lambda f: (
+            f.case.pregnancy_weeks is not None
+            and f.case.pregnancy_weeks >= PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
+            and bool(regular_nsaids(f))
+        ),
+        "plan",
+        A.warn,
+        "Pregnant 30 weeks or more and takes an NSAID regularly: the NSAID labels say avoid "
+        "from 30 weeks (premature closure of the fetal ductus arteriosus, on top of the kidney "
+        "and amniotic fluid harm from 20 weeks). Stop it today and tell the obstetric team; "
+        "do not simply continue it.",
+        "NSAID labels (fetal toxicity: avoid at 30 weeks and later); FDA Drug Safety "
+        "Communication, 15 Oct 2020",
+        S.danger,
+        evidence=_NSAID + _OLD,
+        reads=(G.pregnant,),
+    ),
+    Rule(
+        "anticoagulant-home-nsaid",
+        lambda f: f.has(C.anticoagulant_use) and bool(regular_nsaids(f)),
+        "plan",
+        A.warn,
+        "Takes an NSAID regularly with an anticoagulant: the NSAID labels warn that the "
+        "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
+        "the prescriber (acetaminophen or a topical instead); do not simply continue it.",
+        "NSAID labels (hematologic toxicity: anticoagulants); AGS Beers 2023 (warfarin or a "
+        "DOAC with an NSAID)",
+        S.caution,
+        evidence=_NSAID,
+        reads=(C.anticoagulant_use,),
+    ),
+    Rule(
+        "renal-home-nsaid",
+        lambda f: f.crcl_below_30 and bool(regular_nsaids(f)),
+        "plan",
+        A.warn,
+        "CrCl below 30 mL/min or dialysis and takes an NSAID regularly: Beers says avoid "
+        "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
+        "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do "
+        "not simply continue it.",
+        "AGS Beers 2023 (avoid NSAIDs if CrCl <30); NSAID labels (renal toxicity: advanced "
+        "renal disease)",
+        S.caution,
+        evidence=_RENAL + _NSAID,
+        reads=(G.crcl_below_30,),
+    ),
+    Rule(
+        "gi-home-nsaid",
+        lambda f: f.has(C.gi_bleed_history, C.peptic_ulcer) and bool(regular_nsaids(f)),
+        "plan",
+        A.warn,
+        "Takes an NSAID regularly after GI bleeding or a peptic ulcer: the NSAID labels put the "
+        "risk of another bleed at more than ten times higher, and Beers says avoid unless "
+        "nothing else works and a proton-pump inhibitor is given. Review with the prescriber; "
+        "do not simply continue it.",
+        "NSAID labels (GI bleeding, ulceration and perforation); AGS Beers 2023 (history of "
+        "gastric or duodenal ulcers)",
+        S.caution,
+        evidence=_NSAID,
+        reads=(C.gi_bleed_history, C.peptic_ulcer),
+    ),
 )
 
 #: Human names of rule targets, for the avoid list.
@@ -1464,3 +1740,163 @@ def _step_and_tag(target: str) -> tuple[str, str]:
 STEP_TAG: dict[str, tuple[str, str]] = {r.id: _step_and_tag(r.target) for r in RULES}
 #: The avoid-list reason of each rule (its message with its source), written once.
 REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}
+
+
+# ---- Messages that name the patient's own medicines ------------------------------------------
+
+
+def _and(names: tuple[str, ...] | list[str]) -> str:
+    items = list(names)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _it(names: tuple[str, ...]) -> str:
+    return "them" if len(names) > 1 else "it"
+
+
+def _breastfeeding_message(f: Facts) -> str:
+    found = breastfeeding_home_opioids(f)
+    return (
+        f"Breastfeeding and takes {_and(found)} regularly: the FDA recommends against codeine "
+        "and tramadol while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
+        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
+        f"Stop {_and(found)} and switch to a non-codeine, non-tramadol analgesic with the "
+        f"prescriber; do not simply continue {_it(found)}. Watch the baby for sleepiness, "
+        "feeding difficulty or limpness."
+    )
+
+
+def _maoi_message(f: Facts) -> str:
+    found = maoi_home_opioids(f)
+    maois = f.meds.by_trait.get(Trait.maoi, ())
+    banned = tuple(g for g in found if g in MAOI_CONTRAINDICATED_OPIOIDS)
+    other = tuple(g for g in found if g not in MAOI_CONTRAINDICATED_OPIOIDS)
+    why = []
+    if banned:
+        why.append(f"the {_and(banned)} label contraindicates it with an MAOI")
+    if other:
+        why.append(
+            f"the {_and(other)} label says not recommended with an MAOI or within 14 days of one"
+        )
+    return (
+        f"Takes {_and(found)} regularly with {_and(maois)} (an MAOI; the interaction lasts 14 "
+        f"days after stopping one): {'; '.join(why)} (serotonin syndrome or opioid toxicity). "
+        f"Review with both prescribers today; do not simply continue {_it(found)}, and do not "
+        "stop a daily opioid abruptly."
+    )
+
+
+def _serotonergic_message(f: Facts) -> str:
+    found = serotonergic_home_opioids(f)
+    partners = list(dict.fromkeys(p for g in found for p in _serotonin_partners(f, g)))
+    conditions = f.case.conditions
+    if C.serotonergic_drug_use in conditions:
+        partners.append("a serotonergic drug (box ticked)")
+    if C.seizure_disorder in conditions:
+        partners.append("a seizure disorder")
+    return (
+        f"Takes {_and(found)} regularly with {_and(partners)}: the {_and(found)} label warns of "
+        "serotonin syndrome and seizures with serotonergic and seizure-threshold-lowering "
+        f"medicines (SSRIs, SNRIs, tricyclics) and in epilepsy. Review with the prescriber; do "
+        f"not simply continue {_it(found)}, and teach the signs (agitation, tremor, fever, "
+        "sweating, a seizure)."
+    )
+
+
+def _benzodiazepine_message(f: Facts) -> str:
+    found = benzodiazepine_home_opioids(f)
+    benzos = [g for g in f.meds.current if drug_class(g) is _BENZODIAZEPINE]
+    named = _and(sorted(benzos)) if benzos else "a benzodiazepine (box ticked)"
+    return (
+        f"Takes {_and(found)} and {named} regularly: the opioid boxed warning says the "
+        "combination can cause profound sedation, respiratory depression, coma and death. "
+        "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
+        "usually the first step; never stop either abruptly); do not simply continue "
+        f"{_it((*found, *benzos))}, and offer naloxone."
+    )
+
+
+def _review_message(f: Facts) -> str:
+    found = unsafe_home_opioids(f)
+    return (
+        f"Takes {_and(found)} regularly, which a warning here flags as unsafe for this patient: "
+        "do not simply continue the home regimen. Change it with the prescriber (a switch or a "
+        "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
+        "life-threatening problem requires it), count it in the total MME, and do not add a "
+        "second long-acting opioid."
+    )
+
+
+def _pregnancy_20_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    weeks = f.case.pregnancy_weeks
+    when_ = "weeks not entered" if weeks is None else f"{weeks} weeks"
+    check = " Confirm the gestational age." if weeks is None else ""
+    return (
+        f"Pregnant ({when_}) and takes {_and(nsaids)} regularly: the FDA says avoid NSAIDs from "
+        f"20 weeks (fetal kidney dysfunction, low amniotic fluid).{check} Stop "
+        f"{_it(nsaids)} and use acetaminophen; if the obstetric team judges an NSAID essential, "
+        "the lowest dose for the shortest time, with an amniotic fluid scan if it lasts over "
+        "48 hours."
+    )
+
+
+def _pregnancy_30_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    return (
+        f"Pregnant {f.case.pregnancy_weeks} weeks and takes {_and(nsaids)} regularly: the NSAID "
+        "labels say avoid from 30 weeks (premature closure of the fetal ductus arteriosus, on "
+        "top of the kidney and amniotic fluid harm from 20 weeks). Stop "
+        f"{_it(nsaids)} today and tell the obstetric team; do not simply continue {_it(nsaids)}."
+    )
+
+
+def _anticoagulant_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    named = f.meds.by_trait.get(Trait.anticoagulant, ())
+    with_ = _and(named) if named else "an anticoagulant (box ticked)"
+    return (
+        f"Takes {_and(nsaids)} regularly with {with_}: the NSAID labels warn that the "
+        "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
+        f"the prescriber (acetaminophen or a topical instead); do not simply continue "
+        f"{_it(nsaids)}."
+    )
+
+
+def _renal_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    return (
+        f"CrCl below 30 mL/min or dialysis and takes {_and(nsaids)} regularly: Beers says avoid "
+        "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
+        "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do not "
+        f"simply continue {_it(nsaids)}."
+    )
+
+
+def _gi_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    history = "GI bleeding" if f.has(C.gi_bleed_history) else "a peptic ulcer"
+    return (
+        f"Takes {_and(nsaids)} regularly after {history}: the NSAID labels put the risk of "
+        "another bleed at more than ten times higher, and Beers says avoid unless nothing else "
+        "works and a proton-pump inhibitor is given. Review with the prescriber; do not simply "
+        f"continue {_it(nsaids)}."
+    )
+
+
+#: Plan-wide rows whose warning names the patient's medicines: the row's message is the general
+#: text (rule tables, docs); the plan shows this one instead (logic.plan._medicine_warnings).
+NAMED_MESSAGES: dict[str, Callable[[Facts], str]] = {
+    "breastfeeding-home-codeine-tramadol": _breastfeeding_message,
+    "maoi-home-opioid": _maoi_message,
+    "serotonergic-home-opioid": _serotonergic_message,
+    "benzodiazepine-home-opioid": _benzodiazepine_message,
+    "home-opioid-review": _review_message,
+    "pregnancy-home-nsaid-20-weeks": _pregnancy_20_message,
+    "pregnancy-home-nsaid-30-weeks": _pregnancy_30_message,
+    "anticoagulant-home-nsaid": _anticoagulant_message,
+    "renal-home-nsaid": _renal_message,
+    "gi-home-nsaid": _gi_message,
+}
+#: The same rows as a bit mask of table positions.
+NAMED_MASK = sum(1 << i for i, r in enumerate(RULES) if r.id in NAMED_MESSAGES)

@@ -18,7 +18,7 @@ from logic.medications import medicine_facts
 from logic.models import Order, Route
 from logic.regimens import REGIMENS
 from logic.renal import assess_renal
-from logic.rules import Facts
+from logic.rules import Facts, breastfeeding_home_opioids, regular_nsaids, unsafe_home_opioids
 
 BASE: dict[str, Any] = {
     "age_years": 40,
@@ -807,3 +807,50 @@ def test_no_buprenorphine_and_a_regular_suboxone_are_unchanged() -> None:
     assert not any(o.is_opioid for o in (*regular.give_now, *today.give_now))
     assert regular.naloxone
     assert today.naloxone
+
+
+# ---- Regular medicines that are themselves unsafe: which regular NSAIDs and opioids count -----
+
+
+def _facts(**overrides: Any) -> Facts:
+    c = case(**overrides)
+    return Facts(case=c, renal=assess_renal(c))
+
+
+@pytest.mark.parametrize(
+    ("aspirin", "counted"),
+    [
+        ({"drug": "aspirin", "dose": 81, "doses_per_day": 1}, False),  # FDA 2020: 81 mg exempt
+        ({"drug": "aspirin", "dose": 100, "doses_per_day": 1}, False),  # ACC/AHA 2019: 75-100 mg
+        ({"drug": "aspirin", "dose": 325, "doses_per_day": 1}, True),
+        ({"drug": "aspirin", "dose": 81, "doses_per_day": 2}, True),  # 162 mg a day
+        ({"drug": "aspirin"}, False),  # no dose: read as the usual low-dose regular aspirin
+    ],
+)
+def test_regular_aspirin_counts_as_an_nsaid_only_above_low_dose(
+    aspirin: dict[str, Any], counted: bool
+) -> None:
+    found = regular_nsaids(_facts(current_medications=[aspirin]))
+    assert found == (("aspirin",) if counted else ())
+
+
+def test_regular_nsaids_are_the_regular_list_only_in_entry_order() -> None:
+    """The review of what was tried covers today's doses; these rows cover the regular list."""
+    facts = _facts(
+        current_medications=[{"drug": "Aleve"}, {"drug": "Advil"}],
+        tried=[{"drug": "ketorolac", "dose_mg": 15, "route": "iv"}],
+    )
+    assert regular_nsaids(facts) == ("naproxen", "ibuprofen")
+
+
+def test_unsafe_home_opioids_name_each_flagged_regular_opioid_once() -> None:
+    """FDA DSC 2017 (breastfeeding: codeine, tramadol) and the opioid labels (MAOI): a regular
+    tramadol flagged by both is named once; a regular oxycodone only by the MAOI."""
+    facts = _facts(
+        sex="female",
+        age_years=30,
+        breastfeeding=True,
+        current_medications=[{"drug": "Ultram"}, {"drug": "oxycodone"}, {"drug": "Nardil"}],
+    )
+    assert breastfeeding_home_opioids(facts) == ("tramadol",)
+    assert unsafe_home_opioids(facts) == ("tramadol", "oxycodone")

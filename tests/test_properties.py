@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -955,3 +956,99 @@ def test_never_a_new_opioid_with_a_new_gabapentinoid_or_tricyclic(case: PatientC
 @given(cases())
 def test_muscle_relaxants_withheld_only_with_a_true_reason(case: PatientCase) -> None:
     check_muscle_relaxants_withheld_only_with_a_true_reason(case, plan_of(case))
+
+
+# ---- Regular medicines that are themselves unsafe: never "continue" them ------------------------
+#
+# Written from the sources, not the catalogue: FDA DSC 20 Apr 2017 (codeine and tramadol are not
+# recommended while breastfeeding); Ultram, Nucynta and Demerol labels (contraindicated with an
+# MAOI or within 14 days) and the other opioid labels (not recommended within 14 days).
+MAOI_NAMES = ("phenelzine", "Nardil", "tranylcypromine", "selegiline", "linezolid")
+HOME_OPIOIDS = (
+    *("oxycodone", "Percocet", "OxyContin", "hydromorphone", "morphine", "tramadol"),
+    *("methadone", "fentanyl patch", "tapentadol"),
+)
+BREASTFEEDING_NOT_RECOMMENDED = ("codeine", "Tylenol #3", "tramadol", "Ultram")
+#: An instruction to carry on with a medicine; "do not simply continue it" does not match.
+TELLS_TO_CONTINUE = re.compile(r"(?<!simply )\bcontinue (the home regimen|it|them)\b", re.I)
+
+
+@st.composite
+def _contraindicated_home_opioid(draw: st.DrawFn) -> PatientCase:
+    """Any drawn case, plus a regular opioid its label rules out for this patient: codeine or
+    tramadol while breastfeeding, or any opioid with an MAOI (regular or given today)."""
+    case = draw(cases(medicines=True))
+    data = case.model_dump(exclude_defaults=True)
+    breastfeeding = case.sex == "female" and draw(st.booleans())
+    if breastfeeding:
+        opioid = draw(st.sampled_from(BREASTFEEDING_NOT_RECOMMENDED))
+        data["breastfeeding"] = True
+    else:
+        opioid = draw(st.sampled_from(HOME_OPIOIDS))
+        maoi = draw(st.sampled_from(MAOI_NAMES))
+        if draw(st.booleans()):
+            data["current_medications"] = [*data.get("current_medications", ()), {"drug": maoi}]
+        else:
+            data["tried"] = [*data.get("tried", ()), {"drug": maoi, "dose_mg": 10}]
+    per_day = 1 if "patch" in opioid else 2  # a patch is worn continuously
+    dose = {"dose": draw(st.sampled_from((5, 10, 30, 50))), "doses_per_day": per_day, "weeks": 4}
+    data["current_medications"] = [
+        *data.get("current_medications", ()),
+        {"drug": opioid, **dose},
+    ]
+    return PatientCase.model_validate(data)
+
+
+def _label_flagged_home_opioids(case: PatientCase) -> set[str]:
+    """The regular opioids their labels rule out here, from the sources, not the engine."""
+    home = {m.drug for m in case.current_medications}
+    opioids = home & OPIOIDS
+    flagged = opioids & {"codeine", "tramadol"} if case.breastfeeding else set()
+    if (home | {t.drug for t in case.tried}) & MAOIS:
+        flagged |= opioids  # every opioid label: not with an MAOI or within 14 days
+    return flagged
+
+
+@_settings(NAMED_EXAMPLES * 5)
+@given(_contraindicated_home_opioid())
+@example(
+    PatientCase(
+        age_years=30,
+        sex="female",
+        weight_kg=70,
+        crcl_ml_min=90,
+        setting="ed",
+        pain_score=8,
+        pain_duration_weeks=1,
+        breastfeeding=True,
+        current_medications=[{"drug": "Tylenol #3", "dose": 30, "doses_per_day": 4}],
+    )
+)
+def test_no_warning_tells_the_clinician_to_continue_a_contraindicated_home_opioid(
+    case: PatientCase,
+) -> None:
+    """Whenever a home opioid is contraindicated or not recommended for this patient by its label
+    (breastfeeding, MAOI), a warning says so naming it, and none says to continue it. Another
+    regular opioid that no label rules out may still be continued (buprenorphine for opioid use
+    disorder with a codeine that must stop; an unflagged long-acting opioid)."""
+    plan = plan_of(case)
+    flagged = _label_flagged_home_opioids(case)
+    assert flagged
+    codes = {w.code for w in plan.warnings}
+    assert "home-opioid-continue" not in codes
+    assert "home-opioid-review" in codes
+    for w in plan.warnings:
+        if not TELLS_TO_CONTINUE.search(w.message):
+            continue
+        if w.code == "moud-continue":
+            assert not flagged & {"methadone", "buprenorphine"}, (flagged, w.message)
+        else:
+            assert w.code == "home-long-acting", w
+            assert not [d for d in flagged if d in w.message], (flagged, w.message)
+    named = [
+        w.message
+        for w in plan.warnings
+        if w.code in ("breastfeeding-home-codeine-tramadol", "maoi-home-opioid")
+    ]
+    for drug in flagged:
+        assert any(drug in message for message in named), (drug, named)

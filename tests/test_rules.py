@@ -8,6 +8,7 @@ not from the engine's output. A new rule without a row here fails
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -1177,7 +1178,283 @@ FRAILTY_ROWS: tuple[Row, ...] = (
         "FDA DSC 2019; Northern Ireland Formulary (100 mg if frail)",
     ),
 )
-ROWS = ROWS + MEDICINE_ROWS + FRAILTY_ROWS
+
+
+# ---- Regular medicines that are themselves unsafe ---------------------------------------------
+# A regular medicine can itself be the danger (not what this episode added). Each expectation is
+# from the source: FDA DSC 20 Apr 2017 (codeine and tramadol not recommended while
+# breastfeeding); Ultram, Nucynta, Demerol labels (contraindicated with an MAOI) and the other
+# opioid labels (not recommended within 14 days of an MAOI); Ultram label (serotonin syndrome,
+# seizures with SSRIs/SNRIs/TCAs); opioid boxed warning and CDC 2022 rec 11 (benzodiazepines);
+# FDA DSC 15 Oct 2020 (NSAIDs from 20 weeks; 81 mg aspirin exempt) and NSAID labels (avoid from
+# 30 weeks); NSAID labels and AGS Beers 2023 (anticoagulants, CrCl < 30, GI bleeding).
+
+
+#: An instruction to carry on with a medicine ("continue the home regimen", "continue it
+#: unchanged"); "do not simply continue it" is the opposite and does not match.
+TELLS_TO_CONTINUE = re.compile(r"(?<!simply )\bcontinue (the home regimen|it|them)\b", re.I)
+
+
+def warns_unsafe_home(
+    code: str, severity: Severity, *names: str, stop: bool = False
+) -> Callable[[TreatmentPlan], None]:
+    """The plan-wide warning names the patient's own medicines, says why (the source) and what
+    to do; no warning tells the clinician to continue the flagged home medicine."""
+
+    def check(plan: TreatmentPlan) -> None:
+        (warning,) = [w for w in plan.warnings if w.code == code]
+        assert warning.severity is severity
+        for name in names:
+            assert name in warning.message, (name, warning.message)
+        assert "do not simply continue" in warning.message or stop, warning.message
+        if stop:
+            assert "Stop" in warning.message
+        assert warning.source.strip()
+        assert "home-opioid-continue" not in warning_codes(plan)
+        assert not [w.code for w in plan.warnings if TELLS_TO_CONTINUE.search(w.message)]
+
+    return check
+
+
+def home(drug: str, dose: float, per_day: float, weeks: float = 6) -> dict[str, Any]:
+    return {"drug": drug, "dose": dose, "doses_per_day": per_day, "weeks": weeks}
+
+
+TYLENOL_3 = home("Tylenol #3", 30, 4)  # codeine 30 mg with acetaminophen 300 mg
+TRAMADOL_50 = home("tramadol", 50, 4)
+OXYCODONE_5 = home("oxycodone", 5, 4)
+IBUPROFEN_400 = home("ibuprofen", 400, 3)
+NAPROXEN_500 = home("naproxen", 500, 2)
+BREASTFEEDING = {**FEMALE, "breastfeeding": True}
+
+UNSAFE_HOME_ROWS: tuple[Row, ...] = (
+    Row(
+        "breastfeeding-home-codeine-tramadol",
+        {**BREASTFEEDING, **current(TYLENOL_3)},
+        warns_unsafe_home(
+            "breastfeeding-home-codeine-tramadol", Severity.danger, "codeine", "FDA", stop=True
+        ),
+        "FDA DSC 20 Apr 2017: stop codeine while breastfeeding, switch analgesic",
+    ),
+    Row(
+        "breastfeeding-home-codeine-tramadol",
+        {**BREASTFEEDING, **current(TRAMADOL_50)},
+        warns_unsafe_home(
+            "breastfeeding-home-codeine-tramadol", Severity.danger, "tramadol", stop=True
+        ),
+        "FDA DSC 20 Apr 2017 (tramadol)",
+    ),
+    Row(
+        "maoi-home-opioid",
+        current("Nardil", OXYCODONE_5),
+        warns_unsafe_home("maoi-home-opioid", Severity.danger, "oxycodone", "phenelzine", "14"),
+        "oxycodone label (not recommended with or within 14 days of an MAOI)",
+    ),
+    Row(
+        "maoi-home-opioid",
+        current("phenelzine", TRAMADOL_50),
+        warns_unsafe_home("maoi-home-opioid", Severity.danger, "tramadol", "contraindicates"),
+        "Ultram label (contraindicated with MAOIs)",
+    ),
+    Row(
+        "serotonergic-home-opioid",
+        current("sertraline", TRAMADOL_50),
+        warns_unsafe_home(
+            "serotonergic-home-opioid", Severity.caution, "tramadol", "sertraline", "serotonin"
+        ),
+        "Ultram label (serotonin syndrome; seizure risk with SSRIs)",
+    ),
+    Row(
+        "benzodiazepine-home-opioid",
+        current("Xanax", OXYCODONE_5),
+        warns_unsafe_home(
+            "benzodiazepine-home-opioid", Severity.danger, "oxycodone", "alprazolam", "boxed"
+        ),
+        "opioid boxed warning (benzodiazepines); CDC 2022 rec 11",
+    ),
+    Row(
+        "home-opioid-review",
+        current("Nardil", OXYCODONE_5),
+        warns_unsafe_home("home-opioid-review", Severity.caution, "oxycodone", "MME"),
+        "CDC 2022 rec 5 (no abrupt stop) with the MAOI label statement: review, not continue",
+    ),
+    Row(
+        "pregnancy-home-nsaid-20-weeks",
+        {**PREGNANT, "pregnancy_weeks": 20, **current(IBUPROFEN_400)},
+        warns_unsafe_home(
+            "pregnancy-home-nsaid-20-weeks", Severity.caution, "ibuprofen", "20 weeks", stop=True
+        ),
+        "FDA DSC 15 Oct 2020 (avoid from 20 weeks)",
+    ),
+    Row(
+        "pregnancy-home-nsaid-30-weeks",
+        {**PREGNANT, "pregnancy_weeks": 32, **current(IBUPROFEN_400)},
+        warns_unsafe_home(
+            "pregnancy-home-nsaid-30-weeks", Severity.danger, "ibuprofen", "ductus", "32 weeks"
+        ),
+        "NSAID labels (avoid from 30 weeks: ductus arteriosus)",
+    ),
+    Row(
+        "anticoagulant-home-nsaid",
+        current("warfarin", IBUPROFEN_400),
+        warns_unsafe_home(
+            "anticoagulant-home-nsaid", Severity.caution, "ibuprofen", "warfarin", "bleeding"
+        ),
+        "NSAID labels (bleeding with anticoagulants); AGS Beers 2023",
+    ),
+    Row(
+        "anticoagulant-home-nsaid",
+        current("Eliquis", NAPROXEN_500),
+        warns_unsafe_home("anticoagulant-home-nsaid", Severity.caution, "naproxen", "apixaban"),
+        "NSAID labels (bleeding with anticoagulants)",
+    ),
+    Row(
+        "renal-home-nsaid",
+        {"crcl_ml_min": 25, **current(NAPROXEN_500)},
+        warns_unsafe_home("renal-home-nsaid", Severity.caution, "naproxen", "Beers"),
+        "AGS Beers 2023 (avoid NSAIDs at CrCl < 30)",
+    ),
+    Row(
+        "gi-home-nsaid",
+        {**GI, **current(NAPROXEN_500)},
+        warns_unsafe_home("gi-home-nsaid", Severity.caution, "naproxen", "GI bleeding"),
+        "NSAID labels (history of GI bleeding: > 10-fold risk); AGS Beers 2023",
+    ),
+)
+ROWS = ROWS + MEDICINE_ROWS + FRAILTY_ROWS + UNSAFE_HOME_ROWS
+
+_UNSAFE_HOME_IDS = frozenset(r.rule_id for r in UNSAFE_HOME_ROWS)
+
+
+def unsafe_home_fired(**case: Any) -> set[str]:
+    return fired_ids(make_case(**case)) & _UNSAFE_HOME_IDS
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        # FDA DSC 2017: breastfeeding true/false; codeine and tramadol only, and only regular.
+        ({**BREASTFEEDING, **current(TYLENOL_3)}, {"breastfeeding-home-codeine-tramadol"}),
+        ({**FEMALE, **current(TYLENOL_3)}, set()),
+        ({**BREASTFEEDING, **current(OXYCODONE_5)}, set()),
+        ({**BREASTFEEDING, "tried": [{"drug": "tramadol", "dose_mg": 50}]}, set()),
+        # Opioid labels: an MAOI in either list (within 14 days) vs none.
+        (current("Nardil", OXYCODONE_5), {"maoi-home-opioid"}),
+        (
+            {**current(OXYCODONE_5), "tried": [{"drug": "Zyvox", "dose_mg": 600}]},
+            {"maoi-home-opioid"},
+        ),
+        (current("sertraline", OXYCODONE_5), set()),
+        (current(OXYCODONE_5), set()),
+        # Ultram label: tramadol with an SSRI or a seizure disorder; tramadol alone is not its
+        # own interaction, and oxycodone is not serotonergic in this label sense.
+        (current("sertraline", TRAMADOL_50), {"serotonergic-home-opioid"}),
+        (
+            {**current(TRAMADOL_50), "conditions": ["seizure_disorder"]},
+            {"serotonergic-home-opioid"},
+        ),
+        (current(TRAMADOL_50), set()),
+        # Boxed warning: a regular benzodiazepine with a home opioid; not one given today (the
+        # new-opioid rows cover that), and not buprenorphine or methadone for opioid use
+        # disorder (FDA DSC 20 Sep 2017: do not withhold them from patients on benzodiazepines).
+        (current("lorazepam", OXYCODONE_5), {"benzodiazepine-home-opioid"}),
+        ({**current(OXYCODONE_5), "tried": [{"drug": "diazepam", "dose_mg": 5}]}, set()),
+        (current("lorazepam", home("methadone", 80, 1, 100)), set()),
+        # FDA DSC 2020: 19/20 and 29/30 weeks with a regular NSAID; 81 mg aspirin is exempt.
+        ({**PREGNANT, "pregnancy_weeks": 19, **current(IBUPROFEN_400)}, set()),
+        (
+            {**PREGNANT, "pregnancy_weeks": 20, **current(IBUPROFEN_400)},
+            {"pregnancy-home-nsaid-20-weeks"},
+        ),
+        (
+            {**PREGNANT, "pregnancy_weeks": 29, **current(IBUPROFEN_400)},
+            {"pregnancy-home-nsaid-20-weeks"},
+        ),
+        (
+            {**PREGNANT, "pregnancy_weeks": 30, **current(IBUPROFEN_400)},
+            {"pregnancy-home-nsaid-30-weeks"},
+        ),
+        ({**PREGNANT, **current(IBUPROFEN_400)}, {"pregnancy-home-nsaid-20-weeks"}),
+        ({**PREGNANT, "pregnancy_weeks": 32, **current(home("aspirin", 81, 1))}, set()),
+        (
+            {**PREGNANT, "pregnancy_weeks": 32, **current(home("aspirin", 650, 4))},
+            {"pregnancy-home-nsaid-30-weeks"},
+        ),
+        (
+            {**PREGNANT, "pregnancy_weeks": 32, "tried": [{"drug": "ibuprofen", "dose_mg": 400}]},
+            set(),
+        ),
+        # NSAID labels: anticoagulant with a regular NSAID vs either alone.
+        (current("warfarin", IBUPROFEN_400), {"anticoagulant-home-nsaid"}),
+        (
+            {**current(IBUPROFEN_400), "conditions": ["anticoagulant_use"]},
+            {"anticoagulant-home-nsaid"},
+        ),
+        (current("warfarin"), set()),
+        (current(IBUPROFEN_400), set()),
+        ({**current("warfarin"), "tried": [{"drug": "ibuprofen", "dose_mg": 400}]}, set()),
+        # Beers 2023 CrCl < 30 (the engine puts exactly 30 in the 15-29 band, conservatively).
+        ({"crcl_ml_min": 29, **current(NAPROXEN_500)}, {"renal-home-nsaid"}),
+        ({"crcl_ml_min": 30, **current(NAPROXEN_500)}, {"renal-home-nsaid"}),
+        ({"crcl_ml_min": 31, **current(NAPROXEN_500)}, set()),
+        # NSAID labels / Beers: after GI bleeding or an ulcer, vs neither.
+        ({**GI, **current(NAPROXEN_500)}, {"gi-home-nsaid"}),
+        ({"conditions": ["peptic_ulcer"], **current(NAPROXEN_500)}, {"gi-home-nsaid"}),
+        ({"conditions": ["gi_bleed_history"]}, set()),
+    ],
+)
+def test_unsafe_regular_medicine_rows_fire_on_one_side_of_each_boundary(
+    case: dict[str, Any], expected: set[str]
+) -> None:
+    assert unsafe_home_fired(**case) - {"home-opioid-review"} == expected
+
+
+@pytest.mark.parametrize(
+    ("case", "advice"),
+    [
+        (current(OXYCODONE_5), "home-opioid-continue"),
+        (current("sertraline", OXYCODONE_5), "home-opioid-continue"),
+        (current("Nardil", OXYCODONE_5), "home-opioid-review"),
+        ({**BREASTFEEDING, **current(TYLENOL_3)}, "home-opioid-review"),
+        ({**FEMALE, **current(TYLENOL_3)}, "home-opioid-continue"),
+        (current("sertraline", TRAMADOL_50), "home-opioid-review"),
+        (current("lorazepam", OXYCODONE_5), "home-opioid-review"),
+    ],
+)
+def test_home_opioid_is_continued_only_when_no_row_flags_it(
+    case: dict[str, Any], advice: str
+) -> None:
+    """CDC 2022 rec 5 (continue, do not stop abruptly) holds only when no label above rules the
+    home opioid out for this patient; exactly one of the two rows fires."""
+    ids = fired_ids(make_case(**case))
+    assert advice in ids
+    assert len({"home-opioid-continue", "home-opioid-review"} & ids) == 1
+
+
+def test_moud_is_still_continued_with_a_benzodiazepine_but_reviewed_with_an_maoi() -> None:
+    """FDA DSC 20 Sep 2017: buprenorphine or methadone is not withheld from a patient on a
+    benzodiazepine (moud-continue stays); Dolophine label: not recommended within 14 days of an
+    MAOI (review instead, never 'continue')."""
+    methadone = home("methadone", 80, 1, 100)
+    with_benzo = build_plan(make_case(**current("lorazepam", methadone)))
+    assert "moud-continue" in warning_codes(with_benzo)
+    with_maoi = build_plan(make_case(**current("Nardil", methadone)))
+    codes = warning_codes(with_maoi)
+    assert "moud-continue" not in codes
+    assert codes.get("maoi-home-opioid") is Severity.danger
+    assert not [w.code for w in with_maoi.warnings if TELLS_TO_CONTINUE.search(w.message)]
+
+
+def test_a_flagged_long_acting_home_opioid_is_not_continued_unchanged() -> None:
+    """CDC 2022 recs 3 and 5: a long-acting home opioid is continued unchanged, unless a label
+    row flags it (here OxyContin with phenelzine): then the long-acting warning says review."""
+    oxycontin = home("OxyContin", 10, 2)
+    plain = {w.code: w.message for w in build_plan(make_case(**current(oxycontin))).warnings}
+    assert "continue it unchanged" in plain["home-long-acting"]
+    plan = build_plan(make_case(**current("Nardil", oxycontin)))
+    flagged = {w.code: w.message for w in plan.warnings}
+    assert "do not simply continue" in flagged["home-long-acting"]
+    assert not [w.code for w in plan.warnings if TELLS_TO_CONTINUE.search(w.message)]
 
 
 def _row_id(row: Row) -> str:
