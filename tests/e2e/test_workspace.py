@@ -182,8 +182,18 @@ def test_injection_links_show_only_plain_text(page: Page, app_url: str, query: s
     assert not [u for u in outside if not u.startswith(("data:", "blob:"))], outside
 
 
+def settle(page: Page) -> None:
+    """The run finished, no element still drawn stale (Streamlit dims the previous run's
+    elements until the new run redraws them, which fails any contrast check) and the fonts
+    loaded: contrast is measured on what the user reads."""
+    wait_for_app_run(page)
+    page.locator('[data-stale="true"]').first.wait_for(state="detached")
+    page.evaluate("async () => { await document.fonts.ready; }")
+
+
 def axe_violations(page: Page) -> list[dict]:
     """Critical and serious axe-core violations on the page as it is now."""
+    settle(page)
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
@@ -215,5 +225,4 @@ def test_no_serious_accessibility_violations(page: Page, app_url: str, view: str
     if view == "new case":
         page.get_by_role("button", name="New case").click()
         wait_for_app_run(page)
-    page.wait_for_timeout(500)  # let icons and fonts settle before measuring contrast
     assert axe_violations(page) == []
