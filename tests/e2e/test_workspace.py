@@ -183,10 +183,12 @@ def test_injection_links_show_only_plain_text(page: Page, app_url: str, query: s
 
 
 def settle(page: Page) -> None:
-    """The run finished, no element still drawn stale (Streamlit dims the previous run's
-    elements until the new run redraws them, which fails any contrast check) and the fonts
-    loaded: contrast is measured on what the user reads."""
+    """The run finished, the page's own stylesheet is drawn (its `st.html` element is loaded
+    lazily and can arrive after the run ends; until then captions keep Streamlit's faded
+    default), no element is still drawn stale (dimmed until the new run redraws it) and the
+    fonts are loaded: contrast is measured on what the user reads."""
     wait_for_app_run(page)
+    page.locator("[data-testid='stHtml'] style").first.wait_for(state="attached")
     page.locator('[data-stale="true"]').first.wait_for(state="detached")
     page.evaluate("async () => { await document.fonts.ready; }")
 
