@@ -124,7 +124,7 @@ class MedicineFacts(NamedTuple):
 
     def names(self, trait: Trait) -> str:
         """'sertraline and tramadol' for a message."""
-        return _join(self.by_trait.get(trait, ()))
+        return join_names(self.by_trait.get(trait, ()))
 
 
 def medicine_facts(case: PatientCase) -> MedicineFacts:
@@ -335,7 +335,8 @@ def _tolerant(home: Iterable[HomeOpioid]) -> bool:
     return fraction >= 1 - 1e-9
 
 
-def _join(names: Iterable[str]) -> str:
+def join_names(names: Iterable[str]) -> str:
+    """'pregabalin, zolpidem and quetiapine' for a message ('' for none)."""
     items = list(names)
     if len(items) <= 1:
         return "".join(items)

@@ -19,7 +19,13 @@ from typing import Any, NamedTuple
 
 from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
-from logic.medications import DUPLICATE_CLASSES, MedicineFacts, medicine_facts, mme_key
+from logic.medications import (
+    DUPLICATE_CLASSES,
+    MedicineFacts,
+    join_names,
+    medicine_facts,
+    mme_key,
+)
 from logic.models import (
     Avoid,
     Condition,
@@ -510,7 +516,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "ACP/APS 2007; AHCPR 1994",
         )
 
-    _name_sedating_medicines(draft)
+    _name_medicines(draft)
     plan_mme = _discharge_mme(draft.discharge)
     mme = _total_mme(meds.home_mme, plan_mme)
     _mme_warnings(draft, mme)
@@ -1054,7 +1060,7 @@ def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tu
             # FDA Drug Safety Communication, 23 Jul 2020: consider naloxone for a patient on an
             # opioid who also takes a benzodiazepine or another CNS depressant.
             kind = "a CNS depressant" if len(sedating) == 1 else "CNS depressants"
-            reasons.append(f"takes {_names(sedating)} ({kind}) with an opioid")
+            reasons.append(f"takes {join_names(sedating)} ({kind}) with an opioid")
         take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
         if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
             # Gomes T et al., PLoS Med 2017: gabapentin with an opioid raised opioid-related
@@ -1063,31 +1069,25 @@ def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tu
     return tuple(dict.fromkeys(reasons))
 
 
-def _name_sedating_medicines(draft: _Draft) -> None:
-    """The co-sedation warning (kept only when an opioid option was kept) names the patient's
-    sedating regular medicines (opioid labels' boxed warning: other CNS depressants)."""
-    warning = draft.warnings.get(_CO_SEDATION)
-    if warning is None:
-        return
-    names = _names(draft.facts.sedating_regular)
-    draft.warnings[_CO_SEDATION] = warning.model_copy(
-        update={"message": f"Takes {names} regularly. {warning.message}"}
-    )
-
-
-_CO_SEDATION = "cns-depressant-opioid"
-
-
-def _names(items: tuple[str, ...]) -> str:
-    """'pregabalin, zolpidem and quetiapine' for a message."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
 def _total_mme(home: float | None, plan: float | None) -> float | None:
     """Home opioids plus the plan's take-home opioid (CDC 2022: count every opioid)."""
     if home is None and plan is None:
         return None
     return (home or 0.0) + (plan or 0.0)
+
+
+def _name_medicines(draft: _Draft) -> None:
+    """The warnings of the rows in NAMED_MESSAGES name the patient's own medicines, once the
+    orders are settled (a row's warning is rewritten only if the plan holds it)."""
+    named = draft.mask & NAMED_MASK
+    if not named:
+        return
+    facts = draft.facts
+    for i in positions(named):
+        rule = RULES[i]
+        if rule.id in draft.warnings:
+            message = NAMED_MESSAGES[rule.id](facts)
+            draft.warnings[rule.id] = _warning(rule.id, rule.severity, message, rule.source)
 
 
 def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
@@ -1125,14 +1125,6 @@ def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
             "another extended-release or long-acting opioid for acute pain.",
             "CDC 2022 recs 3 and 5",
         )
-    # Plan-wide rows about unsafe regular medicines: the warning names the patient's medicines.
-    named = draft.mask & NAMED_MASK
-    if named:
-        facts = draft.facts
-        for i in positions(named):
-            rule = RULES[i]
-            message = NAMED_MESSAGES[rule.id](facts)
-            draft.warnings[rule.id] = _warning(rule.id, rule.severity, message, rule.source)
 
 
 #: The source for a duplicate of an ingredient held in a combination product.

@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from logic.catalogue import DrugClass, Trait, drug_class, traits
 from logic.medications import MedicineFacts, medicine_facts
+from logic.medications import join_names as _and
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
 from logic.triage import red_flags
@@ -1745,11 +1746,6 @@ REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}
 # ---- Messages that name the patient's own medicines ------------------------------------------
 
 
-def _and(names: tuple[str, ...] | list[str]) -> str:
-    items = list(names)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _it(names: tuple[str, ...]) -> str:
     return "them" if len(names) > 1 else "it"
 
@@ -1886,7 +1882,15 @@ def _gi_message(f: Facts) -> str:
 
 #: Plan-wide rows whose warning names the patient's medicines: the row's message is the general
 #: text (rule tables, docs); the plan shows this one instead (logic.plan._medicine_warnings).
+_CO_SEDATION_MESSAGE = next(r.message for r in RULES if r.id == "cns-depressant-opioid")
+
+
+def _co_sedation_message(f: Facts) -> str:
+    return f"Takes {_and(f.sedating_regular)} regularly. {_CO_SEDATION_MESSAGE}"
+
+
 NAMED_MESSAGES: dict[str, Callable[[Facts], str]] = {
+    "cns-depressant-opioid": _co_sedation_message,
     "breastfeeding-home-codeine-tramadol": _breastfeeding_message,
     "maoi-home-opioid": _maoi_message,
     "serotonergic-home-opioid": _serotonergic_message,
@@ -1898,5 +1902,6 @@ NAMED_MESSAGES: dict[str, Callable[[Facts], str]] = {
     "renal-home-nsaid": _renal_message,
     "gi-home-nsaid": _gi_message,
 }
-#: The same rows as a bit mask of table positions.
+#: The same rows as a bit mask of table positions. A row's warning is rewritten only when the
+#: plan holds it (a plan-wide row always; the co-sedation row once an opioid option is kept).
 NAMED_MASK = sum(1 << i for i, r in enumerate(RULES) if r.id in NAMED_MESSAGES)
