@@ -485,6 +485,8 @@ class TriedReview(_Frozen):
     evidence: tuple[str, ...] = ()
     #: When a dose given was contraindicated for this patient: what to watch for now.
     monitor: tuple[str, ...] = ()
+    #: Ids of the table rows (rules, interactions, dose limits) that made this verdict.
+    rule_ids: tuple[str, ...] = ()
 
 
 class Order(_Frozen):
@@ -586,6 +588,8 @@ class Avoid(_Frozen):
     drug: str
     reason: str
     evidence: tuple[str, ...] = ()
+    #: Ids of the table rows (rules, interactions, dose limits) that withheld this medicine.
+    rule_ids: tuple[str, ...] = ()
 
 
 class Warning(_Frozen):
@@ -593,6 +597,8 @@ class Warning(_Frozen):
     severity: Severity
     message: str
     source: str = ""
+    #: Ids of the table rows (rules, interactions, dose limits) that raised this warning.
+    rule_ids: tuple[str, ...] = ()
 
 
 class GabapentinStep(_Frozen):
@@ -645,6 +651,8 @@ class TreatmentPlan(_Frozen):
     home_mme_per_day: float | None = None
     naloxone: bool
     naloxone_reasons: tuple[str, ...] = ()
+    #: Ids of the table rows that made naloxone indicated, in the order of `naloxone_reasons`.
+    naloxone_rule_ids: tuple[str, ...] = ()
     #: Naloxone is indicated and the patient already has it (a current medicine): no new order;
     #: the safety advice says to check it is in date and that the household can use it.
     naloxone_at_home: bool = False
