@@ -64,6 +64,32 @@ def find_chromium() -> str | None:
     return None
 
 
+#: axe-core for the accessibility checks, at the version locked in node/package-lock.json.
+AXE = Path(__file__).resolve().parent / "node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def ensure_axe() -> Path | None:
+    """axe-core's script, installed from the npm lock on first use (`npm ci`), so the README's
+    one test command needs no separate step; None only where npm itself is missing."""
+    if not AXE.exists() and shutil.which("npm"):
+        subprocess.run(
+            ["npm", "ci", "--prefix", str(AXE.parents[2]), "--no-audit", "--no-fund", "--silent"],
+            check=False,
+            timeout=600,
+        )
+    return AXE if AXE.exists() else None
+
+
+def _tools_required_in_ci() -> None:
+    """In CI a missing browser tool fails the run instead of quietly skipping its tests."""
+    if not os.environ.get("CI"):
+        return
+    if find_chromium() is None:
+        pytest.fail("CI: no Chromium (apt-get install chromium); browser tests would skip")
+    if ensure_axe() is None:
+        pytest.fail("CI: axe-core could not be installed (npm ci --prefix tests/e2e/node)")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -166,6 +192,13 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 #: Generous waits: a loaded 2-CPU machine can take seconds per rerun (the tests wait on the
 #: app's idle marker, so a fast machine never waits this long).
 TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_tools() -> None:
+    """axe-core installed before the first browser test; in CI every browser tool present."""
+    _tools_required_in_ci()
+    ensure_axe()
 
 
 @pytest.fixture(scope="session", autouse=True)
