@@ -4,10 +4,12 @@
 Stateless: each call maps its FHIR prefetch to a `PatientCase`, builds the plan with
 `logic.build_plan` and answers with cards; nothing about the patient is stored or logged (the
 access log shows the method, the service id and the status only). The only per-process state
-is the feedback counter and the set of recently seen token ids (replay protection).
+is the feedback counter and, unless ``CDS_REPLAY_STORE`` names a shared Redis, the set of recently
+seen token ids (replay protection, service.replay).
 
 Environment:
-* ``CDS_TRUSTED_ISSUERS`` (JSON or a JSON file path) and ``CDS_ALLOW_UNSIGNED`` (service.security);
+* ``CDS_TRUSTED_ISSUERS`` (JSON or a JSON file path), ``CDS_ALLOW_UNSIGNED`` and
+  ``CDS_REPLAY_STORE`` (service.security, service.replay);
 * ``CDS_SERVICE_BASE_URL``: this service's public base URL (what EHR tokens name in ``aud``);
   when unset the URL the request arrived at is used;
 * ``CDS_APP_URL``: the Streamlit page the cards link to (default http://localhost:8501/);
@@ -36,6 +38,7 @@ from logic import fhir_codes as fc
 from logic.catalogue import Trait, traits
 from logic.fhir_in import FhirInputError, case_from_resources, flatten
 from service import cards as cd
+from service.replay import ReplayStoreError
 from service.security import AuthError, load_trust, verify
 
 log = logging.getLogger("service")
@@ -247,6 +250,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing, invalid, expired or replayed JWT"},
     404: {"model": Problem, "description": "Unknown service id"},
     412: {"model": Problem, "description": "A required prefetch was not supplied"},
+    503: {"model": Problem, "description": "The shared replay store (Redis) is unreachable"},
 }
 
 
@@ -284,6 +288,9 @@ def _authorised(request: Request, service_id: str) -> dict[str, Any]:
         verify(TRUST, request.headers.get("authorization"), audiences)
     except AuthError as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+    except ReplayStoreError as error:  # a replay is never accepted because Redis is down
+        log.error("%s", error)
+        raise HTTPException(503, f"{error}; try again", headers={"Retry-After": "1"}) from None
     return service
 
 

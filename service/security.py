@@ -11,29 +11,31 @@ Configuration (read once at start-up, see `load_trust`):
   A ``jku`` header is honoured only when it equals the issuer's configured ``jwks_url``.
 * ``CDS_ALLOW_UNSIGNED=1``: development and the public sandbox only; requests without a token
   are then accepted (a token that is present is still verified).
+* ``CDS_REPLAY_STORE``: where seen ``jti`` values are kept (`service.replay`): in this process
+  by default, or ``redis://...`` shared by every replica and worker.
 
 Checked: signature (ES384, RS384 as the specification requires, plus ES256/RS256), ``iss`` on
 the allow-list, ``aud`` equal to the service endpoint that was called, ``exp`` and ``iat``
 present and valid (60 s leeway), ``jti`` present and not seen before. Seen ``jti`` values are
-kept only until their token expires, per process: behind several replicas, replay protection
-across replicas needs the load balancer's stickiness or a shared store (documented in README).
+kept until their token could no longer be accepted (``exp`` plus the leeway), in the replay
+store: per process by default, so behind several replicas or workers set ``CDS_REPLAY_STORE``
+to a Redis URL they share. An unreachable store raises `ReplayStoreError` (503), never accepts.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jwt
 
+from service.replay import ReplayStore, store_from_url
+
 ALGORITHMS = ("ES384", "RS384", "ES256", "RS256")
 LEEWAY_S = 60
-_MAX_JTI = 100_000
 
 
 class AuthError(Exception):
@@ -51,8 +53,7 @@ class Issuer:
 class Trust:
     issuers: dict[str, Issuer]
     allow_unsigned: bool
-    seen: dict[str, float] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    replay: ReplayStore
 
 
 def _read_config(raw: str) -> dict[str, Any]:
@@ -79,7 +80,11 @@ def load_trust(env: dict[str, str] | None = None) -> Trust:
                 issuer.jwks_url, cache_keys=True, lifespan=3600, timeout=5
             )
         issuers[str(iss)] = issuer
-    return Trust(issuers=issuers, allow_unsigned=env.get("CDS_ALLOW_UNSIGNED", "") == "1")
+    return Trust(
+        issuers=issuers,
+        allow_unsigned=env.get("CDS_ALLOW_UNSIGNED", "") == "1",
+        replay=store_from_url(env.get("CDS_REPLAY_STORE", "")),
+    )
 
 
 def _key_for(issuer: Issuer, header: dict[str, Any]) -> Any:
@@ -145,15 +150,6 @@ def verify(trust: Trust, authorization: str | None, audiences: list[str]) -> dic
 
 
 def _check_replay(trust: Trust, iss: str, jti: str, exp: float) -> None:
-    now = time.time()
-    key = f"{iss}|{jti}"
-    with trust.lock:
-        if len(trust.seen) > _MAX_JTI or any(
-            t < now - LEEWAY_S for t in list(trust.seen.values())[:64]
-        ):
-            for k, t in list(trust.seen.items()):
-                if t < now - LEEWAY_S:
-                    del trust.seen[k]
-        if key in trust.seen:
-            raise AuthError("this token's jti was already used (replay refused)")
-        trust.seen[key] = exp
+    """AuthError for a jti already used; ReplayStoreError (503) when the store cannot tell."""
+    if not trust.replay.first_use(f"{iss}|{jti}", exp + LEEWAY_S):
+        raise AuthError("this token's jti was already used (replay refused)")
