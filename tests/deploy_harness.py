@@ -9,6 +9,7 @@ installs Debian's `nginx` and `redis-server`, so a skip there would hide an unte
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -140,3 +141,85 @@ def http_ok(url: str, body: bytes | None = None) -> bool:
             return response.status == 200 and (body is None or response.read().strip() == body)
     except OSError:
         return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Page replicas behind nginx
+
+
+@dataclass
+class Pages:
+    """A running `deploy/start pages`: nginx's URL, the replicas' ports and pids, its files."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    replicas: dict[int, int]  # port -> pid
+    run_dir: Path
+    log: Path  # deploy/start's own output: the replicas' and nginx's stderr
+
+    @property
+    def access_log(self) -> Path:
+        return self.run_dir / "access.log"
+
+    def access_lines(self) -> list[str]:
+        return self.access_log.read_text().splitlines() if self.access_log.exists() else []
+
+    def stop(self) -> None:
+        stop(self.process)
+
+
+def _consecutive_free_ports(count: int) -> int:
+    """A first port such that it and the next count-1 are free on loopback now."""
+    for _ in range(50):
+        first = free_port()
+        if first + count >= 65535:
+            continue
+        socks = []
+        try:
+            for port in range(first, first + count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError(f"no {count} consecutive free ports")
+
+
+def start_pages(tmp: Path, replicas: int = 2, timeout: float = 120) -> Pages:
+    """`deploy/start pages` with `replicas` page processes, nginx on a free loopback port."""
+    nginx = need(NGINX, "nginx")
+    port = free_port()
+    first = _consecutive_free_ports(replicas)
+    run_dir = tmp / "nginx"
+    log = tmp / "deploy.log"
+    env = deploy_env(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        REPLICAS=str(replicas),
+        REPLICA_PORT=str(first),
+        RUN_DIR=str(run_dir),
+        NGINX_BIN=nginx,
+    )
+    process = start_deploy("pages", env, log)
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError(f"deploy/start pages exited with {process.returncode}: {log}")
+        return "nginx: pid" in log.read_text() and http_ok(f"{url}/_stcore/health", b"ok")
+
+    try:
+        wait_until(ready, timeout, "nginx and the replicas did not answer")
+    except RuntimeError:
+        stop(process)
+        raise
+    found = re.findall(r"^replica \d+: pid (\d+), 127\.0\.0\.1:(\d+)$", log.read_text(), re.M)
+    pids = {int(port): int(pid) for pid, port in found}
+    if len(pids) != replicas:
+        stop(process)
+        raise RuntimeError(f"deploy/start named {len(pids)} replicas, not {replicas}: {log}")
+    return Pages(url, process, pids, run_dir, log)

@@ -23,6 +23,7 @@ from tests import service_harness as h
 
 BODY = json.loads((Path(__file__).parent / "data" / "fhir" / "reference.json").read_text())
 SERVICE = "back-pain-plan"
+pytestmark = pytest.mark.slow  # real uvicorn and redis-server processes, about a minute
 # Both replicas sit behind one public address, as behind a load balancer: the token's `aud`
 # names that address, not either replica's own port.
 PUBLIC = "https://cds.test.example"
