@@ -21,6 +21,8 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
+import sys
 import urllib.request
 from dataclasses import dataclass, field
 
@@ -171,6 +173,18 @@ def test_every_response_carries_the_security_headers(pages, path) -> None:
         for name, value in HEADERS.items():
             assert response.headers[name] == value, name
         assert response.headers["Server"] == "nginx"  # server_tokens off: no version
+
+
+def test_the_image_health_probe_sees_nginx_and_the_replicas(pages) -> None:
+    probe = subprocess.run(
+        [sys.executable, str(d.ROOT / "deploy" / "healthcheck"), "--pid", str(pages.process.pid)],
+        env=d.deploy_env(PORT=pages.url.rsplit(":", 1)[1]),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.startswith(f"pages: {pages.url}/_stcore/health ok")
 
 
 def test_the_route_cookie_is_set_once_and_holds_nothing_but_a_random_id(pages) -> None:
