@@ -192,15 +192,26 @@ async def _run(
             return time.perf_counter() - start, ids, errors
 
 
-async def session(number: int, port: int, edits: int, think: float, timeout: float) -> Session:
+def _route_cookie(port: int) -> dict[str, str]:
+    """Load the page as a new browser does; behind nginx, send its route cookie back after."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as response:
+        cookie = response.headers.get("Set-Cookie")
+    return {"Cookie": cookie.split(";")[0]} if cookie else {}
+
+
+async def session(
+    number: int, port: int, edits: int, think: float, timeout: float, sticky: bool = False
+) -> Session:
     result = Session()
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
     try:
+        headers = await asyncio.to_thread(_route_cookie, port) if sticky else {}
         async with connect(
             url,
             subprotocols=["streamlit"],
             max_size=None,
             open_timeout=timeout,  # type: ignore[list-item]
+            additional_headers=headers,
         ) as ws:
             seconds, ids, errors = await _run(ws, [], timeout)
             result.first_run_s = seconds
@@ -224,22 +235,36 @@ async def session(number: int, port: int, edits: int, think: float, timeout: flo
 
 
 async def level(
-    count: int, port: int, pid: int, edits: int, think: float, timeout: float, bound: float
+    count: int,
+    port: int,
+    pids: list[int],
+    edits: int,
+    think: float,
+    timeout: float,
+    bound: float,
+    sticky: bool = False,
 ) -> Level:
+    """`count` sessions at once; `pids`: the page processes whose summed RSS is sampled."""
     load_before = os.getloadavg()[0]
-    peak = _rss_mb(pid)
+
+    def rss() -> float:
+        return sum(_rss_mb(pid) for pid in pids)
+
+    peak = rss()
     done = asyncio.Event()
 
     async def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _rss_mb(pid))
+            peak = max(peak, rss())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), 0.2)
 
     sampler = asyncio.create_task(sample())
     start = time.perf_counter()
-    tasks = [asyncio.create_task(session(n, port, edits, think, timeout)) for n in range(count)]
+    tasks = [
+        asyncio.create_task(session(n, port, edits, think, timeout, sticky)) for n in range(count)
+    ]
     finished, pending = await asyncio.wait(tasks, timeout=bound)
     for task in pending:
         task.cancel()
@@ -326,6 +351,140 @@ def report(levels: list[Level], edits: int, think: float) -> None:
             print(f"  {lv.sessions} sessions: {lv.errors.count(error)} x {error}")
 
 
+# ---------------------------------------------------------------------------------------------
+# The deployment: page replicas behind nginx, the service at 1 and 2 workers (issue 25)
+
+
+def _row(label: str, lv: Level) -> str:
+    return (
+        f"{label:>8} {lv.sessions:>8} {len(lv.changes):>8} {len(lv.errors):>6} "
+        f"{_ms(lv.changes):>13} {_ms(lv.changes, 0.95):>6} {_ms(lv.changes, 1.0):>6} "
+        f"{len(lv.changes) / lv.wall_s:>9.2f} {lv.peak_rss_mb:>11.0f} "
+        f"{lv.load_before:>10.2f} / {lv.load_after:<8.2f}"
+    )
+
+
+def deploy_pages(
+    replica_counts: list[int], counts: list[int], edits: int, args: argparse.Namespace
+) -> list[tuple[int, Level, dict[str, int]]]:
+    """Each level through `deploy/start pages` (nginx + N replicas), sticky like a browser."""
+    from tests import deploy_harness as d
+
+    rows = []
+    for replicas in replica_counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            pages = d.start_pages(Path(tmp), replicas=replicas)
+            try:
+                port = int(pages.url.rsplit(":", 1)[1])
+                pids = list(pages.replicas.values())
+                print(f"{replicas} replica(s) behind nginx on {pages.url}", flush=True)
+                for count in counts:
+                    since = len(pages.access_lines())
+                    lv = asyncio.run(
+                        level(
+                            count,
+                            port,
+                            pids,
+                            edits,
+                            args.think,
+                            args.timeout,
+                            args.level_bound,
+                            sticky=True,
+                        )
+                    )
+                    time.sleep(2)  # let the sessions close (nginx logs a websocket on close)
+                    spread: dict[str, int] = {}
+                    for line in pages.access_lines()[since:]:
+                        if '"GET /_stcore/stream"' in line:
+                            replica = line.rsplit("upstream=", 1)[1].strip()
+                            spread[replica] = spread.get(replica, 0) + 1
+                    rows.append((replicas, lv, spread))
+                    print(
+                        f"  {count} sessions: {len(lv.changes)} changes, {len(lv.errors)} "
+                        f"errors, {lv.wall_s:.1f} s, "
+                        f"websockets per replica {sorted(spread.values())}",
+                        flush=True,
+                    )
+            finally:
+                pages.stop()
+    return rows
+
+
+def deploy_service(
+    worker_counts: list[int], total: int, concurrency: int
+) -> list[tuple[int, dict[str, float], dict[str, float]]]:
+    """The CDS Hooks service at each worker count, workers sharing a real Redis replay store."""
+    import importlib.util
+
+    from tests import deploy_harness as d
+    from tests import service_harness as h
+
+    spec = importlib.util.spec_from_file_location("bench_service", ROOT / "bench" / "service.py")
+    assert spec is not None
+    assert spec.loader is not None
+    bench_service = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_service)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        redis = d.start_redis(Path(tmp))
+        try:
+            for workers in worker_counts:
+                key = h.ec_key()
+                server = h.start(
+                    keys=(key,), workers=workers, extra_env={"CDS_REPLAY_STORE": redis.url}
+                )
+                try:
+                    asyncio.run(bench_service._drive(server, key, 100, concurrency))  # warm up
+                    load = os.getloadavg()[0]
+                    single = asyncio.run(bench_service._drive(server, key, max(50, total // 4), 1))
+                    many = asyncio.run(bench_service._drive(server, key, total, concurrency))
+                    many["load_before"], many["load_after"] = load, os.getloadavg()[0]
+                    rows.append((workers, single, many))
+                    print(f"  service, {workers} worker(s): {many['rps']:.0f} req/s", flush=True)
+                finally:
+                    server.stop()
+        finally:
+            redis.stop()
+    return rows
+
+
+def deploy_report(
+    pages: list[tuple[int, Level, dict[str, int]]],
+    service: list[tuple[int, dict[str, float], dict[str, float]]],
+    edits: int,
+    think: float,
+    concurrency: int,
+) -> None:
+    print(
+        f"\nbench/load.py --deploy: {edits} changes per session, {think:g} s between changes, "
+        f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    )
+    header = (
+        f"{'replicas':>8} {'sessions':>8} {'changes':>8} {'errors':>6} {'change median':>13} "
+        f"{'p95':>6} {'max':>6} {'changes/s':>9} {'peak RSS MB':>11} {'load 1m before/after':>21}"
+    )
+    print(header)
+    print("-" * len(header))
+    for replicas, lv, _ in pages:
+        print(_row(str(replicas), lv))
+    for replicas, lv, _ in pages:
+        for error in sorted(set(lv.errors))[:5]:
+            count = lv.errors.count(error)
+            print(f"  {replicas} replicas, {lv.sessions} sessions: {count} x {error}")
+    if service:
+        print(
+            f"\nservice (uvicorn, replay store in Redis), {concurrency} in flight: "
+            "workers, req/s, p50 / p99 ms; 1 in flight p50 / p99 ms; non-200; load 1m before/after"
+        )
+        for workers, single, many in service:
+            print(
+                f"{workers:>3} {many['rps']:>6.0f} {many['p50_ms']:>7.0f} / {many['p99_ms']:<6.0f}"
+                f" {single['p50_ms']:>6.1f} / {single['p99_ms']:<6.1f}"
+                f" {many['failures'] + single['failures']:>3.0f}"
+                f" {many['load_before']:>7.2f} / {many['load_after']:.2f}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="1,5,10,20,30", help="comma-separated counts")
@@ -335,12 +494,30 @@ def main() -> None:
     parser.add_argument("--level-bound", type=float, default=300.0, help="seconds per level")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--links-only", action="store_true", help="only time the link reader")
+    parser.add_argument(
+        "--deploy",
+        action="store_true",
+        help="through deploy/start pages (nginx + --replicas) and the service at --workers",
+    )
+    parser.add_argument("--replicas", default="1,2", help="page replica counts (--deploy)")
+    parser.add_argument("--workers", default="1,2", help="service worker counts (--deploy)")
+    parser.add_argument("--requests", type=int, default=400, help="service requests per count")
+    parser.add_argument("--concurrency", type=int, default=16, help="service requests in flight")
     args = parser.parse_args()
+    counts = [min(60, max(1, int(n))) for n in args.sessions.split(",") if n.strip()]
+    edits = min(20, max(0, args.edits))
+    if args.deploy:
+        sys.path.insert(0, str(ROOT))
+        replicas = [min(8, max(1, int(n))) for n in args.replicas.split(",") if n.strip()]
+        workers = [min(8, max(1, int(n))) for n in args.workers.split(",") if n.strip()]
+        print(f"load average at start {os.getloadavg()[0]:.2f}", flush=True)
+        pages = deploy_pages(replicas, counts, edits, args)
+        service = deploy_service(workers, max(50, args.requests), args.concurrency)
+        deploy_report(pages, service, edits, args.think, args.concurrency)
+        return
     link_timings()
     if args.links_only:
         return
-    counts = [min(60, max(1, int(n))) for n in args.sessions.split(",") if n.strip()]
-    edits = min(20, max(0, args.edits))
 
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -352,7 +529,7 @@ def main() -> None:
             for count in counts:
                 lv = asyncio.run(
                     level(
-                        count, port, server.pid, edits, args.think, args.timeout, args.level_bound
+                        count, port, [server.pid], edits, args.think, args.timeout, args.level_bound
                     )
                 )
                 levels.append(lv)
