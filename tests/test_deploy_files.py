@@ -112,6 +112,17 @@ def test_compose_service_workers_share_one_persistent_replay_store() -> None:
     assert redis["command"][redis["command"].index("--appendonly") + 1] == "yes"
 
 
+def test_the_readme_quotes_the_nginx_configuration_the_tests_run() -> None:
+    """README's nginx lines are the template's, so the documented proxy is the tested one."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```nginx\n(.*?)```", readme, re.S)
+    assert blocks, "README has no nginx block"
+    template = {line.strip() for line in (ROOT / "deploy" / "nginx.conf.template").open()}
+    for block in blocks:
+        for line in block.splitlines():
+            assert line.strip() in template, line
+
+
 # ---------------------------------------------------------------------------------------------
 # deploy/start outside Docker
 
