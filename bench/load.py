@@ -32,6 +32,19 @@ one-session row is the baseline for the others, measured in the same run.
 
 A browser also draws what arrives; this client only decodes it, so these are server-side
 figures (what one server process sustains), not a user's full wait.
+
+``--deploy`` (issue 25) measures the deployment instead, in one run:
+
+    python bench/load.py --deploy --sessions 5,10,20 --replicas 1,2 --workers 1,2
+
+For each replica count it starts ``deploy/start pages`` (nginx and that many page processes,
+the configuration the tests run), warms each replica directly with two sessions, then runs the
+same levels through nginx, each session first loading the page for its route cookie as a
+browser does; nginx's access log says how many websockets each replica took, and the peak RSS
+is summed over the replicas. Then the CDS Hooks service at each worker count, the workers
+sharing a real ``redis-server`` replay store: warm-up, then ``--requests`` signed requests one
+at a time and ``--concurrency`` in flight (bench/service.py's driver). The load average is
+printed beside every figure; the client runs on the same machine.
 """
 
 from __future__ import annotations
@@ -378,6 +391,13 @@ def deploy_pages(
                 port = int(pages.url.rsplit(":", 1)[1])
                 pids = list(pages.replicas.values())
                 print(f"{replicas} replica(s) behind nginx on {pages.url}", flush=True)
+                # Warm each replica directly (its first sessions start the page's background
+                # import of Altair, pandas and pyarrow), so no level pays that once per replica.
+                for replica_port, pid in pages.replicas.items():
+                    asyncio.run(
+                        level(2, replica_port, [pid], 2, 0.0, args.timeout, args.level_bound)
+                    )
+                time.sleep(3)  # let the warm-up sessions close and the import finish
                 for count in counts:
                     since = len(pages.access_lines())
                     lv = asyncio.run(

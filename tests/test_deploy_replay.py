@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from service.replay import MemoryStore, RedisStore, store_from_url
+from service.replay import MemoryStore, RedisStore, ReplayStoreError, store_from_url
 from tests import deploy_harness as d
 from tests import service_harness as h
 
@@ -109,6 +109,12 @@ def test_redis_store_sets_once_and_expires_with_the_token(redis) -> None:
     ttl = redis_client.Redis.from_url(redis.url).ttl("cds:jti:iss|one")
     # EXAT at the token's expiry, rounded up to the next whole second: 120-122 s left.
     assert 118 <= ttl <= 122
+
+
+def test_redis_store_with_nothing_listening_raises_instead_of_accepting() -> None:
+    store = RedisStore(f"redis://127.0.0.1:{d.free_port()}/0")
+    with pytest.raises(ReplayStoreError, match="replay store unreachable"):
+        store.first_use("iss|x", time.time() + 60)
 
 
 # ---------------------------------------------------------------------------------------------
