@@ -25,6 +25,7 @@ import subprocess
 import sys
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -185,6 +186,18 @@ def test_the_image_health_probe_sees_nginx_and_the_replicas(pages) -> None:
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.startswith(f"pages: {pages.url}/_stcore/health ok")
+
+
+def test_the_replicas_share_one_cookie_secret(pages) -> None:
+    """Streamlit signs its XSRF cookie with it: a browser moved to another replica after a
+    failure would be refused if the replicas had different secrets."""
+    secrets = set()
+    for pid in pages.replicas.values():
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        (value,) = [v for v in environ if v.startswith(b"STREAMLIT_SERVER_COOKIE_SECRET=")]
+        secrets.add(value.split(b"=", 1)[1])
+    (secret,) = secrets
+    assert re.fullmatch(rb"[0-9a-f]{64}", secret)  # random per start, 256 bits
 
 
 def test_the_route_cookie_is_set_once_and_holds_nothing_but_a_random_id(pages) -> None:
