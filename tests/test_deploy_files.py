@@ -177,3 +177,19 @@ def test_the_probe_fails_when_nothing_answers() -> None:
     probe = healthcheck(os.getpid(), port)
     assert probe.returncode == 1
     assert f"pages: http://127.0.0.1:{port}/_stcore/health unreachable" in probe.stderr
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [(None, pytest.skip.Exception), ("1", pytest.fail.Exception)]
+)
+def test_a_missing_binary_skips_with_its_package_but_fails_in_ci(monkeypatch, ci, outcome):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome, match=r"apt-get install redis-server"):
+        d.need("/nonexistent/redis-server-not-installed", "redis-server")
+
+
+def test_an_installed_binary_is_found_by_its_path() -> None:
+    assert d.need(sys.executable, "python3") == sys.executable
