@@ -77,7 +77,8 @@ class RedisStore:
         )
 
     def first_use(self, key: str, expires_at: float) -> bool:
-        # EXAT takes whole seconds; round up so the key never expires before the token does.
+        # EXAT (Redis 6.2+, redis.io "SET") takes whole epoch seconds; round up so the key never
+        # expires before the token could no longer be accepted.
         at = max(int(expires_at) + 1, int(time.time()) + 1)
         try:
             return bool(self._client.set(_KEY_PREFIX + key, b"1", nx=True, exat=at))
