@@ -38,6 +38,17 @@ class Option(StrEnum):
     gabapentinoid = "A gabapentinoid for sciatica"
 
 
+#: The option as a patient reads it.
+PLAIN_OPTION: dict[Option, str] = {
+    Option.nsaid: "An anti-inflammatory painkiller (such as naproxen or ibuprofen) on its own",
+    Option.acetaminophen_added: "Adding paracetamol (acetaminophen) to the anti-inflammatory",
+    Option.muscle_relaxant: "Adding a muscle relaxant",
+    Option.steroid: "A steroid",
+    Option.opioid_rescue: "An opioid painkiller",
+    Option.gabapentinoid: "A nerve-pain medicine (gabapentin or pregabalin) for leg pain",
+}
+
+
 class Outcome(StrEnum):
     pain = "still had moderate or severe pain"
     poor_function = "still had functional disability"

@@ -14,7 +14,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from logic import plan as engine
 from logic.models import PatientCase, TreatmentPlan
-from ui import downloads, evidence_view, form, messages, plan_view, teaching
+from ui import decision_aid_view, downloads, evidence_view, form, messages, plan_view, teaching
 from ui.fields import BLANK, case_inputs, reference_values
 from ui.link import AUDIENCES, read_link, write_link
 
@@ -142,6 +142,7 @@ def details(plan: TreatmentPlan, case: PatientCase, audience: str, library: dict
     tabs = st.tabs(names, key="plan_tab", on_change="rerun")
     draw = {
         "Why": lambda: plan_view.show_why(plan, audience, library),
+        "Decision aid": lambda: decision_aid_view.show_decision_aid(plan),
         "Titration": lambda: plan_view.show_titration(plan),
         "Safety and follow-up": lambda: plan_view.show_safety(plan, library),
         "Pitfalls": lambda: plan_view.show_pitfalls(plan, library),
