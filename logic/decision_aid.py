@@ -463,16 +463,26 @@ def icon_array_spec(arm: TrialArm) -> dict[str, Any]:
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "title": {
             "text": f"{affected} of {PEOPLE}",
-            "subtitle": f"{arm.trial}: {label_yes} at {arm.time_point}",
+            "subtitle": f"{arm.trial}, at {arm.time_point}",
             "anchor": "start",
         },
         "data": {"values": values},
-        "width": 200,
-        "height": 200,
-        "mark": {"type": "point", "filled": True, "size": 120, "shape": "circle"},
+        "width": 240,
+        "height": 240,
+        "mark": {"type": "point", "filled": True, "size": 150, "shape": "circle", "opacity": 1},
         "encoding": {
-            "x": {"field": "col", "type": "ordinal", "axis": None},
-            "y": {"field": "row", "type": "ordinal", "axis": None},
+            "x": {
+                "field": "col",
+                "type": "quantitative",
+                "axis": None,
+                "scale": {"domain": [-0.5, GRID_COLUMNS - 0.5]},
+            },
+            "y": {
+                "field": "row",
+                "type": "quantitative",
+                "axis": None,
+                "scale": {"domain": [PEOPLE // GRID_COLUMNS - 0.5, -0.5]},
+            },
             "color": {
                 "field": "status",
                 "type": "nominal",

@@ -21,6 +21,9 @@ from logic.decision_aid import (
 )
 from logic.models import TreatmentPlan
 
+#: The icon array's drawing width: ten 24 px columns, legible on a 390 px phone.
+ICON_ARRAY_PX = 240
+
 
 def show_decision_aid(plan: TreatmentPlan) -> None:
     """Clinician and resident view: every figure with its trial, arm, population and time."""
@@ -43,7 +46,8 @@ def show_decision_aid(plan: TreatmentPlan) -> None:
             )
             st.vega_lite_chart(
                 icon_array_spec(main),
-                width="content",
+                width=ICON_ARRAY_PX,
+                height=ICON_ARRAY_PX + 90,
                 key=f"aid_chart_{row.option.name}",
                 alt=icon_array_alt(main),
             )
@@ -71,7 +75,8 @@ def show_patient_decision_aid(plan: TreatmentPlan) -> None:
             st.markdown(f"**{PLAIN_OPTION[row.option]}**  \n{plain_line(main)}")
             st.vega_lite_chart(
                 icon_array_spec(main),
-                width="content",
+                width=ICON_ARRAY_PX,
+                height=ICON_ARRAY_PX + 90,
                 key=f"patient_aid_chart_{row.option.name}",
                 alt=icon_array_alt(main),
             )
