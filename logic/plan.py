@@ -84,6 +84,7 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
         "benzodiazepines",
         "suzetrigine",
         "chronic-low-back-pain",
+        "back-pain-mimics",
     }
 )
 

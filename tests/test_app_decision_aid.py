@@ -54,3 +54,19 @@ def test_patient_view_shows_plain_icon_arrays():
         assert plain_line(headline(row)) in shown
     assert "Friedman" not in shown, "the patient view names no trial"
     assert len(at.get("vega_lite_chart")) == len(rows)
+
+
+def test_why_tab_lists_mimics_for_this_patient_first():
+    """The Why tab (open by default) ends with 'Why might it still hurt?', this case's first."""
+    from logic.mimics import why_it_might_still_hurt
+
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.session_state["plan_tab"] = "Why"
+    at.run()
+    assert not at.exception
+    assert any("Why might it still hurt?" in s.value for s in at.subheader)
+    top = why_it_might_still_hurt(REFERENCE)[0]
+    shown = _text(at)
+    assert top.mimic.condition in shown
+    for reason in top.because:
+        assert reason in shown

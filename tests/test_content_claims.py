@@ -30,6 +30,7 @@ from logic.models import (
     CurrentMedication,
     Order,
     PatientCase,
+    RedFlag,
     TreatmentPlan,
     TriageLevel,
     TriedMedication,
@@ -710,6 +711,25 @@ def renal_three_weights_shown() -> None:
     assert renal.crcl_ml_min == pytest.approx(cockcroft_gault(adjusted))
 
 
+def mimics_follow_the_patient() -> None:
+    """The first mimic is the one the patient's facts point to, with the fact and a source:
+    age 50 or over puts the aorta first (Rubano 2013 enrolled patients over 50), 49 does not
+    name it; an anticoagulant puts bleeding first; injection drug use the abscess (Davis 2011)."""
+    from logic.mimics import why_it_might_still_hurt
+
+    def top(**fields: object) -> tuple[str, tuple[str, ...], str]:
+        line = why_it_might_still_hurt(case(**fields))[0]
+        return line.mimic.id, line.because, line.mimic.source
+
+    assert top(age_years=50) == ("aorta", ("age 50 or over",), "Rubano 2013")
+    assert why_it_might_still_hurt(case(age_years=49))[0].because == ()
+    assert top(conditions=(Condition.anticoagulant_use,))[:2] == (
+        "bleed",
+        ("takes an anticoagulant",),
+    )
+    assert top(red_flags=(RedFlag.iv_drug_use,))[::2] == ("abscess", "Davis 2011")
+
+
 # ---------------------------------------------------------------------------------------------
 # The table: page, the sentence it writes, the behaviour, the proof.
 
@@ -954,6 +974,13 @@ CLAIMS: tuple[Claim, ...] = (
         "every plan that is not an emergency includes the non-drug advice",
         "non-drug advice",
         non_drug_advice_in_every_non_emergency_plan,
+    ),
+    Claim(
+        "back-pain-mimics",
+        'the "Why might it still hurt?" list in the plan\'s Why tab puts first the conditions '
+        "this patient's own facts point to, and names the fact and the source for each",
+        "mimics ordered by the patient's facts",
+        mimics_follow_the_patient,
     ),
     Claim(
         "epidural-steroids-referral",
