@@ -85,6 +85,8 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
         "suzetrigine",
         "chronic-low-back-pain",
         "back-pain-mimics",
+        "lidocaine",
+        "acep-opioids-ed",
     }
 )
 
