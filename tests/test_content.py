@@ -13,12 +13,15 @@ import logic
 from logic.evidence import (
     CONTENT_DIR,
     SECTION_TITLES,
+    SOURCE_STATUS,
     EvidenceSource,
+    SourceStatus,
     audience_view,
     cited_source_ids,
     format_source,
     load_evidence,
     load_topic,
+    source_flags,
     split_sections,
 )
 
@@ -372,3 +375,50 @@ def test_buccal_fentanyl_factor_is_not_attributed_to_cdc_2022():
     context = "\n".join(source.splitlines()[index - 1 : index + 1])
     assert "CDC 2022" not in line
     assert "analytic" in context
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence ages: last review date and withdrawn or draft sources, flagged on the page itself
+
+#: ACP: "All ACP clinical guidelines are considered automatically withdrawn or invalid 5 years
+#: after publication or once an update has been issued" (note on ACP's 2023 MDD guideline).
+ACP_LAPSE_YEARS = 5
+
+
+def test_acp_withdrawal_years_follow_the_five_year_rule():
+    """ACP 2017 (published 2017) lapses in 2022; ACP/APS 2007 in 2012."""
+    by_label = {row.label: row for row in SOURCE_STATUS}
+    assert by_label["ACP 2017"].since == 2017 + ACP_LAPSE_YEARS
+    assert by_label["ACP/APS 2007"].since == 2007 + ACP_LAPSE_YEARS
+    assert by_label["ACP 2017"].status is SourceStatus.withdrawn
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_page_flags_each_withdrawn_or_draft_source_it_cites(path):
+    """A page citing a flagged source shows the flag in the clinician and resident views, and a
+    page that does not cite one shows none."""
+    topic = load_topic(path)
+    flags = source_flags(topic)
+    where = {s.id: f"{s.doi or ''} {s.url or ''}" for s in topic.sources}
+    expected = {
+        (source_id, row.label)
+        for source_id, text in where.items()
+        for row in SOURCE_STATUS
+        if row.locator in text
+    }
+    assert {(f.source_id, f.label) for f in flags} == expected
+    for audience in ("clinician", "resident"):
+        view = audience_view(topic, audience)
+        assert topic.last_reviewed.isoformat() in view
+        for flag in flags:
+            assert f"{flag.label}: {flag.status.value} since {flag.since}" in view
+    if not flags:
+        assert "Source status" not in audience_view(topic, "resident")
+
+
+def test_acp_2017_pages_are_flagged(library):
+    """Every page citing ACP 2017 carries the withdrawal flag."""
+    citing = [t for t in library.values() if any(s.doi == "10.7326/M16-2367" for s in t.sources)]
+    assert citing
+    for topic in citing:
+        assert any(f.label == "ACP 2017" for f in source_flags(topic)), topic.id
