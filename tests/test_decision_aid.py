@@ -27,7 +27,7 @@ from logic.decision_aid import (
     plain_line,
 )
 from logic.evidence import load_evidence
-from logic.models import Condition, PatientCase, TreatmentPlan
+from logic.models import Condition, PatientCase, RedFlag, TreatmentPlan
 from tests.strategies import cases
 
 LIBRARY = load_evidence()
@@ -280,3 +280,23 @@ def test_plain_line_and_note() -> None:
     for row in rows:
         assert row.option.value in note
     assert discussed_note(()) == "Decision aid: no option with trial figures was offered."
+
+
+def test_note_records_the_options_the_aid_showed() -> None:
+    """The clinical note lists each option shown with its figure and trial; an emergency plan
+    (no discharge choices) has no decision-aid section."""
+    import datetime
+
+    from logic.export import clinical_note_markdown
+
+    day = datetime.date(2026, 12, 7)
+
+    plan = build_plan(case())
+    note = clinical_note_markdown(case(), plan, generated=day)
+    assert "Decision aid shown" in note
+    for row in decision_rows(plan):
+        assert arm_line(headline(row)) in note
+    emergency = case(red_flags=(RedFlag.saddle_anesthesia,))
+    assert "Decision aid shown" not in clinical_note_markdown(
+        emergency, build_plan(emergency), generated=day
+    )
