@@ -123,6 +123,21 @@ TRIAL_ARMS: tuple[TrialArm, ...] = (
         source=_F2019,
         page="nsaids-ketorolac",
     ),
+    # Side effects on naproxen alone: the Friedman 2018 placebo arm (secondary report).
+    _arm(
+        Option.nsaid,
+        "Friedman 2018",
+        "naproxen 500 mg twice daily + placebo",
+        False,
+        population=_ED_NONRADICULAR,
+        n=79,
+        outcome=Outcome.side_effect,
+        time_point="1 week",
+        percent=17,
+        source=_F2018,
+        page="muscle-relaxants",
+        confirmed=False,
+    ),
     # Acetaminophen added to ibuprofen (Friedman 2020: 16 of 57 vs 15 of 53).
     _arm(
         Option.acetaminophen_added,
