@@ -47,7 +47,7 @@ def show_decision_aid(plan: TreatmentPlan) -> None:
             st.vega_lite_chart(
                 icon_array_spec(main),
                 width=ICON_ARRAY_PX,
-                height=ICON_ARRAY_PX + 90,
+                height=ICON_ARRAY_PX + 130,
                 key=f"aid_chart_{row.option.name}",
                 alt=icon_array_alt(main),
             )
@@ -76,7 +76,7 @@ def show_patient_decision_aid(plan: TreatmentPlan) -> None:
             st.vega_lite_chart(
                 icon_array_spec(main),
                 width=ICON_ARRAY_PX,
-                height=ICON_ARRAY_PX + 90,
+                height=ICON_ARRAY_PX + 130,
                 key=f"patient_aid_chart_{row.option.name}",
                 alt=icon_array_alt(main),
             )
