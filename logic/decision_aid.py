@@ -101,14 +101,15 @@ TRIAL_ARMS: tuple[TrialArm, ...] = (
             "naproxen 500 mg twice daily + placebo",
             False,
             population=_ED_NONRADICULAR,
-            n=55,
+            n=n,
             outcome=Outcome.pain,
             time_point=when,
             percent=value,
             source=_F2017,
             page="nsaids-ketorolac",
         )
-        for when, value in (("1 week", 22), ("3 months", 9))
+        # 55 analysed at 1 week (UMEM pearl 3203); the 3-month denominator is unconfirmed.
+        for when, value, n in (("1 week", 22, 55), ("3 months", 9, None))
     ),
     _arm(
         Option.nsaid,
