@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -121,6 +122,96 @@ class EvidenceTopic(_Frozen):
         raise KeyError(source_id)
 
 
+class SourceStatus(StrEnum):
+    withdrawn = "withdrawn"
+    draft = "draft"
+
+
+class StatusRow(_Frozen):
+    """A source whose standing has changed since pages began citing it: one row each."""
+
+    locator: _Text  # DOI or URL fragment that identifies the source on any page
+    label: _Text
+    status: SourceStatus
+    since: Annotated[int, Field(ge=1900, le=2100)]
+    note: _Text
+    source: _Text  # where the status itself is stated
+
+
+#: Sources to flag wherever a page cites them. ACP states on its guidelines that each is
+#: "considered automatically withdrawn or invalid 5 years after publication, or once an update
+#: has been issued" (e.g. its 2023 living guideline on depression); ACP 2017 appeared in
+#: February 2017. The AAPM/OHSU guideline is a draft (public comment closed 10 December 2025).
+SOURCE_STATUS: tuple[StatusRow, ...] = (
+    StatusRow(
+        locator="10.7326/M16-2367",
+        label="ACP 2017",
+        status=SourceStatus.withdrawn,
+        since=2022,
+        note=(
+            "withdrawn under ACP's own rule that a guideline lapses 5 years after publication "
+            "unless updated; read what it says here as still supported only where another "
+            "current source on this page agrees"
+        ),
+        source="ACP clinical guideline notes (Annals of Internal Medicine)",
+    ),
+    StatusRow(
+        locator="10.7326/0003-4819-147-7-200710020-00006",
+        label="ACP/APS 2007",
+        status=SourceStatus.withdrawn,
+        since=2012,
+        note=(
+            "withdrawn under ACP's rule that a guideline lapses 5 years after publication "
+            "unless updated; its advice to reassess pain that does not improve is still "
+            "standard teaching, but no longer a current ACP recommendation"
+        ),
+        source="ACP clinical guideline notes (Annals of Internal Medicine)",
+    ),
+    StatusRow(
+        locator="painmed.org/acute",
+        label="AAPM/OHSU draft 2025",
+        status=SourceStatus.draft,
+        since=2025,
+        note="a draft for public comment, not a final guideline; it may change",
+        source="AAPM draft page (comments closed 10 December 2025)",
+    ),
+)
+
+
+class SourceFlag(_Frozen):
+    """A cited source on this page whose standing has changed."""
+
+    source_id: _Text
+    label: _Text
+    status: SourceStatus
+    since: int
+    note: _Text
+
+
+def source_flags(topic: EvidenceTopic) -> tuple[SourceFlag, ...]:
+    """Every source this page lists that SOURCE_STATUS marks withdrawn or draft."""
+    flags = []
+    for item in topic.sources:
+        where = f"{item.doi or ''} {item.url or ''}"
+        for row in SOURCE_STATUS:
+            if row.locator in where:
+                flags.append(
+                    SourceFlag(
+                        source_id=item.id,
+                        label=row.label,
+                        status=row.status,
+                        since=row.since,
+                        note=row.note,
+                    )
+                )
+    return tuple(flags)
+
+
+def flag_line(flag: SourceFlag) -> str:
+    """'[S4] ACP 2017: withdrawn since 2022 (...)' for the page header."""
+    return f"[{flag.source_id}] {flag.label}: {flag.status.value} since {flag.since} ({flag.note})."
+
+
 def cited_source_ids(text: str) -> set[str]:
     """Every source id cited as [Sn] or [Sn, Sm] in the text."""
     return {part.strip() for group in _CITATION.findall(text) for part in group.split(",")}
@@ -195,10 +286,14 @@ def audience_view(topic: EvidenceTopic, audience: Audience) -> str:
     s = topic.sections
     if audience == "patient":
         return _CITATION.sub("", s["In plain words"]).replace(" .", ".").strip()
+    flags = [f"*Source status: {flag_line(f)}*" for f in source_flags(topic)]
     if audience == "clinician":
         cited = cited_source_ids(s["Key numbers"])
         lines = [
             f"**Bottom line:** {topic.bottom_line}",
+            "",
+            f"*Last reviewed {topic.last_reviewed.isoformat()}.*",
+            *flags,
             "",
             "### Key numbers",
             "",
@@ -218,6 +313,7 @@ def audience_view(topic: EvidenceTopic, audience: Audience) -> str:
             f"*Evidence: {grade.grade} ({grade.system}). Last reviewed "
             f"{topic.last_reviewed.isoformat()}."
             + (" Guidelines disagree on this topic.*" if topic.guidelines_disagree else "*"),
+            *flags,
         ]
         for title in SECTION_TITLES:
             lines += ["", f"### {title}", "", s[title]]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from logic.catalogue import CATALOGUE, DrugClass, resolve_drug
+from logic.decision_aid import arm_line, decision_rows, headline
 from logic.models import (
     Condition,
     GabapentinPlan,
@@ -385,6 +386,15 @@ def _note_sections(
                     f"{d.common_practice} -> {d.this_plan}: {d.why} ({d.source})"
                     for d in plan.departures
                 ],
+            )
+        )
+
+    aid = decision_rows(plan)
+    if aid and not emergency:  # the options the decision aid showed (logic/decision_aid.py)
+        sections.append(
+            _Section(
+                "Decision aid shown",
+                bullets=[f"{r.option.value}: {arm_line(headline(r))}" for r in aid],
             )
         )
 

@@ -32,7 +32,8 @@ MME_FACTORS: tuple[MmeFactor, ...] = (
     MmeFactor("codeine", 0.15, "mg"),  # CDC 2022
     # CDC 2022: transdermal fentanyl factor applies to the patch rate in mcg/h.
     MmeFactor("fentanyl_transdermal", 2.4, "mcg/h", "patch rate; heat increases absorption"),
-    MmeFactor("fentanyl_buccal", 0.13, "mcg"),  # CDC 2022 (buccal/sublingual tablets, lozenges)
+    # Not in the CDC 2022 table: CDC analytic MME file (2014/2017), "for analytic purposes only".
+    MmeFactor("fentanyl_buccal", 0.13, "mcg"),  # buccal/sublingual tablets, lozenges
     MmeFactor("hydrocodone", 1.0, "mg"),  # CDC 2022
     MmeFactor("hydromorphone", 5.0, "mg"),  # CDC 2022 (older CMS files: 4)
     # CDC 2022: one methadone factor at all doses (older tables were tiered 4/8/10/12).

@@ -84,6 +84,9 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
         "benzodiazepines",
         "suzetrigine",
         "chronic-low-back-pain",
+        "back-pain-mimics",
+        "lidocaine",
+        "acep-opioids-ed",
     }
 )
 

@@ -13,12 +13,15 @@ import logic
 from logic.evidence import (
     CONTENT_DIR,
     SECTION_TITLES,
+    SOURCE_STATUS,
     EvidenceSource,
+    SourceStatus,
     audience_view,
     cited_source_ids,
     format_source,
     load_evidence,
     load_topic,
+    source_flags,
     split_sections,
 )
 
@@ -51,8 +54,8 @@ def _raw(path: Path) -> frontmatter.Post:
 
 
 def test_every_evidence_id_used_by_the_engine_exists(library):
-    """Every id the engine can cite (logic.EVIDENCE_IDS, all 17 topics) loads as a topic."""
-    assert len(logic.EVIDENCE_IDS) == 17
+    """Every id the engine can cite (logic.EVIDENCE_IDS, all 20 topics) loads as a topic."""
+    assert len(logic.EVIDENCE_IDS) == 20
     assert set(logic.EVIDENCE_IDS) <= set(library), sorted(set(logic.EVIDENCE_IDS) - set(library))
 
 
@@ -313,3 +316,109 @@ def test_evidence_module_does_not_import_streamlit():
     """The loader stays pure so the engine and tests run without the UI."""
     source = (Path(logic.__file__).parent / "evidence.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+streamlit", source, re.MULTILINE)
+
+
+#: Sources added for issue 23, each with the page that must cite it (by DOI or URL).
+ADDED_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("muscle-relaxants", "10.1016/j.annemergmed.2017.09.031", "Friedman 2018"),
+    ("acetaminophen", "10.1111/acem.13898", "Friedman 2020"),
+    ("nsaids-ketorolac", "10.1016/j.annemergmed.2016.10.002", "Friedman 2017"),
+    ("nsaids-ketorolac", "10.1016/j.annemergmed.2019.02.017", "Friedman 2019"),
+    ("systemic-corticosteroids", "10.1016/j.jemermed.2005.09.023", "Friedman 2006"),
+    ("systemic-corticosteroids", "10.1097/BRS.0b013e3181822711", "Friedman 2008"),
+    ("systemic-corticosteroids", "10.1016/j.jemermed.2014.02.010", "Eskin 2014"),
+    ("antidepressants", "10.1002/14651858.CD001703.pub4", "Cochrane 2025 (Ferraro)"),
+    ("antidepressants", "10.1136/bmj.m4825", "Ferreira 2021"),
+    ("opioid-safety", "fda-approves-safety-labeling-changes-opioid-pain-medicines", "FDA 2023"),
+    ("opioid-safety", "fda-requires-major-changes-opioid-pain-medication", "FDA 2025"),
+    ("opioid-safety", "fda-approves-first-over-counter-naloxone", "OTC naloxone 2023"),
+    ("opioid-safety", "cdc.gov/drugoverdose/resources/data.html", "CDC MME analytic file"),
+    ("lidocaine", "10.1016/j.jemermed.2012.12.014", "Tanen 2014"),
+    ("lidocaine", "query=lidoderm", "Lidoderm label"),
+    ("acep-opioids-ed", "10.1016/j.annemergmed.2020.06.049", "ACEP 2020"),
+    ("acetaminophen", "smfm.org/news/smfm-response-to-administration", "SMFM 2025"),
+    ("back-pain-mimics", "10.1111/acem.12080", "Rubano 2013"),
+    ("back-pain-mimics", "10.3171/2011.1.SPINE1091", "Davis 2011"),
+    ("back-pain-mimics", "10.1097/BRS.0000000000003152", "Venkatesan 2019"),
+    ("back-pain-mimics", "10.31083/j.rcm.2020.03.153", "Oh 2020"),
+)
+
+
+@pytest.mark.parametrize(
+    ("page", "locator", "name"), ADDED_SOURCES, ids=[s[2] for s in ADDED_SOURCES]
+)
+def test_added_source_is_cited_by_its_page(library, page, locator, name):
+    """The page lists the source (DOI or URL) and cites it as [Sn] in its text."""
+    topic = library[page]
+    found = [s for s in topic.sources if locator in (s.doi or "") or locator in (s.url or "")]
+    assert found, f"{page} does not list {name}"
+    body = " ".join((topic.bottom_line, topic.summary, *topic.sections.values()))
+    assert found[0].id in cited_source_ids(body), f"{page} lists {name} but never cites it"
+
+
+def test_nice_ng59_is_dated_by_its_last_update(library):
+    """NICE NG59 was published in November 2016 and last updated in December 2020: every page
+    that cites it gives both, and the 2020 year."""
+    for topic in library.values():
+        for source in topic.sources:
+            if "NG59" in source.title:
+                assert "last updated December 2020" in source.title, topic.id
+                assert source.year == 2020, topic.id
+
+
+def test_buccal_fentanyl_factor_is_not_attributed_to_cdc_2022():
+    """Buccal fentanyl's 0.13 comes from CDC's analytic file (2014/2017), not the CDC 2022
+    table: the engine's comment and the page say so."""
+    source = (Path(logic.__file__).parent / "opioids.py").read_text(encoding="utf-8")
+    line = next(x for x in source.splitlines() if '"fentanyl_buccal"' in x)
+    index = source.splitlines().index(line)
+    context = "\n".join(source.splitlines()[index - 1 : index + 1])
+    assert "CDC 2022" not in line
+    assert "analytic" in context
+
+
+# ---------------------------------------------------------------------------------------------
+# Evidence ages: last review date and withdrawn or draft sources, flagged on the page itself
+
+#: ACP: "All ACP clinical guidelines are considered automatically withdrawn or invalid 5 years
+#: after publication or once an update has been issued" (note on ACP's 2023 MDD guideline).
+ACP_LAPSE_YEARS = 5
+
+
+def test_acp_withdrawal_years_follow_the_five_year_rule():
+    """ACP 2017 (published 2017) lapses in 2022; ACP/APS 2007 in 2012."""
+    by_label = {row.label: row for row in SOURCE_STATUS}
+    assert by_label["ACP 2017"].since == 2017 + ACP_LAPSE_YEARS
+    assert by_label["ACP/APS 2007"].since == 2007 + ACP_LAPSE_YEARS
+    assert by_label["ACP 2017"].status is SourceStatus.withdrawn
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_page_flags_each_withdrawn_or_draft_source_it_cites(path):
+    """A page citing a flagged source shows the flag in the clinician and resident views, and a
+    page that does not cite one shows none."""
+    topic = load_topic(path)
+    flags = source_flags(topic)
+    where = {s.id: f"{s.doi or ''} {s.url or ''}" for s in topic.sources}
+    expected = {
+        (source_id, row.label)
+        for source_id, text in where.items()
+        for row in SOURCE_STATUS
+        if row.locator in text
+    }
+    assert {(f.source_id, f.label) for f in flags} == expected
+    for audience in ("clinician", "resident"):
+        view = audience_view(topic, audience)
+        assert topic.last_reviewed.isoformat() in view
+        for flag in flags:
+            assert f"{flag.label}: {flag.status.value} since {flag.since}" in view
+    if not flags:
+        assert "Source status" not in audience_view(topic, "resident")
+
+
+def test_acp_2017_pages_are_flagged(library):
+    """Every page citing ACP 2017 carries the withdrawal flag."""
+    citing = [t for t in library.values() if any(s.doi == "10.7326/M16-2367" for s in t.sources)]
+    assert citing
+    for topic in citing:
+        assert any(f.label == "ACP 2017" for f in source_flags(topic)), topic.id

@@ -30,6 +30,7 @@ from logic.models import (
     CurrentMedication,
     Order,
     PatientCase,
+    RedFlag,
     TreatmentPlan,
     TriageLevel,
     TriedMedication,
@@ -710,6 +711,40 @@ def renal_three_weights_shown() -> None:
     assert renal.crcl_ml_min == pytest.approx(cockcroft_gault(adjusted))
 
 
+def lidocaine_control() -> None:
+    """Control: lidocaine is a catalogue drug (the Lidoderm row), so the property below is
+    about the engine's choice, not a name it cannot produce."""
+    assert resolve_drug("lidoderm") == "lidocaine"
+
+
+@PROPERTY
+@given(cases(medicines=True))
+def never_lidocaine(patient: PatientCase) -> None:
+    """No plan orders lidocaine: labelled only for post-herpetic neuralgia (Lidoderm label);
+    IV lidocaine no better than ketorolac for radicular pain (Tanen 2014)."""
+    for order in orders(build_plan(patient)):
+        assert generic(order) != "lidocaine", order.sig
+
+
+def mimics_follow_the_patient() -> None:
+    """The first mimic is the one the patient's facts point to, with the fact and a source:
+    age 50 or over puts the aorta first (Rubano 2013 enrolled patients over 50), 49 does not
+    name it; an anticoagulant puts bleeding first; injection drug use the abscess (Davis 2011)."""
+    from logic.mimics import why_it_might_still_hurt
+
+    def top(**fields: object) -> tuple[str, tuple[str, ...], str]:
+        line = why_it_might_still_hurt(case(**fields))[0]
+        return line.mimic.id, line.because, line.mimic.source
+
+    assert top(age_years=50) == ("aorta", ("age 50 or over",), "Rubano 2013")
+    assert why_it_might_still_hurt(case(age_years=49))[0].because == ()
+    assert top(conditions=(Condition.anticoagulant_use,))[:2] == (
+        "bleed",
+        ("takes an anticoagulant",),
+    )
+    assert top(red_flags=(RedFlag.iv_drug_use,))[::2] == ("abscess", "Davis 2011")
+
+
 # ---------------------------------------------------------------------------------------------
 # The table: page, the sentence it writes, the behaviour, the proof.
 
@@ -954,6 +989,38 @@ CLAIMS: tuple[Claim, ...] = (
         "every plan that is not an emergency includes the non-drug advice",
         "non-drug advice",
         non_drug_advice_in_every_non_emergency_plan,
+    ),
+    Claim(
+        "lidocaine",
+        "no lidocaine patch or IV lidocaine is ordered in any plan",
+        "no lidocaine",
+        lambda: (lidocaine_control(), never_lidocaine()),
+    ),
+    Claim(
+        "acep-opioids-ed",
+        "no opioid is a default order at any pain score",
+        "no default opioid",
+        no_default_opioid_at_any_score,
+    ),
+    Claim(
+        "acep-opioids-ed",
+        "A take-home opioid is added only when the clinician chooses it after that discussion, "
+        "and never when pain has lasted more than 12 weeks",
+        "take-home only when chosen; never > 12 weeks",
+        take_home_only_when_chosen_and_not_chronic,
+    ),
+    Claim(
+        "acep-opioids-ed",
+        "The take-home plan never pairs a new opioid with a new gabapentinoid or tricyclic",
+        "one new sedating drug at a time",
+        never_new_opioid_with_new_gabapentinoid_or_tca,
+    ),
+    Claim(
+        "back-pain-mimics",
+        'the "Why might it still hurt?" list in the plan\'s Why tab puts first the conditions '
+        "this patient's own facts point to, and names the fact and the source for each",
+        "mimics ordered by the patient's facts",
+        mimics_follow_the_patient,
     ),
     Claim(
         "epidural-steroids-referral",

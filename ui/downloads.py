@@ -21,6 +21,7 @@ from logic.export import (
 from logic.fhir_out import plan_bundle_json
 from logic.models import PatientCase, TreatmentPlan, TriageLevel
 from logic.share import share_query_string, withheld_fields
+from ui import decision_aid_view
 
 
 def plain_citation(markdown: str) -> str:
@@ -179,4 +180,5 @@ def show_patient_view(case: PatientCase, plan: TreatmentPlan) -> None:
     handout = patient_handout_markdown(case, plan)
     # The handout's own headings start at H1; under this page's H1 they start at H2.
     st.markdown(re.sub(r"^(#+) ", lambda m: "#" + m.group(1) + " ", handout, flags=re.M))
+    decision_aid_view.show_patient_decision_aid(plan)
     show_handout_downloads(case, plan)

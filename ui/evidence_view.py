@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from logic.evidence import EvidenceTopic, audience_view, load_evidence
+from logic.evidence import EvidenceTopic, audience_view, flag_line, load_evidence, source_flags
 from logic.models import TreatmentPlan
 
 
@@ -52,6 +52,8 @@ def show_topic(topic_id: str, topic: EvidenceTopic, audience: str, *, cited: boo
             f"evidence: {grade.grade} ({grade.system})",
             f"reviewed {topic.last_reviewed.isoformat()}",
         ]
+        for flag in source_flags(topic):
+            st.caption(f":material/history: Source status: {flag_line(flag)}")
         bottom_line = f"**Bottom line:** {topic.bottom_line}"
         if audience == "resident":
             st.markdown(" · ".join(meta) + f"\n\n{bottom_line}\n\n{topic.summary}")

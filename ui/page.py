@@ -14,7 +14,16 @@ from streamlit.delta_generator import DeltaGenerator
 
 from logic import plan as engine
 from logic.models import PatientCase, TreatmentPlan
-from ui import downloads, evidence_view, form, messages, plan_view, teaching
+from ui import (
+    decision_aid_view,
+    downloads,
+    evidence_view,
+    form,
+    messages,
+    mimics_view,
+    plan_view,
+    teaching,
+)
 from ui.fields import BLANK, case_inputs, reference_values
 from ui.link import AUDIENCES, read_link, write_link
 
@@ -141,7 +150,11 @@ def details(plan: TreatmentPlan, case: PatientCase, audience: str, library: dict
     names = plan_view.tab_names(plan, audience)
     tabs = st.tabs(names, key="plan_tab", on_change="rerun")
     draw = {
-        "Why": lambda: plan_view.show_why(plan, audience, library),
+        "Why": lambda: (
+            plan_view.show_why(plan, audience, library),
+            mimics_view.show_mimics(case),
+        ),
+        "Decision aid": lambda: decision_aid_view.show_decision_aid(plan),
         "Titration": lambda: plan_view.show_titration(plan),
         "Safety and follow-up": lambda: plan_view.show_safety(plan, library),
         "Pitfalls": lambda: plan_view.show_pitfalls(plan, library),

@@ -327,7 +327,14 @@ def show_titration(plan: TreatmentPlan) -> None:
 def tab_names(plan: TreatmentPlan, audience: str) -> list[str]:
     """The detail tabs, most relevant to this case first."""
     emergency = plan.triage.level is TriageLevel.emergency
-    names = ["Why", "Safety and follow-up", "Pitfalls", "Evidence", "Note and downloads"]
+    names = [
+        "Why",
+        "Decision aid",
+        "Safety and follow-up",
+        "Pitfalls",
+        "Evidence",
+        "Note and downloads",
+    ]
     if emergency:
         names = ["Safety and follow-up", "Note and downloads", "Evidence", "Pitfalls"]
     elif plan.gabapentin is not None:

@@ -1,0 +1,22 @@
+"""'Why might it still hurt?': the mimics of back pain, ordered by this patient's facts.
+Layout only; the list and its order come from logic.mimics."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from logic.mimics import PAGE, why_it_might_still_hurt
+from logic.models import PatientCase
+
+
+def show_mimics(case: PatientCase) -> None:
+    st.subheader(":material/search: Why might it still hurt?", anchor="still-hurts")
+    st.caption(
+        "Pain that resists several medicines is a reason to re-check the diagnosis (ACP/APS "
+        "2007). First: the conditions this patient's own facts point to."
+    )
+    lines = []
+    for line in why_it_might_still_hurt(case):
+        why = f" · *because: {', '.join(line.because)}*" if line.because else ""
+        lines.append(f"- **{line.mimic.condition}**: {line.mimic.check} ({line.mimic.source}){why}")
+    st.markdown("\n".join(lines) + f"\n\n[Sources: the evidence page](#ev-{PAGE})")
