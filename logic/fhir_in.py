@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from logic import fhir_codes as fc
+from logic import rxnorm
 from logic.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
 from logic.catalogue import drug as catalogue_drug
 from logic.models import (
@@ -252,7 +253,16 @@ def resolve_medication_name(text: str) -> str | None:
         product = combination_of(generics) if len(generics) > 1 else None
         if product is not None:
             return product.name
-    return _leading_name(text)
+        parsed = rxnorm.parse("", text).primary  # no known product: the weightiest ingredient
+        if parsed is not None and parsed.generic is not None:
+            return parsed.generic
+    leading = _leading_name(text)
+    if leading is not None:
+        return leading
+    if "/" in text and not any(ch.isdigit() for ch in text):  # 'Acetaminophen/Hydrocodone'
+        return resolve_medication_name(" / ".join(text.split("/")))
+    parsed = rxnorm.parse("", text).primary  # RxNorm prefixes: '12 HR ...', 'Abuse-Deterrent'
+    return parsed.generic if parsed is not None else None
 
 
 def _leading_name(text: str) -> str | None:
@@ -286,6 +296,9 @@ def _medication_text(
             return str(ref["display"])
     if not isinstance(concept, Mapping):
         return None
+    coded = rxnorm.coded_product(concept)
+    if coded is not None:  # the code, not the EHR's own text, says what the product is
+        return coded.display
     texts = [concept.get("text")] + [c.get("display") for c in _codings(concept)]
     usable = [t for t in texts if isinstance(t, str) and t.strip()]
     for text in usable:
@@ -609,8 +622,8 @@ class _Reader:
         if stated in values and (not forms or Formulation(stated) in forms):
             kwargs["formulation"] = Formulation(stated)  # the model's own rule for forms
         elif stated is None:
-            guess = _formulation_in(text)  # from the text only where the drug has that form
-            if guess is not None and Formulation(guess) in forms:
+            guess = _formulation_in(text) or rxnorm.read_name(text).formulation
+            if guess is not None and Formulation(guess) in forms:  # only a form the drug has
                 kwargs["formulation"] = Formulation(guess)
         if not isinstance(dosage, Mapping):
             return kwargs
@@ -621,6 +634,8 @@ class _Reader:
         if q is None:
             rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
             q = _quantity(rates[0], "doseQuantity") if rates else None
+        if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
+            q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
         if q is not None:
             value, unit = q
             if unit in _UNITS:
@@ -763,6 +778,60 @@ _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
 _ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
 _PATCH_WORDS = ("patch", "transdermal")
+
+
+#: Dose units that count units of the product (UCUM annotations, HL7 orderable drug forms and
+#: printed words), and the empty unit of a unitless dose: the dose is the count times the
+#: product's strength.
+_COUNT_UNITS = frozenset(
+    {
+        "",
+        "1",
+        "{tbl}",
+        "{tablet}",
+        "{capsule}",
+        "{patch}",
+        "{spray}",
+        "{film}",
+        "{lozenge}",
+        "{suppository}",
+        "TAB",
+        "CAP",
+        "PATCH",
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "patch",
+        "patches",
+        "film",
+        "lozenge",
+        "spray",
+        "suppository",
+    }
+)
+#: RxNorm strength units -> (UCUM unit this module converts, factor).
+_STRENGTH_UNITS: dict[str, tuple[str, float]] = {
+    "MG": ("mg", 1.0),
+    "MCG": ("ug", 1.0),
+    "MG/HR": ("ug/h", 1000.0),
+    "MCG/HR": ("ug/h", 1.0),
+}
+
+
+def _strength(text: str, generic: str | None, dose: tuple[float, str]) -> tuple[float, str] | None:
+    """A count dose ('2 tablets', or no unit) as a mass, from the strength RxNorm's name gives
+    the ingredient whose dose is entered; None when the name gives none."""
+    value, unit = dose
+    if unit not in _COUNT_UNITS or generic is None:
+        return None
+    for item in rxnorm.parse("", text).ingredients:
+        if item.generic is not None and resolve_drug(item.generic) == generic:
+            if item.strength is None or item.unit not in _STRENGTH_UNITS:
+                return None
+            engine_unit, factor = _STRENGTH_UNITS[item.unit]
+            return value * item.strength * factor, engine_unit
+    return None
 
 
 def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
