@@ -48,7 +48,7 @@ def rows(bundle: dict) -> list[tuple[str, str, str]]:
         for item in valueset["expansion"]["contains"]:
             if item["system"] != RXNORM:
                 continue
-            display, tags = found.setdefault(item["code"], (item.get("display", ""), set()))
+            _display, tags = found.setdefault(item["code"], (item.get("display", ""), set()))
             tags.add(tag)
     return [
         (code, display, ",".join(sorted(tags)))

@@ -95,7 +95,8 @@ def test_the_shipped_table_is_what_the_build_script_writes() -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("build", ROOT / "scripts/build_rxnorm_table.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
     assert TABLE.read_text() == build.table_text(json.loads(VALUESETS.read_text()))
@@ -213,7 +214,8 @@ def test_rxnorm_names_resolve_to_the_ingredient_that_matters(text: str, generic:
     from logic.fhir_in import resolve_medication_name
 
     name = resolve_medication_name(text)
-    assert name is not None and resolve_drug(name) == generic
+    assert name is not None
+    assert resolve_drug(name) == generic
 
 
 def test_a_truncated_combination_display_is_the_combination() -> None:
@@ -225,4 +227,5 @@ def test_a_truncated_combination_display_is_the_combination() -> None:
     product = combination_of(frozenset({"acetaminophen", "hydrocodone"}))
     assert product is not None
     name = resolve_medication_name("Acetaminophen/Hydrocodone")
-    assert name is not None and resolve_drug(name) == "hydrocodone"
+    assert name is not None
+    assert resolve_drug(name) == "hydrocodone"
