@@ -38,6 +38,8 @@ WEIGHT: Final = "29463-7"
 HEIGHT: Final = "8302-2"
 CREATININE_MASS: Final = "2160-0"
 CREATININE_MOLAR: Final = "14682-9"
+#: Creatinine [Mass/volume] in Blood (LOINC 38483-4): what Synthea and many EHRs send.
+CREATININE_BLOOD: Final = "38483-4"
 PAIN_SCORE: Final = "72514-3"
 EGFR_CODES: Final = ("33914-3", "62238-1", "98979-8")
 CRCL_MEASURED: Final = "2164-2"

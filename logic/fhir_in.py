@@ -199,16 +199,44 @@ def _status_ok(resource: Mapping[str, Any]) -> bool:
     return not (isinstance(status, str) and status in _BAD_STATUS)
 
 
-def _when(resource: Mapping[str, Any]) -> str:
-    """Sort key for 'latest': effective or issued time as text (ISO 8601 sorts by time)."""
-    for key in ("effectiveDateTime", "issued", "effectiveInstant", "recordedDate", "authoredOn"):
+_EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+
+
+def _instant(value: object) -> dt.datetime | None:
+    """A FHIR date or dateTime as an aware UTC instant (FHIR R4 datatypes: a time always carries
+    its offset; a partial date stands for its first moment), or None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 4:
+            parsed = dt.datetime(int(text), 1, 1)
+        elif len(text) == 7:
+            parsed = dt.datetime(int(text[:4]), int(text[5:7]), 1)
+        else:
+            parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _when_text(resource: Mapping[str, Any]) -> str | None:
+    for key in ("effectiveDateTime", "effectiveInstant", "issued", "recordedDate", "authoredOn"):
         value = resource.get(key)
         if isinstance(value, str):
             return value
     period = resource.get("effectivePeriod")
     if isinstance(period, Mapping) and isinstance(period.get("end") or period.get("start"), str):
         return str(period.get("end") or period.get("start"))
-    return ""
+    return None
+
+
+def _when(resource: Mapping[str, Any]) -> dt.datetime:
+    """When a resource was true, as a parsed instant, for 'latest': times with different
+    offsets compare by the moment they name, never as text. No usable time sorts first."""
+    return _instant(_when_text(resource)) or _EPOCH
 
 
 def _latest(
@@ -220,6 +248,30 @@ def _latest(
         return None
     # Stable: among equal times the later entry in the bundle wins.
     return max(enumerate(found), key=lambda pair: (_when(pair[1]), pair[0]))[1]
+
+
+def _age_days(resource: Mapping[str, Any], today: dt.date) -> int | None:
+    when = _instant(_when_text(resource))
+    return None if when is None else (today - when.date()).days
+
+
+def _absent(resource: Mapping[str, Any]) -> str | None:
+    """The stated reason a value is missing (FHIR dataAbsentReason), e.g. 'asked-unknown'."""
+    reason = resource.get("dataAbsentReason")
+    for coding in _codings(reason):
+        if isinstance(coding.get("code"), str):
+            return str(coding["code"])[:30]
+    if isinstance(reason, Mapping) and isinstance(reason.get("text"), str):
+        return str(reason["text"])[:30]
+    return None
+
+
+def _bound(resource: Mapping[str, Any], key: str = "valueQuantity") -> str | None:
+    """'<0.5 mg/dL' when the quantity is a bound (Quantity.comparator), not a value."""
+    q = resource.get(key)
+    if isinstance(q, Mapping) and q.get("comparator") in ("<", "<=", ">=", ">"):
+        return f"{q['comparator']}{q.get('value')} {q.get('code') or q.get('unit') or ''}".strip()
+    return None
 
 
 def _quantity(resource: Mapping[str, Any], key: str = "valueQuantity") -> tuple[float, str] | None:
@@ -305,6 +357,60 @@ def _medication_text(
         if resolve_medication_name(text) is not None:
             return text
     return usable[0] if usable else None
+
+
+def _medication_concept(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The medication's CodeableConcept: inline, or the code of the Medication referenced
+    (contained or elsewhere in the bundle)."""
+    concept = resource.get("medicationCodeableConcept")
+    if isinstance(concept, Mapping):
+        return concept
+    ref = resource.get("medicationReference")
+    target = ref.get("reference") if isinstance(ref, Mapping) else None
+    if not isinstance(target, str):
+        return None
+    if target.startswith("#"):
+        med = next(
+            (
+                c
+                for c in resource.get("contained") or ()
+                if isinstance(c, Mapping) and f"#{c.get('id')}" == target
+            ),
+            None,
+        )
+    else:
+        med = index.get(target)
+    code = med.get("code") if med else None
+    return code if isinstance(code, Mapping) else None
+
+
+def code_text_conflict(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+) -> str | None:
+    """When the record's own text names a different medicine from its RxNorm code (seen in
+    Synthea: RxNorm 833036, acetaminophen with hydrocodone, displayed as captopril), a line
+    saying which was used: the code, which the text cannot override."""
+    concept = _medication_concept(resource, index)
+    coded = rxnorm.coded_product(concept)
+    if concept is None or coded is None:
+        return None
+    texts = [concept.get("text")] + [c.get("display") for c in _codings(concept)]
+    words = {i.name.lower().split()[0] for i in coded.ingredients if i.name}
+    for text in (t for t in texts if isinstance(t, str) and t.strip()):
+        if text == coded.display:
+            continue
+        name = resolve_medication_name(text)
+        generic = resolve_drug(name) if name else None
+        other = generic is not None and generic not in coded.generics
+        unnamed = generic is None and not any(w in text.lower() for w in words)
+        if other or unnamed:
+            return (
+                f"medicine coded RxNorm {coded.code} ({coded.display[:60]}) but described as "
+                f"'{text[:40]}': read by its code; check the record"
+            )
+    return None
 
 
 def _route(concept: object) -> Route | None:
@@ -420,22 +526,46 @@ class _Reader:
             if required:
                 self.missing.append(f"{what}: no Observation with LOINC {' / '.join(codes)}")
             return
-        q = _quantity(obs)
-        if q is None:
-            (self.missing if required else self.ignored).append(
-                f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric "
-                "valueQuantity"
-            )
+        if (problem := self._unusable(obs, what, codes)) is not None:
+            (self.missing if required else self.ignored).append(problem)
             return
+        q = _quantity(obs)
+        assert q is not None  # _unusable said why otherwise
         value, unit = q
         if unit in units:
             self.values[field] = value * units[unit]
+            self._caution_if_old(obs, what, field)
         elif divide and unit in divide:
             self.values[field] = value / divide[unit]
+            self._caution_if_old(obs, what, field)
         else:
             (self.missing if required else self.ignored).append(
                 f"{what}: unit '{unit[:20]}' is not one this tool converts "
                 f"(expected {', '.join([*units, *(divide or {})])}); value not used"
+            )
+
+    def _unusable(self, obs: Mapping[str, Any], what: str, codes: Sequence[str]) -> str | None:
+        """Why the latest observation gives no number: a stated absence (dataAbsentReason), a
+        bound such as '<0.5' (Quantity.comparator: the value is not known), or no value."""
+        if (bound := _bound(obs)) is not None:
+            return f"{what}: the latest result is a bound ({bound[:30]}), not a value; not used"
+        if _quantity(obs) is not None:
+            return None
+        if (reason := _absent(obs)) is not None:
+            return f"{what}: the latest Observation records no value (dataAbsentReason: {reason})"
+        return (
+            f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric "
+            "valueQuantity"
+        )
+
+    def _caution_if_old(self, obs: Mapping[str, Any], what: str, field: str) -> None:
+        limit = CAUTION_AFTER_DAYS.get(field)
+        days = _age_days(obs, self.today)
+        if limit is not None and days is not None and days > limit:
+            when = (_when_text(obs) or "")[:10]
+            self.ignored.append(
+                f"{what}: the latest result is from {when}, {days} days ago (over {limit}); "
+                "used, but recheck it: it may not describe the patient today"
             )
 
     def observations(self) -> None:
@@ -458,15 +588,21 @@ class _Reader:
         self._pregnancy()
 
     def _creatinine(self) -> None:
-        obs = _latest(self.of("Observation"), (fc.CREATININE_MASS, fc.CREATININE_MOLAR))
+        codes = (fc.CREATININE_MASS, fc.CREATININE_BLOOD, fc.CREATININE_MOLAR)
+        obs = _latest(self.of("Observation"), codes)
         if obs is None:
+            return
+        if (problem := self._unusable(obs, "serum creatinine", codes)) is not None:
+            self.ignored.append(f"{problem}, so creatinine clearance could not be calculated")
             return
         q = _quantity(obs)
         unit = q[1] if q else ""
         if q is not None and unit == "mg/dL":
             self.values["serum_creatinine_mg_dl"] = q[0]
+            self._caution_if_old(obs, "serum creatinine", "serum_creatinine_mg_dl")
         elif q is not None and unit in ("umol/L", "µmol/L", "μmol/L"):
             self.values["serum_creatinine_mg_dl"] = q[0] / CREATININE_UMOL_PER_MG_DL
+            self._caution_if_old(obs, "serum creatinine", "serum_creatinine_mg_dl")
         else:
             self.ignored.append(
                 "serum creatinine: "
@@ -477,19 +613,36 @@ class _Reader:
     def _pain(self) -> None:
         obs = _latest(self.of("Observation"), (fc.PAIN_SCORE,))
         score: float | None = None
+        days = _age_days(obs, self.today) if obs is not None else None
         if obs is not None:
             if isinstance(obs.get("valueInteger"), int) and not isinstance(
                 obs.get("valueInteger"), bool
             ):
                 score = obs["valueInteger"]
-            elif (q := _quantity(obs)) is not None:
+            elif _bound(obs) is None and (q := _quantity(obs)) is not None:
                 score = q[0]
-        if score is None:
-            self.missing.append("pain score: no Observation with LOINC 72514-3 (0-10) and a value")
-        elif score != int(score) or not 0 <= score <= 10:
-            self.missing.append(f"pain score: {score:g} is not a whole number from 0 to 10")
+        if obs is not None and days is not None and days > PAIN_MAX_AGE_DAYS:
+            when = (_when_text(obs) or "")[:10]
+            self.missing.append(
+                f"pain score: the latest (LOINC 72514-3) is from {when}, {days} days ago; pain "
+                "is today's symptom: record this visit's score"
+            )
+        elif score is None:
+            reason = _absent(obs) if obs is not None else None
+            self.missing.append(
+                "pain score: no Observation with LOINC 72514-3 (0-10) and a value"
+                + (f" (dataAbsentReason: {reason})" if reason else "")
+            )
+        elif not 0 <= score <= 10:
+            self.missing.append(f"pain score: {score:g} is not a score from 0 to 10")
         else:
-            self.values["pain_score"] = int(score)
+            # The 0-10 numeric rating scale has whole-number points (NRS-11: Hawker GA et al.,
+            # Arthritis Care Res 2011;63 Suppl 11:S240-52); a decimal (Synthea records them) is
+            # read as the nearest point, halves up, and said.
+            whole = math.floor(score + 0.5)
+            if whole != score:
+                self.ignored.append(f"pain score: {score:.3g} recorded; read as {whole} of 10")
+            self.values["pain_score"] = whole
         duration = [
             o
             for o in self.of("Observation")
@@ -573,6 +726,8 @@ class _Reader:
         per_dose: dict[tuple[Any, ...], int] = {}
         for admin in self.of("MedicationAdministration"):
             text = _medication_text(admin, self.index)
+            if (conflict := code_text_conflict(admin, self.index)) is not None:
+                self.ignored.append(conflict)
             name = resolve_medication_name(text) if text else None
             if name is None:
                 self.ignored.append(
@@ -666,6 +821,8 @@ class _Reader:
         ]
         for med in sources:
             text = _medication_text(med, self.index)
+            if (conflict := code_text_conflict(med, self.index)) is not None:
+                self.ignored.append(conflict)
             name = resolve_medication_name(text) if text else None
             if name is None:
                 self.ignored.append(
@@ -759,6 +916,15 @@ class _Reader:
             )
         return CaseMapping(case=case, ignored=tuple(self.ignored))
 
+
+#: Age in days after which a weight or creatinine is used with a caution that it may not
+#: describe the patient today. Creatinine: 90 days, the 3 months by which KDIGO 2012 defines
+#: chronic kidney disease (a change inside that window is not yet "chronic", so an older value
+#: may not be today's function). Weight: 365 days, a tool setting (no guideline sets one).
+CAUTION_AFTER_DAYS: dict[str, int] = {"serum_creatinine_mg_dl": 90, "weight_kg": 365}
+#: A pain score describes this visit only if recorded within a day of it (a tool setting: the
+#: score is a current symptom; no guideline sets a look-back).
+PAIN_MAX_AGE_DAYS = 1
 
 #: UCUM (or printed) dose units -> (engine unit, factor).
 _UNITS: dict[str, tuple[DoseUnit, float]] = {

@@ -69,7 +69,7 @@ def call(
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+    return h.load_request(DATA / name)
 
 
 def age_on(today: dt.date, born: str) -> int:
