@@ -23,7 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -176,22 +179,61 @@ def _has_code(concept: object, system: str, codes: Iterable[str]) -> bool:
     return any(c.get("system") == system and c.get("code") in wanted for c in _codings(concept))
 
 
-_SNOMED_TO_KEY: dict[str, str] = {
-    code: key for key, codes in fc.SNOMED_FINDINGS.items() for code in codes
-}
+_SNOMED_TO_KEY: dict[str, set[str]] = {}
+for _key, _codes in (*fc.SNOMED_FINDINGS.items(), *fc.SNOMED_DESCENDANTS.items()):
+    for _code in _codes:
+        _SNOMED_TO_KEY.setdefault(_code, set()).add(_key)
+_ICD10_PREFIXES = tuple(
+    (prefix, key) for key, prefixes in fc.ICD10_PREFIXES.items() for prefix in prefixes
+)
+_OPIOID_POISONING = re.compile(fc.ICD10_OPIOID_POISONING)
+_CDC_CONDITIONS = Path(__file__).resolve().parent / "data" / "cdc_condition_codes.tsv"
+
+
+@cache
+def _cdc_condition_keys() -> dict[tuple[str, str], frozenset[str]]:
+    """(system, code) -> findings, from the CDC opioid CDS condition value sets."""
+    systems = {"snomed": fc.SNOMED, "icd10cm": fc.ICD10CM}
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    for line in _CDC_CONDITIONS.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", "system\t")):
+            continue
+        system, code, keys = line.split("\t")
+        found[(systems[system], code)] = frozenset(keys.split(","))
+    return found
+
+
+def _coding_keys(system: object, code: str) -> set[str]:
+    """The engine's findings one coding stands for (empty: not one this tool reads)."""
+    if system == fc.CASE_SYSTEM:
+        return {code}
+    keys = set(_cdc_condition_keys().get((str(system), code), ()))
+    if system == fc.SNOMED:
+        keys |= _SNOMED_TO_KEY.get(code, set())
+    elif system == fc.ICD10CM:
+        plain = code.replace(".", "").upper()
+        keys |= {key for prefix, key in _ICD10_PREFIXES if plain.startswith(prefix)}
+        if _OPIOID_POISONING.match(plain):
+            keys.add("prior_overdose")
+    return keys
 
 
 def _finding_keys(concept: object) -> set[str]:
     keys: set[str] = set()
     for coding in _codings(concept):
         code = coding.get("code")
-        if not isinstance(code, str):
-            continue
-        if coding.get("system") == fc.CASE_SYSTEM:
-            keys.add(code)
-        elif coding.get("system") == fc.SNOMED and code in _SNOMED_TO_KEY:
-            keys.add(_SNOMED_TO_KEY[code])
+        if isinstance(code, str):
+            keys |= _coding_keys(coding.get("system"), code)
     return keys
+
+
+def _syndrome(concept: object) -> str | None:
+    """The red-flag syndrome a coded diagnosis names (read as its defining red flags)."""
+    for coding in _codings(concept):
+        code = str(coding.get("code") or "").replace(".", "").upper()
+        if code in fc.SYNDROMES:
+            return fc.SYNDROMES[code]
+    return None
 
 
 def _status_ok(resource: Mapping[str, Any]) -> bool:
@@ -674,12 +716,21 @@ class _Reader:
     # -- findings -------------------------------------------------------------------------
     def findings(self) -> None:
         keys: list[str] = []
+        unread: list[str] = []
         for cond in self.of("Condition"):
             clinical = {c.get("code") for c in _codings(cond.get("clinicalStatus"))}
             verification = {c.get("code") for c in _codings(cond.get("verificationStatus"))}
             if clinical & _INACTIVE_CLINICAL or verification & {"refuted", "entered-in-error"}:
                 continue
-            keys.extend(sorted(_finding_keys(cond.get("code"))))
+            found = _finding_keys(cond.get("code"))
+            keys.extend(sorted(found))
+            if (syndrome := _syndrome(cond.get("code"))) is not None:
+                self.ignored.append(
+                    f"{syndrome} is coded: read as its red flags (saddle anaesthesia, urinary "
+                    "retention), so triage treats it as an emergency"
+                )
+            elif not found and not _has_code(cond.get("code"), fc.SNOMED, ("279039007",)):
+                unread.append(_label(cond.get("code"), "uncoded condition"))
             if (
                 "pain_duration_weeks" not in self.values
                 and _has_code(cond.get("code"), fc.SNOMED, ("279039007",))  # Low back pain
@@ -694,6 +745,12 @@ class _Reader:
             if _has_code(obs.get("code"), fc.CASE_SYSTEM, (fc.PAIN_DURATION, fc.MME_PER_DAY)):
                 continue
             keys.extend(sorted(_finding_keys(obs.get("code"))))
+        if unread:
+            shown = list(dict.fromkeys(unread))
+            more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+            self.ignored.append(
+                "active conditions this tool does not read: " + "; ".join(shown[:8]) + more
+            )
         flags = {f.value for f in RedFlag}
         conditions = {c.value for c in Condition}
         booleans = {
