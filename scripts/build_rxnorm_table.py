@@ -94,7 +94,8 @@ def condition_table_text(bundle: dict) -> str:
         if "opioid_use_disorder" in keys:
             keys.discard("substance_use_disorder")
     lines = [CONDITION_HEADER + "system\tcode\tfindings"]
-    lines += [f"{sy}\t{code}\t{','.join(sorted(keys))}" for (sy, code), keys in sorted(rows.items())]
+    for (system, code), keys in sorted(rows.items()):
+        lines.append(f"{system}\t{code}\t{','.join(sorted(keys))}")
     return "\n".join(lines) + "\n"
 
 
