@@ -923,6 +923,7 @@ class _Reader:
     def allergy_list(self) -> None:
         classes: list[Allergy] = []
         drugs: list[str] = []
+        unread: list[str] = []
         for item in self.by_type.get("AllergyIntolerance", ()):
             clinical = {c.get("code") for c in _codings(item.get("clinicalStatus"))}
             verification = {c.get("code") for c in _codings(item.get("verificationStatus"))}
@@ -937,19 +938,36 @@ class _Reader:
                     elif isinstance(value, str) and resolve_drug(value):
                         drugs.append(str(resolve_drug(value)))
                 continue
+            coded = rxnorm.coded_product(code)
+            if coded is not None and coded.primary is not None:  # an RxNorm-coded product
+                drugs.extend(sorted(coded.generics))
+                continue
             texts = [code.get("text")] if isinstance(code, Mapping) else []
             texts += [c.get("display") for c in _codings(code)]
             for text in (t for t in texts if isinstance(t, str)):
                 lowered = text.lower()
+                substance = _ALLERGY_WORDING.sub("", text).strip()
                 if any(w in lowered for w in _NSAID_WORDS):
                     classes.append(Allergy.nsaid)
                 elif any(w in lowered for w in _OPIOID_WORDS):
                     classes.append(Allergy.opioid)
-                elif (name := resolve_medication_name(text)) is not None:
+                elif (name := resolve_medication_name(substance)) is not None:
                     drugs.append(str(resolve_drug(name)))
                 else:
                     continue
                 break
+            else:
+                categories = item.get("category") or ["medication"]  # none stated: may be one
+                if "medication" in categories:
+                    unread.append(_label(code, "uncoded allergy"))
+        if unread:
+            shown = list(dict.fromkeys(unread))
+            more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+            self.ignored.append(
+                "medication allergies this tool does not recognise (check them by hand): "
+                + "; ".join(shown[:8])
+                + more
+            )
         if classes:
             self.values["allergies"] = tuple(dict.fromkeys(classes))
         if drugs:
@@ -1001,6 +1019,13 @@ _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
 _ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
 _PATCH_WORDS = ("patch", "transdermal")
+#: How SNOMED CT and EHRs word an allergy around its substance: "Allergy to aspirin",
+#: "Naproxen (substance)", "Intolerance to codeine".
+_ALLERGY_WORDING = re.compile(
+    r"^(?:allergy to|allergic to|intolerance to|hypersensitivity to)\s+|\s*\((?:substance|"
+    r"disorder|finding|product)\)\s*$",
+    re.IGNORECASE,
+)
 
 
 #: Dose units that count units of the product (UCUM annotations, HL7 orderable drug forms and

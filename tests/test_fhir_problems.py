@@ -186,3 +186,49 @@ def test_active_conditions_the_tool_does_not_read_are_listed_in_one_line() -> No
     assert "Prediabetes" in line
     assert "Acute sinusitis" in line
     assert "kidney" not in line
+
+
+# --- allergies ------------------------------------------------------------------------------
+
+
+def allergy(
+    display: str, system: str = SNOMED, code: str = "0", category: str | None = None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "resourceType": "AllergyIntolerance",
+        "patient": {"reference": "Patient/p"},
+        "code": {"coding": [{"system": system, "code": code, "display": display}]},
+    }
+    if category:
+        item["category"] = [category]
+    return item
+
+
+@pytest.mark.parametrize(
+    ("item", "drug"),
+    [
+        (allergy("Allergy to aspirin", code="293586001"), "aspirin"),  # SNOMED CT wording
+        (allergy("Naproxen (substance)", code="372588000"), "naproxen"),
+        # RxNorm 993781: Acetaminophen 300 MG / Codeine Phosphate 30 MG Oral Tablet (CDC set)
+        (
+            allergy(
+                "Tylenol-Codeine",
+                system="http://www.nlm.nih.gov/research/umls/rxnorm",
+                code="993781",
+            ),
+            "codeine",
+        ),
+    ],
+)
+def test_a_coded_medication_allergy_names_its_drug(item: dict[str, Any], drug: str) -> None:
+    assert drug in read(item).case.allergic_to
+
+
+def test_a_medication_allergy_not_recognised_is_listed_and_a_food_allergy_is_not() -> None:
+    result = read(
+        allergy("Allergy to sulfonamide", category="medication"),
+        allergy("Shellfish allergy", code="300913006", category="food"),  # as Synthea codes it
+    )
+    (line,) = [x for x in result.ignored if x.startswith("medication allergies")]
+    assert "sulfonamide" in line
+    assert "Shellfish" not in line
