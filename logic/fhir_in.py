@@ -1139,6 +1139,32 @@ def _plain_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+_PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]+)?$|^urn:uuid:(.+)$")
+
+
+def check_subject(resources: Sequence[Mapping[str, Any]], patient_id: str) -> None:
+    """Every resource is this patient's: the Patient's own id, and each resource's subject (or
+    AllergyIntolerance.patient) reference, must name `patient_id` (CDS Hooks context.patientId).
+    A record about someone else must never shape this patient's plan; the error names it."""
+    for resource in resources:
+        rtype = str(resource.get("resourceType"))
+        where = f"{rtype}/{str(resource.get('id') or '?')[:40]}"
+        if rtype == "Patient":
+            if resource.get("id") not in (None, patient_id):
+                raise FhirInputError(f"{where} is not the patient in context.patientId")
+            continue
+        ref = resource.get("subject") or resource.get("patient")
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if not isinstance(target, str):
+            continue
+        match = _PATIENT_REF.search(target)
+        named = (match.group(1) or match.group(2)) if match else None
+        if named is not None and named != patient_id:
+            raise FhirInputError(
+                f"{where}: its subject is another patient, not context.patientId; not used"
+            )
+
+
 def case_from_resources(resources: Sequence[Mapping[str, Any]], *, today: dt.date) -> CaseMapping:
     """Map validated FHIR resources (see `flatten`) to a case, saying what is missing."""
     reader = _Reader(resources, today)

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from logic import PatientCase, build_plan
 from logic import fhir_codes as fc
 from logic.catalogue import Trait, traits
-from logic.fhir_in import FhirInputError, case_from_resources, flatten
+from logic.fhir_in import FhirInputError, case_from_resources, check_subject, flatten
 from service import cards as cd
 from service.security import AuthError, load_trust, verify
 
@@ -357,6 +357,7 @@ def call_service(
         )
     try:
         resources = _resources(prefetch)
+        check_subject(resources, body.context.patientId)
         drafts = _drafts(body.hook, body.context.model_dump())
     except FhirInputError as error:
         raise HTTPException(400, str(error)) from None
