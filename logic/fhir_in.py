@@ -56,7 +56,7 @@ __all__ = [
     "validate_resource",
 ]
 
-#: Resource types this mapping reads; anything else in a bundle is validated and skipped.
+#: Resource types this mapping reads; anything else in a bundle is skipped unvalidated.
 READ_TYPES = frozenset(
     {
         "Patient",
@@ -142,6 +142,10 @@ def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
     """
     if raw is None:
         return []
+    if isinstance(raw, Mapping) and isinstance(raw.get("resourceType"), str):
+        rtype = raw["resourceType"]
+        if rtype != "Bundle" and rtype not in READ_TYPES and _model_class(rtype) is not None:
+            return []  # a FHIR type this tool does not read: not validated, never fails a call
     if not isinstance(raw, Mapping) or raw.get("resourceType") != "Bundle":
         return [validate_resource(raw, where)]
     entries = raw.get("entry")
