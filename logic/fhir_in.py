@@ -52,6 +52,8 @@ __all__ = [
     "FhirInputError",
     "case_from_resources",
     "flatten",
+    "read_draft_orders",
+    "read_prefetch",
     "resolve_medication_name",
     "validate_resource",
 ]
@@ -133,7 +135,49 @@ def validate_resource(raw: object, where: str = "resource") -> dict[str, Any]:
     return dict(raw)
 
 
-def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
+#: Types read only for context, not for safety: an invalid one is skipped and named when the
+#: caller collects notes (the Encounter gives only the care setting, which then stays the ED).
+_CONTEXT_ONLY = frozenset({"Encounter"})
+
+
+def read_prefetch(prefetch: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The resources of a CDS Hooks prefetch, and notes on what was read leniently.
+
+    EHRs (the CDC's own example requests among them) send a Bundle entry ({"resource": ...})
+    instead of a resource, a searchset Bundle without its required `type`, or an Encounter
+    without its required `class`; none of these carries data the safety checks need, so each is
+    read as meant and said, instead of failing the whole call. Everything else is validated as
+    `flatten` does."""
+    resources: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for key, value in prefetch.items():
+        where = f"prefetch '{str(key)[:40]}'"
+        if value is None or value == {}:
+            continue
+        if isinstance(value, Mapping) and "resourceType" not in value and "resource" in value:
+            notes.append(f"{where} is a Bundle entry, not a resource: its resource was read")
+            value = value["resource"]
+        if (
+            isinstance(value, Mapping)
+            and value.get("resourceType") == "Bundle"
+            and "type" not in value
+        ):
+            notes.append(f"{where} is a Bundle without its type: read as a collection")
+            value = {**value, "type": "collection"}
+        resources.extend(flatten(value, where, notes=notes))
+    return resources, notes
+
+
+def read_draft_orders(value: object) -> list[dict[str, Any]]:
+    """context.draftOrders: a Bundle (CDS Hooks 2.0), or the single order some EHRs send."""
+    if isinstance(value, Mapping) and value.get("resourceType") not in (None, "Bundle"):
+        value = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
+    return flatten(value, "context.draftOrders")
+
+
+def flatten(
+    raw: object, where: str = "resource", *, notes: list[str] | None = None
+) -> list[dict[str, Any]]:
     """The resources in a resource or a Bundle (searchset or collection), each validated.
 
     A Bundle is validated as a shell (its own elements and each entry's, without the entry's
@@ -147,7 +191,14 @@ def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
         if rtype != "Bundle" and rtype not in READ_TYPES and _model_class(rtype) is not None:
             return []  # a FHIR type this tool does not read: not validated, never fails a call
     if not isinstance(raw, Mapping) or raw.get("resourceType") != "Bundle":
-        return [validate_resource(raw, where)]
+        try:
+            return [validate_resource(raw, where)]
+        except FhirInputError as error:
+            rtype = raw.get("resourceType") if isinstance(raw, Mapping) else None
+            if notes is None or not isinstance(rtype, str) or rtype not in _CONTEXT_ONLY:
+                raise
+            notes.append(f"{error}; not used (it gives only the care setting)")
+            return []
     entries = raw.get("entry")
     if entries is not None and not isinstance(entries, list):
         raise FhirInputError(f"{where} (Bundle) is not valid FHIR: entry must be a list")
@@ -164,7 +215,7 @@ def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
     validate_resource(shell, where)
     out: list[dict[str, Any]] = []
     for i, resource in inner:
-        out.extend(flatten(resource, f"{where} entry {i}"))
+        out.extend(flatten(resource, f"{where} entry {i}", notes=notes))
     return out
 
 
@@ -430,6 +481,18 @@ def _medication_concept(
         med = index.get(target)
     code = med.get("code") if med else None
     return code if isinstance(code, Mapping) else None
+
+
+def draft_identity(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[str, str | None, Formulation | None]:
+    """A draft order's text, catalogue name and formulation, read code first as a regular
+    medicine is (RxNorm, then the text), for the service's order-select and order-sign checks."""
+    text = _medication_text(resource, index or {}) or "unnamed order"
+    name = resolve_medication_name(text)
+    guess = _formulation_in(text)
+    form = Formulation(guess) if guess else rxnorm.read_name(text).formulation
+    return text, name, form
 
 
 def code_text_conflict(
@@ -1150,6 +1213,7 @@ def check_subject(resources: Sequence[Mapping[str, Any]], patient_id: str) -> No
     """Every resource is this patient's: the Patient's own id, and each resource's subject (or
     AllergyIntolerance.patient) reference, must name `patient_id` (CDS Hooks context.patientId).
     A record about someone else must never shape this patient's plan; the error names it."""
+    patient_id = patient_id.removeprefix("Patient/")  # CDC's own examples send "Patient/<id>"
     for resource in resources:
         rtype = str(resource.get("resourceType"))
         where = f"{rtype}/{str(resource.get('id') or '?')[:40]}"
