@@ -49,3 +49,12 @@ def test_an_allergy_is_checked_by_its_patient_element() -> None:
 def test_the_patient_resource_must_be_the_patient_in_context() -> None:
     with pytest.raises(FhirInputError, match="Patient/p2 is not the patient in context"):
         check_subject([{"resourceType": "Patient", "id": "p2"}], "p1")
+
+
+def test_a_patient_id_sent_with_its_patient_prefix_is_the_same_patient() -> None:
+    """The CDC's example requests send context.patientId as 'Patient/<id>'."""
+    check_subject(
+        [{"resourceType": "Patient", "id": "p1"}, observation("Patient/p1")], "Patient/p1"
+    )
+    with pytest.raises(FhirInputError):
+        check_subject([observation("Patient/p2")], "Patient/p1")
