@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
@@ -47,7 +46,7 @@ def _percentile(values: list[float], q: float) -> float:
 async def _drive(
     server: h.Server, key: h.SigningKey, total: int, concurrency: int
 ) -> dict[str, float]:
-    bodies = [(s, json.loads((DATA / f).read_text())) for s, f in MIX]
+    bodies = [(s, h.load_request(DATA / f)) for s, f in MIX]
     jobs = []
     for i in range(total):
         service, body = bodies[i % len(bodies)]

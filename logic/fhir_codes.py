@@ -38,6 +38,8 @@ WEIGHT: Final = "29463-7"
 HEIGHT: Final = "8302-2"
 CREATININE_MASS: Final = "2160-0"
 CREATININE_MOLAR: Final = "14682-9"
+#: Creatinine [Mass/volume] in Blood (LOINC 38483-4): what Synthea and many EHRs send.
+CREATININE_BLOOD: Final = "38483-4"
 PAIN_SCORE: Final = "72514-3"
 EGFR_CODES: Final = ("33914-3", "62238-1", "98979-8")
 CRCL_MEASURED: Final = "2164-2"
@@ -79,6 +81,72 @@ SNOMED_FINDINGS: Final[dict[str, tuple[str, ...]]] = {
     "on_hemodialysis": ("302497006",),  # Hemodialysis
     "frail": ("248279007",),  # Frailty (finding)
 }
+
+#: SNOMED CT descendants of the concepts above that EHRs record instead of the parent (codes
+#: and terms from SNOMED CT International, as Synthea R4 records them; tests/data/synthea), each
+#: read as its parent's finding. A diagnosis that names a red-flag syndrome is read as its
+#: defining red flags, and said (see logic.fhir_in): cauda equina syndrome is saddle
+#: anaesthesia with urinary retention (NICE NG59 and GIRFT 2023 suspected-CES pathway).
+SNOMED_DESCENDANTS: Final[dict[str, tuple[str, ...]]] = {
+    "ckd": (
+        "431855005",  # Chronic kidney disease stage 1
+        "431856006",  # Chronic kidney disease stage 2
+        "433144002",  # Chronic kidney disease stage 3
+        "700378005",  # Chronic kidney disease stage 3A
+        "700379002",  # Chronic kidney disease stage 3B
+        "431857002",  # Chronic kidney disease stage 4
+        "433146000",  # Chronic kidney disease stage 5
+        "46177005",  # End-stage renal disease
+    ),
+    "heart_failure": ("88805009",),  # Chronic congestive heart failure
+    "copd": ("87433001", "185086009"),  # Pulmonary emphysema; Chronic obstructive bronchitis
+    "seizure_disorder": ("128613002",),  # Seizure disorder
+    "osteoporosis_or_chronic_steroids": ("443165006",),  # Pathological fracture d/t osteoporosis
+    "prior_overdose": ("55680006",),  # Drug overdose
+    "heavy_alcohol_use": ("7200002",),  # Alcoholism
+    "pregnant": ("72892002",),  # Normal pregnancy
+    "saddle_anesthesia": ("192970008",),  # Cauda equina syndrome
+    "urinary_retention": ("192970008",),  # Cauda equina syndrome
+}
+#: Diagnoses read as their defining red flags (the reader names them in a note).
+SYNDROMES: Final[dict[str, str]] = {
+    "192970008": "cauda equina syndrome",
+    "G834": "cauda equina syndrome",
+}
+
+ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
+#: ICD-10-CM code prefixes (dots removed) -> the engine's findings, from the ICD-10-CM tabular
+#: list (CDC/NCHS, FY2025). A prefix covers its subcodes (N18 covers N18.4). Opioid use
+#: disorder, substance misuse and cancer come from the CDC value sets (logic/data/
+#: cdc_condition_codes.tsv) instead.
+ICD10_PREFIXES: Final[dict[str, tuple[str, ...]]] = {
+    "ckd": ("N18",),  # Chronic kidney disease (N18.1-N18.9, N18.6 end stage)
+    "on_hemodialysis": ("Z992",),  # Dependence on renal dialysis
+    "heart_failure": ("I50",),  # Heart failure
+    "copd": ("J43", "J44"),  # Emphysema; other chronic obstructive pulmonary disease
+    "cirrhosis": ("K703", "K746"),  # Alcoholic cirrhosis; other and unspecified cirrhosis
+    "gi_bleed_history": ("K920", "K921", "K922"),  # Haematemesis; melaena; GI haemorrhage
+    "peptic_ulcer": ("K25", "K26", "K27", "K28"),  # Gastric, duodenal, peptic, gastrojejunal
+    "sleep_apnea": ("G473",),  # Sleep apnoea
+    "seizure_disorder": ("G40",),  # Epilepsy and recurrent seizures
+    "glaucoma": ("H40",),  # Glaucoma
+    "osteoporosis_or_chronic_steroids": ("M80", "M81"),  # Osteoporosis (with/without fracture)
+    "urinary_retention": ("R33", "G834"),  # Retention of urine; cauda equina syndrome
+    "saddle_anesthesia": ("G834",),  # Cauda equina syndrome
+    "fecal_incontinence": ("R15",),  # Faecal incontinence
+    "fever": ("R50",),  # Fever of other and unknown origin
+    "immunosuppression": ("D84",),  # Other immunodeficiencies
+    "unexplained_weight_loss": ("R634",),  # Abnormal weight loss
+    "cancer_history": ("Z85",),  # Personal history of malignant neoplasm
+    "radicular": ("M543", "M544", "M5416", "M5417"),  # Sciatica; lumbar/lumbosacral radiculopathy
+    "pregnant": ("Z331",),  # Pregnant state, incidental
+    "frail": ("R54",),  # Age-related physical debility (frailty)
+}
+#: ICD-10-CM opioid poisoning (T40.0-T40.4, T40.6: opium, heroin, other opioids, methadone,
+#: synthetic narcotics incl. fentanyl T40.41-, other narcotics): an overdose only when the 6th
+#: character is 1-4 (accidental, self-harm, assault, undetermined); 5 is an adverse effect and 6
+#: underdosing (ICD-10-CM tabular list, T36-T50 instructions). Dots removed.
+ICD10_OPIOID_POISONING: Final = r"^T40(?:[0-3]X|4[1-9X]|6[09])[1-4]"
 
 #: Routes (SNOMED CT route of administration) <-> the engine's Route values.
 SNOMED_ROUTES: Final[dict[str, str]] = {

@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from logic import fhir_codes as fc
+from logic import rxnorm
 from logic.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
 from logic.catalogue import drug as catalogue_drug
 from logic.models import (
@@ -48,11 +52,13 @@ __all__ = [
     "FhirInputError",
     "case_from_resources",
     "flatten",
+    "read_draft_orders",
+    "read_prefetch",
     "resolve_medication_name",
     "validate_resource",
 ]
 
-#: Resource types this mapping reads; anything else in a bundle is validated and skipped.
+#: Resource types this mapping reads; anything else in a bundle is skipped unvalidated.
 READ_TYPES = frozenset(
     {
         "Patient",
@@ -129,7 +135,49 @@ def validate_resource(raw: object, where: str = "resource") -> dict[str, Any]:
     return dict(raw)
 
 
-def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
+#: Types read only for context, not for safety: an invalid one is skipped and named when the
+#: caller collects notes (the Encounter gives only the care setting, which then stays the ED).
+_CONTEXT_ONLY = frozenset({"Encounter"})
+
+
+def read_prefetch(prefetch: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The resources of a CDS Hooks prefetch, and notes on what was read leniently.
+
+    EHRs (the CDC's own example requests among them) send a Bundle entry ({"resource": ...})
+    instead of a resource, a searchset Bundle without its required `type`, or an Encounter
+    without its required `class`; none of these carries data the safety checks need, so each is
+    read as meant and said, instead of failing the whole call. Everything else is validated as
+    `flatten` does."""
+    resources: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for key, value in prefetch.items():
+        where = f"prefetch '{str(key)[:40]}'"
+        if value is None or value == {}:
+            continue
+        if isinstance(value, Mapping) and "resourceType" not in value and "resource" in value:
+            notes.append(f"{where} is a Bundle entry, not a resource: its resource was read")
+            value = value["resource"]
+        if (
+            isinstance(value, Mapping)
+            and value.get("resourceType") == "Bundle"
+            and "type" not in value
+        ):
+            notes.append(f"{where} is a Bundle without its type: read as a collection")
+            value = {**value, "type": "collection"}
+        resources.extend(flatten(value, where, notes=notes))
+    return resources, notes
+
+
+def read_draft_orders(value: object) -> list[dict[str, Any]]:
+    """context.draftOrders: a Bundle (CDS Hooks 2.0), or the single order some EHRs send."""
+    if isinstance(value, Mapping) and value.get("resourceType") not in (None, "Bundle"):
+        value = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
+    return flatten(value, "context.draftOrders")
+
+
+def flatten(
+    raw: object, where: str = "resource", *, notes: list[str] | None = None
+) -> list[dict[str, Any]]:
     """The resources in a resource or a Bundle (searchset or collection), each validated.
 
     A Bundle is validated as a shell (its own elements and each entry's, without the entry's
@@ -138,8 +186,19 @@ def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
     """
     if raw is None:
         return []
+    if isinstance(raw, Mapping) and isinstance(raw.get("resourceType"), str):
+        rtype = raw["resourceType"]
+        if rtype != "Bundle" and rtype not in READ_TYPES and _model_class(rtype) is not None:
+            return []  # a FHIR type this tool does not read: not validated, never fails a call
     if not isinstance(raw, Mapping) or raw.get("resourceType") != "Bundle":
-        return [validate_resource(raw, where)]
+        try:
+            return [validate_resource(raw, where)]
+        except FhirInputError as error:
+            rtype = raw.get("resourceType") if isinstance(raw, Mapping) else None
+            if notes is None or not isinstance(rtype, str) or rtype not in _CONTEXT_ONLY:
+                raise
+            notes.append(f"{error}; not used (it gives only the care setting)")
+            return []
     entries = raw.get("entry")
     if entries is not None and not isinstance(entries, list):
         raise FhirInputError(f"{where} (Bundle) is not valid FHIR: entry must be a list")
@@ -156,7 +215,7 @@ def flatten(raw: object, where: str = "resource") -> list[dict[str, Any]]:
     validate_resource(shell, where)
     out: list[dict[str, Any]] = []
     for i, resource in inner:
-        out.extend(flatten(resource, f"{where} entry {i}"))
+        out.extend(flatten(resource, f"{where} entry {i}", notes=notes))
     return out
 
 
@@ -175,22 +234,61 @@ def _has_code(concept: object, system: str, codes: Iterable[str]) -> bool:
     return any(c.get("system") == system and c.get("code") in wanted for c in _codings(concept))
 
 
-_SNOMED_TO_KEY: dict[str, str] = {
-    code: key for key, codes in fc.SNOMED_FINDINGS.items() for code in codes
-}
+_SNOMED_TO_KEY: dict[str, set[str]] = {}
+for _key, _codes in (*fc.SNOMED_FINDINGS.items(), *fc.SNOMED_DESCENDANTS.items()):
+    for _code in _codes:
+        _SNOMED_TO_KEY.setdefault(_code, set()).add(_key)
+_ICD10_PREFIXES = tuple(
+    (prefix, key) for key, prefixes in fc.ICD10_PREFIXES.items() for prefix in prefixes
+)
+_OPIOID_POISONING = re.compile(fc.ICD10_OPIOID_POISONING)
+_CDC_CONDITIONS = Path(__file__).resolve().parent / "data" / "cdc_condition_codes.tsv"
+
+
+@cache
+def _cdc_condition_keys() -> dict[tuple[str, str], frozenset[str]]:
+    """(system, code) -> findings, from the CDC opioid CDS condition value sets."""
+    systems = {"snomed": fc.SNOMED, "icd10cm": fc.ICD10CM}
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    for line in _CDC_CONDITIONS.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", "system\t")):
+            continue
+        system, code, keys = line.split("\t")
+        found[(systems[system], code)] = frozenset(keys.split(","))
+    return found
+
+
+def _coding_keys(system: object, code: str) -> set[str]:
+    """The engine's findings one coding stands for (empty: not one this tool reads)."""
+    if system == fc.CASE_SYSTEM:
+        return {code}
+    keys = set(_cdc_condition_keys().get((str(system), code), ()))
+    if system == fc.SNOMED:
+        keys |= _SNOMED_TO_KEY.get(code, set())
+    elif system == fc.ICD10CM:
+        plain = code.replace(".", "").upper()
+        keys |= {key for prefix, key in _ICD10_PREFIXES if plain.startswith(prefix)}
+        if _OPIOID_POISONING.match(plain):
+            keys.add("prior_overdose")
+    return keys
 
 
 def _finding_keys(concept: object) -> set[str]:
     keys: set[str] = set()
     for coding in _codings(concept):
         code = coding.get("code")
-        if not isinstance(code, str):
-            continue
-        if coding.get("system") == fc.CASE_SYSTEM:
-            keys.add(code)
-        elif coding.get("system") == fc.SNOMED and code in _SNOMED_TO_KEY:
-            keys.add(_SNOMED_TO_KEY[code])
+        if isinstance(code, str):
+            keys |= _coding_keys(coding.get("system"), code)
     return keys
+
+
+def _syndrome(concept: object) -> str | None:
+    """The red-flag syndrome a coded diagnosis names (read as its defining red flags)."""
+    for coding in _codings(concept):
+        code = str(coding.get("code") or "").replace(".", "").upper()
+        if code in fc.SYNDROMES:
+            return fc.SYNDROMES[code]
+    return None
 
 
 def _status_ok(resource: Mapping[str, Any]) -> bool:
@@ -198,16 +296,44 @@ def _status_ok(resource: Mapping[str, Any]) -> bool:
     return not (isinstance(status, str) and status in _BAD_STATUS)
 
 
-def _when(resource: Mapping[str, Any]) -> str:
-    """Sort key for 'latest': effective or issued time as text (ISO 8601 sorts by time)."""
-    for key in ("effectiveDateTime", "issued", "effectiveInstant", "recordedDate", "authoredOn"):
+_EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+
+
+def _instant(value: object) -> dt.datetime | None:
+    """A FHIR date or dateTime as an aware UTC instant (FHIR R4 datatypes: a time always carries
+    its offset; a partial date stands for its first moment), or None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 4:
+            parsed = dt.datetime(int(text), 1, 1)
+        elif len(text) == 7:
+            parsed = dt.datetime(int(text[:4]), int(text[5:7]), 1)
+        else:
+            parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
+
+
+def _when_text(resource: Mapping[str, Any]) -> str | None:
+    for key in ("effectiveDateTime", "effectiveInstant", "issued", "recordedDate", "authoredOn"):
         value = resource.get(key)
         if isinstance(value, str):
             return value
     period = resource.get("effectivePeriod")
     if isinstance(period, Mapping) and isinstance(period.get("end") or period.get("start"), str):
         return str(period.get("end") or period.get("start"))
-    return ""
+    return None
+
+
+def _when(resource: Mapping[str, Any]) -> dt.datetime:
+    """When a resource was true, as a parsed instant, for 'latest': times with different
+    offsets compare by the moment they name, never as text. No usable time sorts first."""
+    return _instant(_when_text(resource)) or _EPOCH
 
 
 def _latest(
@@ -219,6 +345,30 @@ def _latest(
         return None
     # Stable: among equal times the later entry in the bundle wins.
     return max(enumerate(found), key=lambda pair: (_when(pair[1]), pair[0]))[1]
+
+
+def _age_days(resource: Mapping[str, Any], today: dt.date) -> int | None:
+    when = _instant(_when_text(resource))
+    return None if when is None else (today - when.date()).days
+
+
+def _absent(resource: Mapping[str, Any]) -> str | None:
+    """The stated reason a value is missing (FHIR dataAbsentReason), e.g. 'asked-unknown'."""
+    reason = resource.get("dataAbsentReason")
+    for coding in _codings(reason):
+        if isinstance(coding.get("code"), str):
+            return str(coding["code"])[:30]
+    if isinstance(reason, Mapping) and isinstance(reason.get("text"), str):
+        return str(reason["text"])[:30]
+    return None
+
+
+def _bound(resource: Mapping[str, Any], key: str = "valueQuantity") -> str | None:
+    """'<0.5 mg/dL' when the quantity is a bound (Quantity.comparator), not a value."""
+    q = resource.get(key)
+    if isinstance(q, Mapping) and q.get("comparator") in ("<", "<=", ">=", ">"):
+        return f"{q['comparator']}{q.get('value')} {q.get('code') or q.get('unit') or ''}".strip()
+    return None
 
 
 def _quantity(resource: Mapping[str, Any], key: str = "valueQuantity") -> tuple[float, str] | None:
@@ -252,7 +402,16 @@ def resolve_medication_name(text: str) -> str | None:
         product = combination_of(generics) if len(generics) > 1 else None
         if product is not None:
             return product.name
-    return _leading_name(text)
+        parsed = rxnorm.parse("", text).primary  # no known product: the weightiest ingredient
+        if parsed is not None and parsed.generic is not None:
+            return parsed.generic
+    leading = _leading_name(text)
+    if leading is not None:
+        return leading
+    if "/" in text and not any(ch.isdigit() for ch in text):  # 'Acetaminophen/Hydrocodone'
+        return resolve_medication_name(" / ".join(text.split("/")))
+    parsed = rxnorm.parse("", text).primary  # RxNorm prefixes: '12 HR ...', 'Abuse-Deterrent'
+    return parsed.generic if parsed is not None else None
 
 
 def _leading_name(text: str) -> str | None:
@@ -286,12 +445,81 @@ def _medication_text(
             return str(ref["display"])
     if not isinstance(concept, Mapping):
         return None
+    coded = rxnorm.coded_product(concept)
+    if coded is not None:  # the code, not the EHR's own text, says what the product is
+        return coded.display
     texts = [concept.get("text")] + [c.get("display") for c in _codings(concept)]
     usable = [t for t in texts if isinstance(t, str) and t.strip()]
     for text in usable:
         if resolve_medication_name(text) is not None:
             return text
     return usable[0] if usable else None
+
+
+def _medication_concept(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The medication's CodeableConcept: inline, or the code of the Medication referenced
+    (contained or elsewhere in the bundle)."""
+    concept = resource.get("medicationCodeableConcept")
+    if isinstance(concept, Mapping):
+        return concept
+    ref = resource.get("medicationReference")
+    target = ref.get("reference") if isinstance(ref, Mapping) else None
+    if not isinstance(target, str):
+        return None
+    if target.startswith("#"):
+        med = next(
+            (
+                c
+                for c in resource.get("contained") or ()
+                if isinstance(c, Mapping) and f"#{c.get('id')}" == target
+            ),
+            None,
+        )
+    else:
+        med = index.get(target)
+    code = med.get("code") if med else None
+    return code if isinstance(code, Mapping) else None
+
+
+def draft_identity(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]] | None = None
+) -> tuple[str, str | None, Formulation | None]:
+    """A draft order's text, catalogue name and formulation, read code first as a regular
+    medicine is (RxNorm, then the text), for the service's order-select and order-sign checks."""
+    text = _medication_text(resource, index or {}) or "unnamed order"
+    name = resolve_medication_name(text)
+    guess = _formulation_in(text)
+    form = Formulation(guess) if guess else rxnorm.read_name(text).formulation
+    return text, name, form
+
+
+def code_text_conflict(
+    resource: Mapping[str, Any], index: Mapping[str, Mapping[str, Any]]
+) -> str | None:
+    """When the record's own text names a different medicine from its RxNorm code (seen in
+    Synthea: RxNorm 833036, acetaminophen with hydrocodone, displayed as captopril), a line
+    saying which was used: the code, which the text cannot override."""
+    concept = _medication_concept(resource, index)
+    coded = rxnorm.coded_product(concept)
+    if concept is None or coded is None:
+        return None
+    texts = [concept.get("text")] + [c.get("display") for c in _codings(concept)]
+    words = {i.name.lower().split()[0] for i in coded.ingredients if i.name}
+    for text in (t for t in texts if isinstance(t, str) and t.strip()):
+        if text == coded.display:
+            continue
+        name = resolve_medication_name(text)
+        generic = resolve_drug(name) if name else None
+        other = generic is not None and generic not in coded.generics
+        unnamed = generic is None and not any(w in text.lower() for w in words)
+        if other or unnamed:
+            return (
+                f"medicine coded RxNorm {coded.code} ({coded.display[:60]}) but described as "
+                f"'{text[:40]}': read by its code; check the record"
+            )
+    return None
 
 
 def _route(concept: object) -> Route | None:
@@ -407,22 +635,46 @@ class _Reader:
             if required:
                 self.missing.append(f"{what}: no Observation with LOINC {' / '.join(codes)}")
             return
-        q = _quantity(obs)
-        if q is None:
-            (self.missing if required else self.ignored).append(
-                f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric "
-                "valueQuantity"
-            )
+        if (problem := self._unusable(obs, what, codes)) is not None:
+            (self.missing if required else self.ignored).append(problem)
             return
+        q = _quantity(obs)
+        assert q is not None  # _unusable said why otherwise
         value, unit = q
         if unit in units:
             self.values[field] = value * units[unit]
+            self._caution_if_old(obs, what, field)
         elif divide and unit in divide:
             self.values[field] = value / divide[unit]
+            self._caution_if_old(obs, what, field)
         else:
             (self.missing if required else self.ignored).append(
                 f"{what}: unit '{unit[:20]}' is not one this tool converts "
                 f"(expected {', '.join([*units, *(divide or {})])}); value not used"
+            )
+
+    def _unusable(self, obs: Mapping[str, Any], what: str, codes: Sequence[str]) -> str | None:
+        """Why the latest observation gives no number: a stated absence (dataAbsentReason), a
+        bound such as '<0.5' (Quantity.comparator: the value is not known), or no value."""
+        if (bound := _bound(obs)) is not None:
+            return f"{what}: the latest result is a bound ({bound[:30]}), not a value; not used"
+        if _quantity(obs) is not None:
+            return None
+        if (reason := _absent(obs)) is not None:
+            return f"{what}: the latest Observation records no value (dataAbsentReason: {reason})"
+        return (
+            f"{what}: the latest Observation (LOINC {' / '.join(codes)}) has no numeric "
+            "valueQuantity"
+        )
+
+    def _caution_if_old(self, obs: Mapping[str, Any], what: str, field: str) -> None:
+        limit = CAUTION_AFTER_DAYS.get(field)
+        days = _age_days(obs, self.today)
+        if limit is not None and days is not None and days > limit:
+            when = (_when_text(obs) or "")[:10]
+            self.ignored.append(
+                f"{what}: the latest result is from {when}, {days} days ago (over {limit}); "
+                "used, but recheck it: it may not describe the patient today"
             )
 
     def observations(self) -> None:
@@ -445,15 +697,21 @@ class _Reader:
         self._pregnancy()
 
     def _creatinine(self) -> None:
-        obs = _latest(self.of("Observation"), (fc.CREATININE_MASS, fc.CREATININE_MOLAR))
+        codes = (fc.CREATININE_MASS, fc.CREATININE_BLOOD, fc.CREATININE_MOLAR)
+        obs = _latest(self.of("Observation"), codes)
         if obs is None:
+            return
+        if (problem := self._unusable(obs, "serum creatinine", codes)) is not None:
+            self.ignored.append(f"{problem}, so creatinine clearance could not be calculated")
             return
         q = _quantity(obs)
         unit = q[1] if q else ""
         if q is not None and unit == "mg/dL":
             self.values["serum_creatinine_mg_dl"] = q[0]
+            self._caution_if_old(obs, "serum creatinine", "serum_creatinine_mg_dl")
         elif q is not None and unit in ("umol/L", "µmol/L", "μmol/L"):
             self.values["serum_creatinine_mg_dl"] = q[0] / CREATININE_UMOL_PER_MG_DL
+            self._caution_if_old(obs, "serum creatinine", "serum_creatinine_mg_dl")
         else:
             self.ignored.append(
                 "serum creatinine: "
@@ -464,19 +722,36 @@ class _Reader:
     def _pain(self) -> None:
         obs = _latest(self.of("Observation"), (fc.PAIN_SCORE,))
         score: float | None = None
+        days = _age_days(obs, self.today) if obs is not None else None
         if obs is not None:
             if isinstance(obs.get("valueInteger"), int) and not isinstance(
                 obs.get("valueInteger"), bool
             ):
                 score = obs["valueInteger"]
-            elif (q := _quantity(obs)) is not None:
+            elif _bound(obs) is None and (q := _quantity(obs)) is not None:
                 score = q[0]
-        if score is None:
-            self.missing.append("pain score: no Observation with LOINC 72514-3 (0-10) and a value")
-        elif score != int(score) or not 0 <= score <= 10:
-            self.missing.append(f"pain score: {score:g} is not a whole number from 0 to 10")
+        if obs is not None and days is not None and days > PAIN_MAX_AGE_DAYS:
+            when = (_when_text(obs) or "")[:10]
+            self.missing.append(
+                f"pain score: the latest (LOINC 72514-3) is from {when}, {days} days ago; pain "
+                "is today's symptom: record this visit's score"
+            )
+        elif score is None:
+            reason = _absent(obs) if obs is not None else None
+            self.missing.append(
+                "pain score: no Observation with LOINC 72514-3 (0-10) and a value"
+                + (f" (dataAbsentReason: {reason})" if reason else "")
+            )
+        elif not 0 <= score <= 10:
+            self.missing.append(f"pain score: {score:g} is not a score from 0 to 10")
         else:
-            self.values["pain_score"] = int(score)
+            # The 0-10 numeric rating scale has whole-number points (NRS-11: Hawker GA et al.,
+            # Arthritis Care Res 2011;63 Suppl 11:S240-52); a decimal (Synthea records them) is
+            # read as the nearest point, halves up, and said.
+            whole = math.floor(score + 0.5)
+            if whole != score:
+                self.ignored.append(f"pain score: {score:.3g} recorded; read as {whole} of 10")
+            self.values["pain_score"] = whole
         duration = [
             o
             for o in self.of("Observation")
@@ -508,12 +783,21 @@ class _Reader:
     # -- findings -------------------------------------------------------------------------
     def findings(self) -> None:
         keys: list[str] = []
+        unread: list[str] = []
         for cond in self.of("Condition"):
             clinical = {c.get("code") for c in _codings(cond.get("clinicalStatus"))}
             verification = {c.get("code") for c in _codings(cond.get("verificationStatus"))}
             if clinical & _INACTIVE_CLINICAL or verification & {"refuted", "entered-in-error"}:
                 continue
-            keys.extend(sorted(_finding_keys(cond.get("code"))))
+            found = _finding_keys(cond.get("code"))
+            keys.extend(sorted(found))
+            if (syndrome := _syndrome(cond.get("code"))) is not None:
+                self.ignored.append(
+                    f"{syndrome} is coded: read as its red flags (saddle anaesthesia, urinary "
+                    "retention), so triage treats it as an emergency"
+                )
+            elif not found and not _has_code(cond.get("code"), fc.SNOMED, ("279039007",)):
+                unread.append(_label(cond.get("code"), "uncoded condition"))
             if (
                 "pain_duration_weeks" not in self.values
                 and _has_code(cond.get("code"), fc.SNOMED, ("279039007",))  # Low back pain
@@ -528,6 +812,12 @@ class _Reader:
             if _has_code(obs.get("code"), fc.CASE_SYSTEM, (fc.PAIN_DURATION, fc.MME_PER_DAY)):
                 continue
             keys.extend(sorted(_finding_keys(obs.get("code"))))
+        if unread:
+            shown = list(dict.fromkeys(unread))
+            more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+            self.ignored.append(
+                "active conditions this tool does not read: " + "; ".join(shown[:8]) + more
+            )
         flags = {f.value for f in RedFlag}
         conditions = {c.value for c in Condition}
         booleans = {
@@ -560,6 +850,8 @@ class _Reader:
         per_dose: dict[tuple[Any, ...], int] = {}
         for admin in self.of("MedicationAdministration"):
             text = _medication_text(admin, self.index)
+            if (conflict := code_text_conflict(admin, self.index)) is not None:
+                self.ignored.append(conflict)
             name = resolve_medication_name(text) if text else None
             if name is None:
                 self.ignored.append(
@@ -609,8 +901,8 @@ class _Reader:
         if stated in values and (not forms or Formulation(stated) in forms):
             kwargs["formulation"] = Formulation(stated)  # the model's own rule for forms
         elif stated is None:
-            guess = _formulation_in(text)  # from the text only where the drug has that form
-            if guess is not None and Formulation(guess) in forms:
+            guess = _formulation_in(text) or rxnorm.read_name(text).formulation
+            if guess is not None and Formulation(guess) in forms:  # only a form the drug has
                 kwargs["formulation"] = Formulation(guess)
         if not isinstance(dosage, Mapping):
             return kwargs
@@ -621,6 +913,8 @@ class _Reader:
         if q is None:
             rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
             q = _quantity(rates[0], "doseQuantity") if rates else None
+        if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
+            q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
         if q is not None:
             value, unit = q
             if unit in _UNITS:
@@ -651,6 +945,8 @@ class _Reader:
         ]
         for med in sources:
             text = _medication_text(med, self.index)
+            if (conflict := code_text_conflict(med, self.index)) is not None:
+                self.ignored.append(conflict)
             name = resolve_medication_name(text) if text else None
             if name is None:
                 self.ignored.append(
@@ -694,6 +990,7 @@ class _Reader:
     def allergy_list(self) -> None:
         classes: list[Allergy] = []
         drugs: list[str] = []
+        unread: list[str] = []
         for item in self.by_type.get("AllergyIntolerance", ()):
             clinical = {c.get("code") for c in _codings(item.get("clinicalStatus"))}
             verification = {c.get("code") for c in _codings(item.get("verificationStatus"))}
@@ -708,19 +1005,36 @@ class _Reader:
                     elif isinstance(value, str) and resolve_drug(value):
                         drugs.append(str(resolve_drug(value)))
                 continue
+            coded = rxnorm.coded_product(code)
+            if coded is not None and coded.primary is not None:  # an RxNorm-coded product
+                drugs.extend(sorted(coded.generics))
+                continue
             texts = [code.get("text")] if isinstance(code, Mapping) else []
             texts += [c.get("display") for c in _codings(code)]
             for text in (t for t in texts if isinstance(t, str)):
                 lowered = text.lower()
+                substance = _ALLERGY_WORDING.sub("", text).strip()
                 if any(w in lowered for w in _NSAID_WORDS):
                     classes.append(Allergy.nsaid)
                 elif any(w in lowered for w in _OPIOID_WORDS):
                     classes.append(Allergy.opioid)
-                elif (name := resolve_medication_name(text)) is not None:
+                elif (name := resolve_medication_name(substance)) is not None:
                     drugs.append(str(resolve_drug(name)))
                 else:
                     continue
                 break
+            else:
+                categories = item.get("category") or ["medication"]  # none stated: may be one
+                if "medication" in categories:
+                    unread.append(_label(code, "uncoded allergy"))
+        if unread:
+            shown = list(dict.fromkeys(unread))
+            more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+            self.ignored.append(
+                "medication allergies this tool does not recognise (check them by hand): "
+                + "; ".join(shown[:8])
+                + more
+            )
         if classes:
             self.values["allergies"] = tuple(dict.fromkeys(classes))
         if drugs:
@@ -745,6 +1059,15 @@ class _Reader:
         return CaseMapping(case=case, ignored=tuple(self.ignored))
 
 
+#: Age in days after which a weight or creatinine is used with a caution that it may not
+#: describe the patient today. Creatinine: 90 days, the 3 months by which KDIGO 2012 defines
+#: chronic kidney disease (a change inside that window is not yet "chronic", so an older value
+#: may not be today's function). Weight: 365 days, a tool setting (no guideline sets one).
+CAUTION_AFTER_DAYS: dict[str, int] = {"serum_creatinine_mg_dl": 90, "weight_kg": 365}
+#: A pain score describes this visit only if recorded within a day of it (a tool setting: the
+#: score is a current symptom; no guideline sets a look-back).
+PAIN_MAX_AGE_DAYS = 1
+
 #: UCUM (or printed) dose units -> (engine unit, factor).
 _UNITS: dict[str, tuple[DoseUnit, float]] = {
     "mg": (DoseUnit.mg, 1.0),
@@ -763,6 +1086,67 @@ _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
 _ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
 _PATCH_WORDS = ("patch", "transdermal")
+#: How SNOMED CT and EHRs word an allergy around its substance: "Allergy to aspirin",
+#: "Naproxen (substance)", "Intolerance to codeine".
+_ALLERGY_WORDING = re.compile(
+    r"^(?:allergy to|allergic to|intolerance to|hypersensitivity to)\s+|\s*\((?:substance|"
+    r"disorder|finding|product)\)\s*$",
+    re.IGNORECASE,
+)
+
+
+#: Dose units that count units of the product (UCUM annotations, HL7 orderable drug forms and
+#: printed words), and the empty unit of a unitless dose: the dose is the count times the
+#: product's strength.
+_COUNT_UNITS = frozenset(
+    {
+        "",
+        "1",
+        "{tbl}",
+        "{tablet}",
+        "{capsule}",
+        "{patch}",
+        "{spray}",
+        "{film}",
+        "{lozenge}",
+        "{suppository}",
+        "TAB",
+        "CAP",
+        "PATCH",
+        "tablet",
+        "tablets",
+        "capsule",
+        "capsules",
+        "patch",
+        "patches",
+        "film",
+        "lozenge",
+        "spray",
+        "suppository",
+    }
+)
+#: RxNorm strength units -> (UCUM unit this module converts, factor).
+_STRENGTH_UNITS: dict[str, tuple[str, float]] = {
+    "MG": ("mg", 1.0),
+    "MCG": ("ug", 1.0),
+    "MG/HR": ("ug/h", 1000.0),
+    "MCG/HR": ("ug/h", 1.0),
+}
+
+
+def _strength(text: str, generic: str | None, dose: tuple[float, str]) -> tuple[float, str] | None:
+    """A count dose ('2 tablets', or no unit) as a mass, from the strength RxNorm's name gives
+    the ingredient whose dose is entered; None when the name gives none."""
+    value, unit = dose
+    if unit not in _COUNT_UNITS or generic is None:
+        return None
+    for item in rxnorm.parse("", text).ingredients:
+        if item.generic is not None and resolve_drug(item.generic) == generic:
+            if item.strength is None or item.unit not in _STRENGTH_UNITS:
+                return None
+            engine_unit, factor = _STRENGTH_UNITS[item.unit]
+            return value * item.strength * factor, engine_unit
+    return None
 
 
 def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
@@ -820,6 +1204,33 @@ def _plain_error(error: ValidationError) -> str:
         msg = str(item.get("msg", "")).removeprefix("Value error, ")
         parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts)
+
+
+_PATIENT_REF = re.compile(r"(?:^|/)Patient/([^/]+)(?:/_history/[^/]+)?$|^urn:uuid:(.+)$")
+
+
+def check_subject(resources: Sequence[Mapping[str, Any]], patient_id: str) -> None:
+    """Every resource is this patient's: the Patient's own id, and each resource's subject (or
+    AllergyIntolerance.patient) reference, must name `patient_id` (CDS Hooks context.patientId).
+    A record about someone else must never shape this patient's plan; the error names it."""
+    patient_id = patient_id.removeprefix("Patient/")  # CDC's own examples send "Patient/<id>"
+    for resource in resources:
+        rtype = str(resource.get("resourceType"))
+        where = f"{rtype}/{str(resource.get('id') or '?')[:40]}"
+        if rtype == "Patient":
+            if resource.get("id") not in (None, patient_id):
+                raise FhirInputError(f"{where} is not the patient in context.patientId")
+            continue
+        ref = resource.get("subject") or resource.get("patient")
+        target = ref.get("reference") if isinstance(ref, Mapping) else None
+        if not isinstance(target, str):
+            continue
+        match = _PATIENT_REF.search(target)
+        named = (match.group(1) or match.group(2)) if match else None
+        if named is not None and named != patient_id:
+            raise FhirInputError(
+                f"{where}: its subject is another patient, not context.patientId; not used"
+            )
 
 
 def case_from_resources(resources: Sequence[Mapping[str, Any]], *, today: dt.date) -> CaseMapping:

@@ -36,7 +36,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from logic import PatientCase, build_plan
 from logic import fhir_codes as fc
 from logic.catalogue import Trait, traits
-from logic.fhir_in import FhirInputError, case_from_resources, flatten
+from logic.fhir_in import (
+    FhirInputError,
+    case_from_resources,
+    check_subject,
+    read_draft_orders,
+    read_prefetch,
+)
 from service import cards as cd
 from service.replay import ReplayStoreError
 from service.security import AuthError, load_trust, verify
@@ -300,13 +306,6 @@ def discovery() -> dict[str, Any]:
     return {"services": list(SERVICES.values())}
 
 
-def _resources(prefetch: Mapping[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for key, value in prefetch.items():
-        out.extend(flatten(value, f"prefetch '{str(key)[:40]}'"))
-    return out
-
-
 def _with_drafted_choice(case: PatientCase, drafts: Sequence[cd.Draft]) -> PatientCase:
     """An outpatient opioid in the draft orders is the clinician's take-home choice.
 
@@ -329,9 +328,9 @@ def _drafts(hook: str, context: Mapping[str, Any]) -> list[cd.Draft]:
     bundle = context.get("draftOrders")
     if bundle is None:
         raise HTTPException(400, f"{hook} needs context.draftOrders (a FHIR Bundle)")
-    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+    if not isinstance(bundle, Mapping) or not isinstance(bundle.get("resourceType"), str):
         raise HTTPException(400, "context.draftOrders must be a FHIR Bundle")
-    drafts = cd.read_drafts(flatten(bundle, "context.draftOrders"))
+    drafts = cd.read_drafts(read_draft_orders(bundle))
     selections = context.get("selections")
     if hook == "order-select" and isinstance(selections, list) and selections:
         chosen = [d for d in drafts if d.resource_id in selections]
@@ -363,21 +362,23 @@ def call_service(
             "so send the prefetch templates from discovery",
         )
     try:
-        resources = _resources(prefetch)
+        resources, notes = read_prefetch(prefetch)
+        check_subject(resources, body.context.patientId)
         drafts = _drafts(body.hook, body.context.model_dump())
     except FhirInputError as error:
         raise HTTPException(400, str(error)) from None
     mapping = case_from_resources(resources, today=dt.date.today())
+    ignored = (*notes, *mapping.ignored)
     not_sent = [k for k in ("weight", "painScore") if k not in prefetch]
     missing = list(mapping.missing)
     if not_sent and mapping.case is None:
         missing.append("prefetch not sent by the EHR: " + ", ".join(not_sent))
     if mapping.case is None:
-        card = cd.data_card(missing, mapping.ignored, body.hookInstance, SETTINGS)
+        card = cd.data_card(missing, ignored, body.hookInstance, SETTINGS)
         return {"cards": [card] if card else []}
     case = _with_drafted_choice(mapping.case, drafts)
     plan = build_plan(case)
-    cards = cd.response_cards(case, plan, drafts, mapping.ignored, body.hookInstance, SETTINGS)
+    cards = cd.response_cards(case, plan, drafts, ignored, body.hookInstance, SETTINGS)
     return {"cards": cards}
 
 

@@ -24,8 +24,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from logic.catalogue import CATALOGUE, OPIOIDS, DrugClass, Trait, drug_class, resolve_drug, traits
-from logic.fhir_in import resolve_medication_name
+from logic.catalogue import (
+    CATALOGUE,
+    OPIOIDS,
+    DrugClass,
+    Formulation,
+    Trait,
+    drug_class,
+    resolve_drug,
+    traits,
+)
+from logic.fhir_in import draft_identity
 from logic.fhir_out import order_request
 from logic.models import Order, PatientCase, Severity, TreatmentPlan, TriageLevel
 from logic.rules import PER_DRUG_TARGETS, REASON, RULES, TARGET_LABELS, Action, indexed_by
@@ -130,12 +139,7 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
     for r in resources:
         if r.get("resourceType") != "MedicationRequest":
             continue
-        concept = r.get("medicationCodeableConcept") or {}
-        texts = [concept.get("text")] + [c.get("display") for c in concept.get("coding") or ()]
-        text = next((t for t in texts if isinstance(t, str) and t.strip()), "unnamed order")
-        name = next(
-            (n for t in texts if isinstance(t, str) and (n := resolve_medication_name(t))), None
-        )
+        text, name, form = draft_identity(r)  # RxNorm code first, then the text
         generic = resolve_drug(name) if name else None
         lowered = f" {text.lower()} "
         formulation = next(
@@ -148,6 +152,7 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
         )
         er = (
             formulation in ("er", "patch")
+            or form in (Formulation.er, Formulation.patch)
             or any(w in lowered for w in _ER_WORDS)
             or generic == "methadone"
         )

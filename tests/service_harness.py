@@ -28,6 +28,18 @@ APP_URL = "https://backpain.test.example/"
 START_TIMEOUT_S = 60.0
 
 
+#: The day the hand-written requests in tests/data/fhir/ were written as "this visit".
+VISIT_DAY = "2026-11-30"
+
+
+def load_request(path: Path) -> dict[str, Any]:
+    """A hand-written request with its visit moved to today: the service reads only a pain
+    score recorded within a day (logic.fhir_in.PAIN_MAX_AGE_DAYS), as an EHR's would be."""
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    text = path.read_text(encoding="utf-8").replace(f'"{VISIT_DAY}T', f'"{today}T')
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -156,7 +156,7 @@ def test_egfr_is_read_as_egfr_not_crcl() -> None:
     assert result.case.crcl_ml_min is None
 
 
-@pytest.mark.parametrize("score", [-1, 11, 7.5])
+@pytest.mark.parametrize("score", [-1, -0.4, 10.6, 11])
 def test_pain_score_outside_0_to_10_gives_no_plan(score: float) -> None:
     result = case_from_resources(
         [patient(), BASE[1], obs("72514-3", qty(score, "{score}"))], today=TODAY

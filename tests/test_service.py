@@ -69,7 +69,7 @@ def call(
 
 
 def load(name: str) -> dict[str, Any]:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+    return h.load_request(DATA / name)
 
 
 def age_on(today: dt.date, born: str) -> int:
@@ -264,6 +264,15 @@ def test_hand_written_request_gives_the_plan_of_the_equivalent_case(
     expected = cd.response_cards(case, plan, (), (no_duration,), body["hookInstance"], SETTINGS)
     assert got == expected
     assert plan_link(got) == f"{h.APP_URL}?{query_string(case)}"
+
+
+def test_a_record_about_another_patient_is_a_400_naming_it(client, server, key) -> None:
+    """The weight Observation's subject is not context.patientId: refused, never planned."""
+    body = load("reference.json")
+    body["prefetch"]["weight"]["entry"][0]["resource"]["subject"] = {"reference": "Patient/other"}
+    response = call(client, server, key, "back-pain-plan", body)
+    assert response.status_code == 400
+    assert "its subject is another patient" in response.json()["detail"]
 
 
 def test_cauda_equina_request_leads_with_a_critical_emergency_card(client, server, key) -> None:
@@ -620,7 +629,8 @@ def test_generated_case_through_fhir_and_the_service_gives_the_same_cards(
     body = {
         "hook": "patient-view",
         "hookInstance": "5e3f6f2e-2d0b-4f0a-9d7e-3a7b1c2d4e5f",
-        "context": {"patientId": "p", "userId": "Practitioner/u"},
+        # The same patient in the context as in the record (the service refuses a mismatch).
+        "context": {"patientId": resources[0]["id"], "userId": "Practitioner/u"},
         "prefetch": {
             "patient": resources[0],
             "everything": {

@@ -149,8 +149,11 @@ def test_server_log_holds_no_patient_data(keys, tmp_path) -> None:
     log = tmp_path / "server.log"
     srv = h.start(keys=keys, log_file=log)
     try:
-        body = json.loads(json.dumps(BODY))
+        # The same identifier in the context, the Patient and every subject (the service
+        # refuses a record about another patient), so it reaches the service everywhere.
+        body = json.loads(json.dumps(BODY).replace('"Patient/example"', '"Patient/MRN-424242"'))
         body["context"]["patientId"] = "MRN-424242"
+        body["prefetch"]["patient"]["id"] = "MRN-424242"
         body["prefetch"]["patient"]["name"] = [{"family": "Zebedee", "given": ["Quentin"]}]
         token = h.sign(keys[0], srv.url(SERVICE))
         assert post_body(srv, body, token).status_code == 200
