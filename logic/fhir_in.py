@@ -913,6 +913,10 @@ class _Reader:
         if q is None:
             rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
             q = _quantity(rates[0], "doseQuantity") if rates else None
+            if q is None and rates and isinstance(rates[0].get("doseRange"), Mapping):
+                # "1-2 tablets": the upper bound, the most one administration may be (the
+                # safety checks judge what the order permits).
+                q = _quantity(rates[0]["doseRange"], "high")
         if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
             q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
         if q is not None:
@@ -1169,21 +1173,40 @@ def _formulation_in(text: str) -> str | None:
     return None
 
 
+#: Timing.code abbreviations (HL7 FHIR R4 value set timing-abbreviation, from HL7 v3
+#: GTSAbbreviation) -> administrations a day.
+TIMING_CODES: dict[str, float] = {
+    "QD": 1, "AM": 1, "PM": 1, "QAM": 1, "QPM": 1, "BED": 1, "BID": 2, "TID": 3, "QID": 4,
+    "QOD": 0.5, "Q1H": 24, "Q2H": 12, "Q3H": 8, "Q4H": 6, "Q6H": 4, "Q8H": 3, "WK": 1 / 7,
+}  # fmt: skip
+
+
+def _number(value: object) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if ok and math.isfinite(float(value)) else None  # type: ignore[arg-type]
+
+
 def _doses_per_day(timing: object) -> float | None:
-    """Doses a day from Timing.repeat (frequency per period in h, d or wk)."""
-    repeat = timing.get("repeat") if isinstance(timing, Mapping) else None
-    if not isinstance(repeat, Mapping):
+    """The most administrations a day the Timing allows: Timing.repeat (frequencyMax over the
+    shortest period, so "every 4-6 h" is 6 a day), else Timing.code (BID is 2). The most, since
+    dose limits and MME are judged on the largest amount the order permits (CDC 2022: MME of an
+    as-needed order from its maximum daily dose)."""
+    if not isinstance(timing, Mapping):
         return None
-    frequency = repeat.get("frequency", 1)
-    period = repeat.get("period")
-    unit = repeat.get("periodUnit")
-    if not isinstance(frequency, int | float) or not isinstance(period, int | float) or period <= 0:
-        return None
-    per_day = {"h": 24 / period, "d": 1 / period, "wk": 1 / (7 * period)}.get(str(unit))
-    if per_day is None:
-        return None
-    value = frequency * per_day
-    return value if 0 < value <= 24 else None
+    repeat = timing.get("repeat")
+    if isinstance(repeat, Mapping):
+        frequency = _number(repeat.get("frequencyMax")) or _number(repeat.get("frequency", 1))
+        period = _number(repeat.get("period"))
+        unit = repeat.get("periodUnit")
+        if frequency is not None and period is not None and period > 0:
+            per_day = {"h": 24 / period, "d": 1 / period, "wk": 1 / (7 * period)}.get(str(unit))
+            if per_day is not None:
+                value = frequency * per_day
+                return value if 0 < value <= 24 else None
+    for coding in _codings(timing.get("code")):
+        if isinstance(coding.get("code"), str) and coding["code"].upper() in TIMING_CODES:
+            return TIMING_CODES[coding["code"].upper()]
+    return None
 
 
 def _enum_values(field: str) -> set[str]:
