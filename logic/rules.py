@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DrugClass, Trait, drug_class, traits
 from logic.medications import MedicineFacts, medicine_facts
 from logic.medications import join_names as _and
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
@@ -1905,3 +1905,596 @@ NAMED_MESSAGES: dict[str, Callable[[Facts], str]] = {
 #: The same rows as a bit mask of table positions. A row's warning is rewritten only when the
 #: plan holds it (a plan-wide row always; the co-sedation row once an opioid option is kept).
 NAMED_MASK = sum(1 << i for i, r in enumerate(RULES) if r.id in NAMED_MESSAGES)
+
+
+# ---- Rows the plan and the review apply at their own step ------------------------------------
+# Some decisions depend on what the plan has already ordered (tramadol left out because the plan
+# starts an antidepressant; naloxone once an opioid is on board) or on a medicine already given
+# (the review of a dose that was contraindicated). The plan (logic.plan) or the review
+# (logic.review) decides *when* such a row applies; the row holds *what* it says and why: its
+# message (a template filled with the patient's values), its source and its evidence. They never
+# fire from the facts alone (their trigger is `APPLIED_AT_STEP`), so the fired-rule index above
+# does not see them. A row whose message already cites its source in brackets (the avoid-list
+# reasons) is shown as written; the others show `source` beside the message.
+
+#: The trigger of a row applied by the plan or the review at its step: never fired by `fired`.
+APPLIED_AT_STEP = When()
+
+STEP_RULES: tuple[Rule, ...] = (
+    # -- Withheld by the plan (avoid list) --
+    Rule(
+        id="chronic-no-new-opioid",
+        trigger=APPLIED_AT_STEP,
+        target="opioid",
+        action=A.avoid,
+        message="Pain for {weeks:g} weeks (more than 12): no new opioid, even if one is asked "
+        "for. Opioids are not advised for chronic low back pain (NICE NG59; WHO 2023) and are "
+        "not first-line for chronic pain (CDC 2022 rec 2).",
+        source="NICE NG59; WHO 2023; CDC 2022 rec 2",
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        id="tramadol-with-planned-antidepressant",
+        trigger=APPLIED_AT_STEP,
+        target="tramadol",
+        action=A.avoid,
+        message="Left out because the plan starts {antidepressant} (now or at the review): "
+        "together they lower the seizure threshold and risk serotonin syndrome (tramadol label).",
+        source="Tramadol label (seizure risk; serotonin syndrome)",
+        evidence=("tramadol", "antidepressants"),
+    ),
+    Rule(
+        id="acetaminophen-given-in-combination",
+        trigger=APPLIED_AT_STEP,
+        target="acetaminophen",
+        action=A.avoid,
+        message="Already given acetaminophen in {products} this episode: no separate dose now; "
+        "count it toward the interval between doses and the daily total ({source}).",
+        source=ACETAMINOPHEN_COMBINATION_SOURCE,
+        evidence=("acetaminophen",),
+    ),
+    Rule(
+        id="take-home-opioid-not-by-default",
+        trigger=APPLIED_AT_STEP,
+        target="discharge:opioid",
+        action=A.avoid,
+        message="Not ordered by default: a short opioid course was no better than placebo for "
+        "acute low back pain and doubled misuse risk (OPAL 2023). If, after discussing this, "
+        "clinician and patient choose one, record the choice and the plan adds an "
+        "immediate-release course of 3 days at most with bowel care (CDC 2022 recs 1, 3, 4 "
+        "and 6).",
+        source="OPAL (Jones 2023); CDC 2022 recs 1, 3, 4 and 6",
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        id="take-home-opioid-not-severe",
+        trigger=APPLIED_AT_STEP,
+        target="discharge:opioid",
+        action=A.avoid,
+        message="A take-home opioid was chosen, but the pain score is {score}/10, below the "
+        "severe range: no opioid is prescribed for it (CDC 2022 rec 1).",
+        source="CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        id="muscle-relaxant-one-sedative",
+        trigger=APPLIED_AT_STEP,
+        target="muscle_relaxant",
+        action=A.avoid,
+        message="Not added: the plan already starts another sedating drug, and one new sedating "
+        "drug at a time is the rule (ACEP 2020: harms of combining sedatives).",
+        source="ACEP 2020 clinical policy",
+        evidence=("muscle-relaxants",),
+    ),
+    # -- Warnings the plan raises at its step --
+    Rule(
+        id="emergency-no-discharge",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Emergency red flag: no discharge plan. Analgesia only while imaging and the "
+        "specialist are arranged.",
+        source="GIRFT suspected cauda equina pathway; ACP/APS 2007",
+        severity=S.danger,
+    ),
+    Rule(
+        id="red-flag-workup",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Red flag present: finish the work-up in the triage box before this patient "
+        "goes home; the discharge plan below assumes it is negative.",
+        source="ACP/APS 2007; AHCPR 1994",
+        severity=S.danger,
+    ),
+    Rule(
+        id="not-improving",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Pain for {weeks:g} weeks without improvement: failure to improve after about a "
+        "month is itself a red flag. Re-examine and reconsider the diagnosis before escalating "
+        "drugs.",
+        source="ACP/APS 2007 (Chou et al.)",
+    ),
+    Rule(
+        id="renal-egfr",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{note}",
+        source="KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
+    ),
+    Rule(
+        id="renal-assumed",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{note}",
+        source="Cockcroft & Gault 1976; Neurontin label",
+    ),
+    Rule(
+        id="no-opioid-needed",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Pain score {score}/10: below the severe range, so no opioid is offered.",
+        source="CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
+        severity=S.info,
+    ),
+    Rule(
+        id="opioid-shared-decision",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="The opioid rescue options are not orders: give one only if the patient, told "
+        "the expected benefit and harm, chooses it, and only after the non-opioid step. "
+        "{tradeoff}",
+        source="CDC 2022 recs 1 and 4; OPAL (Jones 2023)",
+        severity=S.info,
+    ),
+    Rule(
+        id="rescue-ruled-out",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
+        "non-opioid step, heat and positioning, and ask for help: acute pain service, addiction "
+        "medicine if there is a use disorder, or the spine team.",
+        source="CDC 2022 recs 1 and 12",
+        severity=S.danger,
+    ),
+    Rule(
+        id="one-sedative-at-a-time",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="One new sedating drug at a time: gabapentin is not started with {started} "
+        "(together they add sedation, and with an opioid slow breathing: FDA 2019). NICE advises "
+        "against gabapentinoids for sciatica; reconsider it at the review only if the leg pain "
+        "persists and the first drug has not helped.",
+        source="FDA Drug Safety Communication 19 Dec 2019; NICE NG59; NICE CG173",
+    ),
+    Rule(
+        id="one-sedative-at-a-time-switch",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="One new sedating drug at a time: {drug} is not started together with "
+        "{started}. If that has not helped by the review, consider switching to {drug} rather "
+        "than adding it.",
+        source="NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
+    ),
+    Rule(
+        id="antidepressant-under-25",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Age {age}: {drug} carries the FDA boxed warning on antidepressants (more "
+        "suicidal thoughts and behaviour in short-term trials under age 25). Ask about mood and "
+        "suicidal thoughts before starting it, warn the patient and family, and review early.",
+        source="FDA boxed warning (antidepressants: suicidality under 25)",
+        severity=S.danger,
+    ),
+    Rule(
+        id="acetaminophen-first-day",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Acetaminophen {now:g} mg was given here: it counts toward the take-home maximum "
+        "of {max_daily:g} mg in the first 24 hours, so that day allows {left:g} mg more.",
+        source="Acetaminophen label (maximum daily dose includes every dose and product)",
+    ),
+    Rule(
+        id="duloxetine-guidelines-disagree",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Guidelines disagree on duloxetine for chronic back pain: ACP 2017 makes it a "
+        "second-line drug, while NICE NG59 advises against antidepressants for low back pain "
+        "and WHO 2023 does not advise them routinely. Decide with the patient, and stop it if "
+        "it has not helped in 8-12 weeks.",
+        source="ACP 2017; NICE NG59; WHO 2023",
+        severity=S.info,
+    ),
+    Rule(
+        id="no-antidepressant-yet",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="No amitriptyline for now: it is a common add-on, but NICE advises against "
+        "tricyclics for low back pain and the best trial found no effect on pain. Reconsider at "
+        "follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
+        "duloxetine is ACP's second-line drug.",
+        source="NICE NG59; Urquhart 2018; ACP 2017; NICE CG173",
+        severity=S.info,
+    ),
+    Rule(
+        id="radicular-step-ruled-out",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Gabapentin is withheld for this patient, so the radicular step has no drug: "
+        "treat with the analgesics above, non-drug care, and early spine referral if the leg "
+        "pain is severe (NICE: consider an epidural injection for acute severe sciatica).",
+        source="NICE NG59",
+    ),
+    Rule(
+        id="gabapentin-guidelines-disagree",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Guidelines disagree on gabapentin for sciatica: NICE advises against "
+        "gabapentinoids and trials were mostly negative (PRECISE 2017, Enke 2018). If it is "
+        "used, titrate it properly within the renal limit and stop it if it does not help "
+        "within a few weeks.",
+        source="NICE NG59; Mathieson 2017; Enke 2018",
+        severity=S.info,
+    ),
+    Rule(
+        id="gabapentin-specialist",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{note}",
+        source="Neurontin label",
+    ),
+    Rule(
+        id="mme-90",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{mme:.0f} MME/day: at or above 90, avoid or justify carefully.",
+        source="CDC 2016 rec 5; CDC 2022 rec 4",
+        severity=S.danger,
+    ),
+    Rule(
+        id="mme-50",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{mme:.0f} MME/day: at or above 50, reassess benefit and offer naloxone.",
+        source="CDC 2022 recs 4 and 8",
+    ),
+    Rule(
+        id="home-mme-not-counted",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{drug}: not counted in the MME ({why}).",
+        source="CDC 2022 MME table",
+    ),
+    Rule(
+        id="home-mme",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Home opioids: {mme:.0f} MME/day ({parts}); the MME shown adds the plan's "
+        "take-home opioid to them.",
+        source="CDC 2022 MME table",
+    ),
+    Rule(
+        id="home-long-acting",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Takes a long-acting opioid ({names}): {keep}; never add another "
+        "extended-release or long-acting opioid for acute pain.",
+        source="CDC 2022 recs 3 and 5",
+    ),
+    Rule(
+        id="already-has-medicine",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Already has {generic}: no second prescription; check the patient's supply and "
+        "how to use it.",
+        source="Product label",
+        severity=S.info,
+    ),
+    # -- Plausibility cautions (logic.plausibility words them; these rows name them) --
+    Rule(
+        id="confirm-crcl",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Creatinine clearance under 10 mL/min without dialysis: confirm the value.",
+        source="KDIGO 2024 (G5: GFR < 15); Neurontin label (CrCl < 15)",
+    ),
+    Rule(
+        id="confirm-egfr",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="eGFR under 10 mL/min/1.73 m² without dialysis: confirm the value.",
+        source="KDIGO 2024 (G5: GFR < 15); Neurontin label (CrCl < 15)",
+    ),
+    Rule(
+        id="confirm-weight",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Adult weight under 35 kg: confirm the value (weight-based limits apply).",
+        source="WHO BMI classification; ketorolac and acetaminophen labels (under 50 kg)",
+    ),
+    Rule(
+        id="confirm-age",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Age over 100: confirm the value (every Beers older-adult caution applies).",
+        source="AGS Beers 2023",
+    ),
+    # -- Naloxone triggers (CDC 2022 rec 8); the message is the reason as the plan lists it --
+    Rule(
+        id="naloxone-prior-overdose",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="previous overdose",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-opioid-use-disorder",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="opioid use disorder",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-substance-use-disorder",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="substance use disorder{iv}",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-moud",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes {names} (medicine for opioid use disorder)",
+        source="CDC 2022 recs 8 and 12",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-opioid-tolerant",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="already taking opioids",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-home-opioid-uncounted",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes a regular opioid whose daily dose could not be counted",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-mme-50",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="{mme:.0f} MME/day in total (50 or more)",
+        source="CDC 2022 rec 8 (50 MME/day or more)",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-benzodiazepine",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes a benzodiazepine",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-sleep-apnea",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="sleep apnoea",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-copd",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="COPD",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-cns-depressant",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes {names} ({kind}) with an opioid",
+        source="FDA Drug Safety Communication, 23 Jul 2020 (naloxone with opioids and CNS "
+        "depressants)",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-opioid-gabapentin",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="opioid together with gabapentin",
+        source="Gomes T et al., PLoS Med 2017 (opioid-related death with gabapentin)",
+        evidence=("opioid-safety", "gabapentinoids-sciatica"),
+    ),
+    # -- The review of a dose already given that was contraindicated (logic.review) --
+    Rule(
+        id="harm-nsaid-gi-bleed",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given despite previous GI bleeding or peptic ulcer, a "
+        "contraindication (ketorolac label; NSAID class labelling).",
+        source="Ketorolac label (contraindications); NSAID class labelling",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-nsaid-renal",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given with CrCl below 30 mL/min or on dialysis (ketorolac label: "
+        "contraindicated in advanced renal impairment; AGS Beers 2023).",
+        source="Ketorolac label (contraindications); AGS Beers 2023",
+        evidence=_NSAID + _RENAL,
+    ),
+    Rule(
+        id="harm-nsaid-anticoagulant",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given with an anticoagulant (NSAID labels: bleeding).",
+        source="NSAID labels (bleeding warning)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-nsaid-allergy",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given despite NSAID or aspirin hypersensitivity (NSAID labels).",
+        source="NSAID labels (contraindications)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-ketorolac-dose",
+        trigger=APPLIED_AT_STEP,
+        target="ketorolac",
+        action=A.warn,
+        message="{dose:g} mg a dose is above the label's {limit:g} mg limit for this patient "
+        "(ketorolac label: lower doses at 65+, under 50 kg or with renal impairment).",
+        source="Ketorolac label (dosage and administration)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-ketorolac-duration",
+        trigger=APPLIED_AT_STEP,
+        target="ketorolac",
+        action=A.warn,
+        message="{doses} doses is more than 5 days of 6-hourly ketorolac, the label's limit for "
+        "all routes together.",
+        source="Ketorolac label (boxed warning: 5 days in total)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-nsaid-pregnancy",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given at {weeks} weeks of pregnancy (FDA 2020: avoid from 20 "
+        "weeks). Tell the obstetric team; an amniotic fluid scan is advised if it was taken for "
+        "more than 48 hours.",
+        source="FDA Drug Safety Communication, 15 Oct 2020",
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        id="harm-opioid-maoi",
+        trigger=APPLIED_AT_STEP,
+        target="opioid",
+        action=A.warn,
+        message="{drug} was given with an MAOI ({partners}): the labels say not to combine them "
+        "or use within 14 days (serotonin syndrome or opioid toxicity).",
+        source="Ultram, Nucynta and Demerol labels; FDA Drug Safety Communication, 22 Mar 2016",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="harm-atypical-opioid-serotonergic",
+        trigger=APPLIED_AT_STEP,
+        target="tramadol",
+        action=A.warn,
+        message="{drug} was given with {partners}: together they can cause serotonin syndrome "
+        "({generic} label).",
+        source="Tramadol and tapentadol labels (serotonin syndrome)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        id="harm-atypical-opioid-seizure",
+        trigger=APPLIED_AT_STEP,
+        target="tramadol",
+        action=A.warn,
+        message="{drug} lowers the seizure threshold, and it was given with {partners} "
+        "({generic} label).",
+        source="Tramadol and tapentadol labels (seizure risk)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        id="harm-beers-benzodiazepine",
+        trigger=APPLIED_AT_STEP,
+        target="benzodiazepine",
+        action=A.warn,
+        message="{drug} was given at age {age}: AGS Beers 2023 says avoid benzodiazepines at "
+        "65+ (sedation, delirium, falls, fractures), more so with an opioid.",
+        source="AGS Beers 2023",
+        evidence=("benzodiazepines", *_OLD),
+    ),
+    Rule(
+        id="harm-benzodiazepine-with-opioid",
+        trigger=APPLIED_AT_STEP,
+        target="benzodiazepine",
+        action=A.warn,
+        message="An opioid is on board as well (FDA 2016 boxed warning).",
+        source="FDA Drug Safety Communication, 31 Aug 2016 (boxed warning: opioids with "
+        "benzodiazepines)",
+    ),
+)
+
+_BY_ID: dict[str, Rule] = {r.id: r for r in (*RULES, *STEP_RULES)}
+STEP: dict[str, Rule] = {r.id: r for r in STEP_RULES}
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    """The row a plan's `rule_ids` names: its message, target, action and source.
+
+    Answers "why was X withheld?" from the plan alone: Avoid.rule_ids -> this row -> source.
+    Raises KeyError for an id no table holds.
+    """
+    return _BY_ID[rule_id]
+
+
+def known_rule_ids() -> frozenset[str]:
+    """Every id a plan's `rule_ids` may name (the interaction and dose-limit tables of
+    logic/ add theirs here when they land)."""
+    return frozenset(_BY_ID)
+
+
+def step_text(rule_id: str, **values: object) -> str:
+    """A step row's message filled with this patient's values."""
+    return STEP[rule_id].message.format(**values)
