@@ -40,7 +40,8 @@ def _check_plan(plan: TreatmentPlan) -> None:
     assert all(i.startswith("naloxone-") and i in known for i in plan.naloxone_rule_ids)
     for review in plan.tried_review:
         if review.verdict == UNSAFE:
-            assert review.rule_ids and set(review.rule_ids) <= known, review
+            assert review.rule_ids, review
+            assert set(review.rule_ids) <= known, review
 
 
 @pytest.mark.slow
