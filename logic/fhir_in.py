@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from logic import fhir_codes as fc
 from logic.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
 from logic.catalogue import drug as catalogue_drug
+from logic.formulations import formulation_in_text
 from logic.models import (
     Allergy,
     Condition,
@@ -609,9 +610,9 @@ class _Reader:
         if stated in values and (not forms or Formulation(stated) in forms):
             kwargs["formulation"] = Formulation(stated)  # the model's own rule for forms
         elif stated is None:
-            guess = _formulation_in(text)  # from the text only where the drug has that form
-            if guess is not None and Formulation(guess) in forms:
-                kwargs["formulation"] = Formulation(guess)
+            guess = formulation_in_text(text)  # from the text only where the drug has that form
+            if guess is not None and guess in forms:
+                kwargs["formulation"] = guess
         if not isinstance(dosage, Mapping):
             return kwargs
         route = _route(dosage.get("route"))
@@ -761,8 +762,6 @@ _UNITS: dict[str, tuple[DoseUnit, float]] = {
 _NOT_REGULAR = frozenset({"proposal", "option"})
 _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
-_ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
-_PATCH_WORDS = ("patch", "transdermal")
 
 
 def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
@@ -770,19 +769,8 @@ def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
     return (
         kwargs.get("formulation") is Formulation.patch
         or kwargs.get("route") == "transdermal"
-        or _formulation_in(text) == "patch"
+        or formulation_in_text(text) is Formulation.patch
     )
-
-
-def _formulation_in(text: str) -> str | None:
-    """'ir' / 'er' / 'patch' when the medication text says so, else None."""
-    lowered = f" {text.lower().replace('-', ' ').replace('/', ' ')} "
-    lowered = lowered.replace("long acting", "long-acting")
-    if any(w in lowered for w in _PATCH_WORDS):
-        return "patch"
-    if any(w in lowered for w in _ER_WORDS):
-        return "er"
-    return None
 
 
 def _doses_per_day(timing: object) -> float | None:

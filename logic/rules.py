@@ -2498,3 +2498,58 @@ def known_rule_ids() -> frozenset[str]:
 def step_text(rule_id: str, **values: object) -> str:
     """A step row's message filled with this patient's values."""
     return STEP[rule_id].message.format(**values)
+
+
+# ---- Which medicines a withholding target covers (for a drafted order read from an EHR) -------
+#: Each class-level target, as the catalogue reads it: a trait, a drug class (or classes), or
+#: named generics. The plan tags its own candidates (logic.plan._TAGS); a drafted order from an
+#: EHR can be any catalogue medicine, so the service asks `target_covers` instead. "morphine"
+#: names codeine too: renal-morphine-avoid withholds both (codeine is metabolised to morphine,
+#: whose metabolites accumulate in renal failure). "er_opioid" is read from the formulation,
+#: not the drug, and the per-drug targets name the drug in the avoid entry itself.
+TARGET_COVERS: dict[str, Trait | DrugClass | tuple[DrugClass, ...] | frozenset[str]] = {
+    "corticosteroid": DrugClass.corticosteroid,
+    "benzodiazepine": DrugClass.benzodiazepine,
+    "muscle_relaxant": DrugClass.muscle_relaxant,
+    "gabapentinoid": DrugClass.gabapentinoid,
+    "nsaid": Trait.nsaid,
+    "ketorolac": frozenset({"ketorolac"}),
+    "tramadol": frozenset({"tramadol"}),
+    "morphine": frozenset({"morphine", "codeine"}),
+    "opioid": Trait.opioid,
+    "gabapentin": frozenset({"gabapentin"}),
+    "snri": DrugClass.snri,
+    "tricyclic": DrugClass.tricyclic,
+    "antidepressant": (DrugClass.tricyclic, DrugClass.snri),
+    "acetaminophen": frozenset({"acetaminophen"}),
+    "oxycodone": frozenset({"oxycodone"}),
+}
+_UNCOVERED = {
+    r.target.rpartition(":")[2] for r in (*RULES, *STEP_RULES) if r.action is Action.avoid
+} - set(TARGET_COVERS) - PER_DRUG_TARGETS - {"er_opioid"}
+if _UNCOVERED:  # pragma: no cover - a new withholding target needs its reading here
+    raise RuntimeError(f"withholding targets with no catalogue reading: {sorted(_UNCOVERED)}")
+
+
+def target_covers(target: str, generic: str) -> bool:
+    """Whether a withholding row's target (step prefix aside) covers this catalogue generic."""
+    covers = TARGET_COVERS.get(target.rpartition(":")[2])
+    if covers is None:
+        return False
+    if isinstance(covers, Trait):
+        return covers in traits(generic)
+    if isinstance(covers, DrugClass):
+        return drug_class(generic) is covers
+    if isinstance(covers, frozenset):
+        return generic in covers
+    return drug_class(generic) in covers
+
+
+def answered_by_moud(rule_id: str) -> bool:
+    """A withholding row keyed on an opioid use disorder or on taking a medicine for it: a
+    drafted buprenorphine or methadone answers it (CDC 2022 rec 12: offer or continue MOUD)."""
+    rule = _BY_ID[rule_id]
+    keys = {str(k) for k in indexed_by(rule)}
+    return rule.action is Action.avoid and bool(
+        keys & {Condition.opioid_use_disorder.value, Trait.moud.value}
+    )
