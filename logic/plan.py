@@ -47,7 +47,6 @@ from logic.regimens import REGIMENS, Regimen
 from logic.renal import as_band, assess_renal
 from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
 from logic.rules import (
-    CHRONIC_WEEKS,
     NAMED_MASK,
     NAMED_MESSAGES,
     PER_DRUG_TARGETS,
@@ -63,6 +62,13 @@ from logic.rules import (
     positions,
     step_text,
     unsafe_home_opioids,
+)
+from logic.thresholds import (
+    ANTIDEPRESSANT_BOXED_WARNING_AGE_BELOW,
+    MME_CAUTION_FROM,
+    MME_DANGER_FROM,
+    SEVERE_PAIN_SCORE_FROM,
+    SUBACUTE_PAIN_WEEKS_FROM,
 )
 from logic.triage import triage
 
@@ -89,19 +95,13 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
     }
 )
 
-#: NRS 7-10 is severe pain (Serlin RC et al., Pain 1995;61:277-84). CDC 2022 rec 1 and 6 keep
-#: opioids for pain severe enough to need them, so they are offered only from this score.
-SEVERE_PAIN_SCORE = 7
-#: CDC 2022: at >= 50 MME/day pause, add precautions and offer naloxone; the 2016 guideline's
-#: 90 MME/day "avoid or justify" point is kept as a danger threshold.
-MME_CAUTION = 50
-MME_DANGER = 90
-#: CDC 2022 pain duration categories: acute < 1 month (4 weeks), chronic > 3 months (more than
-#: 12 weeks: CHRONIC_WEEKS, defined with the rules in logic.rules).
-SUBACUTE_WEEKS = 4
-#: FDA boxed warning on every antidepressant: more suicidal thinking and behaviour in
-#: short-term trials in children, adolescents and young adults under 25.
-ANTIDEPRESSANT_BOXED_WARNING_AGE = 25
+#: The cut-offs (severe pain NRS 7, MME 50 and 90, subacute from 4 weeks, antidepressant boxed
+#: warning under 25) are written once in logic.thresholds with their sources.
+SEVERE_PAIN_SCORE = SEVERE_PAIN_SCORE_FROM
+MME_CAUTION = MME_CAUTION_FROM
+MME_DANGER = MME_DANGER_FROM
+SUBACUTE_WEEKS = SUBACUTE_PAIN_WEEKS_FROM
+ANTIDEPRESSANT_BOXED_WARNING_AGE = ANTIDEPRESSANT_BOXED_WARNING_AGE_BELOW
 #: Gabapentin titration target: the label found no added benefit above 1800 mg/day (PHN).
 GABAPENTIN_TARGET_MG = 1800
 
@@ -520,7 +520,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     _medicine_warnings(draft, meds)
     emergency = tri.level is TriageLevel.emergency
 
-    if _chronic(case) and not emergency:
+    if facts.chronic and not emergency:
         draft.withhold_row("chronic-no-new-opioid", weeks=case.pain_duration_weeks)
     discharge_antidepressant = None if emergency else _antidepressant_candidate(draft)
     _give_now(draft, emergency, discharge_antidepressant)
@@ -610,7 +610,7 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
     if not severe:
         draft.warn_row("no-opioid-needed", score=case.pain_score)
         return
-    if _chronic(case) and not emergency:
+    if draft.facts.chronic and not emergency:
         _acetaminophen_now(
             draft,
             "Non-opioid step: no new opioid for pain lasting more than 12 weeks (NICE NG59; "
@@ -741,21 +741,16 @@ def _warn_first_day_acetaminophen(draft: _Draft) -> None:
     )
 
 
-def _chronic(case: PatientCase) -> bool:
-    """CDC 2022: chronic pain lasts more than 3 months (more than 12 weeks)."""
-    return case.pain_duration_weeks > CHRONIC_WEEKS
-
-
 def _take_home_opioid(draft: _Draft) -> bool:
     """A take-home opioid only when the clinician chose one (case.take_home_opioid)."""
     case = draft.facts.case
     chosen = case.take_home_opioid
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     if not chosen:
-        if severe and not _chronic(case):
+        if severe and not draft.facts.chronic:
             draft.withhold_row("take-home-opioid-not-by-default")
         return False
-    if _chronic(case):
+    if draft.facts.chronic:
         return False  # withheld in build_plan, with the reason
     if not severe:
         draft.withhold_row("take-home-opioid-not-severe", score=case.pain_score)
@@ -822,7 +817,7 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
     radicular pain lasting a month or more (neuropathic pain: NICE CG173), otherwise nothing.
     """
     case = draft.facts.case
-    if _chronic(case):
+    if draft.facts.chronic:
         family = "duloxetine"
     elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
         family = "amitriptyline"
@@ -955,7 +950,7 @@ def _naloxone_reasons(
         add("naloxone-opioid-tolerant")
     if meds.home_opioid_uncounted:
         add("naloxone-home-opioid-uncounted")
-    opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if _is_opioid(o)]
+    opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if o.is_opioid]
     if opioid_orders or meds.home_opioids:
         if mme is not None and mme >= MME_CAUTION:
             add("naloxone-mme-50", mme=mme)
@@ -969,7 +964,7 @@ def _naloxone_reasons(
         if sedating:
             kind = "a CNS depressant" if len(sedating) == 1 else "CNS depressants"
             add("naloxone-cns-depressant", names=join_names(sedating), kind=kind)
-        take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
+        take_home_opioid = any(o.is_opioid for o in draft.discharge)
         if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
             add("naloxone-opioid-gabapentin")
     return tuple(found), tuple(found.values())
@@ -1091,10 +1086,6 @@ def _round_down(mg: float) -> float:
     return max(step, (mg // step) * step) if mg >= 1 else mg
 
 
-def _is_opioid(order: Order) -> bool:
-    return order.is_opioid
-
-
 def _nsaids_withheld(draft: _Draft) -> bool:
     return bool(draft.mask & _AVOID_NSAID_MASK)
 
@@ -1206,7 +1197,7 @@ def _safety(
     naloxone_at_home: bool = False,
 ) -> tuple[Point, ...]:
     orders = (*draft.give_now, *draft.discharge)
-    opioid = any(_is_opioid(o) for o in orders)
+    opioid = any(o.is_opioid for o in orders)
     points: list[Point] = []
     if opioid:
         points += _SAFETY_OPIOID
@@ -1446,9 +1437,9 @@ _DEP_STEROIDS = Departure(
 def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Departure, ...]:
     """Where this plan departs from common practice, for this case only."""
     severe = case.pain_score >= SEVERE_PAIN_SCORE
-    chronic = _chronic(case) and not emergency
+    chronic = draft.facts.chronic and not emergency
     drugs = {o.generic for o in (*draft.give_now, *draft.discharge)}
-    home_opioid = any(_is_opioid(o) for o in draft.discharge)
+    home_opioid = any(o.is_opioid for o in draft.discharge)
     tried = draft.facts.meds.tried_classes
     out: list[Departure] = []
     if severe and chronic:

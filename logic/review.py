@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from logic.catalogue import DrugClass, Trait, drug_class, traits
 from logic.models import Condition, PatientCase, Relief, Route, TriedMedication, TriedReview
-from logic.rules import PREGNANCY_NSAID_AVOID_WEEKS, STEP, step_text
+from logic.rules import STEP, step_text
+from logic.thresholds import LOW_WEIGHT_KG_BELOW, PREGNANCY_NSAID_AVOID_WEEKS_FROM
 
 if TYPE_CHECKING:
     from logic.rules import Facts
@@ -52,8 +53,9 @@ KETOROLAC_SINGLE_MAX_IV_MG = 30
 KETOROLAC_SINGLE_MAX_IM_MG = 60
 KETOROLAC_OLDER_SINGLE_MAX_IM_MG = 30
 KETOROLAC_MAX_DOSES_5_DAYS = 20
-#: Ketorolac label: the lower doses apply at 65+, under 50 kg, or with renal impairment.
-KETOROLAC_LOW_WEIGHT_KG = 50
+#: Ketorolac label: the lower doses apply at 65+, under 50 kg, or with renal impairment (the
+#: lines: logic.thresholds).
+KETOROLAC_LOW_WEIGHT_KG = LOW_WEIGHT_KG_BELOW
 
 HARM = "Harm may already have been done"
 
@@ -172,7 +174,10 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
                 add("harm-ketorolac-duration", WATCH_KIDNEYS, doses=item.doses_given)
             if found and WATCH_BLEEDING not in watch:
                 watch.append(WATCH_BLEEDING)
-        if case.pregnancy_weeks is not None and case.pregnancy_weeks >= PREGNANCY_NSAID_AVOID_WEEKS:
+        if (
+            case.pregnancy_weeks is not None
+            and case.pregnancy_weeks >= PREGNANCY_NSAID_AVOID_WEEKS_FROM
+        ):
             add("harm-nsaid-pregnancy", WATCH_FETUS, name=name, weeks=case.pregnancy_weeks)
 
     if Trait.opioid in traits(item.drug) and facts.maoi:

@@ -20,12 +20,15 @@ from logic.medications import MedicineFacts, medicine_facts
 from logic.medications import join_names as _and
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
+from logic.thresholds import (
+    CHRONIC_PAIN_WEEKS_ABOVE,
+    LOW_WEIGHT_KG_BELOW,
+    PREGNANCY_NSAID_AVOID_WEEKS_FROM,
+    PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM,
+    TRAMADOL_OLDER_CAP_AGE_ABOVE,
+)
 from logic.triage import red_flags
 
-#: CDC 2022 pain duration categories: chronic pain lasts more than 3 months (> 12 weeks).
-CHRONIC_WEEKS = 12
-#: AGS Beers Criteria 2023 apply from age 65.
-OLDER_AGE = 65
 _BENZODIAZEPINE = DrugClass.benzodiazepine
 _MUSCLE_RELAXANT = DrugClass.muscle_relaxant
 _CORTICOSTEROID = DrugClass.corticosteroid
@@ -137,8 +140,8 @@ class Facts:
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
         rank = band_rank(self.renal.band)
-        self.older = case.age_years >= OLDER_AGE
-        self.chronic = case.pain_duration_weeks > CHRONIC_WEEKS
+        self.older = case.older_adult
+        self.chronic = case.pain_duration_weeks > CHRONIC_PAIN_WEEKS_ABOVE
         self.crcl_below_60 = rank >= 1
         self.crcl_below_30 = rank >= 2
         self.maoi = Trait.maoi in traits_
@@ -155,7 +158,7 @@ class Facts:
             keys.add(Gate.breastfeeding)
         if case.heavy_alcohol_use:
             keys.add(Gate.heavy_alcohol)
-        if case.weight_kg < LOW_WEIGHT_KG:
+        if case.weight_kg < LOW_WEIGHT_KG_BELOW:
             keys.add(Gate.low_weight)
         if self.crcl_below_60:
             keys.add(Gate.crcl_below_60)
@@ -271,12 +274,11 @@ class Rule(NamedTuple):
     reads: tuple[Key, ...] = (Gate.always,)
 
 
-#: FDA Drug Safety Communication, 15 Oct 2020: avoid NSAIDs from 20 weeks of pregnancy; the
-#: NSAID labels already said avoid from 30 weeks (premature closure of the ductus arteriosus).
-PREGNANCY_NSAID_AVOID_WEEKS = 20
-PREGNANCY_NSAID_CONTRAINDICATED_WEEKS = 30
-#: Acetaminophen (Ofirmev) label: under 50 kg, 15 mg/kg a dose and 75 mg/kg a day.
-LOW_WEIGHT_KG = 50
+#: FDA Drug Safety Communication, 15 Oct 2020 (20 weeks) and the NSAID labels (30 weeks): the
+#: lines live in logic.thresholds; these names are kept for the rows below.
+PREGNANCY_NSAID_AVOID_WEEKS = PREGNANCY_NSAID_AVOID_WEEKS_FROM
+PREGNANCY_NSAID_CONTRAINDICATED_WEEKS = PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM
+#: Acetaminophen (Ofirmev) label: under 50 kg (logic.thresholds), 15 mg/kg a dose, 75 mg/kg a day.
 ACETAMINOPHEN_MG_PER_KG_DOSE = 15
 ACETAMINOPHEN_MG_PER_KG_DAY = 75
 #: Australian consensus guidance, as cited by Reid O et al., Br J Clin Pharmacol 2022;88:4565-72
@@ -748,7 +750,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "age75-tramadol-cap",
-        lambda f: f.case.age_years > 75,
+        lambda f: f.case.age_years > TRAMADOL_OLDER_CAP_AGE_ABOVE,
         "tramadol",
         A.cap,
         "Over 75: tramadol no more than 300 mg a day.",
@@ -1426,7 +1428,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "older-low-weight-acetaminophen",
-        lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG,
+        lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG_BELOW,
         "acetaminophen",
         A.cap,
         "Age 65+ and under 50 kg: acetaminophen no more than 60 mg/kg a day (stricter than "

@@ -30,6 +30,7 @@ from logic.formulations import formulation_in_text
 from logic.models import Avoid, Order, PatientCase, Severity, TreatmentPlan, TriageLevel
 from logic.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
 from logic.share import query_string
+from logic.thresholds import OLDER_ADULT_AGE_FROM
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
 OVERRIDE_SYSTEM = "https://refractory-back-pain.example.org/fhir/CodeSystem/override-reason"
@@ -259,7 +260,7 @@ def draft_cards(
                     detail="Benzodiazepines are not recommended for low back pain (ACP 2017; "
                     "NICE NG59); with an opioid they add respiratory depression (CDC 2022 "
                     "rec 11; FDA 2016 boxed warning), "
-                    "and at 65+ they are on the Beers 2023 avoid list.",
+                    f"and at {OLDER_ADULT_AGE_FROM}+ they are on the Beers 2023 avoid list.",
                     suggestions=[
                         {
                             "label": f"Remove {d.text}",

@@ -23,6 +23,7 @@ from logic import units
 from logic.cases import CASES_DIR, load_case
 from logic.catalogue import display_name
 from logic.models import CurrentMedication, PatientCase, TriedMedication
+from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 
 __all__ = [
     "BLANK",
@@ -117,7 +118,8 @@ FIELDS: dict[str, Field] = {
             "weeks",
             "integer",
             placeholder="Weeks (optional)",
-            help="Gestational age: NSAIDs are avoided from 20 weeks.",
+            help="Gestational age: NSAIDs are avoided from "
+            f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks (FDA 2020).",
         ),
         Field("breastfeeding", "Breastfeeding", kind="flag"),
         Field("prior_overdose", "Past opioid overdose", kind="flag"),

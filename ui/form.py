@@ -24,6 +24,7 @@ from logic.catalogue import (
     picker_label,
 )
 from logic.models import Allergy, Condition, RedFlag, Relief, Route
+from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.triage import GROUPS, red_flag_label
 from ui.fields import (
     BLANK,
@@ -305,7 +306,8 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             flags.checkbox(
                 "Pregnant",
                 key="pregnant",
-                help="Changes which analgesics are safe (NSAIDs after 20 weeks, for example).",
+                help="Changes which analgesics are safe (NSAIDs from "
+                f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks, for example: FDA 2020).",
             )
             flags.checkbox("Breastfeeding", key="breastfeeding")
             if st.session_state.get("pregnant"):
