@@ -272,6 +272,9 @@ class Rule(NamedTuple):
     #: Index keys at least one of which is true whenever the trigger is (a necessary condition,
     #: proved over generated cases by tests/test_rules.py): `fired` skips the rest.
     reads: tuple[Key, ...] = (Gate.always,)
+    #: A plan-wide row's wording naming the patient's own medicines, shown instead of
+    #: `message` once the plan holds the row's warning (`message` stays the general text).
+    named: Callable[[Facts], str] | None = None
 
 
 #: FDA Drug Safety Communication, 15 Oct 2020 (20 weeks) and the NSAID labels (30 weeks): the
@@ -404,6 +407,160 @@ def unsafe_home_opioids(f: Facts) -> tuple[str, ...]:
             )
         )
     )
+
+
+# ---- Messages that name the patient's own medicines ------------------------------------------
+# A plan-wide row's `message` is its general text (rule tables, docs); the plan shows its
+# `named` wording instead, which names the patient's own medicines (logic.plan._name_medicines).
+
+
+def _it(names: tuple[str, ...]) -> str:
+    return "them" if len(names) > 1 else "it"
+
+
+def _breastfeeding_message(f: Facts) -> str:
+    found = breastfeeding_home_opioids(f)
+    return (
+        f"Breastfeeding and takes {_and(found)} regularly: the FDA recommends against codeine "
+        "and tramadol while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
+        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
+        f"Stop {_and(found)} and switch to a non-codeine, non-tramadol analgesic with the "
+        f"prescriber; do not simply continue {_it(found)}. Watch the baby for sleepiness, "
+        "feeding difficulty or limpness."
+    )
+
+
+def _maoi_message(f: Facts) -> str:
+    found = maoi_home_opioids(f)
+    maois = f.meds.by_trait.get(Trait.maoi, ())
+    banned = tuple(g for g in found if g in MAOI_CONTRAINDICATED_OPIOIDS)
+    other = tuple(g for g in found if g not in MAOI_CONTRAINDICATED_OPIOIDS)
+    why = []
+    if banned:
+        why.append(f"the {_and(banned)} label contraindicates it with an MAOI")
+    if other:
+        why.append(
+            f"the {_and(other)} label says not recommended with an MAOI or within 14 days of one"
+        )
+    return (
+        f"Takes {_and(found)} regularly with {_and(maois)} (an MAOI; the interaction lasts 14 "
+        f"days after stopping one): {'; '.join(why)} (serotonin syndrome or opioid toxicity). "
+        f"Review with both prescribers today; do not simply continue {_it(found)}, and do not "
+        "stop a daily opioid abruptly."
+    )
+
+
+def _serotonergic_message(f: Facts) -> str:
+    found = serotonergic_home_opioids(f)
+    partners = list(dict.fromkeys(p for g in found for p in _serotonin_partners(f, g)))
+    conditions = f.case.conditions
+    if C.serotonergic_drug_use in conditions:
+        partners.append("a serotonergic drug (box ticked)")
+    if C.seizure_disorder in conditions:
+        partners.append("a seizure disorder")
+    return (
+        f"Takes {_and(found)} regularly with {_and(partners)}: the {_and(found)} label warns of "
+        "serotonin syndrome and seizures with serotonergic and seizure-threshold-lowering "
+        f"medicines (SSRIs, SNRIs, tricyclics) and in epilepsy. Review with the prescriber; do "
+        f"not simply continue {_it(found)}, and teach the signs (agitation, tremor, fever, "
+        "sweating, a seizure)."
+    )
+
+
+def _benzodiazepine_message(f: Facts) -> str:
+    found = benzodiazepine_home_opioids(f)
+    benzos = [g for g in f.meds.current if drug_class(g) is _BENZODIAZEPINE]
+    named = _and(sorted(benzos)) if benzos else "a benzodiazepine (box ticked)"
+    return (
+        f"Takes {_and(found)} and {named} regularly: the opioid boxed warning says the "
+        "combination can cause profound sedation, respiratory depression, coma and death. "
+        "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
+        "usually the first step; never stop either abruptly); do not simply continue "
+        f"{_it((*found, *benzos))}, and offer naloxone."
+    )
+
+
+def _review_message(f: Facts) -> str:
+    found = unsafe_home_opioids(f)
+    return (
+        f"Takes {_and(found)} regularly, which a warning here flags as unsafe for this patient: "
+        "do not simply continue the home regimen. Change it with the prescriber (a switch or a "
+        "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
+        "life-threatening problem requires it), count it in the total MME, and do not add a "
+        "second long-acting opioid."
+    )
+
+
+def _pregnancy_20_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    weeks = f.case.pregnancy_weeks
+    when_ = "weeks not entered" if weeks is None else f"{weeks} weeks"
+    check = " Confirm the gestational age." if weeks is None else ""
+    return (
+        f"Pregnant ({when_}) and takes {_and(nsaids)} regularly: the FDA says avoid NSAIDs from "
+        f"20 weeks (fetal kidney dysfunction, low amniotic fluid).{check} Stop "
+        f"{_it(nsaids)} and use acetaminophen; if the obstetric team judges an NSAID essential, "
+        "the lowest dose for the shortest time, with an amniotic fluid scan if it lasts over "
+        "48 hours."
+    )
+
+
+def _pregnancy_30_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    return (
+        f"Pregnant {f.case.pregnancy_weeks} weeks and takes {_and(nsaids)} regularly: the NSAID "
+        "labels say avoid from 30 weeks (premature closure of the fetal ductus arteriosus, on "
+        "top of the kidney and amniotic fluid harm from 20 weeks). Stop "
+        f"{_it(nsaids)} today and tell the obstetric team; do not simply continue {_it(nsaids)}."
+    )
+
+
+def _anticoagulant_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    named = f.meds.by_trait.get(Trait.anticoagulant, ())
+    with_ = _and(named) if named else "an anticoagulant (box ticked)"
+    return (
+        f"Takes {_and(nsaids)} regularly with {with_}: the NSAID labels warn that the "
+        "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
+        f"the prescriber (acetaminophen or a topical instead); do not simply continue "
+        f"{_it(nsaids)}."
+    )
+
+
+def _renal_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    return (
+        f"CrCl below 30 mL/min or dialysis and takes {_and(nsaids)} regularly: Beers says avoid "
+        "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
+        "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do not "
+        f"simply continue {_it(nsaids)}."
+    )
+
+
+def _gi_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    history = "GI bleeding" if f.has(C.gi_bleed_history) else "a peptic ulcer"
+    return (
+        f"Takes {_and(nsaids)} regularly after {history}: the NSAID labels put the risk of "
+        "another bleed at more than ten times higher, and Beers says avoid unless nothing else "
+        "works and a proton-pump inhibitor is given. Review with the prescriber; do not simply "
+        f"continue {_it(nsaids)}."
+    )
+
+
+#: The co-sedation row's general message; its named form puts the medicines first.
+_CO_SEDATION_MESSAGE = (
+    "A sedating regular medicine (gabapentinoid, Z-drug, antipsychotic, sedating "
+    "antidepressant or muscle relaxant) with an opioid can cause profound sedation, slowed "
+    "breathing and death: the opioid labels keep the combination for patients whose "
+    "alternatives are inadequate, at the lowest dose for the shortest time. Reduced "
+    "opioid dose; warn the patient and household about drowsiness and slow breathing, "
+    "and offer naloxone."
+)
+
+
+def _co_sedation_message(f: Facts) -> str:
+    return f"Takes {_and(f.sedating_regular)} regularly. {_CO_SEDATION_MESSAGE}"
 
 
 RULES: tuple[Rule, ...] = (
@@ -1087,18 +1244,14 @@ RULES: tuple[Rule, ...] = (
         lambda f: bool(f.sedating_regular),
         "opioid",
         A.reduce,
-        "A sedating regular medicine (gabapentinoid, Z-drug, antipsychotic, sedating "
-        "antidepressant or muscle relaxant) with an opioid can cause profound sedation, slowed "
-        "breathing and death: the opioid labels keep the combination for patients whose "
-        "alternatives are inadequate, at the lowest dose for the shortest time. Reduced "
-        "opioid dose; warn the patient and household about drowsiness and slow breathing, "
-        "and offer naloxone.",
+        _CO_SEDATION_MESSAGE,
         "Opioid labels (boxed warning: benzodiazepines and other CNS depressants); FDA Drug "
         "Safety Communication, 19 Dec 2019 (gabapentinoids with opioids); FDA Drug Safety "
         "Communication, 23 Jul 2020 (naloxone with other CNS depressants)",
         S.danger,
         evidence=_OPIOID,
         reads=(T.cns_depressant,),
+        named=_co_sedation_message,
     ),
     Rule(
         "copd-opioid",
@@ -1475,7 +1628,7 @@ RULES: tuple[Rule, ...] = (
     ),
     # ---- Regular medicines that are themselves unsafe for this patient ----------------------
     # The review of what was tried (logic.review) covers this episode's medicines; these rows
-    # cover what the patient takes regularly. Each is a plan-wide warning; NAMED_MESSAGES below
+    # cover what the patient takes regularly. Each is a plan-wide warning; its `named` function
     # words it with the patient's own medicines. Danger where the label or FDA communication
     # says contraindicated, not recommended or boxed; caution for a label warning.
     Rule(
@@ -1493,6 +1646,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=("tramadol", *_OLD),
         reads=(G.breastfeeding,),
+        named=_breastfeeding_message,
     ),
     Rule(
         "maoi-home-opioid",
@@ -1510,6 +1664,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=_OPIOID,
         reads=(T.maoi,),
+        named=_maoi_message,
     ),
     Rule(
         "serotonergic-home-opioid",
@@ -1525,6 +1680,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=("tramadol",),
         reads=(T.serotonergic,),
+        named=_serotonergic_message,
     ),
     Rule(
         "benzodiazepine-home-opioid",
@@ -1541,6 +1697,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
         reads=(C.benzodiazepine_use,),
+        named=_benzodiazepine_message,
     ),
     Rule(
         "home-opioid-review",
@@ -1556,6 +1713,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_OPIOID,
         reads=(T.opioid,),
+        named=_review_message,
     ),
     Rule(
         "pregnancy-home-nsaid-20-weeks",
@@ -1579,6 +1737,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_NSAID + _OLD,
         reads=(G.pregnant,),
+        named=_pregnancy_20_message,
     ),
     Rule(
         "pregnancy-home-nsaid-30-weeks",
@@ -1598,6 +1757,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=_NSAID + _OLD,
         reads=(G.pregnant,),
+        named=_pregnancy_30_message,
     ),
     Rule(
         "anticoagulant-home-nsaid",
@@ -1612,6 +1772,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_NSAID,
         reads=(C.anticoagulant_use,),
+        named=_anticoagulant_message,
     ),
     Rule(
         "renal-home-nsaid",
@@ -1627,6 +1788,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_RENAL + _NSAID,
         reads=(G.crcl_below_30,),
+        named=_renal_message,
     ),
     Rule(
         "gi-home-nsaid",
@@ -1642,6 +1804,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_NSAID,
         reads=(C.gi_bleed_history, C.peptic_ulcer),
+        named=_gi_message,
     ),
 )
 
@@ -1745,164 +1908,9 @@ STEP_TAG: dict[str, tuple[str, str]] = {r.id: _step_and_tag(r.target) for r in R
 REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}
 
 
-# ---- Messages that name the patient's own medicines ------------------------------------------
-
-
-def _it(names: tuple[str, ...]) -> str:
-    return "them" if len(names) > 1 else "it"
-
-
-def _breastfeeding_message(f: Facts) -> str:
-    found = breastfeeding_home_opioids(f)
-    return (
-        f"Breastfeeding and takes {_and(found)} regularly: the FDA recommends against codeine "
-        "and tramadol while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
-        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
-        f"Stop {_and(found)} and switch to a non-codeine, non-tramadol analgesic with the "
-        f"prescriber; do not simply continue {_it(found)}. Watch the baby for sleepiness, "
-        "feeding difficulty or limpness."
-    )
-
-
-def _maoi_message(f: Facts) -> str:
-    found = maoi_home_opioids(f)
-    maois = f.meds.by_trait.get(Trait.maoi, ())
-    banned = tuple(g for g in found if g in MAOI_CONTRAINDICATED_OPIOIDS)
-    other = tuple(g for g in found if g not in MAOI_CONTRAINDICATED_OPIOIDS)
-    why = []
-    if banned:
-        why.append(f"the {_and(banned)} label contraindicates it with an MAOI")
-    if other:
-        why.append(
-            f"the {_and(other)} label says not recommended with an MAOI or within 14 days of one"
-        )
-    return (
-        f"Takes {_and(found)} regularly with {_and(maois)} (an MAOI; the interaction lasts 14 "
-        f"days after stopping one): {'; '.join(why)} (serotonin syndrome or opioid toxicity). "
-        f"Review with both prescribers today; do not simply continue {_it(found)}, and do not "
-        "stop a daily opioid abruptly."
-    )
-
-
-def _serotonergic_message(f: Facts) -> str:
-    found = serotonergic_home_opioids(f)
-    partners = list(dict.fromkeys(p for g in found for p in _serotonin_partners(f, g)))
-    conditions = f.case.conditions
-    if C.serotonergic_drug_use in conditions:
-        partners.append("a serotonergic drug (box ticked)")
-    if C.seizure_disorder in conditions:
-        partners.append("a seizure disorder")
-    return (
-        f"Takes {_and(found)} regularly with {_and(partners)}: the {_and(found)} label warns of "
-        "serotonin syndrome and seizures with serotonergic and seizure-threshold-lowering "
-        f"medicines (SSRIs, SNRIs, tricyclics) and in epilepsy. Review with the prescriber; do "
-        f"not simply continue {_it(found)}, and teach the signs (agitation, tremor, fever, "
-        "sweating, a seizure)."
-    )
-
-
-def _benzodiazepine_message(f: Facts) -> str:
-    found = benzodiazepine_home_opioids(f)
-    benzos = [g for g in f.meds.current if drug_class(g) is _BENZODIAZEPINE]
-    named = _and(sorted(benzos)) if benzos else "a benzodiazepine (box ticked)"
-    return (
-        f"Takes {_and(found)} and {named} regularly: the opioid boxed warning says the "
-        "combination can cause profound sedation, respiratory depression, coma and death. "
-        "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
-        "usually the first step; never stop either abruptly); do not simply continue "
-        f"{_it((*found, *benzos))}, and offer naloxone."
-    )
-
-
-def _review_message(f: Facts) -> str:
-    found = unsafe_home_opioids(f)
-    return (
-        f"Takes {_and(found)} regularly, which a warning here flags as unsafe for this patient: "
-        "do not simply continue the home regimen. Change it with the prescriber (a switch or a "
-        "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
-        "life-threatening problem requires it), count it in the total MME, and do not add a "
-        "second long-acting opioid."
-    )
-
-
-def _pregnancy_20_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    weeks = f.case.pregnancy_weeks
-    when_ = "weeks not entered" if weeks is None else f"{weeks} weeks"
-    check = " Confirm the gestational age." if weeks is None else ""
-    return (
-        f"Pregnant ({when_}) and takes {_and(nsaids)} regularly: the FDA says avoid NSAIDs from "
-        f"20 weeks (fetal kidney dysfunction, low amniotic fluid).{check} Stop "
-        f"{_it(nsaids)} and use acetaminophen; if the obstetric team judges an NSAID essential, "
-        "the lowest dose for the shortest time, with an amniotic fluid scan if it lasts over "
-        "48 hours."
-    )
-
-
-def _pregnancy_30_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    return (
-        f"Pregnant {f.case.pregnancy_weeks} weeks and takes {_and(nsaids)} regularly: the NSAID "
-        "labels say avoid from 30 weeks (premature closure of the fetal ductus arteriosus, on "
-        "top of the kidney and amniotic fluid harm from 20 weeks). Stop "
-        f"{_it(nsaids)} today and tell the obstetric team; do not simply continue {_it(nsaids)}."
-    )
-
-
-def _anticoagulant_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    named = f.meds.by_trait.get(Trait.anticoagulant, ())
-    with_ = _and(named) if named else "an anticoagulant (box ticked)"
-    return (
-        f"Takes {_and(nsaids)} regularly with {with_}: the NSAID labels warn that the "
-        "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
-        f"the prescriber (acetaminophen or a topical instead); do not simply continue "
-        f"{_it(nsaids)}."
-    )
-
-
-def _renal_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    return (
-        f"CrCl below 30 mL/min or dialysis and takes {_and(nsaids)} regularly: Beers says avoid "
-        "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
-        "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do not "
-        f"simply continue {_it(nsaids)}."
-    )
-
-
-def _gi_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    history = "GI bleeding" if f.has(C.gi_bleed_history) else "a peptic ulcer"
-    return (
-        f"Takes {_and(nsaids)} regularly after {history}: the NSAID labels put the risk of "
-        "another bleed at more than ten times higher, and Beers says avoid unless nothing else "
-        "works and a proton-pump inhibitor is given. Review with the prescriber; do not simply "
-        f"continue {_it(nsaids)}."
-    )
-
-
-#: Plan-wide rows whose warning names the patient's medicines: the row's message is the general
-#: text (rule tables, docs); the plan shows this one instead (logic.plan._medicine_warnings).
-_CO_SEDATION_MESSAGE = next(r.message for r in RULES if r.id == "cns-depressant-opioid")
-
-
-def _co_sedation_message(f: Facts) -> str:
-    return f"Takes {_and(f.sedating_regular)} regularly. {_CO_SEDATION_MESSAGE}"
-
-
+#: The rows whose plan warning names the patient's medicines, and the wording they use.
 NAMED_MESSAGES: dict[str, Callable[[Facts], str]] = {
-    "cns-depressant-opioid": _co_sedation_message,
-    "breastfeeding-home-codeine-tramadol": _breastfeeding_message,
-    "maoi-home-opioid": _maoi_message,
-    "serotonergic-home-opioid": _serotonergic_message,
-    "benzodiazepine-home-opioid": _benzodiazepine_message,
-    "home-opioid-review": _review_message,
-    "pregnancy-home-nsaid-20-weeks": _pregnancy_20_message,
-    "pregnancy-home-nsaid-30-weeks": _pregnancy_30_message,
-    "anticoagulant-home-nsaid": _anticoagulant_message,
-    "renal-home-nsaid": _renal_message,
-    "gi-home-nsaid": _gi_message,
+    r.id: r.named for r in RULES if r.named is not None
 }
 #: The same rows as a bit mask of table positions. A row's warning is rewritten only when the
 #: plan holds it (a plan-wide row always; the co-sedation row once an opioid option is kept).
