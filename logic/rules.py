@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
+from logic._rule_index import fired_mask_over
+from logic._rule_index import positions as positions
 from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DrugClass, Trait, drug_class, traits
 from logic.medications import MedicineFacts, medicine_facts
 from logic.medications import join_names as _and
@@ -1843,48 +1845,19 @@ def indexed_by(rule: Rule) -> tuple[Key, ...]:
     return rule.trigger.keys if isinstance(rule.trigger, When) else rule.reads
 
 
-def _masks(rules: tuple[Rule, ...]) -> dict[Key, int]:
-    by_key: dict[Key, int] = {}
-    for i, rule in enumerate(rules):
-        for key in indexed_by(rule):
-            by_key[key] = by_key.get(key, 0) | 1 << i
-    return by_key
-
-
-#: Per key, the rules that read it, as a bit mask of table positions (bit i: RULES[i]).
-_KEY_MASK = _masks(RULES)
-#: The rules whose trigger still has to be called once one of their keys holds.
-_CHECKED_MASK = sum(1 << i for i, rule in enumerate(RULES) if not isinstance(rule.trigger, When))
-
-
-def positions(mask: int) -> tuple[int, ...]:
-    """The table positions set in a rule mask, in table order."""
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return tuple(found)
+#: Which rows can fire, found by the private index (logic._rule_index): the rows never see it.
+_FIRED_MASK = fired_mask_over(
+    [indexed_by(r) for r in RULES],
+    [None if isinstance(r.trigger, When) else r.trigger for r in RULES],
+)
 
 
 def fired_mask(facts: Facts) -> int:
-    """The rules that apply to this patient, as a bit mask of table positions.
+    """The rules that apply to this patient, as a bit mask of table positions (bit i: RULES[i]).
 
     Only the rules that read a key true of this patient are evaluated; the others cannot fire.
-    A set of fired rules is one int, so the plan can intersect it with the rules a candidate
-    order's tags select (also masks) instead of indexing each new set.
     """
-    mask = 0
-    key_mask = _KEY_MASK
-    for key in facts.keys:
-        mask |= key_mask.get(key, 0)
-    checked = mask & _CHECKED_MASK
-    while checked:
-        low = checked & -checked
-        if not RULES[low.bit_length() - 1].trigger(facts):
-            mask ^= low
-        checked ^= low
-    return mask
+    return _FIRED_MASK(facts)
 
 
 def fired_positions(facts: Facts) -> tuple[int, ...]:
