@@ -5,7 +5,14 @@ applies their actions to each candidate order. A rule's target is a tag carried 
 ("nsaid", "opioid", "tramadol", ...) or a step-qualified tag ("discharge:opioid").
 
 A trigger is either `when(keys...)` (fires when any of those facts holds) or a function of the
-facts with the keys it needs listed in `reads`; `fired` uses the keys as an index.
+facts with the keys it needs listed in `reads`; `fired` uses the keys as an index (the index
+itself is private: logic._rule_index).
+
+`STEP_RULES` holds the rows the plan and the review apply at their own step (what they say and
+why; the step decides when). Every decision in a plan names its rows (`rule_ids` on Avoid,
+Warning and TriedReview, `naloxone_rule_ids`): `rule_by_id(id)` gives the row and its source,
+`known_rule_ids()` every id a plan may name. The cut-offs the rows compare against are in
+logic.thresholds.
 """
 
 from __future__ import annotations
