@@ -2461,8 +2461,7 @@ STEP_RULES: tuple[Rule, ...] = (
         target="benzodiazepine",
         action=A.warn,
         message="An opioid is on board as well (FDA 2016 boxed warning).",
-        source="FDA Drug Safety Communication, 31 Aug 2016 (boxed warning: opioids with "
-        "benzodiazepines)",
+        source="FDA 2016 boxed warning (opioids with benzodiazepines)",
     ),
 )
 
