@@ -24,6 +24,7 @@ from logic.models import (
 from logic.opioids import daily_mme
 from logic.plan import EVIDENCE_IDS, build_plan
 from logic.renal import cockcroft_gault
+from logic.rules import known_rule_ids, rule_by_id
 
 __all__ = [
     "EVIDENCE_IDS",
@@ -50,5 +51,7 @@ __all__ = [
     "display_name",
     "gabapentin_schedule",
     "known_names",
+    "known_rule_ids",
     "resolve_drug",
+    "rule_by_id",
 ]

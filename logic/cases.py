@@ -168,10 +168,6 @@ def class_of(name: str) -> DrugClass | None:
     return None if generic is None else _CLASS_OF[generic]
 
 
-def _is_opioid(order: Order) -> bool:
-    return order.is_opioid
-
-
 def _names(orders: tuple[Order, ...], cls: DrugClass) -> list[str]:
     return [o.sig for o in orders if o.drug_class is cls]
 
@@ -239,8 +235,8 @@ def check_expectations(case: TeachingCase, plan: TreatmentPlan) -> list[str]:
     if e.renal_band is not None and plan.renal.band != e.renal_band:
         failures.append(f"renal band is {plan.renal.band}, expected {e.renal_band}")
 
-    discharge_opioids = [o for o in plan.discharge if _is_opioid(o)]
-    any_opioid = discharge_opioids or [o for o in plan.give_now if _is_opioid(o)]
+    discharge_opioids = [o for o in plan.discharge if o.is_opioid]
+    any_opioid = discharge_opioids or [o for o in plan.give_now if o.is_opioid]
     if e.no_opioid_in_discharge and discharge_opioids:
         failures.append("opioid in discharge: " + "; ".join(o.sig for o in discharge_opioids))
     if e.opioid_max_days is not None:
@@ -273,7 +269,7 @@ def check_expectations(case: TeachingCase, plan: TreatmentPlan) -> list[str]:
             failures.append("an opioid and a gabapentinoid are both prescribed for home")
 
     if e.opioids_shared_decision:
-        defaults = [o.sig for o in orders if _is_opioid(o) and not o.shared_decision]
+        defaults = [o.sig for o in orders if o.is_opioid and not o.shared_decision]
         if defaults:
             failures.append(
                 "opioid ordered as a default, not a shared decision: " + "; ".join(defaults)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from logic.units import CM_PER_INCH, KG_PER_LB
+
 LOINC: Final = "http://loinc.org"
 SNOMED: Final = "http://snomed.info/sct"
 UCUM: Final = "http://unitsofmeasure.org"
@@ -187,8 +189,13 @@ ROUTE_WORDS: Final[dict[str, str]] = {
 }
 
 #: Units a quantity may arrive in, as (UCUM code or printed unit) -> factor to the base unit.
-WEIGHT_UNITS: Final[dict[str, float]] = {"kg": 1.0, "[lb_av]": 0.45359237, "lb": 0.45359237}
+WEIGHT_UNITS: Final[dict[str, float]] = {"kg": 1.0, "[lb_av]": KG_PER_LB, "lb": KG_PER_LB}
 WEIGHT_UNITS_DIVIDE: Final[dict[str, float]] = {"g": 1000.0}
-HEIGHT_UNITS: Final[dict[str, float]] = {"cm": 1.0, "[in_i]": 2.54, "in": 2.54, "m": 100.0}
+HEIGHT_UNITS: Final[dict[str, float]] = {
+    "cm": 1.0,
+    "[in_i]": CM_PER_INCH,
+    "in": CM_PER_INCH,
+    "m": 100.0,
+}
 DURATION_WEEKS: Final[dict[str, float]] = {"wk": 1.0, "week": 1.0, "weeks": 1.0}
 DURATION_DAYS: Final[dict[str, float]] = {"d": 7.0, "day": 7.0, "days": 7.0}

@@ -35,6 +35,7 @@ from logic import fhir_codes as fc
 from logic import rxnorm
 from logic.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
 from logic.catalogue import drug as catalogue_drug
+from logic.formulations import formulation_in_text
 from logic.models import (
     Allergy,
     Condition,
@@ -490,8 +491,7 @@ def draft_identity(
     medicine is (RxNorm, then the text), for the service's order-select and order-sign checks."""
     text = _medication_text(resource, index or {}) or "unnamed order"
     name = resolve_medication_name(text)
-    guess = _formulation_in(text)
-    form = Formulation(guess) if guess else rxnorm.read_name(text).formulation
+    form = formulation_in_text(text) or rxnorm.read_name(text).formulation
     return text, name, form
 
 
@@ -901,9 +901,9 @@ class _Reader:
         if stated in values and (not forms or Formulation(stated) in forms):
             kwargs["formulation"] = Formulation(stated)  # the model's own rule for forms
         elif stated is None:
-            guess = _formulation_in(text) or rxnorm.read_name(text).formulation
-            if guess is not None and Formulation(guess) in forms:  # only a form the drug has
-                kwargs["formulation"] = Formulation(guess)
+            guess = formulation_in_text(text) or rxnorm.read_name(text).formulation
+            if guess is not None and guess in forms:  # only a form the drug has
+                kwargs["formulation"] = guess
         if not isinstance(dosage, Mapping):
             return kwargs
         route = _route(dosage.get("route"))
@@ -1088,8 +1088,6 @@ _UNITS: dict[str, tuple[DoseUnit, float]] = {
 _NOT_REGULAR = frozenset({"proposal", "option"})
 _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
-_ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
-_PATCH_WORDS = ("patch", "transdermal")
 #: How SNOMED CT and EHRs word an allergy around its substance: "Allergy to aspirin",
 #: "Naproxen (substance)", "Intolerance to codeine".
 _ALLERGY_WORDING = re.compile(
@@ -1158,19 +1156,8 @@ def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
     return (
         kwargs.get("formulation") is Formulation.patch
         or kwargs.get("route") == "transdermal"
-        or _formulation_in(text) == "patch"
+        or formulation_in_text(text) is Formulation.patch
     )
-
-
-def _formulation_in(text: str) -> str | None:
-    """'ir' / 'er' / 'patch' when the medication text says so, else None."""
-    lowered = f" {text.lower().replace('-', ' ').replace('/', ' ')} "
-    lowered = lowered.replace("long acting", "long-acting")
-    if any(w in lowered for w in _PATCH_WORDS):
-        return "patch"
-    if any(w in lowered for w in _ER_WORDS):
-        return "er"
-    return None
 
 
 #: Timing.code abbreviations (HL7 FHIR R4 value set timing-abbreviation, from HL7 v3

@@ -475,7 +475,7 @@ def plan_bundle(
         opioid_requests = [
             r
             for r, o in zip(requests, (*plan.give_now, *plan.discharge), strict=True)
-            if o in plan.discharge and _is_opioid(o)
+            if o in plan.discharge and o.is_opioid
         ]
         derived.append(
             {
@@ -551,12 +551,6 @@ def plan_bundle(
 
 def _point_text(point: Any) -> str:
     return f"{point.title}: {point.text}" if point.title else str(point.text)
-
-
-def _is_opioid(order: Order) -> bool:
-    from logic.export import is_opioid
-
-    return is_opioid(order)
 
 
 def plan_bundle_json(

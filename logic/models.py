@@ -37,6 +37,7 @@ from logic.catalogue import (
 from logic.catalogue import DoseUnit as DoseUnit
 from logic.catalogue import Formulation as Formulation
 from logic.catalogue import drug as catalogue_drug
+from logic.thresholds import OLDER_ADULT_AGE_FROM
 
 
 class _Frozen(BaseModel):
@@ -433,8 +434,8 @@ class PatientCase(_Frozen):
 
     @property
     def older_adult(self) -> bool:
-        """AGS Beers Criteria 2023 apply from age 65."""
-        return self.age_years >= 65
+        """AGS Beers Criteria 2023 apply from age 65 (logic.thresholds)."""
+        return self.age_years >= OLDER_ADULT_AGE_FROM
 
 
 # ---------------------------------------------------------------------------------------------

@@ -47,12 +47,12 @@ from logic.regimens import REGIMENS, Regimen
 from logic.renal import as_band, assess_renal
 from logic.review import GABAPENTIN_EFFECTIVE_LOW_MG_DAY, review_tried
 from logic.rules import (
-    CHRONIC_WEEKS,
     NAMED_MASK,
     NAMED_MESSAGES,
     PER_DRUG_TARGETS,
     REASON,
     RULES,
+    STEP,
     STEP_TAG,
     TARGET_LABELS,
     Action,
@@ -60,7 +60,15 @@ from logic.rules import (
     Rule,
     fired_mask,
     positions,
+    step_text,
     unsafe_home_opioids,
+)
+from logic.thresholds import (
+    ANTIDEPRESSANT_BOXED_WARNING_AGE_BELOW,
+    MME_CAUTION_FROM,
+    MME_DANGER_FROM,
+    SEVERE_PAIN_SCORE_FROM,
+    SUBACUTE_PAIN_WEEKS_FROM,
 )
 from logic.triage import triage
 
@@ -90,19 +98,13 @@ EVIDENCE_IDS: frozenset[str] = frozenset(
     }
 )
 
-#: NRS 7-10 is severe pain (Serlin RC et al., Pain 1995;61:277-84). CDC 2022 rec 1 and 6 keep
-#: opioids for pain severe enough to need them, so they are offered only from this score.
-SEVERE_PAIN_SCORE = 7
-#: CDC 2022: at >= 50 MME/day pause, add precautions and offer naloxone; the 2016 guideline's
-#: 90 MME/day "avoid or justify" point is kept as a danger threshold.
-MME_CAUTION = 50
-MME_DANGER = 90
-#: CDC 2022 pain duration categories: acute < 1 month (4 weeks), chronic > 3 months (more than
-#: 12 weeks: CHRONIC_WEEKS, defined with the rules in logic.rules).
-SUBACUTE_WEEKS = 4
-#: FDA boxed warning on every antidepressant: more suicidal thinking and behaviour in
-#: short-term trials in children, adolescents and young adults under 25.
-ANTIDEPRESSANT_BOXED_WARNING_AGE = 25
+#: The cut-offs (severe pain NRS 7, MME 50 and 90, subacute from 4 weeks, antidepressant boxed
+#: warning under 25) are written once in logic.thresholds with their sources.
+SEVERE_PAIN_SCORE = SEVERE_PAIN_SCORE_FROM
+MME_CAUTION = MME_CAUTION_FROM
+MME_DANGER = MME_DANGER_FROM
+SUBACUTE_WEEKS = SUBACUTE_PAIN_WEEKS_FROM
+ANTIDEPRESSANT_BOXED_WARNING_AGE = ANTIDEPRESSANT_BOXED_WARNING_AGE_BELOW
 #: Gabapentin titration target: the label found no added benefit above 1800 mg/day (PHN).
 GABAPENTIN_TARGET_MG = 1800
 
@@ -146,15 +148,19 @@ _VARIANT_ORDER = ("hepatic", "reduced")
 
 
 @lru_cache(maxsize=4096)
-def _avoid(drug: str, reasons: tuple[str, ...], evidence: tuple[str, ...]) -> Avoid:
+def _avoid(
+    drug: str, reasons: tuple[str, ...], evidence: tuple[str, ...], rule_ids: tuple[str, ...]
+) -> Avoid:
     """Avoid entries are frozen and mostly the same from plan to plan: built once each."""
-    return Avoid(drug=drug, reason=" ".join(reasons), evidence=evidence)
+    return Avoid(drug=drug, reason=" ".join(reasons), evidence=evidence, rule_ids=rule_ids)
 
 
 @lru_cache(maxsize=4096)
-def _warning(code: str, severity: Severity, message: str, source: str) -> Warning:
+def _warning(
+    code: str, severity: Severity, message: str, source: str, rule_ids: tuple[str, ...]
+) -> Warning:
     """Warnings are frozen and mostly the same from plan to plan: built once each."""
-    return Warning(code=code, severity=severity, message=message, source=source)
+    return Warning(code=code, severity=severity, message=message, source=source, rule_ids=rule_ids)
 
 
 _NO_TAGS: frozenset[str] = frozenset()
@@ -163,8 +169,9 @@ _MUSCLE_RELAXANT_TAGS = frozenset({"muscle_relaxant"})
 _NOTED = frozenset({Action.reduce, Action.cap, Action.warn})
 
 
-#: Withheld drugs: label -> (reasons, evidence ids), made into Avoid models at the end.
-_AvoidEntries = dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
+#: Withheld drugs: label -> (reasons, evidence ids, rule ids), made into Avoid models at the end.
+_AvoidEntry = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_AvoidEntries = dict[str, _AvoidEntry]
 
 
 def _tag_masks(step: str) -> dict[str, int]:
@@ -179,16 +186,17 @@ def _tag_masks(step: str) -> dict[str, int]:
 
 
 _TAG_MASKS: dict[str, dict[str, int]] = {step: _tag_masks(step) for step in ("now", "discharge")}
-#: Per rule that withholds a class (by table position): its avoid-list label, reason, evidence.
-_RULE_AVOID: dict[int, tuple[str, str, tuple[str, ...]]] = {
-    i: (TARGET_LABELS[r.target], REASON[r.id], tuple(dict.fromkeys(r.evidence)))
+#: Per rule that withholds a class (by table position): its avoid-list label, reason, evidence
+#: and id.
+_RULE_AVOID: dict[int, tuple[str, str, tuple[str, ...], str]] = {
+    i: (TARGET_LABELS[r.target], REASON[r.id], tuple(dict.fromkeys(r.evidence)), r.id)
     for i, r in enumerate(RULES)
     if r.action is Action.avoid and r.target not in PER_DRUG_TARGETS and r.target != "plan"
 }
 _WITHHOLD_MASK = sum(1 << i for i in _RULE_AVOID)
 #: The rules that speak to the whole plan: their warnings, built once.
 _PLAN_WARNINGS: dict[int, Warning] = {
-    i: Warning(code=r.id, severity=r.severity, message=r.message, source=r.source)
+    i: Warning(code=r.id, severity=r.severity, message=r.message, source=r.source, rule_ids=(r.id,))
     for i, r in enumerate(RULES)
     if r.target == "plan"
 }
@@ -237,7 +245,7 @@ def _avoid_models(mask: int) -> dict[str, Avoid]:
 
 
 @lru_cache(maxsize=1024)
-def _avoid_entry(found: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _avoid_entry(found: tuple[int, ...]) -> _AvoidEntry:
     """One avoid-list entry from the rules (table positions) that withhold the same class:
     the same few combinations recur across rule sets, so each is merged once."""
     merged: _AvoidEntries = {}
@@ -299,24 +307,32 @@ def _effects(matched: int) -> _Effects:
         withheld=any(r.action is Action.avoid for r in rules),
         cap_notes=tuple(r.message for r in rules if r.action is Action.cap),
         warnings=tuple(
-            _warning(r.id, r.severity, r.message, r.source) for r in rules if r.action in _NOTED
+            _warning(r.id, r.severity, r.message, r.source, (r.id,))
+            for r in rules
+            if r.action in _NOTED
         ),
         caps=None if per_kg else _caps(rules, 0.0),
     )
 
 
-def _withhold(avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[str]) -> None:
-    """Add a reason (and its evidence) to a drug's avoid entry, unless it already says it."""
+def _withhold(
+    avoid: _AvoidEntries, drug: str, reason: str, evidence: Iterable[str], rule_id: str
+) -> None:
+    """Add a reason (its evidence and its rule) to a drug's avoid entry; a reason the entry
+    already says is not repeated, but its rule is still named."""
     entry = avoid.get(drug)
     if entry is None:
-        avoid[drug] = ((reason,), tuple(dict.fromkeys(evidence)))
+        avoid[drug] = ((reason,), tuple(dict.fromkeys(evidence)), (rule_id,))
         return
-    reasons, ids = entry
+    reasons, ids, rule_ids = entry
+    if rule_id not in rule_ids:
+        rule_ids = (*rule_ids, rule_id)
     for prior in reasons:
         if reason in prior:
+            avoid[drug] = (reasons, ids, rule_ids)
             return
     new_ids = tuple(e for e in dict.fromkeys(evidence) if e not in ids)
-    avoid[drug] = ((*reasons, reason), ids + new_ids)
+    avoid[drug] = ((*reasons, reason), ids + new_ids, rule_ids)
 
 
 @dataclass(slots=True)
@@ -355,20 +371,43 @@ class _Draft:
         order."""
         return _rules_in(_sum_masks(_TAG_MASKS[step], tags) & self.mask)
 
-    def withhold(self, drug: str, reason: str, evidence: Iterable[str] = ()) -> None:
-        _withhold(self.avoid, drug, reason, evidence)
+    def withhold(self, drug: str, reason: str, evidence: Iterable[str], rule_id: str) -> None:
+        _withhold(self.avoid, drug, reason, evidence, rule_id)
         self.built.pop(drug, None)
+
+    def withhold_row(self, rule_id: str, drug: str | None = None, **values: object) -> None:
+        """Withhold by a step row (logic.rules.STEP_RULES): its message filled with `values`
+        is the reason, the avoid label is its target's unless `drug` names the drug."""
+        row = STEP[rule_id]
+        label = drug or TARGET_LABELS[row.target]
+        self.withhold(label, step_text(rule_id, **values), row.evidence, rule_id)
 
     def avoid_list(self) -> tuple[Avoid, ...]:
         built = self.built
         return tuple(
-            built.get(drug) or _avoid(drug, reasons, ids)
-            for drug, (reasons, ids) in self.avoid.items()
+            built.get(drug) or _avoid(drug, reasons, ids, rule_ids)
+            for drug, (reasons, ids, rule_ids) in self.avoid.items()
         )
 
-    def warn(self, code: str, severity: Severity, message: str, source: str = "") -> None:
+    def warn(
+        self,
+        code: str,
+        severity: Severity,
+        message: str,
+        source: str,
+        rule_ids: tuple[str, ...],
+    ) -> None:
         if code not in self.warnings:
-            self.warnings[code] = _warning(code, severity, message, source)
+            self.warnings[code] = _warning(code, severity, message, source, rule_ids)
+
+    def warn_row(self, rule_id: str, code: str | None = None, **values: object) -> None:
+        """Warn by a step row: its message filled with `values`, its severity and source; the
+        warning's code is the row id unless `code` names one per medicine."""
+        code = code or rule_id
+        if code not in self.warnings:
+            row = STEP[rule_id]
+            message = step_text(rule_id, **values)
+            self.warnings[code] = _warning(code, row.severity, message, row.source, (rule_id,))
 
     def propose(
         self,
@@ -460,19 +499,15 @@ class _Draft:
                     f"Failed this episode ({given}); the plan's dose ({dose_mg:g} mg "
                     f"{route.value.upper()}) is no higher, so it is not offered again."
                 )
-            self.withhold(label, f"{why} ({source})", rule.evidence)
+            self.withhold(label, f"{why} ({source})", rule.evidence, rule.id)
 
     def add(self, step: str, regimen: Regimen, note: str | None = None) -> None:
         """Add an order that no rule can withhold (bowel care, gastroprotection, naloxone),
         unless the patient already has it: then the plan says to keep using theirs."""
         order = regimen.order(note=note)
         if order.generic in self.facts.meds.current:
-            self.warn(
-                f"already-has-{order.generic}",
-                Severity.info,
-                f"Already has {order.generic}: no second prescription; check the patient's "
-                "supply and how to use it.",
-                "Product label",
+            self.warn_row(
+                "already-has-medicine", f"already-has-{order.generic}", generic=order.generic
             )
             return
         (self.give_now if step == "now" else self.discharge).append(order)
@@ -488,14 +523,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     _medicine_warnings(draft, meds)
     emergency = tri.level is TriageLevel.emergency
 
-    if _chronic(case) and not emergency:
-        draft.withhold(
-            TARGET_LABELS["opioid"],
-            f"Pain for {case.pain_duration_weeks:g} weeks (more than 12): no new opioid, even "
-            "if one is asked for. Opioids are not advised for chronic low back pain (NICE NG59; "
-            "WHO 2023) and are not first-line for chronic pain (CDC 2022 rec 2).",
-            ("opioids-acute-pain",),
-        )
+    if facts.chronic and not emergency:
+        draft.withhold_row("chronic-no-new-opioid", weeks=case.pain_duration_weeks)
     discharge_antidepressant = None if emergency else _antidepressant_candidate(draft)
     _give_now(draft, emergency, discharge_antidepressant)
     gabapentin = None
@@ -503,56 +532,33 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     if not emergency:
         gabapentin = _discharge(draft, discharge_antidepressant, deferred)
     else:
-        draft.warn(
-            "emergency-no-discharge",
-            Severity.danger,
-            "Emergency red flag: no discharge plan. Analgesia only while imaging and the "
-            "specialist are arranged.",
-            "GIRFT suspected cauda equina pathway; ACP/APS 2007",
-        )
+        draft.warn_row("emergency-no-discharge")
     if tri.level is TriageLevel.urgent:
-        draft.warn(
-            "red-flag-workup",
-            Severity.danger,
-            "Red flag present: finish the work-up in the triage box before this patient goes "
-            "home; the discharge plan below assumes it is negative.",
-            "ACP/APS 2007; AHCPR 1994",
-        )
+        draft.warn_row("red-flag-workup")
 
     _name_medicines(draft)
     plan_mme = _discharge_mme(draft.discharge)
     mme = _total_mme(meds.home_mme, plan_mme)
     _mme_warnings(draft, mme)
-    naloxone_reasons = _naloxone_reasons(case, draft, mme)
+    naloxone_reasons, naloxone_rule_ids = _naloxone_reasons(case, draft, mme)
     # Naloxone already at home: no second order, a reminder to check it instead (CDC 2022 rec 8).
     naloxone_at_home = bool(naloxone_reasons) and "naloxone" in meds.current
     if naloxone_reasons and not emergency and not naloxone_at_home:
         draft.add("discharge", REGIMENS["naloxone_in"])
     if case.pain_duration_weeks >= SUBACUTE_WEEKS and tri.level is TriageLevel.routine:
-        draft.warn(
-            "not-improving",
-            Severity.caution,
-            f"Pain for {case.pain_duration_weeks:g} weeks without improvement: failure to "
-            "improve after about a month is itself a red flag. Re-examine and reconsider the "
-            "diagnosis before escalating drugs.",
-            "ACP/APS 2007 (Chou et al.)",
-        )
+        draft.warn_row("not-improving", weeks=case.pain_duration_weeks)
     if renal.method.startswith("eGFR"):
-        draft.warn(
-            "renal-egfr",
-            Severity.caution,
-            renal.note,
-            "KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
-        )
+        draft.warn_row("renal-egfr", note=renal.note)
     if renal.method.startswith("assumed"):
-        draft.warn(
-            "renal-assumed",
-            Severity.caution,
-            renal.note or renal.method,
-            "Cockcroft & Gault 1976; Neurontin label",
-        )
+        draft.warn_row("renal-assumed", note=renal.note or renal.method)
     for caution in plausibility_warnings(case, renal):  # rare, decisive values: please confirm
-        draft.warn(caution.code, caution.severity, caution.message, caution.source)
+        draft.warn(
+            caution.code,
+            caution.severity,
+            caution.message,
+            caution.source,
+            caution.rule_ids or (caution.code,),
+        )
 
     fields: dict[str, Any] = {
         "triage": tri,
@@ -568,6 +574,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "home_mme_per_day": meds.home_mme,
         "naloxone": bool(naloxone_reasons),
         "naloxone_reasons": naloxone_reasons,
+        "naloxone_rule_ids": naloxone_rule_ids,
         "naloxone_at_home": naloxone_at_home,
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons), naloxone_at_home),
         "pitfalls": _pitfalls(meds.tried_classes),
@@ -604,14 +611,9 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
         elif _nsaids_withheld(draft):
             _acetaminophen_now(draft)
     if not severe:
-        draft.warn(
-            "no-opioid-needed",
-            Severity.info,
-            f"Pain score {case.pain_score}/10: below the severe range, so no opioid is offered.",
-            "CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
-        )
+        draft.warn_row("no-opioid-needed", score=case.pain_score)
         return
-    if _chronic(case) and not emergency:
+    if draft.facts.chronic and not emergency:
         _acetaminophen_now(
             draft,
             "Non-opioid step: no new opioid for pain lasting more than 12 weeks (NICE NG59; "
@@ -638,40 +640,22 @@ def _give_now(draft: _Draft, emergency: bool, antidepressant: str | None) -> Non
     if antidepressant is not None:
         # Tramadol with amitriptyline or duloxetine lowers the seizure threshold and risks
         # serotonin toxicity (tramadol label); the plan keeps the longer-term drug.
-        draft.withhold(
-            "Tramadol",
-            f"Left out because the plan starts {antidepressant} (now or at the review): "
-            "together they "
-            "lower the seizure threshold and risk serotonin syndrome (tramadol label).",
-            ("tramadol", "antidepressants"),
+        draft.withhold_row(
+            "tramadol-with-planned-antidepressant", "Tramadol", antidepressant=antidepressant
         )
     else:
         rescue_kept += draft.propose(
             "now", "tramadol", "tramadol_po_now", choice=RESCUE_CHOICE, tradeoff=TRAMADOL_TRADEOFF
         )
     if rescue_kept:
-        draft.warn(
-            "opioid-shared-decision",
-            Severity.info,
-            "The opioid rescue options are not orders: give one only if the patient, told the "
-            "expected benefit and harm, chooses it, and only after the non-opioid step. "
-            + OPAL_TRADEOFF,
-            "CDC 2022 recs 1 and 4; OPAL (Jones 2023)",
-        )
+        draft.warn_row("opioid-shared-decision", tradeoff=OPAL_TRADEOFF)
     else:
         _acetaminophen_now(
             draft,
             "Non-opioid step because every opioid option is ruled out; modest effect on "
             "its own (PACE trial).",
         )
-        draft.warn(
-            "rescue-ruled-out",
-            Severity.danger,
-            "Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
-            "non-opioid step, heat and positioning, and ask for help: acute pain service, "
-            "addiction medicine if there is a use disorder, or the spine team.",
-            "CDC 2022 recs 1 and 12",
-        )
+        draft.warn_row("rescue-ruled-out")
 
 
 def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
@@ -682,12 +666,11 @@ def _acetaminophen_now(draft: _Draft, note: str = "") -> None:
     tried = DrugClass.acetaminophen in meds.tried_classes
     if tried and "acetaminophen" in meds.combined_tried:
         products = " and ".join(meds.combined_tried["acetaminophen"])
-        draft.withhold(
+        draft.withhold_row(
+            "acetaminophen-given-in-combination",
             "Acetaminophen",
-            f"Already given acetaminophen in {products} this episode: no separate dose now; "
-            "count it toward the interval between doses and the daily total "
-            f"({ACETAMINOPHEN_COMBINATION_SOURCE}).",
-            ("acetaminophen",),
+            products=products,
+            source=ACETAMINOPHEN_COMBINATION_SOURCE,
         )
     elif not tried and not any(o.generic == "acetaminophen" for o in draft.give_now):
         draft.propose("now", "acetaminophen", "acetaminophen_po_now", note=note)
@@ -731,15 +714,7 @@ def _discharge(
     if case.radicular:
         if started is not None:
             deferred.append(_DEFERRED_GABAPENTIN)
-            draft.warn(
-                "one-sedative-at-a-time",
-                Severity.caution,
-                f"One new sedating drug at a time: gabapentin is not started with {started} "
-                "(together they add sedation, and with an opioid slow breathing: FDA 2019). "
-                "NICE advises against gabapentinoids for sciatica; reconsider it at the review "
-                "only if the leg pain persists and the first drug has not helped.",
-                "FDA Drug Safety Communication 19 Dec 2019; NICE NG59; NICE CG173",
-            )
+            draft.warn_row("one-sedative-at-a-time", started=started)
         else:
             gabapentin = _gabapentin(draft)
             if gabapentin is not None:
@@ -749,15 +724,7 @@ def _discharge(
         _warn_one_at_a_time(draft, antidepressant, started or "another new drug")
     sedating_started = started is not None
     if antidepressant is not None and case.age_years < ANTIDEPRESSANT_BOXED_WARNING_AGE:
-        draft.warn(
-            "antidepressant-under-25",
-            Severity.danger,
-            f"Age {case.age_years}: {antidepressant} carries the FDA boxed warning on "
-            "antidepressants (more suicidal thoughts and behaviour in short-term trials under "
-            "age 25). Ask about mood and suicidal thoughts before starting it, warn the patient "
-            "and family, and review early.",
-            "FDA boxed warning (antidepressants: suicidality under 25)",
-        )
+        draft.warn_row("antidepressant-under-25", age=case.age_years, drug=antidepressant)
     _muscle_relaxant(draft, sedating_started)
     return gabapentin
 
@@ -769,19 +736,12 @@ def _warn_first_day_acetaminophen(draft: _Draft) -> None:
     home = draft.discharge[-1]
     if not now or home.max_daily_mg is None:
         return
-    draft.warn(
+    draft.warn_row(
         "acetaminophen-first-day",
-        Severity.caution,
-        f"Acetaminophen {now:g} mg was given here: it counts toward the take-home maximum of "
-        f"{home.max_daily_mg:g} mg in the first 24 hours, so that day allows "
-        f"{home.max_daily_mg - now:g} mg more.",
-        "Acetaminophen label (maximum daily dose includes every dose and product)",
+        now=now,
+        max_daily=home.max_daily_mg,
+        left=home.max_daily_mg - now,
     )
-
-
-def _chronic(case: PatientCase) -> bool:
-    """CDC 2022: chronic pain lasts more than 3 months (more than 12 weeks)."""
-    return case.pain_duration_weeks > CHRONIC_WEEKS
 
 
 def _take_home_opioid(draft: _Draft) -> bool:
@@ -790,26 +750,13 @@ def _take_home_opioid(draft: _Draft) -> bool:
     chosen = case.take_home_opioid
     severe = case.pain_score >= SEVERE_PAIN_SCORE
     if not chosen:
-        if severe and not _chronic(case):
-            draft.withhold(
-                TARGET_LABELS["discharge:opioid"],
-                "Not ordered by default: a short opioid course was no better than placebo for "
-                "acute low back pain and doubled misuse risk (OPAL 2023). If, after discussing "
-                "this, clinician and patient choose one, record the choice and the plan adds an "
-                "immediate-release course of 3 days at most with bowel care (CDC 2022 recs 1, "
-                "3, 4 and 6).",
-                ("opioids-acute-pain",),
-            )
+        if severe and not draft.facts.chronic:
+            draft.withhold_row("take-home-opioid-not-by-default")
         return False
-    if _chronic(case):
+    if draft.facts.chronic:
         return False  # withheld in build_plan, with the reason
     if not severe:
-        draft.withhold(
-            TARGET_LABELS["discharge:opioid"],
-            f"A take-home opioid was chosen, but the pain score is {case.pain_score}/10, below "
-            "the severe range: no opioid is prescribed for it (CDC 2022 rec 1).",
-            ("opioids-acute-pain",),
-        )
+        draft.withhold_row("take-home-opioid-not-severe", score=case.pain_score)
         return False
     return draft.propose(
         "discharge",
@@ -821,26 +768,16 @@ def _take_home_opioid(draft: _Draft) -> bool:
 
 
 def _warn_one_at_a_time(draft: _Draft, drug: str, started: str) -> None:
-    draft.warn(
+    draft.warn_row(
+        "one-sedative-at-a-time-switch",
         f"one-sedative-at-a-time-{drug}",
-        Severity.caution,
-        f"One new sedating drug at a time: {drug} is not started together with {started}. "
-        f"If that has not helped by the review, consider switching to {drug} rather than "
-        "adding it.",
-        "NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
+        drug=drug,
+        started=started,
     )
 
 
 def _warn_duloxetine_contested(draft: _Draft) -> None:
-    draft.warn(
-        "duloxetine-guidelines-disagree",
-        Severity.info,
-        "Guidelines disagree on duloxetine for chronic back pain: ACP 2017 makes it a "
-        "second-line drug, while NICE NG59 advises against antidepressants for low back pain "
-        "and WHO 2023 does not advise them routinely. Decide with the patient, and stop it if "
-        "it has not helped in 8-12 weeks.",
-        "ACP 2017; NICE NG59; WHO 2023",
-    )
+    draft.warn_row("duloxetine-guidelines-disagree")
 
 
 def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
@@ -851,12 +788,7 @@ def _muscle_relaxant(draft: _Draft, sedating_started: bool) -> None:
     if any(r.action is Action.avoid for r in matching):
         return  # withheld with the rule's reason
     if sedating_started:
-        draft.withhold(
-            TARGET_LABELS["muscle_relaxant"],
-            "Not added: the plan already starts another sedating drug, and one new sedating "
-            "drug at a time is the rule (ACEP 2020: harms of combining sedatives).",
-            ("muscle-relaxants",),
-        )
+        draft.withhold_row("muscle-relaxant-one-sedative")
         return
     draft.propose(
         "discharge", "cyclobenzaprine", "cyclobenzaprine_po", choice=MUSCLE_RELAXANT_CHOICE
@@ -888,20 +820,12 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
     radicular pain lasting a month or more (neuropathic pain: NICE CG173), otherwise nothing.
     """
     case = draft.facts.case
-    if _chronic(case):
+    if draft.facts.chronic:
         family = "duloxetine"
     elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
         family = "amitriptyline"
     else:
-        draft.warn(
-            "no-antidepressant-yet",
-            Severity.info,
-            "No amitriptyline for now: it is a common add-on, but NICE advises against "
-            "tricyclics for low back pain and the best trial found no effect on pain. Reconsider "
-            "at follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
-            "duloxetine is ACP's second-line drug.",
-            "NICE NG59; Urquhart 2018; ACP 2017; NICE CG173",
-        )
+        draft.warn_row("no-antidepressant-yet")
         return None
     blocked = any(r.action is Action.avoid for r in draft.matching("discharge", _TAGS[family]))
     return None if blocked else family
@@ -919,14 +843,7 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     matching = draft.matching("discharge", tags)
     if any(r.action is Action.avoid for r in matching):
         draft.explain_per_drug("gabapentin", matching, target, Route.po)
-        draft.warn(
-            "radicular-step-ruled-out",
-            Severity.caution,
-            "Gabapentin is withheld for this patient, so the radicular step has no drug: "
-            "treat with the analgesics above, non-drug care, and early spine referral if the "
-            "leg pain is severe (NICE: consider an epidural injection for acute severe sciatica).",
-            "NICE NG59",
-        )
+        draft.warn_row("radicular-step-ruled-out")
         return None
     start = 100 if any(r.id == "gabapentin-start-low" for r in matching) else 300
     plan = build_gabapentin_plan(
@@ -934,17 +851,10 @@ def _gabapentin(draft: _Draft) -> GabapentinPlan | None:
     )
     for rule in matching:
         if rule.action is not Action.avoid:
-            draft.warn(rule.id, rule.severity, rule.message, rule.source)
-    draft.warn(
-        "gabapentin-guidelines-disagree",
-        Severity.info,
-        "Guidelines disagree on gabapentin for sciatica: NICE advises against gabapentinoids "
-        "and trials were mostly negative (PRECISE 2017, Enke 2018). If it is used, titrate it "
-        "properly within the renal limit and stop it if it does not help within a few weeks.",
-        "NICE NG59; Mathieson 2017; Enke 2018",
-    )
+            draft.warn(rule.id, rule.severity, rule.message, rule.source, (rule.id,))
+    draft.warn_row("gabapentin-guidelines-disagree")
     if not plan.steps:
-        draft.warn("gabapentin-specialist", Severity.caution, plan.note, "Neurontin label")
+        draft.warn_row("gabapentin-specialist", note=plan.note)
         return None
     per_dose = [s.doses[0] for s in plan.steps]
     draft.discharge.append(
@@ -1011,65 +921,56 @@ def _mme_warnings(draft: _Draft, mme: float | None) -> None:
     if mme is None:
         return
     if mme >= MME_DANGER:
-        draft.warn(
-            "mme-90",
-            Severity.danger,
-            f"{mme:.0f} MME/day: at or above 90, avoid or justify carefully.",
-            "CDC 2016 rec 5; CDC 2022 rec 4",
-        )
+        draft.warn_row("mme-90", mme=mme)
     elif mme >= MME_CAUTION:
-        draft.warn(
-            "mme-50",
-            Severity.caution,
-            f"{mme:.0f} MME/day: at or above 50, reassess benefit and offer naloxone.",
-            "CDC 2022 recs 4 and 8",
-        )
+        draft.warn_row("mme-50", mme=mme)
 
 
-def _naloxone_reasons(case: PatientCase, draft: _Draft, mme: float | None) -> tuple[str, ...]:
-    """CDC 2022 rec 8 triggers. Use disorder, prior overdose, tolerance and MOUD count even
-    without a new opioid; the others once an opioid is on board (home or this plan)."""
+def _naloxone_reasons(
+    case: PatientCase, draft: _Draft, mme: float | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """CDC 2022 rec 8 triggers, as (reasons, their row ids in the same order). Use disorder,
+    prior overdose, tolerance and MOUD count even without a new opioid; the others once an
+    opioid is on board (home or this plan). Each reason is a naloxone-* row of
+    logic.rules.STEP_RULES, filled with this patient's values."""
     facts = draft.facts
     meds = facts.meds
-    reasons = []
+    found: dict[str, str] = {}  # reason -> the row that gave it, first one kept
+
+    def add(rule_id: str, **values: object) -> None:
+        found.setdefault(step_text(rule_id, **values), rule_id)
+
     if case.prior_overdose:
-        reasons.append("previous overdose")
+        add("naloxone-prior-overdose")
     if facts.has(Condition.opioid_use_disorder) and not meds.moud:  # else MOUD says it below
-        reasons.append("opioid use disorder")
+        add("naloxone-opioid-use-disorder")
     if facts.has(Condition.substance_use_disorder):
-        reasons.append(
-            "substance use disorder (intravenous drug use)"
-            if facts.has(RedFlag.iv_drug_use)
-            else "substance use disorder"
-        )
+        iv = " (intravenous drug use)" if facts.has(RedFlag.iv_drug_use) else ""
+        add("naloxone-substance-use-disorder", iv=iv)
     if meds.moud:
-        reasons.append(f"takes {' and '.join(meds.moud)} (medicine for opioid use disorder)")
+        add("naloxone-moud", names=" and ".join(meds.moud))
     if facts.has(Condition.opioid_tolerant):
-        reasons.append("already taking opioids")
+        add("naloxone-opioid-tolerant")
     if meds.home_opioid_uncounted:
-        reasons.append("takes a regular opioid whose daily dose could not be counted")
-    opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if _is_opioid(o)]
+        add("naloxone-home-opioid-uncounted")
+    opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if o.is_opioid]
     if opioid_orders or meds.home_opioids:
         if mme is not None and mme >= MME_CAUTION:
-            reasons.append(f"{mme:.0f} MME/day in total (50 or more)")
+            add("naloxone-mme-50", mme=mme)
         if facts.has(Condition.benzodiazepine_use):
-            reasons.append("takes a benzodiazepine")
+            add("naloxone-benzodiazepine")
         if facts.has(Condition.sleep_apnea):
-            reasons.append("sleep apnoea")
+            add("naloxone-sleep-apnea")
         if facts.has(Condition.copd):
-            reasons.append("COPD")
+            add("naloxone-copd")
         sedating = facts.sedating_regular
         if sedating:
-            # FDA Drug Safety Communication, 23 Jul 2020: consider naloxone for a patient on an
-            # opioid who also takes a benzodiazepine or another CNS depressant.
             kind = "a CNS depressant" if len(sedating) == 1 else "CNS depressants"
-            reasons.append(f"takes {join_names(sedating)} ({kind}) with an opioid")
-        take_home_opioid = any(_is_opioid(o) for o in draft.discharge)
+            add("naloxone-cns-depressant", names=join_names(sedating), kind=kind)
+        take_home_opioid = any(o.is_opioid for o in draft.discharge)
         if take_home_opioid and any(o.generic == "gabapentin" for o in draft.discharge):
-            # Gomes T et al., PLoS Med 2017: gabapentin with an opioid raised opioid-related
-            # death by about half.
-            reasons.append("opioid together with gabapentin")
-    return tuple(dict.fromkeys(reasons))
+            add("naloxone-opioid-gabapentin")
+    return tuple(found), tuple(found.values())
 
 
 def _total_mme(home: float | None, plan: float | None) -> float | None:
@@ -1090,28 +991,24 @@ def _name_medicines(draft: _Draft) -> None:
         rule = RULES[i]
         if rule.id in draft.warnings:
             message = NAMED_MESSAGES[rule.id](facts)
-            draft.warnings[rule.id] = _warning(rule.id, rule.severity, message, rule.source)
+            draft.warnings[rule.id] = _warning(
+                rule.id, rule.severity, message, rule.source, (rule.id,)
+            )
 
 
 def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
     """Warnings that name the medicines entered (the rule rows carry the general message)."""
     for home in meds.home_opioids:
         if home.mme is None:
-            draft.warn(
+            draft.warn_row(
+                "home-mme-not-counted",
                 f"home-mme-{home.drug}",
-                Severity.caution,
-                f"{home.drug}: not counted in the MME ({home.why_not_counted}).",
-                "CDC 2022 MME table",
+                drug=home.drug,
+                why=home.why_not_counted,
             )
     if meds.home_mme is not None:
         parts = ", ".join(f"{h.drug} {h.mme:.0f}" for h in meds.home_opioids if h.mme is not None)
-        draft.warn(
-            "home-mme",
-            Severity.caution,
-            f"Home opioids: {meds.home_mme:.0f} MME/day ({parts}); the MME shown adds the plan's "
-            "take-home opioid to them.",
-            "CDC 2022 MME table",
-        )
+        draft.warn_row("home-mme", mme=meds.home_mme, parts=parts)
     unsafe = unsafe_home_opioids(draft.facts) if meds.home_opioids else ()
     if meds.long_acting_home:
         flagged = [g for g in meds.long_acting_home if g in unsafe]
@@ -1121,13 +1018,7 @@ def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
             if flagged
             else "continue it unchanged"
         )
-        draft.warn(
-            "home-long-acting",
-            Severity.caution,
-            f"Takes a long-acting opioid ({', '.join(meds.long_acting_home)}): {keep}; never add "
-            "another extended-release or long-acting opioid for acute pain.",
-            "CDC 2022 recs 3 and 5",
-        )
+        draft.warn_row("home-long-acting", names=", ".join(meds.long_acting_home), keep=keep)
 
 
 #: The source for a duplicate of an ingredient held in a combination product.
@@ -1196,10 +1087,6 @@ def _round_down(mg: float) -> float:
     """Down to a measurable amount: whole 25 mg above 100 mg, whole mg below (never up)."""
     step = 25 if mg >= 100 else 1
     return max(step, (mg // step) * step) if mg >= 1 else mg
-
-
-def _is_opioid(order: Order) -> bool:
-    return order.is_opioid
 
 
 def _nsaids_withheld(draft: _Draft) -> bool:
@@ -1313,7 +1200,7 @@ def _safety(
     naloxone_at_home: bool = False,
 ) -> tuple[Point, ...]:
     orders = (*draft.give_now, *draft.discharge)
-    opioid = any(_is_opioid(o) for o in orders)
+    opioid = any(o.is_opioid for o in orders)
     points: list[Point] = []
     if opioid:
         points += _SAFETY_OPIOID
@@ -1553,9 +1440,9 @@ _DEP_STEROIDS = Departure(
 def _departures(case: PatientCase, draft: _Draft, emergency: bool) -> tuple[Departure, ...]:
     """Where this plan departs from common practice, for this case only."""
     severe = case.pain_score >= SEVERE_PAIN_SCORE
-    chronic = _chronic(case) and not emergency
+    chronic = draft.facts.chronic and not emergency
     drugs = {o.generic for o in (*draft.give_now, *draft.discharge)}
-    home_opioid = any(_is_opioid(o) for o in draft.discharge)
+    home_opioid = any(o.is_opioid for o in draft.discharge)
     tried = draft.facts.meds.tried_classes
     out: list[Departure] = []
     if severe and chronic:

@@ -13,6 +13,14 @@ from enum import StrEnum
 from typing import Any, Literal, NamedTuple
 
 from logic.models import Condition, PatientCase, RenalAssessment
+from logic.thresholds import (
+    CRCL_MODERATE_ABOVE,
+    CRCL_NORMAL_FROM,
+    CRCL_SEVERE_ABOVE,
+    OLDER_ADULT_AGE_FROM,
+)
+from logic.units import CM_PER_INCH as CM_PER_INCH
+from logic.units import CREATININE_UMOL_PER_MG_DL as CREATININE_UMOL_PER_MG_DL
 
 Sex = Literal["female", "male"]
 
@@ -22,8 +30,7 @@ CG_AGE_CONSTANT = 140  # Cockcroft & Gault 1976
 CG_DENOMINATOR = 72  # Cockcroft & Gault 1976
 CG_FEMALE_FACTOR = 0.85  # Cockcroft & Gault 1976
 
-CM_PER_INCH = 2.54  # exact by definition (international inch, 1959)
-CREATININE_UMOL_PER_MG_DL = 88.4  # SI conversion for creatinine (molar mass 113.12 g/mol)
+# Unit factors (inch, creatinine SI) come from the one table in logic.units.
 
 
 class DevineConstants(NamedTuple):
@@ -144,9 +151,9 @@ def as_band(band: RenalBand | str) -> RenalBand:
 
 # Label band floors (Neurontin §2.3 Table 1: "≥60", ">30–59", ">15–29", "15"). The label leaves
 # gaps (59–60, exactly 30, 29–30, exactly 15); each gap goes to the lower, safer band.
-NORMAL_FROM = 60.0  # label: ≥60
-MODERATE_ABOVE = 30.0  # label: >30–59, so exactly 30 is not moderate
-SEVERE_ABOVE = 15.0  # label: >15–29, so exactly 15 is very severe
+NORMAL_FROM = CRCL_NORMAL_FROM  # label: ≥60 (logic.thresholds)
+MODERATE_ABOVE = CRCL_MODERATE_ABOVE  # label: >30–59, so exactly 30 is not moderate
+SEVERE_ABOVE = CRCL_SEVERE_ABOVE  # label: >15–29, so exactly 15 is very severe
 
 
 def renal_band(crcl_ml_min: float, on_hemodialysis: bool = False) -> RenalBand:
@@ -168,7 +175,7 @@ _CG_CAVEAT = (
 )
 _MEASURE = "Measure serum creatinine before relying on renally cleared drug doses."
 ASSUMED_CKD_BAND = RenalBand.severe  # conservative assumption when CKD is known but unquantified
-OLDER_ADULT_AGE = 65  # AGS Beers 2023 / gabapentin label: renal function declines with age
+OLDER_ADULT_AGE = OLDER_ADULT_AGE_FROM  # AGS Beers 2023 / gabapentin label (logic.thresholds)
 
 
 def assess_renal(case: PatientCase) -> RenalAssessment:

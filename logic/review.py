@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from logic.catalogue import DrugClass, Trait, drug_class, traits
 from logic.models import Condition, PatientCase, Relief, Route, TriedMedication, TriedReview
+from logic.rules import STEP, step_text
+from logic.thresholds import LOW_WEIGHT_KG_BELOW, PREGNANCY_NSAID_AVOID_WEEKS_FROM
 
 if TYPE_CHECKING:
     from logic.rules import Facts
@@ -51,8 +53,9 @@ KETOROLAC_SINGLE_MAX_IV_MG = 30
 KETOROLAC_SINGLE_MAX_IM_MG = 60
 KETOROLAC_OLDER_SINGLE_MAX_IM_MG = 30
 KETOROLAC_MAX_DOSES_5_DAYS = 20
-#: Ketorolac label: the lower doses apply at 65+, under 50 kg, or with renal impairment.
-KETOROLAC_LOW_WEIGHT_KG = 50
+#: Ketorolac label: the lower doses apply at 65+, under 50 kg, or with renal impairment (the
+#: lines: logic.thresholds).
+KETOROLAC_LOW_WEIGHT_KG = LOW_WEIGHT_KG_BELOW
 
 HARM = "Harm may already have been done"
 
@@ -64,6 +67,8 @@ WATCH_SEROTONIN = (
 )
 WATCH_SEIZURE = "seizures"
 WATCH_SEDATION = "sedation and breathing: drowsiness, slow or shallow breathing, confusion, falls"
+WATCH_ALLERGY = "allergic reaction: wheeze, hives, swelling of the lips or face"
+WATCH_FETUS = "amniotic fluid volume (ultrasound) and the fetal ductus"
 
 
 def review_tried(case: PatientCase, facts: Facts | None = None) -> tuple[TriedReview, ...]:
@@ -107,6 +112,7 @@ def _tried_review(
     reason: str,
     evidence: tuple[str, ...],
     monitor: tuple[str, ...] = (),
+    rule_ids: tuple[str, ...] = (),
 ) -> TriedReview:
     """Reviews are frozen and mostly the same from case to case: each is built once."""
     return TriedReview(
@@ -116,6 +122,7 @@ def _tried_review(
         reason=reason,
         evidence=evidence,
         monitor=monitor,
+        rule_ids=rule_ids,
     )
 
 
@@ -125,48 +132,35 @@ def _others_with(facts: Facts, item: TriedMedication, trait: Trait) -> list[str]
 
 
 def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | None:
-    """A review of possible harm when the dose given was contraindicated for this patient."""
+    """A review of possible harm when the dose given was contraindicated for this patient.
+
+    This function decides which harm-* rows of logic.rules.STEP_RULES apply to the dose given;
+    each row holds its wording, source and evidence, and the review names the rows it used.
+    """
     case = facts.case
     drug = item.drug.capitalize()
     found: list[str] = []
     watch: list[str] = []
     evidence: list[str] = []
+    rule_ids: list[str] = []
 
-    def add(why: str, monitor: str, *ev: str) -> None:
-        found.append(why)
-        if monitor not in watch:
+    def add(rule_id: str, monitor: str | None, **values: object) -> None:
+        found.append(step_text(rule_id, **values))
+        rule_ids.append(rule_id)
+        if monitor is not None and monitor not in watch:
             watch.append(monitor)
-        evidence.extend(e for e in ev if e not in evidence)
+        evidence.extend(e for e in STEP[rule_id].evidence if e not in evidence)
 
     if cls is DrugClass.nsaid:
         name = item.drug.capitalize()
         if facts.has(Condition.gi_bleed_history, Condition.peptic_ulcer):
-            add(
-                f"{name} was given despite previous GI bleeding or peptic ulcer, a "
-                "contraindication (ketorolac label; NSAID class labelling).",
-                WATCH_BLEEDING,
-                "nsaids-ketorolac",
-            )
+            add("harm-nsaid-gi-bleed", WATCH_BLEEDING, name=name)
         if facts.crcl_below_30:
-            add(
-                f"{name} was given with CrCl below 30 mL/min or on dialysis (ketorolac label: "
-                "contraindicated in advanced renal impairment; AGS Beers 2023).",
-                WATCH_KIDNEYS,
-                "nsaids-ketorolac",
-                "renal-dosing",
-            )
+            add("harm-nsaid-renal", WATCH_KIDNEYS, name=name)
         if facts.has(Condition.anticoagulant_use):
-            add(
-                f"{name} was given with an anticoagulant (NSAID labels: bleeding).",
-                WATCH_BLEEDING,
-                "nsaids-ketorolac",
-            )
+            add("harm-nsaid-anticoagulant", WATCH_BLEEDING, name=name)
         if facts.nsaid_allergy:
-            add(
-                f"{name} was given despite NSAID or aspirin hypersensitivity (NSAID labels).",
-                "allergic reaction: wheeze, hives, swelling of the lips or face",
-                "nsaids-ketorolac",
-            )
+            add("harm-nsaid-allergy", WATCH_ALLERGY, name=name)
         if item.drug == "ketorolac":
             low = (
                 case.older_adult or case.weight_kg < KETOROLAC_LOW_WEIGHT_KG or facts.crcl_below_60
@@ -175,41 +169,21 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
             im_max = KETOROLAC_OLDER_SINGLE_MAX_IM_MG if low else KETOROLAC_SINGLE_MAX_IM_MG
             limit = im_max if item.route is Route.im else iv_max
             if item.dose_mg is not None and item.dose_mg > limit:
-                add(
-                    f"{item.dose_mg:g} mg a dose is above the label's {limit:g} mg limit for this "
-                    "patient (ketorolac label: lower doses at 65+, under 50 kg or with renal "
-                    "impairment).",
-                    WATCH_KIDNEYS,
-                    "nsaids-ketorolac",
-                )
+                add("harm-ketorolac-dose", WATCH_KIDNEYS, dose=item.dose_mg, limit=limit)
             if item.doses_given > KETOROLAC_MAX_DOSES_5_DAYS:
-                add(
-                    f"{item.doses_given} doses is more than 5 days of 6-hourly ketorolac, the "
-                    "label's limit for all routes together.",
-                    WATCH_KIDNEYS,
-                    "nsaids-ketorolac",
-                )
+                add("harm-ketorolac-duration", WATCH_KIDNEYS, doses=item.doses_given)
             if found and WATCH_BLEEDING not in watch:
                 watch.append(WATCH_BLEEDING)
-        if case.pregnancy_weeks is not None and case.pregnancy_weeks >= 20:
-            add(
-                f"{name} was given at {case.pregnancy_weeks} weeks of pregnancy (FDA 2020: avoid "
-                "from 20 weeks). Tell the obstetric team; an amniotic fluid scan is advised if "
-                "it was taken for more than 48 hours.",
-                "amniotic fluid volume (ultrasound) and the fetal ductus",
-                "nsaids-ketorolac",
-                "older-adults-pregnancy",
-            )
+        if (
+            case.pregnancy_weeks is not None
+            and case.pregnancy_weeks >= PREGNANCY_NSAID_AVOID_WEEKS_FROM
+        ):
+            add("harm-nsaid-pregnancy", WATCH_FETUS, name=name, weeks=case.pregnancy_weeks)
 
     if Trait.opioid in traits(item.drug) and facts.maoi:
         partners = _others_with(facts, item, Trait.maoi)
         if partners:
-            add(
-                f"{drug} was given with an MAOI ({', '.join(partners)}): the labels say not "
-                "to combine them or use within 14 days (serotonin syndrome or opioid toxicity).",
-                WATCH_SEROTONIN,
-                "opioid-safety",
-            )
+            add("harm-opioid-maoi", WATCH_SEROTONIN, drug=drug, partners=", ".join(partners))
             if WATCH_SEDATION not in watch:
                 watch.append(WATCH_SEDATION)
 
@@ -218,37 +192,34 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
         if serotonergic or Condition.serotonergic_drug_use in case.conditions:
             with_ = ", ".join(serotonergic) or "a serotonergic drug"
             add(
-                f"{drug} was given with {with_}: together they can cause serotonin "
-                f"syndrome ({item.drug} label).",
+                "harm-atypical-opioid-serotonergic",
                 WATCH_SEROTONIN,
-                "tramadol",
+                drug=drug,
+                partners=with_,
+                generic=item.drug,
             )
         seizure = _others_with(facts, item, Trait.lowers_seizure_threshold)
         if seizure or facts.has(Condition.seizure_disorder):
             with_ = ", ".join(seizure) or "a seizure disorder"
             add(
-                f"{drug} lowers the seizure threshold, and it was given with {with_} "
-                f"({item.drug} label).",
+                "harm-atypical-opioid-seizure",
                 WATCH_SEIZURE,
-                "tramadol",
+                drug=drug,
+                partners=with_,
+                generic=item.drug,
             )
 
     if cls is DrugClass.benzodiazepine and case.older_adult:
-        add(
-            f"{drug} was given at age {case.age_years}: AGS Beers 2023 says avoid "
-            "benzodiazepines at 65+ (sedation, delirium, falls, fractures), more so with an "
-            "opioid.",
-            WATCH_SEDATION,
-            "benzodiazepines",
-            "older-adults-pregnancy",
-        )
+        add("harm-beers-benzodiazepine", WATCH_SEDATION, drug=drug, age=case.age_years)
         if facts.meds.home_opioids or any(Trait.opioid in traits(t.drug) for t in case.tried):
-            found.append("An opioid is on board as well (FDA 2016 boxed warning).")
+            add("harm-benzodiazepine-with-opioid", None)
 
     if not found:
         return None
     reason = f"{HARM}. " + " ".join(found) + " Watch for " + "; ".join(watch) + "."
-    return _tried_review(item.drug, cls, UNSAFE, reason, tuple(evidence), tuple(watch))
+    return _tried_review(
+        item.drug, cls, UNSAFE, reason, tuple(evidence), tuple(watch), tuple(rule_ids)
+    )
 
 
 def _review_one(case: PatientCase, item: TriedMedication, cls: DrugClass, nth: int) -> TriedReview:

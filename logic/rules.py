@@ -5,7 +5,14 @@ applies their actions to each candidate order. A rule's target is a tag carried 
 ("nsaid", "opioid", "tramadol", ...) or a step-qualified tag ("discharge:opioid").
 
 A trigger is either `when(keys...)` (fires when any of those facts holds) or a function of the
-facts with the keys it needs listed in `reads`; `fired` uses the keys as an index.
+facts with the keys it needs listed in `reads`; `fired` uses the keys as an index (the index
+itself is private: logic._rule_index).
+
+`STEP_RULES` holds the rows the plan and the review apply at their own step (what they say and
+why; the step decides when). Every decision in a plan names its rows (`rule_ids` on Avoid,
+Warning and TriedReview, `naloxone_rule_ids`): `rule_by_id(id)` gives the row and its source,
+`known_rule_ids()` every id a plan may name. The cut-offs the rows compare against are in
+logic.thresholds.
 """
 
 from __future__ import annotations
@@ -15,17 +22,22 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic._rule_index import fired_mask_over
+from logic._rule_index import positions as positions
+from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DrugClass, Trait, drug_class, traits
 from logic.medications import MedicineFacts, medicine_facts
 from logic.medications import join_names as _and
 from logic.models import Allergy, Condition, PatientCase, RedFlag, RenalAssessment, Severity
 from logic.renal import band_rank
+from logic.thresholds import (
+    CHRONIC_PAIN_WEEKS_ABOVE,
+    LOW_WEIGHT_KG_BELOW,
+    PREGNANCY_NSAID_AVOID_WEEKS_FROM,
+    PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM,
+    TRAMADOL_OLDER_CAP_AGE_ABOVE,
+)
 from logic.triage import red_flags
 
-#: CDC 2022 pain duration categories: chronic pain lasts more than 3 months (> 12 weeks).
-CHRONIC_WEEKS = 12
-#: AGS Beers Criteria 2023 apply from age 65.
-OLDER_AGE = 65
 _BENZODIAZEPINE = DrugClass.benzodiazepine
 _MUSCLE_RELAXANT = DrugClass.muscle_relaxant
 _CORTICOSTEROID = DrugClass.corticosteroid
@@ -137,8 +149,8 @@ class Facts:
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
         rank = band_rank(self.renal.band)
-        self.older = case.age_years >= OLDER_AGE
-        self.chronic = case.pain_duration_weeks > CHRONIC_WEEKS
+        self.older = case.older_adult
+        self.chronic = case.pain_duration_weeks > CHRONIC_PAIN_WEEKS_ABOVE
         self.crcl_below_60 = rank >= 1
         self.crcl_below_30 = rank >= 2
         self.maoi = Trait.maoi in traits_
@@ -155,7 +167,7 @@ class Facts:
             keys.add(Gate.breastfeeding)
         if case.heavy_alcohol_use:
             keys.add(Gate.heavy_alcohol)
-        if case.weight_kg < LOW_WEIGHT_KG:
+        if case.weight_kg < LOW_WEIGHT_KG_BELOW:
             keys.add(Gate.low_weight)
         if self.crcl_below_60:
             keys.add(Gate.crcl_below_60)
@@ -269,14 +281,16 @@ class Rule(NamedTuple):
     #: Index keys at least one of which is true whenever the trigger is (a necessary condition,
     #: proved over generated cases by tests/test_rules.py): `fired` skips the rest.
     reads: tuple[Key, ...] = (Gate.always,)
+    #: A plan-wide row's wording naming the patient's own medicines, shown instead of
+    #: `message` once the plan holds the row's warning (`message` stays the general text).
+    named: Callable[[Facts], str] | None = None
 
 
-#: FDA Drug Safety Communication, 15 Oct 2020: avoid NSAIDs from 20 weeks of pregnancy; the
-#: NSAID labels already said avoid from 30 weeks (premature closure of the ductus arteriosus).
-PREGNANCY_NSAID_AVOID_WEEKS = 20
-PREGNANCY_NSAID_CONTRAINDICATED_WEEKS = 30
-#: Acetaminophen (Ofirmev) label: under 50 kg, 15 mg/kg a dose and 75 mg/kg a day.
-LOW_WEIGHT_KG = 50
+#: FDA Drug Safety Communication, 15 Oct 2020 (20 weeks) and the NSAID labels (30 weeks): the
+#: lines live in logic.thresholds; these names are kept for the rows below.
+PREGNANCY_NSAID_AVOID_WEEKS = PREGNANCY_NSAID_AVOID_WEEKS_FROM
+PREGNANCY_NSAID_CONTRAINDICATED_WEEKS = PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM
+#: Acetaminophen (Ofirmev) label: under 50 kg (logic.thresholds), 15 mg/kg a dose, 75 mg/kg a day.
 ACETAMINOPHEN_MG_PER_KG_DOSE = 15
 ACETAMINOPHEN_MG_PER_KG_DAY = 75
 #: Australian consensus guidance, as cited by Reid O et al., Br J Clin Pharmacol 2022;88:4565-72
@@ -402,6 +416,160 @@ def unsafe_home_opioids(f: Facts) -> tuple[str, ...]:
             )
         )
     )
+
+
+# ---- Messages that name the patient's own medicines ------------------------------------------
+# A plan-wide row's `message` is its general text (rule tables, docs); the plan shows its
+# `named` wording instead, which names the patient's own medicines (logic.plan._name_medicines).
+
+
+def _it(names: tuple[str, ...]) -> str:
+    return "them" if len(names) > 1 else "it"
+
+
+def _breastfeeding_message(f: Facts) -> str:
+    found = breastfeeding_home_opioids(f)
+    return (
+        f"Breastfeeding and takes {_and(found)} regularly: the FDA recommends against codeine "
+        "and tramadol while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
+        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
+        f"Stop {_and(found)} and switch to a non-codeine, non-tramadol analgesic with the "
+        f"prescriber; do not simply continue {_it(found)}. Watch the baby for sleepiness, "
+        "feeding difficulty or limpness."
+    )
+
+
+def _maoi_message(f: Facts) -> str:
+    found = maoi_home_opioids(f)
+    maois = f.meds.by_trait.get(Trait.maoi, ())
+    banned = tuple(g for g in found if g in MAOI_CONTRAINDICATED_OPIOIDS)
+    other = tuple(g for g in found if g not in MAOI_CONTRAINDICATED_OPIOIDS)
+    why = []
+    if banned:
+        why.append(f"the {_and(banned)} label contraindicates it with an MAOI")
+    if other:
+        why.append(
+            f"the {_and(other)} label says not recommended with an MAOI or within 14 days of one"
+        )
+    return (
+        f"Takes {_and(found)} regularly with {_and(maois)} (an MAOI; the interaction lasts 14 "
+        f"days after stopping one): {'; '.join(why)} (serotonin syndrome or opioid toxicity). "
+        f"Review with both prescribers today; do not simply continue {_it(found)}, and do not "
+        "stop a daily opioid abruptly."
+    )
+
+
+def _serotonergic_message(f: Facts) -> str:
+    found = serotonergic_home_opioids(f)
+    partners = list(dict.fromkeys(p for g in found for p in _serotonin_partners(f, g)))
+    conditions = f.case.conditions
+    if C.serotonergic_drug_use in conditions:
+        partners.append("a serotonergic drug (box ticked)")
+    if C.seizure_disorder in conditions:
+        partners.append("a seizure disorder")
+    return (
+        f"Takes {_and(found)} regularly with {_and(partners)}: the {_and(found)} label warns of "
+        "serotonin syndrome and seizures with serotonergic and seizure-threshold-lowering "
+        f"medicines (SSRIs, SNRIs, tricyclics) and in epilepsy. Review with the prescriber; do "
+        f"not simply continue {_it(found)}, and teach the signs (agitation, tremor, fever, "
+        "sweating, a seizure)."
+    )
+
+
+def _benzodiazepine_message(f: Facts) -> str:
+    found = benzodiazepine_home_opioids(f)
+    benzos = [g for g in f.meds.current if drug_class(g) is _BENZODIAZEPINE]
+    named = _and(sorted(benzos)) if benzos else "a benzodiazepine (box ticked)"
+    return (
+        f"Takes {_and(found)} and {named} regularly: the opioid boxed warning says the "
+        "combination can cause profound sedation, respiratory depression, coma and death. "
+        "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
+        "usually the first step; never stop either abruptly); do not simply continue "
+        f"{_it((*found, *benzos))}, and offer naloxone."
+    )
+
+
+def _review_message(f: Facts) -> str:
+    found = unsafe_home_opioids(f)
+    return (
+        f"Takes {_and(found)} regularly, which a warning here flags as unsafe for this patient: "
+        "do not simply continue the home regimen. Change it with the prescriber (a switch or a "
+        "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
+        "life-threatening problem requires it), count it in the total MME, and do not add a "
+        "second long-acting opioid."
+    )
+
+
+def _pregnancy_20_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    weeks = f.case.pregnancy_weeks
+    when_ = "weeks not entered" if weeks is None else f"{weeks} weeks"
+    check = " Confirm the gestational age." if weeks is None else ""
+    return (
+        f"Pregnant ({when_}) and takes {_and(nsaids)} regularly: the FDA says avoid NSAIDs from "
+        f"20 weeks (fetal kidney dysfunction, low amniotic fluid).{check} Stop "
+        f"{_it(nsaids)} and use acetaminophen; if the obstetric team judges an NSAID essential, "
+        "the lowest dose for the shortest time, with an amniotic fluid scan if it lasts over "
+        "48 hours."
+    )
+
+
+def _pregnancy_30_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    return (
+        f"Pregnant {f.case.pregnancy_weeks} weeks and takes {_and(nsaids)} regularly: the NSAID "
+        "labels say avoid from 30 weeks (premature closure of the fetal ductus arteriosus, on "
+        "top of the kidney and amniotic fluid harm from 20 weeks). Stop "
+        f"{_it(nsaids)} today and tell the obstetric team; do not simply continue {_it(nsaids)}."
+    )
+
+
+def _anticoagulant_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    named = f.meds.by_trait.get(Trait.anticoagulant, ())
+    with_ = _and(named) if named else "an anticoagulant (box ticked)"
+    return (
+        f"Takes {_and(nsaids)} regularly with {with_}: the NSAID labels warn that the "
+        "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
+        f"the prescriber (acetaminophen or a topical instead); do not simply continue "
+        f"{_it(nsaids)}."
+    )
+
+
+def _renal_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    return (
+        f"CrCl below 30 mL/min or dialysis and takes {_and(nsaids)} regularly: Beers says avoid "
+        "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
+        "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do not "
+        f"simply continue {_it(nsaids)}."
+    )
+
+
+def _gi_message(f: Facts) -> str:
+    nsaids = regular_nsaids(f)
+    history = "GI bleeding" if f.has(C.gi_bleed_history) else "a peptic ulcer"
+    return (
+        f"Takes {_and(nsaids)} regularly after {history}: the NSAID labels put the risk of "
+        "another bleed at more than ten times higher, and Beers says avoid unless nothing else "
+        "works and a proton-pump inhibitor is given. Review with the prescriber; do not simply "
+        f"continue {_it(nsaids)}."
+    )
+
+
+#: The co-sedation row's general message; its named form puts the medicines first.
+_CO_SEDATION_MESSAGE = (
+    "A sedating regular medicine (gabapentinoid, Z-drug, antipsychotic, sedating "
+    "antidepressant or muscle relaxant) with an opioid can cause profound sedation, slowed "
+    "breathing and death: the opioid labels keep the combination for patients whose "
+    "alternatives are inadequate, at the lowest dose for the shortest time. Reduced "
+    "opioid dose; warn the patient and household about drowsiness and slow breathing, "
+    "and offer naloxone."
+)
+
+
+def _co_sedation_message(f: Facts) -> str:
+    return f"Takes {_and(f.sedating_regular)} regularly. {_CO_SEDATION_MESSAGE}"
 
 
 RULES: tuple[Rule, ...] = (
@@ -748,7 +916,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "age75-tramadol-cap",
-        lambda f: f.case.age_years > 75,
+        lambda f: f.case.age_years > TRAMADOL_OLDER_CAP_AGE_ABOVE,
         "tramadol",
         A.cap,
         "Over 75: tramadol no more than 300 mg a day.",
@@ -1085,18 +1253,14 @@ RULES: tuple[Rule, ...] = (
         lambda f: bool(f.sedating_regular),
         "opioid",
         A.reduce,
-        "A sedating regular medicine (gabapentinoid, Z-drug, antipsychotic, sedating "
-        "antidepressant or muscle relaxant) with an opioid can cause profound sedation, slowed "
-        "breathing and death: the opioid labels keep the combination for patients whose "
-        "alternatives are inadequate, at the lowest dose for the shortest time. Reduced "
-        "opioid dose; warn the patient and household about drowsiness and slow breathing, "
-        "and offer naloxone.",
+        _CO_SEDATION_MESSAGE,
         "Opioid labels (boxed warning: benzodiazepines and other CNS depressants); FDA Drug "
         "Safety Communication, 19 Dec 2019 (gabapentinoids with opioids); FDA Drug Safety "
         "Communication, 23 Jul 2020 (naloxone with other CNS depressants)",
         S.danger,
         evidence=_OPIOID,
         reads=(T.cns_depressant,),
+        named=_co_sedation_message,
     ),
     Rule(
         "copd-opioid",
@@ -1426,7 +1590,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "older-low-weight-acetaminophen",
-        lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG,
+        lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG_BELOW,
         "acetaminophen",
         A.cap,
         "Age 65+ and under 50 kg: acetaminophen no more than 60 mg/kg a day (stricter than "
@@ -1473,7 +1637,7 @@ RULES: tuple[Rule, ...] = (
     ),
     # ---- Regular medicines that are themselves unsafe for this patient ----------------------
     # The review of what was tried (logic.review) covers this episode's medicines; these rows
-    # cover what the patient takes regularly. Each is a plan-wide warning; NAMED_MESSAGES below
+    # cover what the patient takes regularly. Each is a plan-wide warning; its `named` function
     # words it with the patient's own medicines. Danger where the label or FDA communication
     # says contraindicated, not recommended or boxed; caution for a label warning.
     Rule(
@@ -1491,6 +1655,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=("tramadol", *_OLD),
         reads=(G.breastfeeding,),
+        named=_breastfeeding_message,
     ),
     Rule(
         "maoi-home-opioid",
@@ -1508,6 +1673,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=_OPIOID,
         reads=(T.maoi,),
+        named=_maoi_message,
     ),
     Rule(
         "serotonergic-home-opioid",
@@ -1523,6 +1689,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=("tramadol",),
         reads=(T.serotonergic,),
+        named=_serotonergic_message,
     ),
     Rule(
         "benzodiazepine-home-opioid",
@@ -1539,6 +1706,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
         reads=(C.benzodiazepine_use,),
+        named=_benzodiazepine_message,
     ),
     Rule(
         "home-opioid-review",
@@ -1554,6 +1722,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_OPIOID,
         reads=(T.opioid,),
+        named=_review_message,
     ),
     Rule(
         "pregnancy-home-nsaid-20-weeks",
@@ -1577,6 +1746,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_NSAID + _OLD,
         reads=(G.pregnant,),
+        named=_pregnancy_20_message,
     ),
     Rule(
         "pregnancy-home-nsaid-30-weeks",
@@ -1596,6 +1766,7 @@ RULES: tuple[Rule, ...] = (
         S.danger,
         evidence=_NSAID + _OLD,
         reads=(G.pregnant,),
+        named=_pregnancy_30_message,
     ),
     Rule(
         "anticoagulant-home-nsaid",
@@ -1610,6 +1781,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_NSAID,
         reads=(C.anticoagulant_use,),
+        named=_anticoagulant_message,
     ),
     Rule(
         "renal-home-nsaid",
@@ -1625,6 +1797,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_RENAL + _NSAID,
         reads=(G.crcl_below_30,),
+        named=_renal_message,
     ),
     Rule(
         "gi-home-nsaid",
@@ -1640,6 +1813,7 @@ RULES: tuple[Rule, ...] = (
         S.caution,
         evidence=_NSAID,
         reads=(C.gi_bleed_history, C.peptic_ulcer),
+        named=_gi_message,
     ),
 )
 
@@ -1678,48 +1852,19 @@ def indexed_by(rule: Rule) -> tuple[Key, ...]:
     return rule.trigger.keys if isinstance(rule.trigger, When) else rule.reads
 
 
-def _masks(rules: tuple[Rule, ...]) -> dict[Key, int]:
-    by_key: dict[Key, int] = {}
-    for i, rule in enumerate(rules):
-        for key in indexed_by(rule):
-            by_key[key] = by_key.get(key, 0) | 1 << i
-    return by_key
-
-
-#: Per key, the rules that read it, as a bit mask of table positions (bit i: RULES[i]).
-_KEY_MASK = _masks(RULES)
-#: The rules whose trigger still has to be called once one of their keys holds.
-_CHECKED_MASK = sum(1 << i for i, rule in enumerate(RULES) if not isinstance(rule.trigger, When))
-
-
-def positions(mask: int) -> tuple[int, ...]:
-    """The table positions set in a rule mask, in table order."""
-    found = []
-    while mask:
-        low = mask & -mask
-        found.append(low.bit_length() - 1)
-        mask ^= low
-    return tuple(found)
+#: Which rows can fire, found by the private index (logic._rule_index): the rows never see it.
+_FIRED_MASK = fired_mask_over(
+    [indexed_by(r) for r in RULES],
+    [None if isinstance(r.trigger, When) else r.trigger for r in RULES],
+)
 
 
 def fired_mask(facts: Facts) -> int:
-    """The rules that apply to this patient, as a bit mask of table positions.
+    """The rules that apply to this patient, as a bit mask of table positions (bit i: RULES[i]).
 
     Only the rules that read a key true of this patient are evaluated; the others cannot fire.
-    A set of fired rules is one int, so the plan can intersect it with the rules a candidate
-    order's tags select (also masks) instead of indexing each new set.
     """
-    mask = 0
-    key_mask = _KEY_MASK
-    for key in facts.keys:
-        mask |= key_mask.get(key, 0)
-    checked = mask & _CHECKED_MASK
-    while checked:
-        low = checked & -checked
-        if not RULES[low.bit_length() - 1].trigger(facts):
-            mask ^= low
-        checked ^= low
-    return mask
+    return _FIRED_MASK(facts)
 
 
 def fired_positions(facts: Facts) -> tuple[int, ...]:
@@ -1743,165 +1888,660 @@ STEP_TAG: dict[str, tuple[str, str]] = {r.id: _step_and_tag(r.target) for r in R
 REASON: dict[str, str] = {r.id: f"{r.message} ({r.source})" for r in RULES}
 
 
-# ---- Messages that name the patient's own medicines ------------------------------------------
-
-
-def _it(names: tuple[str, ...]) -> str:
-    return "them" if len(names) > 1 else "it"
-
-
-def _breastfeeding_message(f: Facts) -> str:
-    found = breastfeeding_home_opioids(f)
-    return (
-        f"Breastfeeding and takes {_and(found)} regularly: the FDA recommends against codeine "
-        "and tramadol while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
-        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
-        f"Stop {_and(found)} and switch to a non-codeine, non-tramadol analgesic with the "
-        f"prescriber; do not simply continue {_it(found)}. Watch the baby for sleepiness, "
-        "feeding difficulty or limpness."
-    )
-
-
-def _maoi_message(f: Facts) -> str:
-    found = maoi_home_opioids(f)
-    maois = f.meds.by_trait.get(Trait.maoi, ())
-    banned = tuple(g for g in found if g in MAOI_CONTRAINDICATED_OPIOIDS)
-    other = tuple(g for g in found if g not in MAOI_CONTRAINDICATED_OPIOIDS)
-    why = []
-    if banned:
-        why.append(f"the {_and(banned)} label contraindicates it with an MAOI")
-    if other:
-        why.append(
-            f"the {_and(other)} label says not recommended with an MAOI or within 14 days of one"
-        )
-    return (
-        f"Takes {_and(found)} regularly with {_and(maois)} (an MAOI; the interaction lasts 14 "
-        f"days after stopping one): {'; '.join(why)} (serotonin syndrome or opioid toxicity). "
-        f"Review with both prescribers today; do not simply continue {_it(found)}, and do not "
-        "stop a daily opioid abruptly."
-    )
-
-
-def _serotonergic_message(f: Facts) -> str:
-    found = serotonergic_home_opioids(f)
-    partners = list(dict.fromkeys(p for g in found for p in _serotonin_partners(f, g)))
-    conditions = f.case.conditions
-    if C.serotonergic_drug_use in conditions:
-        partners.append("a serotonergic drug (box ticked)")
-    if C.seizure_disorder in conditions:
-        partners.append("a seizure disorder")
-    return (
-        f"Takes {_and(found)} regularly with {_and(partners)}: the {_and(found)} label warns of "
-        "serotonin syndrome and seizures with serotonergic and seizure-threshold-lowering "
-        f"medicines (SSRIs, SNRIs, tricyclics) and in epilepsy. Review with the prescriber; do "
-        f"not simply continue {_it(found)}, and teach the signs (agitation, tremor, fever, "
-        "sweating, a seizure)."
-    )
-
-
-def _benzodiazepine_message(f: Facts) -> str:
-    found = benzodiazepine_home_opioids(f)
-    benzos = [g for g in f.meds.current if drug_class(g) is _BENZODIAZEPINE]
-    named = _and(sorted(benzos)) if benzos else "a benzodiazepine (box ticked)"
-    return (
-        f"Takes {_and(found)} and {named} regularly: the opioid boxed warning says the "
-        "combination can cause profound sedation, respiratory depression, coma and death. "
-        "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
-        "usually the first step; never stop either abruptly); do not simply continue "
-        f"{_it((*found, *benzos))}, and offer naloxone."
-    )
-
-
-def _review_message(f: Facts) -> str:
-    found = unsafe_home_opioids(f)
-    return (
-        f"Takes {_and(found)} regularly, which a warning here flags as unsafe for this patient: "
-        "do not simply continue the home regimen. Change it with the prescriber (a switch or a "
-        "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
-        "life-threatening problem requires it), count it in the total MME, and do not add a "
-        "second long-acting opioid."
-    )
-
-
-def _pregnancy_20_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    weeks = f.case.pregnancy_weeks
-    when_ = "weeks not entered" if weeks is None else f"{weeks} weeks"
-    check = " Confirm the gestational age." if weeks is None else ""
-    return (
-        f"Pregnant ({when_}) and takes {_and(nsaids)} regularly: the FDA says avoid NSAIDs from "
-        f"20 weeks (fetal kidney dysfunction, low amniotic fluid).{check} Stop "
-        f"{_it(nsaids)} and use acetaminophen; if the obstetric team judges an NSAID essential, "
-        "the lowest dose for the shortest time, with an amniotic fluid scan if it lasts over "
-        "48 hours."
-    )
-
-
-def _pregnancy_30_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    return (
-        f"Pregnant {f.case.pregnancy_weeks} weeks and takes {_and(nsaids)} regularly: the NSAID "
-        "labels say avoid from 30 weeks (premature closure of the fetal ductus arteriosus, on "
-        "top of the kidney and amniotic fluid harm from 20 weeks). Stop "
-        f"{_it(nsaids)} today and tell the obstetric team; do not simply continue {_it(nsaids)}."
-    )
-
-
-def _anticoagulant_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    named = f.meds.by_trait.get(Trait.anticoagulant, ())
-    with_ = _and(named) if named else "an anticoagulant (box ticked)"
-    return (
-        f"Takes {_and(nsaids)} regularly with {with_}: the NSAID labels warn that the "
-        "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
-        f"the prescriber (acetaminophen or a topical instead); do not simply continue "
-        f"{_it(nsaids)}."
-    )
-
-
-def _renal_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    return (
-        f"CrCl below 30 mL/min or dialysis and takes {_and(nsaids)} regularly: Beers says avoid "
-        "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
-        "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do not "
-        f"simply continue {_it(nsaids)}."
-    )
-
-
-def _gi_message(f: Facts) -> str:
-    nsaids = regular_nsaids(f)
-    history = "GI bleeding" if f.has(C.gi_bleed_history) else "a peptic ulcer"
-    return (
-        f"Takes {_and(nsaids)} regularly after {history}: the NSAID labels put the risk of "
-        "another bleed at more than ten times higher, and Beers says avoid unless nothing else "
-        "works and a proton-pump inhibitor is given. Review with the prescriber; do not simply "
-        f"continue {_it(nsaids)}."
-    )
-
-
-#: Plan-wide rows whose warning names the patient's medicines: the row's message is the general
-#: text (rule tables, docs); the plan shows this one instead (logic.plan._medicine_warnings).
-_CO_SEDATION_MESSAGE = next(r.message for r in RULES if r.id == "cns-depressant-opioid")
-
-
-def _co_sedation_message(f: Facts) -> str:
-    return f"Takes {_and(f.sedating_regular)} regularly. {_CO_SEDATION_MESSAGE}"
-
-
+#: The rows whose plan warning names the patient's medicines, and the wording they use.
 NAMED_MESSAGES: dict[str, Callable[[Facts], str]] = {
-    "cns-depressant-opioid": _co_sedation_message,
-    "breastfeeding-home-codeine-tramadol": _breastfeeding_message,
-    "maoi-home-opioid": _maoi_message,
-    "serotonergic-home-opioid": _serotonergic_message,
-    "benzodiazepine-home-opioid": _benzodiazepine_message,
-    "home-opioid-review": _review_message,
-    "pregnancy-home-nsaid-20-weeks": _pregnancy_20_message,
-    "pregnancy-home-nsaid-30-weeks": _pregnancy_30_message,
-    "anticoagulant-home-nsaid": _anticoagulant_message,
-    "renal-home-nsaid": _renal_message,
-    "gi-home-nsaid": _gi_message,
+    r.id: r.named for r in RULES if r.named is not None
 }
 #: The same rows as a bit mask of table positions. A row's warning is rewritten only when the
 #: plan holds it (a plan-wide row always; the co-sedation row once an opioid option is kept).
 NAMED_MASK = sum(1 << i for i, r in enumerate(RULES) if r.id in NAMED_MESSAGES)
+
+
+# ---- Rows the plan and the review apply at their own step ------------------------------------
+# Some decisions depend on what the plan has already ordered (tramadol left out because the plan
+# starts an antidepressant; naloxone once an opioid is on board) or on a medicine already given
+# (the review of a dose that was contraindicated). The plan (logic.plan) or the review
+# (logic.review) decides *when* such a row applies; the row holds *what* it says and why: its
+# message (a template filled with the patient's values), its source and its evidence. They never
+# fire from the facts alone (their trigger is `APPLIED_AT_STEP`), so the fired-rule index above
+# does not see them. A row whose message already cites its source in brackets (the avoid-list
+# reasons) is shown as written; the others show `source` beside the message.
+
+#: The trigger of a row applied by the plan or the review at its step: never fired by `fired`.
+APPLIED_AT_STEP = When()
+
+STEP_RULES: tuple[Rule, ...] = (
+    # -- Withheld by the plan (avoid list) --
+    Rule(
+        id="chronic-no-new-opioid",
+        trigger=APPLIED_AT_STEP,
+        target="opioid",
+        action=A.avoid,
+        message="Pain for {weeks:g} weeks (more than 12): no new opioid, even if one is asked "
+        "for. Opioids are not advised for chronic low back pain (NICE NG59; WHO 2023) and are "
+        "not first-line for chronic pain (CDC 2022 rec 2).",
+        source="NICE NG59; WHO 2023; CDC 2022 rec 2",
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        id="tramadol-with-planned-antidepressant",
+        trigger=APPLIED_AT_STEP,
+        target="tramadol",
+        action=A.avoid,
+        message="Left out because the plan starts {antidepressant} (now or at the review): "
+        "together they lower the seizure threshold and risk serotonin syndrome (tramadol label).",
+        source="Tramadol label (seizure risk; serotonin syndrome)",
+        evidence=("tramadol", "antidepressants"),
+    ),
+    Rule(
+        id="acetaminophen-given-in-combination",
+        trigger=APPLIED_AT_STEP,
+        target="acetaminophen",
+        action=A.avoid,
+        message="Already given acetaminophen in {products} this episode: no separate dose now; "
+        "count it toward the interval between doses and the daily total ({source}).",
+        source=ACETAMINOPHEN_COMBINATION_SOURCE,
+        evidence=("acetaminophen",),
+    ),
+    Rule(
+        id="take-home-opioid-not-by-default",
+        trigger=APPLIED_AT_STEP,
+        target="discharge:opioid",
+        action=A.avoid,
+        message="Not ordered by default: a short opioid course was no better than placebo for "
+        "acute low back pain and doubled misuse risk (OPAL 2023). If, after discussing this, "
+        "clinician and patient choose one, record the choice and the plan adds an "
+        "immediate-release course of 3 days at most with bowel care (CDC 2022 recs 1, 3, 4 "
+        "and 6).",
+        source="OPAL (Jones 2023); CDC 2022 recs 1, 3, 4 and 6",
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        id="take-home-opioid-not-severe",
+        trigger=APPLIED_AT_STEP,
+        target="discharge:opioid",
+        action=A.avoid,
+        message="A take-home opioid was chosen, but the pain score is {score}/10, below the "
+        "severe range: no opioid is prescribed for it (CDC 2022 rec 1).",
+        source="CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
+        evidence=("opioids-acute-pain",),
+    ),
+    Rule(
+        id="muscle-relaxant-one-sedative",
+        trigger=APPLIED_AT_STEP,
+        target="muscle_relaxant",
+        action=A.avoid,
+        message="Not added: the plan already starts another sedating drug, and one new sedating "
+        "drug at a time is the rule (ACEP 2020: harms of combining sedatives).",
+        source="ACEP 2020 clinical policy",
+        evidence=("muscle-relaxants",),
+    ),
+    # -- Warnings the plan raises at its step --
+    Rule(
+        id="emergency-no-discharge",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Emergency red flag: no discharge plan. Analgesia only while imaging and the "
+        "specialist are arranged.",
+        source="GIRFT suspected cauda equina pathway; ACP/APS 2007",
+        severity=S.danger,
+    ),
+    Rule(
+        id="red-flag-workup",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Red flag present: finish the work-up in the triage box before this patient "
+        "goes home; the discharge plan below assumes it is negative.",
+        source="ACP/APS 2007; AHCPR 1994",
+        severity=S.danger,
+    ),
+    Rule(
+        id="not-improving",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Pain for {weeks:g} weeks without improvement: failure to improve after about a "
+        "month is itself a red flag. Re-examine and reconsider the diagnosis before escalating "
+        "drugs.",
+        source="ACP/APS 2007 (Chou et al.)",
+    ),
+    Rule(
+        id="renal-egfr",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{note}",
+        source="KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
+    ),
+    Rule(
+        id="renal-assumed",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{note}",
+        source="Cockcroft & Gault 1976; Neurontin label",
+    ),
+    Rule(
+        id="no-opioid-needed",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Pain score {score}/10: below the severe range, so no opioid is offered.",
+        source="CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
+        severity=S.info,
+    ),
+    Rule(
+        id="opioid-shared-decision",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="The opioid rescue options are not orders: give one only if the patient, told "
+        "the expected benefit and harm, chooses it, and only after the non-opioid step. "
+        "{tradeoff}",
+        source="CDC 2022 recs 1 and 4; OPAL (Jones 2023)",
+        severity=S.info,
+    ),
+    Rule(
+        id="rescue-ruled-out",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
+        "non-opioid step, heat and positioning, and ask for help: acute pain service, addiction "
+        "medicine if there is a use disorder, or the spine team.",
+        source="CDC 2022 recs 1 and 12",
+        severity=S.danger,
+    ),
+    Rule(
+        id="one-sedative-at-a-time",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="One new sedating drug at a time: gabapentin is not started with {started} "
+        "(together they add sedation, and with an opioid slow breathing: FDA 2019). NICE advises "
+        "against gabapentinoids for sciatica; reconsider it at the review only if the leg pain "
+        "persists and the first drug has not helped.",
+        source="FDA Drug Safety Communication 19 Dec 2019; NICE NG59; NICE CG173",
+    ),
+    Rule(
+        id="one-sedative-at-a-time-switch",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="One new sedating drug at a time: {drug} is not started together with "
+        "{started}. If that has not helped by the review, consider switching to {drug} rather "
+        "than adding it.",
+        source="NICE CG173 (switch rather than add); AGS Beers 2023 (CNS-active combinations)",
+    ),
+    Rule(
+        id="antidepressant-under-25",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Age {age}: {drug} carries the FDA boxed warning on antidepressants (more "
+        "suicidal thoughts and behaviour in short-term trials under age 25). Ask about mood and "
+        "suicidal thoughts before starting it, warn the patient and family, and review early.",
+        source="FDA boxed warning (antidepressants: suicidality under 25)",
+        severity=S.danger,
+    ),
+    Rule(
+        id="acetaminophen-first-day",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Acetaminophen {now:g} mg was given here: it counts toward the take-home maximum "
+        "of {max_daily:g} mg in the first 24 hours, so that day allows {left:g} mg more.",
+        source="Acetaminophen label (maximum daily dose includes every dose and product)",
+    ),
+    Rule(
+        id="duloxetine-guidelines-disagree",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Guidelines disagree on duloxetine for chronic back pain: ACP 2017 makes it a "
+        "second-line drug, while NICE NG59 advises against antidepressants for low back pain "
+        "and WHO 2023 does not advise them routinely. Decide with the patient, and stop it if "
+        "it has not helped in 8-12 weeks.",
+        source="ACP 2017; NICE NG59; WHO 2023",
+        severity=S.info,
+    ),
+    Rule(
+        id="no-antidepressant-yet",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="No amitriptyline for now: it is a common add-on, but NICE advises against "
+        "tricyclics for low back pain and the best trial found no effect on pain. Reconsider at "
+        "follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
+        "duloxetine is ACP's second-line drug.",
+        source="NICE NG59; Urquhart 2018; ACP 2017; NICE CG173",
+        severity=S.info,
+    ),
+    Rule(
+        id="radicular-step-ruled-out",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Gabapentin is withheld for this patient, so the radicular step has no drug: "
+        "treat with the analgesics above, non-drug care, and early spine referral if the leg "
+        "pain is severe (NICE: consider an epidural injection for acute severe sciatica).",
+        source="NICE NG59",
+    ),
+    Rule(
+        id="gabapentin-guidelines-disagree",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Guidelines disagree on gabapentin for sciatica: NICE advises against "
+        "gabapentinoids and trials were mostly negative (PRECISE 2017, Enke 2018). If it is "
+        "used, titrate it properly within the renal limit and stop it if it does not help "
+        "within a few weeks.",
+        source="NICE NG59; Mathieson 2017; Enke 2018",
+        severity=S.info,
+    ),
+    Rule(
+        id="gabapentin-specialist",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{note}",
+        source="Neurontin label",
+    ),
+    Rule(
+        id="mme-90",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{mme:.0f} MME/day: at or above 90, avoid or justify carefully.",
+        source="CDC 2016 rec 5; CDC 2022 rec 4",
+        severity=S.danger,
+    ),
+    Rule(
+        id="mme-50",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{mme:.0f} MME/day: at or above 50, reassess benefit and offer naloxone.",
+        source="CDC 2022 recs 4 and 8",
+    ),
+    Rule(
+        id="home-mme-not-counted",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{drug}: not counted in the MME ({why}).",
+        source="CDC 2022 MME table",
+    ),
+    Rule(
+        id="home-mme",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Home opioids: {mme:.0f} MME/day ({parts}); the MME shown adds the plan's "
+        "take-home opioid to them.",
+        source="CDC 2022 MME table",
+    ),
+    Rule(
+        id="home-long-acting",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Takes a long-acting opioid ({names}): {keep}; never add another "
+        "extended-release or long-acting opioid for acute pain.",
+        source="CDC 2022 recs 3 and 5",
+    ),
+    Rule(
+        id="already-has-medicine",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Already has {generic}: no second prescription; check the patient's supply and "
+        "how to use it.",
+        source="Product label",
+        severity=S.info,
+    ),
+    # -- Plausibility cautions (logic.plausibility words them; these rows name them) --
+    Rule(
+        id="confirm-crcl",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Creatinine clearance under 10 mL/min without dialysis: confirm the value.",
+        source="KDIGO 2024 (G5: GFR < 15); Neurontin label (CrCl < 15)",
+    ),
+    Rule(
+        id="confirm-egfr",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="eGFR under 10 mL/min/1.73 m² without dialysis: confirm the value.",
+        source="KDIGO 2024 (G5: GFR < 15); Neurontin label (CrCl < 15)",
+    ),
+    Rule(
+        id="confirm-weight",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Adult weight under 35 kg: confirm the value (weight-based limits apply).",
+        source="WHO BMI classification; ketorolac and acetaminophen labels (under 50 kg)",
+    ),
+    Rule(
+        id="confirm-age",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Age over 100: confirm the value (every Beers older-adult caution applies).",
+        source="AGS Beers 2023",
+    ),
+    # -- Naloxone triggers (CDC 2022 rec 8); the message is the reason as the plan lists it --
+    Rule(
+        id="naloxone-prior-overdose",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="previous overdose",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-opioid-use-disorder",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="opioid use disorder",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-substance-use-disorder",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="substance use disorder{iv}",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-moud",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes {names} (medicine for opioid use disorder)",
+        source="CDC 2022 recs 8 and 12",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-opioid-tolerant",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="already taking opioids",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-home-opioid-uncounted",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes a regular opioid whose daily dose could not be counted",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-mme-50",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="{mme:.0f} MME/day in total (50 or more)",
+        source="CDC 2022 rec 8 (50 MME/day or more)",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-benzodiazepine",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes a benzodiazepine",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-sleep-apnea",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="sleep apnoea",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-copd",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="COPD",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-cns-depressant",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="takes {names} ({kind}) with an opioid",
+        source="FDA Drug Safety Communication, 23 Jul 2020 (naloxone with opioids and CNS "
+        "depressants)",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="naloxone-opioid-gabapentin",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="opioid together with gabapentin",
+        source="Gomes T et al., PLoS Med 2017 (opioid-related death with gabapentin)",
+        evidence=("opioid-safety", "gabapentinoids-sciatica"),
+    ),
+    # -- The review of a dose already given that was contraindicated (logic.review) --
+    Rule(
+        id="harm-nsaid-gi-bleed",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given despite previous GI bleeding or peptic ulcer, a "
+        "contraindication (ketorolac label; NSAID class labelling).",
+        source="Ketorolac label (contraindications); NSAID class labelling",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-nsaid-renal",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given with CrCl below 30 mL/min or on dialysis (ketorolac label: "
+        "contraindicated in advanced renal impairment; AGS Beers 2023).",
+        source="Ketorolac label (contraindications); AGS Beers 2023",
+        evidence=_NSAID + _RENAL,
+    ),
+    Rule(
+        id="harm-nsaid-anticoagulant",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given with an anticoagulant (NSAID labels: bleeding).",
+        source="NSAID labels (bleeding warning)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-nsaid-allergy",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given despite NSAID or aspirin hypersensitivity (NSAID labels).",
+        source="NSAID labels (contraindications)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-ketorolac-dose",
+        trigger=APPLIED_AT_STEP,
+        target="ketorolac",
+        action=A.warn,
+        message="{dose:g} mg a dose is above the label's {limit:g} mg limit for this patient "
+        "(ketorolac label: lower doses at 65+, under 50 kg or with renal impairment).",
+        source="Ketorolac label (dosage and administration)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-ketorolac-duration",
+        trigger=APPLIED_AT_STEP,
+        target="ketorolac",
+        action=A.warn,
+        message="{doses} doses is more than 5 days of 6-hourly ketorolac, the label's limit for "
+        "all routes together.",
+        source="Ketorolac label (boxed warning: 5 days in total)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="harm-nsaid-pregnancy",
+        trigger=APPLIED_AT_STEP,
+        target="nsaid",
+        action=A.warn,
+        message="{name} was given at {weeks} weeks of pregnancy (FDA 2020: avoid from 20 "
+        "weeks). Tell the obstetric team; an amniotic fluid scan is advised if it was taken for "
+        "more than 48 hours.",
+        source="FDA Drug Safety Communication, 15 Oct 2020",
+        evidence=_NSAID + _OLD,
+    ),
+    Rule(
+        id="harm-opioid-maoi",
+        trigger=APPLIED_AT_STEP,
+        target="opioid",
+        action=A.warn,
+        message="{drug} was given with an MAOI ({partners}): the labels say not to combine them "
+        "or use within 14 days (serotonin syndrome or opioid toxicity).",
+        source="Ultram, Nucynta and Demerol labels; FDA Drug Safety Communication, 22 Mar 2016",
+        evidence=("opioid-safety",),
+    ),
+    Rule(
+        id="harm-atypical-opioid-serotonergic",
+        trigger=APPLIED_AT_STEP,
+        target="tramadol",
+        action=A.warn,
+        message="{drug} was given with {partners}: together they can cause serotonin syndrome "
+        "({generic} label).",
+        source="Tramadol and tapentadol labels (serotonin syndrome)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        id="harm-atypical-opioid-seizure",
+        trigger=APPLIED_AT_STEP,
+        target="tramadol",
+        action=A.warn,
+        message="{drug} lowers the seizure threshold, and it was given with {partners} "
+        "({generic} label).",
+        source="Tramadol and tapentadol labels (seizure risk)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        id="harm-beers-benzodiazepine",
+        trigger=APPLIED_AT_STEP,
+        target="benzodiazepine",
+        action=A.warn,
+        message="{drug} was given at age {age}: AGS Beers 2023 says avoid benzodiazepines at "
+        "65+ (sedation, delirium, falls, fractures), more so with an opioid.",
+        source="AGS Beers 2023",
+        evidence=("benzodiazepines", *_OLD),
+    ),
+    Rule(
+        id="harm-benzodiazepine-with-opioid",
+        trigger=APPLIED_AT_STEP,
+        target="benzodiazepine",
+        action=A.warn,
+        message="An opioid is on board as well (FDA 2016 boxed warning).",
+        source="FDA 2016 boxed warning (opioids with benzodiazepines)",
+    ),
+)
+
+_BY_ID: dict[str, Rule] = {r.id: r for r in (*RULES, *STEP_RULES)}
+STEP: dict[str, Rule] = {r.id: r for r in STEP_RULES}
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    """The row a plan's `rule_ids` names: its message, target, action and source.
+
+    Answers "why was X withheld?" from the plan alone: Avoid.rule_ids -> this row -> source.
+    Raises KeyError for an id no table holds.
+    """
+    return _BY_ID[rule_id]
+
+
+def known_rule_ids() -> frozenset[str]:
+    """Every id a plan's `rule_ids` may name (the interaction and dose-limit tables of
+    logic/ add theirs here when they land)."""
+    return frozenset(_BY_ID)
+
+
+def step_text(rule_id: str, **values: object) -> str:
+    """A step row's message filled with this patient's values."""
+    return STEP[rule_id].message.format(**values)
+
+
+# ---- Which medicines a withholding target covers (for a drafted order read from an EHR) -------
+#: Each class-level target, as the catalogue reads it: a trait, a drug class (or classes), or
+#: named generics. The plan tags its own candidates (logic.plan._TAGS); a drafted order from an
+#: EHR can be any catalogue medicine, so the service asks `target_covers` instead. "morphine"
+#: names codeine too: renal-morphine-avoid withholds both (codeine is metabolised to morphine,
+#: whose metabolites accumulate in renal failure). "er_opioid" is read from the formulation,
+#: not the drug, and the per-drug targets name the drug in the avoid entry itself.
+TARGET_COVERS: dict[str, Trait | DrugClass | tuple[DrugClass, ...] | frozenset[str]] = {
+    "corticosteroid": DrugClass.corticosteroid,
+    "benzodiazepine": DrugClass.benzodiazepine,
+    "muscle_relaxant": DrugClass.muscle_relaxant,
+    "gabapentinoid": DrugClass.gabapentinoid,
+    "nsaid": Trait.nsaid,
+    "ketorolac": frozenset({"ketorolac"}),
+    "tramadol": frozenset({"tramadol"}),
+    "morphine": frozenset({"morphine", "codeine"}),
+    "opioid": Trait.opioid,
+    "gabapentin": frozenset({"gabapentin"}),
+    "snri": DrugClass.snri,
+    "tricyclic": DrugClass.tricyclic,
+    "antidepressant": (DrugClass.tricyclic, DrugClass.snri),
+    "acetaminophen": frozenset({"acetaminophen"}),
+    "oxycodone": frozenset({"oxycodone"}),
+}
+_UNCOVERED = (
+    {r.target.rpartition(":")[2] for r in (*RULES, *STEP_RULES) if r.action is Action.avoid}
+    - set(TARGET_COVERS)
+    - PER_DRUG_TARGETS
+    - {"er_opioid"}
+)
+if _UNCOVERED:  # pragma: no cover - a new withholding target needs its reading here
+    raise RuntimeError(f"withholding targets with no catalogue reading: {sorted(_UNCOVERED)}")
+
+
+def target_covers(target: str, generic: str) -> bool:
+    """Whether a withholding row's target (step prefix aside) covers this catalogue generic."""
+    covers = TARGET_COVERS.get(target.rpartition(":")[2])
+    if covers is None:
+        return False
+    if isinstance(covers, Trait):
+        return covers in traits(generic)
+    if isinstance(covers, DrugClass):
+        return drug_class(generic) is covers
+    if isinstance(covers, frozenset):
+        return generic in covers
+    return drug_class(generic) in covers
+
+
+def answered_by_moud(rule_id: str) -> bool:
+    """A withholding row keyed on an opioid use disorder or on taking a medicine for it: a
+    drafted buprenorphine or methadone answers it (CDC 2022 rec 12: offer or continue MOUD)."""
+    rule = _BY_ID[rule_id]
+    keys = {str(k) for k in indexed_by(rule)}
+    return rule.action is Action.avoid and bool(
+        keys & {Condition.opioid_use_disorder.value, Trait.moud.value}
+    )

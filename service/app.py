@@ -100,9 +100,9 @@ SERVICES: dict[str, dict[str, Any]] = {
         "orders against this patient's plan before they are signed. " + _WHAT,
     },
 }
-for _id, _service in SERVICES.items():
-    _service["id"] = _id
-    _service["prefetch"] = PREFETCH
+for _id, _entry in SERVICES.items():
+    _entry["id"] = _id
+    _entry["prefetch"] = PREFETCH
 
 # ---------------------------------------------------------------------------------------------
 # Models (they are what the OpenAPI document and schemathesis see)

@@ -18,14 +18,12 @@ Cards, in order:
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from logic.catalogue import (
-    CATALOGUE,
     OPIOIDS,
     DrugClass,
     Formulation,
@@ -36,9 +34,11 @@ from logic.catalogue import (
 )
 from logic.fhir_in import draft_identity
 from logic.fhir_out import order_request
-from logic.models import Order, PatientCase, Severity, TreatmentPlan, TriageLevel
-from logic.rules import PER_DRUG_TARGETS, REASON, RULES, TARGET_LABELS, Action, indexed_by
+from logic.formulations import formulation_in_text
+from logic.models import Avoid, Order, PatientCase, Severity, TreatmentPlan, TriageLevel
+from logic.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
 from logic.share import query_string
+from logic.thresholds import OLDER_ADULT_AGE_FROM
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
 OVERRIDE_SYSTEM = "https://refractory-back-pain.example.org/fhir/CodeSystem/override-reason"
@@ -65,21 +65,6 @@ OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
     },
 )
 _NS = uuid.UUID("0b6f3f8e-6c6a-4a55-93a6-9c1f0e3d1b27")
-_ER_WORDS = (
-    "extended",
-    " er ",
-    " xr",
-    " sr ",
-    " cr ",
-    "12 hr",
-    "24 hr",
-    "long-acting",
-    " la ",
-    "contin",
-    "patch",
-    "transdermal",
-    "duragesic",
-)
 
 
 @dataclass(frozen=True)
@@ -141,7 +126,6 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
             continue
         text, name, form = draft_identity(r)  # RxNorm code first, then the text
         generic = resolve_drug(name) if name else None
-        lowered = f" {text.lower()} "
         formulation = next(
             (
                 e.get("valueCode")
@@ -153,8 +137,8 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
         er = (
             formulation in ("er", "patch")
             or form in (Formulation.er, Formulation.patch)
-            or any(w in lowered for w in _ER_WORDS)
-            or generic == "methadone"
+            or formulation_in_text(text) is not None
+            or (generic is not None and Trait.long_acting in traits(generic))
         )
         dose = None
         for dosage in r.get("dosageInstruction") or ():
@@ -183,88 +167,33 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
 
 # ---- Which drafted drugs an avoid-list entry speaks to -----------------------------------------
 #
-# The engine's avoid labels are TARGET_LABELS[target] for the rules that withhold a class, and
-# the capitalised generic for the per-drug ones (allergy, duplicate, failed). Each target is
-# matched the way the engine reads it, derived from the catalogue: a catalogue trait (opioid:
-# logic.catalogue.OPIOIDS, the one answer to "is this an opioid?", buprenorphine included), a
-# drug class, a generic named by the target (its label may name more: "Morphine and codeine"),
-# or the classes of the generics its label names ("Amitriptyline or duloxetine").
-
-_GENERICS = {d.generic for d in CATALOGUE}
-_TRAIT_VALUES = {t.value for t in Trait}
-_LABEL_WORD = re.compile(r"[a-z][a-z-]+")
+# Each avoid entry names the table rows that withheld it (Avoid.rule_ids). A drafted drug is
+# withheld when one of those rows covers it: a class-level row by its target as the catalogue
+# reads it (logic.rules.target_covers), the extended-release row by the draft's formulation, a
+# per-drug row (allergy, duplicate, failed) by the drug the entry names. A take-home row does
+# not speak to an inpatient order, and a row keyed on an opioid use disorder is answered by a
+# drafted medicine for it (CDC 2022 rec 12). No engine text is read.
 
 
-def _named_generics(label: str) -> set[str]:
-    return {g for w in _LABEL_WORD.findall(label.lower()) if (g := resolve_drug(w)) in _GENERICS}
+def _row_withholds(rule_id: str, avoid: Avoid, draft: Draft, generic: str) -> bool:
+    row = rule_by_id(rule_id)
+    if row.target in PER_DRUG_TARGETS:
+        return resolve_drug(avoid.drug) == generic
+    if row.target == "er_opioid":
+        return draft.extended_release
+    if row.target.startswith("discharge:") and draft.inpatient:
+        return False
+    if not target_covers(row.target, generic):
+        return False
+    return not (Trait.moud in traits(generic) and answered_by_moud(rule_id))
 
 
-def _target_test(target: str) -> Callable[[str], bool] | None:
-    """Whether a drafted generic is one the target withholds, or None for a target that is not
-    about one drug or class (er_opioid is read from the draft's formulation)."""
-    tag = target.rpartition(":")[2]
-    named = _named_generics(TARGET_LABELS[target])
-    if tag in _TRAIT_VALUES:
-        trait = Trait(tag)
-        return lambda generic: trait in traits(generic)
-    if tag in DrugClass.__members__:
-        cls = DrugClass[tag]
-        return lambda generic: drug_class(generic) is cls
-    if tag in _GENERICS:
-        generics = named | {tag}
-        return lambda generic: generic in generics
-    classes = {drug_class(g) for g in named}
-    if classes:
-        return lambda generic: drug_class(generic) in classes
-    return None
-
-
-#: Avoid label -> (target, test of a drafted generic), for every target a withholding rule or
-#: the plan can use. A target the catalogue cannot read fails here, at import.
-_BY_LABEL: dict[str, tuple[str, Callable[[str], bool] | None]] = {
-    TARGET_LABELS[t]: (t, _target_test(t))
-    for t in TARGET_LABELS
-    if t != "plan" and t not in PER_DRUG_TARGETS
-}
-_UNREAD = [t for t, test in _BY_LABEL.values() if test is None and t != "er_opioid"]
-if _UNREAD:  # pragma: no cover - a new target needs a reading here
-    raise RuntimeError(f"avoid targets with no drafted-drug reading: {_UNREAD}")
-
-#: Reasons for withholding opioids that a medicine for opioid use disorder answers: the rules
-#: keyed on an opioid use disorder or on taking an MOUD (CDC 2022 rec 12: offer or continue
-#: buprenorphine or methadone). A drafted MOUD is not withheld for these alone.
-_MOUD_ANSWERS = tuple(
-    REASON[r.id]
-    for r in RULES
-    if r.action is Action.avoid
-    and {"opioid_use_disorder", Trait.moud.value} & {str(k) for k in indexed_by(r)}
-)
-
-
-def _moud_answers(reason: str) -> bool:
-    for answered in _MOUD_ANSWERS:
-        reason = reason.replace(answered, "")
-    return not reason.strip()
-
-
-def _avoid_matches(label: str, draft: Draft, reason: str = "") -> bool:
-    """Whether the avoid-list entry `label` (with `reason`) withholds the drafted drug."""
+def _avoid_matches(avoid: Avoid, draft: Draft) -> bool:
+    """Whether the avoid-list entry withholds the drafted drug, by the rows it names."""
     generic = draft.generic
     if generic is None:
         return False
-    found = _BY_LABEL.get(label)
-    if found is None:  # a per-drug entry: the drug's own name
-        first = label.split(" ")[0].strip("(),")
-        return resolve_drug(first) == generic
-    target, test = found
-    if target == "er_opioid":
-        return draft.extended_release
-    if test is None or not test(generic):
-        return False
-    if target.startswith("discharge:") and draft.inpatient:
-        return False
-    opioid_rule = target.rpartition(":")[2] == Trait.opioid.value
-    return not (opioid_rule and Trait.moud in traits(generic) and _moud_answers(reason))
+    return any(_row_withholds(i, avoid, draft, generic) for i in avoid.rule_ids)
 
 
 def _plan_orders(plan: TreatmentPlan, generic: str) -> list[tuple[str, Order]]:
@@ -335,7 +264,7 @@ def draft_cards(
                     detail="Benzodiazepines are not recommended for low back pain (ACP 2017; "
                     "NICE NG59); with an opioid they add respiratory depression (CDC 2022 "
                     "rec 11; FDA 2016 boxed warning), "
-                    "and at 65+ they are on the Beers 2023 avoid list.",
+                    f"and at {OLDER_ADULT_AGE_FROM}+ they are on the Beers 2023 avoid list.",
                     suggestions=[
                         {
                             "label": f"Remove {d.text}",
@@ -378,7 +307,7 @@ def draft_cards(
                 )
             )
             continue
-        avoids = [a for a in plan.avoid if _avoid_matches(a.drug, d, a.reason)]
+        avoids = [a for a in plan.avoid if _avoid_matches(a, d)]
         if avoids:
             cards.append(
                 _card(

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from logic.evidence import format_source
+from logic.evidence import EvidenceTopic, format_source
 from logic.export import (
     clinical_note_markdown,
     clinical_note_text,
@@ -31,7 +31,9 @@ def plain_citation(markdown: str) -> str:
     return re.sub(r"<(https?://[^>]+)>", r"\1", text)
 
 
-def note_sources(plan: TreatmentPlan, library: dict, *, plain: bool) -> dict[str, str]:
+def note_sources(
+    plan: TreatmentPlan, library: dict[str, EvidenceTopic], *, plain: bool
+) -> dict[str, str]:
     """Each evidence id the plan cites, mapped to its topic's sources, for the note."""
     sources: dict[str, str] = {}
     for topic_id in plan.evidence_ids:
@@ -60,7 +62,7 @@ def page_address() -> str:
         return ""
 
 
-def show_note(case: PatientCase, plan: TreatmentPlan, library: dict) -> None:
+def show_note(case: PatientCase, plan: TreatmentPlan, library: dict[str, EvidenceTopic]) -> None:
     """The one-page note with a copy button, its downloads and the case link on demand."""
     today = dt.date.today()
     stamp = today.isoformat()

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from logic.evidence import EvidenceTopic, audience_view, flag_line, load_evidence, source_flags
+from logic.evidence import (
+    Audience,
+    EvidenceTopic,
+    audience_view,
+    flag_line,
+    load_evidence,
+    source_flags,
+)
 from logic.models import TreatmentPlan
 
 
 @st.cache_data(max_entries=1, show_spinner=False)
-def evidence_library() -> dict:
+def evidence_library() -> dict[str, EvidenceTopic]:
     """Evidence topics from content/*.md, parsed once per server process."""
     return load_evidence()
 
 
-def show_evidence(plan: TreatmentPlan, library: dict, audience: str) -> None:
+def show_evidence(
+    plan: TreatmentPlan, library: dict[str, EvidenceTopic], audience: Audience
+) -> None:
     """The topics this plan cites; the rest of the library built only while opened."""
     if not library:
         st.caption("Evidence summaries are not available in this copy of the app.")
@@ -42,7 +51,7 @@ def show_evidence(plan: TreatmentPlan, library: dict, audience: str) -> None:
                 show_topic(topic_id, library[topic_id], audience, cited=False)
 
 
-def show_topic(topic_id: str, topic: EvidenceTopic, audience: str, *, cited: bool) -> None:
+def show_topic(topic_id: str, topic: EvidenceTopic, audience: Audience, *, cited: bool) -> None:
     """One evidence topic at the depth the audience asked for, anchored at #ev-<id>."""
     with st.container(border=True, key=f"evidence_{topic_id}"):
         st.subheader(topic.title, anchor=f"ev-{topic_id}")

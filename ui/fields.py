@@ -14,7 +14,7 @@ Pure Python (no Streamlit), so the table and both directions are tested on their
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -23,6 +23,7 @@ from logic import units
 from logic.cases import CASES_DIR, load_case
 from logic.catalogue import display_name
 from logic.models import CurrentMedication, PatientCase, TriedMedication
+from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 
 __all__ = [
     "BLANK",
@@ -117,7 +118,8 @@ FIELDS: dict[str, Field] = {
             "weeks",
             "integer",
             placeholder="Weeks (optional)",
-            help="Gestational age: NSAIDs are avoided from 20 weeks.",
+            help="Gestational age: NSAIDs are avoided from "
+            f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks (FDA 2020).",
         ),
         Field("breastfeeding", "Breastfeeding", kind="flag"),
         Field("prior_overdose", "Past opioid overdose", kind="flag"),
@@ -214,17 +216,26 @@ def model_range(name: str, model: type[Any] = PatientCase) -> str | None:
     return f"at least {low}" if low else (f"at most {high}" if high else None)
 
 
-_TO_MODEL_UNIT = {
+#: A unit conversion: (value, unit name) -> value. The unit names are each function's Literal.
+_Convert = Callable[[float, Any], float]
+
+_TO_MODEL_UNIT: dict[str, _Convert] = {
     "weight": units.weight_to_kg,
     "height": units.height_to_cm,
     "creatinine": units.creatinine_to_mg_dl,
+}
+
+_FROM_MODEL_UNIT: dict[str, _Convert] = {
+    "weight": units.kg_to_unit,
+    "height": units.cm_to_unit,
+    "creatinine": units.mg_dl_to_unit,
 }
 
 
 def _in_model_unit(value: float, unit_key: str, unit: str) -> float:
     """A typed value in the model's unit (kg, cm, mg/dL), converted once and not rounded."""
     kind, _ = UNIT_KINDS[unit_key]
-    return _TO_MODEL_UNIT[kind](value, unit)  # type: ignore[operator]
+    return _TO_MODEL_UNIT[kind](value, unit)
 
 
 def converted(value: float | None, kind: str, old: str, new: str) -> float | None:
@@ -232,12 +243,8 @@ def converted(value: float | None, kind: str, old: str, new: str) -> float | Non
     if value is None or old == new:
         return value
     to_base = _TO_MODEL_UNIT[kind]
-    from_base = {
-        "weight": units.kg_to_unit,
-        "height": units.cm_to_unit,
-        "creatinine": units.mg_dl_to_unit,
-    }[kind]
-    return round(from_base(to_base(value, old), new), _DECIMALS[new])  # type: ignore[arg-type]
+    from_base = _FROM_MODEL_UNIT[kind]
+    return round(from_base(to_base(value, old), new), _DECIMALS[new])
 
 
 def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -281,7 +288,9 @@ def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return raw, missing
 
 
-def _medicines(state: Mapping[str, Any], list_name: str, missing: list[str]) -> tuple[dict, ...]:
+def _medicines(
+    state: Mapping[str, Any], list_name: str, missing: list[str]
+) -> tuple[dict[str, Any], ...]:
     """One medicine list's rows as the dicts its model validates; a tried row needs a relief."""
     items = []
     for drug in state.get(list_name) or ():

@@ -7,6 +7,7 @@ Widgets carry no limits of their own: a typed value always reaches the model, wh
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any
 
 import streamlit as st
@@ -24,6 +25,7 @@ from logic.catalogue import (
     picker_label,
 )
 from logic.models import Allergy, Condition, RedFlag, Relief, Route
+from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.triage import GROUPS, red_flag_label
 from ui.fields import (
     BLANK,
@@ -157,7 +159,7 @@ def _help(spec: Field, unit: str | None = None) -> str:
     return f"{spec.help}{words}{required}".strip()
 
 
-def number(where: DeltaGenerator, key: str, unit: str | None = None) -> None:
+def number(where: DeltaGenerator | ModuleType, key: str, unit: str | None = None) -> None:
     """A number box for a FIELDS entry: no widget limits (the model judges), shown as typed."""
     spec = FIELDS[key]
     integer = spec.kind == "integer"
@@ -252,7 +254,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         right.segmented_control(
             _label(FIELDS["sex"]),
             options=list(SEXES),
-            format_func=SEXES.get,
+            format_func=SEXES.__getitem__,
             key="sex",
             help=_help(FIELDS["sex"]),
         )
@@ -272,7 +274,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         kidney = st.segmented_control(
             "Kidney function",
             options=list(KIDNEY_INPUTS),
-            format_func=KIDNEY_INPUTS.get,
+            format_func=KIDNEY_INPUTS.__getitem__,
             default="mg/dL",
             required=True,
             key="creatinine_unit",
@@ -305,7 +307,8 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             flags.checkbox(
                 "Pregnant",
                 key="pregnant",
-                help="Changes which analgesics are safe (NSAIDs after 20 weeks, for example).",
+                help="Changes which analgesics are safe (NSAIDs from "
+                f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks, for example: FDA 2020).",
             )
             flags.checkbox("Breastfeeding", key="breastfeeding")
             if st.session_state.get("pregnant"):
@@ -315,7 +318,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         st.segmented_control(
             FIELDS["setting"].label,
             options=list(SETTINGS),
-            format_func=SETTINGS.get,
+            format_func=SETTINGS.__getitem__,
             key="setting",
             help=_help(FIELDS["setting"]),
         )
@@ -343,7 +346,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         st.pills(
             "Radicular features",
             options=list(RADICULAR_FEATURES),
-            format_func=RADICULAR_FEATURES.get,
+            format_func=RADICULAR_FEATURES.__getitem__,
             selection_mode="multi",
             key="radicular_features",
             help="Any of these makes the pain radicular (sciatica), which changes the plan.",
@@ -385,7 +388,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         right.multiselect(
             FIELDS["allergic_to"].label,
             options=known_names(),
-            format_func=_PICKER_LABELS.get,
+            format_func=lambda name: _PICKER_LABELS.get(name, name),
             key="allergic_to",
             placeholder="None recorded",
             select_all=False,
@@ -461,7 +464,7 @@ def compact_choice(
     st.selectbox(
         label,
         options=list(options),
-        format_func=options.get,
+        format_func=options.__getitem__,
         index=None,
         key=key,
         placeholder=placeholder,

@@ -6,13 +6,17 @@ this package named for what it draws.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
 from logic import plan as engine
+from logic.cases import TeachingCase
+from logic.evidence import Audience, EvidenceTopic
 from logic.models import PatientCase, TreatmentPlan
 from ui import (
     decision_aid_view,
@@ -65,7 +69,7 @@ def reset_case(values: dict[str, object]) -> None:
     st.query_params.clear()
 
 
-def header(cases: dict) -> str:
+def header(cases: dict[str, TeachingCase]) -> Audience:
     """Title, privacy line and the controls above the workspace; returns the audience."""
     st.title("Refractory back pain: what now?")
     st.caption(PRIVACY)
@@ -73,7 +77,7 @@ def header(cases: dict) -> str:
         audience = st.segmented_control(
             "Which best describes you?",
             options=list(AUDIENCES),
-            format_func=AUDIENCES.get,
+            format_func=AUDIENCES.__getitem__,
             default="clinician",
             required=True,
             key="audience",
@@ -111,12 +115,21 @@ def header(cases: dict) -> str:
             width=260,
         )
     messages.show_link_notices(st.session_state.get("link_notices") or [])
-    return audience or "clinician"
+    return _as_audience(audience)
+
+
+def _as_audience(value: str | None) -> Audience:
+    """The reader chosen (the control is required; clinician when nothing is set yet)."""
+    if value == "resident":
+        return "resident"
+    if value == "patient":
+        return "patient"
+    return "clinician"
 
 
 def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
     """The widgets as a validated case, or None with the message that says why not."""
-    raw, missing = case_inputs(st.session_state)
+    raw, missing = case_inputs(cast(Mapping[str, Any], st.session_state))
     if missing:
         messages.show_missing(missing)
         return None
@@ -145,7 +158,9 @@ def plan_for(case: PatientCase) -> TreatmentPlan | None:
         return None
 
 
-def details(plan: TreatmentPlan, case: PatientCase, audience: str, library: dict) -> None:
+def details(
+    plan: TreatmentPlan, case: PatientCase, audience: Audience, library: dict[str, EvidenceTopic]
+) -> None:
     """The plan's details, one tab drawn at a time, the most relevant first."""
     names = plan_view.tab_names(plan, audience)
     tabs = st.tabs(names, key="plan_tab", on_change="rerun")

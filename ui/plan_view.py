@@ -7,12 +7,14 @@ module only lays it out. Tabs are built lazily: only the open one is drawn on a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from logic.catalogue import display_name
 from logic.charts import titration_spec
+from logic.evidence import EvidenceTopic
 from logic.gabapentin import schedule_csv, schedule_frame
 from logic.models import Order, PatientCase, Point, Severity, TreatmentPlan, TriageLevel
 
@@ -34,7 +36,7 @@ def drug_name(drug: str) -> str:
         return drug
 
 
-def evidence_links(ids: Iterable[str], library: dict) -> str:
+def evidence_links(ids: Iterable[str], library: dict[str, EvidenceTopic]) -> str:
     """Markdown links from a plan item to its topics in the Evidence tab."""
     links = [
         f"[{library[i].title.split(' - ')[0] if i in library else i.replace('-', ' ')}](#ev-{i})"
@@ -43,7 +45,9 @@ def evidence_links(ids: Iterable[str], library: dict) -> str:
     return ":material/menu_book: " + " · ".join(links) if links else ""
 
 
-def bullets(items: Iterable[tuple[str, Iterable[str]]], library: dict, empty: str = "") -> None:
+def bullets(
+    items: Iterable[tuple[str, Iterable[str]]], library: dict[str, EvidenceTopic], empty: str = ""
+) -> None:
     """(markdown, evidence ids) pairs as one bulleted list: one element, not one per item."""
     lines = []
     for text, evidence in items:
@@ -55,7 +59,7 @@ def bullets(items: Iterable[tuple[str, Iterable[str]]], library: dict, empty: st
         st.caption(empty)
 
 
-def points(items: Sequence[Point], library: dict, empty: str = "") -> None:
+def points(items: Sequence[Point], library: dict[str, EvidenceTopic], empty: str = "") -> None:
     bullets(
         (((f"**{p.title}.** " if p.title else "") + p.text, p.evidence) for p in items),
         library,
@@ -90,7 +94,13 @@ def show_warnings(plan: TreatmentPlan, severities: Iterable[Severity]) -> None:
         alert(f"**{word}.** {warning.message}{source}", icon=icon)
 
 
-def show_triage(plan: TreatmentPlan, where: DeltaGenerator, library: dict, *, brief: bool) -> None:
+def show_triage(
+    plan: TreatmentPlan,
+    where: DeltaGenerator | ModuleType,
+    library: dict[str, EvidenceTopic],
+    *,
+    brief: bool,
+) -> None:
     """The triage as an alert; `brief` is the one-line form shown beside the red flags."""
     triage = plan.triage
     findings = "" if brief else "".join(f"\n- {f}" for f in triage.findings)
@@ -156,7 +166,7 @@ def _naloxone_help(plan: TreatmentPlan) -> str:
     return reasons or "No indication for take-home naloxone."
 
 
-def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict) -> None:
+def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict[str, EvidenceTopic]) -> None:
     """The answer at a glance: triage, what to give now, discharge, figures and what to avoid."""
     emergency = plan.triage.level is TriageLevel.emergency
     with st.container(border=True, key="summary"):
@@ -225,7 +235,7 @@ def show_departures(plan: TreatmentPlan) -> None:
         )
 
 
-def show_why(plan: TreatmentPlan, audience: str, library: dict) -> None:
+def show_why(plan: TreatmentPlan, audience: str, library: dict[str, EvidenceTopic]) -> None:
     """The rationale: why each order, and why what was tried did not work."""
     st.subheader(":material/history: Why what was tried did not work", anchor="tried-review")
     bullets(
@@ -258,7 +268,7 @@ def show_why(plan: TreatmentPlan, audience: str, library: dict) -> None:
         bullets(((f"**{drug_name(a.drug)}**: {a.reason}", a.evidence) for a in plan.avoid), library)
 
 
-def show_safety(plan: TreatmentPlan, library: dict) -> None:
+def show_safety(plan: TreatmentPlan, library: dict[str, EvidenceTopic]) -> None:
     st.subheader(":material/health_and_safety: Safety", anchor="safety")
     show_warnings(plan, [Severity.caution, Severity.info])
     points(plan.safety, library, "None listed.")
@@ -266,7 +276,7 @@ def show_safety(plan: TreatmentPlan, library: dict) -> None:
     points(plan.follow_up, library, "None listed.")
 
 
-def show_pitfalls(plan: TreatmentPlan, library: dict) -> None:
+def show_pitfalls(plan: TreatmentPlan, library: dict[str, EvidenceTopic]) -> None:
     st.subheader(":material/lightbulb: Pitfalls", anchor="pitfalls")
     points(plan.pitfalls, library, "None listed.")
 
