@@ -6,7 +6,7 @@ this package named for what it draws.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -164,11 +164,13 @@ def details(
     """The plan's details, one tab drawn at a time, the most relevant first."""
     names = plan_view.tab_names(plan, audience)
     tabs = st.tabs(names, key="plan_tab", on_change="rerun")
-    draw = {
-        "Why": lambda: (
-            plan_view.show_why(plan, audience, library),
-            mimics_view.show_mimics(case),
-        ),
+
+    def why() -> None:
+        plan_view.show_why(plan, audience, library)
+        mimics_view.show_mimics(case)
+
+    draw: dict[str, Callable[[], None]] = {
+        "Why": why,
         "Decision aid": lambda: decision_aid_view.show_decision_aid(plan),
         "Titration": lambda: plan_view.show_titration(plan),
         "Safety and follow-up": lambda: plan_view.show_safety(plan, library),
