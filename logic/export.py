@@ -571,6 +571,12 @@ REASONING_TITLE = "Refractory low back pain: reasoning and sources"
 RECORD_MAX_CHARS = 3000
 
 
+def short_label(label: str) -> str:
+    """An avoid label without its examples: 'Benzodiazepines (diazepam and others)' ->
+    'Benzodiazepines' (the reasoning document keeps the full label and the reason)."""
+    return label.split(" (", 1)[0]
+
+
 def _record_order(order: Order) -> str:
     return f"{order.sig} (shared decision)" if order.shared_decision else order.sig
 
@@ -637,7 +643,9 @@ def _record_sections(
     triage = [f"Level: {plan.triage.level.value}."]
     if not emergency:
         triage[0] += f" {plan.triage.action}"
-    sections.append(_Section("Triage", paragraphs=triage, bullets=list(plan.triage.findings)))
+    # Routine triage's findings are the age red flags, which its action already spells out.
+    findings = [] if plan.triage.level is TriageLevel.routine else list(plan.triage.findings)
+    sections.append(_Section("Triage", paragraphs=triage, bullets=findings))
     cautions = record_cautions(plan)
     if cautions:
         sections.append(_Section("Cautions", bullets=cautions))
@@ -648,7 +656,7 @@ def _record_sections(
         orders = [_record_order(o) for o in plan.discharge] or ["No discharge medicine."]
         sections.append(_Section("Discharge orders", bullets=orders))
     if plan.avoid:
-        names = "; ".join(a.drug for a in merge_avoid(plan.avoid))
+        names = "; ".join(short_label(a.drug) for a in merge_avoid(plan.avoid))
         sections.append(_Section("Avoid", paragraphs=[names]))
     sections.append(_Section("Key figures", paragraphs=[_key_figures(plan)]))
     follow = [_point(p) for p in plan.follow_up if p.title != "Return precautions"]
@@ -663,8 +671,8 @@ def _record_sections(
         )
     sections.append(
         _Section(
-            "About this note",
-            paragraphs=[f"Reasons and sources: the separate '{REASONING_TITLE}'. {DISCLAIMER}"],
+            "Reasons and sources",
+            paragraphs=[f"In the separate 'Reasoning and sources' download. {DISCLAIMER}"],
         )
     )
     return lead, sections
