@@ -121,23 +121,21 @@ AGE_FLAGS: tuple[AgeFlag, ...] = (
     AgeFlag(
         "age over 50 (cancer and infection more likely)",
         50,
-        "ask about a history of cancer, unexplained weight loss and fever (if any: ESR/CRP and "
-        "imaging, MRI if cancer is suspected)",
+        "ask about cancer, unexplained weight loss and fever (any: ESR/CRP, MRI)",
         # AHCPR 1994 red-flag table: tumour or infection, "age over 50 or under 20";
         # ACP/APS 2007 (Chou et al.) and Chou 2011 ACP high-value care: weaker cancer risk
         # factors get plain films with ESR first.
-        "AHCPR 1994; ACP/APS 2007; Chou 2011",
+        "AHCPR 1994; ACP/APS 2007",
     ),
     AgeFlag(
         "age over 70 (vertebral fracture more likely)",
         70,
-        "ask about any fall or strain, however minor, osteoporosis and steroids (if any, or a "
-        "sudden onset: plain films before discharge)",
+        "ask about a fall or strain, however minor, osteoporosis and steroids (any: plain films)",
         # AHCPR 1994 and ACP/APS 2007 list older age as a fracture red flag; the age-over-70
         # cut-off is the imaging indication for fracture in the Deyo-era criteria (Walsh,
         # "Indications for imaging procedures in the patient with acute back pain", table 3).
         # ACR Appropriateness Criteria: plain radiographs first for suspected fracture.
-        "AHCPR 1994; ACP/APS 2007; ACR Appropriateness Criteria",
+        "AHCPR 1994; ACP/APS 2007",
     ),
 )
 
@@ -150,10 +148,7 @@ def age_flags(age_years: int) -> tuple[AgeFlag, ...]:
 def _age_action(flags: tuple[AgeFlag, ...]) -> str:
     asks = " ".join(f"{f.name.split(' (')[0].capitalize()}: {f.ask}." for f in flags)
     sources = "; ".join(dict.fromkeys(s for f in flags for s in f.source.split("; ")))
-    return (
-        f"No red flag recorded yet, but age is one. {asks} Otherwise no imaging for "
-        f"non-specific back pain ({sources})."
-    )
+    return f"No red flag ticked, but age is one. {asks} Otherwise no imaging ({sources})."
 
 
 def red_flag_label(flag: RedFlag) -> str:

@@ -97,7 +97,8 @@ def show_harm_done(plan: TreatmentPlan) -> None:
     on the summary card (the review's own words; logic/cautions.py harm_done)."""
     for review in harm_done(plan):
         st.error(
-            f"**{drug_name(review.drug)}.** {review.reason}",
+            f"**{drug_name(review.drug)}.** "
+            + review.reason.removeprefix("Harm may already have been done. "),
             title="Harm may already have been done",
             icon=":material/report:",
         )
@@ -122,9 +123,9 @@ def show_triage(plan: TreatmentPlan, where: DeltaGenerator, library: dict, *, br
         )
     elif triage.findings:
         # Age red flags (logic/triage.py AGE_FLAGS): not urgent, but not "all clear" either.
-        if not brief:
+        if not brief:  # the action spells out the age flags: no list under it
             where.info(
-                f"{triage.action}{findings}{links}",
+                f"{triage.action}{links}",
                 title="Ask before deciding on imaging",
                 icon=":material/quiz:",
             )
