@@ -873,18 +873,22 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
         out += [f"- {_given_today(o)}" for o in fixed]
         if fixed:
             out.append("")
-        if options:
-            if any(o.shared_decision for o in options):
-                out += [
-                    "If you and your doctor decide together that you need something stronger, "
-                    "you may be given one of these. They may ease the pain for a few hours; in "
-                    "a large trial a short course did not help back pain more than a dummy "
-                    "pill after 6 weeks, and more people had problems with misuse a year later.",
-                    "",
-                ]
-            else:
-                out += ["Your nurse may give you one of these:", ""]
-            out += [f"- {_given_today(o)}" for o in options]
+        # An opioid rescue is the clinician's choice with the patient, not a list for the
+        # patient to pick from: the handout says what it is for, never its doses.
+        opioid_options = [o for o in options if o.shared_decision or is_opioid(o)]
+        other_options = [o for o in options if o not in opioid_options]
+        if opioid_options:
+            out += [
+                "If you and your doctor decide together that you need a stronger (opioid) pain "
+                "medicine, the team will tell you which one and how much. It may ease the pain "
+                "for a few hours; in a large trial (OPAL, Lancet 2023) a short course did not "
+                "help back pain more than a dummy pill after 6 weeks, and more people had "
+                "problems with misuse a year later.",
+                "",
+            ]
+        if other_options:
+            out += ["Your nurse may give you one of these:", ""]
+            out += [f"- {_given_today(o)}" for o in other_options]
             out.append("")
         if any(is_opioid(o) for o in plan.give_now):
             out += [

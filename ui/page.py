@@ -72,7 +72,9 @@ def header(cases: dict) -> str:
     patient = st.session_state.get("audience") == "patient"
     with st.container(key="page_header", gap="small"):
         st.title("Refractory back pain: what now?", anchor=False)
-        st.caption(PRIVACY if patient else f"{SKIP_LINKS} · {PRIVACY}{PRIVACY_LINK}")
+        # The skip link ends the line but is still the page's first link (the first Tab stop
+        # after Streamlit's own menu).
+        st.caption(PRIVACY if patient else f"{PRIVACY}{PRIVACY_LINK} {SKIP_LINKS}")
     with st.container(horizontal=True, key="case_controls", vertical_alignment="bottom", wrap=True):
         audience = st.segmented_control(
             "Which best describes you?",
