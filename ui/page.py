@@ -64,6 +64,7 @@ def reset_case(values: dict[str, object]) -> None:
     st.session_state["case"] = ""
     st.session_state["link_notices"] = []
     st.session_state["rescue_given"] = None
+    teaching.reset_attempt()
     st.query_params.clear()
 
 
@@ -216,6 +217,8 @@ def main() -> None:
         shown = True
         if teaching_case is not None:
             shown = teaching.show_teaching_case(teaching_case, case, audience)
+        elif audience == "resident" and case is not None:
+            shown = teaching.attempt_first()
         if plan is None or case is None or not shown:
             return
         try:
