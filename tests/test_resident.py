@@ -57,3 +57,20 @@ def test_clinician_sees_the_plan_at_once() -> None:
     at = AppTest.from_file("../app.py", default_timeout=30).run()
     assert at.metric
     assert not [b for b in at.button if b.key == "attempt_reveal"]
+
+
+QUIZZES = load_cases()
+
+
+@pytest.mark.parametrize("case_id", sorted(QUIZZES))
+def test_quiz_options_are_of_similar_length(case_id: str) -> None:
+    """Issue 21: 'the right option is visibly the longest'. Every option is within 1.5 times
+    the shortest, and the right one is never longer than the longest wrong one by more than
+    a few characters (the explanations live in `why`, shown after the reveal)."""
+    options = QUIZZES[case_id].quiz.options
+    lengths = [len(o.text) for o in options]
+    assert max(lengths) <= 1.5 * min(lengths), lengths
+    longest_wrong = max(len(o.text) for o in options if not o.correct)
+    for option in options:
+        if option.correct:
+            assert len(option.text) <= longest_wrong + 5, (option.text, lengths)
