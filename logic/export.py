@@ -608,7 +608,11 @@ def _record_give_now(plan: TreatmentPlan, rescue_given: str | None) -> list[str]
 
 def record_cautions(plan: TreatmentPlan) -> list[str]:
     """Harm already done first, then danger and caution warnings (logic/cautions.py)."""
-    lines = [f"HARM MAY ALREADY BE DONE - {r.drug}: {r.reason}" for r in harm_done(plan)]
+    lines = [
+        f"HARM MAY ALREADY BE DONE - {r.drug}: "
+        + r.reason.removeprefix("Harm may already have been done. ")
+        for r in harm_done(plan)
+    ]
     severities = frozenset({Severity.danger, Severity.caution})
     warnings = leading_warnings(plan, severities)
     lines += [f"{w.severity.value.upper()}: {w.message}" for w in warnings]
