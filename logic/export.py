@@ -12,16 +12,22 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from logic.avoid_list import merge_avoid
 from logic.catalogue import CATALOGUE, DrugClass, resolve_drug
+from logic.cautions import gabapentin_ceiling, harm_done, leading_warnings
 from logic.decision_aid import arm_line, decision_rows, headline
 from logic.models import (
+    Allergy,
     Condition,
+    CurrentMedication,
+    Formulation,
     GabapentinPlan,
     GabapentinStep,
     Order,
     PatientCase,
     RedFlag,
     Route,
+    Severity,
     TreatmentPlan,
     TriageLevel,
     TriedMedication,
@@ -32,9 +38,13 @@ __all__ = [
     "DISCLAIMER",
     "clinical_note_markdown",
     "clinical_note_text",
+    "medicine_entry",
     "note_pdf",
     "patient_handout_markdown",
     "plain_instruction",
+    "reasoning_markdown",
+    "record_cautions",
+    "record_pdf",
 ]
 
 DISCLAIMER = "Educational decision support, not a substitute for clinical judgement."
@@ -95,6 +105,13 @@ RETURN_PRECAUTIONS: tuple[str, ...] = (
     "escalating or night pain",
 )
 
+# The same signs in one line, for the record (the reasoning document lists them in full).
+RECORD_RETURN_PRECAUTIONS = (
+    "Return at once for: saddle numbness, retention or incontinence, new leg weakness, "
+    "bilateral sciatica, fever, sudden abdominal pain or collapse, sedation or slow breathing, "
+    "escalating or night pain."
+)
+
 # Which of those signs each recorded red flag makes most relevant (listed first in the handout).
 _FLAG_SIGN: dict[RedFlag, int] = {
     RedFlag.saddle_anesthesia: 0,
@@ -150,18 +167,6 @@ def is_opioid(order: Order) -> bool:
     """True for opioid orders (tramadol, tapentadol and buprenorphine included): the catalogue's
     answer carried by the order itself (logic.models.Order.is_opioid)."""
     return order.is_opioid
-
-
-def _tried_summary(item: TriedMedication) -> str:
-    # A combination product by its name; its dose is its drug's ('Percocet (oxycodone) 5 mg').
-    parts = [item.drug if item.product_label is None else f"{item.product_label} ({item.drug})"]
-    if item.dose_mg is not None:
-        parts.append(f"{_num(item.dose_mg)} mg")
-    if item.route is not None:
-        parts.append(_ROUTE_NOTE.get(item.route, item.route.value))
-    if item.doses_given > 1:
-        parts.append(f"×{item.doses_given}")
-    return f"{' '.join(parts)} (relief: {item.relief.value})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -251,12 +256,57 @@ def _order_line(order: Order) -> str:
     return line
 
 
+_FORM_NOTE: dict[Formulation, str] = {
+    Formulation.ir: "IR",
+    Formulation.er: "ER",
+    Formulation.patch: "patch",
+}
+
+ALLERGY_TERMS: dict[Allergy, str] = {
+    Allergy.nsaid: "NSAID or aspirin (class)",
+    Allergy.opioid: "opioids (class)",
+}
+
+
+def condition_term(condition: Condition) -> str:
+    """The note's words for a condition (a condition added later reads by its name)."""
+    return CONDITION_TERMS.get(condition, condition.value.replace("_", " "))
+
+
+def medicine_entry(item: CurrentMedication | TriedMedication) -> str:
+    """One medicine as entered, for the record: 'sertraline 50 mg PO 1/day for 10 weeks',
+    'Percocet (oxycodone) 5 mg PO x2 (relief: none)'. Every field typed is written."""
+    parts = [item.drug if item.product_label is None else f"{item.product_label} ({item.drug})"]
+    if item.formulation is not None:
+        parts.append(_FORM_NOTE[item.formulation])
+    if item.dose is not None:
+        unit = item.unit.value if item.unit is not None else "mg"
+        parts.append(f"{_num(item.dose)} {unit}")
+    else:
+        parts.append("(dose not entered)")
+    if item.route is not None:
+        parts.append(_ROUTE_NOTE.get(item.route, item.route.value))
+    if isinstance(item, CurrentMedication):
+        if item.doses_per_day is not None:
+            parts.append(f"{_num(item.doses_per_day)}/day")
+        if item.weeks is not None:
+            parts.append(f"for {_num(item.weeks)} week{'s' if item.weeks != 1 else ''}")
+        return " ".join(parts)
+    parts.append(f"x{item.doses_given}")
+    return f"{' '.join(parts)} (relief: {item.relief.value})"
+
+
 def _inputs(case: PatientCase, plan: TreatmentPlan) -> list[str]:
+    """Every input the plan used, each field the clinician typed or ticked (the record)."""
     body = f"{case.age_years} years, {case.sex}, weight {_num(case.weight_kg)} kg"
     if case.height_cm is not None:
         body += f", height {_num(case.height_cm)} cm"
     if case.pregnant:
         body += ", pregnant"
+        if case.pregnancy_weeks is not None:
+            body += f" ({case.pregnancy_weeks} weeks)"
+    if case.breastfeeding:
+        body += ", breastfeeding"
     if case.frail:
         body += ", frail (clinical judgement)"
     renal = plan.renal
@@ -264,31 +314,49 @@ def _inputs(case: PatientCase, plan: TreatmentPlan) -> list[str]:
         kidney = f"CrCl {renal.crcl_ml_min:.0f} mL/min; method: {renal.method}"
     else:
         kidney = f"CrCl not calculated; method: {renal.method}"
+    if case.crcl_ml_min is not None:
+        kidney += f"; CrCl entered {_num(case.crcl_ml_min)} mL/min"
     if case.serum_creatinine_mg_dl is not None:
         kidney += f"; serum creatinine {_num(case.serum_creatinine_mg_dl)} mg/dL"
-    if renal.weight_used_kg is not None:
-        kidney += f"; weight used {renal.weight_used_kg:.1f} kg"
+    if case.egfr_ml_min_1_73m2 is not None:
+        kidney += f"; eGFR entered {_num(case.egfr_ml_min_1_73m2)} mL/min/1.73 m2"
     if case.on_hemodialysis:
         kidney += "; on haemodialysis"
-    kidney += f"; gabapentin label band {renal.band}"
     setting = "emergency department" if case.setting == "ed" else "clinic"
     pain = (
         f"{case.pain_score}/10 for {_num(case.pain_duration_weeks)} "
         f"week{'s' if case.pain_duration_weeks != 1 else ''}; "
         f"{'radicular (sciatica)' if case.radicular else 'non-radicular (axial)'}"
     )
+    if case.radicular_features:
+        pain += " (" + ", ".join(f.value.replace("_", " ") for f in case.radicular_features) + ")"
     flags = ", ".join(RED_FLAG_TERMS[f] for f in case.red_flags) or "none recorded"
-    conditions = ", ".join(CONDITION_TERMS[c] for c in case.conditions) or "none recorded"
-    tried = "; ".join(_tried_summary(t) for t in case.tried) or "none recorded"
-    return [
-        f"Patient: {body}",
-        f"Setting: {setting}",
-        f"Renal function: {kidney}",
+    conditions = ", ".join(condition_term(c) for c in case.conditions) or "none recorded"
+    allergies = [ALLERGY_TERMS.get(a, a.value) for a in case.allergies] + list(case.allergic_to)
+    regular = "; ".join(medicine_entry(m) for m in case.current_medications) or "none recorded"
+    tried = "; ".join(medicine_entry(t) for t in case.tried) or "none recorded"
+    lines = [
+        f"Patient: {body}; {setting}",
+        f"Kidney: {kidney}",
         f"Pain: {pain}",
         f"Red flags: {flags}",
-        f"Conditions and co-medication: {conditions}",
-        f"Medicines already tried: {tried}",
+        f"Conditions: {conditions}",
+        f"Allergies: {', '.join(allergies) or 'none recorded'}",
+        f"Regular medicines: {regular}",
+        f"Given this episode: {tried}",
     ]
+    other = [
+        text
+        for present, text in (
+            (case.prior_overdose, "prior overdose"),
+            (case.heavy_alcohol_use, "heavy alcohol use"),
+            (case.take_home_opioid, "take-home opioid chosen after a shared decision"),
+        )
+        if present
+    ]
+    if other:
+        lines.append(f"Also: {', '.join(other)}")
+    return lines
 
 
 def _gabapentin_table(plan: GabapentinPlan) -> _Table:
@@ -321,7 +389,7 @@ def _evidence_ids(plan: TreatmentPlan) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
 
 
-def _note_sections(
+def _reasoning_sections(
     case: PatientCase,
     plan: TreatmentPlan,
     generated: dt.date,
@@ -376,7 +444,9 @@ def _note_sections(
         sections.append(_Section("Non-drug care", bullets=[_point(p) for p in plan.non_drug]))
 
     if plan.avoid:
-        sections.append(_Section("Avoid", bullets=[f"{a.drug}: {a.reason}" for a in plan.avoid]))
+        sections.append(
+            _Section("Avoid", bullets=[f"{a.drug}: {a.reason}" for a in merge_avoid(plan.avoid)])
+        )
 
     if plan.departures:
         sections.append(
@@ -505,20 +575,137 @@ def _point(point: object) -> str:
     return f"{title}: {text}" if title else str(text)
 
 
+NOTE_TITLE = "Refractory low back pain: clinical note"
+REASONING_TITLE = "Refractory low back pain: reasoning and sources"
+#: The EHR text is meant to paste into a note field: a few thousand characters at most.
+RECORD_MAX_CHARS = 3000
+
+
+def short_label(label: str) -> str:
+    """An avoid label without its examples: 'Benzodiazepines (diazepam and others)' ->
+    'Benzodiazepines' (the reasoning document keeps the full label and the reason)."""
+    return label.split(" (", 1)[0]
+
+
+def _record_order(order: Order) -> str:
+    return f"{order.sig} (shared decision)" if order.shared_decision else order.sig
+
+
+def _record_give_now(plan: TreatmentPlan, rescue_given: str | None) -> list[str]:
+    """Fixed orders one a line; a "choose one" group on one line under its heading, or only the
+    option recorded as given."""
+    lines: list[str] = []
+    if rescue_given == "none":
+        lines.append("No rescue option given (recorded by the clinician).")
+    groups: dict[str, list[Order]] = {}
+    for order in plan.give_now:
+        if order.choice is None:
+            lines.append(_record_order(order))
+        else:
+            groups.setdefault(order.choice, []).append(order)
+    for choice, options in groups.items():
+        given = [o for o in options if o.sig == rescue_given]
+        if given:
+            lines.append(f"GIVEN: {_record_order(given[0])} [{choice}]")
+        elif rescue_given is None:
+            listed = "; or ".join(o.sig for o in options)
+            lines.append(f"{choice}: {listed} (which one was given is not recorded)")
+    known = rescue_given == "none" or any(o.sig == rescue_given for o in plan.give_now)
+    if rescue_given is not None and not known:
+        lines.append(f"Rescue given (not one of this plan's options): {rescue_given}")
+    return lines or ["No medicine ordered now."]
+
+
+def record_cautions(plan: TreatmentPlan) -> list[str]:
+    """Harm already done first, then danger and caution warnings (logic/cautions.py)."""
+    lines = [
+        f"HARM MAY ALREADY BE DONE - {r.drug}: "
+        + r.reason.removeprefix("Harm may already have been done. ")
+        for r in harm_done(plan)
+    ]
+    severities = frozenset({Severity.danger, Severity.caution})
+    warnings = leading_warnings(plan, severities)
+    lines += [f"{w.severity.value.upper()}: {w.message}" for w in warnings]
+    return lines
+
+
+def _key_figures(plan: TreatmentPlan) -> str:
+    renal = plan.renal
+    parts = [
+        f"CrCl {renal.crcl_ml_min:.0f} mL/min" if renal.crcl_ml_min is not None else "CrCl unknown"
+    ]
+    ceiling = gabapentin_ceiling(plan)
+    if ceiling is not None:
+        parts.append(f"gabapentin max {_num(ceiling)} mg/day")
+    mme = plan.mme_per_day
+    parts.append(f"MME/day {_num(round(mme, 1)) if mme is not None else 'none'} (CDC 2022)")
+    parts.append(f"naloxone: {_naloxone_words(plan)}")
+    return "; ".join(parts)
+
+
+def _record_sections(
+    case: PatientCase, plan: TreatmentPlan, generated: dt.date, rescue_given: str | None
+) -> tuple[list[str], list[_Section]]:
+    """The record: what was entered, what was decided, what to watch. Reasons and sources are
+    in the separate reasoning document (`reasoning_markdown`)."""
+    emergency = plan.triage.level is TriageLevel.emergency
+    lead = [f"Date: {generated.isoformat()}"]
+    if emergency:
+        lead.append(f"EMERGENCY: {plan.triage.action}")
+        lead.append("No discharge plan: the patient is not for discharge.")
+    sections = [_Section("Inputs", bullets=_inputs(case, plan))]
+    triage = [f"Level: {plan.triage.level.value}."]
+    if not emergency:
+        triage[0] += f" {plan.triage.action}"
+    # Routine triage's findings are the age red flags, which its action already spells out.
+    findings = [] if plan.triage.level is TriageLevel.routine else list(plan.triage.findings)
+    sections.append(_Section("Triage", paragraphs=triage, bullets=findings))
+    cautions = record_cautions(plan)
+    if cautions:
+        sections.append(_Section("Cautions", bullets=cautions))
+    sections.append(_Section("Give now", bullets=_record_give_now(plan, rescue_given)))
+    if emergency:
+        sections.append(_Section("Discharge", paragraphs=["No discharge plan."]))
+    else:
+        orders = [_record_order(o) for o in plan.discharge] or ["No discharge medicine."]
+        sections.append(_Section("Discharge orders", bullets=orders))
+    if plan.avoid:
+        names = "; ".join(short_label(a.drug) for a in merge_avoid(plan.avoid))
+        sections.append(_Section("Avoid", paragraphs=[names]))
+    sections.append(_Section("Key figures", paragraphs=[_key_figures(plan)]))
+    follow = [_point(p) for p in plan.follow_up if p.title != "Return precautions"]
+    if follow:
+        sections.append(_Section("Follow-up", bullets=follow))
+    if not emergency:
+        sections.append(
+            _Section(
+                "Return precautions given",
+                paragraphs=[RECORD_RETURN_PRECAUTIONS],
+            )
+        )
+    sections.append(
+        _Section(
+            "Reasons and sources",
+            paragraphs=[f"In the separate 'Reasoning and sources' download. {DISCLAIMER}"],
+        )
+    )
+    return lead, sections
+
+
 def clinical_note_markdown(
     case: PatientCase,
     plan: TreatmentPlan,
     *,
     generated: dt.date,
-    sources: Mapping[str, str] | None = None,
     rescue_given: str | None = None,
 ) -> str:
-    """The plan as a Markdown clinical note; `sources` maps evidence ids to citations."""
-    lead, sections = _note_sections(case, plan, generated, sources, rescue_given)
+    """The record as Markdown (for the one-page PDF): every input, the orders chosen, the
+    cautions, the key figures and follow-up."""
+    lead, sections = _record_sections(case, plan, generated, rescue_given)
     lead = [
         f"**{line}**" if line.startswith(("EMERGENCY", "No discharge")) else line for line in lead
     ]
-    return _render_markdown("Refractory low back pain: clinical note", lead, sections)
+    return _render_markdown(NOTE_TITLE, lead, sections)
 
 
 def clinical_note_text(
@@ -526,12 +713,28 @@ def clinical_note_text(
     plan: TreatmentPlan,
     *,
     generated: dt.date,
+    rescue_given: str | None = None,
+) -> str:
+    """The same record as plain text for pasting into an EHR (no Markdown symbols)."""
+    lead, sections = _record_sections(case, plan, generated, rescue_given)
+    return _render_text(NOTE_TITLE, lead, sections)
+
+
+def reasoning_markdown(
+    case: PatientCase,
+    plan: TreatmentPlan,
+    *,
+    generated: dt.date,
     sources: Mapping[str, str] | None = None,
     rescue_given: str | None = None,
 ) -> str:
-    """The same note as plain text for pasting into an EHR (no Markdown symbols)."""
-    lead, sections = _note_sections(case, plan, generated, sources, rescue_given)
-    return _render_text("Refractory low back pain: clinical note", lead, sections)
+    """The full reasoning: why each order, the review of what was tried, what to avoid and why,
+    departures, every warning with its source, the titration table and the sources."""
+    lead, sections = _reasoning_sections(case, plan, generated, sources, rescue_given)
+    lead = [
+        f"**{line}**" if line.startswith(("EMERGENCY", "No discharge")) else line for line in lead
+    ]
+    return _render_markdown(REASONING_TITLE, lead, sections)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -642,15 +845,9 @@ def gabapentin_calendar(plan: GabapentinPlan) -> list[str]:
 
 def _gabapentin_ceiling(plan: TreatmentPlan) -> float:
     """The most gabapentin the patient may take in a day: the lowest cap the plan states."""
-    gaba = plan.gabapentin
-    assert gaba is not None
-    caps = [gaba.max_daily_mg]
-    caps += [
-        o.max_daily_mg
-        for o in plan.discharge
-        if o.drug.lower().startswith("gabapentin") and o.max_daily_mg is not None
-    ]
-    return min(caps)
+    ceiling = gabapentin_ceiling(plan)
+    assert ceiling is not None
+    return ceiling
 
 
 def _come_back_signs(case: PatientCase) -> list[str]:
@@ -690,18 +887,22 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
         out += [f"- {_given_today(o)}" for o in fixed]
         if fixed:
             out.append("")
-        if options:
-            if any(o.shared_decision for o in options):
-                out += [
-                    "If you and your doctor decide together that you need something stronger, "
-                    "you may be given one of these. They may ease the pain for a few hours; in "
-                    "a large trial a short course did not help back pain more than a dummy "
-                    "pill after 6 weeks, and more people had problems with misuse a year later.",
-                    "",
-                ]
-            else:
-                out += ["Your nurse may give you one of these:", ""]
-            out += [f"- {_given_today(o)}" for o in options]
+        # An opioid rescue is the clinician's choice with the patient, not a list for the
+        # patient to pick from: the handout says what it is for, never its doses.
+        opioid_options = [o for o in options if o.shared_decision or is_opioid(o)]
+        other_options = [o for o in options if o not in opioid_options]
+        if opioid_options:
+            out += [
+                "If you and your doctor decide together that you need a stronger (opioid) pain "
+                "medicine, the team will tell you which one and how much. It may ease the pain "
+                "for a few hours; in a large trial (OPAL, Lancet 2023) a short course did not "
+                "help back pain more than a dummy pill after 6 weeks, and more people had "
+                "problems with misuse a year later.",
+                "",
+            ]
+        if other_options:
+            out += ["Your nurse may give you one of these:", ""]
+            out += [f"- {_given_today(o)}" for o in other_options]
             out.append("")
         if any(is_opioid(o) for o in plan.give_now):
             out += [
@@ -892,19 +1093,43 @@ def to_pdf_text(text: str) -> str:
 _MD_INLINE = re.compile(r"\*\*|__|`|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)")
 
 
-def note_pdf(markdown_or_text: str, *, title: str | None = None) -> bytes:
-    """A simple A4 PDF of a note or handout (Markdown headings, bullets and tables understood)."""
+def pdf_pages(pdf_bytes: bytes) -> int:
+    """Pages in a PDF written by `note_pdf` (fpdf2 writes one '/Type /Page' object a page)."""
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf_bytes))
+
+
+#: Body font sizes tried, largest first, until the record fits one A4 page.
+ONE_PAGE_SIZES: tuple[float, ...] = (9.5, 9, 8.5, 8, 7.5, 7)
+
+
+def record_pdf(markdown: str, *, title: str | None = None) -> bytes:
+    """The record on one printed page: the largest body size from ONE_PAGE_SIZES that fits
+    (the smallest if none does; the tests prove every teaching case fits)."""
+    pdf = b""
+    for size in ONE_PAGE_SIZES:
+        pdf = note_pdf(markdown, title=title, size=size, margin=12)
+        if pdf_pages(pdf) == 1:
+            break
+    return pdf
+
+
+def note_pdf(
+    markdown_or_text: str, *, title: str | None = None, size: float = 10, margin: float = 18
+) -> bytes:
+    """A simple A4 PDF of a note or handout (Markdown headings, bullets and tables understood);
+    `size` is the body font size in points, `margin` the side margins in mm."""
     from fpdf import FPDF  # local import: fpdf2 is only needed when a PDF is asked for
 
     pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_margins(18, 15, 18)
+    pdf.set_auto_page_break(auto=True, margin=margin * 0.8)
+    pdf.set_margins(margin, margin * 0.8, margin)
+    body = size
     pdf.add_page()
     if title:
         pdf.set_title(to_pdf_text(title))
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    def write(text: str, *, size: float = 10, style: str = "", indent: float = 0) -> None:
+    def write(text: str, *, size: float = body, style: str = "", indent: float = 0) -> None:
         pdf.set_font("Helvetica", style=style, size=size)
         pdf.set_x(pdf.l_margin + indent)
         pdf.multi_cell(
@@ -918,20 +1143,21 @@ def note_pdf(markdown_or_text: str, *, title: str | None = None) -> bytes:
     for raw in markdown_or_text.splitlines():
         line = raw.rstrip()
         if not line.strip():
-            pdf.ln(2)
+            pdf.ln(body * 0.2)
             continue
         stripped = line.lstrip()
         if stripped.startswith("|"):
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             if all(set(c) <= set("-: ") for c in cells):
                 continue  # the Markdown table rule
-            write("   ".join(_MD_INLINE.sub("", c) for c in cells), size=9, indent=4)
+            write("   ".join(_MD_INLINE.sub("", c) for c in cells), size=body - 1, indent=4)
             continue
         heading = re.match(r"(#{1,6})\s+(.*)", stripped)
         if heading:
             level = len(heading.group(1))
             pdf.ln(1)
-            write(_MD_INLINE.sub("", heading.group(2)), size=15 if level == 1 else 12, style="B")
+            heading_size = body + 5 if level == 1 else body + 1.5
+            write(_MD_INLINE.sub("", heading.group(2)), size=heading_size, style="B")
             continue
         bullet = re.match(r"[-*]\s+(.*)", stripped)
         if bullet:

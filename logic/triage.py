@@ -106,6 +106,51 @@ ROUTINE_ACTION = (
 )
 
 
+class AgeFlag(NamedTuple):
+    """Age as a red flag: above `over` years the serious cause it points to is more likely, so
+    the plan never says "no imaging is needed" until the questions in `ask` are answered."""
+
+    name: str
+    over: int
+    ask: str
+    source: str
+
+
+#: Age red flags, youngest threshold first. "Over" is strict: 50 is not over 50.
+AGE_FLAGS: tuple[AgeFlag, ...] = (
+    AgeFlag(
+        "age over 50 (cancer and infection more likely)",
+        50,
+        "ask about cancer, unexplained weight loss and fever (any: ESR/CRP, MRI)",
+        # AHCPR 1994 red-flag table: tumour or infection, "age over 50 or under 20";
+        # ACP/APS 2007 (Chou et al.) and Chou 2011 ACP high-value care: weaker cancer risk
+        # factors get plain films with ESR first.
+        "AHCPR 1994; ACP/APS 2007",
+    ),
+    AgeFlag(
+        "age over 70 (vertebral fracture more likely)",
+        70,
+        "ask about a fall or strain, however minor, osteoporosis and steroids (any: plain films)",
+        # AHCPR 1994 and ACP/APS 2007 list older age as a fracture red flag; the age-over-70
+        # cut-off is the imaging indication for fracture in the Deyo-era criteria (Walsh,
+        # "Indications for imaging procedures in the patient with acute back pain", table 3).
+        # ACR Appropriateness Criteria: plain radiographs first for suspected fracture.
+        "AHCPR 1994; ACP/APS 2007",
+    ),
+)
+
+
+def age_flags(age_years: int) -> tuple[AgeFlag, ...]:
+    """The age red flags that apply at this age (strictly over each threshold)."""
+    return tuple(flag for flag in AGE_FLAGS if age_years > flag.over)
+
+
+def _age_action(flags: tuple[AgeFlag, ...]) -> str:
+    asks = " ".join(f"{f.name.split(' (')[0].capitalize()}: {f.ask}." for f in flags)
+    sources = "; ".join(dict.fromkeys(s for f in flags for s in f.source.split("; ")))
+    return f"No red flag ticked, but age is one. {asks} Otherwise no imaging ({sources})."
+
+
 def red_flag_label(flag: RedFlag) -> str:
     """Human wording of a red flag, for findings and handouts."""
     return _LABELS[flag]
@@ -138,16 +183,27 @@ def red_flags(case: PatientCase) -> tuple[RedFlag, ...]:
 
 
 def triage(case: PatientCase) -> Triage:
-    """The most urgent red-flag group present decides the level; all findings are listed."""
-    return _triage(red_flags(case))
+    """The most urgent red-flag group present decides the level; all findings are listed, the
+    age red flags among them (AGE_FLAGS)."""
+    return _triage(red_flags(case), age_flags(case.age_years))
 
 
 @lru_cache(maxsize=1024)
-def _triage(red_flags: tuple[RedFlag, ...]) -> Triage:
-    """Triage reads only the red flags (in entry order), and its result is frozen: each set of
-    flags is triaged once."""
+def _triage(red_flags: tuple[RedFlag, ...], ages: tuple[AgeFlag, ...] = ()) -> Triage:
+    """Triage reads only the red flags (in entry order) and the age red flags, and its result
+    is frozen: each combination is triaged once. Age alone does not make the case urgent (a
+    weak flag on its own, ACP/APS 2007), but it replaces "no imaging is needed" with the
+    questions that decide it."""
     fired = [g for g in GROUPS if g.flags & set(red_flags)]
+    age_findings = tuple(f.name for f in ages)
     if not fired:
+        if ages:
+            return Triage(
+                level=TriageLevel.routine,
+                findings=age_findings,
+                action=_age_action(ages),
+                evidence=EVIDENCE,
+            )
         return Triage(level=TriageLevel.routine, action=ROUTINE_ACTION, evidence=EVIDENCE)
     rank = {TriageLevel.emergency: 0, TriageLevel.urgent: 1, TriageLevel.routine: 2}
     headline = min(fired, key=lambda g: rank[g.level])
@@ -157,5 +213,8 @@ def _triage(red_flags: tuple[RedFlag, ...]) -> Triage:
     )
     actions = [headline.action] + [g.action for g in fired if g is not headline]
     return Triage(
-        level=headline.level, findings=findings, action=" ".join(actions), evidence=EVIDENCE
+        level=headline.level,
+        findings=findings + age_findings,
+        action=" ".join(actions),
+        evidence=EVIDENCE,
     )

@@ -256,8 +256,11 @@ def test_each_audience_renders(audience):
     at = page()
     at.segmented_control(key="audience").set_value(audience).run()
     assert not at.exception
-    shown = text(at)
     sig = build_plan(reference_case()).discharge[0].sig
+    if audience == "resident":  # attempt first, then reveal (issue 21)
+        assert sig not in text(at)
+        at.button(key="attempt_reveal").click().run()
+    shown = text(at)
     if audience == "patient":
         assert sig not in shown
         assert "not a prescription" in shown

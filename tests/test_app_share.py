@@ -19,6 +19,7 @@ from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
 from logic.cases import check_expectations, load_cases
+from logic.cautions import gabapentin_ceiling
 from logic.export import clinical_note_text, patient_handout_markdown
 from logic.models import Condition, PatientCase, RedFlag, Route, TreatmentPlan, TriedMedication
 from logic.plan import build_plan
@@ -99,7 +100,7 @@ def expected_figures(plan: TreatmentPlan) -> dict[str, str]:
         "Naloxone": "Yes" if plan.naloxone else "No",
     }
     if plan.gabapentin is not None:
-        figures["Gabapentin max (mg/day)"] = f"{plan.gabapentin.max_daily_mg:g}"
+        figures["Gabapentin max (mg/day)"] = f"{gabapentin_ceiling(plan):g}"  # one cap
     return figures
 
 

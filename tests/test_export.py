@@ -7,11 +7,14 @@ import re
 
 import pytest
 
+from logic.avoid_list import merge_avoid
 from logic.cases import load_cases
+from logic.cautions import gabapentin_ceiling
 from logic.export import (
     COME_BACK_NOW,
     DISCLAIMER,
     RED_FLAG_TERMS,
+    RETURN_PRECAUTIONS,
     clinical_note_markdown,
     clinical_note_text,
     gabapentin_calendar,
@@ -19,6 +22,8 @@ from logic.export import (
     note_pdf,
     patient_handout_markdown,
     plain_instruction,
+    reasoning_markdown,
+    short_label,
     to_pdf_text,
 )
 from logic.models import Order, PatientCase, Route, TreatmentPlan, TriageLevel
@@ -62,8 +67,9 @@ def test_note_contains_every_order_and_the_disclaimer(case_id: str) -> None:
                 assert order.sig in note
         for flag in case.red_flags:
             assert RED_FLAG_TERMS[flag] in note
-        for avoid in plan.avoid:
-            assert avoid.drug in note
+        merged = merge_avoid(plan.avoid)
+        for avoid in plan.avoid:  # by its own label, or under the entry it was merged into
+            assert any(short_label(m.drug) in note and avoid.reason in m.reason for m in merged)
         assert plan.triage.level.value in note
 
 
@@ -82,16 +88,21 @@ def test_note_summarises_the_inputs(case_id: str) -> None:
 
 @pytest.mark.parametrize("case_id", _routine_ids())
 def test_note_carries_return_precautions_and_follow_up(case_id: str) -> None:
-    """A discharge note documents return precautions, follow-up and the MME/naloxone line."""
+    """A discharge note documents return precautions, follow-up and the MME/naloxone line; the
+    reasoning document lists each return precaution in full."""
     case, plan = _plan(case_id)
     note = clinical_note_markdown(case, plan, generated=DAY)
     assert "Return precautions" in note
-    assert "saddle anaesthesia" in note
-    assert "urinary retention" in note
+    assert "saddle numbness" in note
+    assert "retention" in note
     assert "MME/day" in note
-    assert "Naloxone" in note
+    assert "naloxone" in note.lower()
     for point in plan.follow_up:
-        assert point.text in note
+        if point.title != "Return precautions":  # said once, by the line above
+            assert point.text in note
+    reasoning = reasoning_markdown(case, plan, generated=DAY)
+    for precaution in RETURN_PRECAUTIONS:
+        assert precaution in reasoning
 
 
 @pytest.mark.parametrize("case_id", sorted(CASES))
@@ -126,22 +137,23 @@ def test_emergency_cases_exist() -> None:
 
 
 def test_note_lists_gabapentin_titration_as_a_table() -> None:
-    """With a gabapentin plan, the note has a day/total/doses table with every step."""
+    """With a gabapentin plan, the reasoning document has a day/total/doses table with every
+    step; the record gives the one ceiling."""
     case, plan = _plan("radicular_crcl_25")
     assert plan.gabapentin is not None
-    note = clinical_note_markdown(case, plan, generated=DAY)
+    note = reasoning_markdown(case, plan, generated=DAY)
     assert "| Day | Total mg/day | Doses (mg) |" in note
     assert len(re.findall(r"^\| \d+ \|", note, flags=re.M)) == len(plan.gabapentin.steps)
     text = clinical_note_text(case, plan, generated=DAY)
-    assert "Total mg/day" in text
+    assert f"gabapentin max {gabapentin_ceiling(plan):g} mg/day" in text
 
 
 def test_sources_are_ids_or_citations() -> None:
     """Without a sources map the ids are listed; with one, each id gets its citation."""
     case, plan = _plan("reference")
-    bare = clinical_note_markdown(case, plan, generated=DAY)
+    bare = reasoning_markdown(case, plan, generated=DAY)
     assert "- red-flags-imaging" in bare
-    cited = clinical_note_markdown(
+    cited = reasoning_markdown(
         case, plan, generated=DAY, sources={"red-flags-imaging": "AHCPR 1994; ACP/APS 2007"}
     )
     assert "- red-flags-imaging: AHCPR 1994; ACP/APS 2007" in cited

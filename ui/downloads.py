@@ -13,10 +13,14 @@ import streamlit as st
 
 from logic.evidence import EvidenceTopic, format_source
 from logic.export import (
+    NOTE_TITLE,
+    REASONING_TITLE,
     clinical_note_markdown,
     clinical_note_text,
     note_pdf,
     patient_handout_markdown,
+    reasoning_markdown,
+    record_pdf,
 )
 from logic.fhir_out import plan_bundle_json
 from logic.models import PatientCase, TreatmentPlan, TriageLevel
@@ -71,25 +75,23 @@ def show_note(case: PatientCase, plan: TreatmentPlan, library: dict[str, Evidenc
     note = clinical_note_text(case, plan, generated=today, rescue_given=given)
     st.subheader(":material/content_paste: Note for the record", anchor="note")
     st.caption(
-        "One page: inputs, triage, the orders chosen, key figures, what to avoid, safety and "
-        "follow-up. The copy icon (top right of the box) puts it on the clipboard; read it "
-        "through before it goes in the record."
+        "The record: every input, the triage, the cautions, the orders chosen, the key figures "
+        "and follow-up, on one printed page. The copy icon (top right of the box) puts it on "
+        "the clipboard; read it through before it goes in the record. The reasons and sources "
+        "are a separate download."
         + (" It leads with the emergency and has no discharge plan." if emergency else "")
     )
-    st.code(note, language=None, height=260, wrap_lines=True)
+    # No fixed height: a scrolling box would be a region the keyboard cannot reach (axe
+    # scrollable-region-focusable); the record is one page, so it is shown whole.
+    st.code(note, language=None, wrap_lines=True)
 
-    def note_md() -> str:
-        sources = note_sources(plan, library, plain=False)
-        return clinical_note_markdown(
-            case, plan, generated=today, sources=sources, rescue_given=given
-        )
+    def reasoning(plain: bool) -> str:
+        sources = note_sources(plan, library, plain=plain)
+        return reasoning_markdown(case, plan, generated=today, sources=sources, rescue_given=given)
 
     def note_as_pdf() -> bytes:
-        sources = note_sources(plan, library, plain=True)
-        markdown = clinical_note_markdown(
-            case, plan, generated=today, sources=sources, rescue_given=given
-        )
-        return note_pdf(markdown, title="Refractory low back pain: clinical note")
+        markdown = clinical_note_markdown(case, plan, generated=today, rescue_given=given)
+        return record_pdf(markdown, title=NOTE_TITLE)
 
     with st.container(horizontal=True, key="note_downloads"):
         st.download_button(
@@ -102,22 +104,31 @@ def show_note(case: PatientCase, plan: TreatmentPlan, library: dict[str, Evidenc
             key="download_note_txt",
         )
         st.download_button(
-            "Markdown (with sources)",
-            data=note_md,
-            file_name=f"back-pain-note-{stamp}.md",
-            mime="text/markdown",
-            icon=":material/description:",
-            on_click="ignore",
-            key="download_note_md",
-        )
-        st.download_button(
-            "PDF (with sources)",
+            "Note (one-page PDF)",
             data=note_as_pdf,
             file_name=f"back-pain-note-{stamp}.pdf",
             mime="application/pdf",
             icon=":material/picture_as_pdf:",
             on_click="ignore",
             key="download_note_pdf",
+        )
+        st.download_button(
+            "Reasoning and sources (Markdown)",
+            data=lambda: reasoning(plain=False),
+            file_name=f"back-pain-reasoning-{stamp}.md",
+            mime="text/markdown",
+            icon=":material/description:",
+            on_click="ignore",
+            key="download_note_md",
+        )
+        st.download_button(
+            "Reasoning and sources (PDF)",
+            data=lambda: note_pdf(reasoning(plain=True), title=REASONING_TITLE),
+            file_name=f"back-pain-reasoning-{stamp}.pdf",
+            mime="application/pdf",
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+            key="download_reasoning_pdf",
         )
         st.download_button(
             "FHIR R4 Bundle",

@@ -21,7 +21,7 @@ from typing import Any
 
 from logic import units
 from logic.cases import CASES_DIR, load_case
-from logic.catalogue import display_name
+from logic.catalogue import display_name, resolve_drug
 from logic.models import CurrentMedication, PatientCase, TriedMedication
 from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 
@@ -298,7 +298,9 @@ def _medicines(
         for name, key in row_keys(drug, list_name).items():
             if state.get(key) is not None:
                 item[name] = state[key]
-        if list_name == "tried" and item.get("relief") is None:
+        # A name the catalogue does not know has no row to enter relief in (ui/form.py).
+        known = resolve_drug(drug) is not None
+        if list_name == "tried" and item.get("relief") is None and known:
             missing.append(f"relief with {display_name(drug)}")
         items.append(item)
     return tuple(items)

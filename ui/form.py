@@ -23,8 +23,11 @@ from logic.catalogue import (
     known_names,
     medicine_names,
     picker_label,
+    resolve_drug,
 )
 from logic.models import Allergy, Condition, RedFlag, Relief, Route
+from logic.plaintext import plain_text
+from logic.suggest import suggest
 from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.triage import GROUPS, red_flag_label
 from ui.fields import (
@@ -40,6 +43,8 @@ from ui.fields import (
 )
 
 SEXES = {"female": "Female", "male": "Male"}
+#: The medicine lists' entries (generics, then combination products).
+_OPTIONS = frozenset(medicine_names())
 SETTINGS = {"ed": "Emergency department", "clinic": "Clinic"}
 RELIEF = {
     Relief.none.value: "No relief",
@@ -205,8 +210,39 @@ def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) 
         st.session_state["crcl_ml_min"] = None
 
 
-def medicines_changed(list_name: str) -> None:
-    """Picker callback: forget the rows of medicines taken off the list (a re-add starts clean)."""
+def _as_option(name: str) -> str:
+    """A typed name the catalogue knows ('Zoloft') as its pick-list entry ('sertraline'); an
+    unknown name stays exactly as typed."""
+    if name in _OPTIONS:
+        return name
+    generic = resolve_drug(name)
+    key = " ".join(name.lower().split())
+    if key in _OPTIONS:
+        return key
+    return generic if generic is not None else name
+
+
+def medicine_label(name: str) -> str:
+    """Pick-list label; a typed name the catalogue does not know reads exactly as typed (the
+    widget maps labels back to values, so a marked label would become a new value; the row
+    under the list says it is not recognised)."""
+    return picker_label(name) if name in _OPTIONS else name
+
+
+def replace_medicine(list_name: str, typed: str, option: str) -> None:
+    """'Did you mean' button: the typed name gives way to the medicine picked, in its place."""
+    current = list(st.session_state.get(list_name) or ())
+    replaced = [option if item == typed else item for item in current]
+    st.session_state[list_name] = list(dict.fromkeys(replaced))
+    medicines_changed(list_name, normalise=False)
+
+
+def medicines_changed(list_name: str, *, normalise: bool = True) -> None:
+    """Picker callback: a typed known name becomes its entry, and the rows of medicines taken
+    off the list are forgotten (a re-add starts clean)."""
+    if normalise:
+        typed = list(st.session_state.get(list_name) or ())
+        st.session_state[list_name] = list(dict.fromkeys(_as_option(t) for t in typed))
     prefix, names, _ = ROWS[list_name]
     # Row keys only ("current_dose_<drug>", ...): the list's own key ("current_medications")
     # shares the prefix and must survive its own callback.
@@ -418,16 +454,48 @@ def medicine_picker(list_name: str, label: str) -> list[str]:
     chosen = st.multiselect(
         label,
         options=medicine_names(),
-        format_func=picker_label,
+        format_func=medicine_label,
         key=list_name,
         on_change=medicines_changed,
         args=(list_name,),
         placeholder="Type a generic or brand name, e.g. Norflex",
-        help="Type a generic or brand name; Enter adds the highlighted one.",
+        help="Type a generic or brand name; Enter adds the highlighted one. A name not in "
+        "the list is kept as typed, with the nearest names to choose from.",
         select_all=False,  # Enter must add one medicine, never "Select N matches"
         filter_mode="contains",  # 'prednisone' must not also match prednisolone
+        accept_new_options=True,  # a misspelt name is kept, never silently dropped
     )
     return list(chosen or ())
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower())[:40]
+
+
+def unknown_row(list_name: str, typed: str) -> None:
+    """A name the catalogue does not know: kept as typed, with 'did you mean ...?' buttons
+    (nearest generic, brand or product names, logic/suggest.py)."""
+    slug = _slug(typed)
+    options = suggest(typed)
+    with st.container(key=f"unknown_{list_name}_{slug}"):
+        said = (
+            f"**{plain_text(typed, 60)}** is not a medicine this tool knows: it is kept as typed, "
+            "but it cannot be checked for interactions or doses."
+        )
+        st.warning(
+            said + (" Did you mean:" if options else " Check the spelling or the brand name."),
+            icon=":material/spellcheck:",
+        )
+        if options:
+            with st.container(horizontal=True, key=f"suggestions_{list_name}_{slug}"):
+                for option in options:
+                    st.button(
+                        option.label,
+                        key=f"suggest_{list_name}_{slug}_{_slug(option.option)}",
+                        on_click=replace_medicine,
+                        args=(list_name, typed, option.option),
+                        icon=":material/check:",
+                    )
 
 
 def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
@@ -489,6 +557,9 @@ def compact_number(label: str, key: str, placeholder: str, width: int) -> None:
 
 def current_row(drug: str) -> None:
     """One regular medicine: dose, unit, doses a day, formulation and weeks taken."""
+    if drug not in _OPTIONS:
+        unknown_row("current_medications", drug)
+        return
     keys = row_keys(drug, "current_medications")
     name = display_name(drug)
     with st.container(
@@ -504,6 +575,9 @@ def current_row(drug: str) -> None:
 
 def tried_row(drug: str) -> None:
     """One tried medicine: doses given, dose (mg), route and its own relief."""
+    if drug not in _OPTIONS:
+        unknown_row("tried", drug)
+        return
     keys = row_keys(drug)
     name = display_name(drug)
     with st.container(

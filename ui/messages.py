@@ -14,7 +14,7 @@ import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
-from logic.catalogue import display_name
+from logic.catalogue import display_name, resolve_drug
 from logic.models import CurrentMedication, PatientCase, TriedMedication
 from logic.plaintext import plain_text
 from ui.fields import FIELDS, model_range
@@ -77,7 +77,9 @@ def _label(
         drugs = lists.get(str(loc[0])) or ()
         where = FIELDS[str(loc[0])].label
         if isinstance(index, int) and index < len(drugs):
-            where = f"{where}, {display_name(drugs[index])}"
+            typed = drugs[index]  # a name the catalogue does not know is shown as typed
+            known = resolve_drug(typed) is not None
+            where = f"{where}, {display_name(typed) if known else plain_text(typed, 60)}"
         if len(loc) == 2:
             return where, "", None
         label, unit = _ROW_LABELS.get(name, (name.replace("_", " "), ""))

@@ -33,11 +33,15 @@ from ui.link import AUDIENCES, read_link, write_link
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVACY = (
-    "Educational decision support, not a substitute for clinical judgement. The case lives only "
-    "in this tab's session on this page's server (not saved, logged or sent on; gone when the "
-    "tab closes). The address bar never holds sensitive fields; *Copy case link* makes a full link."
+    "Educational decision support, not a substitute for clinical judgement. Nothing is saved, "
+    "logged or sent: the case lives only in this tab and is gone when it closes."
 )
-#: Small-screen layout: the plan column comes first (summary on top), the case after it.
+#: Said only where the button it names is shown (not in the patient view).
+PRIVACY_LINK = " The address bar never holds sensitive fields; *Copy case link* makes a full link."
+#: The first thing the keyboard reaches: past the case form to the plan (WCAG 2.4.1 bypass
+#: blocks), and on a phone, where the form comes first, one tap to the plan.
+SKIP_LINKS = "[Skip to the plan](#plan)"
+#: Page-wide style: compact headings, readable captions, and the small-screen header.
 _STACK_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.2rem; padding-bottom: 2rem; }
@@ -47,14 +51,21 @@ h3 { font-size: 1.05rem !important; padding: 0.15rem 0 !important; }
 /* Captions at 7.6:1 on white (WCAG AA needs 4.5:1). Streamlit 1.67 fades captions with
    opacity 0.6, which gives about 3:1: draw them opaque in a darker grey instead. */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
-/* An urgent or emergency triage stays in view while the case column scrolls. */
-div:has(> .st-key-triage_alert), .st-key-triage_alert {
-  position: sticky; top: 3.75rem; z-index: 10; background: #fff;
+/* An urgent or emergency triage stays in view while the case column scrolls (wide screens
+   only: on a phone a sticky banner would cover a quarter of the screen while typing). */
+@media (min-width: 641px) {
+  div:has(> .st-key-triage_alert), .st-key-triage_alert {
+    position: sticky; top: 3.75rem; z-index: 10; background: #fff;
+  }
 }
 [data-testid="stCaptionContainer"],
 [data-testid="stCaptionContainer"] * { color: #45525c !important; }
+/* Phone: a compact header (smaller title, tighter rows), then the case form, then the plan;
+   the skip link at the top reaches the plan in one tap. */
 @media (max-width: 640px) {
-  .st-key-workspace > div > [data-testid="stHorizontalBlock"] { flex-direction: column-reverse; }
+  h1 { font-size: 1.3rem !important; }
+  .st-key-page_header [data-testid="stCaptionContainer"] p { font-size: 0.78rem; }
+  .st-key-case_controls { gap: 0.4rem !important; }
 }
 </style>
 """
@@ -66,14 +77,19 @@ def reset_case(values: dict[str, object]) -> None:
     st.session_state["case"] = ""
     st.session_state["link_notices"] = []
     st.session_state["rescue_given"] = None
+    teaching.reset_attempt()
     st.query_params.clear()
 
 
 def header(cases: dict[str, TeachingCase]) -> Audience:
     """Title, privacy line and the controls above the workspace; returns the audience."""
-    st.title("Refractory back pain: what now?")
-    st.caption(PRIVACY)
-    with st.container(horizontal=True, key="case_controls", vertical_alignment="bottom"):
+    patient = st.session_state.get("audience") == "patient"
+    with st.container(key="page_header", gap="small"):
+        st.title("Refractory back pain: what now?", anchor=False)
+        # The skip link ends the line but is still the page's first link (the first Tab stop
+        # after Streamlit's own menu).
+        st.caption(PRIVACY if patient else f"{PRIVACY}{PRIVACY_LINK} {SKIP_LINKS}")
+    with st.container(horizontal=True, key="case_controls", vertical_alignment="bottom", wrap=True):
         audience = st.segmented_control(
             "Which best describes you?",
             options=list(AUDIENCES),
@@ -84,7 +100,13 @@ def header(cases: dict[str, TeachingCase]) -> Audience:
             label_visibility="collapsed",
             help="Clinicians get terse orders; residents also get the reasoning and pitfalls; "
             "patients get only the plain-language handout.",
+            width="content",
         )
+        if audience == "patient":  # the patient sees their handout, not the case tools
+            # The teaching picker is not drawn: keep its value for the link and for coming back.
+            st.session_state["case"] = st.session_state.get("case") or ""
+            messages.show_link_notices(st.session_state.get("link_notices") or [])
+            return "patient"
         st.button(
             "New case",
             icon=":material/note_add:",
@@ -225,6 +247,8 @@ def main() -> None:
         shown = True
         if teaching_case is not None:
             shown = teaching.show_teaching_case(teaching_case, case, audience)
+        elif audience == "resident" and case is not None:
+            shown = teaching.attempt_first()
         if plan is None or case is None or not shown:
             return
         try:

@@ -12,7 +12,9 @@ from types import ModuleType
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from logic.avoid_list import merge_avoid
 from logic.catalogue import display_name
+from logic.cautions import gabapentin_ceiling, harm_done
 from logic.charts import titration_spec
 from logic.evidence import EvidenceTopic
 from logic.gabapentin import schedule_csv, schedule_frame
@@ -94,6 +96,18 @@ def show_warnings(plan: TreatmentPlan, severities: Iterable[Severity]) -> None:
         alert(f"**{word}.** {warning.message}{source}", icon=icon)
 
 
+def show_harm_done(plan: TreatmentPlan) -> None:
+    """A dose already given that was contraindicated: what to watch for now, under the triage
+    on the summary card (the review's own words; logic/cautions.py harm_done)."""
+    for review in harm_done(plan):
+        st.error(
+            f"**{drug_name(review.drug)}.** "
+            + review.reason.removeprefix("Harm may already have been done. "),
+            title="Harm may already have been done",
+            icon=":material/report:",
+        )
+
+
 def show_triage(
     plan: TreatmentPlan,
     where: DeltaGenerator | ModuleType,
@@ -117,6 +131,14 @@ def show_triage(
             title="Urgent work-up before discharge",
             icon=":material/priority_high:",
         )
+    elif triage.findings:
+        # Age red flags (logic/triage.py AGE_FLAGS): not urgent, but not "all clear" either.
+        if not brief:  # the action spells out the age flags: no list under it
+            where.info(
+                f"{triage.action}{links}",
+                title="Ask before deciding on imaging",
+                icon=":material/quiz:",
+            )
     elif not brief:
         where.success(triage.action, icon=":material/check_circle:")
 
@@ -132,11 +154,14 @@ def show_figures(plan: TreatmentPlan) -> None:
             border=True,
             width="content",
         )
-        if plan.gabapentin is not None:
+        ceiling = gabapentin_ceiling(plan)
+        if plan.gabapentin is not None and ceiling is not None:
             st.metric(
                 "Gabapentin max (mg/day)",
-                f"{plan.gabapentin.max_daily_mg:g}",
-                help="Kidney-adjusted maximum total daily dose (US label).",
+                f"{ceiling:g}",
+                help="The most this plan allows in a day: the discharge order's cap, within the "
+                f"label's kidney maximum ({plan.gabapentin.max_daily_mg:g} mg/day, Neurontin "
+                "label Table 1).",
                 border=True,
                 width="content",
             )
@@ -171,6 +196,7 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict[str, Evid
     emergency = plan.triage.level is TriageLevel.emergency
     with st.container(border=True, key="summary"):
         show_triage(plan, st, library, brief=False)
+        show_harm_done(plan)
         show_warnings(plan, [Severity.danger])
         if emergency:
             st.subheader(":material/event: Now", anchor="now")
@@ -213,7 +239,8 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict[str, Evid
         show_figures(plan)
         if plan.avoid:
             st.markdown(
-                ":material/block: **Avoid:** " + "; ".join(drug_name(a.drug) for a in plan.avoid),
+                ":material/block: **Avoid:** "
+                + "; ".join(drug_name(a.drug) for a in merge_avoid(plan.avoid)),
             )
 
 
@@ -265,7 +292,10 @@ def show_why(plan: TreatmentPlan, audience: str, library: dict[str, EvidenceTopi
         points(plan.non_drug, library)
     if plan.avoid:
         st.subheader(":material/block: Avoid, and why", anchor="avoid")
-        bullets(((f"**{drug_name(a.drug)}**: {a.reason}", a.evidence) for a in plan.avoid), library)
+        bullets(
+            ((f"**{drug_name(a.drug)}**: {a.reason}", a.evidence) for a in merge_avoid(plan.avoid)),
+            library,
+        )
 
 
 def show_safety(plan: TreatmentPlan, library: dict[str, EvidenceTopic]) -> None:
@@ -290,8 +320,8 @@ def show_titration(plan: TreatmentPlan) -> None:
     st.markdown(
         f"Start **{gaba.start_mg:g} mg**, build up to **{gaba.target_daily_mg:g} mg/day** "
         f"in {gaba.doses_per_day} dose{'s' if gaba.doses_per_day != 1 else ''} a day. "
-        f"Maximum for this kidney function: **{gaba.max_daily_mg:g} mg/day** "
-        f"(kidney band {gaba.band})."
+        f"Maximum: **{gabapentin_ceiling(plan) or gaba.max_daily_mg:g} mg/day** "
+        f"(the label allows up to {gaba.max_daily_mg:g} mg/day in kidney band {gaba.band})."
         + (
             f"  \nAfter each haemodialysis session: **{gaba.dialysis_supplement_mg:g} mg**."
             if gaba.dialysis_supplement_mg

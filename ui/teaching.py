@@ -8,6 +8,7 @@ import streamlit as st
 
 from logic.cases import TeachingCase, load_cases
 from logic.models import PatientCase
+from logic.plaintext import plain_text
 from logic.share import case_to_query
 from ui.fields import widget_values
 from ui.form import set_case_widgets
@@ -29,6 +30,56 @@ def load_teaching_case(cases: Mapping[str, TeachingCase]) -> None:
     st.session_state["link_notices"] = []
     st.session_state["quiz_answer"] = None
     st.session_state["quiz_revealed"] = None
+    reset_attempt()
+
+
+def reset_attempt() -> None:
+    """A new case starts a new attempt (New case, Reference case, a teaching case)."""
+    st.session_state["attempt_revealed"] = False
+    st.session_state["attempt_saved"] = ""
+
+
+def reveal_attempt() -> None:
+    """Reveal button callback: keep the resident's answer to compare with the plan."""
+    st.session_state["attempt_saved"] = st.session_state.get("attempt_text") or ""
+    st.session_state["attempt_revealed"] = True
+
+
+def attempt_first() -> bool:
+    """Resident mode on any case that is not a teaching case: 'what would you give now?'
+    before the plan (attempt, then reveal). True when the plan may show. The answer stays in
+    this tab's session: it is never in the link, the note or a log."""
+    if st.session_state.get("attempt_revealed"):
+        said = st.session_state.get("attempt_saved") or ""
+        st.info(
+            f"**Your answer:** {plain_text(said, 400)}"
+            if said.strip()
+            else "You revealed the plan without writing an answer.",
+            title="Compare with the plan below and its Why tab",
+            icon=":material/school:",
+        )
+        return True
+    with st.container(border=True, key="resident_attempt"):
+        st.subheader(":material/school: What would you give now?", anchor=False)
+        st.text_area(
+            "Your plan: what now, what at discharge, what to avoid",
+            key="attempt_text",
+            height=110,
+            placeholder="e.g. naproxen 500 mg now, no opioid, heat, review in 3 days",
+            help="Stays on this page only: never saved, logged or put in the link.",
+        )
+        st.button(
+            "Reveal the plan",
+            icon=":material/visibility:",
+            type="primary",
+            key="attempt_reveal",
+            on_click=reveal_attempt,
+        )
+        st.caption(
+            ":material/visibility_off: The plan is hidden until you reveal it: decide first, "
+            "then compare."
+        )
+    return False
 
 
 def reveal_quiz(case_id: str) -> None:

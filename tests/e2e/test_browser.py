@@ -26,10 +26,13 @@ if find_chromium() is None:
 from playwright.sync_api import Page, expect
 
 from logic.cases import CASES_DIR, load_case
+from logic.cautions import gabapentin_ceiling
 from logic.gabapentin import schedule_csv
-from logic.models import RedFlag
+from logic.models import PatientCase, RedFlag
 from logic.plan import build_plan
+from logic.share import share_query_string
 from logic.triage import red_flag_label
+from tests.e2e.test_workspace import AXE, axe_violations
 
 pytestmark = pytest.mark.e2e
 
@@ -109,7 +112,8 @@ def test_radicular_pain_draws_the_titration_chart(app: Page):
     switch_radicular_on(app)
     plan = build_plan(REFERENCE.model_copy(update={"radicular": True}))
     assert plan.gabapentin is not None
-    expect(metric(app, "Gabapentin max (mg/day)")).to_have_text(f"{plan.gabapentin.max_daily_mg:g}")
+    ceiling = gabapentin_ceiling(plan)  # one number for the cap: the order's (issue 21)
+    expect(metric(app, "Gabapentin max (mg/day)")).to_have_text(f"{ceiling:g}")
     chart = app.locator(CHART)
     expect(chart).to_have_count(1)
     drawing = chart.locator("canvas, svg").first
@@ -122,7 +126,9 @@ def test_radicular_pain_draws_the_titration_chart(app: Page):
 
 
 def test_low_crcl_lowers_the_gabapentin_cap(app: Page):
-    """A creatinine clearance of 25 mL/min caps gabapentin at the label's 700 mg/day."""
+    """A creatinine clearance of 25 mL/min: the label's band maximum is 700 mg/day, and the
+    figure shows the plan's own cap, the discharge order's 'max 400 mg/day' (issue 21: one
+    number for each cap)."""
     switch_radicular_on(app)
     widget(app, "creatinine_unit").get_by_role("radio", name="CrCl known").click()
     crcl = widget(app, "crcl_ml_min").locator("input")
@@ -134,9 +140,14 @@ def test_low_crcl_lowers_the_gabapentin_cap(app: Page):
     )
     plan = build_plan(case)
     assert plan.gabapentin is not None
-    assert plan.gabapentin.max_daily_mg == 700
+    assert plan.gabapentin.max_daily_mg == 700  # Neurontin label Table 1, CrCl 15-29
+    ceiling = gabapentin_ceiling(plan)
+    assert ceiling is not None
+    assert ceiling <= 700
+    order = next(o for o in plan.discharge if o.generic == "gabapentin")
+    assert f"(max {ceiling:g} mg/day)" in order.sig
     expect(metric(app, "CrCl (mL/min)")).to_have_text("25")
-    expect(metric(app, "Gabapentin max (mg/day)")).to_have_text("700")
+    expect(metric(app, "Gabapentin max (mg/day)")).to_have_text(f"{ceiling:g}")
     open_tab(app, "Titration")
     expect(app.locator("#gabapentin-titration")).to_be_visible()
 
@@ -205,3 +216,139 @@ def test_phone_viewport_shows_reference_plan(phone: Page):
     main_width, main_visible, document_width = overflow
     assert main_width <= main_visible + 1, overflow
     assert document_width <= 390 + 1, overflow
+
+
+# ---- Issue 21: the caution on the first screen, the phone, the keyboard, every tab ---------
+
+#: Ibuprofen given at CrCl 25 with an anticoagulant (NSAID labels: renal toxicity, bleeding):
+#: the review says harm may already have been done.
+HARMED = PatientCase(
+    age_years=58,
+    sex="male",
+    weight_kg=70,
+    crcl_ml_min=25,
+    conditions=["anticoagulant_use"],
+    tried=[{"drug": "ibuprofen", "dose": 400}],
+    radicular=True,
+)
+PHONE = {"width": 390, "height": 844}
+
+
+#: The case link holds every field (the address bar leaves out the sensitive ones).
+def case_url(app_url: str, case: PatientCase) -> str:
+    return f"{app_url}/?{share_query_string(case)}"
+
+
+def open_at(page: Page, url: str) -> Page:
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    wait_for_app_run(page)
+    return page
+
+
+def in_first_screen(page: Page, locator) -> bool:
+    """The element's top edge is inside the first screen of the page, not scrolled."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None
+    assert size is not None
+    scrolled = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop")
+    return box["y"] + scrolled + box["height"] <= size["height"]
+
+
+def test_harm_done_caution_is_on_the_first_laptop_screen(page: Page, app_url: str):
+    """1280x720: 'harm may already have been done' is on the summary card, in the first
+    screen, with the drug named; a case without it shows no such caution."""
+    assert page.viewport_size == {"width": 1280, "height": 720}
+    assert any(r.monitor for r in build_plan(HARMED).tried_review)
+    open_at(page, case_url(app_url, HARMED))
+    caution = (
+        widget(page, "summary")
+        .get_by_test_id("stAlert")
+        .filter(has_text="Harm may already have been done")
+    )
+    expect(caution).to_have_count(1)
+    expect(caution).to_contain_text("ibuprofen")
+    assert in_first_screen(page, caution), caution.bounding_box()
+    page.screenshot(path="test-results/issue21-laptop-harm-done.png")
+
+
+def test_phone_reaches_the_first_case_field_within_two_screens(browser, app_url: str):
+    """390x844: a compact header, then the case form (its first field, age, within two
+    screens of the top); the skip link reaches the plan in one tap."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        page = open_at(context.new_page(), app_url)
+        age = widget(page, "age_years").locator("input")
+        expect(age).to_be_visible()
+        box = age.bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= 2 * PHONE["height"], box
+        title = page.get_by_role("heading", level=1).bounding_box()
+        assert title is not None
+        assert title["height"] <= 80, title  # the title wraps to at most two short lines
+        page.screenshot(path="test-results/issue21-phone-top.png")
+        page.get_by_role("link", name="Skip to the plan").tap()
+        plan_heading = page.locator("#plan")
+        expect(plan_heading).to_be_in_viewport()
+        page.screenshot(path="test-results/issue21-phone-plan.png")
+    finally:
+        context.close()
+
+
+FOCUS_IN_PLAN_JS = """() => {
+  const column = document.getElementById('plan')?.closest('[data-testid=stColumn]');
+  return !!column && column.contains(document.activeElement);
+}"""
+
+
+def test_tab_reaches_the_plan_within_20_presses(app: Page):
+    """From the top of the page, at most 20 Tab presses reach the plan column: the skip link
+    is among the first stops (Enter follows it), so the form's 60-odd stops are bypassed."""
+    presses = 0
+    while presses < 20:
+        app.keyboard.press("Tab")
+        presses += 1
+        if app.evaluate(FOCUS_IN_PLAN_JS):
+            break
+        if app.evaluate("() => document.activeElement.getAttribute('href')") == "#plan":
+            app.keyboard.press("Enter")
+    assert app.evaluate(FOCUS_IN_PLAN_JS), f"not in the plan after {presses} Tab presses"
+    assert presses <= 20
+
+
+def test_misspelt_medicine_gets_a_suggestion_and_stays(app: Page):
+    """'sertaline' typed and entered stays in the list as typed, with 'did you mean' and
+    sertraline offered; taking the suggestion replaces it."""
+    box = widget(app, "current_medications").locator("input")
+    box.click()
+    box.fill("sertaline")
+    expect(app.get_by_role("option", name="Add: sertaline")).to_be_visible()
+    box.press("Enter")
+    wait_for_app_run(app)
+    app.keyboard.press("Escape")
+    tags = widget(app, "current_medications").locator("[data-tag]")
+    expect(tags.filter(has_text="sertaline")).to_have_count(1)
+    notice = app.get_by_test_id("stAlert").filter(has_text="Did you mean")
+    expect(notice).to_contain_text("sertaline")
+    app.get_by_role("button", name="sertraline (Zoloft)").click()
+    wait_for_app_run(app)
+    expect(tags.filter(has_text="sertaline")).to_have_count(0)
+    expect(tags.filter(has_text="sertraline")).to_have_count(1)
+
+
+def test_every_tab_of_every_plan_has_no_serious_axe_violation(page: Page, app_url: str):
+    """axe-core, 0 critical or serious violations, with each detail tab open in turn (the
+    tabs are built only while open, so a closed tab is never checked otherwise)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm ci --prefix tests/e2e/node; .ci/run does it)")
+    seen: dict[str, list[dict]] = {}
+    for case in (HARMED, REFERENCE):
+        open_at(page, case_url(app_url, case))
+        names = page.get_by_role("tab").all_inner_texts()
+        assert names, "the plan has detail tabs"
+        for name in names:
+            open_tab(page, name)
+            seen[name] = axe_violations(page)
+    assert len(seen) >= 6, sorted(seen)  # Titration, Why, Safety, Pitfalls, Evidence, Note
+    assert all(v == [] for v in seen.values()), {k: v for k, v in seen.items() if v}
