@@ -673,6 +673,10 @@ def _record_sections(
         names = "; ".join(short_label(a.drug) for a in merge_avoid(plan.avoid))
         sections.append(_Section("Avoid", paragraphs=[names]))
     sections.append(_Section("Key figures", paragraphs=[_key_figures(plan)]))
+    aid = decision_rows(plan)
+    if aid and not emergency:  # which options the decision aid showed; figures in the reasoning
+        shown = "; ".join(r.option.value for r in aid)
+        sections.append(_Section("Decision aid shown", paragraphs=[shown]))
     follow = [_point(p) for p in plan.follow_up if p.title != "Return precautions"]
     if follow:
         sections.append(_Section("Follow-up", bullets=follow))

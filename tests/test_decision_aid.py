@@ -283,19 +283,21 @@ def test_plain_line_and_note() -> None:
 
 
 def test_note_records_the_options_the_aid_showed() -> None:
-    """The clinical note lists each option shown with its figure and trial; an emergency plan
-    (no discharge choices) has no decision-aid section."""
+    """The clinical note names each option shown and the reasoning document gives its figure and
+    trial; an emergency plan (no discharge choices) has no decision-aid section."""
     import datetime
 
-    from logic.export import clinical_note_markdown
+    from logic.export import clinical_note_markdown, reasoning_markdown
 
     day = datetime.date(2026, 12, 7)
 
     plan = build_plan(case())
     note = clinical_note_markdown(case(), plan, generated=day)
     assert "Decision aid shown" in note
+    reasoning = reasoning_markdown(case(), plan, generated=day)
     for row in decision_rows(plan):
-        assert arm_line(headline(row)) in note
+        assert row.option.value in note  # the record names the option (it is kept short) ...
+        assert arm_line(headline(row)) in reasoning  # ... the reasoning gives its figure
     emergency = case(red_flags=(RedFlag.saddle_anesthesia,))
     assert "Decision aid shown" not in clinical_note_markdown(
         emergency, build_plan(emergency), generated=day
