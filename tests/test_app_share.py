@@ -23,6 +23,7 @@ from logic.export import clinical_note_text, patient_handout_markdown
 from logic.models import Condition, PatientCase, RedFlag, Route, TreatmentPlan, TriedMedication
 from logic.plan import build_plan
 from logic.share import FIELDS, SENSITIVE_FIELDS, case_from_query, case_to_query, private_query
+from logic.typed_number import read_number
 from tests.strategies import cases
 
 PAGE_PARAMS = ("audience", "case")
@@ -37,6 +38,11 @@ def _fresh_streamlit_caches():
     """st.cache_data is process-global; clear it so no test sees another's evidence or cases."""
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def typed(at: AppTest, key: str) -> float | None:
+    """The number a number box holds (its text, read as the page reads it)."""
+    return read_number(at.text_input(key=key).value).value
 
 
 def open_link(params: dict[str, str]) -> AppTest:
@@ -188,31 +194,31 @@ def test_query_string_restores_every_field(name):
     at = open_link(case_to_query(case))
     assert not at.exception
     assert not notices(at)
-    assert at.number_input(key="age_years").value == case.age_years
+    assert typed(at, "age_years") == case.age_years
     assert at.segmented_control(key="sex").value == case.sex
     assert at.segmented_control(key="weight_unit").value == "kg"
-    assert at.number_input(key="weight_kg").value == pytest.approx(case.weight_kg)
-    assert at.number_input(key="height_cm").value == pytest.approx(case.height_cm)
+    assert typed(at, "weight_kg") == pytest.approx(case.weight_kg)
+    assert typed(at, "height_cm") == pytest.approx(case.height_cm)
     if case.crcl_ml_min is not None:
         assert at.segmented_control(key="creatinine_unit").value == "crcl"
-        assert at.number_input(key="crcl_ml_min").value == pytest.approx(case.crcl_ml_min)
+        assert typed(at, "crcl_ml_min") == pytest.approx(case.crcl_ml_min)
     else:
         assert at.segmented_control(key="creatinine_unit").value == "mg/dL"
-        creatinine = at.number_input(key="serum_creatinine_mg_dl").value
+        creatinine = typed(at, "serum_creatinine_mg_dl")
         assert creatinine == pytest.approx(case.serum_creatinine_mg_dl)
     assert at.checkbox(key="on_hemodialysis").value is case.on_hemodialysis
     if case.sex == "female":
         assert at.checkbox(key="pregnant").value is case.pregnant
     assert at.segmented_control(key="setting").value == case.setting
-    assert at.number_input(key="pain_duration_weeks").value == case.pain_duration_weeks
-    assert at.number_input(key="pain_score").value == case.pain_score
+    assert typed(at, "pain_duration_weeks") == case.pain_duration_weeks
+    assert typed(at, "pain_score") == case.pain_score
     assert at.toggle(key="radicular").value is case.radicular
     assert at.pills(key="red_flags").value == [f.value for f in case.red_flags]
     assert at.multiselect(key="conditions").value == [c.value for c in case.conditions]
     assert at.multiselect(key="tried").value == [t.drug for t in case.tried]
     for item in case.tried:
-        assert at.number_input(key=f"tried_doses_given_{item.drug}").value == item.doses_given
-        assert at.number_input(key=f"tried_dose_{item.drug}").value == item.dose
+        assert typed(at, f"tried_doses_given_{item.drug}") == item.doses_given
+        assert typed(at, f"tried_dose_{item.drug}") == item.dose
         route = at.selectbox(key=f"tried_route_{item.drug}").value
         assert route == (item.route.value if item.route else None)
         assert at.selectbox(key=f"tried_relief_{item.drug}").value == item.relief.value
@@ -228,7 +234,7 @@ def test_url_written_after_a_run_is_the_case():
     assert url(at) == {**private_query(reference), "audience": "clinician"}
     assert set(url(at)) <= set(FIELDS) | set(PAGE_PARAMS)
 
-    at.number_input(key="pain_score").set_value(6).run()
+    at.text_input(key="pain_score").input(str(6)).run()
     at.pills(key="red_flags").set_value(["fever"]).run()
     at.segmented_control(key="audience").set_value("resident").run()
     changed = reference.model_copy(update={"pain_score": 6, "red_flags": (RedFlag.fever,)})
@@ -257,9 +263,9 @@ def test_changing_a_field_in_pounds_writes_kilograms():
     """Units are a display choice: the link always carries kg, mg/dL and cm."""
     at = AppTest.from_file("../app.py", default_timeout=30).run()
     at.segmented_control(key="weight_unit").set_value("lb").run()
-    at.number_input(key="weight_kg").set_value(150.0).run()
+    at.text_input(key="weight_kg").input(str(150.0)).run()
     at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
-    at.number_input(key="serum_creatinine_mg_dl").set_value(176.8).run()
+    at.text_input(key="serum_creatinine_mg_dl").input(str(176.8)).run()
     assert not at.exception
     assert float(url(at)["weight_kg"]) == pytest.approx(150 * 0.45359237, abs=0.05)
     assert float(url(at)["serum_creatinine_mg_dl"]) == pytest.approx(2.0)
@@ -497,7 +503,7 @@ def test_patient_audience_gets_only_the_handout():
 def test_no_exports_for_an_invalid_case():
     at = AppTest.from_file("../app.py", default_timeout=30).run()
     open_tab(at, "Note and downloads")
-    at.number_input(key="weight_kg").set_value(900.0).run()
+    at.text_input(key="weight_kg").input(str(900.0)).run()
     assert not download_keys(at)
     assert not at.code
 

@@ -64,6 +64,30 @@ def show_missing(missing: Sequence[str]) -> None:
     )
 
 
+def show_not_numbers(
+    errors: Mapping[str, Sequence[str]], slots: Mapping[str, DeltaGenerator]
+) -> None:
+    """Boxes whose text is not a number (ui.fields.typed_errors): each beside its box and all of
+    them above the plan; no plan, link or download is made from a value the page cannot read.
+    The typed text in them is already quoted safely (logic.typed_number.shown); it goes
+    through `plain_text` once more so that it can never read as Markdown."""
+    lines = {name: [_safe(line) for line in found] for name, found in errors.items()}
+    for name, found in lines.items():
+        if name in slots:
+            slots[name].error("  \n".join(found), icon=":material/error:")
+    st.error(
+        "\n".join(f"- {line}" for found in lines.values() for line in found),
+        title="Check the inputs: no plan is shown until every number reads as a number",
+        icon=":material/error:",
+    )
+
+
+def _safe(line: str) -> str:
+    """'**label**: text' with the text (which holds what was typed) made plain."""
+    head, sep, tail = line.rpartition("**: ")
+    return f"{head}{sep}{plain_text(tail, limit=300)}" if sep else plain_text(line, limit=300)
+
+
 def _label(
     loc: Sequence[str | int], lists: Mapping[str, Sequence[str]]
 ) -> tuple[str, str, str | None]:

@@ -15,7 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 from logic import plan as engine
 from logic.models import PatientCase, TreatmentPlan
 from ui import downloads, evidence_view, form, messages, plan_view, teaching
-from ui.fields import BLANK, case_inputs, reference_values
+from ui.fields import BLANK, case_inputs, reference_values, typed_errors
 from ui.link import AUDIENCES, read_link, write_link
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +107,10 @@ def header(cases: dict) -> str:
 
 def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
     """The widgets as a validated case, or None with the message that says why not."""
+    typed = typed_errors(st.session_state)
+    if typed:
+        messages.show_not_numbers(typed, slots)
+        return None
     raw, missing = case_inputs(st.session_state)
     if missing:
         messages.show_missing(missing)
