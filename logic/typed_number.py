@@ -44,8 +44,6 @@ MAX_WHOLE_DIGITS = 15
 
 _PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 _THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2}(?:,[0-9]{3})+")
-#: Whitespace a browser or a paste can put around a value (trimmed, like ASCII spaces).
-_EDGE_SPACE = " \t\r\n\u00a0\u2007\u202f\u3000"
 
 
 class TypedNumber(BaseModel):
@@ -82,7 +80,7 @@ def read_number(text: str | int | float | None, *, whole: bool = False) -> Typed
         if not math.isfinite(text):
             return TypedNumber(error="is not a finite number")
         text = number_text(text)
-    raw = str(text).strip(_EDGE_SPACE)
+    raw = str(text).strip()  # any Unicode space a paste can bring (not zero-width ones)
     if not raw:
         return TypedNumber()
     quoted = f"'{shown(raw)}'"

@@ -14,8 +14,9 @@ import re
 
 import pytest
 import streamlit as st
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
+from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 from logic.cases import check_expectations, load_cases
@@ -25,6 +26,7 @@ from logic.plan import build_plan
 from logic.share import FIELDS, SENSITIVE_FIELDS, case_from_query, case_to_query, private_query
 from logic.typed_number import read_number
 from tests.strategies import cases
+from ui.fields import FIELDS as FORM_FIELDS
 
 PAGE_PARAMS = ("audience", "case")
 NOTICE_TITLE = "Some link parameters were ignored"
@@ -550,3 +552,123 @@ def test_rescue_option_given_is_recorded_in_the_note():
     note = at.code[0].value
     assert "No rescue option given" in note
     assert not any(option in note for option in options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed numbers (issue 22): a plan exists only when the model accepted every value typed
+
+REFERENCE = CASES["reference"].case
+#: Every number box the reference page shows: (widget key, where the value lands in the case,
+#: whether the model holds a whole number). Row boxes land in the tried medicine of that drug.
+NUMBER_BOXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("age_years", ("age_years",), True),
+    ("weight_kg", ("weight_kg",), False),
+    ("height_cm", ("height_cm",), False),
+    ("serum_creatinine_mg_dl", ("serum_creatinine_mg_dl",), False),
+    ("pain_duration_weeks", ("pain_duration_weeks",), False),
+    ("pain_score", ("pain_score",), True),
+    *(
+        (f"tried_{part}_{item.drug}", ("tried", item.drug, part), part == "doses_given")
+        for item in REFERENCE.tried
+        for part in ("doses_given", "dose")
+    ),
+)
+BOX = {box[0]: box for box in NUMBER_BOXES}
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+
+
+def oracle_number(text: str, whole: bool) -> tuple[bool, float | None]:
+    """(readable, value) by the issue's rule, written independently of logic.typed_number:
+    plain ASCII decimals with one point or comma read as a decimal point, except a comma that
+    could group thousands (1,500) or one beside a point; no exponent, NaN, inf or grouping."""
+    text = text.strip()
+    if not text:
+        return True, None
+    if not _ASCII_NUMBER.fullmatch(text):
+        return False, None
+    head, _, tail = text.replace(",", ".").partition(".")
+    if "," in text and len(tail) == 3 and head.lstrip("+-") not in {"", "0"}:
+        return False, None  # 1,500: 1.5 or 1500?
+    if len(head.lstrip("+-").lstrip("0")) > 15:
+        return False, None  # past every bound of the model by far
+    value = float(text.replace(",", "."))
+    if whole and value != int(value):
+        return False, None
+    return True, value
+
+
+def case_with(where: tuple[str, ...], value: float | None) -> dict[str, object]:
+    """The reference case's fields with one value replaced (None: the box left empty)."""
+    fields = REFERENCE.model_dump()
+    if where[0] == "tried":
+        _, drug, part = where
+        for item in fields["tried"]:
+            if item["drug"] == drug:
+                if value is None:
+                    item.pop(part)  # empty: the model's default (no dose; one dose given)
+                else:
+                    item[part] = value
+    elif value is None:
+        fields.pop(where[0])
+    else:
+        fields[where[0]] = value
+    return fields
+
+
+typed_text = hs.one_of(
+    hs.text(alphabet="0123456789.,+-eE naNif_\u200b\u00a0", max_size=8),
+    hs.integers(-200, 6000).map(str),
+    hs.decimals(-10, 6000, places=2, allow_nan=False).map(str),
+    hs.decimals(0, 400, places=2, allow_nan=False).map(lambda d: str(d).replace(".", ",")),
+    hs.sampled_from(
+        ["99999999999999999999", "1e309", "NaN", "e", "--5", "1,5", "1,500", "0,6", " 72 "]
+    ),
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(box=hs.sampled_from(NUMBER_BOXES), text=typed_text)
+# The values of issue 22, each in a box where it went wrong in the browser.
+@example(box=BOX["age_years"], text="99999999999999999999")  # stale plan kept
+@example(box=BOX["pain_score"], text="99999999999999999999")
+@example(
+    box=BOX["tried_doses_given_orphenadrine"], text="NaN"
+)  # orphenadrine x2 silently became x1
+@example(box=BOX["tried_doses_given_orphenadrine"], text="e")
+@example(box=BOX["tried_doses_given_orphenadrine"], text="--5")
+@example(box=BOX["tried_doses_given_orphenadrine"], text="1e309")
+@example(box=BOX["height_cm"], text="NaN")  # height silently emptied
+@example(box=BOX["serum_creatinine_mg_dl"], text="1,5")  # read as 15 mg/dL
+@example(box=BOX["pain_duration_weeks"], text="1,5")  # read as 15 weeks (chronic)
+@example(box=BOX["tried_dose_orphenadrine"], text="1,500")  # 1.5 or 1500 mg: refused
+def test_a_plan_exists_only_when_the_model_accepted_every_typed_value(box, text):
+    """Any text in any number box of the page: when it is a number the model accepts, the page
+    builds exactly that case (address bar and figures); otherwise the box's error is shown and
+    there is no plan, no case in the address bar and so no download (never a stale or reset
+    plan). The oracle is the issue's reading rule (`oracle_number`) and the model itself."""
+    key, where, whole = box
+    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    at.text_input(key=key).input(text).run()
+    assert not at.exception
+    readable, value = oracle_number(text, whole)
+    expected: PatientCase | None = None
+    required = key in FORM_FIELDS and FORM_FIELDS[key].required  # the form asks for it
+    if readable and not (value is None and required):
+        try:
+            expected = PatientCase.model_validate(case_with(where, value))
+        except ValidationError:
+            expected = None
+    if expected is not None:
+        assert not at.error, [e.value for e in at.error]
+        assert_page_holds(at, expected)
+    else:
+        assert at.error or at.info, "no plan must say why"
+        assert not at.metric
+        assert not at.tabs
+        assert set(url(at)) <= set(PAGE_PARAMS), "no case in the address bar"
