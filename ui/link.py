@@ -7,14 +7,15 @@ Reading never raises: a hand-edited link must not take the page down.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from logic.cases import TeachingCase
 from logic.models import PatientCase
 from logic.plaintext import plain_text
-from logic.share import case_from_query, private_query
-from ui.fields import widget_values
+from logic.share import case_from_query, dropped_link_notice, private_query
+from ui.fields import BLANK, widget_values
 from ui.form import set_case_widgets
 
 AUDIENCES = {"clinician": "Clinician", "resident": "Resident", "patient": "Patient"}
@@ -56,20 +57,40 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
         teaching = cases.get(case_id) if case_id else None
         if case_id and teaching is None:
             notices.append(f"Ignored case={plain_text(case_id)}: not one of the teaching cases")
+        opened: PatientCase | None = None
         if any(key not in PAGE_PARAMS for key in params):
             restored = case_from_query(params, ignore=PAGE_PARAMS)
             state, more = widget_values(restored.values)
             set_case_widgets(state)
             notices += [*restored.notices, *more]
+            opened = restored.case
         elif teaching is not None:
             state, more = widget_values(teaching.case.model_dump(exclude_defaults=True))
             set_case_widgets(state)
             notices += more
         if teaching is not None:
             st.session_state["case"] = teaching.id
+        if params:  # the address this link leaves: never a sensitive field (ui.address)
+            shown = st.session_state.get("audience") or "clinician"
+            keep = link_params(opened, teaching.id if teaching else "", shown) if opened else {}
+            st.session_state["first_address"] = urlencode(keep or {"audience": shown})
         return notices
     except Exception:  # the page opens on whatever was restored; the link is reported
         return ["Could not read the link's parameters: check the case before relying on it"]
+
+
+def read_dropped_link(shape: str | None) -> None:
+    """A link Streamlit dropped before the script ran (over its 1,000-parameter or 512 KiB
+    limit): the browser reports the opened query's shape (ui.address); the case goes blank, not
+    the reference case, and the notice says the link was not read (logic.share)."""
+    if shape is None or st.session_state.get("dropped_checked"):
+        return
+    st.session_state["dropped_checked"] = True
+    notice = dropped_link_notice(shape, ())
+    if notice is not None:
+        set_case_widgets(BLANK)
+        st.session_state["case"] = ""
+        st.session_state["link_notices"] = [notice]
 
 
 def link_params(case: PatientCase, case_id: str, audience: str) -> dict[str, str]:
@@ -87,7 +108,7 @@ def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
         want = link_params(case, case_id, audience) if case is not None else {"audience": audience}
         have = {key: st.query_params.get_all(key) for key in st.query_params}
         if list(have) != list(want) or any(have[key] != [want[key]] for key in want):
-            # from_dict replaces the address (history.replaceState): no history entry per edit
+            # Streamlit pushes a history entry for this; ui.address makes it a replace
             st.query_params.from_dict(want)
     except Exception:  # a URL that cannot be written must not hide the plan
         pass

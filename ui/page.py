@@ -15,8 +15,9 @@ from streamlit.delta_generator import DeltaGenerator
 from logic import plan as engine
 from logic.models import PatientCase, TreatmentPlan
 from ui import downloads, evidence_view, form, messages, plan_view, teaching
+from ui.address import keep_address
 from ui.fields import BLANK, case_inputs, reference_values, typed_errors
-from ui.link import AUDIENCES, read_link, write_link
+from ui.link import AUDIENCES, read_dropped_link, read_link, write_link
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVACY = (
@@ -166,8 +167,15 @@ def main() -> None:
         cases = {}
     if not st.session_state.get("link_read"):  # a shared link is read once, before any widget
         st.session_state["link_read"] = True
+        st.session_state["link_received"] = any(True for _ in st.query_params)
         form.set_case_widgets(reference_values())
         st.session_state["link_notices"] = read_link(cases)
+    # First on the page: the address is replaced, never pushed, and a link Streamlit dropped is
+    # reported by the browser (ui.address); the case then goes blank with the notice.
+    waiting = not st.session_state.get("link_received") and not st.session_state.get(
+        "dropped_checked"
+    )
+    read_dropped_link(keep_address(st.session_state.pop("first_address", None), waiting))
     form.keep_case_state()
     audience = header(cases)
     try:

@@ -102,3 +102,81 @@ def test_typed_values_give_an_error_or_exactly_the_typed_number(
     expect(page.locator("#give-now")).to_have_count(1)
     assert "pain_duration_weeks=1.5" in page.url
     page.context.close()
+
+
+def test_edits_replace_the_address_and_never_add_history(page: Page, app_url: str):
+    """Three edits change the address bar each time but not history.length (Streamlit 1.67
+    pushed one entry per edit: 3 -> 7 in the issue's walk)."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(app_url)
+    wait_for_app_run(page)
+    expect(page.locator("#give-now")).to_have_count(1)
+    start = page.evaluate("history.length")
+    for key, value in (("age_years", "43"), ("pain_score", "7"), ("weight_kg", "81")):
+        type_into(page, key, value)
+        assert f"{key}={value}" in page.url
+        assert page.evaluate("history.length") == start, (key, page.url)
+
+
+def full_link() -> str:
+    """The issue's full case link: pregnant 23 weeks, IV drug use, opioid use disorder, regular
+    buprenorphine and heavy alcohol use (logic.share.share_query keeps the sensitive fields)."""
+    from logic.models import Condition, CurrentMedication, PatientCase, RedFlag
+    from logic.share import share_query_string
+
+    case = PatientCase(
+        age_years=29,
+        sex="female",
+        weight_kg=64,
+        serum_creatinine_mg_dl=0.7,
+        pain_duration_weeks=1,
+        pain_score=8,
+        pregnant=True,
+        pregnancy_weeks=23,
+        red_flags=(RedFlag.iv_drug_use,),
+        conditions=(Condition.opioid_use_disorder,),
+        current_medications=(CurrentMedication(drug="buprenorphine"),),
+        heavy_alcohol_use=True,
+    )
+    return share_query_string(case)
+
+
+SENSITIVE_IN_URL = ("pregnan", "iv_drug_use", "conditions", "current_medications", "alcohol")
+
+
+def test_a_full_link_is_read_once_and_leaves_no_sensitive_entry_in_history(
+    page: Page, app_url: str
+):
+    """The full link opens its case, the address at once holds no sensitive field, and going
+    back leaves the page instead of landing on the full link (it was replaced, not kept)."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto("about:blank")
+    before = page.evaluate("history.length")
+    query = full_link()
+    assert all(word in query for word in ("pregnant", "iv_drug_use", "buprenorphine"))
+    page.goto(f"{app_url}/?{query}")
+    wait_for_app_run(page)
+    expect(widget(page, "pregnant").locator("input")).to_be_checked()
+    assert not any(word in page.url for word in SENSITIVE_IN_URL), page.url
+    assert page.evaluate("history.length") == before + 1
+    type_into(page, "pain_score", "7")
+    assert page.evaluate("history.length") == before + 1
+    page.go_back()
+    page.wait_for_url("about:blank")
+
+
+def test_a_link_streamlit_dropped_gives_the_notice_and_a_blank_case(page: Page, app_url: str):
+    """1,001 parameters: Streamlit drops the query before the script runs. The page says the
+    link was not read and shows a blank case: no reference plan, no figures."""
+    page.set_default_timeout(TIMEOUT_MS)
+    query = "age_years=42&" + "&".join(f"k{i}=1" for i in range(1000))
+    assert query.count("&") + 1 == 1001
+    page.goto(f"{app_url}/?{query}")
+    notice = page.get_by_test_id("stAlert").filter(has_text="This link's case was not read")
+    expect(notice).to_be_visible()
+    wait_for_app_run(page)
+    expect(notice).to_contain_text("1,000 parameters")
+    expect(page.locator("#give-now")).to_have_count(0)
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    expect(widget(page, "age_years").locator("input")).to_have_value("")
+    assert "k999" not in page.url
