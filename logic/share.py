@@ -64,6 +64,7 @@ from logic.plaintext import plain_text
 
 __all__ = [
     "FIELDS",
+    "LINK_CHECKS",
     "MAX_NOTICES",
     "MAX_PARAMETERS",
     "MAX_QUERY_CHARS",
@@ -75,6 +76,7 @@ __all__ = [
     "case_from_query",
     "case_to_query",
     "dropped_link_notice",
+    "holds_sensitive",
     "link_digits",
     "private_query",
     "private_query_string",
@@ -82,6 +84,7 @@ __all__ = [
     "share_query",
     "share_query_string",
     "streamlit_drops",
+    "unchecked_in_link",
     "withheld_fields",
 ]
 
@@ -430,6 +433,39 @@ def withheld_fields(case: PatientCase) -> tuple[str, ...]:
     ]
     held += [flag.value for flag in case.red_flags if flag in SENSITIVE_RED_FLAGS]
     return tuple(held)
+
+
+#: What a reader must check when a link holds none of the sensitive fields, in the order the
+#: page asks (issue 22): the fields each question covers.
+LINK_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pregnancy or breastfeeding", ("pregnant", "pregnancy_weeks", "breastfeeding")),
+    ("substance use, opioid use disorder and other conditions", ("conditions",)),
+    ("intravenous drug use", ("red_flags:iv_drug_use",)),
+    ("regular medicines", ("current_medications",)),
+    ("a past overdose", ("prior_overdose",)),
+    ("heavy alcohol use", ("heavy_alcohol_use",)),
+    ("allergies", ("allergies", "allergic_to")),
+    ("frailty", ("frail",)),
+)
+
+
+def holds_sensitive(values: Mapping[str, Any]) -> bool:
+    """True when restored link values (`QueryResult.values`) hold any sensitive field or red
+    flag. The address bar never does (`private_query`), so a case link without one may be a
+    reloaded or copied address: the page then asks (`unchecked_in_link`)."""
+    flags = values.get("red_flags") or ()
+    return any(name in values for name in SENSITIVE_FIELDS) or any(
+        flag in SENSITIVE_RED_FLAGS for flag in flags
+    )
+
+
+def unchecked_in_link(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a case link without sensitive fields does not say, in words (`LINK_CHECKS`): each
+    question none of whose fields the link gave. Empty when the link holds a sensitive field
+    (a full share link, which says everything)."""
+    if holds_sensitive(values):
+        return ()
+    return tuple(words for words, names in LINK_CHECKS if not any(name in values for name in names))
 
 
 def share_query(case: PatientCase) -> dict[str, str]:

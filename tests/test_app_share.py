@@ -21,9 +21,25 @@ from streamlit.testing.v1 import AppTest
 
 from logic.cases import check_expectations, load_cases
 from logic.export import clinical_note_text, patient_handout_markdown
-from logic.models import Condition, PatientCase, RedFlag, Route, TreatmentPlan, TriedMedication
+from logic.models import (
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RedFlag,
+    Route,
+    TreatmentPlan,
+    TriedMedication,
+)
 from logic.plan import build_plan
-from logic.share import FIELDS, SENSITIVE_FIELDS, case_from_query, case_to_query, private_query
+from logic.share import (
+    FIELDS,
+    LINK_CHECKS,
+    SENSITIVE_FIELDS,
+    case_from_query,
+    case_to_query,
+    private_query,
+    share_query,
+)
 from logic.typed_number import read_number
 from tests.strategies import cases
 from ui.fields import FIELDS as FORM_FIELDS
@@ -47,12 +63,23 @@ def typed(at: AppTest, key: str) -> float | None:
     return read_number(at.text_input(key=key).value).value
 
 
-def open_link(params: dict[str, str]) -> AppTest:
-    """The page opened from a link carrying `params`, after its first run."""
+def open_link(params: dict[str, str], *, check: bool = True) -> AppTest:
+    """The page opened from a link carrying `params`, after its first run; with `check`, the
+    clinician answers the question a link without sensitive fields asks before any plan."""
     at = AppTest.from_file("../app.py", default_timeout=30)
     for key, value in params.items():
         at.query_params[key] = value
-    return at.run()
+    at.run()
+    if check and link_check(at):
+        at.button(key="link_checked").click().run()
+    return at
+
+
+def link_check(at: AppTest) -> str:
+    """The question the page asks before a plan from a link (empty when it asks none)."""
+    if not any(b.key == "link_checked" for b in at.button):
+        return ""
+    return "\n".join(w.value for w in at.warning if "link" in (w.proto.title or "").lower())
 
 
 def url(at: AppTest) -> dict[str, str]:
@@ -672,3 +699,71 @@ def test_a_plan_exists_only_when_the_model_accepted_every_typed_value(box, text)
         assert not at.metric
         assert not at.tabs
         assert set(url(at)) <= set(PAGE_PARAMS), "no case in the address bar"
+
+
+# ---------------------------------------------------------------------------------------------
+# A plan from a link that cannot hold the sensitive fields waits for the clinician (issue 22)
+
+#: The issue's full case: pregnant 23 weeks, IV drug use, opioid use disorder, regular
+#: buprenorphine, heavy alcohol use.
+FULL_CASE = PatientCase(
+    age_years=29,
+    sex="female",
+    weight_kg=64,
+    serum_creatinine_mg_dl=0.7,
+    pain_duration_weeks=1,
+    pain_score=8,
+    pregnant=True,
+    pregnancy_weeks=23,
+    red_flags=(RedFlag.iv_drug_use,),
+    conditions=(Condition.opioid_use_disorder,),
+    current_medications=(CurrentMedication(drug="buprenorphine"),),
+    heavy_alcohol_use=True,
+)
+
+
+def test_reloading_a_full_link_asks_before_any_plan():
+    """A reload rebuilds the session from the address bar, which holds no sensitive field: the
+    page must not show the plan of a 29-year-old with nothing recorded (issue 22: ketorolac,
+    oxycodone, tramadol for a pregnant patient with opioid use disorder). It asks first, naming
+    each thing the address cannot say, and shows no plan, figures or downloads until 'Checked'."""
+    full = open_link(share_query(FULL_CASE), check=False)
+    assert not link_check(full), "a full link says everything: no question"
+    assert full.checkbox(key="pregnant").value is True
+    assert_page_holds(full, FULL_CASE)  # the full plan, and the address without the fields
+    assert "pregnan" not in "".join(url(full))
+
+    reloaded = open_link(url(full), check=False)  # what a reload of that address opens
+    question = link_check(reloaded)
+    for words, _ in LINK_CHECKS:
+        assert words in question, words
+    assert not reloaded.metric
+    assert not reloaded.tabs
+    assert not list(reloaded.get("download_button"))
+    reloaded.button(key="link_checked").click().run()
+    assert not link_check(reloaded)
+    assert reloaded.metric, "the clinician checked: the plan of the case as the form holds it"
+
+
+def test_an_emergency_is_still_shown_while_the_page_asks():
+    """Cauda equina in a link without sensitive fields: the question waits for the plan, never
+    for the emergency (safety first)."""
+    case = PatientCase(**{**REFERENCE.model_dump(), "red_flags": (RedFlag.saddle_anesthesia,)})
+    at = open_link(private_query(case), check=False)
+    assert link_check(at)
+    assert build_plan(case).triage.level.value == "emergency"
+    assert any("Emergency" in (e.proto.title or "") for e in at.error)
+
+
+@pytest.mark.parametrize(
+    ("params", "asks"),
+    [
+        ({"case": "reference"}, False),  # a teaching case is complete as written
+        ({"audience": "resident"}, False),  # no case in the link: the reference case, no link
+        (dict(VALID_LINK), True),  # case fields, none sensitive
+        ({**VALID_LINK, "prior_overdose": "false"}, False),  # a sensitive field, said outright
+    ],
+)
+def test_which_links_ask(params, asks):
+    at = open_link(params, check=False)
+    assert bool(link_check(at)) is asks

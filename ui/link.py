@@ -14,8 +14,15 @@ import streamlit as st
 from logic.cases import TeachingCase
 from logic.models import PatientCase
 from logic.plaintext import plain_text
-from logic.share import case_from_query, dropped_link_notice, private_query
-from ui.fields import BLANK, widget_values
+from logic.share import (
+    case_from_query,
+    dropped_link_notice,
+    holds_sensitive,
+    private_query,
+    unchecked_in_link,
+)
+from ui.address import may_write_address
+from ui.fields import BLANK, FIELDS, widget_values
 from ui.form import set_case_widgets
 
 AUDIENCES = {"clinician": "Clinician", "resident": "Resident", "patient": "Patient"}
@@ -64,6 +71,7 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
             set_case_widgets(state)
             notices += [*restored.notices, *more]
             opened = restored.case
+            remember_what_link_holds(restored.values)
         elif teaching is not None:
             state, more = widget_values(teaching.case.model_dump(exclude_defaults=True))
             set_case_widgets(state)
@@ -77,6 +85,64 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
         return notices
     except Exception:  # the page opens on whatever was restored; the link is reported
         return ["Could not read the link's parameters: check the case before relying on it"]
+
+
+def remember_what_link_holds(values: Mapping[str, object]) -> None:
+    """For the page's question before any plan (`show_link_check`): what a case link gave and,
+    when it holds no sensitive field, what it cannot say (logic.share.unchecked_in_link)."""
+    st.session_state["link_unchecked"] = list(unchecked_in_link(values))
+    st.session_state["link_holds"] = [
+        FIELDS[name].label.lower() for name in FIELDS if name in values
+    ]
+    st.session_state["link_full"] = holds_sensitive(values)
+
+
+def link_checked() -> None:
+    """'Checked' button callback: the clinician has looked at what the link could not say."""
+    st.session_state["link_unchecked"] = []
+
+
+def forget_link() -> None:
+    """New case / reference case: nothing on the page comes from the link any more."""
+    for key in ("link_unchecked", "link_holds", "link_full"):
+        st.session_state.pop(key, None)
+
+
+def show_link_check() -> bool:
+    """Before any plan from a case link that holds no sensitive field (a reloaded or copied
+    address never does): say what it holds and what it cannot, and wait for 'Checked'. True
+    while the question is open (the caller then draws no plan, link or download).
+
+    Issue 22: a reload rebuilt the case from the address alone, and a pregnant patient with
+    opioid use disorder on buprenorphine got ketorolac, oxycodone and tramadol with no word."""
+    unchecked = list(st.session_state.get("link_unchecked") or ())
+    if not unchecked:
+        if st.session_state.get("link_full"):
+            st.caption(
+                "Opened from a full case link, sensitive fields included. The address bar leaves "
+                "them out, so reloading the page will ask about them again."
+            )
+        return False
+    holds = list(st.session_state.get("link_holds") or ())
+    with st.container(border=True, key="link_check"):
+        st.warning(
+            "This case came from a link, and a link from the address bar (or a reloaded page) "
+            "never holds the sensitive fields. It does not say anything about: "
+            + "; ".join(unchecked)
+            + ". Enter any that apply in the case form, then confirm. "
+            + (f"The link held: {', '.join(holds)}." if holds else ""),
+            title="Before the plan: check what this link does not hold",
+            icon=":material/rule:",
+        )
+        st.button(
+            "Checked: show the plan",
+            key="link_checked",
+            on_click=link_checked,
+            icon=":material/task_alt:",
+            type="primary",
+            help="Confirms that the fields listed are entered in the form or do not apply.",
+        )
+    return True
 
 
 def read_dropped_link(shape: str | None) -> None:
@@ -104,6 +170,8 @@ def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
 
     With no valid case the case fields are removed: an address bar never holds a stale case.
     """
+    if not may_write_address():  # the browser's history is not safe to write yet (ui.address)
+        return
     try:
         want = link_params(case, case_id, audience) if case is not None else {"audience": audience}
         have = {key: st.query_params.get_all(key) for key in st.query_params}

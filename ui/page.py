@@ -17,7 +17,14 @@ from logic.models import PatientCase, TreatmentPlan
 from ui import downloads, evidence_view, form, messages, plan_view, teaching
 from ui.address import keep_address
 from ui.fields import BLANK, case_inputs, reference_values, typed_errors
-from ui.link import AUDIENCES, read_dropped_link, read_link, write_link
+from ui.link import (
+    AUDIENCES,
+    forget_link,
+    read_dropped_link,
+    read_link,
+    show_link_check,
+    write_link,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVACY = (
@@ -54,6 +61,7 @@ def reset_case(values: dict[str, object]) -> None:
     st.session_state["case"] = ""
     st.session_state["link_notices"] = []
     st.session_state["rescue_given"] = None
+    forget_link()
     st.query_params.clear()
 
 
@@ -172,10 +180,9 @@ def main() -> None:
         st.session_state["link_notices"] = read_link(cases)
     # First on the page: the address is replaced, never pushed, and a link Streamlit dropped is
     # reported by the browser (ui.address); the case then goes blank with the notice.
-    waiting = not st.session_state.get("link_received") and not st.session_state.get(
-        "dropped_checked"
-    )
-    read_dropped_link(keep_address(st.session_state.pop("first_address", None), waiting))
+    opened = keep_address(st.session_state.pop("first_address", None))
+    if not st.session_state.get("link_received"):
+        read_dropped_link(opened)
     form.keep_case_state()
     audience = header(cases)
     try:
@@ -187,6 +194,8 @@ def main() -> None:
     if audience == "patient":
         st.header("Your plan", anchor="plan")
         slots: dict[str, DeltaGenerator] = {}
+        if show_link_check():  # a plan waits until what the link cannot say is checked
+            return
         case = validate(slots)
         plan = plan_for(case) if case is not None else None
         write_link(case, teaching_case.id if teaching_case else "", audience)
@@ -201,8 +210,13 @@ def main() -> None:
         triage_here = form.show_form(slots)
     with output:
         st.header("Plan", anchor="plan")
+        asking = show_link_check()  # a plan waits until what the link cannot say is checked
         case = validate(slots)
         plan = plan_for(case) if case is not None else None
+        if asking:  # an emergency or urgent triage is still shown beside the red flags
+            if plan is not None:
+                plan_view.show_triage(plan, triage_here, library, brief=True)
+            return
         write_link(case, teaching_case.id if teaching_case else "", audience)
         shown = True
         if teaching_case is not None:

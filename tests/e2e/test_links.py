@@ -111,6 +111,8 @@ def test_edits_replace_the_address_and_never_add_history(page: Page, app_url: st
     page.goto(app_url)
     wait_for_app_run(page)
     expect(page.locator("#give-now")).to_have_count(1)
+    # The page writes the address once the browser side has reported (ui.address)
+    page.wait_for_function("location.search.includes('age_years=42')")
     start = page.evaluate("history.length")
     for key, value in (("age_years", "43"), ("pain_score", "7"), ("weight_kg", "81")):
         type_into(page, key, value)
@@ -180,3 +182,34 @@ def test_a_link_streamlit_dropped_gives_the_notice_and_a_blank_case(page: Page, 
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
     expect(widget(page, "age_years").locator("input")).to_have_value("")
     assert "k999" not in page.url
+
+
+def test_reload_of_a_full_link_asks_before_any_plan(page: Page, app_url: str):
+    """Open the issue's full case link, then reload: the new session has only the address bar
+    (no sensitive field), so before any plan the page asks about pregnancy, substance use, IV
+    drug use, regular medicines, overdose, alcohol and allergies; no orders are on screen."""
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{app_url}/?{full_link()}")
+    wait_for_app_run(page)
+    expect(widget(page, "pregnant").locator("input")).to_be_checked()
+    expect(page.locator("#give-now")).to_have_count(1)
+    page.reload()
+    page.get_by_test_id("stAppViewContainer").wait_for(state="attached")
+    wait_for_app_run(page)
+    question = widget(page, "link_check")
+    expect(question).to_be_visible()
+    for words in (
+        "pregnancy",
+        "substance use",
+        "intravenous drug use",
+        "regular medicines",
+        "overdose",
+        "alcohol",
+        "allergies",
+    ):
+        expect(question).to_contain_text(words)
+    expect(page.locator("#give-now")).to_have_count(0)
+    expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    page.get_by_role("button", name="Checked: show the plan").click()
+    wait_for_app_run(page)
+    expect(page.locator("#give-now")).to_have_count(1)
