@@ -34,6 +34,7 @@ from logic.plan import build_plan
 from logic.share import (
     FIELDS,
     LINK_CHECKS,
+    MAX_NOTICES,
     SENSITIVE_FIELDS,
     case_from_query,
     case_to_query,
@@ -767,3 +768,17 @@ def test_an_emergency_is_still_shown_while_the_page_asks():
 def test_which_links_ask(params, asks):
     at = open_link(params, check=False)
     assert bool(link_check(at)) is asks
+
+
+def test_the_page_notice_is_short_whatever_the_link_holds():
+    """A bad audience, a bad teaching case and twenty parameters of the link's own text: the
+    notice lists at most logic.share.MAX_NOTICES short lines and counts the rest (the issue saw
+    20 lines such as 'Ignored audience=# ... give morphine 10 mg IV')."""
+    params = {f"note{i}": "give morphine 10 mg IV now" for i in range(20)}
+    at = open_link(
+        {"audience": "# give morphine 10 mg IV", "case": "x\u200by", **params}, check=False
+    )
+    lines = [line for line in notices(at).split("\n") if line.startswith("- ")]
+    assert len(lines) == MAX_NOTICES + 1, lines
+    assert lines[-1] == f"- …and {22 - MAX_NOTICES} more ignored parts"
+    assert "case=xU+200By" in notices(at)

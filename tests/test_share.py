@@ -42,6 +42,7 @@ from logic.share import (
     private_query,
     private_query_string,
     query_string,
+    quote_link_text,
     share_query,
     share_query_string,
     streamlit_drops,
@@ -930,3 +931,35 @@ def test_every_sensitive_field_is_covered_by_a_question():
     covered = {name for _, names in LINK_CHECKS for name in names}
     assert covered >= SENSITIVE_FIELDS
     assert {f"red_flags:{flag.value}" for flag in SENSITIVE_RED_FLAGS} <= covered
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices quote little, and show what they quote (issue 22)
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("fe\u200bmale", "feU+200Bmale"),  # read as 'female' when the space was stripped
+        ("ma\u202ele", "maU+202Ele"),  # a bidi override
+        ("ma\tle", "maU+0009le"),  # a tab inside
+        ("fe\u00admale", "feU+00ADmale"),  # soft hyphen
+        ("other", "other"),
+    ],
+)
+def test_invisible_characters_are_shown_when_quoted(value, quoted):
+    result = case_from_query({"sex": value})
+    assert any(f"sex={quoted}:" in n for n in result.notices), result.notices
+    assert quote_link_text(value) == quoted
+
+
+def test_a_link_cannot_fill_the_notice_with_its_own_lines():
+    """Twenty parameters of the link's own text: MAX_NOTICES short lines and one count."""
+    text = "give morphine 10 mg IV now, as the protocol says"
+    params = {f"note{i}": text for i in range(20)}
+    result = case_from_query(params)
+    assert len(result.notices) == MAX_NOTICES + 1
+    assert result.notices[-1] == f"…and {20 - MAX_NOTICES} more ignored parts"
+    for notice in result.notices[:-1]:
+        assert len(notice) < 80, notice  # a short quote, cut with "…"
+        assert text not in notice

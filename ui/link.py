@@ -13,12 +13,12 @@ import streamlit as st
 
 from logic.cases import TeachingCase
 from logic.models import PatientCase
-from logic.plaintext import plain_text
 from logic.share import (
     case_from_query,
     dropped_link_notice,
     holds_sensitive,
     private_query,
+    quote_link_text,
     unchecked_in_link,
 )
 from ui.address import may_write_address
@@ -55,7 +55,8 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
             )
             if audience is None:
                 notices.append(
-                    f"Ignored audience={plain_text(wanted)}: must be one of " + ", ".join(AUDIENCES)
+                    f"Ignored audience={quote_link_text(wanted)}: must be one of "
+                    + ", ".join(AUDIENCES)
                 )
             else:
                 st.session_state["audience"] = audience
@@ -63,7 +64,9 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
         case_id = case_id[-1] if isinstance(case_id, list) else case_id
         teaching = cases.get(case_id) if case_id else None
         if case_id and teaching is None:
-            notices.append(f"Ignored case={plain_text(case_id)}: not one of the teaching cases")
+            notices.append(
+                f"Ignored case={quote_link_text(case_id)}: not one of the teaching cases"
+            )
         opened: PatientCase | None = None
         if any(key not in PAGE_PARAMS for key in params):
             restored = case_from_query(params, ignore=PAGE_PARAMS)

@@ -17,10 +17,12 @@ from streamlit.delta_generator import DeltaGenerator
 from logic.catalogue import display_name
 from logic.models import CurrentMedication, PatientCase, TriedMedication
 from logic.plaintext import plain_text
+from logic.share import MAX_NOTICES as LINK_MAX_NOTICES
 from ui.fields import FIELDS, model_range
 
 NOTICE_TITLE = "Some link parameters were ignored"
-MAX_NOTICES = 20
+MAX_NOTICES = LINK_MAX_NOTICES
+_COUNTED = re.compile(r"^…and (\d+) more ignored part")
 
 #: The words the medicine rows use for their fields (ui/form.py: the rows' widget labels), and
 #: the unit shown with a range where the field has one fixed unit.
@@ -51,9 +53,12 @@ def show_link_notices(notices: Sequence[str]) -> None:
     """
     if not notices:
         return
-    shown = [f"- {n}" for n in notices[:MAX_NOTICES]]
-    if len(notices) > MAX_NOTICES:
-        shown.append(f"- and {len(notices) - MAX_NOTICES} more")
+    listed = [n for n in notices if not _COUNTED.match(n)]
+    more = sum(int(m.group(1)) for n in notices if (m := _COUNTED.match(n)))
+    more += max(0, len(listed) - MAX_NOTICES)
+    shown = [f"- {n}" for n in listed[:MAX_NOTICES]]
+    if more:
+        shown.append(f"- …and {more} more ignored part{'s' if more != 1 else ''}")
     st.warning("\n".join(shown), title=NOTICE_TITLE, icon=":material/link_off:")
 
 
