@@ -99,7 +99,7 @@ catalogue medicine tried and taken, each with every detail) is about 5,000."""
 MAX_PARAMETERS = 60
 """Parameter values a link may carry (a repeated key counts once per value); a case has
 `len(FIELDS)` fields, and the page adds a few of its own."""
-MAX_NOTICES = 5
+MAX_NOTICES = 8
 """Notices listed one by one; past this they are counted in one more line (issue 22: a link
 could fill the top of the page with 20 lines of its own text)."""
 _MAX_SHOWN = 24  # characters of a hand-edited name or value quoted back in a notice

@@ -84,7 +84,7 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
         if params:  # the address this link leaves: never a sensitive field (ui.address)
             shown = st.session_state.get("audience") or "clinician"
             keep = link_params(opened, teaching.id if teaching else "", shown) if opened else {}
-            st.session_state["first_address"] = urlencode(keep or {"audience": shown})
+            st.session_state["first_address"] = urlencode(keep or {"audience": shown}, safe=",:/")
         return notices
     except Exception:  # the page opens on whatever was restored; the link is reported
         return ["Could not read the link's parameters: check the case before relying on it"]
