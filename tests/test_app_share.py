@@ -9,8 +9,10 @@ downloads are offered. The export builders themselves are tested in tests/test_e
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -588,19 +590,54 @@ def test_rescue_option_given_is_recorded_in_the_note():
 REFERENCE = CASES["reference"].case
 #: Every number box the reference page shows: (widget key, where the value lands in the case,
 #: whether the model holds a whole number). Row boxes land in the tried medicine of that drug.
-NUMBER_BOXES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("age_years", ("age_years",), True),
-    ("weight_kg", ("weight_kg",), False),
-    ("height_cm", ("height_cm",), False),
-    ("serum_creatinine_mg_dl", ("serum_creatinine_mg_dl",), False),
-    ("pain_duration_weeks", ("pain_duration_weeks",), False),
-    ("pain_score", ("pain_score",), True),
+NUMBER_BOXES: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
+    ("age_years", ("age_years",), True, ""),
+    ("weight_kg", ("weight_kg",), False, ""),
+    ("height_cm", ("height_cm",), False, ""),
+    ("serum_creatinine_mg_dl", ("serum_creatinine_mg_dl",), False, ""),
+    ("pain_duration_weeks", ("pain_duration_weeks",), False, ""),
+    ("pain_score", ("pain_score",), True, ""),
     *(
-        (f"tried_{part}_{item.drug}", ("tried", item.drug, part), part == "doses_given")
+        (f"tried_{part}_{item.drug}", ("tried", item.drug, part), part == "doses_given", "")
         for item in REFERENCE.tried
         for part in ("doses_given", "dose")
     ),
+    # Boxes the reference page shows after one change (SETUPS): the last element names it.
+    ("crcl_ml_min", ("crcl_ml_min",), False, "crcl"),
+    ("egfr_ml_min_1_73m2", ("egfr_ml_min_1_73m2",), False, "unknown"),
+    ("pregnancy_weeks", ("pregnancy_weeks",), True, "pregnant"),
+    *(
+        (f"current_{part}_oxycodone", ("current_medications", "oxycodone", part), False, "oxy")
+        for part in ("dose", "doses_per_day", "weeks")
+    ),
 )
+#: The change that shows a box, and what it changes in the reference case.
+SETUPS: dict[str, tuple[Any, dict[str, object]]] = {
+    "": (lambda at: at, {}),
+    "crcl": (
+        lambda at: at.segmented_control(key="creatinine_unit").set_value("crcl").run(),
+        {"serum_creatinine_mg_dl": None},
+    ),
+    "unknown": (
+        lambda at: at.segmented_control(key="creatinine_unit").set_value("unknown").run(),
+        {"serum_creatinine_mg_dl": None},
+    ),
+    "pregnant": (
+        lambda at: (
+            at.segmented_control(key="sex")
+            .set_value("female")
+            .run()
+            .checkbox(key="pregnant")
+            .check()
+            .run()
+        ),
+        {"sex": "female", "pregnant": True},
+    ),
+    "oxy": (
+        lambda at: at.multiselect(key="current_medications").select("oxycodone").run(),
+        {"current_medications": [{"drug": "oxycodone"}]},
+    ),
+}
 BOX = {box[0]: box for box in NUMBER_BOXES}
 _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 
@@ -625,12 +662,13 @@ def oracle_number(text: str, whole: bool) -> tuple[bool, float | None]:
     return True, value
 
 
-def case_with(where: tuple[str, ...], value: float | None) -> dict[str, object]:
-    """The reference case's fields with one value replaced (None: the box left empty)."""
-    fields = REFERENCE.model_dump()
-    if where[0] == "tried":
-        _, drug, part = where
-        for item in fields["tried"]:
+def case_with(where: tuple[str, ...], value: float | None, setup: str) -> dict[str, object]:
+    """The reference case's fields after `setup` (SETUPS) with one value replaced (None: the
+    box left empty)."""
+    fields = {**REFERENCE.model_dump(), **copy.deepcopy(SETUPS[setup][1])}
+    if where[0] in {"tried", "current_medications"}:
+        list_name, drug, part = where
+        for item in fields[list_name]:
             if item["drug"] == drug:
                 if value is None:
                     item.pop(part)  # empty: the model's default (no dose; one dose given)
@@ -656,7 +694,7 @@ typed_text = hs.one_of(
 
 @pytest.mark.slow
 @settings(
-    max_examples=60,
+    max_examples=80,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -675,13 +713,16 @@ typed_text = hs.one_of(
 @example(box=BOX["serum_creatinine_mg_dl"], text="1,5")  # read as 15 mg/dL
 @example(box=BOX["pain_duration_weeks"], text="1,5")  # read as 15 weeks (chronic)
 @example(box=BOX["tried_dose_orphenadrine"], text="1,500")  # 1.5 or 1500 mg: refused
+@example(box=BOX["crcl_ml_min"], text="1,5")
+@example(box=BOX["pregnancy_weeks"], text="23,5")  # weeks are whole
+@example(box=BOX["current_dose_oxycodone"], text="NaN")
 def test_a_plan_exists_only_when_the_model_accepted_every_typed_value(box, text):
     """Any text in any number box of the page: when it is a number the model accepts, the page
     builds exactly that case (address bar and figures); otherwise the box's error is shown and
     there is no plan, no case in the address bar and so no download (never a stale or reset
     plan). The oracle is the issue's reading rule (`oracle_number`) and the model itself."""
-    key, where, whole = box
-    at = AppTest.from_file("../app.py", default_timeout=30).run()
+    key, where, whole, setup = box
+    at = SETUPS[setup][0](AppTest.from_file("../app.py", default_timeout=30).run())
     at.text_input(key=key).input(text).run()
     assert not at.exception
     readable, value = oracle_number(text, whole)
@@ -689,7 +730,7 @@ def test_a_plan_exists_only_when_the_model_accepted_every_typed_value(box, text)
     required = key in FORM_FIELDS and FORM_FIELDS[key].required  # the form asks for it
     if readable and not (value is None and required):
         try:
-            expected = PatientCase.model_validate(case_with(where, value))
+            expected = PatientCase.model_validate(case_with(where, value, setup))
         except ValidationError:
             expected = None
     if expected is not None:
