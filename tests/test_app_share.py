@@ -823,3 +823,14 @@ def test_the_page_notice_is_short_whatever_the_link_holds():
     assert len(lines) == MAX_NOTICES + 1, lines
     assert lines[-1] == f"- …and {22 - MAX_NOTICES} more ignored parts"
     assert "case=xU+200By" in notices(at)
+
+
+def test_the_patient_view_waits_too():
+    """The patient's handout is a plan as well: it waits for the same question."""
+    at = open_link({**VALID_LINK, "audience": "patient"}, check=False)
+    assert link_check(at)
+    assert not list(at.get("download_button"))
+    assert not any("Come back now" in m.value for m in at.markdown)
+    at.button(key="link_checked").click().run()
+    assert not link_check(at)
+    assert any("Come back now" in m.value for m in at.markdown)
