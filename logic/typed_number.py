@@ -31,6 +31,8 @@ from decimal import Decimal, InvalidOperation
 
 from pydantic import BaseModel, ConfigDict
 
+from logic.plaintext import visible
+
 __all__ = ["MAX_CHARS", "MAX_WHOLE_DIGITS", "TypedNumber", "number_text", "read_number", "shown"]
 
 MAX_CHARS = 400
@@ -58,15 +60,10 @@ class TypedNumber(BaseModel):
 
 
 def shown(text: str, limit: int = 24) -> str:
-    """Typed text quoted back safely: invisible and non-printing characters as U+XXXX, cut to
-    `limit` characters (so a message about a value is never blank or misleading)."""
-    out: list[str] = []
-    for char in text[: limit * 2]:
-        if (char.isprintable() and not char.isspace()) or char == " ":
-            out.append(char)
-        else:
-            out.append(f"U+{ord(char):04X}")
-    joined = "".join(out)
+    """Typed text quoted back safely: invisible and non-printing characters as U+XXXX
+    (`logic.plaintext.visible`), cut to `limit` characters, so a message about a value is
+    never blank or misleading."""
+    joined = visible(text, limit * 2)
     return joined if len(joined) <= limit else joined[: limit - 1] + "…"
 
 
