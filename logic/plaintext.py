@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["ELLIPSIS", "WORD_JOINER", "plain_text"]
+__all__ = ["ELLIPSIS", "WORD_JOINER", "plain_text", "visible"]
 
 ELLIPSIS = "…"
 """Marks a value that was cut to the limit."""
@@ -130,3 +130,18 @@ def plain_text(value: object, limit: int = 40) -> str:
     text = _AT.sub(WORD_JOINER + "@", text)
     text = _WWW.sub(r"\1" + WORD_JOINER, text)
     return _escape(text)
+
+
+def visible(value: object, window: int = 4096) -> str:
+    """`value` with every character that would not show (controls, format characters such as
+    U+200B ZERO WIDTH SPACE or bidi overrides, separators, any whitespace but a plain space)
+    written as its code point, ``U+200B``, so a quoted value never reads as something else
+    ('fe\u200bmale' is not 'female'). Only the first `window` characters are looked at. Pass
+    the result through `plain_text` before showing it."""
+    out: list[str] = []
+    for char in str(value)[:window]:
+        hidden = unicodedata.category(char) in _DROPPED or (char.isspace() and char != " ")
+        out.append(
+            f"U+{ord(char):04X}" if hidden or (not char.isprintable() and char != " ") else char
+        )
+    return "".join(out)

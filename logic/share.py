@@ -30,8 +30,9 @@ Reading (`case_from_query`) never raises and treats every character as untrusted
   work is linear in the size of the link.
 * A parameter given more than once uses its LAST value (as Streamlit's ``st.query_params[key]``
   does), and the notice names it.
-* Every notice is plain text: each name or value from the link goes through `plain_text`, so it
-  shows literally on the page, cut to a short marked length. At most `MAX_NOTICES` are listed;
+* Every notice is plain text: each name or value from the link goes through `quote_link_text`
+  (invisible characters as ``U+200B``, then `plain_text`), so it shows literally on the page,
+  cut to a short marked length. At most `MAX_NOTICES` are listed;
   the rest are counted.
 """
 
@@ -60,10 +61,11 @@ from logic.models import (
     Route,
     TriedMedication,
 )
-from logic.plaintext import plain_text
+from logic.plaintext import plain_text, visible
 
 __all__ = [
     "FIELDS",
+    "LINK_CHECKS",
     "MAX_NOTICES",
     "MAX_PARAMETERS",
     "MAX_QUERY_CHARS",
@@ -75,13 +77,16 @@ __all__ = [
     "case_from_query",
     "case_to_query",
     "dropped_link_notice",
+    "holds_sensitive",
     "link_digits",
     "private_query",
     "private_query_string",
     "query_string",
+    "quote_link_text",
     "share_query",
     "share_query_string",
     "streamlit_drops",
+    "unchecked_in_link",
     "withheld_fields",
 ]
 
@@ -94,9 +99,10 @@ catalogue medicine tried and taken, each with every detail) is about 5,000."""
 MAX_PARAMETERS = 60
 """Parameter values a link may carry (a repeated key counts once per value); a case has
 `len(FIELDS)` fields, and the page adds a few of its own."""
-MAX_NOTICES = 12
-"""Notices listed one by one; past this they are counted in one more line."""
-_MAX_SHOWN = 40  # characters of a hand-edited name or value quoted back in a notice
+MAX_NOTICES = 8
+"""Notices listed one by one; past this they are counted in one more line (issue 22: a link
+could fill the top of the page with 20 lines of its own text)."""
+_MAX_SHOWN = 24  # characters of a hand-edited name or value quoted back in a notice
 
 # Streamlit 1.67 drops a query string past these limits before the script sees it
 # (streamlit/runtime/state/query_params.py: CLIENT_STATE_QUERY_STRING_MAX_LENGTH / _MAX_FIELDS;
@@ -432,6 +438,39 @@ def withheld_fields(case: PatientCase) -> tuple[str, ...]:
     return tuple(held)
 
 
+#: What a reader must check when a link holds none of the sensitive fields, in the order the
+#: page asks (issue 22): the fields each question covers.
+LINK_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pregnancy or breastfeeding", ("pregnant", "pregnancy_weeks", "breastfeeding")),
+    ("substance use, opioid use disorder and other conditions", ("conditions",)),
+    ("intravenous drug use", ("red_flags:iv_drug_use",)),
+    ("regular medicines", ("current_medications",)),
+    ("a past overdose", ("prior_overdose",)),
+    ("heavy alcohol use", ("heavy_alcohol_use",)),
+    ("allergies", ("allergies", "allergic_to")),
+    ("frailty", ("frail",)),
+)
+
+
+def holds_sensitive(values: Mapping[str, Any]) -> bool:
+    """True when restored link values (`QueryResult.values`) hold any sensitive field or red
+    flag. The address bar never does (`private_query`), so a case link without one may be a
+    reloaded or copied address: the page then asks (`unchecked_in_link`)."""
+    flags = values.get("red_flags") or ()
+    return any(name in values for name in SENSITIVE_FIELDS) or any(
+        flag in SENSITIVE_RED_FLAGS for flag in flags
+    )
+
+
+def unchecked_in_link(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a case link without sensitive fields does not say, in words (`LINK_CHECKS`): each
+    question none of whose fields the link gave. Empty when the link holds a sensitive field
+    (a full share link, which says everything)."""
+    if holds_sensitive(values):
+        return ()
+    return tuple(words for words, names in LINK_CHECKS if not any(name in values for name in names))
+
+
 def share_query(case: PatientCase) -> dict[str, str]:
     """Everything in the case, numbers readable (see `link_digits`): for a link the user asks
     to copy and send. It restores the same plan."""
@@ -497,6 +536,12 @@ def _bounds(metadata: list[Any]) -> tuple[float | None, float | None, bool]:
     return low, high, strict
 
 
+def quote_link_text(value: object) -> str:
+    """A name or value from a link, as a notice quotes it: invisible characters written as
+    ``U+200B`` (`logic.plaintext.visible`), then plain text cut to a short length."""
+    return plain_text(visible(value, 4 * _MAX_SHOWN), _MAX_SHOWN)
+
+
 def _range_phrase(label: str, unit: str, metadata: list[Any]) -> str:
     low, high, strict = _bounds(metadata)
     unit = f" {unit}" if unit else ""
@@ -560,7 +605,7 @@ class _Reader:
             if isinstance(value, float) and not math.isfinite(value):
                 reason = f"{label} must be a number"
         if reason is not None:
-            self.ignore(name, f"Ignored {name}={plain_text(raw, _MAX_SHOWN)}: {reason}")
+            self.ignore(name, f"Ignored {name}={quote_link_text(raw)}: {reason}")
             return None, False
         return value, True
 
@@ -580,7 +625,7 @@ class _Reader:
             try:
                 kept.append(enum(key))
             except ValueError:
-                shown = plain_text(item, _MAX_SHOWN)
+                shown = quote_link_text(item)
                 self.ignore(
                     f"{name} item '{shown}'",
                     f"Ignored {name} item '{shown}': not a known {_NOUNS[name]}",
@@ -592,7 +637,7 @@ class _Reader:
         for item in self.items(raw):
             generic = resolve_drug(item)
             if generic is None:
-                shown = plain_text(item, _MAX_SHOWN)
+                shown = quote_link_text(item)
                 self.ignore(
                     f"{name} item '{shown}'",
                     f"Ignored {name} item '{shown}': not a medicine this tool knows",
@@ -634,10 +679,10 @@ class _Reader:
     def _part_ignored(
         self, list_name: str, part: str, raw: str, token: str, drug: str, reason: str
     ) -> None:
-        shown = plain_text(token, _MAX_SHOWN)
+        shown = quote_link_text(token)
         self.ignore(
             f"{_PART_NAMES[part]} of {list_name} item '{shown}'",
-            f"Ignored the {_PART_NAMES[part]} '{plain_text(raw, _MAX_SHOWN)}' of {list_name} "
+            f"Ignored the {_PART_NAMES[part]} '{quote_link_text(raw)}' of {list_name} "
             f"item '{shown}' ({reason}); kept {drug} with that detail unrecorded",
         )
 
@@ -648,12 +693,12 @@ class _Reader:
         for token in self.items(raw):
             name, *details = token.split(":", len(parts) + 1)
             drug = resolve_drug(name)
-            shown = plain_text(token, _MAX_SHOWN)
+            shown = quote_link_text(token)
             if drug is None:
                 self.ignore(
                     f"{list_name} item '{shown}'",
                     f"Ignored {list_name} item '{shown}': "
-                    f"'{plain_text(name.strip(), _MAX_SHOWN)}' is not a medicine this tool knows",
+                    f"'{quote_link_text(name.strip())}' is not a medicine this tool knows",
                 )
                 continue
             if len(details) > len(parts):
@@ -706,7 +751,7 @@ class _Reader:
                         list_name, part, texts[part], token, drug, plain_text(message, 160)
                     )
                     del given[part]
-        shown = plain_text(token, _MAX_SHOWN)
+        shown = quote_link_text(token)
         self.ignore(f"{list_name} item '{shown}'", f"Ignored {list_name} item '{shown}': not valid")
         return None
 
@@ -781,8 +826,8 @@ def case_from_query(params: Mapping[str, Any], *, ignore: Collection[str] = ()) 
             continue
         strings = [v for v in given if isinstance(v, str)]
         if name not in PatientCase.model_fields:
-            shown = plain_text(name, _MAX_SHOWN)
-            last = plain_text(strings[-1] if strings else "", _MAX_SHOWN)
+            shown = quote_link_text(name)
+            last = quote_link_text(strings[-1] if strings else "")
             reader.ignore(shown, f"Ignored {shown}={last}: not a case field")
             continue
         if not strings:
@@ -792,7 +837,7 @@ def case_from_query(params: Mapping[str, Any], *, ignore: Collection[str] = ()) 
             repeated.append(name)
             reader.notices.append(
                 f"{name} was given {len(given)} times: used the last value, "
-                f"'{plain_text(strings[-1], _MAX_SHOWN)}'"
+                f"'{quote_link_text(strings[-1])}'"
             )
         texts[name] = strings[-1]
 

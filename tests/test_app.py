@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from logic.cases import CASES_DIR, load_case
 from logic.models import PatientCase
 from logic.plan import build_plan
+from logic.typed_number import read_number
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -25,6 +26,11 @@ def _fresh_streamlit_caches():
     """st.cache_data is process-global; clear it so no test sees another's evidence."""
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def typed(at: AppTest, key: str) -> float | None:
+    """The number a number box holds (its text, read as the page reads it)."""
+    return read_number(at.text_input(key=key).value).value
 
 
 def page() -> AppTest:
@@ -58,7 +64,7 @@ def test_default_page_shows_reference_plan():
     assert not at.exception
     assert not at.error
     assert at.multiselect(key="tried").value == list(REFERENCE_TRIED)
-    assert at.number_input(key="tried_doses_given_orphenadrine").value == 2
+    assert typed(at, "tried_doses_given_orphenadrine") == 2
     figures = metrics(at)
     assert set(figures) >= {"CrCl (mL/min)", "Opioid (MME/day)", "Naloxone"}
     assert figures["Naloxone"] in {"Yes", "No"}
@@ -110,7 +116,7 @@ def test_crcl_25_lowers_gabapentin_maximum():
     at.toggle(key="radicular").set_value(True).run()
     before = float(metrics(at)["Gabapentin max (mg/day)"])
     at.segmented_control(key="creatinine_unit").set_value("crcl").run()
-    at.number_input(key="crcl_ml_min").set_value(25).run()
+    at.text_input(key="crcl_ml_min").input(str(25)).run()
     assert not at.exception
     after = float(metrics(at)["Gabapentin max (mg/day)"])
     assert after < before
@@ -143,7 +149,7 @@ def test_emergency_red_flag_replaces_plan():
 def test_out_of_range_input_shows_error_and_no_plan(key, value, words):
     """An implausible value is named with its range beside the input and above; no plan shows."""
     at = page()
-    at.number_input(key=key).set_value(value).run()
+    at.text_input(key=key).input(str(value)).run()
     assert not at.exception
     beside_input, summary = at.error
     for word in words:
@@ -157,7 +163,7 @@ def test_inconsistent_case_shows_error():
     """A model-level contradiction (dialysis with CrCl 80) is shown as a sentence, not a trace."""
     at = page()
     at.segmented_control(key="creatinine_unit").set_value("crcl").run()
-    at.number_input(key="crcl_ml_min").set_value(80).run()
+    at.text_input(key="crcl_ml_min").input(str(80)).run()
     at.checkbox(key="on_hemodialysis").check().run()
     assert not at.exception
     assert "haemodialysis" in at.error[0].value
@@ -210,7 +216,7 @@ def test_a_bad_medicine_dose_names_its_list_and_medicine_and_no_plan(
     prefix = "current" if list_name == "current_medications" else "tried"
     if list_name == "tried":
         at.selectbox(key=f"tried_relief_{drug}").select("none").run()
-    at.number_input(key=f"{prefix}_dose_{drug}").set_value(dose).run()
+    at.text_input(key=f"{prefix}_dose_{drug}").input(str(dose)).run()
     if unit is not None:
         at.selectbox(key=f"{prefix}_unit_{drug}").select(unit).run()
     assert not at.exception
@@ -225,8 +231,8 @@ def test_a_good_regular_medicine_dose_shows_the_plan():
     """The other side: oxycodone 10 mg twice a day builds a plan with its MME."""
     at = page()
     at.multiselect(key="current_medications").select("oxycodone").run()
-    at.number_input(key="current_dose_oxycodone").set_value(10.0).run()
-    at.number_input(key="current_doses_per_day_oxycodone").set_value(2.0).run()
+    at.text_input(key="current_dose_oxycodone").input(str(10.0)).run()
+    at.text_input(key="current_doses_per_day_oxycodone").input(str(2.0)).run()
     assert not at.exception
     assert not at.error
     assert at.metric
@@ -266,7 +272,7 @@ def test_each_audience_renders(audience):
         assert "not a prescription" in shown
         assert "Come back now" in shown
         assert "PDMP" not in shown, "no clinician items in the patient view"
-        assert not at.number_input, "no form in the patient view"
+        assert not at.text_input, "no form in the patient view"
     else:
         assert sig in shown
     if audience == "resident":
@@ -279,9 +285,9 @@ def test_pounds_are_converted_and_shown():
     """Switching weight to pounds keeps the patient's weight and shows the kg conversion."""
     at = page()
     at.segmented_control(key="weight_unit").set_value("lb").run()
-    assert at.number_input(key="weight_kg").value == pytest.approx(176.4)
+    assert typed(at, "weight_kg") == pytest.approx(176.4)
     assert "= 80.0 kg" in text(at)
-    at.number_input(key="weight_kg").set_value(180.0).run()
+    at.text_input(key="weight_kg").input(str(180.0)).run()
     assert not at.exception
     assert "= 81.6 kg" in text(at)
 
@@ -291,8 +297,8 @@ def test_micromoles_are_converted_and_shown():
     to one decimal) instead of reinterpreting it; a value typed in µmol/L is converted once."""
     at = page()
     at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
-    assert at.number_input(key="serum_creatinine_mg_dl").value == pytest.approx(79.6)
-    at.number_input(key="serum_creatinine_mg_dl").set_value(88.4).run()
+    assert typed(at, "serum_creatinine_mg_dl") == pytest.approx(79.6)
+    at.text_input(key="serum_creatinine_mg_dl").input(str(88.4)).run()
     assert not at.exception
     assert "= 1.00 mg/dL" in text(at)
     expected = build_plan(REFERENCE.model_copy(update={"serum_creatinine_mg_dl": 1.0}))
@@ -303,19 +309,18 @@ def test_height_in_inches_converts_on_switch():
     """70 in switched to cm becomes 177.8 cm (70 x 2.54), not 70 cm."""
     at = page()
     at.segmented_control(key="height_unit").set_value("in").run()
-    at.number_input(key="height_cm").set_value(70.0).run()
+    at.text_input(key="height_cm").input(str(70.0)).run()
     at.segmented_control(key="height_unit").set_value("cm").run()
-    assert at.number_input(key="height_cm").value == pytest.approx(177.8)
+    assert typed(at, "height_cm") == pytest.approx(177.8)
 
 
 def test_values_are_shown_as_typed():
     """0.6 weeks stays 0.6 and 3.5 stays 3.5 (no rounding across the 4-week rule)."""
     at = page()
-    assert at.number_input(key="pain_duration_weeks").value == pytest.approx(0.6)
-    assert at.number_input(key="pain_duration_weeks").format == "%g"
-    at.number_input(key="pain_duration_weeks").set_value(3.5).run()
+    assert typed(at, "pain_duration_weeks") == pytest.approx(0.6)
+    at.text_input(key="pain_duration_weeks").input(str(3.5)).run()
     assert not at.exception
-    assert at.number_input(key="pain_duration_weeks").value == pytest.approx(3.5)
+    assert typed(at, "pain_duration_weeks") == pytest.approx(3.5)
 
 
 def test_pregnancy_only_for_female():
@@ -336,8 +341,8 @@ def test_new_case_clears_and_reference_restores():
     assert not at.exception
     assert at.multiselect(key="tried").value == []
     for key in ("age_years", "weight_kg", "serum_creatinine_mg_dl", "pain_duration_weeks"):
-        assert at.number_input(key=key).value is None, key
-    assert at.number_input(key="pain_score").value is None
+        assert typed(at, key) is None, key
+    assert typed(at, "pain_score") is None
     for key in ("sex", "setting"):
         assert at.segmented_control(key=key).value is None, key
     assert at.toggle(key="radicular").value is False
@@ -345,7 +350,7 @@ def test_new_case_clears_and_reference_restores():
     message = at.info[0].value
     for required in ("age", "sex", "weight", "serum creatinine", "pain duration", "pain score"):
         assert required in message, required
-    assert "Required" in at.number_input(key="age_years").placeholder
+    assert "Required" in at.text_input(key="age_years").placeholder
     assert not at.metric
     assert dict(at.query_params) in ({}, {"audience": "clinician"})
     at.button(key="reference_case").click().run()
@@ -386,10 +391,10 @@ def test_regular_medicines_can_be_added_and_removed_on_the_page():
     picker.select("sertraline").run()
     at.multiselect(key="current_medications").select("apixaban").run()
     assert at.multiselect(key="current_medications").value == ["sertraline", "apixaban"]
-    at.number_input(key="current_dose_sertraline").set_value(50).run()
+    at.text_input(key="current_dose_sertraline").input(str(50)).run()
     at.multiselect(key="current_medications").unselect("apixaban").run()
     assert at.multiselect(key="current_medications").value == ["sertraline"]
-    assert at.number_input(key="current_dose_sertraline").value == 50
+    assert typed(at, "current_dose_sertraline") == 50
     assert "current_dose_apixaban" not in at.session_state
     assert not at.exception
 
@@ -399,8 +404,8 @@ def test_a_combination_product_is_picked_by_its_name_and_its_acetaminophen_is_se
     the plan withholds a second acetaminophen naming it (FDA 2011); a link restores it."""
     at = page()
     at.multiselect(key="current_medications").select("percocet").run()
-    at.number_input(key="current_dose_percocet").set_value(10).run()
-    at.number_input(key="current_doses_per_day_percocet").set_value(6).run()
+    at.text_input(key="current_dose_percocet").input(str(10)).run()
+    at.text_input(key="current_doses_per_day_percocet").input(str(6)).run()
     assert not at.exception
     assert "Already takes acetaminophen in Percocet" in text(at)
     linked = AppTest.from_file("../app.py", default_timeout=30)
@@ -410,7 +415,7 @@ def test_a_combination_product_is_picked_by_its_name_and_its_acetaminophen_is_se
     linked.query_params["current_medications"] = "percocet:10:mg:6"
     linked.run()
     assert linked.multiselect(key="current_medications").value == ["percocet"]
-    assert linked.number_input(key="current_dose_percocet").value == 10
+    assert typed(linked, "current_dose_percocet") == 10
     assert not linked.exception
 
 

@@ -9,22 +9,44 @@ downloads are offered. The export builders themselves are tested in tests/test_e
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 import streamlit as st
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as hs
+from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
 from logic.cases import check_expectations, load_cases
 from logic.cautions import gabapentin_ceiling
 from logic.export import clinical_note_text, patient_handout_markdown
-from logic.models import Condition, PatientCase, RedFlag, Route, TreatmentPlan, TriedMedication
+from logic.models import (
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RedFlag,
+    Route,
+    TreatmentPlan,
+    TriedMedication,
+)
 from logic.plan import build_plan
-from logic.share import FIELDS, SENSITIVE_FIELDS, case_from_query, case_to_query, private_query
+from logic.share import (
+    FIELDS,
+    LINK_CHECKS,
+    MAX_NOTICES,
+    SENSITIVE_FIELDS,
+    case_from_query,
+    case_to_query,
+    private_query,
+    share_query,
+)
+from logic.typed_number import read_number
 from tests.strategies import cases
+from ui.fields import FIELDS as FORM_FIELDS
 
 PAGE_PARAMS = ("audience", "case")
 NOTICE_TITLE = "Some link parameters were ignored"
@@ -40,12 +62,28 @@ def _fresh_streamlit_caches():
     st.cache_resource.clear()
 
 
-def open_link(params: dict[str, str]) -> AppTest:
-    """The page opened from a link carrying `params`, after its first run."""
+def typed(at: AppTest, key: str) -> float | None:
+    """The number a number box holds (its text, read as the page reads it)."""
+    return read_number(at.text_input(key=key).value).value
+
+
+def open_link(params: dict[str, str], *, check: bool = True) -> AppTest:
+    """The page opened from a link carrying `params`, after its first run; with `check`, the
+    clinician answers the question a link without sensitive fields asks before any plan."""
     at = AppTest.from_file("../app.py", default_timeout=30)
     for key, value in params.items():
         at.query_params[key] = value
-    return at.run()
+    at.run()
+    if check and link_check(at):
+        at.button(key="link_checked").click().run()
+    return at
+
+
+def link_check(at: AppTest) -> str:
+    """The question the page asks before a plan from a link (empty when it asks none)."""
+    if not any(b.key == "link_checked" for b in at.button):
+        return ""
+    return "\n".join(w.value for w in at.warning if "link" in (w.proto.title or "").lower())
 
 
 def url(at: AppTest) -> dict[str, str]:
@@ -189,31 +227,31 @@ def test_query_string_restores_every_field(name):
     at = open_link(case_to_query(case))
     assert not at.exception
     assert not notices(at)
-    assert at.number_input(key="age_years").value == case.age_years
+    assert typed(at, "age_years") == case.age_years
     assert at.segmented_control(key="sex").value == case.sex
     assert at.segmented_control(key="weight_unit").value == "kg"
-    assert at.number_input(key="weight_kg").value == pytest.approx(case.weight_kg)
-    assert at.number_input(key="height_cm").value == pytest.approx(case.height_cm)
+    assert typed(at, "weight_kg") == pytest.approx(case.weight_kg)
+    assert typed(at, "height_cm") == pytest.approx(case.height_cm)
     if case.crcl_ml_min is not None:
         assert at.segmented_control(key="creatinine_unit").value == "crcl"
-        assert at.number_input(key="crcl_ml_min").value == pytest.approx(case.crcl_ml_min)
+        assert typed(at, "crcl_ml_min") == pytest.approx(case.crcl_ml_min)
     else:
         assert at.segmented_control(key="creatinine_unit").value == "mg/dL"
-        creatinine = at.number_input(key="serum_creatinine_mg_dl").value
+        creatinine = typed(at, "serum_creatinine_mg_dl")
         assert creatinine == pytest.approx(case.serum_creatinine_mg_dl)
     assert at.checkbox(key="on_hemodialysis").value is case.on_hemodialysis
     if case.sex == "female":
         assert at.checkbox(key="pregnant").value is case.pregnant
     assert at.segmented_control(key="setting").value == case.setting
-    assert at.number_input(key="pain_duration_weeks").value == case.pain_duration_weeks
-    assert at.number_input(key="pain_score").value == case.pain_score
+    assert typed(at, "pain_duration_weeks") == case.pain_duration_weeks
+    assert typed(at, "pain_score") == case.pain_score
     assert at.toggle(key="radicular").value is case.radicular
     assert at.pills(key="red_flags").value == [f.value for f in case.red_flags]
     assert at.multiselect(key="conditions").value == [c.value for c in case.conditions]
     assert at.multiselect(key="tried").value == [t.drug for t in case.tried]
     for item in case.tried:
-        assert at.number_input(key=f"tried_doses_given_{item.drug}").value == item.doses_given
-        assert at.number_input(key=f"tried_dose_{item.drug}").value == item.dose
+        assert typed(at, f"tried_doses_given_{item.drug}") == item.doses_given
+        assert typed(at, f"tried_dose_{item.drug}") == item.dose
         route = at.selectbox(key=f"tried_route_{item.drug}").value
         assert route == (item.route.value if item.route else None)
         assert at.selectbox(key=f"tried_relief_{item.drug}").value == item.relief.value
@@ -229,7 +267,7 @@ def test_url_written_after_a_run_is_the_case():
     assert url(at) == {**private_query(reference), "audience": "clinician"}
     assert set(url(at)) <= set(FIELDS) | set(PAGE_PARAMS)
 
-    at.number_input(key="pain_score").set_value(6).run()
+    at.text_input(key="pain_score").input(str(6)).run()
     at.pills(key="red_flags").set_value(["fever"]).run()
     at.segmented_control(key="audience").set_value("resident").run()
     changed = reference.model_copy(update={"pain_score": 6, "red_flags": (RedFlag.fever,)})
@@ -258,9 +296,9 @@ def test_changing_a_field_in_pounds_writes_kilograms():
     """Units are a display choice: the link always carries kg, mg/dL and cm."""
     at = AppTest.from_file("../app.py", default_timeout=30).run()
     at.segmented_control(key="weight_unit").set_value("lb").run()
-    at.number_input(key="weight_kg").set_value(150.0).run()
+    at.text_input(key="weight_kg").input(str(150.0)).run()
     at.segmented_control(key="creatinine_unit").set_value("µmol/L").run()
-    at.number_input(key="serum_creatinine_mg_dl").set_value(176.8).run()
+    at.text_input(key="serum_creatinine_mg_dl").input(str(176.8)).run()
     assert not at.exception
     assert float(url(at)["weight_kg"]) == pytest.approx(150 * 0.45359237, abs=0.05)
     assert float(url(at)["serum_creatinine_mg_dl"]) == pytest.approx(2.0)
@@ -498,7 +536,7 @@ def test_patient_audience_gets_only_the_handout():
 def test_no_exports_for_an_invalid_case():
     at = AppTest.from_file("../app.py", default_timeout=30).run()
     open_tab(at, "Note and downloads")
-    at.number_input(key="weight_kg").set_value(900.0).run()
+    at.text_input(key="weight_kg").input(str(900.0)).run()
     assert not download_keys(at)
     assert not at.code
 
@@ -545,3 +583,255 @@ def test_rescue_option_given_is_recorded_in_the_note():
     note = at.code[0].value
     assert "No rescue option given" in note
     assert not any(option in note for option in options)
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed numbers (issue 22): a plan exists only when the model accepted every value typed
+
+REFERENCE = CASES["reference"].case
+#: Every number box the reference page shows: (widget key, where the value lands in the case,
+#: whether the model holds a whole number). Row boxes land in the tried medicine of that drug.
+NUMBER_BOXES: tuple[tuple[str, tuple[str, ...], bool, str], ...] = (
+    ("age_years", ("age_years",), True, ""),
+    ("weight_kg", ("weight_kg",), False, ""),
+    ("height_cm", ("height_cm",), False, ""),
+    ("serum_creatinine_mg_dl", ("serum_creatinine_mg_dl",), False, ""),
+    ("pain_duration_weeks", ("pain_duration_weeks",), False, ""),
+    ("pain_score", ("pain_score",), True, ""),
+    *(
+        (f"tried_{part}_{item.drug}", ("tried", item.drug, part), part == "doses_given", "")
+        for item in REFERENCE.tried
+        for part in ("doses_given", "dose")
+    ),
+    # Boxes the reference page shows after one change (SETUPS): the last element names it.
+    ("crcl_ml_min", ("crcl_ml_min",), False, "crcl"),
+    ("egfr_ml_min_1_73m2", ("egfr_ml_min_1_73m2",), False, "unknown"),
+    ("pregnancy_weeks", ("pregnancy_weeks",), True, "pregnant"),
+    *(
+        (f"current_{part}_oxycodone", ("current_medications", "oxycodone", part), False, "oxy")
+        for part in ("dose", "doses_per_day", "weeks")
+    ),
+)
+#: The change that shows a box, and what it changes in the reference case.
+SETUPS: dict[str, tuple[Any, dict[str, object]]] = {
+    "": (lambda at: at, {}),
+    "crcl": (
+        lambda at: at.segmented_control(key="creatinine_unit").set_value("crcl").run(),
+        {"serum_creatinine_mg_dl": None},
+    ),
+    "unknown": (
+        lambda at: at.segmented_control(key="creatinine_unit").set_value("unknown").run(),
+        {"serum_creatinine_mg_dl": None},
+    ),
+    "pregnant": (
+        lambda at: (
+            at.segmented_control(key="sex")
+            .set_value("female")
+            .run()
+            .checkbox(key="pregnant")
+            .check()
+            .run()
+        ),
+        {"sex": "female", "pregnant": True},
+    ),
+    "oxy": (
+        lambda at: at.multiselect(key="current_medications").select("oxycodone").run(),
+        {"current_medications": [{"drug": "oxycodone"}]},
+    ),
+}
+BOX = {box[0]: box for box in NUMBER_BOXES}
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
+
+
+def oracle_number(text: str, whole: bool) -> tuple[bool, float | None]:
+    """(readable, value) by the issue's rule, written independently of logic.typed_number:
+    plain ASCII decimals with one point or comma read as a decimal point, except a comma that
+    could group thousands (1,500) or one beside a point; no exponent, NaN, inf or grouping."""
+    text = text.strip()
+    if not text:
+        return True, None
+    if not _ASCII_NUMBER.fullmatch(text):
+        return False, None
+    head, _, tail = text.replace(",", ".").partition(".")
+    if "," in text and len(tail) == 3 and head.lstrip("+-") not in {"", "0"}:
+        return False, None  # 1,500: 1.5 or 1500?
+    if len(head.lstrip("+-").lstrip("0")) > 15:
+        return False, None  # past every bound of the model by far
+    value = float(text.replace(",", "."))
+    if whole and value != int(value):
+        return False, None
+    return True, value
+
+
+def case_with(where: tuple[str, ...], value: float | None, setup: str) -> dict[str, object]:
+    """The reference case's fields after `setup` (SETUPS) with one value replaced (None: the
+    box left empty)."""
+    fields = {**REFERENCE.model_dump(), **copy.deepcopy(SETUPS[setup][1])}
+    if where[0] in {"tried", "current_medications"}:
+        list_name, drug, part = where
+        for item in fields[list_name]:
+            if item["drug"] == drug:
+                if value is None:
+                    item.pop(part)  # empty: the model's default (no dose; one dose given)
+                else:
+                    item[part] = value
+    elif value is None:
+        fields.pop(where[0])
+    else:
+        fields[where[0]] = value
+    return fields
+
+
+typed_text = hs.one_of(
+    hs.text(alphabet="0123456789.,+-eE naNif_\u200b\u00a0", max_size=8),
+    hs.integers(-200, 6000).map(str),
+    hs.decimals(-10, 6000, places=2, allow_nan=False).map(str),
+    hs.decimals(0, 400, places=2, allow_nan=False).map(lambda d: str(d).replace(".", ",")),
+    hs.sampled_from(
+        ["99999999999999999999", "1e309", "NaN", "e", "--5", "1,5", "1,500", "0,6", " 72 "]
+    ),
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(box=hs.sampled_from(NUMBER_BOXES), text=typed_text)
+# The values of issue 22, each in a box where it went wrong in the browser.
+@example(box=BOX["age_years"], text="99999999999999999999")  # stale plan kept
+@example(box=BOX["pain_score"], text="99999999999999999999")
+@example(
+    box=BOX["tried_doses_given_orphenadrine"], text="NaN"
+)  # orphenadrine x2 silently became x1
+@example(box=BOX["tried_doses_given_orphenadrine"], text="e")
+@example(box=BOX["tried_doses_given_orphenadrine"], text="--5")
+@example(box=BOX["tried_doses_given_orphenadrine"], text="1e309")
+@example(box=BOX["height_cm"], text="NaN")  # height silently emptied
+@example(box=BOX["serum_creatinine_mg_dl"], text="1,5")  # read as 15 mg/dL
+@example(box=BOX["pain_duration_weeks"], text="1,5")  # read as 15 weeks (chronic)
+@example(box=BOX["tried_dose_orphenadrine"], text="1,500")  # 1.5 or 1500 mg: refused
+@example(box=BOX["crcl_ml_min"], text="1,5")
+@example(box=BOX["pregnancy_weeks"], text="23,5")  # weeks are whole
+@example(box=BOX["current_dose_oxycodone"], text="NaN")
+def test_a_plan_exists_only_when_the_model_accepted_every_typed_value(box, text):
+    """Any text in any number box of the page: when it is a number the model accepts, the page
+    builds exactly that case (address bar and figures); otherwise the box's error is shown and
+    there is no plan, no case in the address bar and so no download (never a stale or reset
+    plan). The oracle is the issue's reading rule (`oracle_number`) and the model itself."""
+    key, where, whole, setup = box
+    at = SETUPS[setup][0](AppTest.from_file("../app.py", default_timeout=30).run())
+    at.text_input(key=key).input(text).run()
+    assert not at.exception
+    readable, value = oracle_number(text, whole)
+    expected: PatientCase | None = None
+    required = key in FORM_FIELDS and FORM_FIELDS[key].required  # the form asks for it
+    if readable and not (value is None and required):
+        try:
+            expected = PatientCase.model_validate(case_with(where, value, setup))
+        except ValidationError:
+            expected = None
+    if expected is not None:
+        assert not at.error, [e.value for e in at.error]
+        assert_page_holds(at, expected)
+    else:
+        assert at.error or at.info, "no plan must say why"
+        assert not at.metric
+        assert not at.tabs
+        assert set(url(at)) <= set(PAGE_PARAMS), "no case in the address bar"
+
+
+# ---------------------------------------------------------------------------------------------
+# A plan from a link that cannot hold the sensitive fields waits for the clinician (issue 22)
+
+#: The issue's full case: pregnant 23 weeks, IV drug use, opioid use disorder, regular
+#: buprenorphine, heavy alcohol use.
+FULL_CASE = PatientCase(
+    age_years=29,
+    sex="female",
+    weight_kg=64,
+    serum_creatinine_mg_dl=0.7,
+    pain_duration_weeks=1,
+    pain_score=8,
+    pregnant=True,
+    pregnancy_weeks=23,
+    red_flags=(RedFlag.iv_drug_use,),
+    conditions=(Condition.opioid_use_disorder,),
+    current_medications=(CurrentMedication(drug="buprenorphine"),),
+    heavy_alcohol_use=True,
+)
+
+
+def test_reloading_a_full_link_asks_before_any_plan():
+    """A reload rebuilds the session from the address bar, which holds no sensitive field: the
+    page must not show the plan of a 29-year-old with nothing recorded (issue 22: ketorolac,
+    oxycodone, tramadol for a pregnant patient with opioid use disorder). It asks first, naming
+    each thing the address cannot say, and shows no plan, figures or downloads until 'Checked'."""
+    full = open_link(share_query(FULL_CASE), check=False)
+    assert not link_check(full), "a full link says everything: no question"
+    assert full.checkbox(key="pregnant").value is True
+    assert_page_holds(full, FULL_CASE)  # the full plan, and the address without the fields
+    assert "pregnan" not in "".join(url(full))
+
+    reloaded = open_link(url(full), check=False)  # what a reload of that address opens
+    question = link_check(reloaded)
+    for words, _ in LINK_CHECKS:
+        assert words in question, words
+    assert not reloaded.metric
+    assert not reloaded.tabs
+    assert not list(reloaded.get("download_button"))
+    reloaded.button(key="link_checked").click().run()
+    assert not link_check(reloaded)
+    assert reloaded.metric, "the clinician checked: the plan of the case as the form holds it"
+
+
+def test_an_emergency_is_still_shown_while_the_page_asks():
+    """Cauda equina in a link without sensitive fields: the question waits for the plan, never
+    for the emergency (safety first)."""
+    case = PatientCase(**{**REFERENCE.model_dump(), "red_flags": (RedFlag.saddle_anesthesia,)})
+    at = open_link(private_query(case), check=False)
+    assert link_check(at)
+    assert build_plan(case).triage.level.value == "emergency"
+    assert any("Emergency" in (e.proto.title or "") for e in at.error)
+
+
+@pytest.mark.parametrize(
+    ("params", "asks"),
+    [
+        ({"case": "reference"}, False),  # a teaching case is complete as written
+        ({"audience": "resident"}, False),  # no case in the link: the reference case, no link
+        (dict(VALID_LINK), True),  # case fields, none sensitive
+        ({**VALID_LINK, "prior_overdose": "false"}, False),  # a sensitive field, said outright
+    ],
+)
+def test_which_links_ask(params, asks):
+    at = open_link(params, check=False)
+    assert bool(link_check(at)) is asks
+
+
+def test_the_page_notice_is_short_whatever_the_link_holds():
+    """A bad audience, a bad teaching case and twenty parameters of the link's own text: the
+    notice lists at most logic.share.MAX_NOTICES short lines and counts the rest (the issue saw
+    20 lines such as 'Ignored audience=# ... give morphine 10 mg IV')."""
+    params = {f"note{i}": "give morphine 10 mg IV now" for i in range(20)}
+    at = open_link(
+        {"audience": "# give morphine 10 mg IV", "case": "x\u200by", **params}, check=False
+    )
+    lines = [line for line in notices(at).split("\n") if line.startswith("- ")]
+    assert len(lines) == MAX_NOTICES + 1, lines
+    assert lines[-1] == f"- …and {22 - MAX_NOTICES} more ignored parts"
+    assert "case=xU+200By" in notices(at)
+
+
+def test_the_patient_view_waits_too():
+    """The patient's handout is a plan as well: it waits for the same question."""
+    at = open_link({**VALID_LINK, "audience": "patient"}, check=False)
+    assert link_check(at)
+    assert not list(at.get("download_button"))
+    assert not any("Come back now" in m.value for m in at.markdown)
+    at.button(key="link_checked").click().run()
+    assert not link_check(at)
+    assert any("Come back now" in m.value for m in at.markdown)

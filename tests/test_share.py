@@ -27,21 +27,26 @@ from logic.models import (
 from logic.plan import build_plan
 from logic.share import (
     FIELDS,
+    LINK_CHECKS,
     MAX_NOTICES,
     MAX_PARAMETERS,
     MAX_QUERY_CHARS,
     SENSITIVE_FIELDS,
+    SENSITIVE_RED_FLAGS,
     STREAMLIT_MAX_QUERY_CHARS,
     STREAMLIT_MAX_QUERY_FIELDS,
     case_from_query,
     case_to_query,
     dropped_link_notice,
+    holds_sensitive,
     private_query,
     private_query_string,
     query_string,
+    quote_link_text,
     share_query,
     share_query_string,
     streamlit_drops,
+    unchecked_in_link,
     withheld_fields,
 )
 from tests.markdown_check import assert_plain
@@ -883,3 +888,78 @@ def test_a_combination_product_round_trips_by_its_name() -> None:
     plain = case_from_query({**BASE, "current_medications": "oxycodone:10:mg:6"}).case
     assert plain is not None
     assert plain.current_medications[0].product is None
+
+
+# ---------------------------------------------------------------------------------------------
+# What a link without sensitive fields cannot say (issue 22)
+
+
+@pytest.mark.parametrize(
+    ("query", "sensitive"),
+    [
+        ({"age_years": "42"}, False),
+        ({"age_years": "42", "allergies": "nsaid"}, False),  # allergies are in the address bar
+        ({"age_years": "42", "red_flags": "fever"}, False),
+        ({"age_years": "42", "red_flags": "fever,iv_drug_use"}, True),  # the sensitive flag
+        ({"age_years": "42", "prior_overdose": "false"}, True),  # said outright, even if no
+        ({"age_years": "42", "current_medications": "buprenorphine"}, True),
+        ({"age_years": "42", "conditions": "opioid_use_disorder"}, True),
+    ],
+)
+def test_holds_sensitive(query, sensitive):
+    values = case_from_query(query).values
+    assert holds_sensitive(values) is sensitive
+    assert bool(unchecked_in_link(values)) is not sensitive
+
+
+def test_a_private_address_lists_every_question_but_what_it_gave():
+    """The address bar of a case (private_query) never holds a sensitive field, so every
+    question is asked; allergies it did give are not asked again."""
+    case = PatientCase(
+        age_years=42, sex="male", weight_kg=80, allergies=(Allergy.nsaid,), pain_score=8
+    )
+    values = case_from_query(private_query(case)).values
+    assert not holds_sensitive(values)
+    asked = unchecked_in_link(values)
+    assert asked == tuple(words for words, _ in LINK_CHECKS if words != "allergies")
+    full = case.model_copy(update={"heavy_alcohol_use": True})
+    assert unchecked_in_link(case_from_query(share_query(full)).values) == ()
+
+
+def test_every_sensitive_field_is_covered_by_a_question():
+    """Each field the address bar leaves out is named in one of the page's questions."""
+    covered = {name for _, names in LINK_CHECKS for name in names}
+    assert covered >= SENSITIVE_FIELDS
+    assert {f"red_flags:{flag.value}" for flag in SENSITIVE_RED_FLAGS} <= covered
+
+
+# ---------------------------------------------------------------------------------------------
+# Notices quote little, and show what they quote (issue 22)
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("fe\u200bmale", "feU+200Bmale"),  # read as 'female' when the space was stripped
+        ("ma\u202ele", "maU+202Ele"),  # a bidi override
+        ("ma\tle", "maU+0009le"),  # a tab inside
+        ("fe\u00admale", "feU+00ADmale"),  # soft hyphen
+        ("other", "other"),
+    ],
+)
+def test_invisible_characters_are_shown_when_quoted(value, quoted):
+    result = case_from_query({"sex": value})
+    assert any(f"sex={quoted}:" in n for n in result.notices), result.notices
+    assert quote_link_text(value) == quoted
+
+
+def test_a_link_cannot_fill_the_notice_with_its_own_lines():
+    """Twenty parameters of the link's own text: MAX_NOTICES short lines and one count."""
+    text = "give morphine 10 mg IV now, as the protocol says"
+    params = {f"note{i}": text for i in range(20)}
+    result = case_from_query(params)
+    assert len(result.notices) == MAX_NOTICES + 1
+    assert result.notices[-1] == f"…and {20 - MAX_NOTICES} more ignored parts"
+    for notice in result.notices[:-1]:
+        assert len(notice) < 80, notice  # a short quote, cut with "…"
+        assert text not in notice

@@ -24,6 +24,7 @@ from logic.cases import CASES_DIR, load_case
 from logic.catalogue import display_name, resolve_drug
 from logic.models import CurrentMedication, PatientCase, TriedMedication
 from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
+from logic.typed_number import TypedNumber, read_number
 
 __all__ = [
     "BLANK",
@@ -36,6 +37,7 @@ __all__ = [
     "model_range",
     "reference_values",
     "row_keys",
+    "typed_errors",
     "widget_values",
 ]
 
@@ -247,14 +249,8 @@ def converted(value: float | None, kind: str, old: str, new: str) -> float | Non
     return round(from_base(to_base(value, old), new), _DECIMALS[new])
 
 
-def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Widget values -> the dict PatientCase validates, and the labels of missing facts.
-
-    Values are passed on as typed (converted to the model's unit, never rounded), so the model's
-    own checks judge them: a value outside its range is reported, not clipped or kept stale.
-    """
-    raw: dict[str, Any] = {}
-    missing: list[str] = []
+def _skipped(state: Mapping[str, Any]) -> set[str]:
+    """Fields the form does not show for this case (their boxes are not drawn, not read)."""
     kidney = state.get("creatinine_unit") or "unknown"
     female = state.get("sex") == "female"
     skip = {
@@ -264,8 +260,65 @@ def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         "breastfeeding": not female,
         "pregnancy_weeks": not (female and state.get("pregnant")),
     }
+    return {key for key, skipped in skip.items() if skipped}
+
+
+def _row_number(model: type[Any], name: str) -> tuple[bool, bool]:
+    """(is a number, is a whole number) for a medicine row's field, read from its model."""
+    annotation = model.model_fields[name].annotation
+    kinds = set(getattr(annotation, "__args__", ())) or {annotation}
+    return bool(kinds & {int, float}), int in kinds and float not in kinds
+
+
+def _typed(value: Any, whole: bool) -> TypedNumber:
+    return read_number(value, whole=whole)
+
+
+def typed_errors(state: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Number boxes whose text is not a number (logic.typed_number), by the slot that shows the
+    error: the field's key, or the medicine list's for a row. Empty when every box reads."""
+    errors: dict[str, list[str]] = {}
+    skipped = _skipped(state)
     for key, spec in FIELDS.items():
-        if skip.get(key):
+        if spec.kind in {"number", "integer"} and key not in skipped:
+            typed = _typed(state.get(key), spec.kind == "integer")
+            if typed.error:
+                errors.setdefault(key, []).append(f"**{spec.label}**: {typed.error}.")
+    for list_name, (_, _names, model) in ROWS.items():
+        for drug in state.get(list_name) or ():
+            for name, key in row_keys(drug, list_name).items():
+                number, whole = _row_number(model, name)
+                typed = _typed(state.get(key), whole) if number else TypedNumber()
+                if typed.error:
+                    where = f"{FIELDS[list_name].label}, {display_name(drug)}"
+                    what = _ROW_WORDS.get(name, name.replace("_", " "))
+                    errors.setdefault(list_name, []).append(f"**{where}: {what}**: {typed.error}.")
+    return errors
+
+
+#: The words the medicine rows use for their number fields (ui/form.py's row labels).
+_ROW_WORDS = {
+    "doses_given": "number of doses given",
+    "dose": "dose each time",
+    "doses_per_day": "doses a day",
+    "weeks": "weeks taken",
+}
+
+
+def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Widget values -> the dict PatientCase validates, and the labels of missing facts.
+
+    Values are passed on as typed (read by logic.typed_number, converted to the model's unit,
+    never rounded), so the model's own checks judge them: a value outside its range is reported,
+    not clipped or kept stale. Call `typed_errors` first: a box that is not a number is left out
+    here.
+    """
+    raw: dict[str, Any] = {}
+    missing: list[str] = []
+    kidney = state.get("creatinine_unit") or "unknown"
+    skipped = _skipped(state)
+    for key, spec in FIELDS.items():
+        if key in skipped:
             continue
         value = state.get(key)
         if spec.kind == "medicines":
@@ -277,6 +330,11 @@ def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if spec.kind == "multi":
             raw[key] = tuple(value or ())
             continue
+        if spec.kind in {"number", "integer"}:
+            typed = _typed(value, spec.kind == "integer")
+            if typed.error:
+                continue
+            value = typed.value
         if value is None:
             if spec.required:
                 missing.append(spec.label.lower())
@@ -292,12 +350,17 @@ def _medicines(
     state: Mapping[str, Any], list_name: str, missing: list[str]
 ) -> tuple[dict[str, Any], ...]:
     """One medicine list's rows as the dicts its model validates; a tried row needs a relief."""
+    _, _, model = ROWS[list_name]
     items = []
     for drug in state.get(list_name) or ():
         item: dict[str, Any] = {"drug": drug}
         for name, key in row_keys(drug, list_name).items():
-            if state.get(key) is not None:
-                item[name] = state[key]
+            value = state.get(key)
+            number, whole = _row_number(model, name)
+            if number:
+                value = _typed(value, whole).value
+            if value is not None:
+                item[name] = value
         # A name the catalogue does not know has no row to enter relief in (ui/form.py).
         known = resolve_drug(drug) is not None
         if list_name == "tried" and item.get("relief") is None and known:

@@ -2,6 +2,7 @@
 
 Widgets carry no limits of their own: a typed value always reaches the model, whose ranges decide
 (an out-of-range number hides the plan and is named beside its input, never silently kept).
+Number boxes are text boxes (ui.number_box): text that is not a number is named, never guessed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from logic.plaintext import plain_text
 from logic.suggest import suggest
 from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.triage import GROUPS, red_flag_label
+from logic.typed_number import read_number
 from ui.fields import (
     BLANK,
     FIELDS,
@@ -41,6 +43,7 @@ from ui.fields import (
     model_range,
     row_keys,
 )
+from ui.number_box import number_box
 
 SEXES = {"female": "Female", "male": "Male"}
 #: The medicine lists' entries (generics, then combination products).
@@ -165,15 +168,12 @@ def _help(spec: Field, unit: str | None = None) -> str:
 
 
 def number(where: DeltaGenerator | ModuleType, key: str, unit: str | None = None) -> None:
-    """A number box for a FIELDS entry: no widget limits (the model judges), shown as typed."""
+    """A number box for a FIELDS entry: the typed text reaches the model (ui.number_box)."""
     spec = FIELDS[key]
-    integer = spec.kind == "integer"
-    where.number_input(
+    number_box(
+        where,
         _label(spec, unit),
-        value=None,
-        step=1 if integer else spec.step,
-        format=None if integer else "%g",
-        key=key,
+        key,
         placeholder=spec.placeholder or ("Required" if spec.required else None),
         help=_help(spec, unit),
     )
@@ -182,7 +182,7 @@ def number(where: DeltaGenerator | ModuleType, key: str, unit: str | None = None
 def show_conversion(key: str, unit: str) -> None:
     """'= 80.0 kg' under a value typed in another unit: the value the engine will use."""
     spec = FIELDS[key]
-    value = st.session_state.get(key)
+    value = read_number(st.session_state.get(key)).value
     if value is None or unit == spec.unit or spec.unit_key is None:
         return
     try:
@@ -197,13 +197,15 @@ def show_conversion(key: str, unit: str) -> None:
 def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) -> None:
     """Unit switch callback: convert the typed value to the new unit, or clear it.
 
-    Never reinterprets: 1.00 mg/dL becomes 88.4 µmol/L, 70 in becomes 177.8 cm.
+    Never reinterprets: 1.00 mg/dL becomes 88.4 µmol/L, 70 in becomes 177.8 cm. Text that is not
+    a number stays as typed (its error stays beside it) rather than being converted or cleared.
     """
     new = st.session_state.get(unit_key)
     kind, choices = UNIT_KINDS[unit_key]
-    value = st.session_state.get(value_key)
+    typed = read_number(st.session_state.get(value_key))
     if previous in choices and new in choices:
-        st.session_state[value_key] = converted(value, kind, previous, new)
+        if typed.error is None:
+            st.session_state[value_key] = converted(typed.value, kind, previous, new)
     elif previous != new:
         st.session_state[value_key] = None  # a different kind of measure: start empty
     if unit_key == "creatinine_unit" and new != "crcl":
@@ -504,12 +506,10 @@ def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
     form_key = keys.get("formulation")  # tried rows have no formulation
     form = st.session_state.get(form_key) if form_key else None
     usual = default_unit(generic, Formulation(form) if form else None).value
-    st.number_input(
+    number_box(
+        st,
         f"{name}: dose each time (optional)",
-        value=None,
-        step=5.0,
-        format="%g",
-        key=keys["dose"],
+        keys["dose"],
         placeholder="Dose",
         label_visibility="collapsed",
         width=85,
@@ -543,16 +543,7 @@ def compact_choice(
 
 def compact_number(label: str, key: str, placeholder: str, width: int) -> None:
     """A label-less, empty-by-default number box in a medicine row."""
-    st.number_input(
-        label,
-        value=None,
-        step=1.0,
-        format="%g",
-        key=key,
-        placeholder=placeholder,
-        label_visibility="collapsed",
-        width=width,
-    )
+    number_box(st, label, key, placeholder=placeholder, label_visibility="collapsed", width=width)
 
 
 def current_row(drug: str) -> None:
@@ -584,14 +575,15 @@ def tried_row(drug: str) -> None:
         horizontal=True, vertical_alignment="center", key=f"tried_row_{drug}", wrap=True
     ):
         st.markdown(f"**{name}**", width=150)
-        st.number_input(
+        number_box(
+            st,
             f"{name}: number of doses given",
-            value=1,
-            step=1,
-            key=keys["doses_given"],
+            keys["doses_given"],
+            placeholder="1",  # empty is the model's default, one dose
             label_visibility="collapsed",
             icon=":material/close:",
             width=105,
+            default="1",
         )
         dose_inputs(name, keys, drug)
         compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)

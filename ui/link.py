@@ -7,14 +7,22 @@ Reading never raises: a hand-edited link must not take the page down.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from logic.cases import TeachingCase
 from logic.models import PatientCase
-from logic.plaintext import plain_text
-from logic.share import case_from_query, private_query
-from ui.fields import widget_values
+from logic.share import (
+    case_from_query,
+    dropped_link_notice,
+    holds_sensitive,
+    private_query,
+    quote_link_text,
+    unchecked_in_link,
+)
+from ui.address import may_write_address
+from ui.fields import BLANK, FIELDS, widget_values
 from ui.form import set_case_widgets
 
 AUDIENCES = {"clinician": "Clinician", "resident": "Resident", "patient": "Patient"}
@@ -47,7 +55,8 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
             )
             if audience is None:
                 notices.append(
-                    f"Ignored audience={plain_text(wanted)}: must be one of " + ", ".join(AUDIENCES)
+                    f"Ignored audience={quote_link_text(wanted)}: must be one of "
+                    + ", ".join(AUDIENCES)
                 )
             else:
                 st.session_state["audience"] = audience
@@ -55,21 +64,102 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
         case_id = case_id[-1] if isinstance(case_id, list) else case_id
         teaching = cases.get(case_id) if case_id else None
         if case_id and teaching is None:
-            notices.append(f"Ignored case={plain_text(case_id)}: not one of the teaching cases")
+            notices.append(
+                f"Ignored case={quote_link_text(case_id)}: not one of the teaching cases"
+            )
+        opened: PatientCase | None = None
         if any(key not in PAGE_PARAMS for key in params):
             restored = case_from_query(params, ignore=PAGE_PARAMS)
             state, more = widget_values(restored.values)
             set_case_widgets(state)
             notices += [*restored.notices, *more]
+            opened = restored.case
+            remember_what_link_holds(restored.values)
         elif teaching is not None:
             state, more = widget_values(teaching.case.model_dump(exclude_defaults=True))
             set_case_widgets(state)
             notices += more
         if teaching is not None:
             st.session_state["case"] = teaching.id
+        if params:  # the address this link leaves: never a sensitive field (ui.address)
+            shown = st.session_state.get("audience") or "clinician"
+            keep = link_params(opened, teaching.id if teaching else "", shown) if opened else {}
+            st.session_state["first_address"] = urlencode(keep or {"audience": shown}, safe=",:/")
         return notices
     except Exception:  # the page opens on whatever was restored; the link is reported
         return ["Could not read the link's parameters: check the case before relying on it"]
+
+
+def remember_what_link_holds(values: Mapping[str, object]) -> None:
+    """For the page's question before any plan (`show_link_check`): what a case link gave and,
+    when it holds no sensitive field, what it cannot say (logic.share.unchecked_in_link)."""
+    st.session_state["link_unchecked"] = list(unchecked_in_link(values))
+    st.session_state["link_holds"] = [
+        FIELDS[name].label.lower() for name in FIELDS if name in values
+    ]
+    st.session_state["link_full"] = holds_sensitive(values)
+
+
+def link_checked() -> None:
+    """'Checked' button callback: the clinician has looked at what the link could not say."""
+    st.session_state["link_unchecked"] = []
+
+
+def forget_link() -> None:
+    """New case / reference case: nothing on the page comes from the link any more."""
+    for key in ("link_unchecked", "link_holds", "link_full"):
+        st.session_state.pop(key, None)
+
+
+def show_link_check() -> bool:
+    """Before any plan from a case link that holds no sensitive field (a reloaded or copied
+    address never does): say what it holds and what it cannot, and wait for 'Checked'. True
+    while the question is open (the caller then draws no plan, link or download).
+
+    Issue 22: a reload rebuilt the case from the address alone, and a pregnant patient with
+    opioid use disorder on buprenorphine got ketorolac, oxycodone and tramadol with no word."""
+    unchecked = list(st.session_state.get("link_unchecked") or ())
+    if not unchecked:
+        if st.session_state.get("link_full"):
+            st.caption(
+                "Opened from a full case link, sensitive fields included. The address bar leaves "
+                "them out, so reloading the page will ask about them again."
+            )
+        return False
+    holds = list(st.session_state.get("link_holds") or ())
+    with st.container(border=True, key="link_check"):
+        st.warning(
+            "This case came from a link, and a link from the address bar (or a reloaded page) "
+            "never holds the sensitive fields. It does not say anything about: "
+            + "; ".join(unchecked)
+            + ". Enter any that apply in the case form, then confirm. "
+            + (f"The link held: {', '.join(holds)}." if holds else ""),
+            title="Before the plan: check what this link does not hold",
+            icon=":material/rule:",
+        )
+        st.button(
+            "Checked: show the plan",
+            key="link_checked",
+            on_click=link_checked,
+            icon=":material/task_alt:",
+            type="primary",
+            help="Confirms that the fields listed are entered in the form or do not apply.",
+        )
+    return True
+
+
+def read_dropped_link(shape: str | None) -> None:
+    """A link Streamlit dropped before the script ran (over its 1,000-parameter or 512 KiB
+    limit): the browser reports the opened query's shape (ui.address); the case goes blank, not
+    the reference case, and the notice says the link was not read (logic.share)."""
+    if shape is None or st.session_state.get("dropped_checked"):
+        return
+    st.session_state["dropped_checked"] = True
+    notice = dropped_link_notice(shape, ())
+    if notice is not None:
+        set_case_widgets(BLANK)
+        st.session_state["case"] = ""
+        st.session_state["link_notices"] = [notice]
 
 
 def link_params(case: PatientCase, case_id: str, audience: str) -> dict[str, str]:
@@ -83,11 +173,13 @@ def write_link(case: PatientCase | None, case_id: str, audience: str) -> None:
 
     With no valid case the case fields are removed: an address bar never holds a stale case.
     """
+    if not may_write_address():  # the browser's history is not safe to write yet (ui.address)
+        return
     try:
         want = link_params(case, case_id, audience) if case is not None else {"audience": audience}
         have = {key: st.query_params.get_all(key) for key in st.query_params}
         if list(have) != list(want) or any(have[key] != [want[key]] for key in want):
-            # from_dict replaces the address (history.replaceState): no history entry per edit
+            # Streamlit pushes a history entry for this; ui.address makes it a replace
             st.query_params.from_dict(want)
     except Exception:  # a URL that cannot be written must not hide the plan
         pass

@@ -17,10 +17,12 @@ from streamlit.delta_generator import DeltaGenerator
 from logic.catalogue import display_name, resolve_drug
 from logic.models import CurrentMedication, PatientCase, TriedMedication
 from logic.plaintext import plain_text
+from logic.share import MAX_NOTICES as LINK_MAX_NOTICES
 from ui.fields import FIELDS, model_range
 
 NOTICE_TITLE = "Some link parameters were ignored"
-MAX_NOTICES = 20
+MAX_NOTICES = LINK_MAX_NOTICES
+_COUNTED = re.compile(r"^…and (\d+) more ignored part")
 
 #: The words the medicine rows use for their fields (ui/form.py: the rows' widget labels), and
 #: the unit shown with a range where the field has one fixed unit.
@@ -51,9 +53,12 @@ def show_link_notices(notices: Sequence[str]) -> None:
     """
     if not notices:
         return
-    shown = [f"- {n}" for n in notices[:MAX_NOTICES]]
-    if len(notices) > MAX_NOTICES:
-        shown.append(f"- and {len(notices) - MAX_NOTICES} more")
+    listed = [n for n in notices if not _COUNTED.match(n)]
+    more = sum(int(m.group(1)) for n in notices if (m := _COUNTED.match(n)))
+    more += max(0, len(listed) - MAX_NOTICES)
+    shown = [f"- {n}" for n in listed[:MAX_NOTICES]]
+    if more:
+        shown.append(f"- …and {more} more ignored part{'s' if more != 1 else ''}")
     st.warning("\n".join(shown), title=NOTICE_TITLE, icon=":material/link_off:")
 
 
@@ -62,6 +67,30 @@ def show_missing(missing: Sequence[str]) -> None:
         f"Enter the {', '.join(missing)} to see the plan (required fields are marked 'Required').",
         icon=":material/edit_note:",
     )
+
+
+def show_not_numbers(
+    errors: Mapping[str, Sequence[str]], slots: Mapping[str, DeltaGenerator]
+) -> None:
+    """Boxes whose text is not a number (ui.fields.typed_errors): each beside its box and all of
+    them above the plan; no plan, link or download is made from a value the page cannot read.
+    The typed text in them is already quoted safely (logic.typed_number.shown); it goes
+    through `plain_text` once more so that it can never read as Markdown."""
+    lines = {name: [_safe(line) for line in found] for name, found in errors.items()}
+    for name, found in lines.items():
+        if name in slots:
+            slots[name].error("  \n".join(found), icon=":material/error:")
+    st.error(
+        "\n".join(f"- {line}" for found in lines.values() for line in found),
+        title="Check the inputs: no plan is shown until every number reads as a number",
+        icon=":material/error:",
+    )
+
+
+def _safe(line: str) -> str:
+    """'**label**: text' with the text (which holds what was typed) made plain."""
+    head, sep, tail = line.rpartition("**: ")
+    return f"{head}{sep}{plain_text(tail, limit=300)}" if sep else plain_text(line, limit=300)
 
 
 def _label(

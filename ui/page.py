@@ -28,8 +28,16 @@ from ui import (
     plan_view,
     teaching,
 )
-from ui.fields import BLANK, case_inputs, reference_values
-from ui.link import AUDIENCES, read_link, write_link
+from ui.address import keep_address
+from ui.fields import BLANK, case_inputs, reference_values, typed_errors
+from ui.link import (
+    AUDIENCES,
+    forget_link,
+    read_dropped_link,
+    read_link,
+    show_link_check,
+    write_link,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVACY = (
@@ -78,6 +86,7 @@ def reset_case(values: dict[str, object]) -> None:
     st.session_state["link_notices"] = []
     st.session_state["rescue_given"] = None
     teaching.reset_attempt()
+    forget_link()
     st.query_params.clear()
 
 
@@ -151,6 +160,10 @@ def _as_audience(value: str | None) -> Audience:
 
 def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
     """The widgets as a validated case, or None with the message that says why not."""
+    typed = typed_errors(cast(Mapping[str, Any], st.session_state))
+    if typed:
+        messages.show_not_numbers(typed, slots)
+        return None
     raw, missing = case_inputs(cast(Mapping[str, Any], st.session_state))
     if missing:
         messages.show_missing(missing)
@@ -214,8 +227,14 @@ def main() -> None:
         cases = {}
     if not st.session_state.get("link_read"):  # a shared link is read once, before any widget
         st.session_state["link_read"] = True
+        st.session_state["link_received"] = any(True for _ in st.query_params)
         form.set_case_widgets(reference_values())
         st.session_state["link_notices"] = read_link(cases)
+    # First on the page: the address is replaced, never pushed, and a link Streamlit dropped is
+    # reported by the browser (ui.address); the case then goes blank with the notice.
+    opened = keep_address(st.session_state.pop("first_address", None))
+    if not st.session_state.get("link_received"):
+        read_dropped_link(opened)
     form.keep_case_state()
     audience = header(cases)
     try:
@@ -227,6 +246,8 @@ def main() -> None:
     if audience == "patient":
         st.header("Your plan", anchor="plan")
         slots: dict[str, DeltaGenerator] = {}
+        if show_link_check():  # a plan waits until what the link cannot say is checked
+            return
         case = validate(slots)
         plan = plan_for(case) if case is not None else None
         write_link(case, teaching_case.id if teaching_case else "", audience)
@@ -241,8 +262,13 @@ def main() -> None:
         triage_here = form.show_form(slots)
     with output:
         st.header("Plan", anchor="plan")
+        asking = show_link_check()  # a plan waits until what the link cannot say is checked
         case = validate(slots)
         plan = plan_for(case) if case is not None else None
+        if asking:  # an emergency or urgent triage is still shown beside the red flags
+            if plan is not None:
+                plan_view.show_triage(plan, triage_here, library, brief=True)
+            return
         write_link(case, teaching_case.id if teaching_case else "", audience)
         shown = True
         if teaching_case is not None:
