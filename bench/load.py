@@ -79,12 +79,14 @@ except ImportError as error:  # pragma: no cover - both come with streamlit
 _FINISHED_OK = {0, 3}
 
 # The inputs each session changes, by widget key: (key, WidgetState field, value for session s,
-# change i). Values stay inside the model's limits so every change builds a plan.
+# change i). Values stay inside the model's limits so every change builds a plan. The number
+# boxes are text boxes (ui/number_box.py: the typed text reaches the model), so each change is
+# the text a person types.
 EDITS: tuple[tuple[str, str, Any], ...] = (
-    ("age_years", "int_value", lambda s, i: 30 + (s * 7 + i) % 50),
-    ("weight_kg", "double_value", lambda s, i: 55.0 + (s * 3 + i) % 40),
-    ("pain_score", "int_value", lambda s, i: 4 + (s + i) % 7),
-    ("pain_duration_weeks", "double_value", lambda s, i: 0.5 + (s + i) % 3),
+    ("age_years", "string_value", lambda s, i: str(30 + (s * 7 + i) % 50)),
+    ("weight_kg", "string_value", lambda s, i: f"{55.0 + (s * 3 + i) % 40:g}"),
+    ("pain_score", "string_value", lambda s, i: str(4 + (s + i) % 7)),
+    ("pain_duration_weeks", "string_value", lambda s, i: f"{0.5 + (s + i) % 3:g}"),
 )
 
 

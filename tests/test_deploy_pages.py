@@ -51,6 +51,7 @@ HEADERS = {  # README "Self-hosting behind a reverse proxy: security headers"
 # The page's default age (ui/form.py's age widget as a fresh session draws it; read, not assumed:
 # see `fresh_age`), and a changed one no fresh session shows.
 CHANGED_AGE = 77
+NUMBER_KEYS = frozenset({"age_years", "weight_kg", "pain_score"})
 QUERY = "age_years=71&sex=female&weight_kg=64"  # the kind of query the page writes
 
 
@@ -69,7 +70,7 @@ async def _rerun(ws, states: list[tuple[str, int]], query: str = "") -> Run:
     for widget_id, value in states:
         state = message.rerun_script.widget_states.widgets.add()
         state.id = widget_id
-        state.int_value = value
+        state.string_value = str(value)  # number boxes are text boxes (ui/number_box.py)
     await ws.send(message.SerializeToString())
     run = Run(session_id="")
     while run.status is None:
@@ -88,8 +89,9 @@ async def _rerun(ws, states: list[tuple[str, int]], query: str = "") -> Run:
             if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
                 key = widget_id.rsplit("-", 1)[-1]
                 run.widget_ids[key] = widget_id
-                if element_type == "number_input":
-                    run.numbers[key] = widget.value
+                if element_type == "text_input" and key in NUMBER_KEYS:
+                    text = widget.value if widget.HasField("value") else widget.default
+                    run.numbers[key] = float(text) if text else float("nan")
         elif kind == "script_finished":
             run.status = forward.script_finished
     return run
