@@ -18,6 +18,7 @@ Expectations and where they come from:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import signal
@@ -115,7 +116,10 @@ async def _session(url: str, cookie: str, steps, resume: str | None = None) -> l
 
 
 def session(url: str, cookie: str, steps=lambda first: [], resume: str | None = None):
-    return asyncio.run(_session(url, cookie, steps, resume))
+    # A thread of its own: in the whole suite the browser tests' Playwright (sync API) keeps an
+    # event loop running in this thread, where asyncio.run() refuses to start another.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _session(url, cookie, steps, resume)).result()
 
 
 def route_cookie(url: str) -> str:
