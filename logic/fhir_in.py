@@ -40,6 +40,7 @@ from logic.models import (
     Relief,
     Route,
     TriedMedication,
+    clean_unchecked_name,
 )
 from logic.units import CREATININE_UMOL_PER_MG_DL
 
@@ -562,9 +563,10 @@ class _Reader:
             text = _medication_text(admin, self.index)
             name = resolve_medication_name(text) if text else None
             if name is None:
+                self._unchecked(text)
                 self.ignored.append(
                     f"medicine given '{(text or 'unnamed')[:40]}': not in this tool's catalogue; "
-                    "not reviewed and not counted"
+                    "kept as not checked for interactions, not reviewed and not counted"
                 )
                 continue
             kwargs: dict[str, Any] = {"drug": name}
@@ -596,6 +598,16 @@ class _Reader:
                 )
         if tried:
             self.values["tried"] = tuple(tried)
+
+    def _unchecked(self, text: str | None) -> None:
+        """Keep a medicine the catalogue cannot resolve by its name, as not checked (issue 20):
+        the plan names it instead of losing it."""
+        if not text:
+            return
+        prior = self.values.get("unchecked_medicines", ())
+        name = clean_unchecked_name(text)
+        if name not in prior:
+            self.values["unchecked_medicines"] = (*prior, name)
 
     def _dose_kwargs(
         self, dosage: object, name: str, what: str, text: str, resource: Mapping[str, Any]
@@ -653,9 +665,10 @@ class _Reader:
             text = _medication_text(med, self.index)
             name = resolve_medication_name(text) if text else None
             if name is None:
+                self._unchecked(text)
                 self.ignored.append(
                     f"regular medicine '{(text or 'unnamed')[:40]}': not in this tool's "
-                    "catalogue; its interactions were not checked"
+                    "catalogue; kept as not checked for interactions"
                 )
                 continue
             dosages = med.get("dosageInstruction") or med.get("dosage") or ()

@@ -17,6 +17,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from logic import med_checks
 from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
 from logic.medications import (
@@ -483,6 +484,9 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     facts = Facts(case=case, renal=renal, given_meds=meds)
     draft = _Draft.start(facts, fired_mask(facts))
     _medicine_warnings(draft, meds)
+    patient = med_checks.patient_of(case, renal, meds)  # the interaction and dose tables
+    for table_warning in med_checks.case_warnings(case, patient, draft.warnings):
+        draft.warnings.setdefault(table_warning.code, table_warning)
     emergency = tri.level is TriageLevel.emergency
 
     if _chronic(case) and not emergency:
@@ -516,10 +520,25 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "ACP/APS 2007; AHCPR 1994",
         )
 
+    screen = med_checks.screen_orders(case, patient, draft.give_now, draft.discharge)
+    draft.give_now[:], draft.discharge[:] = screen.give_now, screen.discharge
+    table_ids: dict[str, tuple[str, ...]] = {}
+    for held in screen.withheld:
+        draft.withhold(held.label, held.reason)
+        table_ids[held.label] = (*table_ids.get(held.label, ()), held.rule_id)
+    if gabapentin is not None and all(o.generic != "gabapentin" for o in draft.discharge):
+        gabapentin = None
+    manage = med_checks.manage_warning(screen.to_manage)
+    if manage is not None:
+        draft.warnings.setdefault(manage.code, manage)
+
     _name_medicines(draft)
     plan_mme = _discharge_mme(draft.discharge)
     mme = _total_mme(meds.home_mme, plan_mme)
-    _mme_warnings(draft, mme)
+    moud_mme = med_checks.moud_mme(case, meds)  # CDC 2022: MOUD is not held to MME thresholds
+    if moud_mme:
+        draft.warnings.setdefault("moud-mme", med_checks.moud_warning(moud_mme))
+    _mme_warnings(draft, None if mme is None else mme - moud_mme)
     naloxone_reasons = _naloxone_reasons(case, draft, mme)
     # Naloxone already at home: no second order, a reminder to check it instead (CDC 2022 rec 8).
     naloxone_at_home = bool(naloxone_reasons) and "naloxone" in meds.current
@@ -554,11 +573,11 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     fields: dict[str, Any] = {
         "triage": tri,
         "renal": renal,
-        "tried_review": review_tried(case, facts),
+        "tried_review": med_checks.review_given(case, patient, review_tried(case, facts)),
         "give_now": tuple(draft.give_now),
         "discharge": tuple(draft.discharge),
-        "non_drug": () if emergency else _non_drug(case),
-        "avoid": draft.avoid_list(),
+        "non_drug": () if emergency else med_checks.non_drug_for(case, _non_drug(case)),
+        "avoid": _with_table_ids(draft.avoid_list(), table_ids),
         "warnings": tuple(sorted(draft.warnings.values(), key=_severity_order)),
         "gabapentin": gabapentin,
         "mme_per_day": mme,
@@ -569,11 +588,22 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons), naloxone_at_home),
         "pitfalls": _pitfalls(meds.tried_classes),
         "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
+        "not_checked": case.unchecked_medicines,
     }
     return TreatmentPlan(
         **fields,
         evidence_ids=_evidence_ids(fields),
         departures=_departures(case, draft, emergency),
+    )
+
+
+def _with_table_ids(avoid: tuple[Avoid, ...], ids: dict[str, tuple[str, ...]]) -> tuple[Avoid, ...]:
+    """Avoid entries with the interaction or dose-limit rows that withheld them."""
+    if not ids:
+        return avoid
+    return tuple(
+        a.model_copy(update={"rule_ids": (*a.rule_ids, *ids[a.drug])}) if a.drug in ids else a
+        for a in avoid
     )
 
 

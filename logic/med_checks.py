@@ -1,0 +1,412 @@
+"""The interaction and dose-limit tables applied to one case and its plan (issue 20).
+
+The plan calls in here at a few fixed points (logic/plan.py keeps only the calls):
+
+* `case_warnings`: medicines outside the catalogue ("not checked for interactions"), every
+  interacting pair already on board (home x home, home x given), and every regular dose above
+  this patient's label limit.
+* `screen_orders`: the plan's own orders, in order, against what is on board and against the
+  orders kept before them; an order that forms a contraindicated or avoid pair, or whose dose is
+  above this patient's limit, is withheld with the pair (or the limit) named.
+* `review_given`: a dose given this episode above this patient's limit (or of a drug the
+  patient should not have had at all) is reviewed as possible harm, with what to monitor.
+* `moud_mme`: the MME of a methadone dose taken for opioid use disorder, which CDC 2022 keeps out
+  of the MME thresholds.
+* `patch_on_board` / `non_drug_for`: no heat advice with a transdermal opioid patch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from logic.catalogue import Formulation, Trait, traits
+from logic.dose_limits import DoseLimit, Limit, Patient, limit_for, why
+from logic.interactions import FORBIDDING, Pair, forbidding, on_board, rows_for
+from logic.medications import MedicineFacts
+from logic.models import (
+    Condition,
+    Order,
+    PatientCase,
+    Point,
+    RenalAssessment,
+    Severity,
+    TriedReview,
+    Warning,
+)
+
+UNCHECKED_RULE_ID = "unchecked-medicine"
+MOUD_MME_RULE_ID = "moud-mme-excluded"
+PATCH_HEAT_RULE_ID = "patch-no-heat"
+
+HARM = "Harm may already have been done"
+WATCH_OPIOID = (
+    "sedation on a sedation scale (e.g. POSS) and respiratory rate, with naloxone at the bedside"
+)
+WATCH_OTHER = "drowsiness, confusion, falls and the drug's own toxicity (see its label)"
+
+
+def patient_of(case: PatientCase, renal: RenalAssessment, meds: MedicineFacts) -> Patient:
+    """The facts the dose-limit gates read."""
+    return Patient(
+        age=case.age_years,
+        weight_kg=case.weight_kg,
+        crcl=renal.crcl_ml_min,
+        dialysis=case.on_hemodialysis,
+        cirrhosis=case.has(Condition.cirrhosis),
+        breastfeeding=case.breastfeeding,
+        opioid_tolerant=meds.opioid_tolerant or case.has(Condition.opioid_tolerant),
+    )
+
+
+def on_board_generics(case: PatientCase) -> tuple[str, ...]:
+    """Every catalogue generic in either list, combination ingredients included, once each."""
+    names: list[str] = []
+    for item in (*case.current_medications, *case.tried):
+        names.append(item.drug)
+        names.extend(item.also_contains)
+    return tuple(dict.fromkeys(names))
+
+
+# ---- Warnings on the case ----------------------------------------------------------------------
+
+
+def unchecked_warning(case: PatientCase) -> Warning | None:
+    """A caution naming every medicine outside the catalogue (plain text: the model keeps only
+    letters, digits and a few name marks)."""
+    names = case.unchecked_medicines
+    if not names:
+        return None
+    count = len(names)
+    return Warning(
+        code="not-checked-medicines",
+        severity=Severity.caution,
+        message=(
+            f"Not checked for interactions: {', '.join(names)} ({count} medicine"
+            f"{'s' if count != 1 else ''} outside this tool's catalogue). The plan is built on "
+            "the other medicines: check each of these against its label and against the plan's "
+            "orders before prescribing."
+        ),
+        source="The product labels of the medicines named",
+        rule_ids=(UNCHECKED_RULE_ID,),
+    )
+
+
+def _pair_warning(code: str, severity: Severity, lead: str, pairs: Sequence[Pair]) -> Warning:
+    return Warning(
+        code=code,
+        severity=severity,
+        message=f"{lead}: " + "; ".join(p.text for p in pairs) + ".",
+        source="; ".join(dict.fromkeys(p.row.source for p in pairs)),
+        rule_ids=tuple(dict.fromkeys(p.row.id for p in pairs)),
+    )
+
+
+def interaction_warnings(case: PatientCase, already: Iterable[str]) -> list[Warning]:
+    """The interacting pairs already on board, forbidden ones in a danger warning and the rest
+    in a caution. A pair a rules.py row already warns about (`warned_by` in `already`) is left
+    to that row."""
+    done = frozenset(already)
+    pairs = [p for p in on_board(on_board_generics(case)) if p.row.warned_by not in done]
+    out = []
+    bad = [p for p in pairs if p.row.severity in FORBIDDING]
+    if bad:
+        out.append(
+            _pair_warning(
+                "interactions-on-board",
+                Severity.danger,
+                "Interacting medicines already on board; review with the prescriber, do not "
+                "simply continue",
+                bad,
+            )
+        )
+    check = [p for p in pairs if p.row.severity not in FORBIDDING]
+    if check:
+        out.append(
+            _pair_warning(
+                "interactions-on-board-check", Severity.caution, "Interactions to manage", check
+            )
+        )
+    return out
+
+
+def _unit(r: DoseLimit | None) -> str:
+    return "" if r is None else r.source
+
+
+def dose_warnings(case: PatientCase, patient: Patient) -> list[Warning]:
+    """Every regular dose above this patient's label limit: a danger warning with the limit and
+    its source (never 'continue')."""
+    out = []
+    for med in case.current_medications:
+        limit = limit_for(med.drug, patient, med.route, med.formulation)
+        if limit is None:
+            continue
+        found = _over(limit, med.dose_mg, med.doses_per_day, med.formulation)
+        if found is None:
+            continue
+        what, row = found
+        out.append(
+            Warning(
+                code=f"dose-limit-{med.drug}",
+                severity=Severity.danger,
+                message=(
+                    f"Regular {med.product_label or med.drug}: {what}. Do not continue at this "
+                    "dose: reduce it to the limit or stop it, with the prescriber."
+                ),
+                source=row.source,
+                rule_ids=(row.id,),
+            )
+        )
+    return out
+
+
+def _over(
+    limit: Limit, dose_mg: float | None, per_day: float | None, formulation: Formulation | None
+) -> tuple[str, DoseLimit] | None:
+    """What is above the limit, in words, with the row that set it; None when within it."""
+    if limit.single_mg == 0 and limit.single_row is not None:
+        return (
+            f"not to be used for this patient ({why(limit.single_row)})",
+            limit.single_row,
+        )
+    if limit.daily_mg == 0 and limit.daily_row is not None:
+        return f"not to be used for this patient ({why(limit.daily_row)})", limit.daily_row
+    if dose_mg is None or formulation is Formulation.patch:
+        return None
+    if per_day is not None and limit.daily_mg is not None and limit.daily_row is not None:
+        daily = dose_mg * per_day
+        if daily > limit.daily_mg + 1e-9:
+            return (
+                f"{daily:g} mg a day is above this patient's limit of {limit.daily_mg:g} mg a "
+                f"day ({why(limit.daily_row)})",
+                limit.daily_row,
+            )
+    if limit.single_mg is not None and limit.single_row is not None:
+        if dose_mg > limit.single_mg + 1e-9:
+            return (
+                f"{dose_mg:g} mg a dose is above this patient's limit of {limit.single_mg:g} mg "
+                f"a dose ({why(limit.single_row)})",
+                limit.single_row,
+            )
+    return None
+
+
+def case_warnings(
+    case: PatientCase, patient: Patient, already: Iterable[str]
+) -> list[Warning]:
+    """Everything the two tables say about the case before any order is chosen."""
+    out = [w for w in (unchecked_warning(case),) if w is not None]
+    out.extend(interaction_warnings(case, already))
+    out.extend(dose_warnings(case, patient))
+    return out
+
+
+# ---- The plan's own orders ---------------------------------------------------------------------
+
+
+class Withheld(NamedTuple):
+    label: str
+    reason: str
+    rule_id: str
+
+
+class Screen(NamedTuple):
+    give_now: list[Order]
+    discharge: list[Order]
+    withheld: list[Withheld]
+    #: adjust/monitor pairs an order forms (for one caution).
+    to_manage: list[Pair]
+
+
+def _order_over(order: Order, patient: Patient) -> tuple[str, DoseLimit] | None:
+    limit = limit_for(order.generic, patient, order.route, order.formulation)
+    if limit is None:
+        return None
+    # Caps from the rules are already applied to the order's dose and daily maximum.
+    per_day = None
+    if order.max_daily_mg is not None:
+        per_day = order.max_daily_mg / order.dose_mg
+    elif order.every_hours:
+        per_day = 24 / order.every_hours
+    dose = order.dose_mg
+    return _over(limit, dose, per_day, order.formulation)
+
+
+def _given_opioid_over(case: PatientCase, patient: Patient) -> tuple[str, DoseLimit] | None:
+    """An opioid dose given this episode above this patient's limit (the first), or None."""
+    for item in case.tried:
+        if Trait.opioid not in traits(item.drug):
+            continue
+        limit = limit_for(item.drug, patient, item.route, item.formulation)
+        found = None if limit is None else _over(limit, item.dose_mg, None, item.formulation)
+        if found is not None:
+            return f"{item.drug}: {found[0]}", found[1]
+    return None
+
+
+def screen_orders(
+    case: PatientCase, patient: Patient, give_now: Sequence[Order], discharge: Sequence[Order]
+) -> Screen:
+    """Each order against what is on board and the orders kept before it. Definite orders are
+    screened first, then the shared-decision options (an option yields to an order: the
+    tramadol option goes, not the cyclobenzaprine order). After an opioid dose given this
+    episode above this patient's limit, no further opioid is offered."""
+    board = on_board_generics(case)
+    given_over = _given_opioid_over(case, patient)
+    kept: list[str] = []
+    withheld: list[Withheld] = []
+    manage: list[Pair] = []
+    dropped: set[int] = set()
+    indexed = [*enumerate(give_now), *enumerate(discharge, start=len(give_now))]
+    ordered = sorted(indexed, key=lambda pair: pair[1].shared_decision)  # stable
+    for index, order in ordered:
+        generic = order.generic
+        label = order.drug[:1].upper() + order.drug[1:]
+        if given_over is not None and order.is_opioid:
+            what, r = given_over
+            withheld.append(
+                Withheld(
+                    label,
+                    f"{HARM}: {what} ({r.source}). No further opioid until sedation and "
+                    "breathing are reassessed.",
+                    r.id,
+                )
+            )
+            dropped.add(index)
+            continue
+        pair = forbidding(generic, board) or forbidding(generic, tuple(kept))
+        if pair is not None:
+            other = pair.second if pair.first == generic else pair.first
+            where = "already on board" if other in board else "another order in this plan"
+            withheld.append(
+                Withheld(
+                    label,
+                    f"Not with {other} ({where}): {pair.row.severity.value}, "
+                    f"{pair.row.mechanism}; {pair.row.action} ({pair.row.source}).",
+                    pair.row.id,
+                )
+            )
+            dropped.add(index)
+            continue
+        over = _order_over(order, patient)
+        if over is not None:
+            what, r = over
+            withheld.append(Withheld(label, f"{what} ({r.source}).", r.id))
+            dropped.add(index)
+            continue
+        if generic not in kept:
+            for other in (*board, *kept):
+                manage.extend(
+                    p for p in rows_for(generic, other) if p.row.severity not in FORBIDDING
+                )
+            kept.append(generic)
+    now = [o for i, o in enumerate(give_now) if i not in dropped]
+    later = [o for i, o in enumerate(discharge, start=len(give_now)) if i not in dropped]
+    return Screen(now, later, withheld, manage)
+
+
+def manage_warning(pairs: Sequence[Pair]) -> Warning | None:
+    if not pairs:
+        return None
+    unique = list(dict.fromkeys(pairs))
+    return _pair_warning(
+        "interactions-with-orders", Severity.caution, "The plan's orders interact", unique
+    )
+
+
+# ---- Doses given this episode ------------------------------------------------------------------
+
+
+def review_given(
+    case: PatientCase, patient: Patient, reviews: tuple[TriedReview, ...]
+) -> tuple[TriedReview, ...]:
+    """Reviews with a dose given above this patient's limit turned into a harm review."""
+    if not reviews:
+        return reviews
+    out = list(reviews)
+    for i, (item, review) in enumerate(zip(case.tried, reviews, strict=False)):
+        limit = limit_for(item.drug, patient, item.route, item.formulation)
+        if limit is None:
+            continue
+        found = _over(limit, item.dose_mg, None, item.formulation)
+        if found is None:
+            continue
+        what, row = found
+        opioid = Trait.opioid in traits(item.drug)
+        watch = WATCH_OPIOID if opioid else WATCH_OTHER
+        reason = (
+            f"{HARM}: {item.product_label or item.drug} given this episode, {what} "
+            f"({row.source}). Monitor {watch}."
+        )
+        if opioid:
+            reason += " Offer no further opioid until sedation and breathing are reassessed."
+        out[i] = review.model_copy(
+            update={
+                "verdict": "unsafe for this patient",
+                "reason": f"{reason} {review.reason}",
+                "monitor": tuple(dict.fromkeys((*review.monitor, watch))),
+                "rule_ids": (*review.rule_ids, row.id),
+            }
+        )
+    return tuple(out)
+
+
+# ---- MOUD and MME ------------------------------------------------------------------------------
+
+
+def moud_mme(case: PatientCase, meds: MedicineFacts) -> float:
+    """The MME/day of regular methadone taken for opioid use disorder (the box ticked): CDC 2022
+    says the MME thresholds are not for MOUD doses. Methadone without that box may be for pain
+    and is counted."""
+    if not case.has(Condition.opioid_use_disorder):
+        return 0.0
+    return sum(h.mme or 0.0 for h in meds.home_opioids if h.drug == "methadone")
+
+
+def moud_warning(mme: float) -> Warning:
+    return Warning(
+        code="moud-mme",
+        severity=Severity.info,
+        message=(
+            f"Methadone for opioid use disorder ({mme:.0f} MME/day) is MOUD: it is not counted "
+            "against the 50 and 90 MME/day thresholds and this plan never reduces it. Continue "
+            "it and tell the prescriber or programme about this visit."
+        ),
+        source="CDC 2022 (MME thresholds do not apply to medications for opioid use "
+        "disorder); CDC 2022 rec 12",
+        rule_ids=(MOUD_MME_RULE_ID,),
+    )
+
+
+# ---- Non-drug advice ---------------------------------------------------------------------------
+
+
+def patch_on_board(case: PatientCase) -> str | None:
+    """The opioid patch on board (fentanyl or buprenorphine), or None."""
+    for item in (*case.current_medications, *case.tried):
+        if item.formulation is Formulation.patch and Trait.opioid in traits(item.drug):
+            return item.drug
+    return None
+
+
+def non_drug_for(case: PatientCase, points: tuple[Point, ...]) -> tuple[Point, ...]:
+    """Non-drug advice read against the medicines: with an opioid patch, no heat (both labels:
+    external heat raises absorption; deaths reported); the point says why instead."""
+    patch = patch_on_board(case)
+    if patch is None:
+        return points
+    kept = tuple(p for p in points if "heat" not in f"{p.title} {p.text}".lower())
+    return (
+        *kept,
+        Point(
+            title="No heat with the patch",
+            text=(
+                f"No heat pad, heat wrap, electric blanket, hot bath or sauna while wearing the "
+                f"{patch} patch: heat raises how much drug it releases, and deaths have been "
+                "reported (Duragesic and Butrans labels, Warnings). Cold packs away from the "
+                "patch are an alternative."
+            ),
+            evidence=("non-drug-care",),
+        ),
+    )
