@@ -157,10 +157,20 @@ CLASS_TRAITS: dict[DrugClass, frozenset[Trait]] = {
         | {T.maoi_contraindicated}
     ),
     DrugClass.snri: frozenset(
-        {T.serotonergic, T.lowers_seizure_threshold, T.maoi_contraindicated, T.bleeding_serotonergic}
+        {
+            T.serotonergic,
+            T.lowers_seizure_threshold,
+            T.maoi_contraindicated,
+            T.bleeding_serotonergic,
+        }
     ),
     DrugClass.ssri: frozenset(
-        {T.serotonergic, T.lowers_seizure_threshold, T.maoi_contraindicated, T.bleeding_serotonergic}
+        {
+            T.serotonergic,
+            T.lowers_seizure_threshold,
+            T.maoi_contraindicated,
+            T.bleeding_serotonergic,
+        }
     ),
     DrugClass.maoi: frozenset({T.maoi, T.serotonergic}),
     DrugClass.triptan: frozenset({T.serotonergic, T.maoi_contraindicated}),
@@ -215,7 +225,12 @@ _DM = "DailyMed label"
 _CORE: tuple[Drug, ...] = (
     # ---- NSAIDs (NSAID class labelling: GI bleeding, CV and renal boxed warnings) --------------
     Drug("ketorolac", C.nsaid, ("toradol", "sprix"), source="Ketorolac tromethamine label"),
-    Drug("ibuprofen", C.nsaid, ("motrin", "advil", "caldolor", "nurofen", "brufen"), source="Ibuprofen label"),
+    Drug(
+        "ibuprofen",
+        C.nsaid,
+        ("motrin", "advil", "caldolor", "nurofen", "brufen"),
+        source="Ibuprofen label",
+    ),
     Drug(
         "naproxen",
         C.nsaid,
@@ -697,13 +712,26 @@ CO_MEDICATIONS: tuple[Drug, ...] = (
         source="Bactrim label; BNF (co-trimoxazole)",
     ),
     Drug("metronidazole", C.antimicrobial, ("flagyl",), source="Flagyl label"),
-    Drug("rifampin", C.antimicrobial, ("rifadin", "rimactane"), ("rifampicin",), source="Rifadin label"),
+    Drug(
+        "rifampin",
+        C.antimicrobial,
+        ("rifadin", "rimactane"),
+        ("rifampicin",),
+        source="Rifadin label",
+    ),
     Drug("acyclovir", C.antimicrobial, ("zovirax",), ("aciclovir",), source="Zovirax label"),
     Drug("valacyclovir", C.antimicrobial, ("valtrex",), ("valaciclovir",), source="Valtrex label"),
     # Antiepileptics (strong CYP3A4 inducers among them)
-    Drug("carbamazepine", C.antiepileptic, ("tegretol", "carbatrol", "equetro"), source="Tegretol label"),
+    Drug(
+        "carbamazepine",
+        C.antiepileptic,
+        ("tegretol", "carbatrol", "equetro"),
+        source="Tegretol label",
+    ),
     Drug("oxcarbazepine", C.antiepileptic, ("trileptal",), source="Trileptal label"),
-    Drug("phenytoin", C.antiepileptic, ("dilantin", "epanutin"), source="Dilantin label; " + _DM_UK),
+    Drug(
+        "phenytoin", C.antiepileptic, ("dilantin", "epanutin"), source="Dilantin label; " + _DM_UK
+    ),
     Drug(
         "phenobarbital",
         C.antiepileptic,
@@ -729,7 +757,9 @@ CO_MEDICATIONS: tuple[Drug, ...] = (
     Drug("rabeprazole", C.proton_pump_inhibitor, ("aciphex", "pariet"), source="Aciphex label"),
     Drug("famotidine", C.h2_blocker, ("pepcid",), source="Pepcid label"),
     Drug("cimetidine", C.h2_blocker, ("tagamet",), source="Tagamet label"),
-    Drug("ranitidine", C.h2_blocker, ("zantac",), source="Zantac label (withdrawn in the US, 2020)"),
+    Drug(
+        "ranitidine", C.h2_blocker, ("zantac",), source="Zantac label (withdrawn in the US, 2020)"
+    ),
     # Antihistamines (first-generation ones are anticholinergic and sedating: Beers 2023)
     Drug(
         "diphenhydramine",
@@ -767,7 +797,9 @@ CO_MEDICATIONS: tuple[Drug, ...] = (
     Drug("amlodipine", C.calcium_channel_blocker, ("norvasc", "istin"), source="Norvasc label"),
     Drug("diltiazem", C.calcium_channel_blocker, ("cardizem", "tiazac"), source="Cardizem label"),
     Drug("verapamil", C.calcium_channel_blocker, ("calan", "isoptin"), source="Calan label"),
-    Drug("nifedipine", C.calcium_channel_blocker, ("procardia", "adalat"), source="Procardia label"),
+    Drug(
+        "nifedipine", C.calcium_channel_blocker, ("procardia", "adalat"), source="Procardia label"
+    ),
     Drug("metoprolol", C.beta_blocker, ("lopressor", "toprol-xl"), source="Lopressor label"),
     Drug("atenolol", C.beta_blocker, ("tenormin",), source="Tenormin label"),
     Drug("carvedilol", C.beta_blocker, ("coreg",), source="Coreg label"),
@@ -805,7 +837,12 @@ CO_MEDICATIONS: tuple[Drug, ...] = (
     Drug("pravastatin", C.statin, ("pravachol",), source="Pravachol label"),
     Drug("lovastatin", C.statin, ("mevacor", "altoprev"), source="Mevacor label"),
     # Diabetes medicines
-    Drug("metformin", C.antidiabetic, ("glucophage", "glumetza", "fortamet"), source="Glucophage label"),
+    Drug(
+        "metformin",
+        C.antidiabetic,
+        ("glucophage", "glumetza", "fortamet"),
+        source="Glucophage label",
+    ),
     Drug("glipizide", C.antidiabetic, ("glucotrol",), source="Glucotrol label"),
     Drug("glimepiride", C.antidiabetic, ("amaryl",), source="Amaryl label"),
     Drug("gliclazide", C.antidiabetic, ("diamicron",), source="Gliclazide SmPC (emc); BNF"),

@@ -176,7 +176,11 @@ INTERACTIONS: tuple[Interaction, ...] = (
         "ix-opioid-benzodiazepine",
         trait(T.opioid),
         cls(DrugClass.benzodiazepine),
-        S.avoid,
+        # The boxed warning reserves the pair for when alternatives are inadequate; the
+        # engine's rule rows (benzodiazepine-opioid, CDC 2022 rec 11) keep an opioid option
+        # with that warning rather than withhold it, and the condition box and the medicine
+        # must give the same plan, so the table names the pair without withholding.
+        S.adjust,
         "profound sedation, respiratory depression, coma and death",
         "reserve the pair for when alternatives are inadequate; lowest doses; naloxone",
         "Opioid and benzodiazepine labels, boxed warning (FDA 2016)",

@@ -182,19 +182,17 @@ def _over(
                 f"day ({why(limit.daily_row)})",
                 limit.daily_row,
             )
-    if limit.single_mg is not None and limit.single_row is not None:
-        if dose_mg > limit.single_mg + 1e-9:
-            return (
-                f"{dose_mg:g} mg a dose is above this patient's limit of {limit.single_mg:g} mg "
-                f"a dose ({why(limit.single_row)})",
-                limit.single_row,
-            )
+    single, single_row = limit.single_mg, limit.single_row
+    if single is not None and single_row is not None and dose_mg > single + 1e-9:
+        return (
+            f"{dose_mg:g} mg a dose is above this patient's limit of {single:g} mg a dose "
+            f"({why(single_row)})",
+            single_row,
+        )
     return None
 
 
-def case_warnings(
-    case: PatientCase, patient: Patient, already: Iterable[str]
-) -> list[Warning]:
+def case_warnings(case: PatientCase, patient: Patient, already: Iterable[str]) -> list[Warning]:
     """Everything the two tables say about the case before any order is chosen."""
     out = [w for w in (unchecked_warning(case),) if w is not None]
     out.extend(interaction_warnings(case, already))

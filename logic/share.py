@@ -669,7 +669,7 @@ class _Reader:
                 self.ignore(
                     f"extra parts of {list_name} item '{shown}'",
                     f"Ignored the extra parts of {list_name} item '{shown}': expected "
-                    f"drug:{':'.join(parts)}",
+                    + plain_text(f"drug:{':'.join(parts)}", 200),
                 )
                 details = details[: len(parts)]
             given: dict[str, Any] = {"drug": drug}
