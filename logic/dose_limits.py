@@ -64,7 +64,9 @@ GATES: dict[Gate, Callable[[Patient], bool]] = {
     Gate.always: lambda p: True,
     Gate.crcl_below_60: _crcl(lambda c: c < 60),
     Gate.crcl_30_or_less: _crcl(lambda c: c <= 30),
-    Gate.crcl_below_30: _crcl(lambda c: c < 30),
+    # The labels' "below 30" band, read as logic/renal.py reads it (exactly 30 falls in the
+    # 15-29 band, as rules.py's crcl_below_30 gate), dialysis included.
+    Gate.crcl_below_30: lambda p: p.dialysis or (p.crcl is not None and p.crcl <= 30),
     Gate.crcl_below_15: _crcl(lambda c: c < 15),
     Gate.dialysis: lambda p: p.dialysis,
     Gate.age_65_plus: lambda p: p.age >= 65,
@@ -81,7 +83,7 @@ GATE_WORDS: dict[Gate, str] = {
     Gate.always: "label maximum",
     Gate.crcl_below_60: "CrCl below 60 mL/min",
     Gate.crcl_30_or_less: "CrCl 30 mL/min or less",
-    Gate.crcl_below_30: "CrCl below 30 mL/min",
+    Gate.crcl_below_30: "CrCl below 30 mL/min (30 read as that band) or dialysis",
     Gate.crcl_below_15: "CrCl below 15 mL/min",
     Gate.dialysis: "on haemodialysis",
     Gate.age_65_plus: "age 65 or over",
