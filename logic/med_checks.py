@@ -368,8 +368,7 @@ def moud_warning(mme: float) -> Warning:
         severity=Severity.info,
         message=(
             f"Methadone for opioid use disorder ({mme:.0f} MME/day) is MOUD: it is not counted "
-            "against the 50 and 90 MME/day thresholds and this plan never reduces it. Continue "
-            "it and tell the prescriber or programme about this visit."
+            "against the 50 and 90 MME/day thresholds, and this plan never reduces it."
         ),
         source="CDC 2022 (MME thresholds do not apply to medications for opioid use "
         "disorder); CDC 2022 rec 12",
