@@ -919,6 +919,8 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
         family = "duloxetine"
     elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
         family = "amitriptyline"
+    elif "amitriptyline" in draft.facts.meds.current:
+        return None  # already takes it: the duplicate and review rules speak to it
     else:
         draft.warn(
             "no-antidepressant-yet",

@@ -947,3 +947,44 @@ def test_unknown_property_fails_without_the_set_aside() -> None:
     with pytest.raises(ValidationError):
         CurrentMedication(drug="Blorpamine")  # the per-medicine model still refuses it
     assert PatientCase(**BASE, current_medications=[{"drug": "Blorpamine"}]).unchecked_medicines
+
+
+# ---- Review texts come from the reviewed drug's own facts ---------------------------------------
+
+_RELAXANTS = [
+    "methocarbamol",
+    "cyclobenzaprine",
+    "carisoprodol",
+    "metaxalone",
+    "tizanidine",
+    "baclofen",
+    "chlorzoxazone",
+    "orphenadrine",
+]
+
+
+@pytest.mark.parametrize("relaxant", _RELAXANTS)
+def test_a_muscle_relaxant_review_names_only_its_own_drug(relaxant: str) -> None:
+    (review,) = plan_of(tried=[{"drug": relaxant}]).tried_review
+    others = [r for r in _RELAXANTS if r != relaxant]
+    assert not [o for o in others if o.capitalize() in review.reason], review.reason
+    assert relaxant.capitalize() in review.reason
+
+
+def test_a_benzodiazepine_review_names_the_drug_given() -> None:
+    (review,) = plan_of(tried=[{"drug": "lorazepam"}]).tried_review
+    assert review.reason.startswith("Lorazepam is a benzodiazepine")
+
+
+@pytest.mark.parametrize("crcl", [45.0, 67.0])
+def test_the_reduced_tramadol_note_does_not_claim_a_low_crcl(crcl: float) -> None:
+    plan = plan_of(age_years=70, crcl_ml_min=crcl)
+    for order in plan.give_now:
+        if order.generic == "tramadol":
+            assert "CrCl below 30" not in order.note
+
+
+def test_a_patient_on_amitriptyline_is_not_told_no_amitriptyline() -> None:
+    on_it = plan_of(current_medications=[{"drug": "amitriptyline", "dose": 10}])
+    assert "no-antidepressant-yet" not in _codes(on_it)
+    assert "no-antidepressant-yet" in _codes(plan_of())
