@@ -34,6 +34,7 @@ from logic.models import (
     TriedReview,
     Warning,
 )
+from logic.plaintext import plain_text
 
 UNCHECKED_RULE_ID = "unchecked-medicine"
 MOUD_MME_RULE_ID = "moud-mme-excluded"
@@ -82,7 +83,8 @@ def unchecked_warning(case: PatientCase) -> Warning | None:
         code="not-checked-medicines",
         severity=Severity.caution,
         message=(
-            f"Not checked for interactions: {', '.join(names)} ({count} medicine"
+            f"Not checked for interactions: {', '.join(plain_text(n, 60) for n in names)} "
+            f"({count} medicine"
             f"{'s' if count != 1 else ''} outside this tool's catalogue). The plan is built on "
             "the other medicines: check each of these against its label and against the plan's "
             "orders before prescribing."
