@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from logic.catalogue import Formulation
@@ -351,6 +352,10 @@ for _row in DOSE_LIMITS:
     _BY_DRUG[_row.generic] = (*_BY_DRUG.get(_row.generic, ()), _row)
 
 
+#: The drugs the table limits (a drug not here has no row to check).
+LIMITED: frozenset[str] = frozenset(_BY_DRUG)
+
+
 def known_ids() -> frozenset[str]:
     """Every row id (for the meta-test that each row has its own test)."""
     return frozenset(_BY_ID)
@@ -377,21 +382,46 @@ def limit_for(
     formulation: Formulation | None = None,
 ) -> Limit | None:
     """The lowest limits that apply to this drug for this patient, or None when no row does."""
-    rows = _BY_DRUG.get(generic)
-    if not rows:
+    if generic not in _BY_DRUG:
         return None
+    weight = patient.weight_kg if generic in _PER_KG else 0.0
+    return _limit(generic, gates_of(patient), weight, route, formulation)
+
+
+#: Drugs with a per-kg row: only their limits depend on the weight itself.
+_PER_KG = frozenset(
+    r.generic
+    for r in DOSE_LIMITS
+    if r.max_daily_mg_per_kg is not None or r.max_single_mg_per_kg is not None
+)
+
+
+@lru_cache(maxsize=4096)
+def gates_of(patient: Patient) -> frozenset[Gate]:
+    """The gates that hold for this patient (worked out once per patient)."""
+    return frozenset(g for g, holds in GATES.items() if holds(patient))
+
+
+@lru_cache(maxsize=4096)
+def _limit(
+    generic: str,
+    gates: frozenset[Gate],
+    weight_kg: float,
+    route: Route | None,
+    formulation: Formulation | None,
+) -> Limit | None:
     daily: tuple[float, DoseLimit] | None = None
     single: tuple[float, DoseLimit] | None = None
-    for r in rows:
+    for r in _BY_DRUG[generic]:
         if r.route is not None and route is not r.route:
             continue
         if r.formulation is not None and formulation is not r.formulation:
             continue
         if r.formulation is None and formulation is Formulation.patch:
             continue  # an oral or IV limit says nothing about a patch rate
-        if not GATES[r.gate](patient):
+        if r.gate not in gates:
             continue
-        d, s = r.daily_for(patient.weight_kg), r.single_for(patient.weight_kg)
+        d, s = r.daily_for(weight_kg), r.single_for(weight_kg)
         if d is not None and (daily is None or d < daily[0]):
             daily = (d, r)
         if s is not None and (single is None or s < single[0]):

@@ -45,11 +45,7 @@ class Side(NamedTuple):
     value: str
 
     def matches(self, generic: str) -> bool:
-        if self.kind == "drug":
-            return generic == self.value
-        if self.kind == "class":
-            return drug_class(generic).value == self.value
-        return Trait(self.value) in traits(generic)
+        return self in _keys(generic)
 
     @property
     def label(self) -> str:
@@ -78,6 +74,18 @@ class Interaction(NamedTuple):
     source: str
     #: A rules.py row that already warns about this pair on board (no second warning).
     warned_by: str | None = None
+
+
+@lru_cache(maxsize=1024)
+def _keys(generic: str) -> frozenset[Side]:
+    """Every side a drug matches: itself, its class, each of its traits."""
+    return frozenset(
+        {
+            Side("drug", generic),
+            Side("class", drug_class(generic).value),
+            *(Side("trait", t.value) for t in traits(generic)),
+        }
+    )
 
 
 T = Trait
@@ -334,19 +342,24 @@ def rows_for(one: str, other: str) -> tuple[Pair, ...]:
     """The rows that apply to two distinct catalogue generics, either way round."""
     if one == other:
         return ()
+    mine, theirs = _keys(one), _keys(other)
     found = []
     for row in INTERACTIONS:
-        if row.a.matches(one) and row.b.matches(other):
+        if row.a in mine and row.b in theirs:
             found.append(Pair(row, one, other))
-        elif row.a.matches(other) and row.b.matches(one):
+        elif row.a in theirs and row.b in mine:
             found.append(Pair(row, other, one))
     return tuple(found)
 
 
+_RANK = {severity: i for i, severity in enumerate(Severity)}
+
+
 def worst(pairs: tuple[Pair, ...]) -> Pair | None:
     """The most severe pair (table order breaks ties), or None."""
-    order = list(Severity)
-    return min(pairs, key=lambda p: order.index(p.row.severity), default=None)
+    if not pairs:
+        return None
+    return min(pairs, key=lambda p: _RANK[p.row.severity])
 
 
 @lru_cache(maxsize=4096)
@@ -359,6 +372,7 @@ def on_board(generics: tuple[str, ...]) -> tuple[Pair, ...]:
     return tuple(found)
 
 
+@lru_cache(maxsize=16384)
 def forbidding(candidate: str, others: tuple[str, ...]) -> Pair | None:
     """The most severe contraindicated or avoid pair a candidate would form, or None."""
     pairs = tuple(

@@ -18,11 +18,12 @@ The plan calls in here at a few fixed points (logic/plan.py keeps only the calls
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from logic.catalogue import Formulation, Trait, traits
-from logic.dose_limits import DoseLimit, Limit, Patient, limit_for, why
-from logic.interactions import FORBIDDING, Pair, forbidding, on_board, rows_for
+from logic.dose_limits import LIMITED, DoseLimit, Limit, Patient, limit_for, why
+from logic.interactions import FORBIDDING, Pair, forbidding, on_board
 from logic.medications import MedicineFacts
 from logic.models import (
     Condition,
@@ -62,10 +63,14 @@ def patient_of(case: PatientCase, renal: RenalAssessment, meds: MedicineFacts) -
 
 def on_board_generics(case: PatientCase) -> tuple[str, ...]:
     """Every catalogue generic in either list, combination ingredients included, once each."""
+    items = (*case.current_medications, *case.tried)
+    if not items:
+        return ()
     names: list[str] = []
-    for item in (*case.current_medications, *case.tried):
+    for item in items:
         names.append(item.drug)
-        names.extend(item.also_contains)
+        if item.product is not None:
+            names.extend(item.also_contains)
     return tuple(dict.fromkeys(names))
 
 
@@ -94,7 +99,8 @@ def unchecked_warning(case: PatientCase) -> Warning | None:
     )
 
 
-def _pair_warning(code: str, severity: Severity, lead: str, pairs: Sequence[Pair]) -> Warning:
+@lru_cache(maxsize=4096)
+def _pair_warning(code: str, severity: Severity, lead: str, pairs: tuple[Pair, ...]) -> Warning:
     return Warning(
         code=code,
         severity=severity,
@@ -104,12 +110,16 @@ def _pair_warning(code: str, severity: Severity, lead: str, pairs: Sequence[Pair
     )
 
 
-def interaction_warnings(case: PatientCase, already: Iterable[str]) -> list[Warning]:
+def interaction_warnings(
+    case: PatientCase, already: Iterable[str], board: tuple[str, ...] | None = None
+) -> list[Warning]:
     """The interacting pairs already on board, forbidden ones in a danger warning and the rest
     in a caution. A pair a rules.py row already warns about (`warned_by` in `already`) is left
     to that row."""
     done = frozenset(already)
-    pairs = [p for p in on_board(on_board_generics(case)) if p.row.warned_by not in done]
+    if board is None:
+        board = on_board_generics(case)
+    pairs = [p for p in on_board(board) if p.row.warned_by not in done]
     out = []
     bad = [p for p in pairs if p.row.severity in FORBIDDING]
     if bad:
@@ -119,14 +129,17 @@ def interaction_warnings(case: PatientCase, already: Iterable[str]) -> list[Warn
                 Severity.danger,
                 "Interacting medicines already on board; review with the prescriber, do not "
                 "simply continue",
-                bad,
+                tuple(bad),
             )
         )
     check = [p for p in pairs if p.row.severity not in FORBIDDING]
     if check:
         out.append(
             _pair_warning(
-                "interactions-on-board-check", Severity.caution, "Interactions to manage", check
+                "interactions-on-board-check",
+                Severity.caution,
+                "Interactions to manage",
+                tuple(check),
             )
         )
     return out
@@ -194,10 +207,17 @@ def _over(
     return None
 
 
-def case_warnings(case: PatientCase, patient: Patient, already: Iterable[str]) -> list[Warning]:
+def case_warnings(
+    case: PatientCase,
+    patient: Patient,
+    already: Iterable[str],
+    board: tuple[str, ...] | None = None,
+) -> list[Warning]:
     """Everything the two tables say about the case before any order is chosen."""
+    if not (case.current_medications or case.tried or case.unchecked_medicines):
+        return []
     out = [w for w in (unchecked_warning(case),) if w is not None]
-    out.extend(interaction_warnings(case, already))
+    out.extend(interaction_warnings(case, already, board))
     out.extend(dose_warnings(case, patient))
     return out
 
@@ -212,11 +232,11 @@ class Withheld(NamedTuple):
 
 
 class Screen(NamedTuple):
-    give_now: list[Order]
-    discharge: list[Order]
-    withheld: list[Withheld]
+    give_now: tuple[Order, ...]
+    discharge: tuple[Order, ...]
+    withheld: tuple[Withheld, ...]
     #: adjust/monitor pairs an order forms (for one caution).
-    to_manage: list[Pair]
+    to_manage: tuple[Pair, ...]
 
 
 def _order_over(order: Order, patient: Patient) -> tuple[str, DoseLimit] | None:
@@ -246,28 +266,48 @@ def _given_opioid_over(case: PatientCase, patient: Patient) -> tuple[str, DoseLi
 
 
 def screen_orders(
-    case: PatientCase, patient: Patient, give_now: Sequence[Order], discharge: Sequence[Order]
+    case: PatientCase,
+    patient: Patient,
+    give_now: Sequence[Order],
+    discharge: Sequence[Order],
+    board: tuple[str, ...] | None = None,
 ) -> Screen:
     """Each order against what is on board and the orders kept before it. Definite orders are
     screened first, then the shared-decision options (an option yields to an order: the
     tramadol option goes, not the cyclobenzaprine order). After an opioid dose given this
     episode above this patient's limit, no further opioid is offered."""
-    board = on_board_generics(case)
-    given_over = _given_opioid_over(case, patient)
-    kept: list[str] = []
+    if board is None:
+        board = on_board_generics(case)
+    given_over = _given_opioid_over(case, patient) if case.tried else None
+    return _screen(board, given_over, tuple(give_now), tuple(discharge), patient)
+
+
+def _label(order: Order) -> str:
+    return order.drug[:1].upper() + order.drug[1:]
+
+
+def _screen(
+    board: tuple[str, ...],
+    given_over: tuple[str, DoseLimit] | None,
+    give_now: tuple[Order, ...],
+    discharge: tuple[Order, ...],
+    patient: Patient,
+) -> Screen:
+    """`screen_orders` on its inputs (definite orders first, then the options)."""
+    kept: tuple[str, ...] = ()
     withheld: list[Withheld] = []
-    manage: list[Pair] = []
     dropped: set[int] = set()
-    indexed = [*enumerate(give_now), *enumerate(discharge, start=len(give_now))]
-    ordered = sorted(indexed, key=lambda pair: pair[1].shared_decision)  # stable
-    for index, order in ordered:
+    orders = give_now + discharge
+    sequence = [i for i, o in enumerate(orders) if not o.shared_decision]
+    sequence += [i for i, o in enumerate(orders) if o.shared_decision]
+    for index in sequence:
+        order = orders[index]
         generic = order.generic
-        label = order.drug[:1].upper() + order.drug[1:]
         if given_over is not None and order.is_opioid:
             what, r = given_over
             withheld.append(
                 Withheld(
-                    label,
+                    _label(order),
                     f"{HARM}: {what} ({r.source}). No further opioid until sedation and "
                     "breathing are reassessed.",
                     r.id,
@@ -275,13 +315,15 @@ def screen_orders(
             )
             dropped.add(index)
             continue
-        pair = forbidding(generic, board) or forbidding(generic, tuple(kept))
+        pair = (forbidding(generic, board) if board else None) or (
+            forbidding(generic, kept) if kept else None
+        )
         if pair is not None:
             other = pair.second if pair.first == generic else pair.first
             where = "already on board" if other in board else "another order in this plan"
             withheld.append(
                 Withheld(
-                    label,
+                    _label(order),
                     f"Not with {other} ({where}): {pair.row.severity.value}, "
                     f"{pair.row.mechanism}; {pair.row.action} ({pair.row.source}).",
                     pair.row.id,
@@ -289,29 +331,41 @@ def screen_orders(
             )
             dropped.add(index)
             continue
-        over = _order_over(order, patient)
+        over = _order_over(order, patient) if generic in LIMITED else None
         if over is not None:
             what, r = over
-            withheld.append(Withheld(label, f"{what} ({r.source}).", r.id))
+            withheld.append(Withheld(_label(order), f"{what} ({r.source}).", r.id))
             dropped.add(index)
             continue
         if generic not in kept:
-            for other in (*board, *kept):
-                manage.extend(
-                    p for p in rows_for(generic, other) if p.row.severity not in FORBIDDING
-                )
-            kept.append(generic)
-    now = [o for i, o in enumerate(give_now) if i not in dropped]
-    later = [o for i, o in enumerate(discharge, start=len(give_now)) if i not in dropped]
-    return Screen(now, later, withheld, manage)
+            kept += (generic,)
+    manage = _to_manage(board, kept)
+    if not dropped:
+        return Screen(give_now, discharge, tuple(withheld), manage)
+    cut = len(give_now)
+    now = tuple(o for i, o in enumerate(give_now) if i not in dropped)
+    later = tuple(o for i, o in enumerate(discharge, start=cut) if i not in dropped)
+    return Screen(now, later, tuple(withheld), manage)
 
 
-def manage_warning(pairs: Sequence[Pair]) -> Warning | None:
+@lru_cache(maxsize=4096)
+def _to_manage(board: tuple[str, ...], kept: tuple[str, ...]) -> tuple[Pair, ...]:
+    """The adjust/monitor pairs the kept orders form with the board or with each other."""
+    ordered = frozenset(kept)
+    return tuple(
+        p
+        for p in on_board((*board, *(g for g in kept if g not in board)))
+        if p.row.severity not in FORBIDDING and (p.first in ordered or p.second in ordered)
+    )
+
+
+@lru_cache(maxsize=4096)
+def manage_warning(pairs: tuple[Pair, ...]) -> Warning | None:
     if not pairs:
         return None
     unique = list(dict.fromkeys(pairs))
     return _pair_warning(
-        "interactions-with-orders", Severity.caution, "The plan's orders interact", unique
+        "interactions-with-orders", Severity.caution, "The plan's orders interact", tuple(unique)
     )
 
 
@@ -383,7 +437,7 @@ def moud_warning(mme: float) -> Warning:
 
 def patch_on_board(case: PatientCase) -> str | None:
     """The opioid patch on board (fentanyl or buprenorphine), or None."""
-    for item in (*case.current_medications, *case.tried):
+    for item in case.current_medications + case.tried:
         if item.formulation is Formulation.patch and Trait.opioid in traits(item.drug):
             return item.drug
     return None

@@ -485,7 +485,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     draft = _Draft.start(facts, fired_mask(facts))
     _medicine_warnings(draft, meds)
     patient = med_checks.patient_of(case, renal, meds)  # the interaction and dose tables
-    for table_warning in med_checks.case_warnings(case, patient, draft.warnings):
+    board = med_checks.on_board_generics(case)
+    for table_warning in med_checks.case_warnings(case, patient, draft.warnings, board):
         draft.warnings.setdefault(table_warning.code, table_warning)
     emergency = tri.level is TriageLevel.emergency
 
@@ -520,7 +521,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
             "ACP/APS 2007; AHCPR 1994",
         )
 
-    screen = med_checks.screen_orders(case, patient, draft.give_now, draft.discharge)
+    screen = med_checks.screen_orders(case, patient, draft.give_now, draft.discharge, board)
     draft.give_now[:], draft.discharge[:] = screen.give_now, screen.discharge
     table_ids: dict[str, tuple[str, ...]] = {}
     for held in screen.withheld:
@@ -601,10 +602,13 @@ def _with_table_ids(avoid: tuple[Avoid, ...], ids: dict[str, tuple[str, ...]]) -
     """Avoid entries with the interaction or dose-limit rows that withheld them."""
     if not ids:
         return avoid
-    return tuple(
-        a.model_copy(update={"rule_ids": (*a.rule_ids, *ids[a.drug])}) if a.drug in ids else a
-        for a in avoid
-    )
+    return tuple(_avoid_with_ids(a, ids[a.drug]) if a.drug in ids else a for a in avoid)
+
+
+@lru_cache(maxsize=4096)
+def _avoid_with_ids(entry: Avoid, ids: tuple[str, ...]) -> Avoid:
+    """An avoid entry with table row ids added: frozen, so each is built once."""
+    return entry.model_copy(update={"rule_ids": tuple(dict.fromkeys((*entry.rule_ids, *ids)))})
 
 
 # ---- Steps ------------------------------------------------------------------------------

@@ -887,8 +887,8 @@ def test_pair_property_fails_without_the_screen(monkeypatch: pytest.MonkeyPatch)
     case = PatientCase(**BASE, pain_duration_weeks=2)
     assert pair_violations(case, build_plan(case)) == []
 
-    def no_screen(case, patient, give_now, discharge):  # type: ignore[no-untyped-def]
-        return med_checks.Screen(list(give_now), list(discharge), [], [])
+    def no_screen(case, patient, give_now, discharge, board=None):  # type: ignore[no-untyped-def]
+        return med_checks.Screen(tuple(give_now), tuple(discharge), (), ())
 
     monkeypatch.setattr(med_checks, "screen_orders", no_screen)
     assert pair_violations(case, build_plan(case)) != []
@@ -900,14 +900,21 @@ def test_pair_property_fails_without_the_row(monkeypatch: pytest.MonkeyPatch) ->
     gone = {"ix-tramadol-serotonergic", "ix-tramadol-seizure"}
     kept = tuple(r for r in interactions.INTERACTIONS if r.id not in gone)
     monkeypatch.setattr(interactions, "INTERACTIONS", kept)
-    interactions.rows_for.cache_clear()
+    _clear_table_memos()
     try:
         plan = build_plan(case)
         orders = {o.generic for o in (*plan.give_now, *plan.discharge)}
         assert {"tramadol", "cyclobenzaprine"} <= orders  # the pair is back without the row
     finally:
-        interactions.rows_for.cache_clear()
-        interactions.on_board.cache_clear()
+        monkeypatch.undo()
+        _clear_table_memos()
+
+
+def _clear_table_memos() -> None:
+    for module in (interactions, med_checks, dose_limits):
+        for value in vars(module).values():
+            if hasattr(value, "cache_clear") and value.__module__ == module.__name__:
+                value.cache_clear()
 
 
 def test_dose_property_fails_without_the_check(monkeypatch: pytest.MonkeyPatch) -> None:
