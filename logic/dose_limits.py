@@ -384,12 +384,25 @@ def limit_for(
     """The lowest limits that apply to this drug for this patient, or None when no row does."""
     if generic not in _BY_DRUG:
         return None
-    weight = patient.weight_kg if generic in _PER_KG else 0.0
+    weight = patient.weight_kg if generic in PER_KG else 0.0
     return _limit(generic, gates_of(patient), weight, route, formulation)
 
 
+def limit_of(
+    generic: str,
+    gates: frozenset[Gate],
+    weight_kg: float,
+    route: Route | None = None,
+    formulation: Formulation | None = None,
+) -> Limit | None:
+    """`limit_for` from the gates that hold (and the weight, for a per-kg drug)."""
+    if generic not in _BY_DRUG:
+        return None
+    return _limit(generic, gates, weight_kg, route, formulation)
+
+
 #: Drugs with a per-kg row: only their limits depend on the weight itself.
-_PER_KG = frozenset(
+PER_KG = frozenset(
     r.generic
     for r in DOSE_LIMITS
     if r.max_daily_mg_per_kg is not None or r.max_single_mg_per_kg is not None

@@ -342,9 +342,12 @@ def rows_for(one: str, other: str) -> tuple[Pair, ...]:
     """The rows that apply to two distinct catalogue generics, either way round."""
     if one == other:
         return ()
+    rows = _touching(one)
+    if not rows:
+        return ()
     mine, theirs = _keys(one), _keys(other)
     found = []
-    for row in INTERACTIONS:
+    for row in rows:
         if row.a in mine and row.b in theirs:
             found.append(Pair(row, one, other))
         elif row.a in theirs and row.b in mine:
@@ -353,6 +356,13 @@ def rows_for(one: str, other: str) -> tuple[Pair, ...]:
 
 
 _RANK = {severity: i for i, severity in enumerate(Severity)}
+
+
+@lru_cache(maxsize=1024)
+def _touching(generic: str) -> tuple[Interaction, ...]:
+    """The rows one of whose sides this drug matches (most drugs: none)."""
+    keys = _keys(generic)
+    return tuple(row for row in INTERACTIONS if row.a in keys or row.b in keys)
 
 
 def worst(pairs: tuple[Pair, ...]) -> Pair | None:
@@ -366,6 +376,7 @@ def worst(pairs: tuple[Pair, ...]) -> Pair | None:
 def on_board(generics: tuple[str, ...]) -> tuple[Pair, ...]:
     """Every row that applies between the medicines already on board (each pair once)."""
     found: list[Pair] = []
+    generics = tuple(g for g in generics if _touching(g))
     for i, one in enumerate(generics):
         for other in generics[i + 1 :]:
             found.extend(rows_for(one, other))
@@ -375,6 +386,8 @@ def on_board(generics: tuple[str, ...]) -> tuple[Pair, ...]:
 @lru_cache(maxsize=16384)
 def forbidding(candidate: str, others: tuple[str, ...]) -> Pair | None:
     """The most severe contraindicated or avoid pair a candidate would form, or None."""
+    if not any(row.severity in FORBIDDING for row in _touching(candidate)):
+        return None
     pairs = tuple(
         p for other in others for p in rows_for(candidate, other) if p.row.severity in FORBIDDING
     )

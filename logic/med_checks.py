@@ -22,7 +22,18 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from logic.catalogue import Formulation, Trait, traits
-from logic.dose_limits import LIMITED, DoseLimit, Limit, Patient, limit_for, why
+from logic.dose_limits import (
+    LIMITED,
+    PER_KG,
+    DoseLimit,
+    Gate,
+    Limit,
+    Patient,
+    gates_of,
+    limit_for,
+    limit_of,
+    why,
+)
 from logic.interactions import FORBIDDING, Pair, forbidding, on_board
 from logic.medications import MedicineFacts
 from logic.models import (
@@ -31,6 +42,7 @@ from logic.models import (
     PatientCase,
     Point,
     RenalAssessment,
+    Route,
     Severity,
     TriedReview,
     Warning,
@@ -239,18 +251,41 @@ class Screen(NamedTuple):
     to_manage: tuple[Pair, ...]
 
 
-def _order_over(order: Order, patient: Patient) -> tuple[str, DoseLimit] | None:
-    limit = limit_for(order.generic, patient, order.route, order.formulation)
+def _order_over(
+    order: Order, gates: frozenset[Gate], weight_kg: float
+) -> tuple[str, DoseLimit] | None:
+    """An order's dose above this patient's limit (caps from the rules are already in it)."""
+    return _dose_over(
+        order.generic,
+        order.route,
+        order.formulation,
+        order.dose_mg,
+        order.max_daily_mg,
+        order.every_hours,
+        gates,
+        weight_kg if order.generic in PER_KG else 0.0,
+    )
+
+
+def _dose_over(
+    generic: str,
+    route: Route,
+    formulation: Formulation | None,
+    dose_mg: float,
+    max_daily_mg: float | None,
+    every_hours: float | None,
+    gates: frozenset[Gate],
+    weight_kg: float,
+) -> tuple[str, DoseLimit] | None:
+    limit = limit_of(generic, gates, weight_kg, route, formulation)
     if limit is None:
         return None
-    # Caps from the rules are already applied to the order's dose and daily maximum.
     per_day = None
-    if order.max_daily_mg is not None:
-        per_day = order.max_daily_mg / order.dose_mg
-    elif order.every_hours:
-        per_day = 24 / order.every_hours
-    dose = order.dose_mg
-    return _over(limit, dose, per_day, order.formulation)
+    if max_daily_mg is not None:
+        per_day = max_daily_mg / dose_mg
+    elif every_hours:
+        per_day = 24 / every_hours
+    return _over(limit, dose_mg, per_day, formulation)
 
 
 def _given_opioid_over(case: PatientCase, patient: Patient) -> tuple[str, DoseLimit] | None:
@@ -279,21 +314,26 @@ def screen_orders(
     if board is None:
         board = on_board_generics(case)
     given_over = _given_opioid_over(case, patient) if case.tried else None
-    return _screen(board, given_over, tuple(give_now), tuple(discharge), patient)
+    gates = gates_of(patient)
+    weight = patient.weight_kg if Gate.under_50_kg in gates else 0.0  # per-kg rows only < 50 kg
+    return _screen(board, given_over, tuple(give_now), tuple(discharge), gates, weight)
 
 
 def _label(order: Order) -> str:
     return order.drug[:1].upper() + order.drug[1:]
 
 
+@lru_cache(maxsize=4096)
 def _screen(
     board: tuple[str, ...],
     given_over: tuple[str, DoseLimit] | None,
     give_now: tuple[Order, ...],
     discharge: tuple[Order, ...],
-    patient: Patient,
+    gates: frozenset[Gate],
+    weight_kg: float,
 ) -> Screen:
-    """`screen_orders` on its inputs (definite orders first, then the options)."""
+    """`screen_orders` on what decides it (definite orders first, then the options): the same
+    orders on the same board for patients with the same gates are screened once."""
     kept: tuple[str, ...] = ()
     withheld: list[Withheld] = []
     dropped: set[int] = set()
@@ -331,7 +371,7 @@ def _screen(
             )
             dropped.add(index)
             continue
-        over = _order_over(order, patient) if generic in LIMITED else None
+        over = _order_over(order, gates, weight_kg) if generic in LIMITED else None
         if over is not None:
             what, r = over
             withheld.append(Withheld(_label(order), f"{what} ({r.source}).", r.id))
