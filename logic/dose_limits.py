@@ -42,6 +42,7 @@ class Gate(StrEnum):
     opioid_naive = "opioid_naive"
     opioid_naive_65_plus = "opioid_naive_65_plus"
     under_50_kg = "under_50_kg"
+    sulfonamide_allergy = "sulfonamide_allergy"
 
 
 class Patient(NamedTuple):
@@ -54,6 +55,7 @@ class Patient(NamedTuple):
     cirrhosis: bool
     breastfeeding: bool
     opioid_tolerant: bool
+    sulfonamide_allergy: bool = False
 
 
 def _crcl(test: Callable[[float], bool]) -> Callable[[Patient], bool]:
@@ -77,6 +79,7 @@ GATES: dict[Gate, Callable[[Patient], bool]] = {
     Gate.opioid_naive: lambda p: not p.opioid_tolerant,
     Gate.opioid_naive_65_plus: lambda p: not p.opioid_tolerant and p.age >= 65,
     Gate.under_50_kg: lambda p: p.weight_kg < 50,
+    Gate.sulfonamide_allergy: lambda p: p.sulfonamide_allergy,
 }
 
 #: How each gate reads in a message.
@@ -94,6 +97,7 @@ GATE_WORDS: dict[Gate, str] = {
     Gate.opioid_naive: "not opioid tolerant",
     Gate.opioid_naive_65_plus: "not opioid tolerant, 65 or over",
     Gate.under_50_kg: "under 50 kg",
+    Gate.sulfonamide_allergy: "sulfonamide allergy",
 }
 
 
@@ -273,6 +277,15 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         "then 200 mg twice daily)",
     ),
     # Others.
+    DoseLimit(
+        "dose-celecoxib-sulfonamide-allergy",
+        "celecoxib",
+        G.sulfonamide_allergy,
+        0,
+        0,
+        source="Celebrex (celecoxib) label, 4 Contraindications (known hypersensitivity to "
+        "sulfonamides)",
+    ),
     DoseLimit(
         "dose-duloxetine-max",
         "duloxetine",

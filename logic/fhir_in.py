@@ -729,6 +729,8 @@ class _Reader:
                     classes.append(Allergy.nsaid)
                 elif any(w in lowered for w in _OPIOID_WORDS):
                     classes.append(Allergy.opioid)
+                elif any(w in f"{lowered} " for w in _SULFONAMIDE_WORDS):
+                    classes.append(Allergy.sulfonamide)
                 elif (name := resolve_medication_name(text)) is not None:
                     drugs.append(str(resolve_drug(name)))
                 else:
@@ -774,6 +776,7 @@ _UNITS: dict[str, tuple[DoseUnit, float]] = {
 _NOT_REGULAR = frozenset({"proposal", "option"})
 _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
+_SULFONAMIDE_WORDS = ("sulfonamide", "sulphonamide", "sulfa ", "sulpha ")
 _ER_WORDS = (" er ", " xr ", " sr ", " cr ", " la ", "extended", "long-acting", "12 hr", "24 hr")
 _PATCH_WORDS = ("patch", "transdermal")
 

@@ -37,6 +37,7 @@ from logic.dose_limits import (
 from logic.interactions import FORBIDDING, Pair, forbidding, on_board
 from logic.medications import MedicineFacts
 from logic.models import (
+    Allergy,
     Condition,
     Order,
     PatientCase,
@@ -70,6 +71,7 @@ def patient_of(case: PatientCase, renal: RenalAssessment, meds: MedicineFacts) -
         cirrhosis=case.has(Condition.cirrhosis),
         breastfeeding=case.breastfeeding,
         opioid_tolerant=meds.opioid_tolerant or case.has(Condition.opioid_tolerant),
+        sulfonamide_allergy=Allergy.sulfonamide in case.allergies,
     )
 
 

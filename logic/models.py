@@ -368,6 +368,8 @@ class Allergy(StrEnum):
 
     nsaid = "nsaid"  # NSAID or aspirin hypersensitivity (incl. aspirin-exacerbated resp. disease)
     opioid = "opioid"  # opioid allergy, whole class
+    #: Sulfonamide ("sulfa") allergy: celecoxib is contraindicated (Celebrex label, section 4).
+    sulfonamide = "sulfonamide"
 
 
 class RadicularFeature(StrEnum):

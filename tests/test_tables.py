@@ -446,6 +446,18 @@ DOSE_CASES = [
     ("dose-naproxen-max", "naproxen", None, None, {}, 1500, None, None, None),
     ("dose-meloxicam-max", "meloxicam", None, None, {}, 15, None, None, None),
     ("dose-celecoxib-max", "celecoxib", None, None, {}, 400, 400, None, None),
+    # Celebrex label 4: contraindicated with a sulfonamide allergy.
+    (
+        "dose-celecoxib-sulfonamide-allergy",
+        "celecoxib",
+        None,
+        None,
+        {"sulfonamide_allergy": True},
+        0,
+        0,
+        {"sulfonamide_allergy": False},
+        "dose-celecoxib-max",
+    ),
     ("dose-duloxetine-max", "duloxetine", None, None, {}, 120, None, None, None),
     (
         "dose-cyclobenzaprine-max",
@@ -995,3 +1007,32 @@ def test_a_patient_on_amitriptyline_is_not_told_no_amitriptyline() -> None:
     on_it = plan_of(current_medications=[{"drug": "amitriptyline", "dose": 10}])
     assert "no-antidepressant-yet" not in _codes(on_it)
     assert "no-antidepressant-yet" in _codes(plan_of())
+
+
+def test_a_sulfonamide_allergy_flags_celecoxib_and_nothing_else() -> None:
+    """Celebrex label 4: contraindicated with a known sulfonamide hypersensitivity; naproxen is
+    not a sulfonamide."""
+    on_it = plan_of(allergies=["sulfonamide"], current_medications=[{"drug": "Celebrex"}])
+    warning = next(w for w in on_it.warnings if w.code == "dose-limit-celecoxib")
+    assert warning.rule_ids == ("dose-celecoxib-sulfonamide-allergy",)
+    given = plan_of(allergies=["sulfonamide"], tried=[{"drug": "celecoxib", "dose": 200}])
+    assert given.tried_review[0].reason.startswith("Harm may already have been done")
+    assert "dose-limit-celecoxib" not in _codes(plan_of(current_medications=[{"drug": "Celebrex"}]))
+    assert "dose-limit-naproxen" not in _codes(
+        plan_of(allergies=["sulfonamide"], current_medications=[{"drug": "naproxen"}])
+    )
+
+
+def test_a_sulfonamide_allergy_travels_in_the_link_and_fhir() -> None:
+    import datetime as dt
+
+    from logic.fhir_in import case_from_resources
+    from logic.fhir_out import case_resources
+    from logic.share import case_from_query, share_query
+
+    case = PatientCase(**BASE, allergies=["sulfonamide"])
+    assert case_from_query(share_query(case)).case == case
+    today = dt.date(2026, 1, 1)
+    back = case_from_resources(case_resources(case, today=today), today=today).case
+    assert back is not None
+    assert back.allergies == case.allergies

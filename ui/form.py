@@ -85,6 +85,7 @@ CONDITIONS = {
 ALLERGIES = {
     Allergy.nsaid.value: "NSAID or aspirin",
     Allergy.opioid.value: "Opioids (class)",
+    Allergy.sulfonamide.value: "Sulfonamide (sulfa)",
 }
 FORMULATIONS = {
     Formulation.ir.value: "IR",
