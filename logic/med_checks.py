@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from logic.catalogue import Formulation, Trait, traits
+from logic.catalogue import OPIOIDS, Formulation, Trait, traits
 from logic.dose_limits import (
     LIMITED,
     PER_KG,
@@ -422,30 +422,35 @@ def review_given(
         return reviews
     out = list(reviews)
     for i, (item, review) in enumerate(zip(case.tried, reviews, strict=False)):
+        if item.drug not in LIMITED:
+            continue
         limit = limit_for(item.drug, patient, item.route, item.formulation)
         if limit is None:
             continue
         found = _over(limit, item.dose_mg, None, item.formulation)
-        if found is None:
-            continue
-        what, row = found
-        opioid = Trait.opioid in traits(item.drug)
-        watch = WATCH_OPIOID if opioid else WATCH_OTHER
-        reason = (
-            f"{HARM}: {item.product_label or item.drug} given this episode, {what} "
-            f"({row.source}). Monitor {watch}."
-        )
-        if opioid:
-            reason += " Offer no further opioid until sedation and breathing are reassessed."
-        out[i] = review.model_copy(
-            update={
-                "verdict": "unsafe for this patient",
-                "reason": f"{reason} {review.reason}",
-                "monitor": tuple(dict.fromkeys((*review.monitor, watch))),
-                "rule_ids": (*review.rule_ids, row.id),
-            }
-        )
+        if found is not None:
+            opioid = item.drug in OPIOIDS
+            out[i] = _harm_review(review, item.product_label or item.drug, opioid, *found)
     return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _harm_review(
+    review: TriedReview, name: str, opioid: bool, what: str, row: DoseLimit
+) -> TriedReview:
+    """The review of a dose above the limit: harm first, what to monitor, then the rest."""
+    watch = WATCH_OPIOID if opioid else WATCH_OTHER
+    reason = f"{HARM}: {name} given this episode, {what} ({row.source}). Monitor {watch}."
+    if opioid:
+        reason += " Offer no further opioid until sedation and breathing are reassessed."
+    return review.model_copy(
+        update={
+            "verdict": "unsafe for this patient",
+            "reason": f"{reason} {review.reason}",
+            "monitor": tuple(dict.fromkeys((*review.monitor, watch))),
+            "rule_ids": (*review.rule_ids, row.id),
+        }
+    )
 
 
 # ---- MOUD and MME ------------------------------------------------------------------------------
