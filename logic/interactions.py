@@ -24,7 +24,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
-from logic.catalogue import DrugClass, Trait, drug_class, traits
+from logic.catalogue import DrugClass, Trait, drug_class, known_names, traits
 
 
 class Severity(StrEnum):
@@ -337,32 +337,7 @@ class Pair(NamedTuple):
         )
 
 
-@lru_cache(maxsize=16384)
-def rows_for(one: str, other: str) -> tuple[Pair, ...]:
-    """The rows that apply to two distinct catalogue generics, either way round."""
-    if one == other:
-        return ()
-    rows = _touching(one)
-    if not rows:
-        return ()
-    mine, theirs = _keys(one), _keys(other)
-    found = []
-    for row in rows:
-        if row.a in mine and row.b in theirs:
-            found.append(Pair(row, one, other))
-        elif row.a in theirs and row.b in mine:
-            found.append(Pair(row, other, one))
-    return tuple(found)
-
-
 _RANK = {severity: i for i, severity in enumerate(Severity)}
-
-
-@lru_cache(maxsize=1024)
-def _touching(generic: str) -> tuple[Interaction, ...]:
-    """The rows one of whose sides this drug matches (most drugs: none)."""
-    keys = _keys(generic)
-    return tuple(row for row in INTERACTIONS if row.a in keys or row.b in keys)
 
 
 def worst(pairs: tuple[Pair, ...]) -> Pair | None:
@@ -372,23 +347,67 @@ def worst(pairs: tuple[Pair, ...]) -> Pair | None:
     return min(pairs, key=lambda p: _RANK[p.row.severity])
 
 
-@lru_cache(maxsize=4096)
+class _Index(NamedTuple):
+    """Every pair of catalogue drugs the table covers, worked out once at import (like the
+    rule masks): the rows for each ordered pair, and the worst forbidding pair."""
+
+    pairs: dict[tuple[str, str], tuple[Pair, ...]]
+    forbid: dict[tuple[str, str], Pair]
+    touching: frozenset[str]
+
+
+def _build(rows: tuple[Interaction, ...]) -> _Index:
+    generics = known_names()
+    found: dict[tuple[str, str], list[Pair]] = {}
+    for row in rows:
+        side_a = [g for g in generics if row.a in _keys(g)]
+        side_b = [g for g in generics if row.b in _keys(g)]
+        for one in side_a:
+            for other in side_b:
+                if one == other:
+                    continue
+                for key in ((one, other), (other, one)):
+                    listed = found.setdefault(key, [])
+                    if all(p.row.id != row.id for p in listed):
+                        listed.append(Pair(row, one, other))
+    pairs = {key: tuple(v) for key, v in found.items()}
+    forbid = {}
+    for key, held in pairs.items():
+        bad = worst(tuple(p for p in held if p.row.severity in FORBIDDING))
+        if bad is not None:
+            forbid[key] = bad
+    return _Index(pairs, forbid, frozenset(g for key in pairs for g in key))
+
+
+_INDEX = _build(INTERACTIONS)
+
+
+def rebuild() -> None:
+    """Index the table again (tests that remove a row to show their check fails)."""
+    global _INDEX
+    _INDEX = _build(INTERACTIONS)
+
+
+def rows_for(one: str, other: str) -> tuple[Pair, ...]:
+    """The rows that apply to two distinct catalogue generics, either way round."""
+    return _INDEX.pairs.get((one, other), ())
+
+
 def on_board(generics: tuple[str, ...]) -> tuple[Pair, ...]:
     """Every row that applies between the medicines already on board (each pair once)."""
+    index = _INDEX
+    generics = tuple(g for g in generics if g in index.touching)
+    if len(generics) < 2:
+        return ()
     found: list[Pair] = []
-    generics = tuple(g for g in generics if _touching(g))
     for i, one in enumerate(generics):
         for other in generics[i + 1 :]:
-            found.extend(rows_for(one, other))
+            found.extend(index.pairs.get((one, other), ()))
     return tuple(found)
 
 
-@lru_cache(maxsize=16384)
 def forbidding(candidate: str, others: tuple[str, ...]) -> Pair | None:
     """The most severe contraindicated or avoid pair a candidate would form, or None."""
-    if not any(row.severity in FORBIDDING for row in _touching(candidate)):
-        return None
-    pairs = tuple(
-        p for other in others for p in rows_for(candidate, other) if p.row.severity in FORBIDDING
-    )
-    return worst(pairs)
+    forbid = _INDEX.forbid
+    found = tuple(p for other in others if (p := forbid.get((candidate, other))) is not None)
+    return worst(found)

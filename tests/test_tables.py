@@ -912,6 +912,7 @@ def test_pair_property_fails_without_the_row(monkeypatch: pytest.MonkeyPatch) ->
     gone = {"ix-tramadol-serotonergic", "ix-tramadol-seizure"}
     kept = tuple(r for r in interactions.INTERACTIONS if r.id not in gone)
     monkeypatch.setattr(interactions, "INTERACTIONS", kept)
+    interactions.rebuild()
     _clear_table_memos()
     try:
         plan = build_plan(case)
@@ -919,6 +920,7 @@ def test_pair_property_fails_without_the_row(monkeypatch: pytest.MonkeyPatch) ->
         assert {"tramadol", "cyclobenzaprine"} <= orders  # the pair is back without the row
     finally:
         monkeypatch.undo()
+        interactions.rebuild()
         _clear_table_memos()
 
 
