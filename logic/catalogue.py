@@ -76,6 +76,17 @@ class DrugClass(StrEnum):
     proton_pump_inhibitor = "proton pump inhibitor"
     laxative = "laxative"
     opioid_reversal = "opioid antagonist (overdose reversal)"
+    antiepileptic = "antiepileptic"
+    h2_blocker = "H2 blocker"
+    antihistamine = "antihistamine"
+    statin = "statin"
+    antidiabetic = "diabetes medicine"
+    beta_blocker = "beta blocker"
+    calcium_channel_blocker = "calcium channel blocker"
+    antiarrhythmic = "antiarrhythmic"
+    hormonal_contraceptive = "hormonal contraceptive"
+    herbal = "herbal product"
+    nav18_blocker = "NaV1.8 sodium channel blocker (suzetrigine)"
     other = "other"
 
 
@@ -100,6 +111,18 @@ class Trait(StrEnum):
     nsaid_raises_level = "nsaid_raises_level"  # lithium, methotrexate: NSAIDs raise the level
     strong_cyp3a4_inhibitor = "strong_cyp3a4_inhibitor"
     corticosteroid = "corticosteroid"
+    # Interaction properties (logic.interactions); which drugs carry them: INTERACTION_TRAITS.
+    cyp1a2_strong_inhibitor = "cyp1a2_strong_inhibitor"
+    cyp1a2_inhibitor = "cyp1a2_inhibitor"  # moderate or weak (tizanidine label 7.3)
+    cyp3a4_inducer = "cyp3a4_inducer"  # strong inducer
+    cyp3a4_substrate_opioid = "cyp3a4_substrate_opioid"  # boxed CYP3A4 interaction warning
+    cyp2d6_prodrug = "cyp2d6_prodrug"  # analgesia needs CYP2D6 activation (tramadol, codeine)
+    cyp2d6_strong_inhibitor = "cyp2d6_strong_inhibitor"
+    cyp2c19_inhibitor_ppi = "cyp2c19_inhibitor_ppi"  # omeprazole, esomeprazole (Plavix label)
+    qt_prolonging = "qt_prolonging"
+    bleeding_serotonergic = "bleeding_serotonergic"  # SSRI/SNRI platelet effect (NSAID labels)
+    fluoroquinolone = "fluoroquinolone"
+    sulfonamide = "sulfonamide"  # celecoxib label: contraindicated with sulfonamide allergy
 
 
 T = Trait
@@ -133,8 +156,22 @@ CLASS_TRAITS: dict[DrugClass, frozenset[Trait]] = {
         {T.serotonergic, T.lowers_seizure_threshold, T.anticholinergic, T.cns_depressant}
         | {T.maoi_contraindicated}
     ),
-    DrugClass.snri: frozenset({T.serotonergic, T.lowers_seizure_threshold, T.maoi_contraindicated}),
-    DrugClass.ssri: frozenset({T.serotonergic, T.lowers_seizure_threshold, T.maoi_contraindicated}),
+    DrugClass.snri: frozenset(
+        {
+            T.serotonergic,
+            T.lowers_seizure_threshold,
+            T.maoi_contraindicated,
+            T.bleeding_serotonergic,
+        }
+    ),
+    DrugClass.ssri: frozenset(
+        {
+            T.serotonergic,
+            T.lowers_seizure_threshold,
+            T.maoi_contraindicated,
+            T.bleeding_serotonergic,
+        }
+    ),
     DrugClass.maoi: frozenset({T.maoi, T.serotonergic}),
     DrugClass.triptan: frozenset({T.serotonergic, T.maoi_contraindicated}),
     DrugClass.antipsychotic: frozenset({T.lowers_seizure_threshold, T.cns_depressant}),
@@ -176,7 +213,8 @@ class Drug(NamedTuple):
 
     @property
     def traits(self) -> frozenset[Trait]:
-        return CLASS_TRAITS.get(self.drug_class, frozenset()) | self.extra
+        own = CLASS_TRAITS.get(self.drug_class, frozenset()) | self.extra
+        return own | INTERACTION_TRAITS.get(self.generic, frozenset())
 
 
 F = Formulation
@@ -184,10 +222,15 @@ C = DrugClass
 _OPIOID_FORMS = frozenset({F.ir, F.er})
 _DM = "DailyMed label"
 
-CATALOGUE: tuple[Drug, ...] = (
+_CORE: tuple[Drug, ...] = (
     # ---- NSAIDs (NSAID class labelling: GI bleeding, CV and renal boxed warnings) --------------
     Drug("ketorolac", C.nsaid, ("toradol", "sprix"), source="Ketorolac tromethamine label"),
-    Drug("ibuprofen", C.nsaid, ("motrin", "advil", "caldolor"), source="Ibuprofen label"),
+    Drug(
+        "ibuprofen",
+        C.nsaid,
+        ("motrin", "advil", "caldolor", "nurofen", "brufen"),
+        source="Ibuprofen label",
+    ),
     Drug(
         "naproxen",
         C.nsaid,
@@ -195,7 +238,7 @@ CATALOGUE: tuple[Drug, ...] = (
         ("naproxen sodium",),
         source="Naproxen label",
     ),
-    Drug("diclofenac", C.nsaid, ("voltaren", "cataflam"), source="Diclofenac label"),
+    Drug("diclofenac", C.nsaid, ("voltaren", "cataflam", "voltarol"), source="Diclofenac label"),
     Drug("meloxicam", C.nsaid, ("mobic",), source="Meloxicam label"),
     Drug("celecoxib", C.nsaid, ("celebrex",), source="Celecoxib label"),
     Drug("indomethacin", C.nsaid, ("indocin",), source="Indomethacin label"),
@@ -382,6 +425,7 @@ CATALOGUE: tuple[Drug, ...] = (
         "meperidine",
         C.opioid,
         ("demerol",),
+        ("pethidine",),  # the UK and international name (BNF)
         # Meperidine label: contraindicated with MAOIs or within 14 days; serotonin syndrome;
         # normeperidine causes seizures (AGS Beers 2023: avoid).
         extra=frozenset({T.serotonergic, T.lowers_seizure_threshold}),
@@ -505,14 +549,14 @@ CATALOGUE: tuple[Drug, ...] = (
     Drug(
         "acetaminophen",
         C.acetaminophen,
-        ("tylenol", "ofirmev"),
+        ("tylenol", "ofirmev", "panadol", "calpol"),
         ("paracetamol", "apap"),
         source="Acetaminophen (Ofirmev, Tylenol) labels",
     ),
     Drug(
         "omeprazole",
         C.proton_pump_inhibitor,
-        ("prilosec",),
+        ("prilosec", "losec"),
         source="Omeprazole label (NSAID-associated ulcer prevention)",
     ),
     Drug(
@@ -726,6 +770,323 @@ CATALOGUE: tuple[Drug, ...] = (
     ),
 )
 
+# ---- Co-medications of back-pain patients and the drugs that interact with the plan (issue 20)
+# Each entry's source is the product label (DailyMed for US brands; the SmPC on the UK
+# electronic medicines compendium, emc, and the BNF for UK names). The interaction properties
+# these drugs carry are in INTERACTION_TRAITS below, each with its own source.
+_DM_UK = "DailyMed label; UK SmPC (emc) and BNF for the UK brand"
+CO_MEDICATIONS: tuple[Drug, ...] = (
+    # Antibiotics, antifungals and antivirals
+    Drug("ciprofloxacin", C.antimicrobial, ("cipro", "ciproxin"), source="Cipro label; " + _DM_UK),
+    Drug("levofloxacin", C.antimicrobial, ("levaquin", "tavanic"), source="Levaquin label"),
+    Drug("moxifloxacin", C.antimicrobial, ("avelox",), source="Avelox label"),
+    Drug("azithromycin", C.antimicrobial, ("zithromax", "z-pak"), source="Zithromax label"),
+    Drug("erythromycin", C.antimicrobial, ("ery-tab", "erythrocin"), source="Ery-Tab label"),
+    Drug("fluconazole", C.antimicrobial, ("diflucan",), source="Diflucan label"),
+    Drug("terbinafine", C.antimicrobial, ("lamisil",), source="Lamisil tablets label"),
+    Drug("doxycycline", C.antimicrobial, ("vibramycin", "doryx"), source="Vibramycin label"),
+    Drug("amoxicillin", C.antimicrobial, ("amoxil",), source="Amoxil label"),
+    Drug(
+        "amoxicillin-clavulanate",
+        C.antimicrobial,
+        ("augmentin",),
+        ("co-amoxiclav", "amoxicillin/clavulanate"),
+        source="Augmentin label; BNF (co-amoxiclav)",
+    ),
+    Drug("cephalexin", C.antimicrobial, ("keflex",), ("cefalexin",), source="Keflex label"),
+    Drug("nitrofurantoin", C.antimicrobial, ("macrobid", "macrodantin"), source="Macrobid label"),
+    Drug(
+        "sulfamethoxazole-trimethoprim",
+        C.antimicrobial,
+        ("bactrim", "septra"),
+        ("co-trimoxazole", "trimethoprim-sulfamethoxazole", "tmp-smx"),
+        source="Bactrim label; BNF (co-trimoxazole)",
+    ),
+    Drug("metronidazole", C.antimicrobial, ("flagyl",), source="Flagyl label"),
+    Drug(
+        "rifampin",
+        C.antimicrobial,
+        ("rifadin", "rimactane"),
+        ("rifampicin",),
+        source="Rifadin label",
+    ),
+    Drug("acyclovir", C.antimicrobial, ("zovirax",), ("aciclovir",), source="Zovirax label"),
+    Drug("valacyclovir", C.antimicrobial, ("valtrex",), ("valaciclovir",), source="Valtrex label"),
+    # Antiepileptics (strong CYP3A4 inducers among them)
+    Drug(
+        "carbamazepine",
+        C.antiepileptic,
+        ("tegretol", "carbatrol", "equetro"),
+        source="Tegretol label",
+    ),
+    Drug("oxcarbazepine", C.antiepileptic, ("trileptal",), source="Trileptal label"),
+    Drug(
+        "phenytoin", C.antiepileptic, ("dilantin", "epanutin"), source="Dilantin label; " + _DM_UK
+    ),
+    Drug(
+        "phenobarbital",
+        C.antiepileptic,
+        ("luminal",),
+        ("phenobarbitone",),
+        extra=frozenset({T.cns_depressant}),
+        source="Phenobarbital label (CNS depressant)",
+    ),
+    Drug("levetiracetam", C.antiepileptic, ("keppra",), source="Keppra label"),
+    Drug("lamotrigine", C.antiepileptic, ("lamictal",), source="Lamictal label"),
+    Drug("topiramate", C.antiepileptic, ("topamax",), source="Topamax label"),
+    Drug(
+        "valproate",
+        C.antiepileptic,
+        ("depakote", "depakene", "epilim"),
+        ("valproic acid", "divalproex", "sodium valproate"),
+        source="Depakote label; " + _DM_UK,
+    ),
+    # Acid suppression
+    Drug("esomeprazole", C.proton_pump_inhibitor, ("nexium",), source="Nexium label"),
+    Drug("pantoprazole", C.proton_pump_inhibitor, ("protonix",), source="Protonix label"),
+    Drug("lansoprazole", C.proton_pump_inhibitor, ("prevacid", "zoton"), source="Prevacid label"),
+    Drug("rabeprazole", C.proton_pump_inhibitor, ("aciphex", "pariet"), source="Aciphex label"),
+    Drug("famotidine", C.h2_blocker, ("pepcid",), source="Pepcid label"),
+    Drug("cimetidine", C.h2_blocker, ("tagamet",), source="Tagamet label"),
+    Drug(
+        "ranitidine", C.h2_blocker, ("zantac",), source="Zantac label (withdrawn in the US, 2020)"
+    ),
+    # Antihistamines (first-generation ones are anticholinergic and sedating: Beers 2023)
+    Drug(
+        "diphenhydramine",
+        C.antihistamine,
+        ("benadryl", "nytol", "zzzquil"),
+        extra=frozenset({T.anticholinergic, T.cns_depressant}),
+        source="Benadryl label; AGS Beers 2023 (strongly anticholinergic)",
+    ),
+    Drug(
+        "hydroxyzine",
+        C.antihistamine,
+        ("atarax", "vistaril"),
+        extra=frozenset({T.anticholinergic, T.cns_depressant}),
+        source="Hydroxyzine label (QT prolongation); AGS Beers 2023",
+    ),
+    Drug(
+        "chlorphenamine",
+        C.antihistamine,
+        ("piriton", "chlor-trimeton"),
+        ("chlorpheniramine",),
+        extra=frozenset({T.anticholinergic, T.cns_depressant}),
+        source="Chlorpheniramine OTC label; BNF; AGS Beers 2023",
+    ),
+    Drug(
+        "doxylamine",
+        C.antihistamine,
+        ("unisom",),
+        extra=frozenset({T.anticholinergic, T.cns_depressant}),
+        source="Doxylamine OTC label; AGS Beers 2023",
+    ),
+    Drug("cetirizine", C.antihistamine, ("zyrtec",), source="Zyrtec label"),
+    Drug("loratadine", C.antihistamine, ("claritin", "clarityn"), source="Claritin label"),
+    Drug("fexofenadine", C.antihistamine, ("allegra", "telfast"), source="Allegra label"),
+    # Antihypertensives and heart medicines
+    Drug("amlodipine", C.calcium_channel_blocker, ("norvasc", "istin"), source="Norvasc label"),
+    Drug("diltiazem", C.calcium_channel_blocker, ("cardizem", "tiazac"), source="Cardizem label"),
+    Drug("verapamil", C.calcium_channel_blocker, ("calan", "isoptin"), source="Calan label"),
+    Drug(
+        "nifedipine", C.calcium_channel_blocker, ("procardia", "adalat"), source="Procardia label"
+    ),
+    Drug("metoprolol", C.beta_blocker, ("lopressor", "toprol-xl"), source="Lopressor label"),
+    Drug("atenolol", C.beta_blocker, ("tenormin",), source="Tenormin label"),
+    Drug("carvedilol", C.beta_blocker, ("coreg",), source="Coreg label"),
+    Drug("propranolol", C.beta_blocker, ("inderal",), source="Inderal label"),
+    Drug("bisoprolol", C.beta_blocker, ("zebeta", "cardicor"), source="Zebeta label"),
+    Drug("nebivolol", C.beta_blocker, ("bystolic",), source="Bystolic label"),
+    Drug("sotalol", C.antiarrhythmic, ("betapace", "sotacor"), source="Betapace label (QT)"),
+    Drug("amiodarone", C.antiarrhythmic, ("pacerone", "cordarone"), source="Pacerone label (QT)"),
+    Drug("mexiletine", C.antiarrhythmic, source="Mexiletine label"),
+    Drug("propafenone", C.antiarrhythmic, ("rythmol",), source="Rythmol label"),
+    Drug("quinidine", C.antiarrhythmic, source="Quinidine sulfate label (QT)"),
+    Drug("digoxin", C.antiarrhythmic, ("lanoxin",), source="Lanoxin label"),
+    Drug("irbesartan", C.arb, ("avapro", "aprovel"), source="Avapro label"),
+    Drug("candesartan", C.arb, ("atacand", "amias"), source="Atacand label"),
+    Drug("olmesartan", C.arb, ("benicar", "olmetec"), source="Benicar label"),
+    Drug("telmisartan", C.arb, ("micardis",), source="Micardis label"),
+    Drug("perindopril", C.ace_inhibitor, ("aceon", "coversyl"), source="Aceon label; " + _DM_UK),
+    Drug("captopril", C.ace_inhibitor, ("capoten",), source="Captopril label"),
+    Drug("benazepril", C.ace_inhibitor, ("lotensin",), source="Lotensin label"),
+    Drug("bumetanide", C.diuretic, ("bumex",), source="Bumetanide label"),
+    Drug("torsemide", C.diuretic, ("demadex", "soaanz"), ("torasemide",), source="Torsemide label"),
+    Drug("indapamide", C.diuretic, ("natrilix",), source="Indapamide label; BNF"),
+    Drug(
+        "clonidine",
+        C.other,
+        ("catapres",),
+        extra=frozenset({T.cns_depressant}),
+        source="Catapres label (CNS depressant effects)",
+    ),
+    Drug("doxazosin", C.other, ("cardura",), source="Cardura label"),
+    # Statins
+    Drug("atorvastatin", C.statin, ("lipitor",), source="Lipitor label"),
+    Drug("simvastatin", C.statin, ("zocor",), source="Zocor label"),
+    Drug("rosuvastatin", C.statin, ("crestor",), source="Crestor label"),
+    Drug("pravastatin", C.statin, ("pravachol",), source="Pravachol label"),
+    Drug("lovastatin", C.statin, ("mevacor", "altoprev"), source="Mevacor label"),
+    # Diabetes medicines
+    Drug(
+        "metformin",
+        C.antidiabetic,
+        ("glucophage", "glumetza", "fortamet"),
+        source="Glucophage label",
+    ),
+    Drug("glipizide", C.antidiabetic, ("glucotrol",), source="Glucotrol label"),
+    Drug("glimepiride", C.antidiabetic, ("amaryl",), source="Amaryl label"),
+    Drug("gliclazide", C.antidiabetic, ("diamicron",), source="Gliclazide SmPC (emc); BNF"),
+    Drug("sitagliptin", C.antidiabetic, ("januvia",), source="Januvia label"),
+    Drug("empagliflozin", C.antidiabetic, ("jardiance",), source="Jardiance label"),
+    Drug("dapagliflozin", C.antidiabetic, ("farxiga", "forxiga"), source="Farxiga label"),
+    Drug("pioglitazone", C.antidiabetic, ("actos",), source="Actos label (heart failure)"),
+    Drug("semaglutide", C.antidiabetic, ("ozempic", "wegovy", "rybelsus"), source="Ozempic label"),
+    Drug("liraglutide", C.antidiabetic, ("victoza", "saxenda"), source="Victoza label"),
+    Drug("tirzepatide", C.antidiabetic, ("mounjaro", "zepbound"), source="Mounjaro label"),
+    Drug(
+        "insulin glargine",
+        C.antidiabetic,
+        ("lantus", "basaglar", "toujeo"),
+        ("insulin",),
+        source="Lantus label",
+    ),
+    # Analgesics and others by UK names
+    Drug("zopiclone", C.z_drug, ("zimovane",), source="Zopiclone SmPC (emc); AGS Beers 2023"),
+    Drug(
+        "suzetrigine",
+        C.nav18_blocker,
+        ("journavx",),
+        source="Journavx label (2025): contraindicated with strong CYP3A inhibitors",
+    ),
+    # Other common co-medications
+    Drug("levothyroxine", C.other, ("synthroid", "levoxyl", "eltroxin"), source="Synthroid label"),
+    Drug("allopurinol", C.other, ("zyloprim",), source="Zyloprim label"),
+    Drug("colchicine", C.other, ("colcrys", "mitigare"), source="Colcrys label"),
+    Drug("tamsulosin", C.other, ("flomax",), source="Flomax label"),
+    Drug("finasteride", C.other, ("proscar", "propecia"), source="Proscar label"),
+    Drug("montelukast", C.other, ("singulair",), source="Singulair label"),
+    Drug("albuterol", C.other, ("ventolin", "proair"), ("salbutamol",), source="Ventolin label"),
+    Drug(
+        "oxybutynin",
+        C.other,
+        ("ditropan",),
+        extra=frozenset({T.anticholinergic}),
+        source="Ditropan label; AGS Beers 2023 (strongly anticholinergic)",
+    ),
+    Drug(
+        "tolterodine",
+        C.other,
+        ("detrol",),
+        extra=frozenset({T.anticholinergic}),
+        source="Detrol label; AGS Beers 2023 (strongly anticholinergic)",
+    ),
+    Drug("donepezil", C.other, ("aricept",), source="Aricept label"),
+    Drug("hydroxychloroquine", C.other, ("plaquenil",), source="Plaquenil label (QT)"),
+    Drug("varenicline", C.other, ("chantix", "champix"), source="Chantix label"),
+    Drug("melatonin", C.other, ("circadin",), source="Circadin SmPC (emc)"),
+    Drug("domperidone", C.antiemetic, ("motilium",), source="Domperidone SmPC (emc; QT)"),
+    Drug("metoclopramide", C.antiemetic, ("reglan", "maxolon"), source="Reglan label"),
+    Drug(
+        "prochlorperazine",
+        C.antipsychotic,
+        ("compazine", "stemetil", "buccastem"),
+        source="Prochlorperazine label",
+    ),
+    Drug("loperamide", C.other, ("imodium",), source="Imodium OTC label"),
+    Drug("docusate", C.laxative, ("colace",), source="Docusate OTC label"),
+    Drug(
+        "polyethylene glycol",
+        C.laxative,
+        ("miralax", "movicol", "laxido"),
+        ("macrogol", "peg 3350"),
+        source="MiraLAX OTC label; BNF (macrogol)",
+    ),
+    Drug("lactulose", C.laxative, ("enulose",), source="Lactulose label"),
+    Drug("bisacodyl", C.laxative, ("dulcolax",), source="Dulcolax OTC label"),
+    Drug(
+        "ethinyl estradiol",
+        C.hormonal_contraceptive,
+        ("yaz", "loestrin", "microgynon", "rigevidon"),
+        ("combined oral contraceptive", "oral contraceptive"),
+        source="Combined oral contraceptive labels; tizanidine label 7.3 (oral contraceptives)",
+    ),
+    Drug("zileuton", C.other, ("zyflo",), source="Zyflo label"),
+    Drug(
+        "st john's wort",
+        C.herbal,
+        (),
+        ("hypericum", "st. john's wort", "st johns wort"),
+        source="FDA drug interaction table (St John's wort: CYP3A inducer)",
+    ),
+)
+
+#: The interaction properties of each drug (logic.interactions reads them), each with its
+#: source: the FDA "Drug Development and Drug Interactions: Table of Substrates, Inhibitors and
+#: Inducers" (the FDA interaction table) for the CYP roles, the opioid labels' boxed CYP3A4
+#: warning, CredibleMeds (known risk of torsades) and the label for QT, the Plavix label for
+#: the CYP2C19-inhibiting PPIs.
+INTERACTION_TRAITS: dict[str, frozenset[Trait]] = {
+    # Tizanidine label 4 and 7.1-7.2: fluvoxamine and ciprofloxacin are potent CYP1A2 inhibitors.
+    "fluvoxamine": frozenset({T.cyp1a2_strong_inhibitor}),
+    "ciprofloxacin": frozenset({T.cyp1a2_strong_inhibitor, T.fluoroquinolone, T.qt_prolonging}),
+    # Tizanidine label 7.3: other CYP1A2 inhibitors (zileuton, antiarrhythmics: amiodarone,
+    # mexiletine, propafenone, verapamil; cimetidine, famotidine, oral contraceptives,
+    # acyclovir, ticlopidine) should be avoided.
+    "zileuton": frozenset({T.cyp1a2_inhibitor}),
+    "amiodarone": frozenset({T.cyp1a2_inhibitor, T.qt_prolonging}),
+    "mexiletine": frozenset({T.cyp1a2_inhibitor}),
+    "propafenone": frozenset({T.cyp1a2_inhibitor}),
+    "verapamil": frozenset({T.cyp1a2_inhibitor}),
+    "cimetidine": frozenset({T.cyp1a2_inhibitor}),
+    "famotidine": frozenset({T.cyp1a2_inhibitor}),
+    "ethinyl estradiol": frozenset({T.cyp1a2_inhibitor}),
+    "acyclovir": frozenset({T.cyp1a2_inhibitor}),
+    # FDA interaction table: strong CYP3A inducers.
+    "carbamazepine": frozenset({T.cyp3a4_inducer}),
+    "phenytoin": frozenset({T.cyp3a4_inducer}),
+    "rifampin": frozenset({T.cyp3a4_inducer}),
+    "st john's wort": frozenset({T.cyp3a4_inducer}),
+    # Phenobarbital: listed as a CYP3A inducer in the opioid labels' section 7 examples.
+    "phenobarbital": frozenset({T.cyp3a4_inducer}),
+    # Boxed warning "Interactions with drugs affecting cytochrome P450 isoenzymes" (CYP3A4).
+    "oxycodone": frozenset({T.cyp3a4_substrate_opioid}),
+    "fentanyl": frozenset({T.cyp3a4_substrate_opioid}),
+    "hydrocodone": frozenset({T.cyp3a4_substrate_opioid}),
+    "methadone": frozenset({T.cyp3a4_substrate_opioid, T.qt_prolonging}),
+    # Tramadol and codeine labels: analgesia needs CYP2D6 (O-desmethyltramadol, morphine).
+    "tramadol": frozenset({T.cyp2d6_prodrug}),
+    "codeine": frozenset({T.cyp2d6_prodrug}),
+    # FDA interaction table: strong CYP2D6 inhibitors.
+    "fluoxetine": frozenset({T.cyp2d6_strong_inhibitor}),
+    "paroxetine": frozenset({T.cyp2d6_strong_inhibitor}),
+    "bupropion": frozenset({T.cyp2d6_strong_inhibitor}),
+    "quinidine": frozenset({T.cyp2d6_strong_inhibitor, T.qt_prolonging}),
+    "terbinafine": frozenset({T.cyp2d6_strong_inhibitor}),
+    # Plavix label 7: avoid omeprazole or esomeprazole (CYP2C19 inhibition).
+    "omeprazole": frozenset({T.cyp2c19_inhibitor_ppi}),
+    "esomeprazole": frozenset({T.cyp2c19_inhibitor_ppi}),
+    # QT prolongation: each label's warning; CredibleMeds known risk of torsades de pointes.
+    "citalopram": frozenset({T.qt_prolonging}),
+    "escitalopram": frozenset({T.qt_prolonging}),
+    "ondansetron": frozenset({T.qt_prolonging}),
+    "haloperidol": frozenset({T.qt_prolonging}),
+    "clarithromycin": frozenset({T.qt_prolonging}),
+    "erythromycin": frozenset({T.qt_prolonging}),
+    "azithromycin": frozenset({T.qt_prolonging}),
+    "levofloxacin": frozenset({T.qt_prolonging, T.fluoroquinolone}),
+    "moxifloxacin": frozenset({T.qt_prolonging, T.fluoroquinolone}),
+    "fluconazole": frozenset({T.qt_prolonging}),
+    "sotalol": frozenset({T.qt_prolonging}),
+    "hydroxychloroquine": frozenset({T.qt_prolonging}),
+    "hydroxyzine": frozenset({T.qt_prolonging}),
+    "domperidone": frozenset({T.qt_prolonging}),
+    # Celecoxib label 4: contraindicated with a sulfonamide allergy.
+    "celecoxib": frozenset({T.sulfonamide}),
+}
+
+CATALOGUE: tuple[Drug, ...] = _CORE + CO_MEDICATIONS
+
 _BY_GENERIC: dict[str, Drug] = {d.generic: d for d in CATALOGUE}
 
 
@@ -753,6 +1114,8 @@ _APAP = ("acetaminophen",)
 _PERCOCET = "Percocet label (oxycodone and acetaminophen tablets, 2.5/325 to 10/325 mg)"
 _NORCO = "Norco label (hydrocodone bitartrate and acetaminophen tablets, 5/325 to 10/325 mg)"
 _ULTRACET = "Ultracet label (tramadol 37.5 mg and acetaminophen 325 mg tablets)"
+_CO_CODAMOL = "Co-codamol SmPC (emc) and BNF (codeine phosphate with paracetamol 500 mg)"
+_VICOPROFEN = "Vicoprofen label (hydrocodone bitartrate 7.5 mg and ibuprofen 200 mg tablets)"
 _TYLENOL_CODEINE = "Tylenol with Codeine label (acetaminophen 300 mg with codeine 30 or 60 mg)"
 
 COMBINATIONS: tuple[Combination, ...] = (
@@ -807,6 +1170,16 @@ COMBINATIONS: tuple[Combination, ...] = (
     ),
     Combination(
         "acetaminophen and codeine", "codeine", _APAP, "acetaminophen and codeine", _TYLENOL_CODEINE
+    ),
+    # UK: co-codamol is codeine phosphate with paracetamol 500 mg (8/500, 15/500, 30/500; the
+    # codeine strength first); Solpadol and Zapain are 30/500 brands (SmPC, emc; BNF).
+    Combination("co-codamol", "codeine", _APAP, "co-codamol", _CO_CODAMOL),
+    Combination("solpadol", "codeine", _APAP, "Solpadol", _CO_CODAMOL),
+    Combination("zapain", "codeine", _APAP, "Zapain", _CO_CODAMOL),
+    # Vicoprofen: hydrocodone 7.5 mg with ibuprofen 200 mg (Vicoprofen label).
+    Combination("vicoprofen", "hydrocodone", ("ibuprofen",), "Vicoprofen", _VICOPROFEN),
+    Combination(
+        "hydrocodone-ibuprofen", "hydrocodone", ("ibuprofen",), "hydrocodone-ibuprofen", _VICOPROFEN
     ),
 )
 _COMBINATIONS: dict[str, Combination] = {c.name: c for c in COMBINATIONS}

@@ -45,6 +45,7 @@ from logic.models import (
     Relief,
     Route,
     TriedMedication,
+    clean_unchecked_name,
 )
 from logic.units import CREATININE_UMOL_PER_MG_DL
 
@@ -854,9 +855,10 @@ class _Reader:
                 self.ignored.append(conflict)
             name = resolve_medication_name(text) if text else None
             if name is None:
+                self._unchecked(text)
                 self.ignored.append(
                     f"medicine given '{(text or 'unnamed')[:40]}': not in this tool's catalogue; "
-                    "not reviewed and not counted"
+                    "kept as not checked for interactions, not reviewed and not counted"
                 )
                 continue
             kwargs: dict[str, Any] = {"drug": name}
@@ -888,6 +890,16 @@ class _Reader:
                 )
         if tried:
             self.values["tried"] = tuple(tried)
+
+    def _unchecked(self, text: str | None) -> None:
+        """Keep a medicine the catalogue cannot resolve by its name, as not checked (issue 20):
+        the plan names it instead of losing it."""
+        if not text:
+            return
+        prior = self.values.get("unchecked_medicines", ())
+        name = clean_unchecked_name(text)
+        if name not in prior:
+            self.values["unchecked_medicines"] = (*prior, name)
 
     def _dose_kwargs(
         self, dosage: object, name: str, what: str, text: str, resource: Mapping[str, Any]
@@ -953,9 +965,10 @@ class _Reader:
                 self.ignored.append(conflict)
             name = resolve_medication_name(text) if text else None
             if name is None:
+                self._unchecked(text)
                 self.ignored.append(
                     f"regular medicine '{(text or 'unnamed')[:40]}': not in this tool's "
-                    "catalogue; its interactions were not checked"
+                    "catalogue; kept as not checked for interactions"
                 )
                 continue
             dosages = med.get("dosageInstruction") or med.get("dosage") or ()
@@ -1022,6 +1035,8 @@ class _Reader:
                     classes.append(Allergy.nsaid)
                 elif any(w in lowered for w in _OPIOID_WORDS):
                     classes.append(Allergy.opioid)
+                elif any(w in f"{lowered} " for w in _SULFONAMIDE_WORDS):
+                    classes.append(Allergy.sulfonamide)
                 elif (name := resolve_medication_name(substance)) is not None:
                     drugs.append(str(resolve_drug(name)))
                 else:
@@ -1088,6 +1103,7 @@ _UNITS: dict[str, tuple[DoseUnit, float]] = {
 _NOT_REGULAR = frozenset({"proposal", "option"})
 _NSAID_WORDS = ("nsaid", "non-steroidal", "nonsteroidal", "anti-inflammatory")
 _OPIOID_WORDS = ("opioid", "opiate", "narcotic")
+_SULFONAMIDE_WORDS = ("sulfonamide", "sulphonamide", "sulfa ", "sulpha ")
 #: How SNOMED CT and EHRs word an allergy around its substance: "Allergy to aspirin",
 #: "Naproxen (substance)", "Intolerance to codeine".
 _ALLERGY_WORDING = re.compile(

@@ -226,6 +226,8 @@ def case_resources(
         out.append(_administration(i, tried, today))
     for i, med in enumerate(case.current_medications):
         out.append(_statement(i, med))
+    for i, name in enumerate(case.unchecked_medicines):  # by name only: not in the catalogue
+        out.append(_unchecked_statement(i, name))
     for allergy in case.allergies:
         out.append(_allergy(allergy.value, f"{allergy.value.upper()} allergy or intolerance"))
     for generic in case.allergic_to:
@@ -305,6 +307,17 @@ def _statement(i: int, med: Any) -> dict[str, Any]:
     if dosage:
         resource["dosage"] = [dosage]
     return resource
+
+
+def _unchecked_statement(i: int, name: str) -> dict[str, Any]:
+    """A medicine outside the catalogue, by its name as entered (read back as not checked)."""
+    return {
+        "resourceType": "MedicationStatement",
+        "id": _id("unchecked", i, "medicine"),
+        "status": "active",
+        "medicationCodeableConcept": {"text": name},
+        "subject": {"reference": PATIENT_REF},
+    }
 
 
 def _allergy(code: str, text: str) -> dict[str, Any]:

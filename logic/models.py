@@ -8,6 +8,7 @@ outside them is almost always a unit mix-up (pounds for kilograms, µmol/L for m
 from __future__ import annotations
 
 import math
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -333,11 +334,43 @@ class TriedMedication(_Medicine):
         return derived
 
 
+#: Characters an unchecked medicine name keeps (letters of any script, digits, space and a few
+#: name marks): no Markdown, directive, link or line syntax can be formed from them, so the name
+#: reads as plain text wherever it is shown (the plan, the note, a link).
+_UNCHECKED_DROP = re.compile(r"[^\w\s\-/.'+#%]|_")
+UNCHECKED_NAME_MAX = 60
+
+
+def clean_unchecked_name(value: object) -> str:
+    """A medicine name the catalogue does not know, kept as plain text: other characters become
+    spaces, whitespace runs one space, leading marks dropped, cut to 60 characters; a name with
+    nothing readable left is 'unnamed medicine' (kept, so it is still counted as not checked)."""
+    text = _UNCHECKED_DROP.sub(" ", str(value)[: 4 * UNCHECKED_NAME_MAX])
+    text = " ".join(text.split())
+    text = re.sub(r"^[^\w]+", "", text)[:UNCHECKED_NAME_MAX].strip()
+    return text or "unnamed medicine"
+
+
+def _is_unchecked(item: object) -> str | None:
+    """The name of a medicine entry (a dict from a form, link or record) that the catalogue
+    cannot resolve, or None for a known one (its own validators then check it)."""
+    if not isinstance(item, dict):
+        return None
+    name = item.get("drug")
+    if not isinstance(name, str) or not name.strip():
+        return None
+    if resolve_drug(name) is not None or combination(name) is not None:
+        return None
+    return clean_unchecked_name(name)
+
+
 class Allergy(StrEnum):
     """Class-level allergies and intolerances. Drug-level ones go in `allergic_to`."""
 
     nsaid = "nsaid"  # NSAID or aspirin hypersensitivity (incl. aspirin-exacerbated resp. disease)
     opioid = "opioid"  # opioid allergy, whole class
+    #: Sulfonamide ("sulfa") allergy: celecoxib is contraindicated (Celebrex label, section 4).
+    sulfonamide = "sulfonamide"
 
 
 class RadicularFeature(StrEnum):
@@ -386,6 +419,10 @@ class PatientCase(_Frozen):
     radicular_features: tuple[RadicularFeature, ...] = ()
     #: The clinician chose a take-home opioid after a shared decision (issue 11).
     take_home_opioid: bool = False
+    #: Medicines (regular or given this episode) the catalogue cannot resolve: kept by name as
+    #: plain text, never checked for interactions or doses, and named in the plan as such
+    #: (issue 20: an unknown name never blocks the plan).
+    unchecked_medicines: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -393,6 +430,46 @@ class PatientCase(_Frozen):
         if isinstance(data, dict) and data.get("radicular_features"):
             data = {**data, "radicular": True}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _set_aside_unknown(cls, data: object) -> object:
+        """Medicine entries whose name the catalogue cannot resolve move to
+        `unchecked_medicines`; the plan is built on the rest."""
+        if not isinstance(data, dict):
+            return data
+        moved: list[str] = []
+        changed = dict(data)
+        for list_name in ("current_medications", "tried"):
+            items = data.get(list_name)
+            if not isinstance(items, (list, tuple)):
+                continue
+            kept = []
+            for item in items:
+                name = _is_unchecked(item)
+                if name is None:
+                    kept.append(item)
+                else:
+                    moved.append(name)
+            if len(kept) != len(items):
+                changed[list_name] = tuple(kept)
+        if not moved:
+            return data
+        prior = data.get("unchecked_medicines") or ()
+        if isinstance(prior, str):
+            prior = (prior,)
+        changed["unchecked_medicines"] = (*prior, *moved)
+        return changed
+
+    @field_validator("unchecked_medicines", mode="before")
+    @classmethod
+    def _clean_unchecked(cls, values: object) -> object:
+        if isinstance(values, str):
+            values = (values,)
+        if not isinstance(values, (list, tuple)):
+            return values
+        names = (clean_unchecked_name(v) for v in values)
+        return tuple(dict.fromkeys(n for n in names))[:200]
 
     @field_validator("red_flags", "conditions", "allergies", "radicular_features", mode="after")
     @classmethod
@@ -654,6 +731,9 @@ class TreatmentPlan(_Frozen):
     naloxone_reasons: tuple[str, ...] = ()
     #: Ids of the table rows that made naloxone indicated, in the order of `naloxone_reasons`.
     naloxone_rule_ids: tuple[str, ...] = ()
+    #: Medicines outside the catalogue (`PatientCase.unchecked_medicines`): not checked for
+    #: interactions or doses; the plan names them in a caution.
+    not_checked: tuple[str, ...] = ()
     #: Naloxone is indicated and the patient already has it (a current medicine): no new order;
     #: the safety advice says to check it is in date and that the household can use it.
     naloxone_at_home: bool = False

@@ -17,6 +17,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from logic import med_checks
 from logic.catalogue import ACETAMINOPHEN_COMBINATION_SOURCE, DoseUnit, DrugClass, drug_class
 from logic.gabapentin import build_gabapentin_plan, renal_equivalent_target
 from logic.medications import (
@@ -521,6 +522,10 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     facts = Facts(case=case, renal=renal, given_meds=meds)
     draft = _Draft.start(facts, fired_mask(facts))
     _medicine_warnings(draft, meds)
+    patient = med_checks.patient_of(case, renal, meds)  # the interaction and dose tables
+    board = med_checks.on_board_generics(case)
+    for table_warning in med_checks.case_warnings(case, patient, draft.warnings, board):
+        draft.warnings.setdefault(table_warning.code, table_warning)
     emergency = tri.level is TriageLevel.emergency
 
     if facts.chronic and not emergency:
@@ -536,10 +541,23 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     if tri.level is TriageLevel.urgent:
         draft.warn_row("red-flag-workup")
 
+    screen = med_checks.screen_orders(case, patient, draft.give_now, draft.discharge, board)
+    draft.give_now[:], draft.discharge[:] = screen.give_now, screen.discharge
+    for held in screen.withheld:  # the interaction or dose-limit row names itself
+        draft.withhold(held.label, held.reason, (), held.rule_id)
+    if gabapentin is not None and all(o.generic != "gabapentin" for o in draft.discharge):
+        gabapentin = None
+    manage = med_checks.manage_warning(screen.to_manage)
+    if manage is not None:
+        draft.warnings.setdefault(manage.code, manage)
+
     _name_medicines(draft)
     plan_mme = _discharge_mme(draft.discharge)
     mme = _total_mme(meds.home_mme, plan_mme)
-    _mme_warnings(draft, mme)
+    moud_mme = med_checks.moud_mme(case, meds)  # CDC 2022: MOUD is not held to MME thresholds
+    if moud_mme:
+        draft.warnings.setdefault("moud-mme", med_checks.moud_warning(moud_mme))
+    _mme_warnings(draft, None if mme is None else mme - moud_mme)
     naloxone_reasons, naloxone_rule_ids = _naloxone_reasons(case, draft, mme)
     # Naloxone already at home: no second order, a reminder to check it instead (CDC 2022 rec 8).
     naloxone_at_home = bool(naloxone_reasons) and "naloxone" in meds.current
@@ -563,10 +581,10 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     fields: dict[str, Any] = {
         "triage": tri,
         "renal": renal,
-        "tried_review": review_tried(case, facts),
+        "tried_review": med_checks.review_given(case, patient, review_tried(case, facts)),
         "give_now": tuple(draft.give_now),
         "discharge": tuple(draft.discharge),
-        "non_drug": () if emergency else _non_drug(case),
+        "non_drug": () if emergency else med_checks.non_drug_for(case, _non_drug(case)),
         "avoid": draft.avoid_list(),
         "warnings": tuple(sorted(draft.warnings.values(), key=_severity_order)),
         "gabapentin": gabapentin,
@@ -579,6 +597,7 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
         "safety": _safety(case, draft, gabapentin, bool(naloxone_reasons), naloxone_at_home),
         "pitfalls": _pitfalls(meds.tried_classes),
         "follow_up": (*_follow_up(case, tri.level, draft, gabapentin), *deferred),
+        "not_checked": case.unchecked_medicines,
     }
     return TreatmentPlan(
         **fields,
@@ -824,6 +843,8 @@ def _antidepressant_candidate(draft: _Draft) -> str | None:
         family = "duloxetine"
     elif case.radicular and case.pain_duration_weeks >= SUBACUTE_WEEKS:
         family = "amitriptyline"
+    elif "amitriptyline" in draft.facts.meds.current:
+        return None  # already takes it: the duplicate and review rules speak to it
     else:
         draft.warn_row("no-antidepressant-yet")
         return None

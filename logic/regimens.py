@@ -205,7 +205,9 @@ REGIMENS: dict[str, Regimen] = {
             max_daily_mg=200,
             days=None,
             prn=False,
-            note="Single 50 mg dose; with CrCl below 30, doses at least 12 hours apart.",
+            # The reduced row is chosen for age, kidney function or frailty (any reduce rule);
+            # the 12-hourly interval below CrCl 30 comes with its own cap rule's note.
+            note="Single 50 mg dose: the reduced start for this patient.",
             evidence=("tramadol",),
             source="Tramadol label (renal impairment)",
         ),

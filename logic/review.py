@@ -59,6 +59,30 @@ KETOROLAC_LOW_WEIGHT_KG = LOW_WEIGHT_KG_BELOW
 
 HARM = "Harm may already have been done"
 
+#: What each muscle relaxant's own label adds (the review names only the drug's own facts).
+MUSCLE_RELAXANT_FACTS = {
+    "orphenadrine": "Orphenadrine is mainly anticholinergic (Norflex label).",
+    "cyclobenzaprine": (
+        "Cyclobenzaprine is a tricyclic compound: anticholinergic and sedating, with "
+        "serotonergic interactions (Flexeril label)."
+    ),
+    "methocarbamol": "Methocarbamol mainly sedates and causes dizziness (Robaxin label).",
+    "carisoprodol": (
+        "Carisoprodol is metabolised to meprobamate, a sedative with misuse and withdrawal "
+        "risk (Soma label)."
+    ),
+    "metaxalone": "Metaxalone sedates; use caution in liver disease (Skelaxin label).",
+    "chlorzoxazone": "Chlorzoxazone can rarely cause serious liver injury (chlorzoxazone label).",
+    "tizanidine": (
+        "Tizanidine lowers blood pressure and can injure the liver; CYP1A2 inhibitors raise its "
+        "level many-fold (Zanaflex label)."
+    ),
+    "baclofen": (
+        "Baclofen is for spasticity, not back pain; it sedates, accumulates in kidney disease "
+        "and must not be stopped abruptly (baclofen label)."
+    ),
+}
+
 #: What to watch for, by harm (plain words; sources with each use below).
 WATCH_KIDNEYS = "kidney function: creatinine and potassium now and in 48-72 h, urine output"
 WATCH_BLEEDING = "bleeding: black or bloody stools, vomiting blood, a falling haemoglobin"
@@ -283,8 +307,11 @@ def _efficacy_review(
     if cls is DrugClass.muscle_relaxant:
         why = (
             "In ED trials, adding a muscle relaxant to an NSAID did not improve pain or function "
-            "at one week (Friedman 2015 and 2019). Orphenadrine is mainly anticholinergic."
+            "at one week (Friedman 2015 and 2019)."
         )
+        fact = MUSCLE_RELAXANT_FACTS.get(drug)
+        if fact:
+            why += f" {fact}"
         if older:
             why += " At 65+ Beers lists muscle relaxants to avoid."
         if anticholinergic_risk:
@@ -367,8 +394,9 @@ def _efficacy_review(
     if cls is DrugClass.benzodiazepine:
         return verdict(
             EXPECTED_TO_FAIL,
-            "Diazepam was no better than placebo for acute back pain (Friedman 2017), and it "
-            "adds dangerous sedation with opioids.",
+            f"{drug.capitalize()} is a benzodiazepine: in the ED trial of the class for acute "
+            "back pain, diazepam was no better than placebo (Friedman 2017), and benzodiazepines "
+            "add dangerous sedation with opioids (FDA 2016 boxed warning).",
             "benzodiazepines",
         )
 

@@ -2479,9 +2479,22 @@ def rule_by_id(rule_id: str) -> Rule:
 
 
 def known_rule_ids() -> frozenset[str]:
-    """Every id a plan's `rule_ids` may name (the interaction and dose-limit tables of
-    logic/ add theirs here when they land)."""
-    return frozenset(_BY_ID)
+    """Every id a plan's `rule_ids` may name: the rows here, the interaction table's
+    (logic/interactions.py, "ix-...") and the dose-limit table's (logic/dose_limits.py)."""
+    from logic import dose_limits, interactions  # imported here: both import the catalogue
+
+    return frozenset(_BY_ID) | interactions.known_ids() | dose_limits.known_ids()
+
+
+def row_source(rule_id: str) -> str:
+    """The source of any table row a plan names (rule, interaction or dose limit)."""
+    from logic import dose_limits, interactions
+
+    if rule_id in _BY_ID:
+        return _BY_ID[rule_id].source
+    if rule_id in interactions.known_ids():
+        return interactions.row(rule_id).source
+    return dose_limits.row(rule_id).source
 
 
 def step_text(rule_id: str, **values: object) -> str:

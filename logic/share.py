@@ -60,6 +60,7 @@ from logic.models import (
     Relief,
     Route,
     TriedMedication,
+    clean_unchecked_name,
 )
 from logic.plaintext import plain_text, visible
 
@@ -120,6 +121,7 @@ SENSITIVE_FIELDS: frozenset[str] = frozenset(
         "prior_overdose",
         "heavy_alcohol_use",
         "frail",  # a health judgement, like the condition boxes
+        "unchecked_medicines",  # free medicine names, as revealing as the regular list
     }
 )
 """Fields a link carries only when the user asks for a share link (see `share_query`)."""
@@ -137,12 +139,15 @@ _MEDICINE_LISTS: dict[str, type[BaseModel]] = {
     "tried": TriedMedication,
     "current_medications": CurrentMedication,
 }
-_LIST_FIELDS = frozenset({*_ENUM_LISTS, *_NAME_LISTS, *_MEDICINE_LISTS})
+#: Medicine names outside the catalogue, kept as plain text (issue 20).
+_FREE_NAME_LISTS = frozenset({"unchecked_medicines"})
+_LIST_FIELDS = frozenset({*_ENUM_LISTS, *_NAME_LISTS, *_MEDICINE_LISTS, *_FREE_NAME_LISTS})
 _LIST_LIMITS: dict[str, int] = {
     **{name: len(enum) for name, enum in _ENUM_LISTS.items()},
     "allergic_to": len(CATALOGUE),
     "tried": len(CATALOGUE),
     "current_medications": len(CATALOGUE),
+    "unchecked_medicines": len(CATALOGUE),
 }
 _NOUNS = {
     "red_flags": "red flag",
@@ -152,6 +157,7 @@ _NOUNS = {
     "allergic_to": "medicine",
     "tried": "medicine",
     "current_medications": "medicine",
+    "unchecked_medicines": "medicine",
 }
 
 # Words used in notices: (what the field is, its unit).
@@ -577,6 +583,8 @@ class _Reader:
         self.notices: list[str] = []
         self.ignored: list[str] = []
         self.items_read = 0
+        #: Medicine names the catalogue does not know, kept as not checked (issue 20).
+        self.unchecked: list[str] = []
 
     def ignore(self, what: str, notice: str) -> None:
         self.ignored.append(what)
@@ -695,17 +703,18 @@ class _Reader:
             drug = resolve_drug(name)
             shown = quote_link_text(token)
             if drug is None:
-                self.ignore(
-                    f"{list_name} item '{shown}'",
-                    f"Ignored {list_name} item '{shown}': "
-                    f"'{quote_link_text(name.strip())}' is not a medicine this tool knows",
+                kept_name = clean_unchecked_name(name)
+                self.unchecked.append(kept_name)
+                self.notices.append(
+                    f"Kept {list_name} item '{shown}' as not checked for interactions: "
+                    f"'{quote_link_text(kept_name)}' is not a medicine this tool knows"
                 )
                 continue
             if len(details) > len(parts):
                 self.ignore(
                     f"extra parts of {list_name} item '{shown}'",
                     f"Ignored the extra parts of {list_name} item '{shown}': expected "
-                    f"drug:{':'.join(parts)}",
+                    + plain_text(f"drug:{':'.join(parts)}", 200),
                 )
                 details = details[: len(parts)]
             given: dict[str, Any] = {"drug": drug}
@@ -857,11 +866,16 @@ def case_from_query(params: Mapping[str, Any], *, ignore: Collection[str] = ()) 
             values[name] = reader.enum_list(name, text)
         elif name in _NAME_LISTS:
             values[name] = reader.name_list(name, text)
+        elif name in _FREE_NAME_LISTS:
+            values[name] = tuple(clean_unchecked_name(item) for item in reader.items(text))
         else:
             value, ok = reader.scalar(name, text)
             if ok:
                 values[name] = value
 
+    if reader.unchecked:
+        prior = values.get("unchecked_medicines", ())
+        values["unchecked_medicines"] = tuple(dict.fromkeys((*prior, *reader.unchecked)))
     missing = tuple(
         name
         for name, info in PatientCase.model_fields.items()

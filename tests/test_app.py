@@ -450,3 +450,17 @@ def reference_case(radicular: bool = False) -> PatientCase:
 
 def page_default_crcl() -> str:
     return f"{build_plan(reference_case()).renal.crcl_ml_min:.0f}"
+
+
+def test_a_medicine_outside_the_catalogue_is_kept_as_not_checked():
+    """Issue 20: a name the lists do not know is typed in its own box; the plan is still built
+    and names it as not checked for interactions (a caution), in plain text."""
+    at = page()
+    at.multiselect(key="unchecked_medicines").set_value(["Blorpamine **x**"]).run()
+    assert not at.exception
+    assert not at.error
+    assert has_section(at, "Give now")
+    at.session_state["plan_tab"] = "Safety and follow-up"
+    at.run()
+    cautions = " ".join(w.value for w in at.warning)
+    assert "Not checked for interactions: Blorpamine x" in cautions

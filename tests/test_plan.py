@@ -284,7 +284,6 @@ REJECTED = [
     ({"pain_duration_weeks": -1}, "pain_duration_weeks"),
     ({"pregnant": True}, "pregnancy"),  # the reference patient is male
     ({"on_hemodialysis": True, "crcl_ml_min": 90}, "haemodialysis"),
-    ({"tried": [{"drug": "snake oil"}]}, "not a medicine this tool knows"),
     ({"red_flags": ["headache"]}, "red_flags"),
     ({"conditions": ["diabetes_type_9"]}, "conditions"),
     ({"favourite_colour": "blue"}, "favourite_colour"),

@@ -619,6 +619,7 @@ SENSITIVE_CASE = PatientCase(
     red_flags=(RedFlag.iv_drug_use, RedFlag.fever),
     current_medications=(CurrentMedication(drug="buprenorphine"),),
     tried=(TriedMedication(drug="ketorolac"),),
+    unchecked_medicines=("blorpamine",),
 )
 
 
@@ -657,6 +658,7 @@ def test_withheld_fields_name_what_the_private_link_left_out() -> None:
         "frail",
         "conditions",
         "current_medications",
+        "unchecked_medicines",
         "iv_drug_use",
     }
     assert withheld_fields(REFERENCE) == ()
@@ -764,7 +766,7 @@ def test_repeated_list_uses_the_last_list_too() -> None:
 
 def test_notices_are_capped_and_the_rest_counted() -> None:
     junk = ",".join(f"nope{i}" for i in range(30))
-    result = case_from_query({**BASE, "tried": junk})
+    result = case_from_query({**BASE, "allergic_to": junk})
     assert len(result.ignored) == 30
     assert len(result.notices) == MAX_NOTICES + 1
     assert result.notices[-1] == f"…and {30 - MAX_NOTICES} more ignored parts"

@@ -164,6 +164,7 @@ FIELDS: dict[str, Field] = {
         Field("allergic_to", "Allergic to (medicine)", kind="multi"),
         Field("current_medications", "Regular medicines", kind="medicines"),
         Field("tried", "Medicines already tried", kind="medicines"),
+        Field("unchecked_medicines", "Other medicines (not in the lists)", kind="multi"),
         Field("take_home_opioid", "Take-home opioid chosen after a shared decision", kind="flag"),
     )
 }

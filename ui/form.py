@@ -95,6 +95,7 @@ CONDITIONS = {
 ALLERGIES = {
     Allergy.nsaid.value: "NSAID or aspirin",
     Allergy.opioid.value: "Opioids (class)",
+    Allergy.sulfonamide.value: "Sulfonamide (sulfa)",
 }
 FORMULATIONS = {
     Formulation.ir.value: "IR",
@@ -415,6 +416,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         for drug in regular:
             current_row(drug)
         slots["current_medications"] = st.empty()
+        unchecked_picker()
         left, right = st.columns(2)
         left.pills(
             FIELDS["allergies"].label,
@@ -498,6 +500,20 @@ def unknown_row(list_name: str, typed: str) -> None:
                         args=(list_name, typed, option.option),
                         icon=":material/check:",
                     )
+
+
+def unchecked_picker() -> None:
+    """Medicines outside the catalogue, typed by name: kept on the case and named in the plan
+    as not checked for interactions (issue 20), never a reason to refuse the plan."""
+    st.multiselect(
+        FIELDS["unchecked_medicines"].label,
+        options=[],
+        key="unchecked_medicines",
+        accept_new_options=True,
+        placeholder="Type a name and press Enter",
+        help="Any medicine not in the lists above (regular or given today). The plan is built "
+        "on the rest and names these as not checked for interactions.",
+    )
 
 
 def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
