@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from logic import PatientCase, TreatmentPlan, build_plan
+from logic import PatientCase, TreatmentPlan, build_plan, dose_limits, interactions
+from logic.interactions import Severity
 from logic.models import Condition, Relief, Route, TriedMedication
 from logic.review import UNSAFE
 from logic.rules import STEP_RULES, Action, known_rule_ids, rule_by_id
@@ -28,14 +29,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _check_plan(plan: TreatmentPlan) -> None:
     known = known_rule_ids()
+    pairs = interactions.known_ids()
+    rows = known - pairs - dose_limits.known_ids()  # the rule table's own rows
     for avoid in plan.avoid:
         assert avoid.rule_ids, f"avoid entry without a rule id: {avoid.drug}"
         assert set(avoid.rule_ids) <= known, avoid.rule_ids
-        assert all(rule_by_id(i).action is Action.avoid for i in avoid.rule_ids), avoid
+        assert all(rule_by_id(i).action is Action.avoid for i in avoid.rule_ids if i in rows)
+        # An interaction row withholds only at its withholding severities.
+        assert all(
+            interactions.row(i).severity in (Severity.contraindicated, Severity.avoid)
+            for i in avoid.rule_ids
+            if i in pairs
+        ), avoid
     for warning in plan.warnings:
         assert warning.rule_ids, f"warning without a rule id: {warning.code}"
         assert set(warning.rule_ids) <= known, warning.rule_ids
-        assert all(rule_by_id(i).action is not Action.avoid for i in warning.rule_ids), warning
+        assert all(
+            rule_by_id(i).action is not Action.avoid for i in warning.rule_ids if i in rows
+        ), warning
     assert len(plan.naloxone_rule_ids) == len(plan.naloxone_reasons)
     assert all(i.startswith("naloxone-") and i in known for i in plan.naloxone_rule_ids)
     for review in plan.tried_review:
