@@ -20,7 +20,7 @@ What it does, on loopback only, with every loop bounded in count and in time:
 4. samples the server's resident memory (VmRSS) during each level and reads the machine's load
    average, so the figures can be read against what else the machine was doing.
 
-Before the sessions it times the link reader (`logic.share.case_from_query`) on the worst
+Before the sessions it times the link reader (`logic.formats.share.case_from_query`) on the worst
 links: the issue's 124 KB ``tried=`` link (refused), the largest link it accepts (a ``tried``
 list as long as the catalogue, every token with every part, within 8 KiB) and 60 hostile
 parameters, so the bound the hostile-link test asserts on work has a time beside it
@@ -297,8 +297,8 @@ async def level(
 
 def link_timings(repeat: int = 20) -> None:
     sys.path.insert(0, str(ROOT))
-    from logic.catalogue import CATALOGUE
-    from logic.share import MAX_QUERY_CHARS, case_from_query
+    from logic.drugs.catalogue import CATALOGUE
+    from logic.formats.share import MAX_QUERY_CHARS, case_from_query
 
     base = {"age_years": "45", "sex": "male", "weight_kg": "80"}
     token = "orphenadrine:100:iv:2:minimal"

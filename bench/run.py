@@ -117,8 +117,8 @@ def engine_caches() -> list:
     import logic
 
     found = []
-    for info in pkgutil.iter_modules(logic.__path__):
-        module = importlib.import_module(f"logic.{info.name}")
+    for info in pkgutil.walk_packages(logic.__path__, "logic."):  # the subpackages too
+        module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (
                 hasattr(value, "cache_clear")
@@ -136,7 +136,7 @@ BLOCK = 50
 def paired_timings(cases: list, clear: bool) -> tuple[list[float], list[float]]:
     """build_plan and model_dump_json times (ms) per case, timed block by block; `clear`
     empties the engine's memos first, so each case is met for the first time in the pass."""
-    from logic.plan import build_plan
+    from logic.engine.plan import build_plan
 
     if clear:
         for memo in engine_caches():
@@ -158,7 +158,7 @@ def paired_timings(cases: list, clear: bool) -> tuple[list[float], list[float]]:
 
 
 def bench_build_plan(count: int, profile: bool) -> None:
-    from logic.plan import build_plan
+    from logic.engine.plan import build_plan
 
     started = time.perf_counter()
     cases = generated_cases(count)

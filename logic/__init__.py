@@ -1,7 +1,11 @@
 """Clinical engine for refractory back pain. Pure Python: nothing here imports Streamlit."""
 
-from logic.catalogue import display_name, known_names, resolve_drug
-from logic.gabapentin import gabapentin_schedule
+from logic.drugs.catalogue import display_name, known_names, resolve_drug
+from logic.drugs.opioids import daily_mme
+from logic.engine.gabapentin import gabapentin_schedule
+from logic.engine.plan import EVIDENCE_IDS, build_plan
+from logic.engine.renal import cockcroft_gault
+from logic.engine.rules import known_rule_ids, rule_by_id
 from logic.models import (
     Avoid,
     Condition,
@@ -21,10 +25,6 @@ from logic.models import (
     TriedReview,
     Warning,
 )
-from logic.opioids import daily_mme
-from logic.plan import EVIDENCE_IDS, build_plan
-from logic.renal import cockcroft_gault
-from logic.rules import known_rule_ids, rule_by_id
 
 __all__ = [
     "EVIDENCE_IDS",

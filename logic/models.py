@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from logic.catalogue import (
+from logic.drugs.catalogue import (
     OPIOIDS,
     DrugClass,
     combination,
@@ -35,10 +35,10 @@ from logic.catalogue import (
 )
 
 # DoseUnit and Formulation are re-exported: they are part of the model.
-from logic.catalogue import DoseUnit as DoseUnit
-from logic.catalogue import Formulation as Formulation
-from logic.catalogue import drug as catalogue_drug
-from logic.thresholds import OLDER_ADULT_AGE_FROM
+from logic.drugs.catalogue import DoseUnit as DoseUnit
+from logic.drugs.catalogue import Formulation as Formulation
+from logic.drugs.catalogue import drug as catalogue_drug
+from logic.engine.thresholds import OLDER_ADULT_AGE_FROM
 
 
 class _Frozen(BaseModel):
@@ -511,7 +511,7 @@ class PatientCase(_Frozen):
 
     @property
     def older_adult(self) -> bool:
-        """AGS Beers Criteria 2023 apply from age 65 (logic.thresholds)."""
+        """AGS Beers Criteria 2023 apply from age 65 (logic.engine.thresholds)."""
         return self.age_years >= OLDER_ADULT_AGE_FROM
 
 

@@ -34,9 +34,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from logic import PatientCase, build_plan
-from logic import fhir_codes as fc
-from logic.catalogue import Trait, traits
-from logic.fhir_in import (
+from logic.drugs.catalogue import Trait, traits
+from logic.formats.fhir import codes as fc
+from logic.formats.fhir.read import (
     FhirInputError,
     case_from_resources,
     check_subject,

@@ -12,7 +12,7 @@ Cards, in order:
 * a naloxone card with a create suggestion when an opioid is drafted or planned and the plan
   offers naloxone (CDC 2022 rec 8) and none is drafted or taken;
 * the plan card: what to give now and at discharge, what to avoid and the warnings, with a link
-  that opens the page on the same case (case fields only: logic.share's query writer);
+  that opens the page on the same case (case fields only: logic.formats.share's query writer);
 * a card naming what the record lacked or the engine could not use.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from logic.catalogue import (
+from logic.drugs.catalogue import (
     OPIOIDS,
     DrugClass,
     Formulation,
@@ -32,13 +32,13 @@ from logic.catalogue import (
     resolve_drug,
     traits,
 )
-from logic.fhir_in import draft_identity
-from logic.fhir_out import order_request
-from logic.formulations import formulation_in_text
+from logic.drugs.formulations import formulation_in_text
+from logic.engine.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
+from logic.engine.thresholds import OLDER_ADULT_AGE_FROM
+from logic.formats.fhir.read import draft_identity
+from logic.formats.fhir.write import order_request
+from logic.formats.share import query_string
 from logic.models import Avoid, Order, PatientCase, Severity, TreatmentPlan, TriageLevel
-from logic.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
-from logic.share import query_string
-from logic.thresholds import OLDER_ADULT_AGE_FROM
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
 OVERRIDE_SYSTEM = "https://refractory-back-pain.example.org/fhir/CodeSystem/override-reason"
@@ -99,7 +99,7 @@ def _indicator(severity: Severity) -> str:
 
 
 def plan_link(case: PatientCase, settings: CardSettings) -> str:
-    """The page on this case: only `PatientCase` fields, written by logic.share."""
+    """The page on this case: only `PatientCase` fields, written by logic.formats.share."""
     base = settings.app_url
     return f"{base}{'&' if '?' in base else '?'}{query_string(case)}"
 
@@ -169,8 +169,8 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
 #
 # Each avoid entry names the table rows that withheld it (Avoid.rule_ids). A drafted drug is
 # withheld when one of those rows covers it: a class-level row by its target as the catalogue
-# reads it (logic.rules.target_covers), the extended-release row by the draft's formulation, a
-# per-drug row (allergy, duplicate, failed) by the drug the entry names. A take-home row does
+# reads it (logic.engine.rules.target_covers), the extended-release row by the draft's formulation,
+# a per-drug row (allergy, duplicate, failed) by the drug the entry names. A take-home row does
 # not speak to an inpatient order, and a row keyed on an opioid use disorder is answered by a
 # drafted medicine for it (CDC 2022 rec 12). No engine text is read.
 

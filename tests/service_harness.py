@@ -34,7 +34,8 @@ VISIT_DAY = "2026-11-30"
 
 def load_request(path: Path) -> dict[str, Any]:
     """A hand-written request with its visit moved to today: the service reads only a pain
-    score recorded within a day (logic.fhir_in.PAIN_MAX_AGE_DAYS), as an EHR's would be."""
+    score recorded within a day (logic.formats.fhir.read.PAIN_MAX_AGE_DAYS), as an EHR's would
+    be."""
     today = time.strftime("%Y-%m-%d", time.gmtime())
     text = path.read_text(encoding="utf-8").replace(f'"{VISIT_DAY}T', f'"{today}T')
     return json.loads(text)  # type: ignore[no-any-return]

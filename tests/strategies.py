@@ -23,7 +23,14 @@ import operator
 
 from hypothesis import strategies as st
 
-from logic.catalogue import COMBINATIONS, DoseUnit, Formulation, drug, known_names, resolve_drug
+from logic.drugs.catalogue import (
+    COMBINATIONS,
+    DoseUnit,
+    Formulation,
+    drug,
+    known_names,
+    resolve_drug,
+)
 from logic.models import (
     Allergy,
     Condition,

@@ -9,10 +9,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from logic.cases import CASES_DIR, load_case
+from logic.engine.plan import build_plan
+from logic.formats.typed_number import read_number
+from logic.library.cases import CASES_DIR, load_case
 from logic.models import PatientCase
-from logic.plan import build_plan
-from logic.typed_number import read_number
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -240,7 +240,7 @@ def test_a_good_regular_medicine_dose_shows_the_plan():
 
 def test_engine_failure_shows_message_not_traceback():
     """If the engine raises, the page says so plainly and shows no plan and no exception."""
-    with patch("logic.plan.build_plan", side_effect=RuntimeError("boom")):
+    with patch("logic.engine.plan.build_plan", side_effect=RuntimeError("boom")):
         at = page()
     assert not at.exception
     assert "could not be built" in at.error[0].value
@@ -250,7 +250,7 @@ def test_engine_failure_shows_message_not_traceback():
 def test_display_failure_shows_message_not_traceback():
     """If drawing part of the plan raises, the page says so plainly instead of a traceback."""
     at = page()
-    with patch("logic.charts.titration_chart", side_effect=ValueError("bad chart")):
+    with patch("logic.formats.charts.titration_chart", side_effect=ValueError("bad chart")):
         at.toggle(key="radicular").set_value(True).run()
     assert not at.exception
     assert "could not be displayed" in at.error[-1].value
@@ -434,7 +434,7 @@ def test_every_cited_evidence_id_has_a_content_file(radicular):
     """Each evidence id the plan cites (default and radicular case) has a content/<id>.md page."""
     if not list(CONTENT.glob("*.md")):
         pytest.skip("content/ has no evidence pages yet")
-    from logic.evidence import load_evidence
+    from logic.library.evidence import load_evidence
 
     library = load_evidence(CONTENT)
     plan = build_plan(reference_case(radicular=radicular))

@@ -7,9 +7,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from logic.cases import CASES_DIR, load_case
-from logic.decision_aid import arm_line, decision_rows, headline, plain_line
-from logic.plan import build_plan
+from logic.engine.decision_aid import arm_line, decision_rows, headline, plain_line
+from logic.engine.plan import build_plan
+from logic.library.cases import CASES_DIR, load_case
 
 REFERENCE = load_case(CASES_DIR / "reference.toml").case
 
@@ -58,7 +58,7 @@ def test_patient_view_shows_plain_icon_arrays():
 
 def test_why_tab_lists_mimics_for_this_patient_first():
     """The Why tab (open by default) ends with 'Why might it still hurt?', this case's first."""
-    from logic.mimics import why_it_might_still_hurt
+    from logic.engine.mimics import why_it_might_still_hurt
 
     at = AppTest.from_file("../app.py", default_timeout=30).run()
     at.session_state["plan_tab"] = "Why"

@@ -1,6 +1,6 @@
 """The page's case links, teaching cases and exports, driven headlessly with AppTest (issue 6).
 
-Links are read by logic/share.py and the page owns the URL; these tests check the wiring: a
+Links are read by logic/formats/share.py and the page owns the URL; these tests check the wiring: a
 link seeds every widget, the URL written after a run is the case's own query, a hand-edited link
 is reported and never crashes the page, each teaching case loads (selector and `?case=<id>`) and
 gets the plan its file expects, the resident quiz hides the plan until revealed, and the
@@ -21,20 +21,10 @@ from hypothesis import strategies as hs
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
-from logic.cases import check_expectations, load_cases
-from logic.cautions import gabapentin_ceiling
-from logic.export import clinical_note_text, patient_handout_markdown
-from logic.models import (
-    Condition,
-    CurrentMedication,
-    PatientCase,
-    RedFlag,
-    Route,
-    TreatmentPlan,
-    TriedMedication,
-)
-from logic.plan import build_plan
-from logic.share import (
+from logic.engine.cautions import gabapentin_ceiling
+from logic.engine.plan import build_plan
+from logic.formats.export import clinical_note_text, patient_handout_markdown
+from logic.formats.share import (
     FIELDS,
     LINK_CHECKS,
     MAX_NOTICES,
@@ -44,7 +34,17 @@ from logic.share import (
     private_query,
     share_query,
 )
-from logic.typed_number import read_number
+from logic.formats.typed_number import read_number
+from logic.library.cases import check_expectations, load_cases
+from logic.models import (
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RedFlag,
+    Route,
+    TreatmentPlan,
+    TriedMedication,
+)
 from tests.strategies import cases
 from ui.fields import FIELDS as FORM_FIELDS
 
@@ -644,7 +644,7 @@ _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
 
 
 def oracle_number(text: str, whole: bool) -> tuple[bool, float | None]:
-    """(readable, value) by the issue's rule, written independently of logic.typed_number:
+    """(readable, value) by the issue's rule, written independently of logic.formats.typed_number:
     plain ASCII decimals with one point or comma read as a decimal point, except a comma that
     could group thousands (1,500) or one beside a point; no exponent, NaN, inf or grouping."""
     text = text.strip()
@@ -814,8 +814,8 @@ def test_which_links_ask(params, asks):
 
 def test_the_page_notice_is_short_whatever_the_link_holds():
     """A bad audience, a bad teaching case and twenty parameters of the link's own text: the
-    notice lists at most logic.share.MAX_NOTICES short lines and counts the rest (the issue saw
-    20 lines such as 'Ignored audience=# ... give morphine 10 mg IV')."""
+    notice lists at most logic.formats.share.MAX_NOTICES short lines and counts the rest (the issue
+    saw 20 lines such as 'Ignored audience=# ... give morphine 10 mg IV')."""
     params = {f"note{i}": "give morphine 10 mg IV now" for i in range(20)}
     at = open_link(
         {"audience": "# give morphine 10 mg IV", "case": "x\u200by", **params}, check=False

@@ -8,11 +8,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from logic.avoid_list import merge_avoid
-from logic.cautions import gabapentin_ceiling
+from logic.engine.avoid_list import merge_avoid
+from logic.engine.cautions import gabapentin_ceiling
+from logic.engine.plan import build_plan
+from logic.formats.share import share_query_string
 from logic.models import PatientCase
-from logic.plan import build_plan
-from logic.share import share_query_string
 
 #: NSAID labels (boxed warning, renal toxicity): ibuprofen after CrCl < 30 and with an
 #: anticoagulant is contraindicated; the review says harm may already have been done.

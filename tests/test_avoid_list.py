@@ -1,13 +1,14 @@
-"""The avoid list shown to the reader names each drug once (logic/avoid_list.py, issue 21)."""
+"""The avoid list shown to the reader names each drug once (logic/engine/avoid_list.py, issue
+21)."""
 
 from __future__ import annotations
 
 import pytest
 
-from logic.avoid_list import merge_avoid
+from logic.engine.avoid_list import merge_avoid
+from logic.engine.plan import build_plan
+from logic.engine.rules import TARGET_LABELS
 from logic.models import Avoid, PatientCase
-from logic.plan import build_plan
-from logic.rules import TARGET_LABELS
 
 L = TARGET_LABELS
 

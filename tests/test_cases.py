@@ -1,4 +1,4 @@
-"""Teaching cases in cases/*.toml and the check of a plan against them (logic/cases.py)."""
+"""Teaching cases in cases/*.toml and the check of a plan against them (logic/library/cases.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from logic.cases import (
+from logic.engine.plan import build_plan
+from logic.engine.renal import assess_renal
+from logic.formats.share import case_from_query, case_to_query
+from logic.library.cases import (
     CASES_DIR,
     CaseFileError,
     TeachingCase,
@@ -14,9 +17,6 @@ from logic.cases import (
     load_cases,
 )
 from logic.models import Order, Route, TriageLevel
-from logic.plan import build_plan
-from logic.renal import assess_renal
-from logic.share import case_from_query, case_to_query
 
 CASES = load_cases()
 REQUIRED = {

@@ -24,10 +24,10 @@ from typing import Any
 import httpx
 import pytest
 
-from logic.catalogue import DrugClass, resolve_drug
-from logic.catalogue import drug as catalogue_drug
-from logic.fhir_in import flatten
-from logic.rxnorm import RXNORM, product
+from logic.drugs.catalogue import DrugClass, resolve_drug
+from logic.drugs.catalogue import drug as catalogue_drug
+from logic.drugs.rxnorm import RXNORM, product
+from logic.formats.fhir.read import flatten
 from service import cards as cd
 from tests import service_harness as h
 

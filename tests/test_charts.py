@@ -7,9 +7,9 @@ from unittest.mock import patch
 import altair as alt
 import pytest
 
-from logic.charts import titration_chart, titration_spec
-from logic.gabapentin import build_gabapentin_plan
-from logic.renal import RenalBand
+from logic.engine.gabapentin import build_gabapentin_plan
+from logic.engine.renal import RenalBand
+from logic.formats.charts import titration_chart, titration_spec
 
 
 def spec(band: RenalBand, crcl: float | None, **kwargs: float) -> tuple[dict, object]:
@@ -110,7 +110,7 @@ def test_titration_spec_is_the_chart_as_a_dict(band, crcl):
 
 def test_titration_spec_is_built_once_per_plan():
     """A second request for the same plan (an equal model, not the same object) is not rebuilt."""
-    with patch("logic.charts.titration_chart", wraps=titration_chart) as build:
+    with patch("logic.formats.charts.titration_chart", wraps=titration_chart) as build:
         first = titration_spec(build_gabapentin_plan(RenalBand.moderate, 45))
         again = titration_spec(build_gabapentin_plan(RenalBand.moderate, 45))
         other = titration_spec(build_gabapentin_plan(RenalBand.severe, 20))
@@ -126,9 +126,9 @@ def test_drawing_the_spec_leaves_it_unchanged():
     def page() -> None:
         import streamlit as st
 
-        from logic.charts import titration_spec
-        from logic.gabapentin import build_gabapentin_plan
-        from logic.renal import RenalBand
+        from logic.engine.gabapentin import build_gabapentin_plan
+        from logic.engine.renal import RenalBand
+        from logic.formats.charts import titration_spec
 
         st.vega_lite_chart(titration_spec(build_gabapentin_plan(RenalBand.normal, 90)))
 

@@ -10,7 +10,7 @@ import frontmatter
 import pytest
 
 import logic
-from logic.evidence import (
+from logic.library.evidence import (
     CONTENT_DIR,
     SECTION_TITLES,
     SOURCE_STATUS,
@@ -314,7 +314,7 @@ def test_cited_source_ids(text, expected):
 
 def test_evidence_module_does_not_import_streamlit():
     """The loader stays pure so the engine and tests run without the UI."""
-    source = (Path(logic.__file__).parent / "evidence.py").read_text(encoding="utf-8")
+    source = (Path(logic.__file__).parent / "library" / "evidence.py").read_text(encoding="utf-8")
     assert not re.search(r"^\s*(import|from)\s+streamlit", source, re.MULTILINE)
 
 
@@ -369,7 +369,7 @@ def test_nice_ng59_is_dated_by_its_last_update(library):
 def test_buccal_fentanyl_factor_is_not_attributed_to_cdc_2022():
     """Buccal fentanyl's 0.13 comes from CDC's analytic file (2014/2017), not the CDC 2022
     table: the engine's comment and the page say so."""
-    source = (Path(logic.__file__).parent / "opioids.py").read_text(encoding="utf-8")
+    source = (Path(logic.__file__).parent / "drugs" / "opioids.py").read_text(encoding="utf-8")
     line = next(x for x in source.splitlines() if '"fentanyl_buccal"' in x)
     index = source.splitlines().index(line)
     context = "\n".join(source.splitlines()[index - 1 : index + 1])

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from logic import build_plan
-from logic.catalogue import DrugClass, Trait, drug_class, known_names, resolve_drug, traits
-from logic.evidence import load_evidence
+from logic.drugs.catalogue import DrugClass, Trait, drug_class, known_names, resolve_drug, traits
+from logic.library.evidence import load_evidence
 from logic.models import (
     Condition,
     CurrentMedication,
@@ -736,7 +736,7 @@ def mimics_follow_the_patient() -> None:
     """The first mimic is the one the patient's facts point to, with the fact and a source:
     age 50 or over puts the aorta first (Rubano 2013 enrolled patients over 50), 49 does not
     name it; an anticoagulant puts bleeding first; injection drug use the abscess (Davis 2011)."""
-    from logic.mimics import why_it_might_still_hurt
+    from logic.engine.mimics import why_it_might_still_hurt
 
     def top(**fields: object) -> tuple[str, tuple[str, ...], str]:
         line = why_it_might_still_hurt(case(**fields))[0]

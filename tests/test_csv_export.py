@@ -12,8 +12,8 @@ import io
 
 import pytest
 
-from logic.gabapentin import _csv_cell, build_gabapentin_plan, schedule_csv
-from logic.renal import RenalBand
+from logic.engine.gabapentin import _csv_cell, build_gabapentin_plan, schedule_csv
+from logic.engine.renal import RenalBand
 
 PLANS = [
     build_gabapentin_plan(RenalBand.normal, 90),

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from logic import build_plan
-from logic.catalogue import DrugClass, drug_class, resolve_drug
-from logic.decision_aid import (
+from logic.drugs.catalogue import DrugClass, drug_class, resolve_drug
+from logic.engine.decision_aid import (
     IMPROVE_ANYWAY,
     PEOPLE,
     TRIAL_ARMS,
@@ -26,14 +26,14 @@ from logic.decision_aid import (
     people,
     plain_line,
 )
-from logic.evidence import load_evidence
+from logic.library.evidence import load_evidence
 from logic.models import Condition, PatientCase, RedFlag, TreatmentPlan
 from tests.strategies import cases
 
 LIBRARY = load_evidence()
 
 #: Hand-copied from each trial's published abstract (or, where marked, a secondary report),
-#: independently of logic/decision_aid.py: (trial, words in the arm, outcome, time, percent).
+#: independently of logic/engine/decision_aid.py: (trial, words in the arm, outcome, time, percent).
 PUBLISHED: tuple[tuple[str, str, Outcome, str, float], ...] = (
     # Friedman BW et al. Ann Emerg Med 2017, doi:10.1016/j.annemergmed.2016.10.002 (naproxen +
     # placebo: moderate or severe pain 22% at 1 week, 9% at 3 months; UMEM pearl 3203).
@@ -287,7 +287,7 @@ def test_note_records_the_options_the_aid_showed() -> None:
     trial; an emergency plan (no discharge choices) has no decision-aid section."""
     import datetime
 
-    from logic.export import clinical_note_markdown, reasoning_markdown
+    from logic.formats.export import clinical_note_markdown, reasoning_markdown
 
     day = datetime.date(2026, 12, 7)
 

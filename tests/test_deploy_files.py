@@ -29,7 +29,7 @@ MODES = {"page", "pages", "service"}  # deploy/start's case statement
 # Streamlit's configuration and the start scripts.
 NEEDED = [
     "app.py",
-    "logic/plan.py",
+    "logic/engine/plan.py",
     "ui/page.py",
     "service/app.py",
     "content",

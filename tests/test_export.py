@@ -1,4 +1,4 @@
-"""Clinical note, plain-text EHR note, patient handout and PDF export (logic/export.py)."""
+"""Clinical note, plain-text EHR note, patient handout and PDF export (logic/formats/export.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from logic.avoid_list import merge_avoid
-from logic.cases import load_cases
-from logic.cautions import gabapentin_ceiling
-from logic.export import (
+from logic.engine.avoid_list import merge_avoid
+from logic.engine.cautions import gabapentin_ceiling
+from logic.engine.plan import build_plan
+from logic.formats.export import (
     COME_BACK_NOW,
     DISCLAIMER,
     RED_FLAG_TERMS,
@@ -26,8 +26,8 @@ from logic.export import (
     short_label,
     to_pdf_text,
 )
+from logic.library.cases import load_cases
 from logic.models import Order, PatientCase, Route, TreatmentPlan, TriageLevel
-from logic.plan import build_plan
 
 CASES = load_cases()
 DAY = dt.date(2026, 5, 1)

@@ -1,6 +1,7 @@
-"""FHIR R4 mapping (logic.fhir_in) and the plan export (logic.fhir_out), pure, no server.
+"""FHIR R4 mapping (logic.formats.fhir.read) and the plan export (logic.formats.fhir.write), pure,
+no server.
 
-Expectations: LOINC / SNOMED CT / UCUM codes as published (see logic/fhir_codes.py), unit
+Expectations: LOINC / SNOMED CT / UCUM codes as published (see logic/formats/fhir/codes.py), unit
 factors by definition (1 lb = 0.45359237 kg; 1 in = 2.54 cm; creatinine 88.4 umol/L per mg/dL,
 KDIGO 2012), FHIR R4 element rules as enforced by fhir.resources (R4B models), and the
 export's round trip: Bundle -> case -> the same plan.
@@ -18,9 +19,14 @@ from fhir.resources.R4B.bundle import Bundle
 from hypothesis import HealthCheck, given, settings
 
 from logic import PatientCase, TriedMedication, build_plan
-from logic.export import clinical_note_text
-from logic.fhir_in import FhirInputError, case_from_resources, flatten, resolve_medication_name
-from logic.fhir_out import bundle_resources, case_resources, plan_bundle, plan_bundle_json
+from logic.formats.export import clinical_note_text
+from logic.formats.fhir.read import (
+    FhirInputError,
+    case_from_resources,
+    flatten,
+    resolve_medication_name,
+)
+from logic.formats.fhir.write import bundle_resources, case_resources, plan_bundle, plan_bundle_json
 from logic.models import CurrentMedication
 from tests.strategies import cases
 

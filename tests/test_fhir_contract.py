@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from logic.fhir_in import FhirInputError, flatten
+from logic.formats.fhir.read import FhirInputError, flatten
 
 WEIGHT = {
     "resourceType": "Observation",
@@ -44,7 +44,7 @@ def test_a_type_that_is_not_fhir_is_still_refused() -> None:
 
 # --- read_prefetch: what EHRs send, read as meant and said ------------------------------------
 
-from logic.fhir_in import read_draft_orders, read_prefetch  # noqa: E402
+from logic.formats.fhir.read import read_draft_orders, read_prefetch  # noqa: E402
 
 ENCOUNTER_NO_CLASS = {"resourceType": "Encounter", "id": "e", "status": "in-progress"}
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from logic import build_plan
-from logic.fhir_in import case_from_resources
+from logic.formats.fhir.read import case_from_resources
 
 TODAY = dt.date(2026, 12, 1)
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"

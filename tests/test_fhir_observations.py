@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logic.fhir_in import CAUTION_AFTER_DAYS, PAIN_MAX_AGE_DAYS, case_from_resources
+from logic.formats.fhir.read import CAUTION_AFTER_DAYS, PAIN_MAX_AGE_DAYS, case_from_resources
 
 TODAY = dt.date(2026, 12, 1)
 PATIENT = {"resourceType": "Patient", "id": "p", "gender": "male", "birthDate": "1981-03-02"}

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from logic import build_plan
-from logic.fhir_codes import ICD10CM, SNOMED
-from logic.fhir_in import case_from_resources
+from logic.formats.fhir.codes import ICD10CM, SNOMED
+from logic.formats.fhir.read import case_from_resources
 from logic.models import Condition, RedFlag, TriageLevel
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from logic.fhir_in import FhirInputError, check_subject
+from logic.formats.fhir.read import FhirInputError, check_subject
 
 
 def observation(reference: str, rid: str = "w1") -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from logic.gabapentin import (
+from logic.engine.gabapentin import (
     HD_SUPPLEMENT_MG,
     LABEL_TABLE_1,
     build_gabapentin_plan,
@@ -19,8 +19,8 @@ from logic.gabapentin import (
     schedule_csv,
     schedule_frame,
 )
+from logic.engine.renal import RenalBand, renal_band
 from logic.models import GabapentinPlan
-from logic.renal import RenalBand, renal_band
 
 # FDA Neurontin label §2.3 Table 1: top of each band's daily range; below 15 mL/min the daily
 # dose falls in proportion to CrCl (300 × CrCl / 15).

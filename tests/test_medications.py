@@ -1,4 +1,5 @@
-"""Medicine facts (logic.medications): every medicine entered feeds the same facts as the boxes.
+"""Medicine facts (logic.engine.medications): every medicine entered feeds the same facts as the
+boxes.
 
 Expectations are written from the sources named in each test (opioid labels' tolerance
 definition, CDC 2022 MME table and recs 8 and 12, KDIGO 2012, Mosteller 1987, the ketorolac,
@@ -14,11 +15,16 @@ import pytest
 from pydantic import ValidationError
 
 from logic import PatientCase, TreatmentPlan, build_plan
-from logic.medications import medicine_facts
+from logic.engine.medications import medicine_facts
+from logic.engine.regimens import REGIMENS
+from logic.engine.renal import assess_renal
+from logic.engine.rules import (
+    Facts,
+    breastfeeding_home_opioids,
+    regular_nsaids,
+    unsafe_home_opioids,
+)
 from logic.models import Order, Route
-from logic.regimens import REGIMENS
-from logic.renal import assess_renal
-from logic.rules import Facts, breastfeeding_home_opioids, regular_nsaids, unsafe_home_opioids
 
 BASE: dict[str, Any] = {
     "age_years": 40,
@@ -610,7 +616,7 @@ def test_a_combination_product_is_its_opioid_with_acetaminophen_on_board(
     """The labels above: each product holds an opioid and acetaminophen. The name resolves to
     the opioid (whose dose is entered) and the medicine facts see the acetaminophen too, in
     either list; every one of these products is an immediate-release tablet."""
-    from logic.catalogue import DrugClass, Formulation
+    from logic.drugs.catalogue import DrugClass, Formulation
     from logic.models import CurrentMedication
 
     med = CurrentMedication(drug=name)

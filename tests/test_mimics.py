@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from logic.evidence import load_evidence
-from logic.mimics import AORTA_AGE, MIMICS, PAGE, why_it_might_still_hurt
+from logic.engine.mimics import AORTA_AGE, MIMICS, PAGE, why_it_might_still_hurt
+from logic.library.evidence import load_evidence
 from logic.models import Condition, PatientCase, RedFlag, TriedMedication
 
 PAGE_TOPIC = load_evidence()[PAGE]

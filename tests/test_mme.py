@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from logic.opioids import (
+from logic.drugs.opioids import (
     MME_BY_DRUG,
     MME_TABLE_VERSION,
     UnknownOpioidError,

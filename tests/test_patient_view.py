@@ -7,9 +7,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from logic.cases import load_cases
-from logic.export import patient_handout_markdown
-from logic.plan import build_plan
+from logic.engine.plan import build_plan
+from logic.formats.export import patient_handout_markdown
+from logic.library.cases import load_cases
 
 CASES = load_cases()
 

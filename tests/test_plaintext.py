@@ -15,7 +15,7 @@ import unicodedata
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from logic.plaintext import ELLIPSIS, WORD_JOINER, plain_text
+from logic.formats.plaintext import ELLIPSIS, WORD_JOINER, plain_text
 from tests.markdown_check import MARKDOWN, TEXT_PATTERNS, rendered_in, rendered_text
 
 HOSTILE_FRAGMENTS = [

@@ -367,7 +367,10 @@ def test_case_is_frozen() -> None:
 
 def test_logic_imports_no_streamlit() -> None:
     """logic/ is pure: importing all of it must not import Streamlit."""
-    code = "import sys; from logic import *; import logic.plan; print('streamlit' in sys.modules)"
+    code = (
+        "import sys; from logic import *; import logic.engine.plan; "
+        "print('streamlit' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -1,4 +1,4 @@
-"""Plausibility cautions for rare, decisive values (logic/plausibility.py).
+"""Plausibility cautions for rare, decisive values (logic/engine/plausibility.py).
 
 Boundaries from the issue (CrCl under 10 without dialysis, weight under 35 kg, age over 100),
 each tested on both sides; the Cockcroft-Gault case is hand-calculated.
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from logic.engine.plausibility import plausibility_warnings
+from logic.engine.renal import assess_renal
 from logic.models import PatientCase, Severity
-from logic.plausibility import plausibility_warnings
-from logic.renal import assess_renal
 
 BASE: dict[str, Any] = {"age_years": 50, "sex": "male", "weight_kg": 70}
 
@@ -80,7 +80,7 @@ def test_cautions_ask_to_confirm_and_name_a_source() -> None:
 
 def test_the_plan_still_shows_and_carries_the_caution() -> None:
     """The issue's CrCl 0 without dialysis: a plan, with a caution asking to confirm."""
-    from logic.plan import build_plan
+    from logic.engine.plan import build_plan
 
     plan = build_plan(PatientCase(**{**BASE, "crcl_ml_min": 0}))
     assert plan.give_now  # the plan is built

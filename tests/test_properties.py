@@ -1,8 +1,8 @@
 """Property-based safety tests: hypothesis over the whole PatientCase space.
 
 Every limit below is written from the source (clinical-facts.md section in brackets), not read
-back from logic.regimens, so a regimen edited past its label fails here. Runs derandomized and
-without an example database, so CI sees the same few thousand cases every time.
+back from logic.engine.regimens, so a regimen edited past its label fails here. Runs derandomized
+and without an example database, so CI sees the same few thousand cases every time.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from logic import EVIDENCE_IDS, PatientCase, TreatmentPlan, build_plan
-from logic.catalogue import CATALOGUE, DrugClass
+from logic.drugs.catalogue import CATALOGUE, DrugClass
+from logic.engine.renal import assess_renal
+from logic.engine.rules import RULES, Facts, fired
 from logic.models import Condition, Order, RedFlag, Route, TriageLevel
-from logic.renal import assess_renal
-from logic.rules import RULES, Facts, fired
 from tests.strategies import cases, red_flag_sets
 
 #: PROPERTY_SCALE=10 python -m pytest tests/test_properties.py runs ten times as many cases.

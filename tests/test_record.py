@@ -10,8 +10,8 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from logic.cases import load_cases
-from logic.export import (
+from logic.engine.plan import build_plan
+from logic.formats.export import (
     RECORD_MAX_CHARS,
     RED_FLAG_TERMS,
     clinical_note_markdown,
@@ -21,6 +21,7 @@ from logic.export import (
     reasoning_markdown,
     record_pdf,
 )
+from logic.library.cases import load_cases
 from logic.models import (
     Allergy,
     CurrentMedication,
@@ -28,7 +29,6 @@ from logic.models import (
     TreatmentPlan,
     TriedMedication,
 )
-from logic.plan import build_plan
 from tests.strategies import cases
 
 DAY = dt.date(2026, 5, 1)
@@ -198,7 +198,7 @@ def test_page_count_counts_pages() -> None:
     """The page counter is not always 1: the full reasoning document runs to several pages."""
     case = CASES["reference"].case
     plan = build_plan(case)
-    from logic.export import note_pdf
+    from logic.formats.export import note_pdf
 
     assert pdf_pages(note_pdf(reasoning_markdown(case, plan, generated=DAY))) > 1
 

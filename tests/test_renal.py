@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from logic.models import Condition, PatientCase
-from logic.renal import (
+from logic.engine.renal import (
     RenalBand,
     adjusted_body_weight_kg,
     assess_renal,
@@ -16,6 +15,7 @@ from logic.renal import (
     ideal_body_weight_kg,
     renal_band,
 )
+from logic.models import Condition, PatientCase
 
 
 def case(**overrides: object) -> PatientCase:

@@ -6,8 +6,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from logic.cases import load_cases
-from logic.plan import build_plan
+from logic.engine.plan import build_plan
+from logic.library.cases import load_cases
 
 REFERENCE = load_cases()["reference"].case
 

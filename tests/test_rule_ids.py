@@ -1,9 +1,9 @@
 """Every decision in a plan names the table row that made it: rule id -> row -> source.
 
 Over 3000 generated plans (the shared strategy, derandomised) each Avoid and Warning carries at
-least one id that `logic.rules.known_rule_ids()` holds, with the action the row says (a withhold
-row behind an avoid entry, a keep-and-warn row behind a warning); each naloxone reason has its
-row in the same order; each review of a contraindicated dose names its rows. The hand-picked
+least one id that `logic.engine.rules.known_rule_ids()` holds, with the action the row says (a
+withhold row behind an avoid entry, a keep-and-warn row behind a warning); each naloxone reason has
+its row in the same order; each review of a contraindicated dose names its rows. The hand-picked
 cases below answer "why was X withheld?" from the plan alone and check the answer against the
 guideline or label the row cites.
 """
@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from logic import PatientCase, TreatmentPlan, build_plan, dose_limits, interactions
-from logic.interactions import Severity
+from logic import PatientCase, TreatmentPlan, build_plan
+from logic.drugs import dose_limits, interactions
+from logic.drugs.interactions import Severity
+from logic.engine.review import UNSAFE
+from logic.engine.rules import STEP_RULES, Action, known_rule_ids, rule_by_id
 from logic.models import Condition, Relief, Route, TriedMedication
-from logic.review import UNSAFE
-from logic.rules import STEP_RULES, Action, known_rule_ids, rule_by_id
 from tests.strategies import cases
 
 PLANS = 3000
@@ -170,7 +171,8 @@ def test_every_step_row_is_applied_somewhere() -> None:
     """A step row no code names is dead text: each id appears in the plan, review or
     plausibility module that applies it."""
     code = "".join(
-        (ROOT / "logic" / name).read_text() for name in ("plan.py", "review.py", "plausibility.py")
+        (ROOT / "logic" / "engine" / name).read_text()
+        for name in ("plan.py", "review.py", "plausibility.py")
     )
     named = set(re.findall(r'"([a-z0-9-]+)"', code))
     dead = [r.id for r in STEP_RULES if r.id not in named]

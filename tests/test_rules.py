@@ -1,6 +1,6 @@
 """One focused test per safety rule, each checked against the source the rule cites.
 
-The table below pairs every rule id in `logic.rules.RULES` with a minimal case that should
+The table below pairs every rule id in `logic.engine.rules.RULES` with a minimal case that should
 trigger it and an expectation written from the source (clinical-facts.md section in brackets),
 not from the engine's output. A new rule without a row here fails
 `test_every_rule_has_at_least_one_row`.
@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 import pytest
 
 from logic import PatientCase, TreatmentPlan, build_plan, daily_mme
-from logic.catalogue import CATALOGUE, DrugClass
+from logic.drugs.catalogue import CATALOGUE, DrugClass
+from logic.engine.plan import MME_CAUTION, MME_DANGER, _Draft, _mme_warnings
+from logic.engine.renal import assess_renal
+from logic.engine.rules import RULES, TARGET_LABELS, Facts, Gate, When, fired, indexed_by
 from logic.models import Order, Severity
-from logic.plan import MME_CAUTION, MME_DANGER, _Draft, _mme_warnings
-from logic.renal import assess_renal
-from logic.rules import RULES, TARGET_LABELS, Facts, Gate, When, fired, indexed_by
 
 # ---- Helpers ------------------------------------------------------------------------------
 
@@ -372,7 +372,7 @@ def both(*checks: Callable[[TreatmentPlan], None]) -> Callable[[TreatmentPlan], 
     return check
 
 
-# ---- Expectations for the medicine rules (logic.medications), each from its source -------------
+# ---- Expectations for the medicine rules (logic.engine.medications), each from its source --
 
 
 def current(*items: Any) -> dict[str, Any]:

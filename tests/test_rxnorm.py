@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from logic.catalogue import DrugClass, Formulation, Trait, resolve_drug
-from logic.catalogue import drug as catalogue_drug
-from logic.fhir_in import case_from_resources
-from logic.rxnorm import RXNORM, TABLE, parse
+from logic.drugs.catalogue import DrugClass, Formulation, Trait, resolve_drug
+from logic.drugs.catalogue import drug as catalogue_drug
+from logic.drugs.rxnorm import RXNORM, TABLE, parse
+from logic.formats.fhir.read import case_from_resources
 
 ROOT = Path(__file__).resolve().parents[1]
 VALUESETS = ROOT / "tests" / "data" / "cdc-opioid-cds" / "medication-valuesets.json"
@@ -211,7 +211,7 @@ def test_a_patch_count_is_the_patch_rate() -> None:
     ],
 )
 def test_rxnorm_names_resolve_to_the_ingredient_that_matters(text: str, generic: str) -> None:
-    from logic.fhir_in import resolve_medication_name
+    from logic.formats.fhir.read import resolve_medication_name
 
     name = resolve_medication_name(text)
     assert name is not None
@@ -221,8 +221,8 @@ def test_rxnorm_names_resolve_to_the_ingredient_that_matters(text: str, generic:
 def test_a_truncated_combination_display_is_the_combination() -> None:
     """'Acetaminophen/Hydrocodone' (issue 26: a truncated display) is hydrocodone with
     acetaminophen, the Norco family of the catalogue."""
-    from logic.catalogue import combination_of
-    from logic.fhir_in import resolve_medication_name
+    from logic.drugs.catalogue import combination_of
+    from logic.formats.fhir.read import resolve_medication_name
 
     product = combination_of(frozenset({"acetaminophen", "hydrocodone"}))
     assert product is not None

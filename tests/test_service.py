@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from logic import PatientCase, TriedMedication, build_plan
-from logic.fhir_out import case_resources
+from logic.formats.fhir.write import case_resources
+from logic.formats.share import case_from_query, query_string
 from logic.models import CurrentMedication
-from logic.share import case_from_query, query_string
 from service import cards as cd
 from tests import service_harness as h
 from tests.strategies import cases
@@ -833,11 +833,11 @@ def test_drafted_oxycodone_with_clarithromycin_names_the_cyp3a4_interaction(
 
 
 def test_every_withholding_target_the_engine_can_produce_reads_a_drafted_drug() -> None:
-    """Each withholding target of logic.rules has a reading of catalogue medicines (a trait,
+    """Each withholding target of logic.engine.rules has a reading of catalogue medicines (a trait,
     class or generic), so no avoid entry silently matches nothing; an opioid there is what
-    logic.catalogue.OPIOIDS says."""
-    from logic.catalogue import OPIOIDS, known_names
-    from logic.rules import PER_DRUG_TARGETS, RULES, STEP_RULES, Action, target_covers
+    logic.drugs.catalogue.OPIOIDS says."""
+    from logic.drugs.catalogue import OPIOIDS, known_names
+    from logic.engine.rules import PER_DRUG_TARGETS, RULES, STEP_RULES, Action, target_covers
 
     rows = (*RULES, *STEP_RULES)
     targets = {r.target for r in rows if r.action is Action.avoid} - PER_DRUG_TARGETS

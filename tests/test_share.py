@@ -1,4 +1,4 @@
-"""Shareable case links: PatientCase <-> URL query parameters (logic/share.py)."""
+"""Shareable case links: PatientCase <-> URL query parameters (logic/formats/share.py)."""
 
 from __future__ import annotations
 
@@ -11,21 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from logic.catalogue import CATALOGUE, DoseUnit, known_names, resolve_drug
-from logic.catalogue import drug as catalogue_drug
-from logic.models import (
-    Allergy,
-    Condition,
-    CurrentMedication,
-    PatientCase,
-    RadicularFeature,
-    RedFlag,
-    Relief,
-    Route,
-    TriedMedication,
-)
-from logic.plan import build_plan
-from logic.share import (
+from logic.drugs.catalogue import CATALOGUE, DoseUnit, known_names, resolve_drug
+from logic.drugs.catalogue import drug as catalogue_drug
+from logic.engine.plan import build_plan
+from logic.formats.share import (
     FIELDS,
     LINK_CHECKS,
     MAX_NOTICES,
@@ -48,6 +37,17 @@ from logic.share import (
     streamlit_drops,
     unchecked_in_link,
     withheld_fields,
+)
+from logic.models import (
+    Allergy,
+    Condition,
+    CurrentMedication,
+    PatientCase,
+    RadicularFeature,
+    RedFlag,
+    Relief,
+    Route,
+    TriedMedication,
 )
 from tests.markdown_check import assert_plain
 

@@ -1,4 +1,4 @@
-"""Nearest known medicine names for a misspelt one (logic/suggest.py). The expectations are
+"""Nearest known medicine names for a misspelt one (logic/drugs/suggest.py). The expectations are
 the medicines the typist meant (issue 21's examples and common misspellings), checked against
 the catalogue's brand list (Zoloft is sertraline, Flexeril cyclobenzaprine, Toradol ketorolac,
 Percocet oxycodone with acetaminophen)."""
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from logic.catalogue import medicine_names
-from logic.suggest import name_part, suggest
+from logic.drugs.catalogue import medicine_names
+from logic.drugs.suggest import name_part, suggest
 
 MEANT = [
     ("sertaline", "sertraline"),

@@ -5,7 +5,7 @@ in them lands in its class, and a code whose display names another medicine is r
 code and said.
 
 Each bundle is read as of the day of its latest pain score (the visit), since a pain score from
-another day is not today's (logic.fhir_in.PAIN_MAX_AGE_DAYS).
+another day is not today's (logic.formats.fhir.read.PAIN_MAX_AGE_DAYS).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from logic.catalogue import DrugClass, resolve_drug
-from logic.catalogue import drug as catalogue_drug
-from logic.fhir_in import case_from_resources, flatten
-from logic.rxnorm import RXNORM, product
+from logic.drugs.catalogue import DrugClass, resolve_drug
+from logic.drugs.catalogue import drug as catalogue_drug
+from logic.drugs.rxnorm import RXNORM, product
+from logic.formats.fhir.read import case_from_resources, flatten
 
 DATA = Path(__file__).resolve().parent / "data" / "synthea"
 BUNDLES = sorted(p.name for p in DATA.glob("*.json"))

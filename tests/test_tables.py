@@ -12,10 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from logic import build_plan, dose_limits, interactions, med_checks
-from logic.catalogue import OPIOIDS as _OPIOID_GENERICS
-from logic.dose_limits import Patient, limit_for
-from logic.interactions import forbidding, rows_for
+from logic import build_plan
+from logic.drugs import dose_limits, interactions
+from logic.drugs.catalogue import OPIOIDS as _OPIOID_GENERICS
+from logic.drugs.dose_limits import Patient, limit_for
+from logic.drugs.interactions import forbidding, rows_for
+from logic.engine import med_checks
 from logic.models import Condition, PatientCase, Route, TreatmentPlan
 from tests.strategies import cases, current_medications, tried_medications
 
@@ -537,7 +539,7 @@ def test_each_dose_limit_row_both_sides(
     outside: dict[str, object] | None,
     then: str | None,
 ) -> None:
-    from logic.catalogue import Formulation
+    from logic.drugs.catalogue import Formulation
 
     formulation = Formulation(form) if form else None
     limit = limit_for(generic, patient(**at), route, formulation)
@@ -742,13 +744,13 @@ def test_unknown_names_are_kept_and_the_plan_is_built() -> None:
     ],
 )
 def test_the_issue_names_resolve(name: str) -> None:
-    from logic.catalogue import resolve_drug
+    from logic.drugs.catalogue import resolve_drug
 
     assert resolve_drug(name) is not None
 
 
 def test_catalogue_resolves_at_least_300_names_each_with_a_source() -> None:
-    from logic.catalogue import CATALOGUE, COMBINATIONS
+    from logic.drugs.catalogue import CATALOGUE, COMBINATIONS
 
     names = {n for d in CATALOGUE for n in (d.generic, *d.brands, *d.synonyms)}
     names |= {c.name for c in COMBINATIONS}
@@ -758,9 +760,9 @@ def test_catalogue_resolves_at_least_300_names_each_with_a_source() -> None:
 
 
 def test_share_link_and_fhir_keep_unknown_names() -> None:
-    from logic.fhir_in import case_from_resources
-    from logic.fhir_out import case_resources
-    from logic.share import case_from_query, share_query
+    from logic.formats.fhir.read import case_from_resources
+    from logic.formats.fhir.write import case_resources
+    from logic.formats.share import case_from_query, share_query
 
     case = PatientCase(**BASE, current_medications=[{"drug": "Blorpamine"}])
     assert case_from_query(share_query(case)).case == case
@@ -808,8 +810,8 @@ def pair_violations(case: PatientCase, plan: TreatmentPlan) -> list[str]:
 
 def dose_violations(case: PatientCase, plan: TreatmentPlan) -> list[str]:
     """Regular or given doses above this patient's limit that the plan does not flag."""
-    from logic.medications import medicine_facts
-    from logic.renal import assess_renal
+    from logic.engine.medications import medicine_facts
+    from logic.engine.renal import assess_renal
 
     p = med_checks.patient_of(case, assess_renal(case), medicine_facts(case))
     flagged = {w.code for w in plan.warnings}
@@ -863,7 +865,7 @@ _NAMES = st.text(min_size=1, max_size=80)
 def test_property_an_unknown_name_never_raises_and_is_not_checked(
     case: PatientCase, name: str, given_today: bool
 ) -> None:
-    from logic.catalogue import combination, resolve_drug
+    from logic.drugs.catalogue import combination, resolve_drug
 
     if not name.strip() or resolve_drug(name) or combination(name):
         return
@@ -1028,9 +1030,9 @@ def test_a_sulfonamide_allergy_flags_celecoxib_and_nothing_else() -> None:
 def test_a_sulfonamide_allergy_travels_in_the_link_and_fhir() -> None:
     import datetime as dt
 
-    from logic.fhir_in import case_from_resources
-    from logic.fhir_out import case_resources
-    from logic.share import case_from_query, share_query
+    from logic.formats.fhir.read import case_from_resources
+    from logic.formats.fhir.write import case_resources
+    from logic.formats.share import case_from_query, share_query
 
     case = PatientCase(**BASE, allergies=["sulfonamide"])
     assert case_from_query(share_query(case)).case == case

@@ -2,7 +2,7 @@
 
 Each row puts one case just below a line and one on it (or just past it, for an exclusive line)
 and names what the source says changes there: a rule row that fires on one side only, an order
-that appears, the renal band. The lines themselves live in logic.thresholds; every copy that
+that appears, the renal band. The lines themselves live in logic.engine.thresholds; every copy that
 used to sit in another module now reads them, and this table is what catches a copy drifting
 or a comparison moved by one (`>=` for `>`).
 """
@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from logic import PatientCase, TreatmentPlan, build_plan
-from logic import thresholds as t
-from logic.renal import RenalBand
+from logic.engine import thresholds as t
+from logic.engine.renal import RenalBand
 
 Observe = Callable[[TreatmentPlan], bool]
 
@@ -71,8 +71,8 @@ def morphine_daily(mg: float) -> dict[str, Any]:
 
 
 # (line, extra fields, field, value below, value on/past, what changes, below?, on?, source).
-# The values are the sources' numbers written out, never read from logic.thresholds, so a line
-# moved there moves away from this table.
+# The values are the sources' numbers written out, never read from logic.engine.thresholds, so a
+# line moved there moves away from this table.
 BOUNDARIES: list[tuple[str, dict[str, Any], str, Any, Any, Observe, bool, bool, str]] = [
     (
         "older adult 65",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from logic.engine.plan import build_plan
+from logic.engine.triage import ROUTINE_ACTION, triage
 from logic.models import PatientCase, RedFlag, TriageLevel
-from logic.plan import build_plan
-from logic.triage import ROUTINE_ACTION, triage
 
 CANCER = "cancer and infection more likely"
 FRACTURE = "vertebral fracture more likely"

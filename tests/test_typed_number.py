@@ -1,4 +1,4 @@
-"""logic.typed_number: what a typed number box means, by the rule of issue 22.
+"""logic.formats.typed_number: what a typed number box means, by the rule of issue 22.
 
 Expected values are hand readings of each text: a decimal comma is a decimal point (de-DE
 typing), a comma that could group thousands is refused, nothing else is guessed.
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from logic.typed_number import MAX_WHOLE_DIGITS, number_text, read_number, shown
+from logic.formats.typed_number import MAX_WHOLE_DIGITS, number_text, read_number, shown
 
 READ = [
     # (typed, whole, value or None when refused/empty, refused)

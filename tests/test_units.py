@@ -1,4 +1,4 @@
-"""Unit conversions used once by the page (logic/units.py)."""
+"""Unit conversions used once by the page (logic/engine/units.py)."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from logic import units
+from logic.engine import units
 
 # (value, unit, expected in the engine's unit). Sources: NIST SP 811 appendix B.8 (lb, in, exact);
 # KDIGO 2012 / SI conversion tables (creatinine 88.4 µmol/L per mg/dL).

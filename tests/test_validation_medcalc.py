@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from logic.opioids import daily_mme
-from logic.renal import (
+from logic.drugs.opioids import daily_mme
+from logic.engine.renal import (
     CM_PER_INCH,
     CREATININE_UMOL_PER_MG_DL,
     adjusted_body_weight_kg,

@@ -1,12 +1,12 @@
 """The decision aid on the page: for each option this plan offers, an icon array of 100 people
 and the trial figures behind it. Layout only; the rows and figures come from
-logic.decision_aid, which reads them from the plan's own orders."""
+logic.engine.decision_aid, which reads them from the plan's own orders."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from logic.decision_aid import (
+from logic.engine.decision_aid import (
     IMPROVE_ANYWAY,
     PEOPLE,
     PLAIN_OPTION,

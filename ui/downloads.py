@@ -1,6 +1,7 @@
 """What leaves the page: the one-page note (copy or download), the case link and the handout.
 
-Every file is built on click, not on every rerun; the note's text comes from logic/export.py.
+Every file is built on click, not on every rerun; the note's text comes from
+logic/formats/export.py.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from logic.evidence import EvidenceTopic, format_source
-from logic.export import (
+from logic.formats.export import (
     NOTE_TITLE,
     REASONING_TITLE,
     clinical_note_markdown,
@@ -22,9 +22,10 @@ from logic.export import (
     reasoning_markdown,
     record_pdf,
 )
-from logic.fhir_out import plan_bundle_json
+from logic.formats.fhir.write import plan_bundle_json
+from logic.formats.share import share_query_string, withheld_fields
+from logic.library.evidence import EvidenceTopic, format_source
 from logic.models import PatientCase, TreatmentPlan, TriageLevel
-from logic.share import share_query_string, withheld_fields
 from ui import decision_aid_view
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from logic.evidence import (
+from logic.library.evidence import (
     Audience,
     EvidenceTopic,
     audience_view,

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from logic import units
-from logic.cases import CASES_DIR, load_case
-from logic.catalogue import display_name, resolve_drug
+from logic.drugs.catalogue import display_name, resolve_drug
+from logic.engine import units
+from logic.engine.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
+from logic.formats.typed_number import TypedNumber, read_number
+from logic.library.cases import CASES_DIR, load_case
 from logic.models import CurrentMedication, PatientCase, TriedMedication
-from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
-from logic.typed_number import TypedNumber, read_number
 
 __all__ = [
     "BLANK",
@@ -276,8 +276,8 @@ def _typed(value: Any, whole: bool) -> TypedNumber:
 
 
 def typed_errors(state: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Number boxes whose text is not a number (logic.typed_number), by the slot that shows the
-    error: the field's key, or the medicine list's for a row. Empty when every box reads."""
+    """Number boxes whose text is not a number (logic.formats.typed_number), by the slot that shows
+    the error: the field's key, or the medicine list's for a row. Empty when every box reads."""
     errors: dict[str, list[str]] = {}
     skipped = _skipped(state)
     for key, spec in FIELDS.items():
@@ -309,10 +309,10 @@ _ROW_WORDS = {
 def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Widget values -> the dict PatientCase validates, and the labels of missing facts.
 
-    Values are passed on as typed (read by logic.typed_number, converted to the model's unit,
-    never rounded), so the model's own checks judge them: a value outside its range is reported,
-    not clipped or kept stale. Call `typed_errors` first: a box that is not a number is left out
-    here.
+    Values are passed on as typed (read by logic.formats.typed_number, converted to the model's
+    unit, never rounded), so the model's own checks judge them: a value outside its range is
+    reported, not clipped or kept stale. Call `typed_errors` first: a box that is not a number is
+    left out here.
     """
     raw: dict[str, Any] = {}
     missing: list[str] = []

@@ -14,8 +14,7 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from logic import units
-from logic.catalogue import (
+from logic.drugs.catalogue import (
     CATALOGUE,
     DoseUnit,
     Formulation,
@@ -26,12 +25,13 @@ from logic.catalogue import (
     picker_label,
     resolve_drug,
 )
+from logic.drugs.suggest import suggest
+from logic.engine import units
+from logic.engine.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
+from logic.engine.triage import GROUPS, red_flag_label
+from logic.formats.plaintext import plain_text
+from logic.formats.typed_number import read_number
 from logic.models import Allergy, Condition, RedFlag, Relief, Route
-from logic.plaintext import plain_text
-from logic.suggest import suggest
-from logic.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
-from logic.triage import GROUPS, red_flag_label
-from logic.typed_number import read_number
 from ui.fields import (
     BLANK,
     FIELDS,
@@ -478,7 +478,7 @@ def _slug(text: str) -> str:
 
 def unknown_row(list_name: str, typed: str) -> None:
     """A name the catalogue does not know: kept as typed, with 'did you mean ...?' buttons
-    (nearest generic, brand or product names, logic/suggest.py)."""
+    (nearest generic, brand or product names, logic/drugs/suggest.py)."""
     slug = _slug(typed)
     options = suggest(typed)
     with st.container(key=f"unknown_{list_name}_{slug}"):

@@ -1,6 +1,6 @@
 """The page's URL: read a shared link once, keep the address bar equal to the case.
 
-logic/share.py reads and writes the case; this module only wires it to `st.query_params`.
+logic/formats/share.py reads and writes the case; this module only wires it to `st.query_params`.
 Reading never raises: a hand-edited link must not take the page down.
 """
 
@@ -11,9 +11,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from logic.cases import TeachingCase
-from logic.models import PatientCase
-from logic.share import (
+from logic.formats.share import (
     case_from_query,
     dropped_link_notice,
     holds_sensitive,
@@ -21,6 +19,8 @@ from logic.share import (
     quote_link_text,
     unchecked_in_link,
 )
+from logic.library.cases import TeachingCase
+from logic.models import PatientCase
 from ui.address import may_write_address
 from ui.fields import BLANK, FIELDS, widget_values
 from ui.form import set_case_widgets
@@ -92,7 +92,7 @@ def read_link(cases: Mapping[str, TeachingCase]) -> list[str]:
 
 def remember_what_link_holds(values: Mapping[str, object]) -> None:
     """For the page's question before any plan (`show_link_check`): what a case link gave and,
-    when it holds no sensitive field, what it cannot say (logic.share.unchecked_in_link)."""
+    when it holds no sensitive field, what it cannot say (logic.formats.share.unchecked_in_link)."""
     st.session_state["link_unchecked"] = list(unchecked_in_link(values))
     st.session_state["link_holds"] = [
         FIELDS[name].label.lower() for name in FIELDS if name in values
@@ -151,7 +151,7 @@ def show_link_check() -> bool:
 def read_dropped_link(shape: str | None) -> None:
     """A link Streamlit dropped before the script ran (over its 1,000-parameter or 512 KiB
     limit): the browser reports the opened query's shape (ui.address); the case goes blank, not
-    the reference case, and the notice says the link was not read (logic.share)."""
+    the reference case, and the notice says the link was not read (logic.formats.share)."""
     if shape is None or st.session_state.get("dropped_checked"):
         return
     st.session_state["dropped_checked"] = True
@@ -163,7 +163,7 @@ def read_dropped_link(shape: str | None) -> None:
 
 
 def link_params(case: PatientCase, case_id: str, audience: str) -> dict[str, str]:
-    """The address bar's parameters: the case without its sensitive fields (logic.share
+    """The address bar's parameters: the case without its sensitive fields (logic.formats.share
     private_query), the teaching case and the audience."""
     return {**private_query(case), **({"case": case_id} if case_id else {}), "audience": audience}
 

@@ -1,7 +1,7 @@
 """Messages about the inputs: link notices, missing facts and out-of-range values.
 
 Anything that came from outside (a link's names and values, text a user typed) is shown only
-through `logic.plaintext.plain_text`, so it is read as text and never as Markdown.
+through `logic.formats.plaintext.plain_text`, so it is read as text and never as Markdown.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
-from logic.catalogue import display_name, resolve_drug
+from logic.drugs.catalogue import display_name, resolve_drug
+from logic.formats.plaintext import plain_text
+from logic.formats.share import MAX_NOTICES as LINK_MAX_NOTICES
 from logic.models import CurrentMedication, PatientCase, TriedMedication
-from logic.plaintext import plain_text
-from logic.share import MAX_NOTICES as LINK_MAX_NOTICES
 from ui.fields import FIELDS, model_range
 
 NOTICE_TITLE = "Some link parameters were ignored"
@@ -49,7 +49,7 @@ def show_link_notices(notices: Sequence[str]) -> None:
     """What a link carried that the page ignored, counted and capped.
 
     Every piece of the link in a notice was passed through `plain_text` where the notice was
-    written (logic.share and ui.link), so the notice is shown as it is.
+    written (logic.formats.share and ui.link), so the notice is shown as it is.
     """
     if not notices:
         return
@@ -74,7 +74,7 @@ def show_not_numbers(
 ) -> None:
     """Boxes whose text is not a number (ui.fields.typed_errors): each beside its box and all of
     them above the plan; no plan, link or download is made from a value the page cannot read.
-    The typed text in them is already quoted safely (logic.typed_number.shown); it goes
+    The typed text in them is already quoted safely (logic.formats.typed_number.shown); it goes
     through `plain_text` once more so that it can never read as Markdown."""
     lines = {name: [_safe(line) for line in found] for name, found in errors.items()}
     for name, found in lines.items():

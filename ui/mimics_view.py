@@ -1,11 +1,11 @@
 """'Why might it still hurt?': the mimics of back pain, ordered by this patient's facts.
-Layout only; the list and its order come from logic.mimics."""
+Layout only; the list and its order come from logic.engine.mimics."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from logic.mimics import PAGE, why_it_might_still_hurt
+from logic.engine.mimics import PAGE, why_it_might_still_hurt
 from logic.models import PatientCase
 
 

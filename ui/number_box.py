@@ -3,7 +3,7 @@
 Streamlit's number input parses in the browser and hides what it could not parse: a decimal
 comma became a thousands separator (``1,5`` -> 15), ``NaN`` reset the box to its default, and a
 huge integer left the previous value in force (issue 22). A text box sends the typed text as it
-is; logic.typed_number reads it and ui.page names the box when it is not a number.
+is; logic.formats.typed_number reads it and ui.page names the box when it is not a number.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any, Literal
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from logic.typed_number import number_text
+from logic.formats.typed_number import number_text
 
 
 def as_text(value: Any) -> str:

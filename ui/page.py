@@ -14,9 +14,9 @@ import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
-from logic import plan as engine
-from logic.cases import TeachingCase
-from logic.evidence import Audience, EvidenceTopic
+from logic.engine import plan as engine
+from logic.library.cases import TeachingCase
+from logic.library.evidence import Audience, EvidenceTopic
 from logic.models import PatientCase, TreatmentPlan
 from ui import (
     decision_aid_view,

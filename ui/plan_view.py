@@ -12,12 +12,12 @@ from types import ModuleType
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from logic.avoid_list import merge_avoid
-from logic.catalogue import display_name
-from logic.cautions import gabapentin_ceiling, harm_done
-from logic.charts import titration_spec
-from logic.evidence import EvidenceTopic
-from logic.gabapentin import schedule_csv, schedule_frame
+from logic.drugs.catalogue import display_name
+from logic.engine.avoid_list import merge_avoid
+from logic.engine.cautions import gabapentin_ceiling, harm_done
+from logic.engine.gabapentin import schedule_csv, schedule_frame
+from logic.formats.charts import titration_spec
+from logic.library.evidence import EvidenceTopic
 from logic.models import Order, PatientCase, Point, Severity, TreatmentPlan, TriageLevel
 
 #: The rescue control's value for "none of the options was given".
@@ -98,7 +98,7 @@ def show_warnings(plan: TreatmentPlan, severities: Iterable[Severity]) -> None:
 
 def show_harm_done(plan: TreatmentPlan) -> None:
     """A dose already given that was contraindicated: what to watch for now, under the triage
-    on the summary card (the review's own words; logic/cautions.py harm_done)."""
+    on the summary card (the review's own words; logic/engine/cautions.py harm_done)."""
     for review in harm_done(plan):
         st.error(
             f"**{drug_name(review.drug)}.** "
@@ -132,7 +132,7 @@ def show_triage(
             icon=":material/priority_high:",
         )
     elif triage.findings:
-        # Age red flags (logic/triage.py AGE_FLAGS): not urgent, but not "all clear" either.
+        # Age red flags (logic/engine/triage.py AGE_FLAGS): not urgent, but not "all clear" either.
         if not brief:  # the action spells out the age flags: no list under it
             where.info(
                 f"{triage.action}{links}",

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from logic.cases import TeachingCase, load_cases
+from logic.formats.plaintext import plain_text
+from logic.formats.share import case_to_query
+from logic.library.cases import TeachingCase, load_cases
 from logic.models import PatientCase
-from logic.plaintext import plain_text
-from logic.share import case_to_query
 from ui.fields import widget_values
 from ui.form import set_case_widgets
 

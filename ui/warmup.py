@@ -18,13 +18,13 @@ def _warm() -> None:
         import pandas  # noqa: F401
         import pyarrow  # st.dataframe serialises the day-by-day table with it
 
-        from logic.charts import titration_chart
-        from logic.gabapentin import build_gabapentin_plan, schedule_frame
-        from logic.renal import RenalBand
+        from logic.engine.gabapentin import build_gabapentin_plan, schedule_frame
+        from logic.engine.renal import RenalBand
+        from logic.formats.charts import titration_chart
 
         # One throwaway chart and table: Altair loads and compiles its JSON schema validator
         # on the first `to_dict()` (about a second), which the first clinician would otherwise
-        # wait for. The page's own charts are memoised per plan in logic.charts.
+        # wait for. The page's own charts are memoised per plan in logic.formats.charts.
         sample = build_gabapentin_plan(RenalBand.normal, 100.0, target_daily_mg=1800)
         titration_chart(sample).to_dict()
         pyarrow.Table.from_pandas(schedule_frame(sample))

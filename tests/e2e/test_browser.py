@@ -25,13 +25,13 @@ if find_chromium() is None:
 
 from playwright.sync_api import Page, expect
 
-from logic.cases import CASES_DIR, load_case
-from logic.cautions import gabapentin_ceiling
-from logic.gabapentin import schedule_csv
+from logic.engine.cautions import gabapentin_ceiling
+from logic.engine.gabapentin import schedule_csv
+from logic.engine.plan import build_plan
+from logic.engine.triage import red_flag_label
+from logic.formats.share import share_query_string
+from logic.library.cases import CASES_DIR, load_case
 from logic.models import PatientCase, RedFlag
-from logic.plan import build_plan
-from logic.share import share_query_string
-from logic.triage import red_flag_label
 from tests.e2e.test_workspace import AXE, axe_violations
 
 pytestmark = pytest.mark.e2e

@@ -13,9 +13,9 @@ if find_chromium() is None:
 
 from playwright.sync_api import Page, expect
 
-from logic.cases import CASES_DIR, load_case
-from logic.decision_aid import Option, arm_line, decision_rows, headline, people
-from logic.plan import build_plan
+from logic.engine.decision_aid import Option, arm_line, decision_rows, headline, people
+from logic.engine.plan import build_plan
+from logic.library.cases import CASES_DIR, load_case
 from tests.e2e.test_browser import CHART, CHART_INK_JS
 from tests.e2e.test_workspace import AXE, axe_violations
 

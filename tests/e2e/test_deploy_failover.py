@@ -26,8 +26,8 @@ if find_chromium() is None:
 
 from playwright.sync_api import Page, expect
 
-from logic.cases import CASES_DIR, load_case
-from logic.plan import build_plan
+from logic.engine.plan import build_plan
+from logic.library.cases import CASES_DIR, load_case
 
 pytestmark = pytest.mark.e2e
 

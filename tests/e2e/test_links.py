@@ -16,8 +16,8 @@ if find_chromium() is None:
 
 from playwright.sync_api import Browser, Page, expect
 
-from logic.cases import CASES_DIR, load_case
-from logic.plan import build_plan
+from logic.engine.plan import build_plan
+from logic.library.cases import CASES_DIR, load_case
 
 pytestmark = pytest.mark.e2e
 
@@ -122,9 +122,10 @@ def test_edits_replace_the_address_and_never_add_history(page: Page, app_url: st
 
 def full_link() -> str:
     """The issue's full case link: pregnant 23 weeks, IV drug use, opioid use disorder, regular
-    buprenorphine and heavy alcohol use (logic.share.share_query keeps the sensitive fields)."""
+    buprenorphine and heavy alcohol use (logic.formats.share.share_query keeps the sensitive
+    fields)."""
+    from logic.formats.share import share_query_string
     from logic.models import Condition, CurrentMedication, PatientCase, RedFlag
-    from logic.share import share_query_string
 
     case = PatientCase(
         age_years=29,

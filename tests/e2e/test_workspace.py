@@ -19,10 +19,10 @@ if find_chromium() is None:
 
 from playwright.sync_api import Page, expect
 
-from logic.cases import CASES_DIR, load_case
+from logic.engine.plan import build_plan
+from logic.engine.triage import red_flag_label
+from logic.library.cases import CASES_DIR, load_case
 from logic.models import RedFlag
-from logic.plan import build_plan
-from logic.triage import red_flag_label
 
 pytestmark = pytest.mark.e2e
 

@@ -1,0 +1,468 @@
+"""Dose-limit table: each drug's label maximum (single dose, daily dose) for this patient.
+
+One typed row per limit: the drug, the patient fact that brings it in (a renal band, dialysis,
+age, cirrhosis, weight, breastfeeding, opioid-naive), the limit and its source. The limit for a
+patient is the lowest that applies. A limit of 0 means the label (or the named guideline) says
+not to use the drug at all for this patient.
+
+Applied uniformly by logic.engine.med_checks: to regular doses (a daily dose above the limit is a
+warning with the limit, never "continue"), to doses given this episode (a single dose above it
+means harm may already have been done), and to the plan's own orders (the property tests prove
+no order exceeds it).
+
+Renal bands follow the labels' tables, with their gaps given to the lower band as in
+logic/engine/renal.py (the gabapentin and pregabalin tables list 30-60 and 15-30: exactly 30 counts
+as the lower band; below 15 is its own band).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from functools import lru_cache
+from typing import NamedTuple
+
+from logic.drugs.catalogue import Formulation
+from logic.models import Route
+
+
+class Gate(StrEnum):
+    """The patient fact that brings a limit in."""
+
+    always = "always"
+    crcl_below_60 = "crcl_below_60"
+    crcl_30_or_less = "crcl_30_or_less"
+    crcl_below_30 = "crcl_below_30"
+    crcl_below_15 = "crcl_below_15"
+    dialysis = "dialysis"
+    age_65_plus = "age_65_plus"
+    age_over_75 = "age_over_75"
+    cirrhosis = "cirrhosis"
+    breastfeeding = "breastfeeding"
+    opioid_naive = "opioid_naive"
+    opioid_naive_65_plus = "opioid_naive_65_plus"
+    under_50_kg = "under_50_kg"
+    sulfonamide_allergy = "sulfonamide_allergy"
+
+
+class Patient(NamedTuple):
+    """The facts the gates read, taken once from the case and its renal assessment."""
+
+    age: int
+    weight_kg: float
+    crcl: float | None
+    dialysis: bool
+    cirrhosis: bool
+    breastfeeding: bool
+    opioid_tolerant: bool
+    sulfonamide_allergy: bool = False
+
+
+def _crcl(test: Callable[[float], bool]) -> Callable[[Patient], bool]:
+    """A renal band by CrCl; haemodialysis has its own rows (the labels' dialysis lines)."""
+    return lambda p: p.crcl is not None and test(p.crcl)
+
+
+GATES: dict[Gate, Callable[[Patient], bool]] = {
+    Gate.always: lambda p: True,
+    Gate.crcl_below_60: _crcl(lambda c: c < 60),
+    Gate.crcl_30_or_less: _crcl(lambda c: c <= 30),
+    # The labels' "below 30" band, read as logic/engine/renal.py reads it (exactly 30 falls in the
+    # 15-29 band, as rules.py's crcl_below_30 gate), dialysis included.
+    Gate.crcl_below_30: lambda p: p.dialysis or (p.crcl is not None and p.crcl <= 30),
+    Gate.crcl_below_15: _crcl(lambda c: c < 15),
+    Gate.dialysis: lambda p: p.dialysis,
+    Gate.age_65_plus: lambda p: p.age >= 65,
+    Gate.age_over_75: lambda p: p.age > 75,
+    Gate.cirrhosis: lambda p: p.cirrhosis,
+    Gate.breastfeeding: lambda p: p.breastfeeding,
+    Gate.opioid_naive: lambda p: not p.opioid_tolerant,
+    Gate.opioid_naive_65_plus: lambda p: not p.opioid_tolerant and p.age >= 65,
+    Gate.under_50_kg: lambda p: p.weight_kg < 50,
+    Gate.sulfonamide_allergy: lambda p: p.sulfonamide_allergy,
+}
+
+#: How each gate reads in a message.
+GATE_WORDS: dict[Gate, str] = {
+    Gate.always: "label maximum",
+    Gate.crcl_below_60: "CrCl below 60 mL/min",
+    Gate.crcl_30_or_less: "CrCl 30 mL/min or less",
+    Gate.crcl_below_30: "CrCl below 30 mL/min (30 read as that band) or dialysis",
+    Gate.crcl_below_15: "CrCl below 15 mL/min",
+    Gate.dialysis: "on haemodialysis",
+    Gate.age_65_plus: "age 65 or over",
+    Gate.age_over_75: "over 75",
+    Gate.cirrhosis: "cirrhosis",
+    Gate.breastfeeding: "breastfeeding",
+    Gate.opioid_naive: "not opioid tolerant",
+    Gate.opioid_naive_65_plus: "not opioid tolerant, 65 or over",
+    Gate.under_50_kg: "under 50 kg",
+    Gate.sulfonamide_allergy: "sulfonamide allergy",
+}
+
+
+class DoseLimit(NamedTuple):
+    id: str
+    generic: str
+    gate: Gate
+    max_daily_mg: float | None = None
+    max_single_mg: float | None = None
+    #: Per-kg limits (acetaminophen under 50 kg), worked out from this patient's weight.
+    max_daily_mg_per_kg: float | None = None
+    max_single_mg_per_kg: float | None = None
+    #: Only for this route / formulation (None: any).
+    route: Route | None = None
+    formulation: Formulation | None = None
+    source: str = ""
+    #: Added to the message (a supplement after dialysis, a dosing interval).
+    note: str = ""
+
+    def daily_for(self, weight_kg: float) -> float | None:
+        if self.max_daily_mg_per_kg is not None:
+            return self.max_daily_mg_per_kg * weight_kg
+        return self.max_daily_mg
+
+    def single_for(self, weight_kg: float) -> float | None:
+        if self.max_single_mg_per_kg is not None:
+            return self.max_single_mg_per_kg * weight_kg
+        return self.max_single_mg
+
+
+G = Gate
+_LYRICA = "Lyrica (pregabalin) label, 2 Dosage and Administration: renal impairment table"
+_NEURONTIN = "Neurontin (gabapentin) label, 2 Dosage and Administration, Table 1"
+_ULTRAM = "Ultram (tramadol) label, 2 Dosage and Administration"
+_FDA_2017 = "FDA Drug Safety Communication 20 Apr 2017 (codeine and tramadol: breastfeeding)"
+
+DOSE_LIMITS: tuple[DoseLimit, ...] = (
+    # Pregabalin: 150-600 mg/day at CrCl >= 60; 75-300 at 30-60; 25-150 at 15-30; 25-75 below 15;
+    # on haemodialysis the daily dose by CrCl plus a supplement after each 4-hour session.
+    DoseLimit("dose-pregabalin-max", "pregabalin", G.always, 600, source=_LYRICA),
+    DoseLimit("dose-pregabalin-crcl-30-60", "pregabalin", G.crcl_below_60, 300, source=_LYRICA),
+    DoseLimit("dose-pregabalin-crcl-15-30", "pregabalin", G.crcl_30_or_less, 150, source=_LYRICA),
+    DoseLimit("dose-pregabalin-crcl-below-15", "pregabalin", G.crcl_below_15, 75, source=_LYRICA),
+    DoseLimit(
+        "dose-pregabalin-dialysis",
+        "pregabalin",
+        G.dialysis,
+        75,
+        source=_LYRICA,
+        note="plus one supplementary dose after each haemodialysis session",
+    ),
+    # Gabapentin, label Table 1: 900-3600 mg/day at CrCl >= 60; 400-1400 at 30-59; 200-700 at
+    # 15-29; 100-300 below 15; haemodialysis: the CrCl dose plus 125-350 mg after each 4 h.
+    DoseLimit("dose-gabapentin-max", "gabapentin", G.always, 3600, source=_NEURONTIN),
+    DoseLimit("dose-gabapentin-crcl-30-59", "gabapentin", G.crcl_below_60, 1400, source=_NEURONTIN),
+    DoseLimit(
+        "dose-gabapentin-crcl-15-29", "gabapentin", G.crcl_30_or_less, 700, source=_NEURONTIN
+    ),
+    DoseLimit(
+        "dose-gabapentin-crcl-below-15", "gabapentin", G.crcl_below_15, 300, source=_NEURONTIN
+    ),
+    DoseLimit(
+        "dose-gabapentin-dialysis",
+        "gabapentin",
+        G.dialysis,
+        300,
+        source=_NEURONTIN,
+        note="plus a supplementary 125-350 mg after each 4 hours of haemodialysis",
+    ),
+    # Tramadol IR: 50-100 mg every 4-6 h, at most 400 mg/day; over 75 at most 300 mg/day;
+    # CrCl below 30 every 12 h, at most 200 mg/day; cirrhosis 50 mg every 12 h.
+    DoseLimit("dose-tramadol-max", "tramadol", G.always, 400, 100, source=_ULTRAM),
+    DoseLimit("dose-tramadol-over-75", "tramadol", G.age_over_75, 300, source=_ULTRAM),
+    DoseLimit(
+        "dose-tramadol-crcl-below-30",
+        "tramadol",
+        G.crcl_below_30,
+        200,
+        source=_ULTRAM,
+        note="every 12 hours",
+    ),
+    DoseLimit(
+        "dose-tramadol-cirrhosis",
+        "tramadol",
+        G.cirrhosis,
+        100,
+        50,
+        source=_ULTRAM,
+        note="50 mg every 12 hours",
+    ),
+    DoseLimit("dose-tramadol-breastfeeding", "tramadol", G.breastfeeding, 0, 0, source=_FDA_2017),
+    # Codeine: 15-60 mg every 4 h, at most 360 mg/day (codeine sulfate label); not while
+    # breastfeeding (FDA 2017); metabolites accumulate in severe renal impairment.
+    DoseLimit(
+        "dose-codeine-max",
+        "codeine",
+        G.always,
+        360,
+        60,
+        source="Codeine sulfate tablets label, 2 Dosage and Administration",
+    ),
+    DoseLimit("dose-codeine-breastfeeding", "codeine", G.breastfeeding, 0, 0, source=_FDA_2017),
+    DoseLimit(
+        "dose-codeine-crcl-below-30",
+        "codeine",
+        G.crcl_below_30,
+        0,
+        0,
+        source="Dean M. J Pain Symptom Manage 2004;28:497-504 (codeine metabolites accumulate)",
+    ),
+    DoseLimit(
+        "dose-morphine-crcl-below-30",
+        "morphine",
+        G.crcl_below_30,
+        0,
+        0,
+        source="Dean M. J Pain Symptom Manage 2004;28:497-504 (morphine-6- and -3-glucuronide "
+        "accumulate: sedation, respiratory depression)",
+    ),
+    # Acetaminophen: at most 1 g a dose and 4 g a day; under 50 kg 15 mg/kg a dose and
+    # 75 mg/kg a day (Ofirmev label); cirrhosis 2 g a day (rules.py hepatic-acetaminophen).
+    DoseLimit(
+        "dose-acetaminophen-max",
+        "acetaminophen",
+        G.always,
+        4000,
+        1000,
+        source="Tylenol and Ofirmev (acetaminophen) labels, Dosage and Administration",
+    ),
+    DoseLimit(
+        "dose-acetaminophen-under-50-kg",
+        "acetaminophen",
+        G.under_50_kg,
+        max_daily_mg_per_kg=75,
+        max_single_mg_per_kg=15,
+        source="Ofirmev (acetaminophen injection) label, 2 Dosage and Administration (under 50 kg)",
+    ),
+    DoseLimit(
+        "dose-acetaminophen-cirrhosis",
+        "acetaminophen",
+        G.cirrhosis,
+        2000,
+        source="Hepatology guidance (2 g/day ceiling in cirrhosis), as rules.py "
+        "hepatic-acetaminophen",
+    ),
+    # NSAIDs: label maxima.
+    DoseLimit(
+        "dose-ibuprofen-max",
+        "ibuprofen",
+        G.always,
+        3200,
+        800,
+        source="Motrin (ibuprofen) Rx label, Dosage and Administration (not over 3200 mg/day)",
+    ),
+    DoseLimit(
+        "dose-naproxen-max",
+        "naproxen",
+        G.always,
+        1500,
+        source="Naprosyn (naproxen) label, 2 Dosage and Administration (up to 1500 mg/day for "
+        "limited periods)",
+    ),
+    DoseLimit(
+        "dose-meloxicam-max",
+        "meloxicam",
+        G.always,
+        15,
+        source="Mobic (meloxicam) label, 2 Dosage and Administration (maximum 15 mg/day)",
+    ),
+    DoseLimit(
+        "dose-celecoxib-max",
+        "celecoxib",
+        G.always,
+        400,
+        400,
+        source="Celebrex (celecoxib) label, 2 Dosage and Administration (acute pain: 400 mg "
+        "then 200 mg twice daily)",
+    ),
+    # Others.
+    DoseLimit(
+        "dose-celecoxib-sulfonamide-allergy",
+        "celecoxib",
+        G.sulfonamide_allergy,
+        0,
+        0,
+        source="Celebrex (celecoxib) label, 4 Contraindications (known hypersensitivity to "
+        "sulfonamides)",
+    ),
+    DoseLimit(
+        "dose-duloxetine-max",
+        "duloxetine",
+        G.always,
+        120,
+        source="Cymbalta (duloxetine) label, 2 Dosage and Administration (maximum 120 mg/day)",
+    ),
+    DoseLimit(
+        "dose-cyclobenzaprine-max",
+        "cyclobenzaprine",
+        G.always,
+        30,
+        source="Flexeril (cyclobenzaprine) label, Dosage and Administration (5-10 mg three "
+        "times a day)",
+    ),
+    DoseLimit(
+        "dose-cyclobenzaprine-cirrhosis",
+        "cyclobenzaprine",
+        G.cirrhosis,
+        15,
+        5,
+        source="Flexeril (cyclobenzaprine) label, Use in hepatic impairment (mild: 5 mg, less "
+        "often; moderate or severe: not recommended)",
+    ),
+    DoseLimit(
+        "dose-tizanidine-max",
+        "tizanidine",
+        G.always,
+        36,
+        16,
+        source="Zanaflex (tizanidine) label, 2 Dosage and Administration (not over 36 mg/day; "
+        "single doses above 16 mg not studied)",
+    ),
+    DoseLimit(
+        "dose-meperidine-65-plus",
+        "meperidine",
+        G.age_65_plus,
+        0,
+        0,
+        source="AGS Beers Criteria 2023 (meperidine: avoid; neurotoxic normeperidine)",
+    ),
+    # Opioid-naive patients.
+    DoseLimit(
+        "dose-hydromorphone-iv-naive",
+        "hydromorphone",
+        G.opioid_naive,
+        max_single_mg=1,
+        route=Route.iv,
+        source="Dilaudid (hydromorphone) injection label, 2 Dosage and Administration "
+        "(opioid-naive: 0.2-1 mg IV every 2-3 hours)",
+    ),
+    DoseLimit(
+        "dose-hydromorphone-iv-naive-65-plus",
+        "hydromorphone",
+        G.opioid_naive_65_plus,
+        max_single_mg=0.5,
+        route=Route.iv,
+        source="Dilaudid injection label (older patients: start at the low end of 0.2-1 mg); "
+        "this plan's own older-adult row, 0.2-0.5 mg IV",
+    ),
+    DoseLimit(
+        "dose-fentanyl-patch-naive",
+        "fentanyl",
+        G.opioid_naive,
+        0,
+        0,
+        formulation=Formulation.patch,
+        source="Duragesic (fentanyl transdermal) label, 4 Contraindications (opioid "
+        "non-tolerant patients)",
+    ),
+)
+
+_BY_ID = {row.id: row for row in DOSE_LIMITS}
+assert len(_BY_ID) == len(DOSE_LIMITS), "dose-limit ids must be unique"
+_BY_DRUG: dict[str, tuple[DoseLimit, ...]] = {}
+for _row in DOSE_LIMITS:
+    _BY_DRUG[_row.generic] = (*_BY_DRUG.get(_row.generic, ()), _row)
+
+
+#: The drugs the table limits (a drug not here has no row to check).
+LIMITED: frozenset[str] = frozenset(_BY_DRUG)
+
+
+def known_ids() -> frozenset[str]:
+    """Every row id (for the meta-test that each row has its own test)."""
+    return frozenset(_BY_ID)
+
+
+def row(row_id: str) -> DoseLimit:
+    return _BY_ID[row_id]
+
+
+class Limit(NamedTuple):
+    """This patient's limit for one drug: the lowest daily and single dose that apply, each
+    with the row that set it."""
+
+    daily_mg: float | None
+    daily_row: DoseLimit | None
+    single_mg: float | None
+    single_row: DoseLimit | None
+
+
+def limit_for(
+    generic: str,
+    patient: Patient,
+    route: Route | None = None,
+    formulation: Formulation | None = None,
+) -> Limit | None:
+    """The lowest limits that apply to this drug for this patient, or None when no row does."""
+    if generic not in _BY_DRUG:
+        return None
+    weight = patient.weight_kg if generic in PER_KG else 0.0
+    return _limit(generic, gates_of(patient), weight, route, formulation)
+
+
+def limit_of(
+    generic: str,
+    gates: frozenset[Gate],
+    weight_kg: float,
+    route: Route | None = None,
+    formulation: Formulation | None = None,
+) -> Limit | None:
+    """`limit_for` from the gates that hold (and the weight, for a per-kg drug)."""
+    if generic not in _BY_DRUG:
+        return None
+    return _limit(generic, gates, weight_kg, route, formulation)
+
+
+#: Drugs with a per-kg row: only their limits depend on the weight itself.
+PER_KG = frozenset(
+    r.generic
+    for r in DOSE_LIMITS
+    if r.max_daily_mg_per_kg is not None or r.max_single_mg_per_kg is not None
+)
+
+
+@lru_cache(maxsize=4096)
+def gates_of(patient: Patient) -> frozenset[Gate]:
+    """The gates that hold for this patient (worked out once per patient)."""
+    return frozenset(g for g, holds in GATES.items() if holds(patient))
+
+
+@lru_cache(maxsize=4096)
+def _limit(
+    generic: str,
+    gates: frozenset[Gate],
+    weight_kg: float,
+    route: Route | None,
+    formulation: Formulation | None,
+) -> Limit | None:
+    daily: tuple[float, DoseLimit] | None = None
+    single: tuple[float, DoseLimit] | None = None
+    for r in _BY_DRUG[generic]:
+        if r.route is not None and route is not r.route:
+            continue
+        if r.formulation is not None and formulation is not r.formulation:
+            continue
+        if r.formulation is None and formulation is Formulation.patch:
+            continue  # an oral or IV limit says nothing about a patch rate
+        if r.gate not in gates:
+            continue
+        d, s = r.daily_for(weight_kg), r.single_for(weight_kg)
+        if d is not None and (daily is None or d < daily[0]):
+            daily = (d, r)
+        if s is not None and (single is None or s < single[0]):
+            single = (s, r)
+    if daily is None and single is None:
+        return None
+    return Limit(
+        daily[0] if daily else None,
+        daily[1] if daily else None,
+        single[0] if single else None,
+        single[1] if single else None,
+    )
+
+
+def why(r: DoseLimit) -> str:
+    """'CrCl 30 mL/min or less' plus the row's note, for messages."""
+    words = GATE_WORDS[r.gate]
+    return f"{words}; {r.note}" if r.note else words

@@ -1,0 +1,187 @@
+"""RxNorm product codes -> ingredients, strengths and dose form, so an EHR's coded medicine is
+read by its code, not by whatever text the EHR put beside it.
+
+The codes are the CDC opioid CDS value sets (extended-release opioids, opioid analgesics,
+benzodiazepines, naloxone, buprenorphine and methadone; `data/rxnorm_cdc_medications.tsv`,
+provenance in its header). Each code's RxNorm name follows RxNorm's naming conventions
+(RxNorm Technical Documentation, "Clinical Drug" and "Branded Drug" term types: ingredient,
+strength and unit per ingredient separated by " / ", then the dose form, then the brand in
+brackets; extended-release products carry "Extended Release" in the dose form or a duration
+prefix such as "12 HR"). This module parses those names once; the catalogue then decides what
+each ingredient is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from logic.drugs.catalogue import DrugClass, Formulation, implied_formulation, resolve_drug
+from logic.drugs.catalogue import drug as catalogue_drug
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+TABLE = Path(__file__).resolve().parents[1] / "data" / "rxnorm_cdc_medications.tsv"
+
+#: Value-set tags (see the table's header).
+ER_OPIOID = "er_opioid"
+
+# A leading "Abuse-Deterrent" or "Matrix Delivery", a duration ("12 HR", "168 HR") or a volume
+# ("2 ML"), in RxNorm's order.
+_PREFIX = re.compile(
+    r"^(?:(?:abuse-deterrent|matrix delivery)\s+)?(?:\d+(?:\.\d+)?\s+(?:hr|ml|actuat)\s+)?"
+    r"(?:abuse-deterrent\s+)?",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(r"^(?:(?:abuse-deterrent|matrix delivery)\s+)?\d+\s+hr\b", re.IGNORECASE)
+# A pack: "{2 (0.1 ML) (Diazepam 100 MG/ML Nasal Spray [Valtoco]) } Pack [...]": its first
+# component is read as the product.
+_PACK = re.compile(r"^\{\d+\s+(?:\([\d.]+\s+ML\)\s+)?\((?P<inner>.+?)\)\s*\}\s*Pack", re.IGNORECASE)
+_BRAND = re.compile(r"\s*\[([^\]]+)\]\s*$")
+# "Oxycodone Hydrochloride 10 MG Extended Release Oral Tablet": name, strength, unit, form.
+_PART = re.compile(
+    r"^(?P<name>.+?)\s+(?P<value>\d+(?:\.\d+)?)\s+(?P<unit>[A-Z]+(?:/[A-Z]+)?)(?:\s+(?P<form>.*))?$"
+)
+_PATCH_FORMS = ("transdermal system", "transdermal patch", "patch")
+_ER_FORMS = ("extended release", "extended-release", "24 hr", "12 hr")
+
+#: Class order for the ingredient a multi-ingredient product is entered as: the one whose dose
+#: the safety rules weigh most (an opioid's MME, a benzodiazepine's co-sedation).
+_PRIORITY = (
+    DrugClass.opioid,
+    DrugClass.partial_opioid,
+    DrugClass.atypical_opioid,
+    DrugClass.benzodiazepine,
+    DrugClass.opioid_reversal,
+    DrugClass.opioid_antagonist,
+)
+
+
+class Ingredient(NamedTuple):
+    """One ingredient as RxNorm names it, with the catalogue generic it resolves to (or None)."""
+
+    name: str
+    generic: str | None
+    strength: float | None
+    unit: str | None  # RxNorm's unit: MG, MCG, MG/ML, MG/HR, ...
+
+
+class Product(NamedTuple):
+    code: str
+    display: str
+    ingredients: tuple[Ingredient, ...]
+    formulation: Formulation | None
+    brand: str | None
+    value_sets: frozenset[str]
+
+    @property
+    def generics(self) -> frozenset[str]:
+        return frozenset(i.generic for i in self.ingredients if i.generic is not None)
+
+    @property
+    def primary(self) -> Ingredient | None:
+        """The ingredient the product is entered as (see `_PRIORITY`), or None if the catalogue
+        knows none of them."""
+        known = [i for i in self.ingredients if i.generic is not None]
+        if not known:
+            return None
+
+        def rank(item: Ingredient) -> int:
+            cls = catalogue_drug(str(item.generic)).drug_class
+            return _PRIORITY.index(cls) if cls in _PRIORITY else len(_PRIORITY)
+
+        return min(known, key=rank)
+
+
+def _generic(name: str) -> str | None:
+    """The catalogue generic for an RxNorm ingredient name ('Oxycodone Hydrochloride' ->
+    oxycodone): the longest leading run of its words the catalogue knows."""
+    words = name.lower().replace(",", " ").split()
+    for end in range(len(words), 0, -1):
+        found = resolve_drug(" ".join(words[:end]))
+        if found is not None:
+            return found
+    return None
+
+
+def parse(code: str, display: str, value_sets: Iterable[str] = ()) -> Product:
+    """A product from its RxNorm name; tolerant of names without strength or form."""
+    text = display.strip()
+    pack = _PACK.match(text)
+    if pack is not None:
+        text = pack.group("inner")
+    brand_match = _BRAND.search(text)
+    brand = brand_match.group(1) if brand_match else None
+    if brand_match:
+        text = text[: brand_match.start()]
+    duration = bool(_DURATION.match(text))
+    text = _PREFIX.sub("", text, count=1)
+    ingredients: list[Ingredient] = []
+    form = ""
+    for part in text.split(" / "):
+        match = _PART.match(part.strip())
+        if match is None:
+            ingredients.append(Ingredient(part.strip(), _generic(part), None, None))
+            continue
+        name = match.group("name")
+        ingredients.append(
+            Ingredient(name, _generic(name), float(match.group("value")), match.group("unit"))
+        )
+        form = match.group("form") or form
+    form_l = form.lower()
+    units = {i.unit for i in ingredients}
+    tags = frozenset(value_sets)
+    formulation: Formulation | None = None
+    if any(word in form_l for word in _PATCH_FORMS) or units & {"MG/HR", "MCG/HR"}:
+        formulation = Formulation.patch
+    elif duration or any(word in form_l for word in _ER_FORMS) or ER_OPIOID in tags:
+        formulation = Formulation.er
+    # Otherwise None, as for a text: a plain "Oral Tablet" is not read as a claim of immediate
+    # release (the reader states only what the record affirms).
+    if brand is not None and formulation is None:
+        # An SBDC without a dose form ('Morphine Sulfate 10 MG [Kadian]'): the brand says it.
+        formulation = implied_formulation(brand)
+    return Product(code, display, tuple(ingredients), formulation, brand, tags)
+
+
+@cache
+def table() -> dict[str, Product]:
+    """Code -> product, for every code in the shipped value sets."""
+    products: dict[str, Product] = {}
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", "code\t")):
+            continue
+        code, display, tags = line.split("\t")
+        products[code] = parse(code, display, tags.split(","))
+    return products
+
+
+def product(code: str) -> Product | None:
+    return table().get(code)
+
+
+@cache
+def _by_display() -> dict[str, Product]:
+    return {p.display: p for p in table().values()}
+
+
+def read_name(text: str) -> Product:
+    """The product an RxNorm name stands for: the table's row (with its value sets, so a
+    long-acting methadone tablet is extended release) when the name is one of the table's,
+    else the name parsed on its own."""
+    return _by_display().get(text) or parse("", text)
+
+
+def coded_product(concept: object) -> Product | None:
+    """The first RxNorm coding of a CodeableConcept that the table knows, or None."""
+    if not isinstance(concept, Mapping):
+        return None
+    for coding in concept.get("coding") or ():
+        if not isinstance(coding, Mapping) or coding.get("system") != RXNORM:
+            continue
+        code: Any = coding.get("code")
+        if isinstance(code, str) and (found := product(code)) is not None:
+            return found
+    return None

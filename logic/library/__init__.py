@@ -1,0 +1,2 @@
+"""Content read from the repository's folders: evidence pages (content/) and teaching cases
+(cases/)."""
