@@ -25,7 +25,8 @@ from ui import page, warmup  # noqa: E402 (set_page_config must be the first Str
 # process. Without this, Python's cyclic collector walks all of it again after every script run
 # (Streamlit triggers a collection per rerun): 130-650 ms per widget change on a loaded 2-CPU
 # machine (issue 12). Freezing moves these objects to a permanent generation the collector
-# skips; objects created later are still collected as usual. Once per process is enough.
+# skips; objects created later are still collected as usual. Once per process is enough here;
+# ui/warmup.py freezes again once its background imports (Altair, pandas, pyarrow) are done.
 if not getattr(gc, "_back_pain_frozen", False):
     gc.freeze()
     gc._back_pain_frozen = True  # type: ignore[attr-defined]
