@@ -195,8 +195,14 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict[str, Evid
     """The answer at a glance: triage, what to give now, discharge, figures and what to avoid."""
     emergency = plan.triage.level is TriageLevel.emergency
     with st.container(border=True, key="summary"):
-        show_triage(plan, st, library, brief=False)
-        show_harm_done(plan)
+        # A red flag (emergency or urgent) leads; with none, harm already done leads, since the
+        # routine triage box (an all-clear, or the age questions) is the less urgent of the two.
+        if plan.triage.level is TriageLevel.routine:
+            show_harm_done(plan)
+            show_triage(plan, st, library, brief=False)
+        else:
+            show_triage(plan, st, library, brief=False)
+            show_harm_done(plan)
         show_warnings(plan, [Severity.danger])
         if emergency:
             st.subheader(":material/event: Now", anchor="now")

@@ -113,12 +113,24 @@ def unchecked_warning(case: PatientCase) -> Warning | None:
     )
 
 
+def _row_text(pairs: list[Pair]) -> str:
+    """One interaction row and every pair it applies to, said once ('oxycodone + diazepam,
+    tramadol + diazepam (adjust): ...'), so three opioid options with one benzodiazepine do not
+    repeat the same mechanism three times."""
+    r = pairs[0].row
+    names = ", ".join(f"{p.first} + {p.second}" for p in pairs)
+    return f"{names} ({r.severity.value}): {r.mechanism}; {r.action} ({r.source})"
+
+
 @lru_cache(maxsize=4096)
 def _pair_warning(code: str, severity: Severity, lead: str, pairs: tuple[Pair, ...]) -> Warning:
+    by_row: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        by_row.setdefault(pair.row.id, []).append(pair)
     return Warning(
         code=code,
         severity=severity,
-        message=f"{lead}: " + "; ".join(p.text for p in pairs) + ".",
+        message=f"{lead}: " + "; ".join(_row_text(group) for group in by_row.values()) + ".",
         source="; ".join(dict.fromkeys(p.row.source for p in pairs)),
         rule_ids=tuple(dict.fromkeys(p.row.id for p in pairs)),
     )

@@ -450,7 +450,10 @@ LINK_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pregnancy or breastfeeding", ("pregnant", "pregnancy_weeks", "breastfeeding")),
     ("substance use, opioid use disorder and other conditions", ("conditions",)),
     ("intravenous drug use", ("red_flags:iv_drug_use",)),
-    ("regular medicines", ("current_medications",)),
+    (
+        "regular medicines, and medicines outside the lists",
+        ("current_medications", "unchecked_medicines"),
+    ),
     ("a past overdose", ("prior_overdose",)),
     ("heavy alcohol use", ("heavy_alcohol_use",)),
     ("allergies", ("allergies", "allergic_to")),
