@@ -10,7 +10,7 @@ from logic.models import PatientCase
 
 #: How many mimics show before the rest fold away: the patient's own facts order the list, so
 #: the first few are the ones to check now.
-FIRST = 3
+FIRST = 2
 
 
 def show_mimics(case: PatientCase) -> None:
@@ -27,5 +27,6 @@ def show_mimics(case: PatientCase) -> None:
     st.markdown("\n".join(first))
     if rest:  # the rest one click away, so the tab stays short (issue 21: page height)
         with st.expander(f"The other {len(rest)} to consider", key="mimics_rest"):
-            st.markdown("\n".join(rest))
-    st.markdown(f"[Sources: the evidence page](#ev-{PAGE})")
+            st.markdown("\n".join(rest) + f"\n\n[Sources: the evidence page](#ev-{PAGE})")
+    else:
+        st.markdown(f"[Sources: the evidence page](#ev-{PAGE})")
