@@ -193,16 +193,28 @@ def settle(page: Page) -> None:
     page.evaluate("async () => { await document.fonts.ready; }")
 
 
-def axe_violations(page: Page) -> list[dict]:
-    """Critical and serious axe-core violations on the page as it is now."""
+def _axe_run(page: Page) -> list[dict]:
     settle(page)
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in results["violations"]
         if v["impact"] in ("critical", "serious")
     ]
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """Critical and serious axe-core violations on the page as it is now.
+
+    A session's first page can run once more right after it settles (the address component
+    reports, ui/address.py), and the rerun dims every element for a moment: a caption then
+    measures 4.07:1 (seen once in a loaded CI run). So a page with violations is settled and
+    checked again, and only what is still there the second time counts: a real contrast or
+    name defect is there both times."""
+    found = _axe_run(page)
+    return _axe_run(page) if found else found
 
 
 VIEWS = {
