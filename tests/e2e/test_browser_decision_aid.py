@@ -11,6 +11,7 @@ from tests.e2e.conftest import find_chromium, wait_for_app_run
 if find_chromium() is None:
     pytest.skip("browser tests need Chromium", allow_module_level=True)
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from logic.engine.decision_aid import Option, arm_line, decision_rows, headline, people
@@ -37,13 +38,27 @@ def _open(browser, app_url: str, size: tuple[int, int], query: str = ""):
 
 
 def _charts_drawn(page: Page, count: int) -> None:
+    """Every chart is drawn. The charts are found afresh on each check, by position: a
+    session's first page can run once more (ui/address.py reports), which replaces the chart
+    elements, so a handle taken before that rerun would be detached."""
     charts = page.locator(CHART)
     expect(charts).to_have_count(count)
     for index in range(count):
-        chart = charts.nth(index)
-        chart.scroll_into_view_if_needed()
+        for attempt in range(3):  # the element may be replaced by that rerun mid-scroll
+            try:
+                charts.nth(index).scroll_into_view_if_needed()
+                break
+            except PlaywrightError:
+                if attempt == 2:
+                    raise
+                wait_for_app_run(page)
         page.wait_for_function(
-            f"(c) => ({CHART_INK_JS})(c) > 0", arg=chart.element_handle(), timeout=60_000
+            f"""(i) => {{
+                const chart = document.querySelectorAll("{CHART}")[i];
+                return chart !== undefined && ({CHART_INK_JS})(chart) > 0;
+            }}""",
+            arg=index,
+            timeout=60_000,
         )
 
 
