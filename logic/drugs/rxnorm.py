@@ -163,7 +163,7 @@ def table() -> dict[str, Product]:
 class IngredientCode(NamedTuple):
     code: str
     generic: str
-    source: str  # cdc-mme | rxnconso | unverified (see the table's header)
+    source: str  # cdc-mme | rxnconso | autoicd | unverified (see the table's header)
 
 
 @cache
