@@ -105,6 +105,8 @@ class FhirServer:
     token: str = "test-access-token"
     hold: threading.Event | None = None
     redirect_to: str | None = None
+    #: A `next` link put on every first search page (`{base}` is replaced by this server's base).
+    next_link: str | None = None
     served: list[tuple[str, str]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     _httpd: ThreadingHTTPServer | None = None
@@ -130,8 +132,12 @@ class FhirServer:
             return 400, {"resourceType": "OperationOutcome", "issue": []}
         found = search(self.resources, parts[0], params)
         self.served += [(r["resourceType"], r.get("id", "")) for r in found]
+        links = []
+        if self.next_link is not None and "page" not in params:
+            links = [{"relation": "next", "url": self.next_link.replace("{base}", self.base)}]
         return 200, {
             "resourceType": "Bundle",
+            "link": links,
             "type": "searchset",
             "total": len(found),
             "entry": [

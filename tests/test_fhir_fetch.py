@@ -293,3 +293,35 @@ def test_the_whole_fetch_has_its_own_deadline() -> None:
         assert fhir.hold is not None
         fhir.hold.set()
         fhir.stop()
+
+
+def _conditions(fhir: FhirServer) -> Any:
+    return fetch_prefetch(
+        fhir.base,
+        fhir.authorization(),
+        {"conditions": "Condition?patient={{context.patientId}}"},
+        {"patientId": "example-rec-08-order-sign-substance-abuse"},
+    )["conditions"]
+
+
+def test_a_next_page_is_followed_on_the_same_server_only() -> None:
+    _, resources = cdc_case(
+        "OpioidCDSREC08OrderSign__request-example-rec-08-order-sign-substance-abuse.json"
+    )
+    (condition,) = [r for r in resources if r["resourceType"] == "Condition"]
+    same = FhirServer(resources, next_link="{base}/Condition?patient=nobody&page=2").start()
+    try:
+        bundle = _conditions(same)
+    finally:
+        same.stop()
+    assert [e["resource"]["id"] for e in bundle["entry"]] == [condition["id"]]
+    assert len(same.requests) == 2  # the first page and the next
+    other = FhirServer(resources).start()
+    away = FhirServer(resources, next_link=other.base + "/Condition?page=2").start()
+    try:
+        with pytest.raises(FetchError, match="another server"):
+            _conditions(away)
+    finally:
+        away.stop()
+        other.stop()
+    assert other.requests == []
