@@ -6,6 +6,9 @@ Starts `uvicorn service.app:app --workers N` (N = 1, then 4, in the same run) on
 loopback port, warms it up, then sends a fixed number of signed requests (a mix of the
 hand-written patient-view and order-sign requests in tests/data/fhir/) with a fixed number in
 flight, and prints requests/s, p50 and p99 latency for each worker count and the 4/1 ratio.
+It also times, one at a time, a request whose prefetch holds 30 resources (`large_request`: the
+reference patient with the history an EHR returns when a search is not limited to the latest
+value), since validating the prefetch is most of a call's cost.
 Tokens are signed before the clock starts so the client's own signing is not timed. Not part of
 the test run; figures depend on the machine (the load average at the start is printed).
 """
@@ -14,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
+import datetime as dt
 import os
 import platform
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -37,6 +43,72 @@ MIX = (
 )
 
 
+#: Resources in the large request's prefetch.
+LARGE = 30
+
+
+def large_request() -> dict[str, Any]:
+    """reference.json with 30 prefetched resources: its 11 (Patient, Encounter, weight,
+    creatinine, pain score, six doses given) plus older weights and creatinines (a search
+    without `_count=1`) and five problem-list Conditions, until there are `LARGE`."""
+    body = h.load_request(DATA / "reference.json")
+    prefetch = body["prefetch"]
+    conditions = [
+        ("59621000", "Essential hypertension"),
+        ("55822004", "Hyperlipidemia"),
+        ("35489007", "Depressive disorder"),
+        ("195967001", "Asthma"),
+        ("235595009", "Gastroesophageal reflux disease"),
+    ]
+    prefetch["conditions"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": f"problem-{i}",
+                    "clinicalStatus": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                "code": "active",
+                            }
+                        ]
+                    },
+                    "code": {
+                        "coding": [{"system": "http://snomed.info/sct", "code": c, "display": d}]
+                    },
+                    "subject": {"reference": "Patient/example"},
+                }
+            }
+            for i, (c, d) in enumerate(conditions)
+        ],
+    }
+
+    def count() -> int:
+        return sum(
+            len(v.get("entry", [])) if v.get("resourceType") == "Bundle" else 1
+            for v in prefetch.values()
+            if isinstance(v, dict)
+        )
+
+    day = 1
+    while count() < LARGE:
+        for key in ("weight", "creatinine"):
+            if count() >= LARGE:
+                break
+            latest = prefetch[key]["entry"][0]["resource"]
+            older = copy.deepcopy(latest)
+            older["id"] = f"{latest['id']}-{day}"
+            when = dt.datetime.fromisoformat(latest["effectiveDateTime"].replace("Z", "+00:00"))
+            older["effectiveDateTime"] = (when - dt.timedelta(days=30 * day)).isoformat()
+            prefetch[key]["entry"].append({"resource": older})
+        day += 1
+    assert count() == LARGE
+    return body
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
@@ -44,9 +116,13 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _drive(
-    server: h.Server, key: h.SigningKey, total: int, concurrency: int
+    server: h.Server,
+    key: h.SigningKey,
+    total: int,
+    concurrency: int,
+    bodies: list[tuple[str, dict[str, Any]]] | None = None,
 ) -> dict[str, float]:
-    bodies = [(s, h.load_request(DATA / f)) for s, f in MIX]
+    bodies = bodies or [(s, h.load_request(DATA / f)) for s, f in MIX]
     jobs = []
     for i in range(total):
         service, body = bodies[i % len(bodies)]
@@ -85,14 +161,17 @@ async def _drive(
 
 def run(
     workers: int, total: int, concurrency: int, warmup: int
-) -> tuple[dict[str, float], dict[str, float]]:
-    """(one request in flight: service time; `concurrency` in flight: throughput)."""
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """(one request in flight: service time; the same with the 30-resource prefetch;
+    `concurrency` in flight: throughput)."""
     key = h.ec_key()
     server = h.start(keys=(key,), workers=workers)
+    large = [("back-pain-plan", large_request())]
     try:
         asyncio.run(_drive(server, key, warmup, concurrency))  # every worker imports and warms
         single = asyncio.run(_drive(server, key, max(50, total // 4), 1))
-        return single, asyncio.run(_drive(server, key, total, concurrency))
+        big = asyncio.run(_drive(server, key, max(50, total // 4), 1, large))
+        return single, big, asyncio.run(_drive(server, key, total, concurrency))
     finally:
         server.stop()
 
@@ -114,11 +193,15 @@ def main() -> None:
     )
     results = {}
     for workers in (1, 4):
-        single, r = run(workers, args.requests, args.concurrency, args.warmup)
+        single, big, r = run(workers, args.requests, args.concurrency, args.warmup)
         results[workers] = r
         print(
             f"workers={workers}, 1 in flight: p50 {single['p50_ms']:.1f} ms, "
             f"p99 {single['p99_ms']:.1f} ms ({single['rps']:.0f} req/s)"
+        )
+        print(
+            f"workers={workers}, 1 in flight, {LARGE}-resource prefetch: p50 "
+            f"{big['p50_ms']:.1f} ms, p99 {big['p99_ms']:.1f} ms, non-200 {big['failures']:.0f}"
         )
         print(
             f"workers={workers}, {args.concurrency} in flight: {r['rps']:.0f} req/s, "

@@ -13,6 +13,8 @@ Environment:
 * ``CDS_SERVICE_BASE_URL``: this service's public base URL (what EHR tokens name in ``aud``);
   when unset the URL the request arrived at is used;
 * ``CDS_APP_URL``: the Streamlit page the cards link to (default http://localhost:8501/);
+* ``CDS_FHIR_READ_TIMEOUT_S`` / ``CDS_FHIR_TOTAL_TIMEOUT_S``: timeouts when a prefetch the EHR
+  left out is fetched from its ``fhirServer`` (service.fhir_client; defaults 2 s and 4 s);
 * ``CDS_CORS_ORIGINS``: comma-separated browser origins allowed to call the service (default the
   public CDS Hooks sandbox, https://sandbox.cds-hooks.org).
 """
@@ -44,6 +46,7 @@ from logic.formats.fhir.read import (
     read_prefetch,
 )
 from service import cards as cd
+from service.fhir_client import FetchError, FetchSettings, fetch_prefetch
 from service.replay import ReplayStoreError
 from service.security import AuthError, load_trust, verify
 
@@ -233,6 +236,10 @@ TRUST = load_trust()
 APP_URL = os.environ.get("CDS_APP_URL", "http://localhost:8501/")
 BASE_URL = os.environ.get("CDS_SERVICE_BASE_URL", "").rstrip("/")
 SETTINGS = cd.CardSettings(app_url=APP_URL)
+FETCH = FetchSettings(
+    read_s=float(os.environ.get("CDS_FHIR_READ_TIMEOUT_S", FetchSettings().read_s)),
+    total_s=float(os.environ.get("CDS_FHIR_TOTAL_TIMEOUT_S", FetchSettings().total_s)),
+)
 _FEEDBACK: Counter[str] = Counter()
 _FEEDBACK_LOCK = threading.Lock()
 
@@ -255,7 +262,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Malformed JSON, CDS Hooks request or FHIR resource"},
     401: {"model": Problem, "description": "Missing, invalid, expired or replayed JWT"},
     404: {"model": Problem, "description": "Unknown service id"},
-    412: {"model": Problem, "description": "A required prefetch was not supplied"},
+    412: {
+        "model": Problem,
+        "description": "A required prefetch was neither supplied nor fetchable from fhirServer",
+    },
     503: {"model": Problem, "description": "The shared replay store (Redis) is unreachable"},
 }
 
@@ -338,6 +348,35 @@ def _drafts(hook: str, context: Mapping[str, Any]) -> list[cd.Draft]:
     return drafts
 
 
+def _complete_prefetch(body: CDSRequest) -> dict[str, Any]:
+    """The prefetch, with the keys the EHR left out fetched from its `fhirServer`.
+
+    CDS Hooks 2.0: an absent key may be fetched by the service with `fhirAuthorization` (without
+    it the service has no access, so nothing is fetched); a null one means the EHR found
+    nothing, and is kept. When the Patient is neither sent nor
+    fetchable, or a fetch fails (a partial record is never read as whole), the answer is 412.
+    """
+    prefetch = dict(body.prefetch or {})
+    absent = {k: t for k, t in PREFETCH.items() if k not in prefetch}
+    if absent and body.fhirServer and body.fhirAuthorization is not None:
+        context = body.context.model_dump()
+        # The CDC's own examples send "Patient/<id>"; the template wants the id (as check_subject)
+        context["patientId"] = body.context.patientId.removeprefix("Patient/")
+        try:
+            prefetch.update(
+                fetch_prefetch(body.fhirServer, body.fhirAuthorization, absent, context, FETCH)
+            )
+        except FetchError as error:
+            raise HTTPException(412, f"required prefetch could not be fetched: {error}") from None
+    if prefetch.get("patient") is None:
+        raise HTTPException(
+            412,
+            "prefetch 'patient' was not supplied and the request names no fhirServer with "
+            "fhirAuthorization to fetch it from; send the prefetch templates from discovery",
+        )
+    return prefetch
+
+
 @app.post(
     "/cds-services/{service_id}",
     response_model=CDSResponse,
@@ -354,13 +393,7 @@ def call_service(
         raise HTTPException(
             400, f"service '{service_id}' answers '{service['hook']}', not '{body.hook}'"
         )
-    prefetch = body.prefetch or {}
-    if prefetch.get("patient") is None:
-        raise HTTPException(
-            412,
-            "prefetch 'patient' was not supplied; this service does not query the FHIR server, "
-            "so send the prefetch templates from discovery",
-        )
+    prefetch = _complete_prefetch(body)
     try:
         resources, notes = read_prefetch(prefetch)
         check_subject(resources, body.context.patientId)

@@ -24,6 +24,8 @@ from logic.drugs.catalogue import drug as catalogue_drug
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 TABLE = Path(__file__).resolve().parents[1] / "data" / "rxnorm_cdc_medications.tsv"
+#: Ingredient (term type IN) codes for catalogue generics, each row with where it was checked.
+INGREDIENTS = Path(__file__).resolve().parents[1] / "data" / "rxnorm_ingredients.tsv"
 
 #: Value-set tags (see the table's header).
 ER_OPIOID = "er_opioid"
@@ -158,8 +160,47 @@ def table() -> dict[str, Product]:
     return products
 
 
+class IngredientCode(NamedTuple):
+    code: str
+    generic: str
+    source: str  # cdc-mme | rxnconso | autoicd | unverified (see the table's header)
+
+
+@cache
+def ingredient_codes() -> dict[str, IngredientCode]:
+    """Ingredient code -> the catalogue generic it names, from `data/rxnorm_ingredients.tsv`."""
+    rows: dict[str, IngredientCode] = {}
+    for line in INGREDIENTS.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith(("#", "code\t")):
+            continue
+        code, generic, source = line.split("\t")
+        rows[code] = IngredientCode(code, generic, source)
+    return rows
+
+
+def ingredient_code(generic: str) -> str | None:
+    """The RxNorm ingredient code of a catalogue generic, or None when the table has none."""
+    return next((r.code for r in ingredient_codes().values() if r.generic == generic), None)
+
+
 def product(code: str) -> Product | None:
-    return table().get(code)
+    """The product a code names: a row of the CDC value sets, or an ingredient code read as
+    the bare ingredient (no strength, no form: an EHR that codes only the ingredient says no
+    more; the dose and the form come from the rest of the record)."""
+    found = table().get(code)
+    if found is not None:
+        return found
+    row = ingredient_codes().get(code)
+    if row is None:
+        return None
+    return Product(
+        code,
+        row.generic,
+        (Ingredient(row.generic, row.generic, None, None),),
+        None,
+        None,
+        frozenset(),
+    )
 
 
 @cache

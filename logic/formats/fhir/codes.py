@@ -33,6 +33,10 @@ EXT_DOSES_GIVEN: Final = EXT_BASE + "doses-given"  # valueInteger: doses this re
 EXT_FORMULATION: Final = EXT_BASE + "formulation"  # valueCode: ir | er | patch
 EXT_WEEKS: Final = EXT_BASE + "weeks-taken"  # valueDecimal: weeks the medicine has been taken
 EXT_DOSES_PER_DAY: Final = EXT_BASE + "doses-per-day"  # valueDecimal: exact doses a day
+#: valueCodeableConcept: the route of a dose given in an unknown amount. FHIR R4 invariant mad-1
+#: ("SHALL have at least one of dosage.dose or dosage.rate[x]") allows no dosage holding only a
+#: route, so the route of such a dose travels here instead.
+EXT_ROUTE: Final = EXT_BASE + "route-of-unknown-dose"
 V3_ACT_CODE: Final = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 # Observations (LOINC)

@@ -916,6 +916,8 @@ class _Reader:
             guess = formulation_in_text(text) or rxnorm.read_name(text).formulation
             if guess is not None and guess in forms:  # only a form the drug has
                 kwargs["formulation"] = guess
+        if (route := _route(_extension(resource, fc.EXT_ROUTE))) is not None:
+            kwargs["route"] = route  # a dose of unknown size: no dosage (R4 mad-1)
         if not isinstance(dosage, Mapping):
             return kwargs
         route = _route(dosage.get("route"))

@@ -257,26 +257,32 @@ def _medicine_text(item: Any) -> str:
 
 
 def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
-    dosage: dict[str, Any] = {}
-    if tried.route is not None:
-        dosage["route"] = _route(tried.route.value)
-    if (dose := _dose(tried)) is not None:
-        dosage["dose"] = dose
+    """A dose given this visit. The case says neither when it was given nor, sometimes, how much:
+    the time is the visit's (`context`, the Encounter) and "by `today`" (a Period with only its
+    end: FHIR R4 Period, a missing start is unknown), not a made-up instant; a dose of unknown
+    size has no `dosage` (R4 invariant mad-1 wants a dose or a rate there), its route travels in
+    the EXT_ROUTE extension."""
+    dose = _dose(tried)
+    route = _route(tried.route.value) if tried.route is not None else None
+    extensions: list[dict[str, Any]] = [
+        {"url": fc.EXT_RELIEF, "valueCode": tried.relief.value},
+        {"url": fc.EXT_DOSES_GIVEN, "valueInteger": tried.doses_given},
+        *_formulation_ext(tried),
+    ]
+    if dose is None and route is not None:
+        extensions.append({"url": fc.EXT_ROUTE, "valueCodeableConcept": route})
     resource: dict[str, Any] = {
         "resourceType": "MedicationAdministration",
         "id": _id("given", i, tried.drug),
-        "extension": [
-            {"url": fc.EXT_RELIEF, "valueCode": tried.relief.value},
-            {"url": fc.EXT_DOSES_GIVEN, "valueInteger": tried.doses_given},
-            *_formulation_ext(tried),
-        ],
+        "extension": extensions,
         "status": "completed",
         "medicationCodeableConcept": {"text": _medicine_text(tried)},
         "subject": {"reference": PATIENT_REF},
-        "effectiveDateTime": today.isoformat(),
+        "context": {"reference": f"urn:uuid:{_id('encounter')}"},
+        "effectivePeriod": {"end": today.isoformat()},
     }
-    if dosage:
-        resource["dosage"] = dosage
+    if dose is not None:
+        resource["dosage"] = {**({"route": route} if route else {}), "dose": dose}
     return resource
 
 
