@@ -86,7 +86,15 @@ def test_every_ingredient_code_names_a_catalogue_generic_once() -> None:
     assert rows
     assert all(resolve_drug(r.generic) == r.generic for r in rows)
     assert len({r.generic for r in rows}) == len(rows)  # one code per generic
-    assert {r.source for r in rows} <= {"cdc-mme", "rxnconso", "autoicd", "unverified"}
+    assert {r.source for r in rows} <= {
+        "cdc-mme",
+        "rxnconso",
+        "autoicd",
+        "rxnav-in",
+        "cdc-cpg",
+        "cpic",
+        "unverified",
+    }
     for r in rows:
         found = product(r.code)
         assert found is not None

@@ -163,7 +163,8 @@ def table() -> dict[str, Product]:
 class IngredientCode(NamedTuple):
     code: str
     generic: str
-    source: str  # cdc-mme | rxnconso | autoicd | unverified (see the table's header)
+    # cdc-mme | rxnconso | autoicd | rxnav-in | cdc-cpg | cpic | unverified (see the table's header)
+    source: str
 
 
 @cache
