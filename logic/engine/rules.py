@@ -1825,6 +1825,24 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+# ---- Rows for the new inputs of issue 20 (keyword form; kept apart from the rows above so the
+# positional-to-keyword conversion of RULES merges without touching them) -------------------
+INPUT_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="cabg-nsaid",
+        trigger=when(C.recent_cabg),
+        target="nsaid",
+        action=A.avoid,
+        message="Recent coronary bypass surgery (CABG): NSAIDs are contraindicated in the "
+        "setting of CABG surgery (more heart attacks and strokes after it).",
+        source="NSAID class labelling (FDA): boxed warning and 4 Contraindications (setting "
+        "of CABG surgery); ketorolac label (contraindicated for CABG pain)",
+        severity=S.danger,
+        evidence=_NSAID,
+    ),
+)
+RULES = (*RULES, *INPUT_RULES)
+
 #: Human names of rule targets, for the avoid list.
 TARGET_LABELS: dict[str, str] = {
     "corticosteroid": "Systemic corticosteroids (prednisone, dexamethasone, methylprednisolone)",
