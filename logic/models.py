@@ -74,6 +74,9 @@ class Condition(StrEnum):
     antiplatelet_use = "antiplatelet_use"
     heart_failure = "heart_failure"
     recent_mi = "recent_mi"
+    #: Coronary artery bypass surgery recently (the perioperative setting the NSAID boxed
+    #: warning names).
+    recent_cabg = "recent_cabg"
     cirrhosis = "cirrhosis"
     sleep_apnea = "sleep_apnea"
     copd = "copd"

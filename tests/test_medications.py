@@ -792,6 +792,12 @@ def test_buprenorphine_for_opioid_dependence_given_today_counts_as_moud(
         assert plan.naloxone
         assert "prescriber" in warnings.get("moud-continue", "")
         assert any("buprenorphine" in a.reason.lower() for a in plan.avoid if "Opioid" in a.drug)
+    elif tried["drug"] in ("Butrans", "methadone"):
+        # A patch or methadone given for acute pain is an ER/LA opioid (CDC 2022 rec 3): harm
+        # may already have been done and no further opioid is offered (issue 20).
+        assert opioids == []
+        assert "harm-er-opioid-acute" in plan.tried_review[0].rule_ids
+        assert "moud-continue" not in warnings
     else:
         assert "oxycodone (immediate release) 5-10 mg PO once" in opioids
         assert "moud-continue" not in warnings

@@ -745,6 +745,8 @@ ROWS: tuple[Row, ...] = (
     Row("antiplatelet-nsaid", {"conditions": ["antiplatelet_use"]}, no_nsaid, "ketorolac label"),
     Row("heart-failure-nsaid", {"conditions": ["heart_failure"]}, no_nsaid, "AHA/ACC/HFSA 2022"),
     Row("recent-mi-nsaid", {"conditions": ["recent_mi"]}, no_nsaid, "FDA 2015 boxed warning"),
+    # Issue 20: NSAID class labelling, boxed warning and 4 Contraindications (setting of CABG).
+    Row("cabg-nsaid", {"conditions": ["recent_cabg"]}, no_nsaid, "NSAID labels: CABG setting"),
     Row("ckd-nsaid-caution", {"conditions": ["ckd"]}, naproxen_reduced, "NICE NG59"),
     # ---- NSAIDs with regular medicines (interactions) ----------------------------------------
     Row(

@@ -78,6 +78,7 @@ CONDITIONS = {
     Condition.antiplatelet_use: "Takes an antiplatelet (incl. aspirin)",
     Condition.heart_failure: "Heart failure",
     Condition.recent_mi: "Recent heart attack",
+    Condition.recent_cabg: "Recent heart bypass surgery (CABG)",
     Condition.cirrhosis: "Cirrhosis",
     Condition.sleep_apnea: "Sleep apnoea",
     Condition.copd: "COPD",

@@ -30,7 +30,9 @@ class Gate(StrEnum):
     """The patient fact that brings a limit in."""
 
     always = "always"
+    crcl_80_or_less = "crcl_80_or_less"
     crcl_below_60 = "crcl_below_60"
+    crcl_50_or_less = "crcl_50_or_less"
     crcl_30_or_less = "crcl_30_or_less"
     crcl_below_30 = "crcl_below_30"
     crcl_below_15 = "crcl_below_15"
@@ -65,7 +67,11 @@ def _crcl(test: Callable[[float], bool]) -> Callable[[Patient], bool]:
 
 GATES: dict[Gate, Callable[[Patient], bool]] = {
     Gate.always: lambda p: True,
+    # Baclofen's bands (50-80, 30-50, below 30): a shared edge counts as the lower band, as the
+    # module docstring says for the gabapentinoid tables.
+    Gate.crcl_80_or_less: _crcl(lambda c: c <= 80),
     Gate.crcl_below_60: _crcl(lambda c: c < 60),
+    Gate.crcl_50_or_less: _crcl(lambda c: c <= 50),
     Gate.crcl_30_or_less: _crcl(lambda c: c <= 30),
     # The labels' "below 30" band, read as logic/engine/renal.py reads it (exactly 30 falls in the
     # 15-29 band, as rules.py's crcl_below_30 gate), dialysis included.
@@ -85,7 +91,9 @@ GATES: dict[Gate, Callable[[Patient], bool]] = {
 #: How each gate reads in a message.
 GATE_WORDS: dict[Gate, str] = {
     Gate.always: "label maximum",
+    Gate.crcl_80_or_less: "CrCl 80 mL/min or less",
     Gate.crcl_below_60: "CrCl below 60 mL/min",
+    Gate.crcl_50_or_less: "CrCl 50 mL/min or less",
     Gate.crcl_30_or_less: "CrCl 30 mL/min or less",
     Gate.crcl_below_30: "CrCl below 30 mL/min (30 read as that band) or dialysis",
     Gate.crcl_below_15: "CrCl below 15 mL/min",
@@ -132,6 +140,10 @@ G = Gate
 _LYRICA = "Lyrica (pregabalin) label, 2 Dosage and Administration: renal impairment table"
 _NEURONTIN = "Neurontin (gabapentin) label, 2 Dosage and Administration, Table 1"
 _ULTRAM = "Ultram (tramadol) label, 2 Dosage and Administration"
+_BACLOFEN_RENAL = (
+    "Baclofen labels, 2.3 Dosage in renal impairment (4/2024); Vlavonou R et al., J Clin "
+    "Pharmacol (doi:10.1002/jcph.247)"
+)
 _FDA_2017 = "FDA Drug Safety Communication 20 Apr 2017 (codeine and tramadol: breastfeeding)"
 
 DOSE_LIMITS: tuple[DoseLimit, ...] = (
@@ -326,6 +338,217 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         0,
         0,
         source="AGS Beers Criteria 2023 (meperidine: avoid; neurotoxic normeperidine)",
+    ),
+    # ---- Rows added for issue 20 (the catalogue's pain medicines with no row before) ----------
+    # Baclofen: at most 20 mg four times a day, 80 mg/day (Lioresal tablets label, Dosage and
+    # Administration). Renal: mostly excreted unchanged; the 2024 baclofen labels (2.3, renal
+    # impairment, revised 4/2024) reduce the dose by a third at CrCl 50-80, by half at 30-50 and
+    # by two-thirds below 30, the reductions Vlavonou R et al. derived from pharmacokinetics
+    # (J Clin Pharmacol, doi:10.1002/jcph.247). Applied here to the 80 mg ceiling (53.3, 40 and
+    # 26.7 mg/day). The label's wording for these bands was not retrieved in full here (the
+    # search tool showed only that section 2.3 changed in 4/2024): the fractions rest on that
+    # study's abstract.
+    # Haemodialysis: not to be used here; encephalopathy at 5-20 mg/day in dialysis patients is
+    # the pattern of the published case series (not confirmed from the label text).
+    DoseLimit(
+        "dose-baclofen-max",
+        "baclofen",
+        G.always,
+        80,
+        20,
+        source="Lioresal (baclofen) tablets label, Dosage and Administration (not over 80 mg "
+        "a day, 20 mg four times a day)",
+    ),
+    DoseLimit(
+        "dose-baclofen-crcl-50-80",
+        "baclofen",
+        G.crcl_80_or_less,
+        80 * 2 / 3,
+        source=_BACLOFEN_RENAL,
+        note="the dose reduced by one third",
+    ),
+    DoseLimit(
+        "dose-baclofen-crcl-30-50",
+        "baclofen",
+        G.crcl_50_or_less,
+        40,
+        source=_BACLOFEN_RENAL,
+        note="the dose reduced by half",
+    ),
+    DoseLimit(
+        "dose-baclofen-crcl-below-30",
+        "baclofen",
+        G.crcl_below_30,
+        80 / 3,
+        source=_BACLOFEN_RENAL,
+        note="the dose reduced by two thirds",
+    ),
+    DoseLimit(
+        "dose-baclofen-dialysis",
+        "baclofen",
+        G.dialysis,
+        0,
+        0,
+        source="Baclofen labels, 2.3 renal impairment (4/2024) and published case series of "
+        "baclofen encephalopathy on dialysis (not confirmed from the label text here)",
+    ),
+    # Diclofenac (oral): pain 50 mg three times a day, or 100 mg first then 50 mg; up to 200 mg
+    # a day (rheumatoid arthritis, or the first day), after that generally not over 150 mg
+    # (Cataflam label, Dosage and Administration; the 200 mg/day maximum recommended dose is
+    # confirmed by a secondary page quoting the label, not the label itself).
+    DoseLimit(
+        "dose-diclofenac-max",
+        "diclofenac",
+        G.always,
+        200,
+        100,
+        source="Cataflam (diclofenac potassium) label, Dosage and Administration (up to "
+        "200 mg a day; a first dose of 100 mg)",
+        note="after the first day usually no more than 150 mg a day for pain",
+    ),
+    DoseLimit(
+        "dose-indomethacin-max",
+        "indomethacin",
+        G.always,
+        200,
+        source="Indocin (indomethacin) label, Dosage and Administration (not over 200 mg a day)",
+    ),
+    # Muscle relaxants, label maxima (the search tool confirmed each from secondary pages
+    # quoting the label: methocarbamol up to 8 g a day for the first 48-72 hours; metaxalone
+    # 800 mg three to four times a day; chlorzoxazone 250-750 mg three or four times a day).
+    DoseLimit(
+        "dose-methocarbamol-max",
+        "methocarbamol",
+        G.always,
+        8000,
+        source="Robaxin (methocarbamol) label, Dosage and Administration (6 g a day for 48-72 "
+        "hours, 8 g in severe cases; then about 4 g a day)",
+    ),
+    DoseLimit(
+        "dose-metaxalone-max",
+        "metaxalone",
+        G.always,
+        3200,
+        800,
+        source="Skelaxin (metaxalone) label, Dosage and Administration (800 mg three to four "
+        "times a day)",
+    ),
+    DoseLimit(
+        "dose-carisoprodol-max",
+        "carisoprodol",
+        G.always,
+        1400,
+        350,
+        source="Soma (carisoprodol) label, 2 Dosage and Administration (250-350 mg three times "
+        "a day and at bedtime, for up to 2-3 weeks)",
+    ),
+    DoseLimit(
+        "dose-chlorzoxazone-max",
+        "chlorzoxazone",
+        G.always,
+        3000,
+        750,
+        source="Parafon Forte (chlorzoxazone) label, Dosage and Administration (250-750 mg "
+        "three or four times a day)",
+    ),
+    DoseLimit(
+        "dose-orphenadrine-max",
+        "orphenadrine",
+        G.always,
+        200,
+        100,
+        source="Norflex (orphenadrine citrate ER 100 mg) label, Dosage and Administration "
+        "(one tablet morning and evening); not checked against a stored label here",
+    ),
+    # Tapentadol: IR 50-100 mg every 4-6 h, not over 600 mg a day after the first day (700 on
+    # day 1); ER not over 500 mg a day; severe renal impairment: not recommended; moderate
+    # hepatic impairment 50 mg no more often than every 8 hours (Nucynta and Nucynta ER labels;
+    # the 600 and 500 mg ceilings confirmed on drugs.com's copy of the labels).
+    DoseLimit(
+        "dose-tapentadol-max",
+        "tapentadol",
+        G.always,
+        600,
+        100,
+        source="Nucynta (tapentadol) label, 2 Dosage and Administration (not over 600 mg a day "
+        "after day 1)",
+    ),
+    DoseLimit(
+        "dose-tapentadol-er",
+        "tapentadol",
+        G.always,
+        500,
+        formulation=Formulation.er,
+        source="Nucynta ER label, 2 Dosage and Administration (not over 500 mg a day)",
+    ),
+    DoseLimit(
+        "dose-tapentadol-crcl-below-30",
+        "tapentadol",
+        G.crcl_below_30,
+        0,
+        0,
+        source="Nucynta label, 8.6 Renal impairment (severe: not recommended)",
+    ),
+    DoseLimit(
+        "dose-tapentadol-cirrhosis",
+        "tapentadol",
+        G.cirrhosis,
+        150,
+        50,
+        source="Nucynta label, 8.7 Hepatic impairment (moderate: 50 mg no more often than "
+        "every 8 hours; severe: not recommended)",
+        note="the moderate-impairment dose, 50 mg every 8 hours at most",
+    ),
+    # Antidepressants used for pain.
+    DoseLimit(
+        "dose-amitriptyline-max",
+        "amitriptyline",
+        G.always,
+        150,
+        source="Amitriptyline label, Dosage and Administration (outpatients up to 150 mg a "
+        "day); NICE CG173 / BNF: 75 mg a day for neuropathic pain without specialist advice",
+    ),
+    DoseLimit(
+        "dose-nortriptyline-max",
+        "nortriptyline",
+        G.always,
+        150,
+        source="Pamelor (nortriptyline) label, Dosage and Administration (doses above 150 mg a "
+        "day are not recommended)",
+    ),
+    DoseLimit(
+        "dose-venlafaxine-max",
+        "venlafaxine",
+        G.always,
+        375,
+        source="Effexor (venlafaxine) label, Dosage and Administration (outpatients 225 mg a "
+        "day; severely depressed inpatients up to 375 mg; Effexor XR not over 225 mg)",
+        note="outpatients usually no more than 225 mg a day",
+    ),
+    DoseLimit(
+        "dose-milnacipran-max",
+        "milnacipran",
+        G.always,
+        200,
+        100,
+        source="Savella (milnacipran) label, 2 Dosage and Administration (up to 100 mg twice a "
+        "day; higher doses not studied)",
+    ),
+    DoseLimit(
+        "dose-milnacipran-crcl-below-30",
+        "milnacipran",
+        G.crcl_below_30,
+        100,
+        source="Savella label, 2 Dosage and Administration (severe renal impairment, CrCl "
+        "5-29: maintenance 50 mg a day, up to 100 mg)",
+    ),
+    DoseLimit(
+        "dose-milnacipran-dialysis",
+        "milnacipran",
+        G.dialysis,
+        0,
+        0,
+        source="Savella label (end-stage renal disease: not recommended)",
     ),
     # Opioid-naive patients.
     DoseLimit(

@@ -36,6 +36,8 @@ from logic.drugs.dose_limits import (
 )
 from logic.drugs.interactions import FORBIDDING, Pair, forbidding, on_board
 from logic.engine.medications import MedicineFacts
+from logic.engine.review import er_opioid_given
+from logic.engine.rules import STEP, step_text
 from logic.formats.plaintext import plain_text
 from logic.models import (
     Allergy,
@@ -53,6 +55,8 @@ from logic.models import (
 UNCHECKED_RULE_ID = "unchecked-medicine"
 MOUD_MME_RULE_ID = "moud-mme-excluded"
 PATCH_HEAT_RULE_ID = "patch-no-heat"
+ER_WITHHOLD_RULE_ID = "er-opioid-given-no-more-opioid"
+PATCH_DOSE_RULE_ID = "patch-dose-unknown"
 
 HARM = "Harm may already have been done"
 WATCH_OPIOID = (
@@ -175,10 +179,51 @@ def _unit(r: DoseLimit | None) -> str:
     return "" if r is None else r.source
 
 
+def undosed_patches(case: PatientCase) -> tuple[str, ...]:
+    """The regular opioid patches (fentanyl, buprenorphine) entered without a strength."""
+    return tuple(
+        dict.fromkeys(
+            m.drug
+            for m in case.current_medications
+            if m.formulation is Formulation.patch
+            and m.dose is None
+            and Trait.opioid in traits(m.drug)
+        )
+    )
+
+
+def patch_dose_warning(patches: tuple[str, ...]) -> Warning:
+    """A patch with no strength is not counted as nothing: its MME is unknown and the patient
+    may be opioid tolerant (see the patch-dose-unknown row for what the plan does)."""
+    if "fentanyl" in patches:
+        mme = "its MME is unknown, so the MME shown leaves it out and is a lower bound"
+        keep = (
+            "the plan does not tell you to remove it (the Duragesic label contraindicates the "
+            "patch only in patients who are not opioid tolerant)"
+        )
+    else:
+        mme = "its strength is unknown (buprenorphine has no MME factor, CDC 2022)"
+        keep = "the patch is continued"
+    row = STEP[PATCH_DOSE_RULE_ID]
+    names = " and ".join(p.capitalize() for p in patches)
+    return Warning(
+        code=PATCH_DOSE_RULE_ID,
+        severity=row.severity,
+        message=step_text(PATCH_DOSE_RULE_ID, names=names, mme=mme, keep=keep),
+        source=row.source,
+        rule_ids=(PATCH_DOSE_RULE_ID,),
+    )
+
+
 def dose_warnings(case: PatientCase, patient: Patient) -> list[Warning]:
     """Every regular dose above this patient's label limit: a danger warning with the limit and
-    its source (never 'continue')."""
+    its source (never 'continue'). A patch with no strength entered is not judged by the
+    opioid-naive row (the patient may be tolerant): `patch_dose_warning` says what the plan does
+    instead."""
     out = []
+    patches = undosed_patches(case)
+    if patches:
+        out.append(patch_dose_warning(patches))
     for med in case.current_medications:
         limit = limit_for(med.drug, patient, med.route, med.formulation)
         if limit is None:
@@ -187,6 +232,8 @@ def dose_warnings(case: PatientCase, patient: Patient) -> list[Warning]:
         if found is None:
             continue
         what, row = found
+        if med.drug in patches and row.gate in (Gate.opioid_naive, Gate.opioid_naive_65_plus):
+            continue  # possibly tolerant: the patch is not stopped on a guess
         out.append(
             Warning(
                 code=f"dose-limit-{med.drug}",
@@ -302,15 +349,32 @@ def _dose_over(
     return _over(limit, dose_mg, per_day, formulation)
 
 
-def _given_opioid_over(case: PatientCase, patient: Patient) -> tuple[str, DoseLimit] | None:
-    """An opioid dose given this episode above this patient's limit (the first), or None."""
+class GivenHarm(NamedTuple):
+    """An opioid given this episode after which no further opioid is offered: what, the
+    source, and the row."""
+
+    what: str
+    source: str
+    rule_id: str
+
+
+def _given_opioid_harm(case: PatientCase, patient: Patient) -> GivenHarm | None:
+    """The first opioid given this episode above this patient's limit, or extended-release or
+    long-acting for acute pain (CDC 2022 rec 3); None when there is none."""
     for item in case.tried:
         if Trait.opioid not in traits(item.drug):
             continue
         limit = limit_for(item.drug, patient, item.route, item.formulation)
         found = None if limit is None else _over(limit, item.dose_mg, None, item.formulation)
         if found is not None:
-            return f"{item.drug}: {found[0]}", found[1]
+            return GivenHarm(f"{item.drug}: {found[0]}", found[1].source, found[1].id)
+        er = er_opioid_given(case, item)
+        if er is not None:
+            return GivenHarm(
+                f"{item.drug} ({er}) given for acute pain",
+                STEP[ER_WITHHOLD_RULE_ID].source,
+                ER_WITHHOLD_RULE_ID,
+            )
     return None
 
 
@@ -327,7 +391,7 @@ def screen_orders(
     episode above this patient's limit, no further opioid is offered."""
     if board is None:
         board = on_board_generics(case)
-    given_over = _given_opioid_over(case, patient) if case.tried else None
+    given_over = _given_opioid_harm(case, patient) if case.tried else None
     gates = gates_of(patient)
     weight = patient.weight_kg if Gate.under_50_kg in gates else 0.0  # per-kg rows only < 50 kg
     return _screen(board, given_over, tuple(give_now), tuple(discharge), gates, weight)
@@ -340,7 +404,7 @@ def _label(order: Order) -> str:
 @lru_cache(maxsize=4096)
 def _screen(
     board: tuple[str, ...],
-    given_over: tuple[str, DoseLimit] | None,
+    given_over: GivenHarm | None,
     give_now: tuple[Order, ...],
     discharge: tuple[Order, ...],
     gates: frozenset[Gate],
@@ -358,13 +422,12 @@ def _screen(
         order = orders[index]
         generic = order.generic
         if given_over is not None and order.is_opioid:
-            what, r = given_over
             withheld.append(
                 Withheld(
                     _label(order),
-                    f"{HARM}: {what} ({r.source}). No further opioid until sedation and "
-                    "breathing are reassessed.",
-                    r.id,
+                    f"{HARM}: {given_over.what} ({given_over.source}). No further opioid until "
+                    "sedation and breathing are reassessed.",
+                    given_over.rule_id,
                 )
             )
             dropped.add(index)
@@ -455,10 +518,13 @@ def _harm_review(
     reason = f"{HARM}: {name} given this episode, {what} ({row.source}). Monitor {watch}."
     if opioid:
         reason += " Offer no further opioid until sedation and breathing are reassessed."
+    rest = review.reason
+    if rest.startswith(f"{HARM}. "):  # already a harm review: say the words once
+        rest = rest[len(HARM) + 2 :]
     return review.model_copy(
         update={
             "verdict": "unsafe for this patient",
-            "reason": f"{reason} {review.reason}",
+            "reason": f"{reason} {rest}",
             "monitor": tuple(dict.fromkeys((*review.monitor, watch))),
             "rule_ids": (*review.rule_ids, row.id),
         }

@@ -972,7 +972,11 @@ def _naloxone_reasons(
         add("naloxone-moud", names=" and ".join(meds.moud))
     if facts.has(Condition.opioid_tolerant):
         add("naloxone-opioid-tolerant")
-    if meds.home_opioid_uncounted:
+    patches = med_checks.undosed_patches(case) if meds.home_opioids else ()
+    if patches:
+        add("naloxone-patch-dose-unknown", names=join_names(patches))
+    uncounted = {h.drug for h in meds.home_opioids if h.mme is None and h.drug != "buprenorphine"}
+    if meds.home_opioid_uncounted and not uncounted <= set(patches):  # else the patch says it
         add("naloxone-home-opioid-uncounted")
     opioid_orders = [o for o in (*draft.give_now, *draft.discharge) if o.is_opioid]
     if opioid_orders or meds.home_opioids:
@@ -1019,8 +1023,9 @@ def _name_medicines(draft: _Draft) -> None:
 
 def _medicine_warnings(draft: _Draft, meds: MedicineFacts) -> None:
     """Warnings that name the medicines entered (the rule rows carry the general message)."""
+    patches = med_checks.undosed_patches(draft.facts.case) if meds.home_opioids else ()
     for home in meds.home_opioids:
-        if home.mme is None:
+        if home.mme is None and home.drug not in patches:  # an undosed patch: its own warning
             draft.warn_row(
                 "home-mme-not-counted",
                 f"home-mme-{home.drug}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from logic.drugs.catalogue import DrugClass, Trait, drug_class, traits
+from logic.drugs.catalogue import DrugClass, Formulation, Trait, drug_class, traits
 from logic.engine.rules import STEP, step_text
 from logic.engine.thresholds import LOW_WEIGHT_KG_BELOW, PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.models import Condition, PatientCase, Relief, Route, TriedMedication, TriedReview
@@ -93,6 +93,70 @@ WATCH_SEIZURE = "seizures"
 WATCH_SEDATION = "sedation and breathing: drowsiness, slow or shallow breathing, confusion, falls"
 WATCH_ALLERGY = "allergic reaction: wheeze, hives, swelling of the lips or face"
 WATCH_FETUS = "amniotic fluid volume (ultrasound) and the fetal ductus"
+#: An extended-release or long-acting opioid given this episode (CDC 2022 rec 3): the opioid
+#: harm watch of logic.engine.med_checks (sedation scale, respiratory rate, naloxone).
+WATCH_OPIOID_HARM = (
+    "sedation on a sedation scale (e.g. POSS) and respiratory rate, with naloxone at the bedside"
+)
+#: After a patch is taken off, levels fall slowly (Duragesic label 12.3: apparent half-life
+#: about 20-27 hours after removal; Butrans label 12.3: about 26 hours).
+PATCH_AFTER = (
+    " Take the patch off now; levels fall only slowly after removal (Duragesic and Butrans "
+    "labels, 12.3: a half-life of about a day), so keep observing."
+)
+
+
+#: How long each extended-release or long-acting opioid acts, from its own label (Dosage and
+#: Administration, or 12.3 for a half-life), keyed by generic and formulation.
+ER_LASTS: dict[tuple[str, Formulation | None], str] = {
+    ("oxycodone", Formulation.er): "OxyContin is dosed every 12 hours (OxyContin label)",
+    ("morphine", Formulation.er): "MS Contin is dosed every 8 to 12 hours (MS Contin label)",
+    ("hydromorphone", Formulation.er): "Exalgo is dosed once a day (Exalgo label)",
+    ("oxymorphone", Formulation.er): "Opana ER is dosed every 12 hours (Opana ER label)",
+    ("hydrocodone", Formulation.er): (
+        "extended-release hydrocodone is dosed every 12 or 24 hours (Zohydro ER and Hysingla "
+        "ER labels)"
+    ),
+    ("tapentadol", Formulation.er): "Nucynta ER is dosed every 12 hours (Nucynta ER label)",
+    ("tramadol", Formulation.er): "extended-release tramadol is dosed once a day (Ultram ER label)",
+    ("fentanyl", Formulation.patch): "a fentanyl patch delivers drug for 72 hours (Duragesic "
+    "label)",
+    ("buprenorphine", Formulation.patch): "a Butrans patch delivers drug for 7 days (Butrans "
+    "label)",
+    ("methadone", None): "methadone's half-life is 8 to 59 hours (Dolophine label)",
+}
+
+
+def _lasts(item: TriedMedication) -> str:
+    found = ER_LASTS.get((item.drug, item.formulation)) or ER_LASTS.get((item.drug, None))
+    text = found or "its effect lasts many hours (see its label)"
+    return text[:1].upper() + text[1:]
+
+
+def er_opioid_given(case: PatientCase, item: TriedMedication) -> str | None:
+    """How an opioid given this episode is extended-release or long-acting ('extended
+    release', 'transdermal patch', 'long-acting'), or None: not one, or the patient's own
+    regular long-acting opioid given at its usual time, or methadone or buprenorphine for
+    opioid use disorder (MOUD, CDC 2022 rec 12)."""
+    item_traits = traits(item.drug)
+    if Trait.opioid not in item_traits:
+        return None
+    if item.formulation is Formulation.er:
+        what = "extended release"
+    elif item.formulation is Formulation.patch:
+        what = "transdermal patch"
+    elif Trait.long_acting in item_traits:
+        what = "long-acting"
+    else:
+        return None
+    if Trait.moud in item_traits and case.has(Condition.opioid_use_disorder):
+        return None
+    for med in case.current_medications:
+        if med.drug == item.drug and (
+            med.formulation is item.formulation or Trait.long_acting in item_traits
+        ):
+            return None  # the home dose given here: continuing it, not treating acute pain
+    return what
 
 
 def review_tried(case: PatientCase, facts: Facts | None = None) -> tuple[TriedReview, ...]:
@@ -125,6 +189,8 @@ def _may_harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> bool:
         or cls is DrugClass.atypical_opioid
         or (cls is DrugClass.benzodiazepine and facts.case.older_adult)
         or (facts.maoi and Trait.opioid in traits(item.drug))
+        or item.formulation in (Formulation.er, Formulation.patch)
+        or Trait.long_acting in traits(item.drug)
     )
 
 
@@ -203,6 +269,18 @@ def _harm(facts: Facts, item: TriedMedication, cls: DrugClass) -> TriedReview | 
             and case.pregnancy_weeks >= PREGNANCY_NSAID_AVOID_WEEKS_FROM
         ):
             add("harm-nsaid-pregnancy", WATCH_FETUS, name=name, weeks=case.pregnancy_weeks)
+
+    er = er_opioid_given(case, item) if Trait.opioid in traits(item.drug) else None
+    if er is not None:
+        after = PATCH_AFTER if item.formulation is Formulation.patch else ""
+        add(
+            "harm-er-opioid-acute",
+            WATCH_OPIOID_HARM,
+            drug=drug,
+            what=er,
+            lasts=_lasts(item),
+            after=after,
+        )
 
     if Trait.opioid in traits(item.drug) and facts.maoi:
         partners = _others_with(facts, item, Trait.maoi)

@@ -1825,6 +1825,24 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
+# ---- Rows for the new inputs of issue 20 (keyword form; kept apart from the rows above so the
+# positional-to-keyword conversion of RULES merges without touching them) -------------------
+INPUT_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="cabg-nsaid",
+        trigger=when(C.recent_cabg),
+        target="nsaid",
+        action=A.avoid,
+        message="Recent coronary bypass surgery (CABG): NSAIDs are contraindicated in the "
+        "setting of CABG surgery (more heart attacks and strokes after it).",
+        source="NSAID class labelling (FDA): boxed warning and 4 Contraindications (setting "
+        "of CABG surgery); ketorolac label (contraindicated for CABG pain)",
+        severity=S.danger,
+        evidence=_NSAID,
+    ),
+)
+RULES = (*RULES, *INPUT_RULES)
+
 #: Human names of rule targets, for the avoid list.
 TARGET_LABELS: dict[str, str] = {
     "corticosteroid": "Systemic corticosteroids (prednisone, dexamethasone, methylprednisolone)",
@@ -2474,8 +2492,76 @@ STEP_RULES: tuple[Rule, ...] = (
     ),
 )
 
-_BY_ID: dict[str, Rule] = {r.id: r for r in (*RULES, *STEP_RULES)}
-STEP: dict[str, Rule] = {r.id: r for r in STEP_RULES}
+# ---- Step rows of the medicine checks (logic/engine/review.py, med_checks.py; issue 20) -------
+# Kept apart from STEP_RULES (keyword form, as there) so the positional-to-keyword conversion of
+# the rows above merges without touching these.
+MEDICINE_STEP_RULES: tuple[Rule, ...] = (
+    Rule(
+        id="unchecked-medicine",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Not checked for interactions: {names} (outside this tool's catalogue).",
+        source="The product labels of the medicines named",
+    ),
+    Rule(
+        id="moud-mme-excluded",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="Methadone for opioid use disorder is MOUD: not counted against the MME "
+        "thresholds and never reduced by this plan.",
+        source="CDC 2022 (MME thresholds do not apply to MOUD); CDC 2022 rec 12",
+    ),
+    Rule(
+        id="harm-er-opioid-acute",
+        trigger=APPLIED_AT_STEP,
+        target="opioid",
+        action=A.warn,
+        message="{drug} ({what}) was given this episode for acute pain: CDC 2022 rec 3 says "
+        "not to use extended-release or long-acting opioids for acute pain, and this is not "
+        "an ordinary rescue dose. {lasts}, so sedation and slow breathing can come late."
+        "{after} Offer no further opioid until "
+        "sedation and breathing are reassessed.",
+        source="CDC 2022 rec 3; the product's label (dosing interval or half-life)",
+        evidence=("opioids-acute-pain", "opioid-safety"),
+    ),
+    Rule(
+        id="er-opioid-given-no-more-opioid",
+        trigger=APPLIED_AT_STEP,
+        target="opioid",
+        action=A.avoid,
+        message="No further opioid after an extended-release or long-acting opioid given for "
+        "acute pain, until sedation and breathing are reassessed.",
+        source="CDC 2022 rec 3 (no extended-release or long-acting opioid for acute pain)",
+        evidence=("opioids-acute-pain", "opioid-safety"),
+    ),
+    Rule(
+        id="patch-dose-unknown",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=A.warn,
+        message="{names} patch with no dose entered: {mme}. The plan treats the patient as "
+        "possibly opioid tolerant: {keep}; every new opioid dose stays at the opioid-naive "
+        "limit and naloxone is offered. Confirm the strength (mcg/h, printed on the patch) "
+        "and how long it has been used.",
+        source="Duragesic and Butrans labels (4 Contraindications; 5 Warnings); CDC 2022 "
+        "recs 4 and 8",
+        severity=Severity.danger,
+    ),
+    Rule(
+        id="naloxone-patch-dose-unknown",
+        trigger=APPLIED_AT_STEP,
+        target="naloxone",
+        action=A.warn,
+        message="wears an opioid patch ({names}) whose strength is not entered",
+        source="CDC 2022 rec 8",
+        evidence=("opioid-safety",),
+    ),
+)
+
+_BY_ID: dict[str, Rule] = {r.id: r for r in (*RULES, *STEP_RULES, *MEDICINE_STEP_RULES)}
+STEP: dict[str, Rule] = {r.id: r for r in (*STEP_RULES, *MEDICINE_STEP_RULES)}
 
 
 def rule_by_id(rule_id: str) -> Rule:

@@ -62,6 +62,7 @@ CONDITION_TERMS: dict[Condition, str] = {
     Condition.antiplatelet_use: "on an antiplatelet",
     Condition.heart_failure: "heart failure",
     Condition.recent_mi: "recent myocardial infarction",
+    Condition.recent_cabg: "recent coronary artery bypass surgery",
     Condition.cirrhosis: "cirrhosis",
     Condition.sleep_apnea: "sleep apnoea",
     Condition.copd: "COPD",
