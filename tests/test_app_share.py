@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import re
 from typing import Any
 
@@ -286,8 +287,10 @@ def test_sensitive_fields_stay_out_of_the_address_bar():
     assert metrics(at), "the plan is still shown"
     at.session_state["plan_tab"] = "Note and downloads"
     at.run()
-    at.button(key="make_case_link").click().run()
-    link = at.code[-1].value
+    # One click in the browser copies it (ui.copy_link, tests/e2e/test_copy_link.py): the
+    # link is the component's data, never a widget value or the address.
+    (button,) = [e for e in at.get("bidi_component") if e.proto.id.endswith("copy_case_link")]
+    link = json.loads(button.proto.json)["link"]
     assert "conditions=opioid_use_disorder" in link
     assert "iv_drug_use" in link
 

@@ -27,6 +27,7 @@ from logic.formats.share import share_query_string, withheld_fields
 from logic.library.evidence import EvidenceTopic, format_source
 from logic.models import PatientCase, TreatmentPlan, TriageLevel
 from ui import decision_aid_view
+from ui.copy_link import copy_link_button
 
 
 def plain_citation(markdown: str) -> str:
@@ -62,7 +63,7 @@ def page_address() -> str:
     """This page's address without its query, for a case link."""
     try:
         parts = urlsplit(str(st.context.url))
-        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+        return f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
     except Exception:
         return ""
 
@@ -148,17 +149,17 @@ def show_note(case: PatientCase, plan: TreatmentPlan, library: dict[str, Evidenc
 
 
 def show_case_link(case: PatientCase) -> None:
-    """A link to this exact case, built only when asked for (it may hold sensitive fields)."""
+    """A link to this exact case, copied in one click (ui.copy_link); it may hold sensitive
+    fields, so it is never written to the address bar."""
     st.subheader(":material/link: Case link", anchor="case-link")
     held = withheld_fields(case)
     st.caption(
         "The address bar leaves out sensitive fields"
         + (f" (here: {', '.join(h.replace('_', ' ') for h in held)})" if held else "")
         + ". A case link holds every field and no name or date of birth: share it only where "
-        "the case may go. The copy icon puts it on the clipboard."
+        "the case may go. *Copy case link* puts it on the clipboard."
     )
-    if st.button("Copy case link", icon=":material/link:", key="make_case_link"):
-        st.code(f"{page_address()}?{share_query_string(case)}", language=None, wrap_lines=True)
+    copy_link_button(f"{page_address()}?{share_query_string(case)}")
 
 
 def show_handout_downloads(case: PatientCase, plan: TreatmentPlan) -> None:

@@ -598,10 +598,11 @@ def tried_row(drug: str) -> None:
             keys["doses_given"],
             placeholder="1",  # empty is the model's default, one dose
             label_visibility="collapsed",
-            icon=":material/close:",
-            width=105,
+            width=64,
             default="1",
         )
+        # Said in words after the box: a "×" icon in it read as a delete button (issue 21)
+        st.caption("doses", width="content")
         dose_inputs(name, keys, drug)
         compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
         compact_choice(f"{name}: relief (required)", RELIEF, keys["relief"], "Relief?", 120)

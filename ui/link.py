@@ -6,12 +6,15 @@ Reading never raises: a hand-edited link must not take the page down.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from logic.formats.share import (
+    STREAMLIT_MAX_QUERY_CHARS,
+    STREAMLIT_MAX_QUERY_FIELDS,
     case_from_query,
     dropped_link_notice,
     holds_sensitive,
@@ -157,9 +160,76 @@ def read_dropped_link(shape: str | None) -> None:
     st.session_state["dropped_checked"] = True
     notice = dropped_link_notice(shape, ())
     if notice is not None:
-        set_case_widgets(BLANK)
-        st.session_state["case"] = ""
-        st.session_state["link_notices"] = [notice]
+        _blank_with(notice)
+
+
+def _blank_with(notice: str) -> None:
+    set_case_widgets(BLANK)
+    st.session_state["case"] = ""
+    st.session_state["link_notices"] = [notice]
+
+
+def _probed(dropped: bool) -> None:
+    """The probe's button callback: the browser has said whether Streamlit dropped the link."""
+    if st.session_state.get("dropped_checked"):
+        return
+    st.session_state["dropped_checked"] = True
+    if dropped:  # the notice's wording for any query Streamlit drops: one field too many
+        notice = dropped_link_notice("&" * STREAMLIT_MAX_QUERY_FIELDS, ())
+        if notice is not None:
+            _blank_with(notice)
+
+
+#: Drawn on a session's first run when the script received no parameters, before any case or
+#: plan: in the browser, at once (an inline script runs as soon as it is drawn), it judges the
+#: query the tab was opened with by Streamlit's own rule (logic.formats.share.streamlit_drops)
+#: and clicks one of two hidden buttons. Only a yes or a no reaches the server, never the link.
+_PROBE = """<style>.st-key-link_probe { display: none !important; }</style>
+<script>
+(() => {
+  const limits = %s;
+  const entry = performance.getEntriesByType("navigation")[0];
+  const opened = new URL(entry ? entry.name : window.location.href);
+  for (const key of ["embed", "embed_options"]) {
+    if (opened.searchParams.has(key)) opened.searchParams.delete(key);  // Streamlit's own
+  }
+  const query = opened.search.replace(/^\\?/, "");
+  const dropped = query.length > limits.chars || (query && query.split("&").length > limits.fields);
+  const key = dropped ? "link_probe_dropped" : "link_probe_read";
+  let tries = 0;
+  const click = () => {
+    const button = document.querySelector(".st-key-" + key + " button");
+    if (button) button.click();
+    else if (tries++ < 1200) setTimeout(click, 25);  // the buttons are drawn after this
+  };
+  click();
+})();
+</script>"""
+
+
+def waiting_for_browser() -> bool:
+    """True on a session's first run in a browser when the script received no parameters: the
+    tab may have been opened with a link Streamlit dropped before the script ran (it cannot tell
+    the script, and the reference case would show with its plan). The caller then draws no case
+    and no plan; the probe's answer (or ui.address's report) reruns the page, which then opens
+    the reference case or, for a dropped link, a blank case with the notice (issue 22)."""
+    try:
+        in_browser = st.context.url is not None
+    except Exception:
+        in_browser = False
+    if (
+        not in_browser
+        or st.session_state.get("link_received")
+        or st.session_state.get("dropped_checked")
+    ):
+        return False
+    limits = {"fields": STREAMLIT_MAX_QUERY_FIELDS, "chars": STREAMLIT_MAX_QUERY_CHARS}
+    st.html(_PROBE % json.dumps(limits), unsafe_allow_javascript=True)
+    st.caption("Opening the page…")
+    with st.container(key="link_probe"):
+        st.button("Link dropped", key="link_probe_dropped", on_click=_probed, args=(True,))
+        st.button("Link read", key="link_probe_read", on_click=_probed, args=(False,))
+    return True
 
 
 def link_params(case: PatientCase, case_id: str, audience: str) -> dict[str, str]:

@@ -36,6 +36,7 @@ from ui.link import (
     read_dropped_link,
     read_link,
     show_link_check,
+    waiting_for_browser,
     write_link,
 )
 
@@ -237,6 +238,8 @@ def main() -> None:
         read_dropped_link(opened)
     form.keep_case_state()
     audience = header(cases)
+    if waiting_for_browser():  # a link Streamlit dropped never shows a case or plan (ui.link)
+        return
     try:
         library = evidence_view.evidence_library()
     except Exception:  # missing or malformed content must not take the plan down with it

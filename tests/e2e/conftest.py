@@ -161,6 +161,20 @@ def wait_for_app_run(page, timeout: float = 60_000) -> None:
     page.locator(APP_IDLE).wait_for(state="attached", timeout=timeout)
 
 
+#: Drawn only while a session's first page waits for the browser to say whether Streamlit
+#: dropped the link (ui/link.py `waiting_for_browser`): no case or plan yet.
+APP_PROBING = ".st-key-link_probe"
+
+
+def wait_for_first_page(page, timeout: float = 60_000) -> None:
+    """Wait until a fresh session's page is past its first-run wait for the browser (the
+    case form is drawn) and its script run has finished."""
+    wait_for_app_run(page, timeout)
+    page.locator(".st-key-age_years").wait_for(state="attached", timeout=timeout)
+    page.locator(APP_PROBING).wait_for(state="detached", timeout=timeout)
+    wait_for_app_run(page, timeout)
+
+
 # ---- pytest fixtures -----------------------------------------------------------------------
 
 
@@ -214,7 +228,7 @@ def app(page, app_url: str):
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
     page.get_by_test_id("stAppViewContainer").wait_for(state="attached")
-    wait_for_app_run(page)
+    wait_for_first_page(page)
     return page
 
 
@@ -230,7 +244,7 @@ def phone(browser, app_url: str):
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(app_url)
-    wait_for_app_run(page)
+    wait_for_first_page(page)
     yield page
     context.close()
 
