@@ -520,7 +520,12 @@ def test_unknown_service_is_404(client, server, key) -> None:
 
 def test_feedback_is_accepted_and_counted_without_patient_data(client, server, key) -> None:
     url = server.url("back-pain-plan") + "/feedback"
-    before = client.get(url).json()["counts"]
+
+    def counts() -> dict[str, int]:
+        auth = {"Authorization": f"Bearer {h.sign(key, url)}"}
+        return client.get(url, headers=auth).json()["counts"]  # type: ignore[no-any-return]
+
+    before = counts()
     body = {
         "feedback": [
             {
@@ -540,11 +545,11 @@ def test_feedback_is_accepted_and_counted_without_patient_data(client, server, k
             },
         ]
     }
-    token = h.sign(key, server.url("back-pain-plan"))
+    token = h.sign(key, url)  # aud: exactly the feedback endpoint
     response = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {"accepted": 2}
-    after = client.get(url).json()["counts"]
+    after = counts()
     assert after.get("accepted", 0) == before.get("accepted", 0) + 1
     assert after.get("overridden", 0) == before.get("overridden", 0) + 1
     assert (
