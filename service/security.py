@@ -6,7 +6,9 @@ Configuration (read once at start-up, see `load_trust`):
   (``iss``) to its keys::
 
       {"https://ehr.example.org": {"jwks": {"keys": [...]}},          # inline JWK set
-       "https://sandbox.cds-hooks.org": {"jwks_url": "https://sandbox.cds-hooks.org/.well-known/jwks.json"}}
+       "https://ehr2.example.org": {"jwks_url": "https://ehr2.example.org/jwks.json"}}
+
+  Never list the public CDS Hooks sandbox's issuer in production: its private key is published.
 
   A ``jku`` header is honoured only when it equals the issuer's configured ``jwks_url``.
 * ``CDS_ALLOW_UNSIGNED=1``: development and the public sandbox only; requests without a token
