@@ -408,12 +408,12 @@ def call_service(
     missing = list(mapping.missing)
     if not_sent and mapping.case is None:
         missing.append("prefetch not sent by the EHR: " + ", ".join(not_sent))
-    if mapping.case is None:
-        card = cd.data_card(missing, ignored, body.hookInstance, SETTINGS)
-        return {"cards": [card] if card else []}
+    if mapping.case is None:  # the safety cards that need no plan still come back
+        return {"cards": cd.no_plan_cards(drafts, missing, ignored, body.hookInstance, SETTINGS)}
     case = _with_drafted_choice(mapping.case, drafts)
     plan = build_plan(case)
-    cards = cd.response_cards(case, plan, drafts, ignored, body.hookInstance, SETTINGS)
+    patient_id = body.context.patientId.removeprefix("Patient/")
+    cards = cd.response_cards(case, plan, drafts, ignored, body.hookInstance, SETTINGS, patient_id)
     return {"cards": cards}
 
 
