@@ -22,10 +22,12 @@ Environment:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
+import secrets
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
@@ -47,6 +49,7 @@ from logic.formats.fhir.read import (
 )
 from service import cards as cd
 from service.fhir_client import FetchError, FetchSettings, fetch_prefetch
+from service.limits import RequestLimits
 from service.replay import ReplayStoreError
 from service.security import AuthError, load_trust, verify
 
@@ -212,8 +215,13 @@ class FeedbackItem(_Open):
     outcomeTimestamp: str = Field(max_length=40)
 
 
+#: Most feedback items one call may carry: an EHR reports the cards of one response, and a
+#: response here holds at most a handful (one per draft order plus triage, naloxone, plan, data).
+MAX_FEEDBACK_ITEMS = 100
+
+
 class FeedbackRequest(_Open):
-    feedback: list[FeedbackItem] = Field(max_length=1000)
+    feedback: list[FeedbackItem] = Field(max_length=MAX_FEEDBACK_ITEMS)
 
 
 class FeedbackAccepted(BaseModel):
@@ -240,14 +248,24 @@ FETCH = FetchSettings(
     read_s=float(os.environ.get("CDS_FHIR_READ_TIMEOUT_S", FetchSettings().read_s)),
     total_s=float(os.environ.get("CDS_FHIR_TOTAL_TIMEOUT_S", FetchSettings().total_s)),
 )
+#: Card ids remembered so that a card's outcome is counted once (the newest kept, oldest
+#: forgotten): memory stays bounded whatever volume arrives. Kept as salted digests, so no
+#: caller-chosen text is held.
+MAX_CARDS_REMEMBERED = 10_000
 _FEEDBACK: Counter[str] = Counter()
+_SEEN_CARDS: OrderedDict[bytes, None] = OrderedDict()
+_SALT = secrets.token_bytes(16)
 _FEEDBACK_LOCK = threading.Lock()
+#: Override reason codes counted by name: this service's own (cards.OVERRIDE_REASONS); any
+#: other code counts as "overridden:other", so the counter cannot grow with callers' codes.
+_OWN_REASONS = frozenset(r["code"] for r in cd.OVERRIDE_REASONS)
 
 app = FastAPI(
     title="Refractory back pain CDS Hooks service",
     version="1.0",
     description="CDS Hooks 2.0 discovery, service and feedback endpoints over logic.build_plan.",
 )
+app.add_middleware(RequestLimits)  # inside CORS, so its 413/400 carry the CORS headers
 app.add_middleware(
     CORSMiddleware,
     allow_origins=[
@@ -261,6 +279,7 @@ app.add_middleware(
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "Malformed JSON, CDS Hooks request or FHIR resource"},
     401: {"model": Problem, "description": "Missing, invalid, expired or replayed JWT"},
+    413: {"model": Problem, "description": "The request body is over the size limit"},
     404: {"model": Problem, "description": "Unknown service id"},
     412: {
         "model": Problem,
@@ -296,17 +315,33 @@ def _service(service_id: str) -> dict[str, Any]:
     return service
 
 
-def _authorised(request: Request, service_id: str) -> dict[str, Any]:
-    service = _service(service_id)
-    base = BASE_URL or str(request.base_url).rstrip("/")
-    audiences = [f"{base}/cds-services/{service_id}", f"{base}/cds-services/{service_id}/feedback"]
+def _check_token(request: Request, audience: str) -> None:
     try:
-        verify(TRUST, request.headers.get("authorization"), audiences)
+        verify(TRUST, request.headers.get("authorization"), [audience])
     except AuthError as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     except ReplayStoreError as error:  # a replay is never accepted because Redis is down
         log.error("%s", error)
         raise HTTPException(503, f"{error}; try again", headers={"Retry-After": "1"}) from None
+
+
+def _endpoint(request: Request, service_id: str) -> str:
+    """This service's URL as the EHR invoked it (what its token must name in ``aud``)."""
+    base = BASE_URL or str(request.base_url).rstrip("/")
+    return f"{base}/cds-services/{service_id}"
+
+
+def _authorised(request: Request, service_id: str) -> dict[str, Any]:
+    """The service, for a token whose aud is exactly this service endpoint."""
+    service = _service(service_id)
+    _check_token(request, _endpoint(request, service_id))
+    return service
+
+
+def _feedback_authorised(request: Request, service_id: str) -> dict[str, Any]:
+    """The service, for a token whose aud is exactly its feedback endpoint."""
+    service = _service(service_id)
+    _check_token(request, _endpoint(request, service_id) + "/feedback")
     return service
 
 
@@ -406,12 +441,12 @@ def call_service(
     missing = list(mapping.missing)
     if not_sent and mapping.case is None:
         missing.append("prefetch not sent by the EHR: " + ", ".join(not_sent))
-    if mapping.case is None:
-        card = cd.data_card(missing, ignored, body.hookInstance, SETTINGS)
-        return {"cards": [card] if card else []}
+    if mapping.case is None:  # the safety cards that need no plan still come back
+        return {"cards": cd.no_plan_cards(drafts, missing, ignored, body.hookInstance, SETTINGS)}
     case = _with_drafted_choice(mapping.case, drafts)
     plan = build_plan(case)
-    cards = cd.response_cards(case, plan, drafts, ignored, body.hookInstance, SETTINGS)
+    patient_id = body.context.patientId.removeprefix("Patient/")
+    cards = cd.response_cards(case, plan, drafts, ignored, body.hookInstance, SETTINGS, patient_id)
     return {"cards": cards}
 
 
@@ -423,26 +458,45 @@ def call_service(
 def feedback(
     service_id: Annotated[str, Path(examples=list(SERVICES))],
     body: FeedbackRequest,
-    service: Annotated[dict[str, Any], Depends(_authorised)],
+    service: Annotated[dict[str, Any], Depends(_feedback_authorised)],
 ) -> dict[str, int]:
-    """Count outcomes (and override reason codes); card ids and comments are not kept."""
+    """Count outcomes (and this service's override reason codes), each card's outcome once;
+    card ids and comments are not kept (a salted digest of the card id bounds the repeats)."""
     with _FEEDBACK_LOCK:
         for item in body.feedback:
+            seen = _remember(service_id, item.card, item.outcome)
+            if seen:
+                continue
             _FEEDBACK[f"{service_id}|{item.outcome}"] += 1
             reason = item.overrideReason.reason if item.overrideReason else None
             if reason is not None and reason.code:
-                _FEEDBACK[f"{service_id}|overridden:{reason.code[:40]}"] += 1
+                code = reason.code if reason.code in _OWN_REASONS else "other"
+                _FEEDBACK[f"{service_id}|overridden:{code}"] += 1
     return {"accepted": len(body.feedback)}
+
+
+def _remember(service_id: str, card: str, outcome: str) -> bool:
+    """Whether this card's outcome was already counted; remembers it (bounded, oldest out)."""
+    key = hashlib.blake2b(f"{service_id}|{card}|{outcome}".encode(), key=_SALT).digest()
+    if key in _SEEN_CARDS:
+        _SEEN_CARDS.move_to_end(key)
+        return True
+    _SEEN_CARDS[key] = None
+    while len(_SEEN_CARDS) > MAX_CARDS_REMEMBERED:
+        _SEEN_CARDS.popitem(last=False)
+    return False
 
 
 @app.get(
     "/cds-services/{service_id}/feedback",
     response_model=FeedbackCounts,
-    responses={404: _ERRORS[404]},
+    responses={k: _ERRORS[k] for k in (401, 404)},
 )
-def feedback_counts(service_id: str) -> dict[str, Any]:
-    """This process's feedback counts for a service (outcomes and override reason codes)."""
-    _service(service_id)
+def feedback_counts(
+    service_id: str, service: Annotated[dict[str, Any], Depends(_feedback_authorised)]
+) -> dict[str, Any]:
+    """This process's feedback counts for a service (outcomes and override reason codes), for
+    a token whose aud is the feedback endpoint."""
     with _FEEDBACK_LOCK:
         counts = {
             k.split("|", 1)[1]: v for k, v in _FEEDBACK.items() if k.startswith(f"{service_id}|")

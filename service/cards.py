@@ -32,15 +32,26 @@ from logic.drugs.catalogue import (
     resolve_drug,
     traits,
 )
+from logic.drugs.dose_limits import Gate, limit_of
 from logic.drugs.formulations import formulation_in_text
 from logic.engine.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
 from logic.engine.thresholds import OLDER_ADULT_AGE_FROM
-from logic.formats.fhir.read import draft_identity
+from logic.formats.fhir.read import _doses_per_day, draft_identity
 from logic.formats.fhir.write import order_request
-from logic.formats.share import query_string
+from logic.formats.plaintext import plain_text
+from logic.formats.share import private_query_string
 from logic.models import Avoid, Order, PatientCase, Severity, TreatmentPlan, TriageLevel
+from service.order_codes import rxnorm_concept
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
+#: Longest echo of a request's text (a medicine name, a note about the record) in a summary or
+#: label, and in a detail line: cut with "…" (logic.formats.plaintext). A tool setting: an
+#: RxNorm clinical drug name is rarely over 60 characters.
+NAME_MAX = 60
+NOTE_MAX = 240
+#: FHIR R4 MedicationRequest.intent (required binding, medicationrequest-intent): an order the
+#: clinician is placing. Status "draft" (medicationrequest-status): not yet signed.
+ORDER_INTENT = "order"
 OVERRIDE_SYSTEM = "https://refractory-back-pain.example.org/fhir/CodeSystem/override-reason"
 OVERRIDE_REASONS: tuple[dict[str, str], ...] = (
     {
@@ -83,6 +94,12 @@ def summary(text: str) -> str:
     return cut + "…"
 
 
+def _t(value: object, limit: int = NAME_MAX) -> str:
+    """Text from the request (or the engine) as a card echoes it: one line of literal text for
+    GitHub-flavoured Markdown, cut to `limit` (the page's own helper, logic.formats.plaintext)."""
+    return plain_text(value, limit)
+
+
 def _uuid(hook_instance: str, *parts: object) -> str:
     return str(uuid.uuid5(_NS, "|".join((hook_instance, *map(str, parts)))))
 
@@ -99,9 +116,11 @@ def _indicator(severity: Severity) -> str:
 
 
 def plan_link(case: PatientCase, settings: CardSettings) -> str:
-    """The page on this case: only `PatientCase` fields, written by logic.formats.share."""
+    """The page on this case without its sensitive fields (pregnancy, conditions, regular
+    medicines...: logic.formats.share.private_query, what the page's own address bar holds);
+    the page then asks what the link does not say. No identifier, name or date."""
     base = settings.app_url
-    return f"{base}{'&' if '?' in base else '?'}{query_string(case)}"
+    return f"{base}{'&' if '?' in base else '?'}{private_query_string(case)}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -116,6 +135,7 @@ class Draft:
     extended_release: bool
     dose_mg: float | None
     inpatient: bool
+    doses_per_day: float | None = None  # the most the order's timing allows
 
 
 def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
@@ -141,7 +161,10 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
             or (generic is not None and Trait.long_acting in traits(generic))
         )
         dose = None
+        per_day = None
         for dosage in r.get("dosageInstruction") or ():
+            if isinstance(dosage, Mapping):
+                per_day = _doses_per_day(dosage.get("timing")) or per_day
             for dr in dosage.get("doseAndRate") or ():
                 q = dr.get("doseQuantity") or {}
                 if (
@@ -160,6 +183,7 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
                 extended_release=er and generic in OPIOIDS,
                 dose_mg=dose,
                 inpatient="inpatient" in categories,
+                doses_per_day=per_day,
             )
         )
     return out
@@ -210,18 +234,27 @@ def _plan_ir_opioid(plan: TreatmentPlan) -> tuple[str, Order] | None:
     return None
 
 
-def _create(step: str, order: Order, plan: TreatmentPlan, key: object) -> dict[str, Any]:
-    return {
-        "type": "create",
-        "description": f"Propose {order.sig}",
-        "resource": order_request(order, step, plan, key),
-    }
+def _create(
+    step: str, order: Order, plan: TreatmentPlan, key: object, patient_id: str
+) -> dict[str, Any] | None:
+    """A create action the EHR can file: a draft MedicationRequest (intent order) for this
+    patient (`Patient/{patientId}` from the context), the medicine RxNorm-coded
+    (service.order_codes). None when the medicine has no RxNorm row."""
+    concept = rxnorm_concept(order.generic, order.drug)
+    if concept is None or not patient_id:
+        return None
+    resource = order_request(order, step, plan, key)
+    resource["status"] = "draft"
+    resource["intent"] = ORDER_INTENT
+    resource["subject"] = {"reference": f"Patient/{patient_id}"}
+    resource["medicationCodeableConcept"] = concept
+    return {"type": "create", "description": f"Order {order.sig}", "resource": resource}
 
 
 def _delete(draft: Draft) -> dict[str, Any]:
     return {
         "type": "delete",
-        "description": f"Remove the draft order for {draft.text}",
+        "description": f"Remove the draft order for {_t(draft.text)}",
         "resourceId": draft.resource_id,
     }
 
@@ -239,73 +272,146 @@ def _card(hook_instance: str, key: str, settings: CardSettings, **fields: Any) -
     return card
 
 
-def draft_cards(
-    drafts: Sequence[Draft],
-    case: PatientCase,
-    plan: TreatmentPlan,
-    hook_instance: str,
-    settings: CardSettings,
-) -> list[dict[str, Any]]:
+def _remove(draft: Draft) -> dict[str, Any]:
+    return {"label": f"Remove {_t(draft.text)}", "isRecommended": True, "actions": [_delete(draft)]}
+
+
+def _label_limit(draft: Draft) -> tuple[str, float, str] | None:
+    """What the draft exceeds of its label maximum (the dose-limit table's rows that always
+    apply, so no patient data is needed): ('single' or 'daily', the limit, the row's source)."""
+    if draft.generic is None or draft.dose_mg is None:
+        return None
+    limit = limit_of(draft.generic, frozenset({Gate.always}), 0.0)
+    if limit is None:
+        return None
+    if limit.single_mg is not None and draft.dose_mg > limit.single_mg and limit.single_row:
+        return "single", limit.single_mg, limit.single_row.source
+    daily = draft.dose_mg * draft.doses_per_day if draft.doses_per_day else None
+    if daily is not None and limit.daily_mg is not None and daily > limit.daily_mg:
+        assert limit.daily_row is not None
+        return "daily", limit.daily_mg, limit.daily_row.source
+    return None
+
+
+def safety_cards(
+    drafts: Sequence[Draft], hook_instance: str, settings: CardSettings
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """The draft-order cards that need no plan, so they fire even when the record lacks what a
+    plan needs: a benzodiazepine, an extended-release or long-acting opioid, a dose above the
+    label maximum. Returns the cards and the indexes of the drafts they spoke to (an
+    extended-release opioid above its label maximum gets both cards: draft_cards adds the
+    extended-release one)."""
     cards: list[dict[str, Any]] = []
-    unknown = [d.text for d in drafts if d.generic is None]
+    done: set[int] = set()
     for i, d in enumerate(drafts):
         if d.generic is None:
             continue
-        cls = drug_class(d.generic)
         key = f"draft|{i}|{d.resource_id}"
-        if cls is DrugClass.benzodiazepine:
+        name = _t(d.text)
+        if drug_class(d.generic) is DrugClass.benzodiazepine:
             cards.append(
                 _card(
                     hook_instance,
                     key,
                     settings,
-                    summary=f"Benzodiazepine drafted ({d.text}): not recommended for back pain",
+                    summary=f"Benzodiazepine drafted ({name}): not recommended for back pain",
                     indicator="critical",
                     detail="Benzodiazepines are not recommended for low back pain (ACP 2017; "
                     "NICE NG59); with an opioid they add respiratory depression (CDC 2022 "
                     "rec 11; FDA 2016 boxed warning), "
                     f"and at {OLDER_ADULT_AGE_FROM}+ they are on the Beers 2023 avoid list.",
-                    suggestions=[
-                        {
-                            "label": f"Remove {d.text}",
-                            "isRecommended": True,
-                            "actions": [_delete(d)],
-                        }
-                    ],
+                    suggestions=[_remove(d)],
                 )
             )
+            done.add(i)
+        if (over := _label_limit(d)) is not None:
+            kind, top, source = over
+            amount = (
+                f"{d.dose_mg:g} mg a dose"
+                if kind == "single"
+                else f"{(d.dose_mg or 0) * (d.doses_per_day or 0):g} mg a day"
+            )
+            cards.append(
+                _card(
+                    hook_instance,
+                    f"{key}|label",
+                    settings,
+                    summary=f"{name}: {amount} is above the label maximum ({top:g} mg "
+                    f"{'a dose' if kind == 'single' else 'a day'})",
+                    indicator="critical",
+                    detail=f"The drafted order permits {amount}; the label maximum is "
+                    f"{top:g} mg {'a dose' if kind == 'single' else 'a day'} ({source}). "
+                    "The most the order permits is what is judged (as-needed doses at their "
+                    "most frequent).",
+                    suggestions=[_remove(d)],
+                )
+            )
+            done.add(i)  # the plan's own dose and withholding cards would only repeat it
+    return cards, done
+
+
+def draft_cards(
+    drafts: Sequence[Draft],
+    case: PatientCase | None,
+    plan: TreatmentPlan | None,
+    hook_instance: str,
+    settings: CardSettings,
+    patient_id: str = "",
+) -> list[dict[str, Any]]:
+    """Cards for the draft orders: the safety cards that need no plan first (always), then,
+    when there is a plan, what it objects to. Without a plan an extended-release opioid still
+    gets its card (CDC 2022 rec 3 needs no plan), with no replacement proposed."""
+    cards, done = safety_cards(drafts, hook_instance, settings)
+    unknown = [d.text for d in drafts if d.generic is None]
+    for i, d in enumerate(drafts):
+        if d.generic is None or drug_class(d.generic) is DrugClass.benzodiazepine:
             continue
+        key = f"draft|{i}|{d.resource_id}"
+        name = _t(d.text)
         if d.extended_release:
-            replacement = _plan_ir_opioid(plan)
+            replacement = _plan_ir_opioid(plan) if plan is not None else None
             actions = [_delete(d)]
             detail = (
                 "CDC 2022 rec 3: for acute and subacute pain start immediate-release opioids, not "
                 "extended-release or long-acting ones (higher overdose risk at start)."
             )
+            create = (
+                _create(*replacement, plan, "ir", patient_id)
+                if replacement is not None and plan is not None
+                else None
+            )
             if replacement is not None:
-                actions.append(_create(*replacement, plan, "ir"))
-                detail += f" This patient's plan: **{replacement[1].sig}**."
+                detail += f" This patient's plan: **{_t(replacement[1].sig, NOTE_MAX)}**."
+                if create is not None:
+                    actions.append(create)
+            elif plan is None:
+                detail += (
+                    " No plan could be built from this record (see the card naming what it "
+                    "lacks), so no immediate-release order is proposed."
+                )
             else:
                 detail += (
                     " The plan offers no take-home opioid for this patient (see the plan card)."
                 )
             label = (
                 "Replace with the plan's immediate-release opioid"
-                if replacement
-                else f"Remove {d.text}"
+                if create is not None
+                else f"Remove {name}"
             )
             cards.append(
                 _card(
                     hook_instance,
                     key,
                     settings,
-                    summary=f"Extended-release/long-acting opioid drafted ({d.text}): "
+                    summary=f"Extended-release/long-acting opioid drafted ({name}): "
                     "use immediate release",
                     indicator="critical",
                     detail=detail,
                     suggestions=[{"label": label, "isRecommended": True, "actions": actions}],
                 )
             )
+            continue
+        if plan is None or i in done:
             continue
         avoids = [a for a in plan.avoid if _avoid_matches(a, d)]
         if avoids:
@@ -314,17 +420,13 @@ def draft_cards(
                     hook_instance,
                     key,
                     settings,
-                    summary=f"{d.text}: withheld for this patient "
-                    f"({'; '.join(a.drug for a in avoids)})",
+                    summary=f"{name}: withheld for this patient "
+                    f"({'; '.join(_t(a.drug) for a in avoids)})",
                     indicator="warning",
-                    detail="\n\n".join(f"**{a.drug}**: {a.reason}" for a in avoids),
-                    suggestions=[
-                        {
-                            "label": f"Remove {d.text}",
-                            "isRecommended": True,
-                            "actions": [_delete(d)],
-                        }
-                    ],
+                    detail="\n\n".join(
+                        f"**{_t(a.drug)}**: {_t(a.reason, NOTE_MAX * 2)}" for a in avoids
+                    ),
+                    suggestions=[_remove(d)],
                 )
             )
             continue
@@ -332,35 +434,38 @@ def draft_cards(
         top = max((o.dose_mg for _, o in planned), default=None)
         if d.dose_mg is not None and top is not None and d.dose_mg > top:
             step, order = max(planned, key=lambda p: p[1].dose_mg)
+            create = _create(step, order, plan, "dose", patient_id)
             cards.append(
                 _card(
                     hook_instance,
                     key,
                     settings,
-                    summary=f"{d.text}: {d.dose_mg:g} mg is above this patient's {top:g} mg",
+                    summary=f"{name}: {d.dose_mg:g} mg is above this patient's {top:g} mg",
                     indicator="warning",
-                    detail=f"The plan's order for this patient is **{order.sig}**. "
-                    f"{order.note}".strip(),
+                    detail=f"The plan's order for this patient is **{_t(order.sig, NOTE_MAX)}**. "
+                    f"{_t(order.note, NOTE_MAX * 2) if order.note else ''}".strip(),
                     suggestions=[
                         {
-                            "label": f"Use {order.sig}",
+                            "label": f"Use {_t(order.sig, NOTE_MAX)}"
+                            if create
+                            else f"Remove {name}",
                             "isRecommended": True,
-                            "actions": [_delete(d), _create(step, order, plan, "dose")],
+                            "actions": [_delete(d), *([create] if create else [])],
                         }
                     ],
                 )
             )
     if unknown:
+        names = [_t(u) for u in unknown]
         cards.append(
             _card(
                 hook_instance,
                 "draft-unknown",
                 settings,
-                summary=f"Not checked (not in this tool's catalogue): {', '.join(unknown)}",
+                summary=f"Not checked (not in this tool's catalogue): {', '.join(names)}",
                 indicator="info",
                 detail="These draft orders were not checked against the back-pain plan because "
-                "the drug "
-                "catalogue does not know them: " + ", ".join(f"`{u}`" for u in unknown) + ".",
+                "the drug catalogue does not know them:\n\n" + _bullets(names),
             )
         )
     return cards
@@ -372,6 +477,7 @@ def naloxone_card(
     plan: TreatmentPlan,
     hook_instance: str,
     settings: CardSettings,
+    patient_id: str = "",
 ) -> dict[str, Any] | None:
     """Offer naloxone when the plan does (CDC 2022 rec 8), unless it is drafted or taken."""
     if not plan.naloxone:
@@ -384,22 +490,19 @@ def naloxone_card(
     order = next((o for o in plan.discharge if o.generic == "naloxone"), None)
     if order is None or not (drafted_opioid or plan.mme_per_day):
         return None
-    reasons = "; ".join(plan.naloxone_reasons) or "a CDC 2022 rec 8 trigger"
-    return _card(
-        hook_instance,
-        "naloxone",
-        settings,
-        summary="Offer naloxone with the opioid (CDC 2022 rec 8)",
-        indicator="warning",
-        detail=f"Why: {reasons}. Order: **{order.sig}**. {order.note}",
-        suggestions=[
-            {
-                "label": "Add naloxone nasal spray",
-                "isRecommended": True,
-                "actions": [_create("discharge", order, plan, "naloxone")],
-            }
-        ],
-    )
+    reasons = "; ".join(_t(r, NOTE_MAX) for r in plan.naloxone_reasons)
+    create = _create("discharge", order, plan, "naloxone", patient_id)
+    fields: dict[str, Any] = {
+        "summary": "Offer naloxone with the opioid (CDC 2022 rec 8)",
+        "indicator": "warning",
+        "detail": f"Why: {reasons or 'a CDC 2022 rec 8 trigger'}. "
+        f"Order: **{_t(order.sig, NOTE_MAX)}**. {_t(order.note, NOTE_MAX * 2)}",
+    }
+    if create is not None:
+        fields["suggestions"] = [
+            {"label": "Add naloxone nasal spray", "isRecommended": True, "actions": [create]}
+        ]
+    return _card(hook_instance, "naloxone", settings, **fields)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,19 +513,24 @@ def _bullets(lines: Sequence[str]) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
 
-def plan_detail(case: PatientCase, plan: TreatmentPlan) -> str:
-    parts = [f"**Triage: {plan.triage.level.value}.** {plan.triage.action}"]
+def plan_detail(case: PatientCase, plan: TreatmentPlan, assumed: Sequence[str] = ()) -> str:
+    """The plan as Markdown: the template's own headings and bullets, every text in it (the
+    engine's, which names the record's medicines, and the record's) as literal text."""
+    long = NOTE_MAX * 2
+    parts = [f"**Triage: {_t(plan.triage.level.value)}.** {_t(plan.triage.action, long)}"]
     if plan.give_now:
         parts.append(
             "**Give now**\n\n"
-            + _bullets([o.sig + (f" ({o.choice})" if o.choice else "") for o in plan.give_now])
+            + _bullets(
+                [_t(o.sig + (f" ({o.choice})" if o.choice else ""), long) for o in plan.give_now]
+            )
         )
     if plan.discharge:
-        parts.append("**Discharge**\n\n" + _bullets([o.sig for o in plan.discharge]))
+        parts.append("**Discharge**\n\n" + _bullets([_t(o.sig, long) for o in plan.discharge]))
     if plan.gabapentin is not None:
         g = plan.gabapentin
         parts.append(
-            f"**Gabapentin titration** ({g.band}): start {g.start_mg:g} mg, "
+            f"**Gabapentin titration** ({_t(g.band)}): start {g.start_mg:g} mg, "
             f"target {g.target_daily_mg:g} mg/day, "
             f"never above {g.max_daily_mg:g} mg/day."
         )
@@ -437,15 +545,21 @@ def plan_detail(case: PatientCase, plan: TreatmentPlan) -> str:
             + ("; ".join(plan.naloxone_reasons) or "offered")
             + (" (already at home: check it is in date)" if plan.naloxone_at_home else "")
         )
-    parts.append("**Figures**: " + "; ".join(figures) + ".")
+    parts.append("**Figures**: " + _t("; ".join(figures), long) + ".")
     if plan.avoid:
-        parts.append("**Avoid**\n\n" + _bullets([f"{a.drug}: {a.reason}" for a in plan.avoid]))
+        parts.append(
+            "**Avoid**\n\n" + _bullets([_t(f"{a.drug}: {a.reason}", long) for a in plan.avoid])
+        )
     serious = [w for w in plan.warnings if w.severity is not Severity.info]
     if serious:
         parts.append(
             "**Warnings**\n\n"
-            + _bullets([f"{w.message}" + (f" ({w.source})" if w.source else "") for w in serious])
+            + _bullets(
+                [_t(w.message + (f" ({w.source})" if w.source else ""), long) for w in serious]
+            )
         )
+    if assumed:
+        parts.append("**Assumed** (optional, not in the record)\n\n" + _bullets(assumed))
     parts.append("_Educational decision support, not a substitute for clinical judgement._")
     return "\n\n".join(parts)
 
@@ -475,12 +589,16 @@ def plan_summary(plan: TreatmentPlan) -> str:
 
 
 def plan_cards(
-    case: PatientCase, plan: TreatmentPlan, hook_instance: str, settings: CardSettings
+    case: PatientCase,
+    plan: TreatmentPlan,
+    hook_instance: str,
+    settings: CardSettings,
+    assumed: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     cards: list[dict[str, Any]] = []
     emergency = plan.triage.level is TriageLevel.emergency
     if plan.triage.level is not TriageLevel.routine:
-        findings = "; ".join(plan.triage.findings) or plan.triage.level.value
+        findings = "; ".join(_t(f) for f in plan.triage.findings) or plan.triage.level.value
         cards.append(
             _card(
                 hook_instance,
@@ -488,7 +606,8 @@ def plan_cards(
                 settings,
                 summary=f"{'EMERGENCY' if emergency else 'Red flag'}: {findings}",
                 indicator="critical" if emergency else "warning",
-                detail=f"{plan.triage.action}\n\nFindings:\n\n{_bullets(list(plan.triage.findings))}",
+                detail=f"{_t(plan.triage.action, NOTE_MAX * 2)}\n\nFindings:\n\n"
+                + _bullets([_t(f, NOTE_MAX) for f in plan.triage.findings]),
             )
         )
     cards.append(
@@ -498,10 +617,11 @@ def plan_cards(
             settings,
             summary=plan_summary(plan),
             indicator=_plan_indicator(plan),
-            detail=plan_detail(case, plan),
+            detail=plan_detail(case, plan, assumed),
             links=[
                 {
-                    "label": "Open the full plan (opens the page on this case)",
+                    "label": "Open the full plan (opens the page on this case; sensitive "
+                    "fields stay out of the address)",
                     "url": plan_link(case, settings),
                     "type": "absolute",
                 }
@@ -511,31 +631,54 @@ def plan_cards(
     return cards
 
 
+#: Notes the FHIR reader makes about an optional field the record does not hold, for which the
+#: engine uses its stated default (logic.formats.fhir.read: a low back pain Condition's onset
+#: gives the pain duration, else 1 week). Not a card of their own (issue 26: "no noise card for
+#: a field that is optional"); the plan card says what was assumed.
+ASSUMED_WHEN_ABSENT = ("pain duration: not recorded",)
+
+
+def split_assumed(notes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(notes that are only an optional field's default, every other note)."""
+    assumed = [n for n in notes if n.startswith(ASSUMED_WHEN_ABSENT)]
+    return assumed, [n for n in notes if n not in assumed]
+
+
+def _heads(notes: Sequence[str]) -> str:
+    """The subject of each note ('pain score', 'regular medicine ...'), for a summary."""
+    return "; ".join(_t(n.split(":")[0]) for n in notes)
+
+
 def data_card(
     missing: Sequence[str], ignored: Sequence[str], hook_instance: str, settings: CardSettings
 ) -> dict[str, Any] | None:
-    """What the record lacked (no plan) or what was left out (plan built without it)."""
+    """What the record lacked (no plan) or what was left out (plan built without it). Every
+    note can hold the record's own text (a medicine's name), so each is literal text."""
+    _, ignored = split_assumed(ignored)
     if missing:
         return _card(
             hook_instance,
             "missing",
             settings,
-            summary="No back-pain plan: the record lacks "
-            + "; ".join(m.split(":")[0] for m in missing),
+            summary="No back-pain plan: the record lacks " + _heads(missing),
             indicator="warning",
             detail="The plan needs these and the record did not supply them:\n\n"
-            + _bullets(list(missing))
-            + ("\n\nAlso not used:\n\n" + _bullets(list(ignored)) if ignored else ""),
+            + _bullets([_t(m, NOTE_MAX) for m in missing])
+            + (
+                "\n\nAlso not used:\n\n" + _bullets([_t(i, NOTE_MAX) for i in ignored])
+                if ignored
+                else ""
+            ),
         )
     if ignored:
         return _card(
             hook_instance,
             "ignored",
             settings,
-            summary="Plan built without: " + "; ".join(i.split(":")[0] for i in ignored),
+            summary="Plan built without: " + _heads(ignored),
             indicator="info",
             detail="Read from the record but not used (the plan does not account for them):\n\n"
-            + _bullets(list(ignored)),
+            + _bullets([_t(i, NOTE_MAX) for i in ignored]),
         )
     return None
 
@@ -547,12 +690,14 @@ def response_cards(
     ignored: Sequence[str],
     hook_instance: str,
     settings: CardSettings,
+    patient_id: str = "",
 ) -> list[dict[str, Any]]:
     """Every card for a call, in order: triage, draft orders, naloxone, plan, data left out."""
-    cards = plan_cards(case, plan, hook_instance, settings)
+    assumed, _ = split_assumed(ignored)
+    cards = plan_cards(case, plan, hook_instance, settings, [_t(a, NOTE_MAX) for a in assumed])
     triage = [c for c in cards if c["uuid"] == _uuid(hook_instance, "triage")]
-    out = [*triage, *draft_cards(drafts, case, plan, hook_instance, settings)]
-    naloxone = naloxone_card(drafts, case, plan, hook_instance, settings)
+    out = [*triage, *draft_cards(drafts, case, plan, hook_instance, settings, patient_id)]
+    naloxone = naloxone_card(drafts, case, plan, hook_instance, settings, patient_id)
     if naloxone is not None:
         out.append(naloxone)
     out.extend(c for c in cards if c not in triage)
@@ -560,3 +705,17 @@ def response_cards(
     if data is not None:
         out.append(data)
     return out
+
+
+def no_plan_cards(
+    drafts: Sequence[Draft],
+    missing: Sequence[str],
+    ignored: Sequence[str],
+    hook_instance: str,
+    settings: CardSettings,
+) -> list[dict[str, Any]]:
+    """When no plan can be built: the draft-order cards that need none (they always fire), then
+    the card naming what the record lacks."""
+    out = draft_cards(drafts, None, None, hook_instance, settings)
+    data = data_card(missing, ignored, hook_instance, settings)
+    return [*out, *([data] if data else [])]

@@ -6,7 +6,9 @@ Configuration (read once at start-up, see `load_trust`):
   (``iss``) to its keys::
 
       {"https://ehr.example.org": {"jwks": {"keys": [...]}},          # inline JWK set
-       "https://sandbox.cds-hooks.org": {"jwks_url": "https://sandbox.cds-hooks.org/.well-known/jwks.json"}}
+       "https://ehr2.example.org": {"jwks_url": "https://ehr2.example.org/jwks.json"}}
+
+  Never list the public CDS Hooks sandbox's issuer in production: its private key is published.
 
   A ``jku`` header is honoured only when it equals the issuer's configured ``jwks_url``.
 * ``CDS_ALLOW_UNSIGNED=1``: development and the public sandbox only; requests without a token
@@ -14,9 +16,13 @@ Configuration (read once at start-up, see `load_trust`):
 * ``CDS_REPLAY_STORE``: where seen ``jti`` values are kept (`service.replay`): in this process
   by default, or ``redis://...`` shared by every replica and worker.
 
-Checked: signature (ES384, RS384 as the specification requires, plus ES256/RS256), ``iss`` on
-the allow-list, ``aud`` equal to the service endpoint that was called, ``exp`` and ``iat``
-present and valid (60 s leeway), ``jti`` present and not seen before. Seen ``jti`` values are
+Checked, each rule from CDS Hooks 2.0.1 ("Trusting CDS Clients") unless said otherwise: the
+header's ``kid`` (REQUIRED) and ``typ`` (REQUIRED, fixed value ``JWT``); signature (ES384,
+RS384 as the specification recommends, plus ES256/RS256), ``iss`` on the allow-list, ``aud``
+exactly the URL of the endpoint invoked (a string, or an array holding only that URL), ``exp``
+and ``iat`` present and valid (60 s leeway), a lifetime ``exp - iat`` of at most
+`MAX_LIFETIME_S`, ``jti`` (REQUIRED: "used to protect against replay attacks") present and not
+seen before. Seen ``jti`` values are
 kept until their token could no longer be accepted (``exp`` plus the leeway), in the replay
 store: per process by default, so behind several replicas or workers set ``CDS_REPLAY_STORE``
 to a Redis URL they share. An unreachable store raises `ReplayStoreError` (503), never accepts.
@@ -36,6 +42,13 @@ from service.replay import ReplayStore, store_from_url
 
 ALGORITHMS = ("ES384", "RS384", "ES256", "RS256")
 LEEWAY_S = 60
+#: Longest accepted token lifetime (exp - iat), seconds. CDS Hooks 2.0.1 sets no lifetime for
+#: the client's JWT (its own example token is valid for years); it asks that the access token
+#: in fhirAuthorization be "very short lived" (example expires_in 300), and the SMART App
+#: Launch asymmetric client authentication JWT, the same kind of one-call signed assertion,
+#: must expire "no more than five minutes in the future". A tool setting on those grounds; it
+#: also bounds how long a seen jti must be kept (service.replay).
+MAX_LIFETIME_S = 300
 
 
 class AuthError(Exception):
@@ -120,6 +133,7 @@ def verify(trust: Trust, authorization: str | None, audiences: list[str]) -> dic
         raise AuthError("the token is not a well-formed JWT") from None
     if header.get("alg") not in ALGORITHMS:
         raise AuthError(f"algorithm {str(header.get('alg'))[:10]!r} is not accepted")
+    _check_header(header)
     iss = unverified.get("iss")
     issuer = trust.issuers.get(iss) if isinstance(iss, str) else None
     if issuer is None:
@@ -145,8 +159,40 @@ def verify(trust: Trust, authorization: str | None, audiences: list[str]) -> dic
         raise AuthError("the token's signature does not verify") from None
     except jwt.PyJWTError as error:
         raise AuthError(f"the token was refused: {error}") from None
+    _check_audience(claims["aud"], audiences)
+    _check_lifetime(claims)
     _check_replay(trust, str(iss), str(claims["jti"]), float(claims["exp"]))
     return claims
+
+
+def _check_header(header: dict[str, Any]) -> None:
+    """`kid` and `typ` are REQUIRED in the header (CDS Hooks 2.0.1, the JWT header table)."""
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid.strip():
+        raise AuthError("the token's header lacks 'kid' (the key that signed it)")
+    typ = header.get("typ")
+    # "Fixed value: JWT"; RFC 7519 5.1 reads it case-insensitively (uppercase recommended).
+    if not isinstance(typ, str) or typ.upper() != "JWT":
+        shown = repr(typ[:20]) if isinstance(typ, str) else "missing"
+        raise AuthError(f"the token's header 'typ' must be 'JWT' (it is {shown})")
+
+
+def _check_audience(aud: object, audiences: list[str]) -> None:
+    """`aud` MUST be the URL of the endpoint invoked: that string, or an array of only it (a
+    token naming other audiences too could be replayed at them)."""
+    values = aud if isinstance(aud, list) else [aud]
+    if len(values) != 1 or values[0] not in audiences:
+        raise AuthError("the token's aud is not exactly this service's endpoint")
+
+
+def _check_lifetime(claims: dict[str, Any]) -> None:
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+        raise AuthError("the token's exp and iat must be numbers")
+    if exp - iat > MAX_LIFETIME_S:
+        raise AuthError(
+            f"the token lives {exp - iat:.0f} s (exp - iat); at most {MAX_LIFETIME_S} s accepted"
+        )
 
 
 def _check_replay(trust: Trust, iss: str, jti: str, exp: float) -> None:

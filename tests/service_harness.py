@@ -7,6 +7,7 @@ time, never a fixed sleep.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -73,20 +74,48 @@ def sign(
     *,
     iss: str = ISSUER,
     exp_in: float = 300,
+    iat_in: float = 0,
     jti: str | None = None,
     drop: tuple[str, ...] = (),
+    header: dict[str, Any] | None = None,
 ) -> str:
+    """A token as an EHR signs it (header alg, typ JWT, kid). `header` overrides header fields
+    (a None value removes the field); `drop` removes claims."""
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": iss,
         "aud": aud,
         "exp": now + int(exp_in),
-        "iat": now,
+        "iat": now + int(iat_in),
         "jti": jti or str(uuid.uuid4()),
     }
     for name in drop:
         claims.pop(name, None)
-    return jwt.encode(claims, key.private, algorithm=key.alg, headers={"kid": key.kid})
+    fields: dict[str, Any] = {"kid": key.kid, "typ": "JWT", **(header or {})}
+    token = jwt.encode(
+        claims,
+        key.private,
+        algorithm=key.alg,
+        headers={k: v for k, v in fields.items() if v is not None and k != "typ"},
+    )
+    if fields.get("typ") == "JWT":
+        return token
+    return _with_typ(token, key, claims, fields)
+
+
+def _with_typ(token: str, key: SigningKey, claims: dict[str, Any], fields: dict[str, Any]) -> str:
+    """Re-sign with a header whose typ is other than JWT, or absent (PyJWT always writes typ
+    JWT unless told otherwise; `jwt.api_jws` signs the exact header given)."""
+    header = {k: v for k, v in fields.items() if v is not None}
+    payload = json.dumps(claims, separators=(",", ":")).encode()
+    algorithm = jwt.get_algorithm_by_name(key.alg)
+    segments = [_b64(json.dumps({"alg": key.alg, **header}).encode()), _b64(payload)]
+    signature = algorithm.sign(".".join(segments).encode(), algorithm.prepare_key(key.private))
+    return ".".join([*segments, _b64(signature)])
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @dataclass

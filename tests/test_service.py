@@ -28,10 +28,11 @@ from hypothesis import strategies as st
 
 from logic import PatientCase, TriedMedication, build_plan
 from logic.formats.fhir.write import case_resources
-from logic.formats.share import case_from_query, query_string
+from logic.formats.share import case_from_query, private_query_string
 from logic.models import CurrentMedication
 from service import cards as cd
 from tests import service_harness as h
+from tests.markdown_check import MARKDOWN
 from tests.strategies import cases
 
 DATA = Path(__file__).parent / "data" / "fhir"
@@ -114,6 +115,16 @@ def assert_card_valid(card: dict[str, Any]) -> None:
         assert link["label"]
         assert link["type"] in ("absolute", "smart")
         assert urlsplit(link["url"]).scheme in ("http", "https")
+
+
+def shown(markdown: str) -> str:
+    """A card detail's text as the EHR renders it (CommonMark: escapes read as the literal
+    characters), one line per block."""
+    out = []
+    for token in MARKDOWN.parse(markdown):
+        if token.type == "inline":
+            out.append("".join(c.content for c in token.children or () if c.type != "softbreak"))
+    return "\n".join(out)
 
 
 def plan_link(cards: list[dict[str, Any]]) -> str:
@@ -261,9 +272,12 @@ def test_hand_written_request_gives_the_plan_of_the_equivalent_case(
         "pain duration: not recorded (no low back pain Condition with onsetDateTime); "
         "the plan assumes an acute episode of 1 week"
     )
-    expected = cd.response_cards(case, plan, (), (no_duration,), body["hookInstance"], SETTINGS)
+    expected = cd.response_cards(
+        case, plan, (), (no_duration,), body["hookInstance"], SETTINGS, "example"
+    )
     assert got == expected
-    assert plan_link(got) == f"{h.APP_URL}?{query_string(case)}"
+    # The address holds no sensitive field (README: the address bar never does).
+    assert plan_link(got) == f"{h.APP_URL}?{private_query_string(case)}"
 
 
 def test_a_record_about_another_patient_is_a_400_naming_it(client, server, key) -> None:
@@ -324,9 +338,10 @@ def test_order_sign_replaces_er_opioid_removes_benzodiazepine_and_names_unknown(
         "resourceId": "MedicationRequest/draft-oxycontin",
     }
     created = actions[1]["resource"]
-    assert created["intent"] == "proposal"
+    assert created["intent"] == "order"  # FHIR R4 medicationrequest-intent
     assert created["status"] == "draft"
     assert "immediate release" in created["medicationCodeableConcept"]["text"]
+    assert created["subject"] == {"reference": "Patient/example"}
     assert er["overrideReasons"]
     assert er["selectionBehavior"] == "at-most-one"
     benzo = next(c for c in cards if "Benzodiazepine" in c["summary"])
@@ -520,7 +535,12 @@ def test_unknown_service_is_404(client, server, key) -> None:
 
 def test_feedback_is_accepted_and_counted_without_patient_data(client, server, key) -> None:
     url = server.url("back-pain-plan") + "/feedback"
-    before = client.get(url).json()["counts"]
+
+    def counts() -> dict[str, int]:
+        auth = {"Authorization": f"Bearer {h.sign(key, url)}"}
+        return client.get(url, headers=auth).json()["counts"]  # type: ignore[no-any-return]
+
+    before = counts()
     body = {
         "feedback": [
             {
@@ -540,11 +560,11 @@ def test_feedback_is_accepted_and_counted_without_patient_data(client, server, k
             },
         ]
     }
-    token = h.sign(key, server.url("back-pain-plan"))
+    token = h.sign(key, url)  # aud: exactly the feedback endpoint
     response = client.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {"accepted": 2}
-    after = client.get(url).json()["counts"]
+    after = counts()
     assert after.get("accepted", 0) == before.get("accepted", 0) + 1
     assert after.get("overridden", 0) == before.get("overridden", 0) + 1
     assert (
@@ -642,7 +662,9 @@ def test_generated_case_through_fhir_and_the_service_gives_the_same_cards(
     }
     response = call(client, server, key, "back-pain-plan", body)
     assert response.status_code == 200, response.text
-    expected = cd.response_cards(case, build_plan(case), (), (), body["hookInstance"], SETTINGS)
+    expected = cd.response_cards(
+        case, build_plan(case), (), (), body["hookInstance"], SETTINGS, resources[0]["id"]
+    )
     assert response.json()["cards"] == expected
 
 
@@ -706,7 +728,9 @@ def test_an_outpatient_opioid_draft_is_judged_as_the_take_home_choice(client, se
     cards = call(
         client, server, key, "back-pain-order-sign", _with_oxycodone_draft(load("reference.json"))
     ).json()["cards"]
-    assert any(course.sig in c.get("detail", "") for c in cards), [c["summary"] for c in cards]
+    assert any(course.sig in shown(c.get("detail", "")) for c in cards), [
+        c["summary"] for c in cards
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

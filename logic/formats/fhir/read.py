@@ -410,7 +410,9 @@ def resolve_medication_name(text: str) -> str | None:
     leading = _leading_name(text)
     if leading is not None:
         return leading
-    if "/" in text and not any(ch.isdigit() for ch in text):  # 'Acetaminophen/Hydrocodone'
+    if "/" in text and " / " not in text and not any(ch.isdigit() for ch in text):
+        # 'Acetaminophen/Hydrocodone' read as RxNorm's 'A / B' (once: the rewritten text holds
+        # ' / ', so it never recurses again, whatever else it holds)
         return resolve_medication_name(" / ".join(text.split("/")))
     parsed = rxnorm.parse("", text).primary  # RxNorm prefixes: '12 HR ...', 'Abuse-Deterrent'
     return parsed.generic if parsed is not None else None
