@@ -1620,7 +1620,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         id="older-low-weight-acetaminophen",
-        trigger=lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG_BELOW,
+        # The weight line is Gate.low_weight's (Facts), so it is written once.
+        trigger=lambda f: f.older and Gate.low_weight in f.keys,
         target="acetaminophen",
         action=Action.cap,
         message="Age 65+ and under 50 kg: acetaminophen no more than 60 mg/kg a day (stricter than "
