@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from logic.case_fields import description as case_field_description
 from logic.drugs.catalogue import (
     OPIOIDS,
     DrugClass,
@@ -386,46 +387,58 @@ class RadicularFeature(StrEnum):
     reflex_change = "reflex_change"
 
 
+def _words(name: str) -> Any:
+    """A case field's description, from its row in logic.case_fields (the table the page's
+    labels and the link's notices read too)."""
+    return Field(description=case_field_description(name))
+
+
 class PatientCase(_Frozen):
     """What the clinician knows about the patient. Validated once, then read-only."""
 
-    age_years: Annotated[int, Field(ge=18, le=110, description="Age in whole years (adults only)")]
-    sex: Literal["female", "male"]
-    weight_kg: Annotated[float, Field(ge=25, le=350, description="Actual body weight, kg")]
-    height_cm: Annotated[float | None, Field(ge=100, le=250)] = None
-    serum_creatinine_mg_dl: Annotated[float | None, Field(ge=0.1, le=25)] = None
-    crcl_ml_min: Annotated[float | None, Field(ge=0, le=250)] = None
-    on_hemodialysis: bool = False
-    pregnant: bool = False
-    setting: Literal["ed", "clinic"] = "ed"
-    pain_duration_weeks: Annotated[float, Field(ge=0, le=520)] = 1
-    pain_score: Annotated[int, Field(ge=0, le=10)] = 8
-    radicular: bool = False
-    red_flags: tuple[RedFlag, ...] = ()
-    conditions: tuple[Condition, ...] = ()
-    tried: tuple[TriedMedication, ...] = ()
-    current_medications: tuple[CurrentMedication, ...] = ()
-    allergies: tuple[Allergy, ...] = ()
+    age_years: Annotated[int, Field(ge=18, le=110), _words("age_years")]
+    sex: Annotated[Literal["female", "male"], _words("sex")]
+    weight_kg: Annotated[float, Field(ge=25, le=350), _words("weight_kg")]
+    height_cm: Annotated[float | None, Field(ge=100, le=250), _words("height_cm")] = None
+    serum_creatinine_mg_dl: Annotated[
+        float | None, Field(ge=0.1, le=25), _words("serum_creatinine_mg_dl")
+    ] = None
+    crcl_ml_min: Annotated[float | None, Field(ge=0, le=250), _words("crcl_ml_min")] = None
+    on_hemodialysis: Annotated[bool, _words("on_hemodialysis")] = False
+    pregnant: Annotated[bool, _words("pregnant")] = False
+    setting: Annotated[Literal["ed", "clinic"], _words("setting")] = "ed"
+    pain_duration_weeks: Annotated[float, Field(ge=0, le=520), _words("pain_duration_weeks")] = 1
+    pain_score: Annotated[int, Field(ge=0, le=10), _words("pain_score")] = 8
+    radicular: Annotated[bool, _words("radicular")] = False
+    red_flags: Annotated[tuple[RedFlag, ...], _words("red_flags")] = ()
+    conditions: Annotated[tuple[Condition, ...], _words("conditions")] = ()
+    tried: Annotated[tuple[TriedMedication, ...], _words("tried")] = ()
+    current_medications: Annotated[
+        tuple[CurrentMedication, ...], _words("current_medications")
+    ] = ()
+    allergies: Annotated[tuple[Allergy, ...], _words("allergies")] = ()
     #: Drug-level allergies, as catalogue generics (brand names resolve).
-    allergic_to: tuple[str, ...] = ()
-    breastfeeding: bool = False
+    allergic_to: Annotated[tuple[str, ...], _words("allergic_to")] = ()
+    breastfeeding: Annotated[bool, _words("breastfeeding")] = False
     #: Weeks of pregnancy (1-42), only with `pregnant`.
-    pregnancy_weeks: Annotated[int | None, Field(ge=1, le=42)] = None
+    pregnancy_weeks: Annotated[int | None, Field(ge=1, le=42), _words("pregnancy_weeks")] = None
     #: eGFR in mL/min/1.73 m² (CKD-EPI): clearly not a creatinine clearance.
-    egfr_ml_min_1_73m2: Annotated[float | None, Field(ge=0, le=200)] = None
-    prior_overdose: bool = False
-    heavy_alcohol_use: bool = False
+    egfr_ml_min_1_73m2: Annotated[
+        float | None, Field(ge=0, le=200), _words("egfr_ml_min_1_73m2")
+    ] = None
+    prior_overdose: Annotated[bool, _words("prior_overdose")] = False
+    heavy_alcohol_use: Annotated[bool, _words("heavy_alcohol_use")] = False
     #: Clinical frailty, cachexia or debilitation, as the clinician judges it (no score needed):
     #: lower acetaminophen ceiling, reduced opioid start, gabapentin from 100 mg.
-    frail: bool = False
+    frail: Annotated[bool, _words("frail")] = False
     #: Any feature makes the pain radicular (`radicular` is set to True).
-    radicular_features: tuple[RadicularFeature, ...] = ()
+    radicular_features: Annotated[tuple[RadicularFeature, ...], _words("radicular_features")] = ()
     #: The clinician chose a take-home opioid after a shared decision (issue 11).
-    take_home_opioid: bool = False
+    take_home_opioid: Annotated[bool, _words("take_home_opioid")] = False
     #: Medicines (regular or given this episode) the catalogue cannot resolve: kept by name as
     #: plain text, never checked for interactions or doses, and named in the plan as such
     #: (issue 20: an unknown name never blocks the plan).
-    unchecked_medicines: tuple[str, ...] = ()
+    unchecked_medicines: Annotated[tuple[str, ...], _words("unchecked_medicines")] = ()
 
     @model_validator(mode="before")
     @classmethod

@@ -18,7 +18,6 @@ from logic.formats.export import (
     clinical_note_markdown,
     clinical_note_text,
     gabapentin_calendar,
-    is_opioid,
     note_pdf,
     patient_handout_markdown,
     plain_instruction,
@@ -194,7 +193,7 @@ def test_handout_covers_activity_heat_and_opioid_safety(case_id: str) -> None:
     handout = patient_handout_markdown(case, plan)
     assert "Stay as active as you can" in handout
     assert "heat" in handout.lower()
-    opioid = any(is_opioid(o) for o in plan.discharge)
+    opioid = any(o.is_opioid for o in plan.discharge)
     if opioid:
         for words in ("alcohol", "Do not drive", "locked away", "constipation", "laxative"):
             assert words in handout

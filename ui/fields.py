@@ -1,7 +1,8 @@
 """The one field table of the case form, read in both directions.
 
-`FIELDS` names every widget that holds a `PatientCase` field: its label, the units it can be
-typed in and whether the plan needs it. Ranges are never written here: they are read from the
+`FIELDS` names every widget that holds a `PatientCase` field: its kind, the unit switch it is
+typed with and whether the plan needs it; its label, unit and help are the field's row in
+logic.case_fields. Ranges are never written here: they are read from the
 model (`model_range`), so the form, its help text and its error messages share one source.
 
 * `case_inputs(state)` reads widget values into the dict `PatientCase` validates (units converted
@@ -19,9 +20,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from logic.case_fields import CASE_FIELDS
 from logic.drugs.catalogue import display_name, resolve_drug
 from logic.engine import units
-from logic.engine.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.formats.typed_number import TypedNumber, read_number
 from logic.library.cases import CASES_DIR, load_case
 from logic.models import CurrentMedication, PatientCase, TriedMedication
@@ -44,128 +45,74 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Field:
-    """One case widget. `key` is the widget key and the PatientCase field it fills."""
+    """One case widget. `key` is the widget key and the PatientCase field it fills; its label,
+    unit and help are the field's row in logic.case_fields (the one table the link's notices
+    and the model's descriptions read too)."""
 
     key: str
-    label: str
-    unit: str = ""  # the unit the model holds (and the label shows when there is no unit switch)
-    kind: str = "number"  # number | integer | choice | flag | multi
+    kind: str = "number"  # number | integer | choice | flag | multi | medicines
     required: bool = False
     unit_key: str | None = None  # the widget holding the unit this value is typed in
     step: float = 1.0
-    help: str = ""
     placeholder: str = ""
 
+    @property
+    def label(self) -> str:
+        return CASE_FIELDS[self.key].label
 
-#: Every case widget, in form order. Ranges come from PatientCase (see `model_range`).
+    @property
+    def unit(self) -> str:
+        """The unit the model holds (and the label shows when there is no unit switch)."""
+        return CASE_FIELDS[self.key].unit
+
+    @property
+    def help(self) -> str:
+        return CASE_FIELDS[self.key].help
+
+    @property
+    def in_sentence(self) -> str:
+        """The label as a sentence names it ('eGFR', 'setting')."""
+        return CASE_FIELDS[self.key].in_sentence
+
+
+#: Every case widget, in form order. Ranges come from PatientCase (see `model_range`), words from
+#: logic.case_fields.
 FIELDS: dict[str, Field] = {
     f.key: f
     for f in (
-        Field("age_years", "Age", "years", "integer", required=True, help="Adults only."),
-        Field(
-            "sex",
-            "Sex",
-            kind="choice",
-            required=True,
-            help="Sex at birth: used by the Cockcroft-Gault creatinine clearance.",
-        ),
-        Field(
-            "weight_kg",
-            "Weight",
-            "kg",
-            required=True,
-            unit_key="weight_unit",
-            step=0.5,
-            help="Actual body weight today.",
-        ),
-        Field(
-            "height_cm",
-            "Height",
-            "cm",
-            unit_key="height_unit",
-            placeholder="Not measured",
-            help="Optional: lets the engine use ideal or adjusted body weight for the clearance.",
-        ),
+        Field("age_years", "integer", required=True),
+        Field("sex", kind="choice", required=True),
+        Field("weight_kg", required=True, unit_key="weight_unit", step=0.5),
+        Field("height_cm", unit_key="height_unit", placeholder="Not measured"),
         Field(
             "serum_creatinine_mg_dl",
-            "Serum creatinine",
-            "mg/dL",
             required=True,
             unit_key="creatinine_unit",
             step=0.1,
             placeholder="Latest value",
-            help="Most recent stable value.",
         ),
-        Field(
-            "crcl_ml_min",
-            "Creatinine clearance",
-            "mL/min",
-            required=True,
-            placeholder="e.g. 45",
-            help="Cockcroft-Gault or measured clearance (not eGFR per 1.73 m²).",
-        ),
-        Field(
-            "egfr_ml_min_1_73m2",
-            "eGFR",
-            "mL/min/1.73 m²",
-            placeholder="Optional",
-            help="Only if no creatinine or clearance is at hand: eGFR is not CrCl, and the plan "
-            "says which one it used.",
-        ),
-        Field("on_hemodialysis", "On haemodialysis", kind="flag"),
-        Field("pregnant", "Pregnant", kind="flag"),
-        Field(
-            "pregnancy_weeks",
-            "Pregnancy",
-            "weeks",
-            "integer",
-            placeholder="Weeks (optional)",
-            help="Gestational age: NSAIDs are avoided from "
-            f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks (FDA 2020).",
-        ),
-        Field("breastfeeding", "Breastfeeding", kind="flag"),
-        Field("prior_overdose", "Past opioid overdose", kind="flag"),
-        Field("heavy_alcohol_use", "Heavy alcohol use", kind="flag"),
-        Field(
-            "frail",
-            "Frail",
-            kind="flag",
-            help="Clinical frailty, cachexia or debilitation, as you judge it: lower "
-            "acetaminophen ceiling (3 g a day), reduced opioid start, gabapentin from 100 mg.",
-        ),
-        Field(
-            "setting",
-            "Where is the patient now?",
-            kind="choice",
-            required=True,
-            help="The emergency department can give parenteral doses now; a clinic gives oral "
-            "ones.",
-        ),
-        Field(
-            "pain_duration_weeks",
-            "Pain duration",
-            "weeks",
-            required=True,
-            help="Acute: under 4 weeks; subacute: 4–12; chronic: over 12.",
-        ),
-        Field(
-            "pain_score",
-            "Pain score now",
-            "0–10",
-            "integer",
-            required=True,
-            help="0 = no pain, 10 = worst imaginable.",
-        ),
-        Field("radicular_features", "Radicular features", kind="multi"),
-        Field("radicular", "Radicular pain (sciatica)", kind="flag"),
-        Field("red_flags", "Red flags", kind="multi"),
-        Field("conditions", "Conditions", kind="multi"),
-        Field("allergies", "Allergies (class)", kind="multi"),
-        Field("allergic_to", "Allergic to (medicine)", kind="multi"),
-        Field("current_medications", "Regular medicines", kind="medicines"),
-        Field("tried", "Medicines already tried", kind="medicines"),
-        Field("unchecked_medicines", "Other medicines (not in the lists)", kind="multi"),
-        Field("take_home_opioid", "Take-home opioid chosen after a shared decision", kind="flag"),
+        Field("crcl_ml_min", required=True, placeholder="e.g. 45"),
+        Field("egfr_ml_min_1_73m2", placeholder="Optional"),
+        Field("on_hemodialysis", kind="flag"),
+        Field("pregnant", kind="flag"),
+        Field("pregnancy_weeks", "integer", placeholder="Weeks (optional)"),
+        Field("breastfeeding", kind="flag"),
+        Field("prior_overdose", kind="flag"),
+        Field("heavy_alcohol_use", kind="flag"),
+        Field("frail", kind="flag"),
+        Field("setting", kind="choice", required=True),
+        Field("pain_duration_weeks", required=True),
+        Field("pain_score", "integer", required=True),
+        Field("radicular_features", kind="multi"),
+        Field("radicular", kind="flag"),
+        Field("red_flags", kind="multi"),
+        Field("conditions", kind="multi"),
+        Field("allergies", kind="multi"),
+        Field("allergic_to", kind="multi"),
+        Field("current_medications", kind="medicines"),
+        Field("tried", kind="medicines"),
+        Field("unchecked_medicines", kind="multi"),
+        Field("take_home_opioid", kind="flag"),
     )
 }
 

@@ -154,15 +154,17 @@ def set_case_widgets(values: Mapping[str, Any]) -> None:
 
 
 def _label(spec: Field, unit: str | None = None) -> str:
+    """The label with its unit, or for a number without one (a score) its scale: 'Pain score
+    now (0–10)', the range read from the model."""
     shown = unit or spec.unit
-    if spec.kind == "integer" and spec.unit == "0–10":
-        return f"{spec.label} (0–10)"
+    if not shown and spec.kind in {"number", "integer"}:
+        shown = model_range(spec.key) or ""
     return f"{spec.label} ({shown})" if shown else spec.label
 
 
 def _help(spec: Field, unit: str | None = None) -> str:
     span = model_range(spec.key)
-    words = f" Allowed: {span} {spec.unit}." if span and spec.unit != "0–10" else ""
+    words = f" Allowed: {span} {spec.unit}." if span and spec.unit else ""  # a score: in its label
     if unit and unit != spec.unit and span:
         words = f" Allowed: {span} {spec.unit} (after conversion)."
     required = " Required." if spec.required else ""

@@ -97,9 +97,7 @@ def remember_what_link_holds(values: Mapping[str, object]) -> None:
     """For the page's question before any plan (`show_link_check`): what a case link gave and,
     when it holds no sensitive field, what it cannot say (logic.formats.share.unchecked_in_link)."""
     st.session_state["link_unchecked"] = list(unchecked_in_link(values))
-    st.session_state["link_holds"] = [
-        FIELDS[name].label.lower() for name in FIELDS if name in values
-    ]
+    st.session_state["link_holds"] = [FIELDS[name].in_sentence for name in FIELDS if name in values]
     st.session_state["link_full"] = holds_sensitive(values)
 
 

@@ -116,8 +116,7 @@ def _label(
     spec = FIELDS.get(name)
     if spec is None:
         return name.replace("_", " "), "", None
-    unit = "" if spec.unit == "0–10" else spec.unit
-    return spec.label, unit, model_range(name, PatientCase)
+    return spec.label, spec.unit, model_range(name, PatientCase)
 
 
 def _field_words(message: str) -> str:

@@ -271,6 +271,9 @@ when = When
 
 
 class Rule(NamedTuple):
+    """One row of a rule table, always built by keyword (`Rule(id=..., trigger=..., ...)`), so
+    the message and its source read side by side (tests/test_rule_rows.py keeps it so)."""
+
     id: str
     trigger: Callable[[Facts], bool]
     target: str
@@ -309,11 +312,6 @@ OLDER_LOW_WEIGHT_ACETAMINOPHEN_MG_PER_KG_DAY = 60
 KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG = 15
 KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG = 60
 
-C = Condition
-A = Action
-S = Severity
-G = Gate
-T = Trait
 _RENAL = ("renal-dosing",)
 _OLD = ("older-adults-pregnancy",)
 _NSAID = ("nsaids-ketorolac",)
@@ -389,7 +387,9 @@ def serotonergic_home_opioids(f: Facts) -> tuple[str, ...]:
     if not names:
         return ()
     conditions = f.case.conditions
-    boxes = C.serotonergic_drug_use in conditions or C.seizure_disorder in conditions
+    boxes = (
+        Condition.serotonergic_drug_use in conditions or Condition.seizure_disorder in conditions
+    )
     current = f.meds.current
     return tuple(
         g
@@ -402,7 +402,10 @@ def benzodiazepine_home_opioids(f: Facts) -> tuple[str, ...]:
     """Every regular opioid when a benzodiazepine is taken regularly (or its box is ticked),
     except buprenorphine or methadone for opioid use disorder: the FDA (Drug Safety
     Communication, 20 Sep 2017) says not to withhold them from patients on benzodiazepines."""
-    if not (C.benzodiazepine_use in f.case.conditions or _BENZODIAZEPINE in f.meds.current_classes):
+    if not (
+        Condition.benzodiazepine_use in f.case.conditions
+        or _BENZODIAZEPINE in f.meds.current_classes
+    ):
         return ()
     moud = f.meds.moud
     return tuple(g for g in home_opioid_names(f) if g not in moud)
@@ -471,9 +474,9 @@ def _serotonergic_message(f: Facts) -> str:
     found = serotonergic_home_opioids(f)
     partners = list(dict.fromkeys(p for g in found for p in _serotonin_partners(f, g)))
     conditions = f.case.conditions
-    if C.serotonergic_drug_use in conditions:
+    if Condition.serotonergic_drug_use in conditions:
         partners.append("a serotonergic drug (box ticked)")
-    if C.seizure_disorder in conditions:
+    if Condition.seizure_disorder in conditions:
         partners.append("a seizure disorder")
     return (
         f"Takes {_and(found)} regularly with {_and(partners)}: the {_and(found)} label warns of "
@@ -556,7 +559,7 @@ def _renal_message(f: Facts) -> str:
 
 def _gi_message(f: Facts) -> str:
     nsaids = regular_nsaids(f)
-    history = "GI bleeding" if f.has(C.gi_bleed_history) else "a peptic ulcer"
+    history = "GI bleeding" if f.has(Condition.gi_bleed_history) else "a peptic ulcer"
     return (
         f"Takes {_and(nsaids)} regularly after {history}: the NSAID labels put the risk of "
         "another bleed at more than ten times higher, and Beers says avoid unless nothing else "
@@ -583,1062 +586,1084 @@ def _co_sedation_message(f: Facts) -> str:
 RULES: tuple[Rule, ...] = (
     # ---- Always: the common escalations this plan never takes, each for its own reason -----
     Rule(
-        "always-corticosteroids",
-        when(G.always),
-        "corticosteroid",
-        A.avoid,
-        "No more systemic steroids: no better than placebo for non-radicular pain and only a "
-        "small, short-lived effect in sciatica; ACP says do not prescribe them.",
-        "Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
+        id="always-corticosteroids",
+        trigger=when(Gate.always),
+        target="corticosteroid",
+        action=Action.avoid,
+        message="No more systemic steroids: no better than placebo for non-radicular pain and only "
+        "a small, short-lived effect in sciatica; ACP says do not prescribe them.",
+        source="Cochrane 2022 (Chou et al.); ACP 2017; NICE NG59",
         evidence=("systemic-corticosteroids",),
     ),
     Rule(
-        "always-benzodiazepines",
-        when(G.always),
-        "benzodiazepine",
-        A.avoid,
-        "Never a benzodiazepine: diazepam was no better than placebo for acute back pain, and "
-        "with opioids it adds respiratory depression.",
-        "Friedman 2017; NICE NG59; CDC 2022 rec 11",
-        S.danger,
+        id="always-benzodiazepines",
+        trigger=when(Gate.always),
+        target="benzodiazepine",
+        action=Action.avoid,
+        message="Never a benzodiazepine: diazepam was no better than placebo for acute back pain, "
+        "and with opioids it adds respiratory depression.",
+        source="Friedman 2017; NICE NG59; CDC 2022 rec 11",
+        severity=Severity.danger,
         evidence=("benzodiazepines",),
     ),
     # Muscle relaxants: ACP 2017 allows one for acute or subacute pain (low-quality evidence of
     # a small short-term benefit), so each withholding rule names a reason true of this patient.
     Rule(
-        "muscle-relaxant-tried",
-        when(G.muscle_relaxant_tried),
-        "muscle_relaxant",
-        A.avoid,
-        "A muscle relaxant was already given for this episode without enough relief; another "
-        "adds sedation, not relief (adding one to an NSAID did not help at one week in ED "
+        id="muscle-relaxant-tried",
+        trigger=when(Gate.muscle_relaxant_tried),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="A muscle relaxant was already given for this episode without enough relief; "
+        "another adds sedation, not relief (adding one to an NSAID did not help at one week in ED "
         "trials).",
-        "Friedman 2015 and 2019 ED trials; Cashin 2021",
+        source="Friedman 2015 and 2019 ED trials; Cashin 2021",
         evidence=("muscle-relaxants",),
     ),
     Rule(
-        "beers-muscle-relaxant",
-        when(G.older),
-        "muscle_relaxant",
-        A.avoid,
-        "Age 65+: Beers lists skeletal muscle relaxants to avoid (anticholinergic effects, "
+        id="beers-muscle-relaxant",
+        trigger=when(Gate.older),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Age 65+: Beers lists skeletal muscle relaxants to avoid (anticholinergic effects, "
         "sedation, falls and fractures).",
-        "AGS Beers 2023",
+        source="AGS Beers 2023",
         evidence=("muscle-relaxants", *_OLD),
     ),
     Rule(
-        "sedation-muscle-relaxant",
-        lambda f: (
-            f.has(C.benzodiazepine_use, C.sleep_apnea, C.copd, C.fall_risk, C.opioid_tolerant)
+        id="sedation-muscle-relaxant",
+        trigger=lambda f: (
+            f.has(
+                Condition.benzodiazepine_use,
+                Condition.sleep_apnea,
+                Condition.copd,
+                Condition.fall_risk,
+                Condition.opioid_tolerant,
+            )
             or f.sedating_home_medicine
         ),
-        "muscle_relaxant",
-        A.avoid,
-        "A sedation conflict: with a benzodiazepine or another sedating regular medicine, sleep "
-        "apnoea, COPD or a history of falls (whichever applies here), a muscle relaxant adds "
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="A sedation conflict: with a benzodiazepine or another sedating regular medicine, "
+        "sleep apnoea, COPD or a history of falls (whichever applies here), a muscle relaxant adds "
         "sedation and falls.",
-        "ACEP 2020 clinical policy (harms of combining sedatives); AGS Beers 2023 (falls)",
+        source="ACEP 2020 clinical policy (harms of combining sedatives); AGS Beers 2023 (falls)",
         evidence=("muscle-relaxants",),
         reads=(
-            C.benzodiazepine_use,
-            C.sleep_apnea,
-            C.copd,
-            C.fall_risk,
-            C.opioid_tolerant,
-            T.cns_depressant,
+            Condition.benzodiazepine_use,
+            Condition.sleep_apnea,
+            Condition.copd,
+            Condition.fall_risk,
+            Condition.opioid_tolerant,
+            Trait.cns_depressant,
         ),
     ),
     Rule(
-        "sud-muscle-relaxant",
-        when(C.opioid_use_disorder, C.substance_use_disorder),
-        "muscle_relaxant",
-        A.avoid,
-        "Substance use disorder: muscle relaxants are sedating and some are misused "
+        id="sud-muscle-relaxant",
+        trigger=when(Condition.opioid_use_disorder, Condition.substance_use_disorder),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Substance use disorder: muscle relaxants are sedating and some are misused "
         "(carisoprodol is a controlled substance).",
-        "Carisoprodol label (abuse and dependence); ACEP 2020 (sedative combinations)",
+        source="Carisoprodol label (abuse and dependence); ACEP 2020 (sedative combinations)",
         evidence=("muscle-relaxants",),
     ),
     Rule(
-        "chronic-muscle-relaxant",
-        when(G.chronic),
-        "muscle_relaxant",
-        A.avoid,
-        "Pain for more than 12 weeks: the evidence for muscle relaxants covers acute and "
+        id="chronic-muscle-relaxant",
+        trigger=when(Gate.chronic),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Pain for more than 12 weeks: the evidence for muscle relaxants covers acute and "
         "subacute pain only, and WHO does not advise them for chronic primary low back pain.",
-        "ACP 2017 (acute/subacute only); WHO 2023 chronic primary low back pain guideline",
+        source="ACP 2017 (acute/subacute only); WHO 2023 chronic primary low back pain guideline",
         evidence=("muscle-relaxants",),
     ),
     Rule(
-        "cyclobenzaprine-contraindicated",
-        when(
-            C.cirrhosis,
-            C.cardiac_conduction_disease,
-            C.recent_mi,
-            C.heart_failure,
-            C.glaucoma,
-            C.urinary_retention_history,
-            C.serotonergic_drug_use,
+        id="cyclobenzaprine-contraindicated",
+        trigger=when(
+            Condition.cirrhosis,
+            Condition.cardiac_conduction_disease,
+            Condition.recent_mi,
+            Condition.heart_failure,
+            Condition.glaucoma,
+            Condition.urinary_retention_history,
+            Condition.serotonergic_drug_use,
         ),
-        "muscle_relaxant",
-        A.avoid,
-        "Cyclobenzaprine is not started here: the label contraindicates it after a recent "
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Cyclobenzaprine is not started here: the label contraindicates it after a recent "
         "myocardial infarction, with conduction disease or heart failure, warns of serotonin "
         "syndrome with serotonergic drugs and of anticholinergic harm in glaucoma or urinary "
         "retention, and does not recommend it in moderate or severe liver disease.",
-        "Cyclobenzaprine label (contraindications; warnings; hepatic impairment)",
+        source="Cyclobenzaprine label (contraindications; warnings; hepatic impairment)",
         evidence=("muscle-relaxants",),
     ),
     Rule(
-        "pregnancy-muscle-relaxant",
-        when(G.pregnant),
-        "muscle_relaxant",
-        A.avoid,
-        "Pregnancy: a muscle relaxant is not started for back pain (small benefit, limited "
+        id="pregnancy-muscle-relaxant",
+        trigger=when(Gate.pregnant),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Pregnancy: a muscle relaxant is not started for back pain (small benefit, limited "
         "pregnancy data); decide with the obstetric team.",
-        "Cyclobenzaprine label (pregnancy); ACP 2017 (small benefit)",
+        source="Cyclobenzaprine label (pregnancy); ACP 2017 (small benefit)",
         evidence=("muscle-relaxants", *_OLD),
     ),
     Rule(
-        "always-er-opioids",
-        when(G.always),
-        "er_opioid",
-        A.avoid,
-        "No extended-release or long-acting opioid for acute pain (a common escalation; the "
-        "CDC guideline says immediate-release only).",
-        "CDC 2022 rec 3; OPAL (Jones 2023)",
-        S.danger,
+        id="always-er-opioids",
+        trigger=when(Gate.always),
+        target="er_opioid",
+        action=Action.avoid,
+        message="No extended-release or long-acting opioid for acute pain (a common escalation; "
+        "the CDC guideline says immediate-release only).",
+        source="CDC 2022 rec 3; OPAL (Jones 2023)",
+        severity=Severity.danger,
         evidence=("opioids-acute-pain",),
     ),
     Rule(
-        "nonradicular-gabapentinoid",
-        when(G.axial),
-        "gabapentinoid",
-        A.avoid,
-        "Gabapentin or pregabalin do not help axial (non-radicular) back pain and add "
+        id="nonradicular-gabapentinoid",
+        trigger=when(Gate.axial),
+        target="gabapentinoid",
+        action=Action.avoid,
+        message="Gabapentin or pregabalin do not help axial (non-radicular) back pain and add "
         "dizziness and sedation.",
-        "Enke 2018 (CMAJ); NICE NG59",
+        source="Enke 2018 (CMAJ); NICE NG59",
         evidence=("gabapentinoids-sciatica",),
     ),
     # ---- Renal ---------------------------------------------------------------------------
     Rule(
-        "renal-nsaid-avoid",
-        when(G.crcl_below_30),
-        "nsaid",
-        A.avoid,
-        "CrCl below 30 mL/min or dialysis: NSAIDs, including ketorolac, can tip the kidneys "
-        "into acute injury.",
-        "AGS Beers 2023 (avoid NSAIDs if CrCl <30); ketorolac label (advanced renal impairment)",
-        S.danger,
+        id="renal-nsaid-avoid",
+        trigger=when(Gate.crcl_below_30),
+        target="nsaid",
+        action=Action.avoid,
+        message="CrCl below 30 mL/min or dialysis: NSAIDs, including ketorolac, can tip the "
+        "kidneys into acute injury.",
+        source="AGS Beers 2023 (avoid NSAIDs if CrCl <30); ketorolac label (advanced renal "
+        "impairment)",
+        severity=Severity.danger,
         evidence=_RENAL + _NSAID,
     ),
     Rule(
-        "renal-nsaid-reduce",
-        lambda f: f.renal_rank == 1,
-        "nsaid",
-        A.reduce,
-        "CrCl 30-59 mL/min: lower NSAID dose for the shortest time, keep hydrated, recheck "
+        id="renal-nsaid-reduce",
+        trigger=lambda f: f.renal_rank == 1,
+        target="nsaid",
+        action=Action.reduce,
+        message="CrCl 30-59 mL/min: lower NSAID dose for the shortest time, keep hydrated, recheck "
         "creatinine if it is continued.",
-        "NICE NG59 (cardio-renal risk); naproxen label (renal impairment)",
+        source="NICE NG59 (cardio-renal risk); naproxen label (renal impairment)",
         evidence=_RENAL + _NSAID,
-        reads=(G.crcl_below_60,),
+        reads=(Gate.crcl_below_60,),
     ),
     Rule(
-        "renal-ketorolac-avoid",
-        when(G.crcl_below_60),
-        "ketorolac",
-        A.avoid,
-        "Renal impairment: ketorolac is not started (label: reduced dosing in renal "
+        id="renal-ketorolac-avoid",
+        trigger=when(Gate.crcl_below_60),
+        target="ketorolac",
+        action=Action.avoid,
+        message="Renal impairment: ketorolac is not started (label: reduced dosing in renal "
         "impairment, contraindicated when advanced).",
-        "Ketorolac label",
+        source="Ketorolac label",
         evidence=_NSAID,
     ),
     Rule(
-        "renal-tramadol-cap",
-        when(G.crcl_below_30),
-        "tramadol",
-        A.reduce,
-        "CrCl below 30 mL/min: tramadol every 12 hours, no more than 200 mg a day.",
-        "Tramadol label (renal impairment)",
+        id="renal-tramadol-cap",
+        trigger=when(Gate.crcl_below_30),
+        target="tramadol",
+        action=Action.reduce,
+        message="CrCl below 30 mL/min: tramadol every 12 hours, no more than 200 mg a day.",
+        source="Tramadol label (renal impairment)",
         evidence=("tramadol", *_RENAL),
     ),
     Rule(
-        "renal-morphine-avoid",
-        when(G.crcl_below_30),
-        "morphine",
-        A.avoid,
-        "Severe renal impairment: morphine and codeine metabolites accumulate and cause "
+        id="renal-morphine-avoid",
+        trigger=when(Gate.crcl_below_30),
+        target="morphine",
+        action=Action.avoid,
+        message="Severe renal impairment: morphine and codeine metabolites accumulate and cause "
         "sedation and respiratory depression.",
-        "Dean M. J Pain Symptom Manage 2004;28:497-504",
-        S.danger,
+        source="Dean M. J Pain Symptom Manage 2004;28:497-504",
+        severity=Severity.danger,
         evidence=_RENAL + _OPIOID,
     ),
     Rule(
-        "renal-opioid-reduce",
-        when(G.crcl_below_60),
-        "opioid",
-        A.reduce,
-        "Reduced kidney function: opioid started at a reduced dose.",
-        "Oxycodone and hydromorphone labels (renal impairment: start low)",
+        id="renal-opioid-reduce",
+        trigger=when(Gate.crcl_below_60),
+        target="opioid",
+        action=Action.reduce,
+        message="Reduced kidney function: opioid started at a reduced dose.",
+        source="Oxycodone and hydromorphone labels (renal impairment: start low)",
         evidence=_RENAL + _OPIOID,
     ),
     Rule(
-        "renal-gabapentin-cap",
-        when(G.crcl_below_60),
-        "gabapentin",
-        A.cap,
-        "Gabapentin dose and frequency follow the label's renal table for this CrCl band.",
-        "Neurontin label, Table 1",
-        S.info,
+        id="renal-gabapentin-cap",
+        trigger=when(Gate.crcl_below_60),
+        target="gabapentin",
+        action=Action.cap,
+        message="Gabapentin dose and frequency follow the label's renal table for this CrCl band.",
+        source="Neurontin label, Table 1",
+        severity=Severity.info,
         evidence=_RENAL,
     ),
     Rule(
-        "renal-duloxetine-avoid",
-        when(G.crcl_below_30),
-        "snri",
-        A.avoid,
-        "CrCl below 30 mL/min: duloxetine is not recommended.",
-        "Duloxetine label; AGS Beers 2023",
+        id="renal-duloxetine-avoid",
+        trigger=when(Gate.crcl_below_30),
+        target="snri",
+        action=Action.avoid,
+        message="CrCl below 30 mL/min: duloxetine is not recommended.",
+        source="Duloxetine label; AGS Beers 2023",
         evidence=_TCA,
     ),
     # ---- Hepatic --------------------------------------------------------------------------
     Rule(
-        "hepatic-nsaid-avoid",
-        when(C.cirrhosis),
-        "nsaid",
-        A.avoid,
-        "Cirrhosis: NSAIDs risk kidney failure, fluid retention and bleeding.",
-        "AASLD 2021 ascites guidance (Biggins et al., Hepatology 2021)",
-        S.danger,
+        id="hepatic-nsaid-avoid",
+        trigger=when(Condition.cirrhosis),
+        target="nsaid",
+        action=Action.avoid,
+        message="Cirrhosis: NSAIDs risk kidney failure, fluid retention and bleeding.",
+        source="AASLD 2021 ascites guidance (Biggins et al., Hepatology 2021)",
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
     Rule(
-        "hepatic-tramadol",
-        when(C.cirrhosis),
-        "tramadol",
-        A.reduce,
-        "Cirrhosis: tramadol 50 mg every 12 hours at most.",
-        "Tramadol label (hepatic impairment)",
+        id="hepatic-tramadol",
+        trigger=when(Condition.cirrhosis),
+        target="tramadol",
+        action=Action.reduce,
+        message="Cirrhosis: tramadol 50 mg every 12 hours at most.",
+        source="Tramadol label (hepatic impairment)",
         variant="hepatic",
         evidence=("tramadol",),
     ),
     Rule(
-        "hepatic-opioid",
-        when(C.cirrhosis),
-        "opioid",
-        A.reduce,
-        "Cirrhosis: opioid at one-third to one-half of the usual dose, at a longer interval.",
-        "Oxycodone label (hepatic impairment); hydromorphone label",
+        id="hepatic-opioid",
+        trigger=when(Condition.cirrhosis),
+        target="opioid",
+        action=Action.reduce,
+        message="Cirrhosis: opioid at one-third to one-half of the usual dose, at a longer "
+        "interval.",
+        source="Oxycodone label (hepatic impairment); hydromorphone label",
         variant="hepatic",
         evidence=_OPIOID,
     ),
     Rule(
-        "hepatic-acetaminophen",
-        when(C.cirrhosis),
-        "acetaminophen",
-        A.reduce,
-        "Cirrhosis: acetaminophen no more than 2 g a day in total.",
-        "Hepatology guidance (2 g/day ceiling in cirrhosis)",
+        id="hepatic-acetaminophen",
+        trigger=when(Condition.cirrhosis),
+        target="acetaminophen",
+        action=Action.reduce,
+        message="Cirrhosis: acetaminophen no more than 2 g a day in total.",
+        source="Hepatology guidance (2 g/day ceiling in cirrhosis)",
         variant="hepatic",
         evidence=("acetaminophen",),
     ),
     Rule(
-        "hepatic-duloxetine-avoid",
-        when(C.cirrhosis),
-        "snri",
-        A.avoid,
-        "Liver disease: duloxetine should not be used.",
-        "Duloxetine label (hepatic insufficiency)",
+        id="hepatic-duloxetine-avoid",
+        trigger=when(Condition.cirrhosis),
+        target="snri",
+        action=Action.avoid,
+        message="Liver disease: duloxetine should not be used.",
+        source="Duloxetine label (hepatic insufficiency)",
         evidence=_TCA,
     ),
     # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
     Rule(
-        "beers-ketorolac",
-        when(G.older),
-        "ketorolac",
-        A.avoid,
-        "Age 65+: Beers lists ketorolac to avoid (GI bleeding, kidney injury). If it was "
+        id="beers-ketorolac",
+        trigger=when(Gate.older),
+        target="ketorolac",
+        action=Action.avoid,
+        message="Age 65+: Beers lists ketorolac to avoid (GI bleeding, kidney injury). If it was "
         "already given, the label limits are 15 mg IV per dose and 60 mg a day.",
-        "AGS Beers 2023; ketorolac label (age 65+)",
+        source="AGS Beers 2023; ketorolac label (age 65+)",
         evidence=_NSAID + _OLD,
     ),
     Rule(
-        "beers-nsaid-reduce",
-        when(G.older),
-        "nsaid",
-        A.reduce,
-        "Age 65+: short NSAID course at a lower dose with a proton-pump inhibitor.",
-        "AGS Beers 2023 (NSAIDs: avoid chronic use; gastroprotection)",
+        id="beers-nsaid-reduce",
+        trigger=when(Gate.older),
+        target="nsaid",
+        action=Action.reduce,
+        message="Age 65+: short NSAID course at a lower dose with a proton-pump inhibitor.",
+        source="AGS Beers 2023 (NSAIDs: avoid chronic use; gastroprotection)",
         evidence=_NSAID + _OLD,
     ),
     Rule(
-        "beers-nsaid-protect",
-        when(G.older, G.steroids_given),
-        "nsaid",
-        A.protect,
-        "NSAID after systemic steroids or at 65+: add gastroprotection.",
-        "AGS Beers 2023 (NSAID with corticosteroid: avoid unless gastroprotection)",
-        S.info,
+        id="beers-nsaid-protect",
+        trigger=when(Gate.older, Gate.steroids_given),
+        target="nsaid",
+        action=Action.protect,
+        message="NSAID after systemic steroids or at 65+: add gastroprotection.",
+        source="AGS Beers 2023 (NSAID with corticosteroid: avoid unless gastroprotection)",
+        severity=Severity.info,
         evidence=_NSAID,
     ),
     Rule(
-        "beers-tricyclic",
-        when(G.older),
-        "tricyclic",
-        A.avoid,
-        "Age 65+: amitriptyline is strongly anticholinergic (confusion, falls, retention).",
-        "AGS Beers 2023",
+        id="beers-tricyclic",
+        trigger=when(Gate.older),
+        target="tricyclic",
+        action=Action.avoid,
+        message="Age 65+: amitriptyline is strongly anticholinergic (confusion, falls, retention).",
+        source="AGS Beers 2023",
         evidence=_TCA + _OLD,
     ),
     Rule(
-        "beers-opioid-reduce",
-        when(G.older),
-        "opioid",
-        A.reduce,
-        "Age 65+: opioid started at a reduced dose.",
-        "CDC 2022 (older adults); Chang 2013 (0.5 mg IV hydromorphone)",
+        id="beers-opioid-reduce",
+        trigger=when(Gate.older),
+        target="opioid",
+        action=Action.reduce,
+        message="Age 65+: opioid started at a reduced dose.",
+        source="CDC 2022 (older adults); Chang 2013 (0.5 mg IV hydromorphone)",
         evidence=_OPIOID + _OLD,
     ),
     Rule(
-        "beers-opioid-gabapentinoid",
-        lambda f: f.older and f.case.radicular,
-        "discharge:opioid",
-        A.avoid,
-        "Age 65+: Beers says avoid an opioid together with gabapentin (sedation, respiratory "
-        "depression, death); the plan keeps gabapentin for the radicular pain and leaves out "
-        "the take-home opioid.",
-        "AGS Beers 2023 (opioid + gabapentinoid)",
-        S.danger,
+        id="beers-opioid-gabapentinoid",
+        trigger=lambda f: f.older and f.case.radicular,
+        target="discharge:opioid",
+        action=Action.avoid,
+        message="Age 65+: Beers says avoid an opioid together with gabapentin (sedation, "
+        "respiratory depression, death); the plan keeps gabapentin for the radicular pain and "
+        "leaves out the take-home opioid.",
+        source="AGS Beers 2023 (opioid + gabapentinoid)",
+        severity=Severity.danger,
         evidence=_OLD + _OPIOID,
-        reads=(G.older,),
+        reads=(Gate.older,),
     ),
     Rule(
-        "beers-opioid-benzodiazepine",
-        lambda f: f.older and f.has(C.benzodiazepine_use),
-        "opioid",
-        A.avoid,
-        "Age 65+ on a benzodiazepine: Beers says avoid adding an opioid (overdose risk).",
-        "AGS Beers 2023 (opioid + benzodiazepine)",
-        S.danger,
+        id="beers-opioid-benzodiazepine",
+        trigger=lambda f: f.older and f.has(Condition.benzodiazepine_use),
+        target="opioid",
+        action=Action.avoid,
+        message="Age 65+ on a benzodiazepine: Beers says avoid adding an opioid (overdose risk).",
+        source="AGS Beers 2023 (opioid + benzodiazepine)",
+        severity=Severity.danger,
         evidence=_OLD + _OPIOID,
-        reads=(C.benzodiazepine_use,),
+        reads=(Condition.benzodiazepine_use,),
     ),
     Rule(
-        "age75-tramadol-cap",
-        lambda f: f.case.age_years > TRAMADOL_OLDER_CAP_AGE_ABOVE,
-        "tramadol",
-        A.cap,
-        "Over 75: tramadol no more than 300 mg a day.",
-        "Tramadol label (age >75)",
+        id="age75-tramadol-cap",
+        trigger=lambda f: f.case.age_years > TRAMADOL_OLDER_CAP_AGE_ABOVE,
+        target="tramadol",
+        action=Action.cap,
+        message="Over 75: tramadol no more than 300 mg a day.",
+        source="Tramadol label (age >75)",
         evidence=("tramadol", *_OLD),
         max_daily_mg=300,
-        reads=(G.older,),
+        reads=(Gate.older,),
     ),
     Rule(
-        "gabapentin-start-low",
-        when(
-            G.older,
-            G.frail,
-            G.crcl_below_30,
-            C.copd,
-            C.sleep_apnea,
-            C.benzodiazepine_use,
-            C.fall_risk,
+        id="gabapentin-start-low",
+        trigger=when(
+            Gate.older,
+            Gate.frail,
+            Gate.crcl_below_30,
+            Condition.copd,
+            Condition.sleep_apnea,
+            Condition.benzodiazepine_use,
+            Condition.fall_risk,
         ),
-        "gabapentin",
-        A.reduce,
-        "Gabapentin started at 100 mg (older age, frailty, kidney or lung disease, or other "
-        "sedatives): the FDA advises the lowest starting dose.",
-        "FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids); Northern Ireland "
+        target="gabapentin",
+        action=Action.reduce,
+        message="Gabapentin started at 100 mg (older age, frailty, kidney or lung disease, or "
+        "other sedatives): the FDA advises the lowest starting dose.",
+        source="FDA Drug Safety Communication, 19 Dec 2019 (gabapentinoids); Northern Ireland "
         "Formulary (100 mg start if frail or sensitive to sedatives)",
         evidence=("gabapentinoids-sciatica",),
     ),
     Rule(
-        "fall-risk-opioid",
-        when(C.fall_risk),
-        "opioid",
-        A.reduce,
-        "History of falls: opioids only for severe acute pain, at a reduced dose; clear the "
-        "walking route and use a night light.",
-        "AGS Beers 2023 (falls: avoid opioids except for severe acute pain)",
+        id="fall-risk-opioid",
+        trigger=when(Condition.fall_risk),
+        target="opioid",
+        action=Action.reduce,
+        message="History of falls: opioids only for severe acute pain, at a reduced dose; clear "
+        "the walking route and use a night light.",
+        source="AGS Beers 2023 (falls: avoid opioids except for severe acute pain)",
         evidence=_OLD,
     ),
     Rule(
-        "beers-falls-gabapentin",
-        lambda f: f.older and f.has(C.fall_risk),
-        "gabapentin",
-        A.avoid,
-        "Age 65+ with a history of falls: Beers says avoid antiepileptics, gabapentin included, "
-        "unless for seizures or mood disorders (dizziness, sedation, falls).",
-        "AGS Beers 2023 (history of falls or fractures)",
-        S.caution,
+        id="beers-falls-gabapentin",
+        trigger=lambda f: f.older and f.has(Condition.fall_risk),
+        target="gabapentin",
+        action=Action.avoid,
+        message="Age 65+ with a history of falls: Beers says avoid antiepileptics, gabapentin "
+        "included, unless for seizures or mood disorders (dizziness, sedation, falls).",
+        source="AGS Beers 2023 (history of falls or fractures)",
+        severity=Severity.caution,
         evidence=("gabapentinoids-sciatica", *_OLD),
-        reads=(C.fall_risk,),
+        reads=(Condition.fall_risk,),
     ),
     Rule(
-        "fall-risk-tricyclic",
-        when(C.fall_risk),
-        "tricyclic",
-        A.avoid,
-        "History of falls: amitriptyline causes sedation and orthostatic hypotension.",
-        "AGS Beers 2023 (falls)",
+        id="fall-risk-tricyclic",
+        trigger=when(Condition.fall_risk),
+        target="tricyclic",
+        action=Action.avoid,
+        message="History of falls: amitriptyline causes sedation and orthostatic hypotension.",
+        source="AGS Beers 2023 (falls)",
         evidence=_TCA + _OLD,
     ),
     # ---- Pregnancy --------------------------------------------------------------------------
     Rule(
-        "pregnancy-nsaid",
-        lambda f: f.case.pregnant and (f.case.pregnancy_weeks or 0) < PREGNANCY_NSAID_AVOID_WEEKS,
-        "nsaid",
-        A.avoid,
-        "Pregnancy (under 20 weeks or weeks not entered): NSAIDs are not started here; from 20 "
-        "weeks they can harm the fetal kidneys and reduce amniotic fluid, and later they can "
-        "close the ductus arteriosus. Before 20 weeks use one only with the obstetric team.",
-        "FDA Drug Safety Communication, 15 Oct 2020",
-        S.danger,
+        id="pregnancy-nsaid",
+        trigger=lambda f: (
+            f.case.pregnant and (f.case.pregnancy_weeks or 0) < PREGNANCY_NSAID_AVOID_WEEKS
+        ),
+        target="nsaid",
+        action=Action.avoid,
+        message="Pregnancy (under 20 weeks or weeks not entered): NSAIDs are not started here; "
+        "from 20 weeks they can harm the fetal kidneys and reduce amniotic fluid, and later they "
+        "can close the ductus arteriosus. Before 20 weeks use one only with the obstetric team.",
+        source="FDA Drug Safety Communication, 15 Oct 2020",
+        severity=Severity.danger,
         evidence=_NSAID + _OLD,
-        reads=(G.pregnant,),
+        reads=(Gate.pregnant,),
     ),
     Rule(
-        "pregnancy-nsaid-20-weeks",
-        lambda f: (
+        id="pregnancy-nsaid-20-weeks",
+        trigger=lambda f: (
             f.case.pregnancy_weeks is not None
             and PREGNANCY_NSAID_AVOID_WEEKS
             <= f.case.pregnancy_weeks
             < PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
         ),
-        "nsaid",
-        A.avoid,
-        "Pregnant 20-29 weeks: the FDA says avoid NSAIDs (fetal kidney dysfunction and low "
+        target="nsaid",
+        action=Action.avoid,
+        message="Pregnant 20-29 weeks: the FDA says avoid NSAIDs (fetal kidney dysfunction and low "
         "amniotic fluid); if one is essential, the lowest dose for the shortest time with the "
         "obstetric team, with an amniotic fluid scan if it lasts over 48 hours.",
-        "FDA Drug Safety Communication, 15 Oct 2020 (20 weeks)",
-        S.danger,
+        source="FDA Drug Safety Communication, 15 Oct 2020 (20 weeks)",
+        severity=Severity.danger,
         evidence=_NSAID + _OLD,
-        reads=(G.pregnant,),
+        reads=(Gate.pregnant,),
     ),
     Rule(
-        "pregnancy-nsaid-30-weeks",
-        lambda f: (
+        id="pregnancy-nsaid-30-weeks",
+        trigger=lambda f: (
             f.case.pregnancy_weeks is not None
             and f.case.pregnancy_weeks >= PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
         ),
-        "nsaid",
-        A.avoid,
-        "Pregnant 30 weeks or more: NSAIDs are contraindicated (premature closure of the fetal "
-        "ductus arteriosus, on top of the kidney and amniotic fluid harm from 20 weeks).",
-        "FDA Drug Safety Communication, 15 Oct 2020; NSAID labels (avoid at 30 weeks and later)",
-        S.danger,
+        target="nsaid",
+        action=Action.avoid,
+        message="Pregnant 30 weeks or more: NSAIDs are contraindicated (premature closure of the "
+        "fetal ductus arteriosus, on top of the kidney and amniotic fluid harm from 20 weeks).",
+        source="FDA Drug Safety Communication, 15 Oct 2020; NSAID labels (avoid at 30 weeks and "
+        "later)",
+        severity=Severity.danger,
         evidence=_NSAID + _OLD,
-        reads=(G.pregnant,),
+        reads=(Gate.pregnant,),
     ),
     Rule(
-        "pregnancy-opioid",
-        when(G.pregnant),
-        "opioid",
-        A.warn,
-        "Pregnancy: if an opioid is needed, lowest dose for the shortest time and tell the "
+        id="pregnancy-opioid",
+        trigger=when(Gate.pregnant),
+        target="opioid",
+        action=Action.warn,
+        message="Pregnancy: if an opioid is needed, lowest dose for the shortest time and tell the "
         "obstetric team (neonatal withdrawal follows prolonged use).",
-        "Opioid labels (neonatal opioid withdrawal syndrome boxed warning); CDC 2022",
+        source="Opioid labels (neonatal opioid withdrawal syndrome boxed warning); CDC 2022",
         evidence=_OLD + _OPIOID,
     ),
     Rule(
-        "pregnancy-tramadol",
-        when(G.pregnant),
-        "tramadol",
-        A.avoid,
-        "Pregnancy: tramadol is not used (seizure and serotonin risk, unpredictable CYP2D6 "
+        id="pregnancy-tramadol",
+        trigger=when(Gate.pregnant),
+        target="tramadol",
+        action=Action.avoid,
+        message="Pregnancy: tramadol is not used (seizure and serotonin risk, unpredictable CYP2D6 "
         "metabolism, neonatal withdrawal).",
-        "Tramadol label",
+        source="Tramadol label",
         evidence=("tramadol", *_OLD),
     ),
     Rule(
-        "pregnancy-gabapentin",
-        when(G.pregnant),
-        "gabapentin",
-        A.avoid,
-        "Pregnancy: gabapentin is not started here; its benefit in sciatica is small and "
+        id="pregnancy-gabapentin",
+        trigger=when(Gate.pregnant),
+        target="gabapentin",
+        action=Action.avoid,
+        message="Pregnancy: gabapentin is not started here; its benefit in sciatica is small and "
         "pregnancy safety data are limited. Decide with the obstetric team.",
-        "Neurontin label (pregnancy); NICE NG59",
+        source="Neurontin label (pregnancy); NICE NG59",
         evidence=("gabapentinoids-sciatica", *_OLD),
     ),
     Rule(
-        "pregnancy-antidepressant",
-        when(G.pregnant),
-        "antidepressant",
-        A.avoid,
-        "Pregnancy: amitriptyline or duloxetine are not started for back pain.",
-        "NICE NG59 (do not offer for low back pain); labels (pregnancy)",
+        id="pregnancy-antidepressant",
+        trigger=when(Gate.pregnant),
+        target="antidepressant",
+        action=Action.avoid,
+        message="Pregnancy: amitriptyline or duloxetine are not started for back pain.",
+        source="NICE NG59 (do not offer for low back pain); labels (pregnancy)",
         evidence=_TCA + _OLD,
     ),
     # ---- Bleeding, GI and cardiovascular risk: NSAIDs ---------------------------------------
     Rule(
-        "gi-nsaid",
-        when(C.gi_bleed_history, C.peptic_ulcer),
-        "nsaid",
-        A.avoid,
-        "Previous GI bleeding or peptic ulcer: NSAIDs are contraindicated.",
-        "Ketorolac label (contraindications); NSAID class labelling; AGS Beers 2023",
-        S.danger,
+        id="gi-nsaid",
+        trigger=when(Condition.gi_bleed_history, Condition.peptic_ulcer),
+        target="nsaid",
+        action=Action.avoid,
+        message="Previous GI bleeding or peptic ulcer: NSAIDs are contraindicated.",
+        source="Ketorolac label (contraindications); NSAID class labelling; AGS Beers 2023",
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
     Rule(
-        "anticoagulant-nsaid",
-        when(C.anticoagulant_use),
-        "nsaid",
-        A.avoid,
-        "On an anticoagulant: an NSAID multiplies the bleeding risk.",
-        "NSAID labels (bleeding warning); AGS Beers 2023",
-        S.danger,
+        id="anticoagulant-nsaid",
+        trigger=when(Condition.anticoagulant_use),
+        target="nsaid",
+        action=Action.avoid,
+        message="On an anticoagulant: an NSAID multiplies the bleeding risk.",
+        source="NSAID labels (bleeding warning); AGS Beers 2023",
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
     Rule(
-        "antiplatelet-nsaid",
-        when(C.antiplatelet_use),
-        "nsaid",
-        A.avoid,
-        "On an antiplatelet: NSAIDs add GI bleeding risk, ketorolac is contraindicated with "
-        "aspirin, and ibuprofen or naproxen can blunt aspirin's protection.",
-        "Ketorolac label; FDA 2006 ibuprofen-aspirin interaction notice; AGS Beers 2023",
-        S.danger,
+        id="antiplatelet-nsaid",
+        trigger=when(Condition.antiplatelet_use),
+        target="nsaid",
+        action=Action.avoid,
+        message="On an antiplatelet: NSAIDs add GI bleeding risk, ketorolac is contraindicated "
+        "with aspirin, and ibuprofen or naproxen can blunt aspirin's protection.",
+        source="Ketorolac label; FDA 2006 ibuprofen-aspirin interaction notice; AGS Beers 2023",
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
     Rule(
-        "heart-failure-nsaid",
-        when(C.heart_failure),
-        "nsaid",
-        A.avoid,
-        "Heart failure: NSAIDs cause fluid retention and decompensation.",
-        "AHA/ACC/HFSA 2022 heart failure guideline; NSAID labels",
-        S.danger,
+        id="heart-failure-nsaid",
+        trigger=when(Condition.heart_failure),
+        target="nsaid",
+        action=Action.avoid,
+        message="Heart failure: NSAIDs cause fluid retention and decompensation.",
+        source="AHA/ACC/HFSA 2022 heart failure guideline; NSAID labels",
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
     Rule(
-        "recent-mi-nsaid",
-        when(C.recent_mi),
-        "nsaid",
-        A.avoid,
-        "Recent myocardial infarction: NSAIDs raise the risk of another cardiovascular event.",
-        "FDA 2015 NSAID labelling (boxed cardiovascular warning)",
-        S.danger,
+        id="recent-mi-nsaid",
+        trigger=when(Condition.recent_mi),
+        target="nsaid",
+        action=Action.avoid,
+        message="Recent myocardial infarction: NSAIDs raise the risk of another cardiovascular "
+        "event.",
+        source="FDA 2015 NSAID labelling (boxed cardiovascular warning)",
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
     Rule(
-        "ckd-nsaid-caution",
-        lambda f: f.has(C.ckd) and not f.crcl_below_30,
-        "nsaid",
-        A.reduce,
-        "Chronic kidney disease: lower NSAID dose, shortest course, recheck creatinine.",
-        "NICE NG59; AGS Beers 2023",
+        id="ckd-nsaid-caution",
+        trigger=lambda f: f.has(Condition.ckd) and not f.crcl_below_30,
+        target="nsaid",
+        action=Action.reduce,
+        message="Chronic kidney disease: lower NSAID dose, shortest course, recheck creatinine.",
+        source="NICE NG59; AGS Beers 2023",
         evidence=_NSAID + _RENAL,
-        reads=(C.ckd,),
+        reads=(Condition.ckd,),
     ),
     # ---- NSAIDs with regular medicines (interactions) ----------------------------------------
     Rule(
-        "nsaid-triple-whammy",
-        lambda f: f.raas_blocker_and_diuretic,
-        "nsaid",
-        A.avoid,
-        "Takes an ACE inhibitor or ARB together with a diuretic: adding an NSAID (the 'triple "
-        "whammy') raised the rate of acute kidney injury by about a third, most in the first "
-        "30 days, and the NSAID labels name patients on diuretics, ACE inhibitors or ARBs "
+        id="nsaid-triple-whammy",
+        trigger=lambda f: f.raas_blocker_and_diuretic,
+        target="nsaid",
+        action=Action.avoid,
+        message="Takes an ACE inhibitor or ARB together with a diuretic: adding an NSAID (the "
+        "'triple whammy') raised the rate of acute kidney injury by about a third, most in the "
+        "first 30 days, and the NSAID labels name patients on diuretics, ACE inhibitors or ARBs "
         "among those at greatest risk of NSAID kidney injury. No NSAID; acetaminophen instead.",
-        "Lapi F et al., BMJ 2013;346:e8525 (triple therapy: rate ratio 1.31, 95% CI "
+        source="Lapi F et al., BMJ 2013;346:e8525 (triple therapy: rate ratio 1.31, 95% CI "
         "1.12-1.53); naproxen label (diuretics: watch for renal failure); ramipril label "
         "(NSAIDs in the volume-depleted, on diuretics: acute renal failure)",
-        S.danger,
+        severity=Severity.danger,
         evidence=_NSAID + _RENAL,
-        reads=(T.nsaid_kidney_risk,),
+        reads=(Trait.nsaid_kidney_risk,),
     ),
     Rule(
-        "nsaid-kidney-risk-warn",
-        when(T.nsaid_kidney_risk),
-        "nsaid",
-        A.warn,
-        "Takes an ACE inhibitor, ARB or diuretic: an NSAID can blunt its blood-pressure or "
+        id="nsaid-kidney-risk-warn",
+        trigger=when(Trait.nsaid_kidney_risk),
+        target="nsaid",
+        action=Action.warn,
+        message="Takes an ACE inhibitor, ARB or diuretic: an NSAID can blunt its blood-pressure or "
         "diuretic effect, and in older, volume-depleted or renally impaired patients it can "
         "worsen kidney function. Shortest course, keep hydrated; if the NSAID continues, "
         "check creatinine and potassium and the blood pressure.",
-        "Naproxen label (diuretics: reduced natriuretic effect, watch renal function); "
+        source="Naproxen label (diuretics: reduced natriuretic effect, watch renal function); "
         "ramipril label (NSAIDs: attenuated effect; renal function in the elderly or "
         "volume-depleted); NSAID labels (hyperkalaemia)",
         evidence=_NSAID + _RENAL,
     ),
     Rule(
-        "nsaid-lithium",
-        lambda f: f.takes_named(T.nsaid_raises_level, "lithium"),
-        "nsaid",
-        A.avoid,
-        "Takes lithium: NSAIDs cut its renal clearance (in the label study the lowest lithium "
-        "level rose about 15 % and clearance fell about 20 %, and larger rises occur), and "
-        "lithium has a narrow margin. A course started here cannot have its lithium level "
-        "checked within days, so no NSAID; acetaminophen does not change lithium clearance. "
-        "If an NSAID is essential, agree it with the lithium prescriber and check the level "
-        "every 4-5 days.",
-        "Naproxen label (lithium: levels rise, watch for toxicity); lithium label (monitor "
+        id="nsaid-lithium",
+        trigger=lambda f: f.takes_named(Trait.nsaid_raises_level, "lithium"),
+        target="nsaid",
+        action=Action.avoid,
+        message="Takes lithium: NSAIDs cut its renal clearance (in the label study the lowest "
+        "lithium level rose about 15 % and clearance fell about 20 %, and larger rises occur), and "
+        "lithium has a narrow margin. A course started here cannot have its lithium level checked "
+        "within days, so no NSAID; acetaminophen does not change lithium clearance. If an NSAID is "
+        "essential, agree it with the lithium prescriber and check the level every 4-5 days.",
+        source="Naproxen label (lithium: levels rise, watch for toxicity); lithium label (monitor "
         "levels closely when an NSAID is started or stopped); Ragheb M, J Clin "
         "Psychopharmacol 1990 (levels every 4-5 days)",
-        S.danger,
+        severity=Severity.danger,
         evidence=_NSAID,
-        reads=(T.nsaid_raises_level,),
+        reads=(Trait.nsaid_raises_level,),
     ),
     Rule(
-        "nsaid-methotrexate",
-        lambda f: f.takes_named(T.nsaid_raises_level, "methotrexate"),
-        "nsaid",
-        A.warn,
-        "Takes methotrexate: NSAIDs slow its renal clearance and can raise its toxicity (low "
-        "blood counts, kidney injury, mouth ulcers). With a low weekly dose (arthritis, "
-        "psoriasis) a short NSAID course is usually kept with normal kidney function, "
-        "checked creatinine and the prescriber told; never around a high (cancer) dose, and "
-        "stop it if mouth ulcers, fever or bleeding appear.",
-        "Naproxen label (methotrexate: caution, toxicity may rise); methotrexate label "
+        id="nsaid-methotrexate",
+        trigger=lambda f: f.takes_named(Trait.nsaid_raises_level, "methotrexate"),
+        target="nsaid",
+        action=Action.warn,
+        message="Takes methotrexate: NSAIDs slow its renal clearance and can raise its toxicity "
+        "(low blood counts, kidney injury, mouth ulcers). With a low weekly dose (arthritis, "
+        "psoriasis) a short NSAID course is usually kept with normal kidney function, checked "
+        "creatinine and the prescriber told; never around a high (cancer) dose, and stop it if "
+        "mouth ulcers, fever or bleeding appear.",
+        source="Naproxen label (methotrexate: caution, toxicity may rise); methotrexate label "
         "(NSAIDs: monitor closely; severe, even fatal toxicity mainly at high doses); "
         "Colebatch AN et al., J Rheumatol Suppl 2012;90:62-73 (no rise in major toxicity "
         "with low-dose methotrexate)",
         evidence=_NSAID,
-        reads=(T.nsaid_raises_level,),
+        reads=(Trait.nsaid_raises_level,),
     ),
     # ---- Substance use ----------------------------------------------------------------------
     Rule(
-        "oud-opioid",
-        when(C.opioid_use_disorder, C.substance_use_disorder),
-        "opioid",
-        A.avoid,
-        "Opioid or other substance use disorder: no opioid prescription without addiction-"
+        id="oud-opioid",
+        trigger=when(Condition.opioid_use_disorder, Condition.substance_use_disorder),
+        target="opioid",
+        action=Action.avoid,
+        message="Opioid or other substance use disorder: no opioid prescription without addiction-"
         "medicine input. Continue buprenorphine or methadone if the patient takes them, offer "
         "treatment for the use disorder, and give naloxone.",
-        "CDC 2022 recs 8 and 12",
-        S.danger,
+        source="CDC 2022 recs 8 and 12",
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "oud-gabapentin",
-        when(C.opioid_use_disorder, C.substance_use_disorder),
-        "gabapentin",
-        A.warn,
-        "Substance use disorder: gabapentin is misused, mostly with opioids; prescribe small "
-        "quantities and review.",
-        "Neurontin label (abuse and dependence)",
+        id="oud-gabapentin",
+        trigger=when(Condition.opioid_use_disorder, Condition.substance_use_disorder),
+        target="gabapentin",
+        action=Action.warn,
+        message="Substance use disorder: gabapentin is misused, mostly with opioids; prescribe "
+        "small quantities and review.",
+        source="Neurontin label (abuse and dependence)",
         evidence=("gabapentinoids-sciatica",),
     ),
     # ---- Respiratory depression --------------------------------------------------------------
     Rule(
-        "benzodiazepine-opioid",
-        when(C.benzodiazepine_use),
-        "opioid",
-        A.reduce,
-        "Takes or was given a benzodiazepine: with an opioid the overdose risk multiplies. "
+        id="benzodiazepine-opioid",
+        trigger=when(Condition.benzodiazepine_use),
+        target="opioid",
+        action=Action.reduce,
+        message="Takes or was given a benzodiazepine: with an opioid the overdose risk multiplies. "
         "Reduced dose "
         "under observation, naloxone, and no take-home opioid.",
-        "CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
-        S.danger,
+        source="CDC 2022 rec 11; FDA 2016 boxed warning (opioid + benzodiazepine)",
+        severity=Severity.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
     ),
     Rule(
-        "sleep-apnea-opioid",
-        when(C.sleep_apnea),
-        "opioid",
-        A.reduce,
-        "Sleep apnoea: opioids worsen nocturnal hypoventilation. Reduced dose, CPAP at night, "
-        "naloxone.",
-        "CDC 2022 (sleep-disordered breathing)",
-        S.danger,
+        id="sleep-apnea-opioid",
+        trigger=when(Condition.sleep_apnea),
+        target="opioid",
+        action=Action.reduce,
+        message="Sleep apnoea: opioids worsen nocturnal hypoventilation. Reduced dose, CPAP at "
+        "night, naloxone.",
+        source="CDC 2022 (sleep-disordered breathing)",
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "no-take-home-opioid-sedation",
-        when(C.benzodiazepine_use, C.sleep_apnea),
-        "discharge:opioid",
-        A.avoid,
-        "On a benzodiazepine or with sleep apnoea: no take-home opioid. Overnight, unmonitored, "
-        "the combination can stop breathing; a reduced dose under observation is the limit.",
-        "CDC 2022 rec 11 (avoid opioid with benzodiazepine when possible); CDC 2022 "
+        id="no-take-home-opioid-sedation",
+        trigger=when(Condition.benzodiazepine_use, Condition.sleep_apnea),
+        target="discharge:opioid",
+        action=Action.avoid,
+        message="On a benzodiazepine or with sleep apnoea: no take-home opioid. Overnight, "
+        "unmonitored, the combination can stop breathing; a reduced dose under observation is the "
+        "limit.",
+        source="CDC 2022 rec 11 (avoid opioid with benzodiazepine when possible); CDC 2022 "
         "(sleep-disordered breathing)",
-        S.danger,
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "cns-depressant-opioid",
-        lambda f: bool(f.sedating_regular),
-        "opioid",
-        A.reduce,
-        _CO_SEDATION_MESSAGE,
-        "Opioid labels (boxed warning: benzodiazepines and other CNS depressants); FDA Drug "
+        id="cns-depressant-opioid",
+        trigger=lambda f: bool(f.sedating_regular),
+        target="opioid",
+        action=Action.reduce,
+        message=_CO_SEDATION_MESSAGE,
+        source="Opioid labels (boxed warning: benzodiazepines and other CNS depressants); FDA Drug "
         "Safety Communication, 19 Dec 2019 (gabapentinoids with opioids); FDA Drug Safety "
         "Communication, 23 Jul 2020 (naloxone with other CNS depressants)",
-        S.danger,
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(T.cns_depressant,),
+        reads=(Trait.cns_depressant,),
         named=_co_sedation_message,
     ),
     Rule(
-        "copd-opioid",
-        when(C.copd),
-        "opioid",
-        A.reduce,
-        "COPD: opioids can depress breathing. Reduced dose, naloxone.",
-        "Opioid labels (chronic pulmonary disease); CDC 2022",
-        S.danger,
+        id="copd-opioid",
+        trigger=when(Condition.copd),
+        target="opioid",
+        action=Action.reduce,
+        message="COPD: opioids can depress breathing. Reduced dose, naloxone.",
+        source="Opioid labels (chronic pulmonary disease); CDC 2022",
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "opioid-tolerant",
-        when(C.opioid_tolerant),
-        "opioid",
-        A.warn,
-        "Opioid-tolerant: the doses shown are for opioid-naive patients and may be too small. "
-        "Base any change on the home regimen, do not stop it abruptly, and count it in the MME.",
-        "CDC 2022 rec 5",
+        id="opioid-tolerant",
+        trigger=when(Condition.opioid_tolerant),
+        target="opioid",
+        action=Action.warn,
+        message="Opioid-tolerant: the doses shown are for opioid-naive patients and may be too "
+        "small. Base any change on the home regimen, do not stop it abruptly, and count it in the "
+        "MME.",
+        source="CDC 2022 rec 5",
         evidence=_OPIOID,
     ),
     # ---- Serotonin toxicity, seizures, anticholinergic harm ----------------------------------
     Rule(
-        "serotonergic-tramadol",
-        lambda f: C.serotonergic_drug_use in f.case.conditions or f.takes(Trait.serotonergic),
-        "tramadol",
-        A.avoid,
-        "On a serotonergic drug (SSRI, SNRI, TCA, MAOI, triptan): tramadol can cause serotonin "
-        "syndrome.",
-        "Tramadol label (serotonin syndrome)",
-        S.danger,
+        id="serotonergic-tramadol",
+        trigger=lambda f: (
+            Condition.serotonergic_drug_use in f.case.conditions or f.takes(Trait.serotonergic)
+        ),
+        target="tramadol",
+        action=Action.avoid,
+        message="On a serotonergic drug (SSRI, SNRI, TCA, MAOI, triptan): tramadol can cause "
+        "serotonin syndrome.",
+        source="Tramadol label (serotonin syndrome)",
+        severity=Severity.danger,
         evidence=("tramadol",),
-        reads=(C.serotonergic_drug_use,),
+        reads=(Condition.serotonergic_drug_use,),
     ),
     Rule(
-        "seizure-tramadol",
-        when(C.seizure_disorder),
-        "tramadol",
-        A.avoid,
-        "Seizure disorder: tramadol lowers the seizure threshold.",
-        "Tramadol label (seizure risk)",
-        S.danger,
+        id="seizure-tramadol",
+        trigger=when(Condition.seizure_disorder),
+        target="tramadol",
+        action=Action.avoid,
+        message="Seizure disorder: tramadol lowers the seizure threshold.",
+        source="Tramadol label (seizure risk)",
+        severity=Severity.danger,
         evidence=("tramadol",),
     ),
     Rule(
-        "serotonergic-antidepressant",
-        when(C.serotonergic_drug_use),
-        "antidepressant",
-        A.avoid,
-        "Already on a serotonergic drug: adding amitriptyline or duloxetine raises the risk "
-        "of serotonin toxicity.",
-        "Amitriptyline and duloxetine labels (serotonin syndrome)",
+        id="serotonergic-antidepressant",
+        trigger=when(Condition.serotonergic_drug_use),
+        target="antidepressant",
+        action=Action.avoid,
+        message="Already on a serotonergic drug: adding amitriptyline or duloxetine raises the "
+        "risk of serotonin toxicity.",
+        source="Amitriptyline and duloxetine labels (serotonin syndrome)",
         evidence=_TCA,
     ),
     Rule(
-        "seizure-tricyclic",
-        when(C.seizure_disorder),
-        "tricyclic",
-        A.warn,
-        "Seizure disorder: tricyclics lower the seizure threshold; use only with caution.",
-        "Amitriptyline label",
+        id="seizure-tricyclic",
+        trigger=when(Condition.seizure_disorder),
+        target="tricyclic",
+        action=Action.warn,
+        message="Seizure disorder: tricyclics lower the seizure threshold; use only with caution.",
+        source="Amitriptyline label",
         evidence=_TCA,
     ),
     Rule(
-        "conduction-tricyclic",
-        when(C.cardiac_conduction_disease, C.recent_mi),
-        "tricyclic",
-        A.avoid,
-        "Conduction disease or recent myocardial infarction: tricyclics can cause arrhythmia "
-        "and heart block.",
-        "Amitriptyline label (contraindicated in the acute recovery phase after MI)",
-        S.danger,
+        id="conduction-tricyclic",
+        trigger=when(Condition.cardiac_conduction_disease, Condition.recent_mi),
+        target="tricyclic",
+        action=Action.avoid,
+        message="Conduction disease or recent myocardial infarction: tricyclics can cause "
+        "arrhythmia and heart block.",
+        source="Amitriptyline label (contraindicated in the acute recovery phase after MI)",
+        severity=Severity.danger,
         evidence=_TCA,
     ),
     Rule(
-        "glaucoma-tricyclic",
-        when(C.glaucoma),
-        "tricyclic",
-        A.avoid,
-        "Glaucoma: amitriptyline's anticholinergic effect can trigger angle closure.",
-        "Amitriptyline label",
+        id="glaucoma-tricyclic",
+        trigger=when(Condition.glaucoma),
+        target="tricyclic",
+        action=Action.avoid,
+        message="Glaucoma: amitriptyline's anticholinergic effect can trigger angle closure.",
+        source="Amitriptyline label",
         evidence=_TCA,
     ),
     Rule(
-        "retention-tricyclic",
-        when(C.urinary_retention_history),
-        "tricyclic",
-        A.avoid,
-        "History of urinary retention: amitriptyline can bring it back.",
-        "Amitriptyline label (anticholinergic effects)",
+        id="retention-tricyclic",
+        trigger=when(Condition.urinary_retention_history),
+        target="tricyclic",
+        action=Action.avoid,
+        message="History of urinary retention: amitriptyline can bring it back.",
+        source="Amitriptyline label (anticholinergic effects)",
         evidence=_TCA,
     ),
     # ---- Medicines the patient takes or was given (logic.engine.medications) ---------------------
     Rule(
-        "seizure-threshold-tramadol",
-        lambda f: f.takes(Trait.lowers_seizure_threshold),
-        "tramadol",
-        A.avoid,
-        "Takes or was given a medicine that lowers the seizure threshold (an SSRI, SNRI, "
+        id="seizure-threshold-tramadol",
+        trigger=lambda f: f.takes(Trait.lowers_seizure_threshold),
+        target="tramadol",
+        action=Action.avoid,
+        message="Takes or was given a medicine that lowers the seizure threshold (an SSRI, SNRI, "
         "tricyclic or tricyclic-like drug such as cyclobenzaprine, bupropion, an antipsychotic "
         "or an MAOI): tramadol adds seizure risk.",
-        "Tramadol label (seizure risk with SSRIs, SNRIs, TCAs, other tricyclic compounds, "
+        source="Tramadol label (seizure risk with SSRIs, SNRIs, TCAs, other tricyclic compounds, "
         "MAOIs, neuroleptics)",
-        S.danger,
+        severity=Severity.danger,
         evidence=("tramadol",),
-        reads=(T.lowers_seizure_threshold,),
+        reads=(Trait.lowers_seizure_threshold,),
     ),
     Rule(
-        "maoi-opioid",
-        when(T.maoi),
-        "opioid",
-        A.avoid,
-        "Takes or was given an MAOI (linezolid and methylene blue count; the interaction lasts "
-        "14 days after stopping): tramadol, tapentadol, meperidine and methadone are "
-        "contraindicated or not recommended, and the oxycodone and hydromorphone labels say "
-        "not to use them with an MAOI or within 14 days (serotonin syndrome or opioid "
-        "toxicity). Non-opioid plan; if an opioid is unavoidable, only with specialist advice.",
-        "Tramadol and tapentadol labels (contraindicated with MAOIs); oxycodone and Dilaudid "
-        "labels (not recommended with or within 14 days of an MAOI); FDA Drug Safety "
+        id="maoi-opioid",
+        trigger=when(Trait.maoi),
+        target="opioid",
+        action=Action.avoid,
+        message="Takes or was given an MAOI (linezolid and methylene blue count; the interaction "
+        "lasts 14 days after stopping): tramadol, tapentadol, meperidine and methadone are "
+        "contraindicated or not recommended, and the oxycodone and hydromorphone labels say not to "
+        "use them with an MAOI or within 14 days (serotonin syndrome or opioid toxicity). "
+        "Non-opioid plan; if an opioid is unavoidable, only with specialist advice.",
+        source="Tramadol and tapentadol labels (contraindicated with MAOIs); oxycodone and "
+        "Dilaudid labels (not recommended with or within 14 days of an MAOI); FDA Drug Safety "
         "Communication, 22 Mar 2016",
-        S.danger,
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "maoi-antidepressant",
-        when(T.maoi),
-        "antidepressant",
-        A.avoid,
-        "Takes or was given an MAOI: amitriptyline and duloxetine are contraindicated with an "
-        "MAOI or within 14 days of one (serotonin syndrome).",
-        "Cymbalta label (contraindicated with MAOIs); amitriptyline label (contraindicated "
+        id="maoi-antidepressant",
+        trigger=when(Trait.maoi),
+        target="antidepressant",
+        action=Action.avoid,
+        message="Takes or was given an MAOI: amitriptyline and duloxetine are contraindicated with "
+        "an MAOI or within 14 days of one (serotonin syndrome).",
+        source="Cymbalta label (contraindicated with MAOIs); amitriptyline label (contraindicated "
         "with MAOIs)",
-        S.danger,
+        severity=Severity.danger,
         evidence=_TCA,
     ),
     Rule(
-        "naltrexone-opioid",
-        when(T.opioid_blocker),
-        "opioid",
-        A.avoid,
-        "Takes naltrexone: it blocks opioids, so an opioid dose will not relieve pain, and "
+        id="naltrexone-opioid",
+        trigger=when(Trait.opioid_blocker),
+        target="opioid",
+        action=Action.avoid,
+        message="Takes naltrexone: it blocks opioids, so an opioid dose will not relieve pain, and "
         "trying to overcome the block with high doses can cause a fatal overdose. Non-opioid "
         "plan; for severe pain ask the acute pain service (regional anaesthesia, monitored "
         "care).",
-        "Vivitrol label (overcoming the opioid blockade: risk of fatal overdose)",
-        S.danger,
+        source="Vivitrol label (overcoming the opioid blockade: risk of fatal overdose)",
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "moud-opioid",
-        lambda f: bool(f.meds.moud),
-        "opioid",
-        A.avoid,
-        "Takes buprenorphine or methadone: continue it at the usual dose (do not stop it for "
-        "the pain), treat the pain on top with non-opioid drugs, and tell the prescriber or "
+        id="moud-opioid",
+        trigger=lambda f: bool(f.meds.moud),
+        target="opioid",
+        action=Action.avoid,
+        message="Takes buprenorphine or methadone: continue it at the usual dose (do not stop it "
+        "for the pain), treat the pain on top with non-opioid drugs, and tell the prescriber or "
         "treatment programme. Any extra opioid for acute pain is decided with them or the acute "
         "pain service, under observation: doses differ on these medicines.",
-        "CDC 2022 rec 12; Suboxone and Dolophine labels",
-        S.danger,
+        source="CDC 2022 rec 12; Suboxone and Dolophine labels",
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(T.moud,),
+        reads=(Trait.moud,),
     ),
     Rule(
-        "moud-continue",
-        lambda f: bool(f.meds.moud) and not set(f.meds.moud) & set(unsafe_home_opioids(f)),
-        "plan",
-        A.warn,
-        "Buprenorphine or methadone: continue it, confirm the dose with the prescriber or "
+        id="moud-continue",
+        trigger=lambda f: bool(f.meds.moud) and not set(f.meds.moud) & set(unsafe_home_opioids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Buprenorphine or methadone: continue it, confirm the dose with the prescriber or "
         "treatment programme, tell them about this visit, and offer naloxone.",
-        "CDC 2022 recs 8 and 12",
-        S.danger,
+        source="CDC 2022 recs 8 and 12",
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(T.moud,),
+        reads=(Trait.moud,),
     ),
     Rule(
-        "home-opioid-continue",
+        id="home-opioid-continue",
         # The continue advice only when no row below flags a home opioid as unsafe here.
-        lambda f: bool(f.meds.home_opioids) and not f.meds.moud and not unsafe_home_opioids(f),
-        "plan",
-        A.warn,
-        "Takes an opioid regularly: continue the home regimen (do not stop it abruptly), count "
-        "it in the total MME, and do not add a second long-acting opioid.",
-        "CDC 2022 recs 3, 4 and 5",
-        S.caution,
+        trigger=lambda f: (
+            bool(f.meds.home_opioids) and not f.meds.moud and not unsafe_home_opioids(f)
+        ),
+        target="plan",
+        action=Action.warn,
+        message="Takes an opioid regularly: continue the home regimen (do not stop it abruptly), "
+        "count it in the total MME, and do not add a second long-acting opioid.",
+        source="CDC 2022 recs 3, 4 and 5",
+        severity=Severity.caution,
         evidence=_OPIOID,
-        reads=(T.opioid,),
+        reads=(Trait.opioid,),
     ),
     Rule(
-        "cyp3a4-oxycodone",
-        lambda f: f.takes(Trait.strong_cyp3a4_inhibitor),
-        "oxycodone",
-        A.avoid,
-        "Takes a strong CYP3A4 inhibitor (clarithromycin, an azole antifungal, ritonavir): it "
-        "raises oxycodone levels and can cause fatal respiratory depression. Hydromorphone is "
+        id="cyp3a4-oxycodone",
+        trigger=lambda f: f.takes(Trait.strong_cyp3a4_inhibitor),
+        target="oxycodone",
+        action=Action.avoid,
+        message="Takes a strong CYP3A4 inhibitor (clarithromycin, an azole antifungal, ritonavir): "
+        "it raises oxycodone levels and can cause fatal respiratory depression. Hydromorphone is "
         "not metabolised by CYP3A4.",
-        "Oxycodone label (boxed warning: CYP3A4 inhibitors); Dilaudid label",
-        S.danger,
+        source="Oxycodone label (boxed warning: CYP3A4 inhibitors); Dilaudid label",
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(T.strong_cyp3a4_inhibitor,),
+        reads=(Trait.strong_cyp3a4_inhibitor,),
     ),
     Rule(
-        "cyp3a4-home-opioid",
-        lambda f: (
+        id="cyp3a4-home-opioid",
+        trigger=lambda f: (
             f.takes(Trait.strong_cyp3a4_inhibitor)
             and not f.meds.current.isdisjoint({"fentanyl", "methadone", "oxycodone"})
         ),
-        "plan",
-        A.warn,
-        "A strong CYP3A4 inhibitor with a home fentanyl, methadone or oxycodone regimen: their "
-        "levels rise (fatal respiratory depression). Watch breathing and sedation, and ask the "
-        "prescriber about the dose while the inhibitor is taken.",
-        "Duragesic, Dolophine and OxyContin labels (boxed warning: CYP3A4 inhibitors)",
-        S.danger,
+        target="plan",
+        action=Action.warn,
+        message="A strong CYP3A4 inhibitor with a home fentanyl, methadone or oxycodone regimen: "
+        "their levels rise (fatal respiratory depression). Watch breathing and sedation, and ask "
+        "the prescriber about the dose while the inhibitor is taken.",
+        source="Duragesic, Dolophine and OxyContin labels (boxed warning: CYP3A4 inhibitors)",
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(T.strong_cyp3a4_inhibitor,),
+        reads=(Trait.strong_cyp3a4_inhibitor,),
     ),
     Rule(
-        "duplicate-current",
-        when(G.current_medicines),
-        "duplicate",
-        A.avoid,
-        "Already takes this medicine or one of its class: a second one adds harm, not relief.",
-        "NSAID labels (no two NSAIDs); Neurontin and Lyrica labels (CNS depression); SNRI and "
-        "TCA labels (serotonin syndrome)",
+        id="duplicate-current",
+        trigger=when(Gate.current_medicines),
+        target="duplicate",
+        action=Action.avoid,
+        message="Already takes this medicine or one of its class: a second one adds harm, not "
+        "relief.",
+        source="NSAID labels (no two NSAIDs); Neurontin and Lyrica labels (CNS depression); SNRI "
+        "and TCA labels (serotonin syndrome)",
         evidence=("non-drug-care",),
     ),
     Rule(
-        "failed-same-or-lower-dose",
-        when(G.failed),
-        "failed",
-        A.avoid,
-        "Failed this episode at the same or a higher dose: repeating it adds harm, not relief.",
-        "CDC 2022 rec 1 (reassess, do not escalate by reflex); ACP 2017",
+        id="failed-same-or-lower-dose",
+        trigger=when(Gate.failed),
+        target="failed",
+        action=Action.avoid,
+        message="Failed this episode at the same or a higher dose: repeating it adds harm, not "
+        "relief.",
+        source="CDC 2022 rec 1 (reassess, do not escalate by reflex); ACP 2017",
         evidence=("non-drug-care",),
     ),
     # ---- Allergies -------------------------------------------------------------------------
     Rule(
-        "allergy-nsaid",
-        lambda f: f.nsaid_allergy,
-        "nsaid",
-        A.avoid,
-        "NSAID or aspirin hypersensitivity: every NSAID is contraindicated (cross-reactivity, "
-        "including aspirin-exacerbated respiratory disease).",
-        "NSAID labels (contraindicated after asthma, urticaria or allergic reactions to aspirin "
-        "or other NSAIDs)",
-        S.danger,
+        id="allergy-nsaid",
+        trigger=lambda f: f.nsaid_allergy,
+        target="nsaid",
+        action=Action.avoid,
+        message="NSAID or aspirin hypersensitivity: every NSAID is contraindicated "
+        "(cross-reactivity, including aspirin-exacerbated respiratory disease).",
+        source="NSAID labels (contraindicated after asthma, urticaria or allergic reactions to "
+        "aspirin or other NSAIDs)",
+        severity=Severity.danger,
         evidence=_NSAID,
-        reads=(G.allergy,),
+        reads=(Gate.allergy,),
     ),
     Rule(
-        "allergy-opioid",
-        lambda f: f.opioid_allergy,
-        "opioid",
-        A.avoid,
-        "Opioid allergy recorded for the whole class: no opioid. If the reaction was itching or "
-        "nausea (not allergy), record the drug instead so others stay available.",
-        "Opioid labels (contraindicated in hypersensitivity)",
-        S.danger,
+        id="allergy-opioid",
+        trigger=lambda f: f.opioid_allergy,
+        target="opioid",
+        action=Action.avoid,
+        message="Opioid allergy recorded for the whole class: no opioid. If the reaction was "
+        "itching or nausea (not allergy), record the drug instead so others stay available.",
+        source="Opioid labels (contraindicated in hypersensitivity)",
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(G.allergy,),
+        reads=(Gate.allergy,),
     ),
     Rule(
-        "allergy-drug",
-        lambda f: bool(f.case.allergic_to),
-        "allergy",
-        A.avoid,
-        "Allergic to this medicine: it is contraindicated.",
-        "Product labels (contraindicated in known hypersensitivity)",
-        S.danger,
+        id="allergy-drug",
+        trigger=lambda f: bool(f.case.allergic_to),
+        target="allergy",
+        action=Action.avoid,
+        message="Allergic to this medicine: it is contraindicated.",
+        source="Product labels (contraindicated in known hypersensitivity)",
+        severity=Severity.danger,
         evidence=("non-drug-care",),
-        reads=(G.allergy,),
+        reads=(Gate.allergy,),
     ),
     # ---- Breastfeeding, alcohol, weight ----------------------------------------------------
     Rule(
-        "breastfeeding-tramadol",
-        when(G.breastfeeding),
-        "tramadol",
-        A.avoid,
-        "Breastfeeding: no tramadol or codeine (ultra-rapid metabolisers pass enough active "
-        "metabolite in milk to cause breathing problems and death in infants).",
-        "FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol)",
-        S.danger,
+        id="breastfeeding-tramadol",
+        trigger=when(Gate.breastfeeding),
+        target="tramadol",
+        action=Action.avoid,
+        message="Breastfeeding: no tramadol or codeine (ultra-rapid metabolisers pass enough "
+        "active metabolite in milk to cause breathing problems and death in infants).",
+        source="FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol)",
+        severity=Severity.danger,
         evidence=("tramadol", *_OLD),
     ),
     Rule(
-        "breastfeeding-opioid",
-        when(G.breastfeeding),
-        "opioid",
-        A.warn,
-        "Breastfeeding: if an opioid is used, the lowest dose for the shortest time; watch the "
-        "baby for unusual sleepiness, feeding difficulty or limpness.",
-        "Oxycodone label (lactation)",
+        id="breastfeeding-opioid",
+        trigger=when(Gate.breastfeeding),
+        target="opioid",
+        action=Action.warn,
+        message="Breastfeeding: if an opioid is used, the lowest dose for the shortest time; watch "
+        "the baby for unusual sleepiness, feeding difficulty or limpness.",
+        source="Oxycodone label (lactation)",
         evidence=_OPIOID,
     ),
     Rule(
-        "alcohol-acetaminophen",
-        when(G.heavy_alcohol),
-        "acetaminophen",
-        A.reduce,
-        "Heavy alcohol use: acetaminophen no more than 2 g a day in total (liver injury).",
-        "Acetaminophen label (liver warning: 3 or more drinks a day); AGS 2009 persistent pain "
-        "guideline (cut the maximum by 50-75% with alcohol misuse or hepatic insufficiency)",
+        id="alcohol-acetaminophen",
+        trigger=when(Gate.heavy_alcohol),
+        target="acetaminophen",
+        action=Action.reduce,
+        message="Heavy alcohol use: acetaminophen no more than 2 g a day in total (liver injury).",
+        source="Acetaminophen label (liver warning: 3 or more drinks a day); AGS 2009 persistent "
+        "pain guideline (cut the maximum by 50-75% with alcohol misuse or hepatic insufficiency)",
         variant="hepatic",
         evidence=("acetaminophen",),
     ),
     Rule(
-        "alcohol-opioid",
-        when(G.heavy_alcohol),
-        "opioid",
-        A.reduce,
-        "Heavy alcohol use: alcohol with an opioid adds sedation and respiratory depression. "
-        "Reduced dose, no alcohol while taking it.",
-        "Opioid labels (boxed warning: CNS depressants, alcohol)",
-        S.danger,
+        id="alcohol-opioid",
+        trigger=when(Gate.heavy_alcohol),
+        target="opioid",
+        action=Action.reduce,
+        message="Heavy alcohol use: alcohol with an opioid adds sedation and respiratory "
+        "depression. Reduced dose, no alcohol while taking it.",
+        source="Opioid labels (boxed warning: CNS depressants, alcohol)",
+        severity=Severity.danger,
         evidence=_OPIOID,
     ),
     Rule(
-        "weight-acetaminophen",
-        when(G.low_weight),
-        "acetaminophen",
-        A.cap,
-        "Under 50 kg: acetaminophen 15 mg/kg a dose and no more than 75 mg/kg a day.",
-        "Ofirmev (acetaminophen) label: adults under 50 kg",
+        id="weight-acetaminophen",
+        trigger=when(Gate.low_weight),
+        target="acetaminophen",
+        action=Action.cap,
+        message="Under 50 kg: acetaminophen 15 mg/kg a dose and no more than 75 mg/kg a day.",
+        source="Ofirmev (acetaminophen) label: adults under 50 kg",
         evidence=("acetaminophen",),
         mg_per_kg_dose=ACETAMINOPHEN_MG_PER_KG_DOSE,
         mg_per_kg_day=ACETAMINOPHEN_MG_PER_KG_DAY,
     ),
     Rule(
-        "older-low-weight-acetaminophen",
-        lambda f: f.older and f.case.weight_kg < LOW_WEIGHT_KG_BELOW,
-        "acetaminophen",
-        A.cap,
-        "Age 65+ and under 50 kg: acetaminophen no more than 60 mg/kg a day (stricter than "
+        id="older-low-weight-acetaminophen",
+        # The weight line is Gate.low_weight's (Facts), so it is written once.
+        trigger=lambda f: f.older and Gate.low_weight in f.keys,
+        target="acetaminophen",
+        action=Action.cap,
+        message="Age 65+ and under 50 kg: acetaminophen no more than 60 mg/kg a day (stricter than "
         "the label's 75 mg/kg for adults under 50 kg).",
-        "Australian consensus guidance, as cited by Reid et al., Br J Clin Pharmacol 2022 "
+        source="Australian consensus guidance, as cited by Reid et al., Br J Clin Pharmacol 2022 "
         "(PMID 35535712): 60 mg/kg/day for older people under 50 kg",
         evidence=("acetaminophen", *_OLD),
         mg_per_kg_day=OLDER_LOW_WEIGHT_ACETAMINOPHEN_MG_PER_KG_DAY,
-        reads=(G.low_weight,),
+        reads=(Gate.low_weight,),
     ),
     Rule(
-        "frail-acetaminophen",
-        when(G.frail),
-        "acetaminophen",
-        A.cap,
-        "Frail: acetaminophen no more than 3 g a day in total, combination products included.",
-        "Australian consensus guidance, as cited by Reid et al., Br J Clin Pharmacol 2022 "
+        id="frail-acetaminophen",
+        trigger=when(Gate.frail),
+        target="acetaminophen",
+        action=Action.cap,
+        message="Frail: acetaminophen no more than 3 g a day in total, combination products "
+        "included.",
+        source="Australian consensus guidance, as cited by Reid et al., Br J Clin Pharmacol 2022 "
         "(PMID 35535712): 3000 mg/day for frail older people",
         evidence=("acetaminophen", *_OLD),
         max_daily_mg=FRAIL_ACETAMINOPHEN_MAX_DAILY_MG,
     ),
     Rule(
-        "frail-opioid",
-        when(G.frail),
-        "opioid",
-        A.reduce,
-        "Frail, cachectic or debilitated: the oxycodone and hydromorphone labels warn that "
+        id="frail-opioid",
+        trigger=when(Gate.frail),
+        target="opioid",
+        action=Action.reduce,
+        message="Frail, cachectic or debilitated: the oxycodone and hydromorphone labels warn that "
         "life-threatening respiratory depression is more likely. Opioid started at a reduced "
         "dose, with sedation and breathing watched closely.",
-        "Oxycodone and hydromorphone labels (respiratory depression in elderly, cachectic or "
-        "debilitated patients)",
+        source="Oxycodone and hydromorphone labels (respiratory depression in elderly, cachectic "
+        "or debilitated patients)",
         evidence=_OPIOID + _OLD,
     ),
     Rule(
-        "weight-ketorolac",
-        when(G.low_weight),
-        "ketorolac",
-        A.cap,
-        "Under 50 kg: ketorolac no more than 15 mg IV a dose and 60 mg a day, 5 days in total.",
-        "Ketorolac label (under 50 kg)",
+        id="weight-ketorolac",
+        trigger=when(Gate.low_weight),
+        target="ketorolac",
+        action=Action.cap,
+        message="Under 50 kg: ketorolac no more than 15 mg IV a dose and 60 mg a day, 5 days in "
+        "total.",
+        source="Ketorolac label (under 50 kg)",
         evidence=_NSAID,
         max_dose_mg=KETOROLAC_LOW_WEIGHT_MAX_DOSE_MG,
         max_daily_mg=KETOROLAC_LOW_WEIGHT_MAX_DAILY_MG,
@@ -1649,92 +1674,92 @@ RULES: tuple[Rule, ...] = (
     # words it with the patient's own medicines. Danger where the label or FDA communication
     # says contraindicated, not recommended or boxed; caution for a label warning.
     Rule(
-        "breastfeeding-home-codeine-tramadol",
-        lambda f: bool(breastfeeding_home_opioids(f)),
-        "plan",
-        A.warn,
-        "Breastfeeding and takes codeine or tramadol regularly: the FDA recommends against both "
-        "while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
-        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). "
-        "Stop it and switch to a non-codeine, non-tramadol analgesic with the prescriber; do not "
-        "simply continue it. Watch the baby for sleepiness, feeding difficulty or limpness.",
-        "FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol); codeine and "
+        id="breastfeeding-home-codeine-tramadol",
+        trigger=lambda f: bool(breastfeeding_home_opioids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Breastfeeding and takes codeine or tramadol regularly: the FDA recommends against "
+        "both while breastfeeding (ultra-rapid metabolisers pass enough morphine or "
+        "O-desmethyltramadol into the milk to cause breathing problems and death in infants). Stop "
+        "it and switch to a non-codeine, non-tramadol analgesic with the prescriber; do not simply "
+        "continue it. Watch the baby for sleepiness, feeding difficulty or limpness.",
+        source="FDA Drug Safety Communication, 20 Apr 2017 (codeine and tramadol); codeine and "
         "tramadol labels (lactation: not recommended)",
-        S.danger,
+        severity=Severity.danger,
         evidence=("tramadol", *_OLD),
-        reads=(G.breastfeeding,),
+        reads=(Gate.breastfeeding,),
         named=_breastfeeding_message,
     ),
     Rule(
-        "maoi-home-opioid",
-        lambda f: bool(maoi_home_opioids(f)),
-        "plan",
-        A.warn,
-        "Takes an opioid regularly with an MAOI (or within 14 days of one): tramadol, tapentadol "
-        "and meperidine are contraindicated with an MAOI, and the other opioid labels say not "
-        "recommended with or within 14 days of one (serotonin syndrome or opioid toxicity). "
-        "Review with both prescribers today; do not simply continue it, and do not stop a daily "
-        "opioid abruptly.",
-        "Ultram, Nucynta and Demerol labels (contraindicated with MAOIs); oxycodone, "
+        id="maoi-home-opioid",
+        trigger=lambda f: bool(maoi_home_opioids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Takes an opioid regularly with an MAOI (or within 14 days of one): tramadol, "
+        "tapentadol and meperidine are contraindicated with an MAOI, and the other opioid labels "
+        "say not recommended with or within 14 days of one (serotonin syndrome or opioid "
+        "toxicity). Review with both prescribers today; do not simply continue it, and do not stop "
+        "a daily opioid abruptly.",
+        source="Ultram, Nucynta and Demerol labels (contraindicated with MAOIs); oxycodone, "
         "Dolophine and Duragesic labels (not recommended within 14 days of an MAOI); FDA Drug "
         "Safety Communication, 22 Mar 2016",
-        S.danger,
+        severity=Severity.danger,
         evidence=_OPIOID,
-        reads=(T.maoi,),
+        reads=(Trait.maoi,),
         named=_maoi_message,
     ),
     Rule(
-        "serotonergic-home-opioid",
-        lambda f: bool(serotonergic_home_opioids(f)),
-        "plan",
-        A.warn,
-        "Takes tramadol (or tapentadol or meperidine) regularly with a serotonergic or "
+        id="serotonergic-home-opioid",
+        trigger=lambda f: bool(serotonergic_home_opioids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Takes tramadol (or tapentadol or meperidine) regularly with a serotonergic or "
         "seizure-threshold-lowering medicine, or with a seizure disorder: the label warns of "
         "serotonin syndrome and seizures. Review with the prescriber; do not simply continue "
         "it, and teach the signs (agitation, tremor, fever, sweating, a seizure).",
-        "Ultram label (serotonin syndrome; seizure risk with SSRIs, SNRIs, TCAs); Nucynta and "
-        "Demerol labels (serotonin syndrome)",
-        S.caution,
+        source="Ultram label (serotonin syndrome; seizure risk with SSRIs, SNRIs, TCAs); Nucynta "
+        "and Demerol labels (serotonin syndrome)",
+        severity=Severity.caution,
         evidence=("tramadol",),
-        reads=(T.serotonergic,),
+        reads=(Trait.serotonergic,),
         named=_serotonergic_message,
     ),
     Rule(
-        "benzodiazepine-home-opioid",
-        lambda f: bool(benzodiazepine_home_opioids(f)),
-        "plan",
-        A.warn,
-        "Takes an opioid and a benzodiazepine regularly: the opioid boxed warning says the "
+        id="benzodiazepine-home-opioid",
+        trigger=lambda f: bool(benzodiazepine_home_opioids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Takes an opioid and a benzodiazepine regularly: the opioid boxed warning says the "
         "combination can cause profound sedation, respiratory depression, coma and death. "
         "Review the home combination with the prescriber (a supervised benzodiazepine taper is "
         "usually the first step; never stop either abruptly); do not simply continue it, and "
         "offer naloxone.",
-        "Opioid labels (boxed warning: benzodiazepines); CDC 2022 rec 11; AGS Beers 2023 "
+        source="Opioid labels (boxed warning: benzodiazepines); CDC 2022 rec 11; AGS Beers 2023 "
         "(opioid + benzodiazepine)",
-        S.danger,
+        severity=Severity.danger,
         evidence=(*_OPIOID, "benzodiazepines"),
-        reads=(C.benzodiazepine_use,),
+        reads=(Condition.benzodiazepine_use,),
         named=_benzodiazepine_message,
     ),
     Rule(
-        "home-opioid-review",
-        lambda f: bool(unsafe_home_opioids(f)),
-        "plan",
-        A.warn,
-        "Takes an opioid regularly that a warning here flags as unsafe for this patient: do not "
-        "simply continue the home regimen. Change it with the prescriber (a switch or a "
+        id="home-opioid-review",
+        trigger=lambda f: bool(unsafe_home_opioids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Takes an opioid regularly that a warning here flags as unsafe for this patient: "
+        "do not simply continue the home regimen. Change it with the prescriber (a switch or a "
         "supervised taper; CDC 2022 advises against an abrupt stop of a daily opioid unless a "
-        "life-threatening problem requires it), count it in the total MME, and do not add a "
-        "second long-acting opioid.",
-        "CDC 2022 recs 3, 4 and 5",
-        S.caution,
+        "life-threatening problem requires it), count it in the total MME, and do not add a second "
+        "long-acting opioid.",
+        source="CDC 2022 recs 3, 4 and 5",
+        severity=Severity.caution,
         evidence=_OPIOID,
-        reads=(T.opioid,),
+        reads=(Trait.opioid,),
         named=_review_message,
     ),
     Rule(
-        "pregnancy-home-nsaid-20-weeks",
-        lambda f: (
+        id="pregnancy-home-nsaid-20-weeks",
+        trigger=lambda f: (
             f.case.pregnant
             and (
                 f.case.pregnancy_weeks is None
@@ -1744,83 +1769,86 @@ RULES: tuple[Rule, ...] = (
             )
             and bool(regular_nsaids(f))
         ),
-        "plan",
-        A.warn,
-        "Pregnant (20-29 weeks, or weeks not entered) and takes an NSAID regularly: the FDA "
-        "says avoid NSAIDs from 20 weeks (fetal kidney dysfunction, low amniotic fluid). Stop "
-        "it and use acetaminophen; if the obstetric team judges it essential, the lowest dose "
-        "for the shortest time, with an amniotic fluid scan if it lasts over 48 hours.",
-        "FDA Drug Safety Communication, 15 Oct 2020 (NSAIDs from 20 weeks; 81 mg aspirin exempt)",
-        S.caution,
+        target="plan",
+        action=Action.warn,
+        message="Pregnant (20-29 weeks, or weeks not entered) and takes an NSAID regularly: the "
+        "FDA says avoid NSAIDs from 20 weeks (fetal kidney dysfunction, low amniotic fluid). Stop "
+        "it and use acetaminophen; if the obstetric team judges it essential, the lowest dose for "
+        "the shortest time, with an amniotic fluid scan if it lasts over 48 hours.",
+        source="FDA Drug Safety Communication, 15 Oct 2020 (NSAIDs from 20 weeks; 81 mg aspirin "
+        "exempt)",
+        severity=Severity.caution,
         evidence=_NSAID + _OLD,
-        reads=(G.pregnant,),
+        reads=(Gate.pregnant,),
         named=_pregnancy_20_message,
     ),
     Rule(
-        "pregnancy-home-nsaid-30-weeks",
-        lambda f: (
+        id="pregnancy-home-nsaid-30-weeks",
+        trigger=lambda f: (
             f.case.pregnancy_weeks is not None
             and f.case.pregnancy_weeks >= PREGNANCY_NSAID_CONTRAINDICATED_WEEKS
             and bool(regular_nsaids(f))
         ),
-        "plan",
-        A.warn,
-        "Pregnant 30 weeks or more and takes an NSAID regularly: the NSAID labels say avoid "
-        "from 30 weeks (premature closure of the fetal ductus arteriosus, on top of the kidney "
-        "and amniotic fluid harm from 20 weeks). Stop it today and tell the obstetric team; "
+        target="plan",
+        action=Action.warn,
+        message="Pregnant 30 weeks or more and takes an NSAID regularly: the NSAID labels say "
+        "avoid from 30 weeks (premature closure of the fetal ductus arteriosus, on top of the "
+        "kidney and amniotic fluid harm from 20 weeks). Stop it today and tell the obstetric team; "
         "do not simply continue it.",
-        "NSAID labels (fetal toxicity: avoid at 30 weeks and later); FDA Drug Safety "
+        source="NSAID labels (fetal toxicity: avoid at 30 weeks and later); FDA Drug Safety "
         "Communication, 15 Oct 2020",
-        S.danger,
+        severity=Severity.danger,
         evidence=_NSAID + _OLD,
-        reads=(G.pregnant,),
+        reads=(Gate.pregnant,),
         named=_pregnancy_30_message,
     ),
     Rule(
-        "anticoagulant-home-nsaid",
-        lambda f: f.has(C.anticoagulant_use) and bool(regular_nsaids(f)),
-        "plan",
-        A.warn,
-        "Takes an NSAID regularly with an anticoagulant: the NSAID labels warn that the "
+        id="anticoagulant-home-nsaid",
+        trigger=lambda f: f.has(Condition.anticoagulant_use) and bool(regular_nsaids(f)),
+        target="plan",
+        action=Action.warn,
+        message="Takes an NSAID regularly with an anticoagulant: the NSAID labels warn that the "
         "combination raises the risk of serious bleeding, and Beers says avoid it. Review with "
         "the prescriber (acetaminophen or a topical instead); do not simply continue it.",
-        "NSAID labels (hematologic toxicity: anticoagulants); AGS Beers 2023 (warfarin or a "
+        source="NSAID labels (hematologic toxicity: anticoagulants); AGS Beers 2023 (warfarin or a "
         "DOAC with an NSAID)",
-        S.caution,
+        severity=Severity.caution,
         evidence=_NSAID,
-        reads=(C.anticoagulant_use,),
+        reads=(Condition.anticoagulant_use,),
         named=_anticoagulant_message,
     ),
     Rule(
-        "renal-home-nsaid",
-        lambda f: f.crcl_below_30 and bool(regular_nsaids(f)),
-        "plan",
-        A.warn,
-        "CrCl below 30 mL/min or dialysis and takes an NSAID regularly: Beers says avoid "
+        id="renal-home-nsaid",
+        trigger=lambda f: f.crcl_below_30 and bool(regular_nsaids(f)),
+        target="plan",
+        action=Action.warn,
+        message="CrCl below 30 mL/min or dialysis and takes an NSAID regularly: Beers says avoid "
         "NSAIDs at this kidney function and the NSAID labels do not recommend them in advanced "
         "renal disease (acute kidney injury, hyperkalaemia). Review with the prescriber; do "
         "not simply continue it.",
-        "AGS Beers 2023 (avoid NSAIDs if CrCl <30); NSAID labels (renal toxicity: advanced "
+        source="AGS Beers 2023 (avoid NSAIDs if CrCl <30); NSAID labels (renal toxicity: advanced "
         "renal disease)",
-        S.caution,
+        severity=Severity.caution,
         evidence=_RENAL + _NSAID,
-        reads=(G.crcl_below_30,),
+        reads=(Gate.crcl_below_30,),
         named=_renal_message,
     ),
     Rule(
-        "gi-home-nsaid",
-        lambda f: f.has(C.gi_bleed_history, C.peptic_ulcer) and bool(regular_nsaids(f)),
-        "plan",
-        A.warn,
-        "Takes an NSAID regularly after GI bleeding or a peptic ulcer: the NSAID labels put the "
-        "risk of another bleed at more than ten times higher, and Beers says avoid unless "
-        "nothing else works and a proton-pump inhibitor is given. Review with the prescriber; "
-        "do not simply continue it.",
-        "NSAID labels (GI bleeding, ulceration and perforation); AGS Beers 2023 (history of "
+        id="gi-home-nsaid",
+        trigger=lambda f: (
+            f.has(Condition.gi_bleed_history, Condition.peptic_ulcer) and bool(regular_nsaids(f))
+        ),
+        target="plan",
+        action=Action.warn,
+        message="Takes an NSAID regularly after GI bleeding or a peptic ulcer: the NSAID labels "
+        "put the risk of another bleed at more than ten times higher, and Beers says avoid unless "
+        "nothing else works and a proton-pump inhibitor is given. Review with the prescriber; do "
+        "not simply continue it.",
+        source="NSAID labels (GI bleeding, ulceration and perforation); AGS Beers 2023 (history of "
         "gastric or duodenal ulcers)",
-        S.caution,
+        severity=Severity.caution,
         evidence=_NSAID,
-        reads=(C.gi_bleed_history, C.peptic_ulcer),
+        reads=(Condition.gi_bleed_history, Condition.peptic_ulcer),
         named=_gi_message,
     ),
 )
@@ -1943,7 +1971,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="chronic-no-new-opioid",
         trigger=APPLIED_AT_STEP,
         target="opioid",
-        action=A.avoid,
+        action=Action.avoid,
         message="Pain for {weeks:g} weeks (more than 12): no new opioid, even if one is asked "
         "for. Opioids are not advised for chronic low back pain (NICE NG59; WHO 2023) and are "
         "not first-line for chronic pain (CDC 2022 rec 2).",
@@ -1954,7 +1982,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="tramadol-with-planned-antidepressant",
         trigger=APPLIED_AT_STEP,
         target="tramadol",
-        action=A.avoid,
+        action=Action.avoid,
         message="Left out because the plan starts {antidepressant} (now or at the review): "
         "together they lower the seizure threshold and risk serotonin syndrome (tramadol label).",
         source="Tramadol label (seizure risk; serotonin syndrome)",
@@ -1964,7 +1992,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="acetaminophen-given-in-combination",
         trigger=APPLIED_AT_STEP,
         target="acetaminophen",
-        action=A.avoid,
+        action=Action.avoid,
         message="Already given acetaminophen in {products} this episode: no separate dose now; "
         "count it toward the interval between doses and the daily total ({source}).",
         source=ACETAMINOPHEN_COMBINATION_SOURCE,
@@ -1974,7 +2002,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="take-home-opioid-not-by-default",
         trigger=APPLIED_AT_STEP,
         target="discharge:opioid",
-        action=A.avoid,
+        action=Action.avoid,
         message="Not ordered by default: a short opioid course was no better than placebo for "
         "acute low back pain and doubled misuse risk (OPAL 2023). If, after discussing this, "
         "clinician and patient choose one, record the choice and the plan adds an "
@@ -1987,7 +2015,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="take-home-opioid-not-severe",
         trigger=APPLIED_AT_STEP,
         target="discharge:opioid",
-        action=A.avoid,
+        action=Action.avoid,
         message="A take-home opioid was chosen, but the pain score is {score}/10, below the "
         "severe range: no opioid is prescribed for it (CDC 2022 rec 1).",
         source="CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
@@ -1997,7 +2025,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="muscle-relaxant-one-sedative",
         trigger=APPLIED_AT_STEP,
         target="muscle_relaxant",
-        action=A.avoid,
+        action=Action.avoid,
         message="Not added: the plan already starts another sedating drug, and one new sedating "
         "drug at a time is the rule (ACEP 2020: harms of combining sedatives).",
         source="ACEP 2020 clinical policy",
@@ -2008,27 +2036,27 @@ STEP_RULES: tuple[Rule, ...] = (
         id="emergency-no-discharge",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Emergency red flag: no discharge plan. Analgesia only while imaging and the "
         "specialist are arranged.",
         source="GIRFT suspected cauda equina pathway; ACP/APS 2007",
-        severity=S.danger,
+        severity=Severity.danger,
     ),
     Rule(
         id="red-flag-workup",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Red flag present: finish the work-up in the triage box before this patient "
         "goes home; the discharge plan below assumes it is negative.",
         source="ACP/APS 2007; AHCPR 1994",
-        severity=S.danger,
+        severity=Severity.danger,
     ),
     Rule(
         id="not-improving",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Pain for {weeks:g} weeks without improvement: failure to improve after about a "
         "month is itself a red flag. Re-examine and reconsider the diagnosis before escalating "
         "drugs.",
@@ -2038,7 +2066,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="renal-egfr",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{note}",
         source="KDIGO 2012 (drug dosing by eGFR or CrCl); Cockcroft & Gault 1976",
     ),
@@ -2046,7 +2074,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="renal-assumed",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{note}",
         source="Cockcroft & Gault 1976; Neurontin label",
     ),
@@ -2054,38 +2082,38 @@ STEP_RULES: tuple[Rule, ...] = (
         id="no-opioid-needed",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Pain score {score}/10: below the severe range, so no opioid is offered.",
         source="CDC 2022 rec 1; Serlin 1995 (NRS 7-10 severe)",
-        severity=S.info,
+        severity=Severity.info,
     ),
     Rule(
         id="opioid-shared-decision",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="The opioid rescue options are not orders: give one only if the patient, told "
         "the expected benefit and harm, chooses it, and only after the non-opioid step. "
         "{tradeoff}",
         source="CDC 2022 recs 1 and 4; OPAL (Jones 2023)",
-        severity=S.info,
+        severity=Severity.info,
     ),
     Rule(
         id="rescue-ruled-out",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Every opioid rescue option is ruled out for this patient (see Avoid). Use the "
         "non-opioid step, heat and positioning, and ask for help: acute pain service, addiction "
         "medicine if there is a use disorder, or the spine team.",
         source="CDC 2022 recs 1 and 12",
-        severity=S.danger,
+        severity=Severity.danger,
     ),
     Rule(
         id="one-sedative-at-a-time",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="One new sedating drug at a time: gabapentin is not started with {started} "
         "(together they add sedation, and with an opioid slow breathing: FDA 2019). NICE advises "
         "against gabapentinoids for sciatica; reconsider it at the review only if the leg pain "
@@ -2096,7 +2124,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="one-sedative-at-a-time-switch",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="One new sedating drug at a time: {drug} is not started together with "
         "{started}. If that has not helped by the review, consider switching to {drug} rather "
         "than adding it.",
@@ -2106,18 +2134,18 @@ STEP_RULES: tuple[Rule, ...] = (
         id="antidepressant-under-25",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Age {age}: {drug} carries the FDA boxed warning on antidepressants (more "
         "suicidal thoughts and behaviour in short-term trials under age 25). Ask about mood and "
         "suicidal thoughts before starting it, warn the patient and family, and review early.",
         source="FDA boxed warning (antidepressants: suicidality under 25)",
-        severity=S.danger,
+        severity=Severity.danger,
     ),
     Rule(
         id="acetaminophen-first-day",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Acetaminophen {now:g} mg was given here: it counts toward the take-home maximum "
         "of {max_daily:g} mg in the first 24 hours, so that day allows {left:g} mg more.",
         source="Acetaminophen label (maximum daily dose includes every dose and product)",
@@ -2126,31 +2154,31 @@ STEP_RULES: tuple[Rule, ...] = (
         id="duloxetine-guidelines-disagree",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Guidelines disagree on duloxetine for chronic back pain: ACP 2017 makes it a "
         "second-line drug, while NICE NG59 advises against antidepressants for low back pain "
         "and WHO 2023 does not advise them routinely. Decide with the patient, and stop it if "
         "it has not helped in 8-12 weeks.",
         source="ACP 2017; NICE NG59; WHO 2023",
-        severity=S.info,
+        severity=Severity.info,
     ),
     Rule(
         id="no-antidepressant-yet",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="No amitriptyline for now: it is a common add-on, but NICE advises against "
         "tricyclics for low back pain and the best trial found no effect on pain. Reconsider at "
         "follow-up only if radicular pain persists past 4 weeks; for pain past 12 weeks "
         "duloxetine is ACP's second-line drug.",
         source="NICE NG59; Urquhart 2018; ACP 2017; NICE CG173",
-        severity=S.info,
+        severity=Severity.info,
     ),
     Rule(
         id="radicular-step-ruled-out",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Gabapentin is withheld for this patient, so the radicular step has no drug: "
         "treat with the analgesics above, non-drug care, and early spine referral if the leg "
         "pain is severe (NICE: consider an epidural injection for acute severe sciatica).",
@@ -2160,19 +2188,19 @@ STEP_RULES: tuple[Rule, ...] = (
         id="gabapentin-guidelines-disagree",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Guidelines disagree on gabapentin for sciatica: NICE advises against "
         "gabapentinoids and trials were mostly negative (PRECISE 2017, Enke 2018). If it is "
         "used, titrate it properly within the renal limit and stop it if it does not help "
         "within a few weeks.",
         source="NICE NG59; Mathieson 2017; Enke 2018",
-        severity=S.info,
+        severity=Severity.info,
     ),
     Rule(
         id="gabapentin-specialist",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{note}",
         source="Neurontin label",
     ),
@@ -2180,16 +2208,16 @@ STEP_RULES: tuple[Rule, ...] = (
         id="mme-90",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{mme:.0f} MME/day: at or above 90, avoid or justify carefully.",
         source="CDC 2016 rec 5; CDC 2022 rec 4",
-        severity=S.danger,
+        severity=Severity.danger,
     ),
     Rule(
         id="mme-50",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{mme:.0f} MME/day: at or above 50, reassess benefit and offer naloxone.",
         source="CDC 2022 recs 4 and 8",
     ),
@@ -2197,7 +2225,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="home-mme-not-counted",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{drug}: not counted in the MME ({why}).",
         source="CDC 2022 MME table",
     ),
@@ -2205,7 +2233,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="home-mme",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Home opioids: {mme:.0f} MME/day ({parts}); the MME shown adds the plan's "
         "take-home opioid to them.",
         source="CDC 2022 MME table",
@@ -2214,7 +2242,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="home-long-acting",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Takes a long-acting opioid ({names}): {keep}; never add another "
         "extended-release or long-acting opioid for acute pain.",
         source="CDC 2022 recs 3 and 5",
@@ -2223,18 +2251,18 @@ STEP_RULES: tuple[Rule, ...] = (
         id="already-has-medicine",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Already has {generic}: no second prescription; check the patient's supply and "
         "how to use it.",
         source="Product label",
-        severity=S.info,
+        severity=Severity.info,
     ),
     # -- Plausibility cautions (logic.engine.plausibility words them; these rows name them) --
     Rule(
         id="confirm-crcl",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Creatinine clearance under 10 mL/min without dialysis: confirm the value.",
         source="KDIGO 2024 (G5: GFR < 15); Neurontin label (CrCl < 15)",
     ),
@@ -2242,7 +2270,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="confirm-egfr",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="eGFR under 10 mL/min/1.73 m² without dialysis: confirm the value.",
         source="KDIGO 2024 (G5: GFR < 15); Neurontin label (CrCl < 15)",
     ),
@@ -2250,7 +2278,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="confirm-weight",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Adult weight under 35 kg: confirm the value (weight-based limits apply).",
         source="WHO BMI classification; ketorolac and acetaminophen labels (under 50 kg)",
     ),
@@ -2258,7 +2286,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="confirm-age",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Age over 100: confirm the value (every Beers older-adult caution applies).",
         source="AGS Beers 2023",
     ),
@@ -2267,7 +2295,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-prior-overdose",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="previous overdose",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2276,7 +2304,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-opioid-use-disorder",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="opioid use disorder",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2285,7 +2313,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-substance-use-disorder",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="substance use disorder{iv}",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2294,7 +2322,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-moud",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="takes {names} (medicine for opioid use disorder)",
         source="CDC 2022 recs 8 and 12",
         evidence=("opioid-safety",),
@@ -2303,7 +2331,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-opioid-tolerant",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="already taking opioids",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2312,7 +2340,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-home-opioid-uncounted",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="takes a regular opioid whose daily dose could not be counted",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2321,7 +2349,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-mme-50",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="{mme:.0f} MME/day in total (50 or more)",
         source="CDC 2022 rec 8 (50 MME/day or more)",
         evidence=("opioid-safety",),
@@ -2330,7 +2358,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-benzodiazepine",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="takes a benzodiazepine",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2339,7 +2367,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-sleep-apnea",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="sleep apnoea",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2348,7 +2376,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-copd",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="COPD",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
@@ -2357,7 +2385,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-cns-depressant",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="takes {names} ({kind}) with an opioid",
         source="FDA Drug Safety Communication, 23 Jul 2020 (naloxone with opioids and CNS "
         "depressants)",
@@ -2367,7 +2395,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-opioid-gabapentin",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="opioid together with gabapentin",
         source="Gomes T et al., PLoS Med 2017 (opioid-related death with gabapentin)",
         evidence=("opioid-safety", "gabapentinoids-sciatica"),
@@ -2377,7 +2405,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-nsaid-gi-bleed",
         trigger=APPLIED_AT_STEP,
         target="nsaid",
-        action=A.warn,
+        action=Action.warn,
         message="{name} was given despite previous GI bleeding or peptic ulcer, a "
         "contraindication (ketorolac label; NSAID class labelling).",
         source="Ketorolac label (contraindications); NSAID class labelling",
@@ -2387,7 +2415,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-nsaid-renal",
         trigger=APPLIED_AT_STEP,
         target="nsaid",
-        action=A.warn,
+        action=Action.warn,
         message="{name} was given with CrCl below 30 mL/min or on dialysis (ketorolac label: "
         "contraindicated in advanced renal impairment; AGS Beers 2023).",
         source="Ketorolac label (contraindications); AGS Beers 2023",
@@ -2397,7 +2425,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-nsaid-anticoagulant",
         trigger=APPLIED_AT_STEP,
         target="nsaid",
-        action=A.warn,
+        action=Action.warn,
         message="{name} was given with an anticoagulant (NSAID labels: bleeding).",
         source="NSAID labels (bleeding warning)",
         evidence=_NSAID,
@@ -2406,7 +2434,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-nsaid-allergy",
         trigger=APPLIED_AT_STEP,
         target="nsaid",
-        action=A.warn,
+        action=Action.warn,
         message="{name} was given despite NSAID or aspirin hypersensitivity (NSAID labels).",
         source="NSAID labels (contraindications)",
         evidence=_NSAID,
@@ -2415,7 +2443,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-ketorolac-dose",
         trigger=APPLIED_AT_STEP,
         target="ketorolac",
-        action=A.warn,
+        action=Action.warn,
         message="{dose:g} mg a dose is above the label's {limit:g} mg limit for this patient "
         "(ketorolac label: lower doses at 65+, under 50 kg or with renal impairment).",
         source="Ketorolac label (dosage and administration)",
@@ -2425,7 +2453,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-ketorolac-duration",
         trigger=APPLIED_AT_STEP,
         target="ketorolac",
-        action=A.warn,
+        action=Action.warn,
         message="{doses} doses is more than 5 days of 6-hourly ketorolac, the label's limit for "
         "all routes together.",
         source="Ketorolac label (boxed warning: 5 days in total)",
@@ -2435,7 +2463,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-nsaid-pregnancy",
         trigger=APPLIED_AT_STEP,
         target="nsaid",
-        action=A.warn,
+        action=Action.warn,
         message="{name} was given at {weeks} weeks of pregnancy (FDA 2020: avoid from 20 "
         "weeks). Tell the obstetric team; an amniotic fluid scan is advised if it was taken for "
         "more than 48 hours.",
@@ -2446,7 +2474,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-opioid-maoi",
         trigger=APPLIED_AT_STEP,
         target="opioid",
-        action=A.warn,
+        action=Action.warn,
         message="{drug} was given with an MAOI ({partners}): the labels say not to combine them "
         "or use within 14 days (serotonin syndrome or opioid toxicity).",
         source="Ultram, Nucynta and Demerol labels; FDA Drug Safety Communication, 22 Mar 2016",
@@ -2456,7 +2484,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-atypical-opioid-serotonergic",
         trigger=APPLIED_AT_STEP,
         target="tramadol",
-        action=A.warn,
+        action=Action.warn,
         message="{drug} was given with {partners}: together they can cause serotonin syndrome "
         "({generic} label).",
         source="Tramadol and tapentadol labels (serotonin syndrome)",
@@ -2466,7 +2494,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-atypical-opioid-seizure",
         trigger=APPLIED_AT_STEP,
         target="tramadol",
-        action=A.warn,
+        action=Action.warn,
         message="{drug} lowers the seizure threshold, and it was given with {partners} "
         "({generic} label).",
         source="Tramadol and tapentadol labels (seizure risk)",
@@ -2476,7 +2504,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-beers-benzodiazepine",
         trigger=APPLIED_AT_STEP,
         target="benzodiazepine",
-        action=A.warn,
+        action=Action.warn,
         message="{drug} was given at age {age}: AGS Beers 2023 says avoid benzodiazepines at "
         "65+ (sedation, delirium, falls, fractures), more so with an opioid.",
         source="AGS Beers 2023",
@@ -2486,7 +2514,7 @@ STEP_RULES: tuple[Rule, ...] = (
         id="harm-benzodiazepine-with-opioid",
         trigger=APPLIED_AT_STEP,
         target="benzodiazepine",
-        action=A.warn,
+        action=Action.warn,
         message="An opioid is on board as well (FDA 2016 boxed warning).",
         source="FDA 2016 boxed warning (opioids with benzodiazepines)",
     ),

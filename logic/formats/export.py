@@ -164,12 +164,6 @@ def drug_class_of(name: str) -> DrugClass | None:
     return next(d.drug_class for d in CATALOGUE if d.generic == generic)
 
 
-def is_opioid(order: Order) -> bool:
-    """True for opioid orders (tramadol, tapentadol and buprenorphine included): the catalogue's
-    answer carried by the order itself (logic.models.Order.is_opioid)."""
-    return order.is_opioid
-
-
 # ---------------------------------------------------------------------------------------------
 # A tiny document model rendered to Markdown or plain text
 
@@ -894,7 +888,7 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
             out.append("")
         # An opioid rescue is the clinician's choice with the patient, not a list for the
         # patient to pick from: the handout says what it is for, never its doses.
-        opioid_options = [o for o in options if o.shared_decision or is_opioid(o)]
+        opioid_options = [o for o in options if o.shared_decision or o.is_opioid]
         other_options = [o for o in options if o not in opioid_options]
         if opioid_options:
             out += [
@@ -909,7 +903,7 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
             out += ["Your nurse may give you one of these:", ""]
             out += [f"- {_given_today(o)}" for o in other_options]
             out.append("")
-        if any(is_opioid(o) for o in plan.give_now):
+        if any(o.is_opioid for o in plan.give_now):
             out += [
                 "If you are given a strong (opioid) pain medicine here, do not drive or drink "
                 "alcohol today. Ask someone to take you home.",
@@ -956,7 +950,7 @@ def patient_handout_markdown(case: PatientCase, plan: TreatmentPlan) -> str:
             "",
         ]
 
-    opioid = any(is_opioid(o) for o in plan.discharge)
+    opioid = any(o.is_opioid for o in plan.discharge)
     if opioid:
         out += ["## Staying safe with your opioid pain medicine", ""]
         out += [

@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from logic.case_fields import CASE_FIELDS
 from logic.drugs.catalogue import CATALOGUE, DoseUnit, Formulation, combination, resolve_drug
 from logic.formats.plaintext import plain_text, visible
 from logic.models import (
@@ -158,29 +159,6 @@ _NOUNS = {
     "tried": "medicine",
     "current_medications": "medicine",
     "unchecked_medicines": "medicine",
-}
-
-# Words used in notices: (what the field is, its unit).
-_LABELS: dict[str, tuple[str, str]] = {
-    "age_years": ("age", "years"),
-    "sex": ("sex", ""),
-    "weight_kg": ("weight", "kg"),
-    "height_cm": ("height", "cm"),
-    "serum_creatinine_mg_dl": ("serum creatinine", "mg/dL"),
-    "crcl_ml_min": ("creatinine clearance", "mL/min"),
-    "on_hemodialysis": ("haemodialysis", ""),
-    "pregnant": ("pregnant", ""),
-    "setting": ("setting", ""),
-    "pain_duration_weeks": ("pain duration", "weeks"),
-    "pain_score": ("pain score", "(0–10 scale)"),
-    "radicular": ("radicular pain", ""),
-    "breastfeeding": ("breastfeeding", ""),
-    "pregnancy_weeks": ("weeks of pregnancy", "weeks"),
-    "egfr_ml_min_1_73m2": ("eGFR", "mL/min/1.73 m²"),
-    "prior_overdose": ("prior overdose", ""),
-    "heavy_alcohol_use": ("heavy alcohol use", ""),
-    "frail": ("frailty", ""),
-    "take_home_opioid": ("take-home opioid", ""),
 }
 
 # Medicine tokens: the parts after the name, in link order.
@@ -602,7 +580,8 @@ class _Reader:
         if not text:
             return None, False
         info = PatientCase.model_fields[name]
-        label, unit = _LABELS.get(name, (name, ""))
+        words = CASE_FIELDS.get(name)  # the page's label and unit (logic.case_fields)
+        label, unit = (words.in_sentence, words.unit) if words else (name, "")
         if name in {"sex", "setting"}:
             text = text.lower()
         reason = None
