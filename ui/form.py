@@ -43,7 +43,7 @@ from ui.fields import (
     model_range,
     row_keys,
 )
-from ui.number_box import number_box
+from ui.number_box import KEEP, number_box
 
 SEXES = {"female": "Female", "male": "Male"}
 #: The medicine lists' entries (generics, then combination products).
@@ -118,29 +118,7 @@ _FACTOR_WORDS = {
     "creatinine_unit": f"÷ {units.CREATININE_UMOL_PER_MG_DL}",
 }
 
-#: Widgets outside FIELDS whose values belong to the case (units and the feature pills).
-EXTRA_KEYS = ("weight_unit", "height_unit", "creatinine_unit", "rescue_given")
 _ROW_PREFIXES = tuple(f"{prefix}_" for prefix, _, _ in ROWS.values())
-
-
-def case_keys() -> list[str]:
-    """Every session-state key that holds part of the case, medicine rows included."""
-    keys = [*FIELDS, *EXTRA_KEYS]
-    for list_name in ROWS:
-        for drug in st.session_state.get(list_name) or ():
-            keys += row_keys(drug, list_name).values()
-    return keys
-
-
-def keep_case_state() -> None:
-    """Keep the case while its widgets are not drawn (the patient view has no form).
-
-    Streamlit forgets a widget's value on a run that does not draw it; writing the value back
-    through session state before any widget exists keeps it for when the form returns.
-    """
-    for key in case_keys():
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 def set_case_widgets(values: Mapping[str, Any]) -> None:
@@ -270,6 +248,7 @@ def unit_switch(where: DeltaGenerator, unit_key: str, value_key: str, label: str
         default=choices[0],
         required=True,
         key=unit_key,
+        persist_state=KEEP,
         on_change=convert_on_unit_switch,
         args=(unit_key, value_key, current),
         label_visibility="collapsed",
@@ -295,6 +274,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             options=list(SEXES),
             format_func=SEXES.__getitem__,
             key="sex",
+            persist_state=KEEP,
             help=_help(FIELDS["sex"]),
         )
         slots["sex"] = right.empty()
@@ -317,6 +297,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             default="mg/dL",
             required=True,
             key="creatinine_unit",
+            persist_state=KEEP,
             on_change=convert_on_unit_switch,
             args=(
                 "creatinine_unit",
@@ -340,16 +321,18 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         flags.checkbox(
             FIELDS["on_hemodialysis"].label,
             key="on_hemodialysis",
+            persist_state=KEEP,
             help="Gabapentin then needs a post-dialysis dose.",
         )
         if st.session_state.get("sex") == "female":
             flags.checkbox(
                 "Pregnant",
                 key="pregnant",
+                persist_state=KEEP,
                 help="Changes which analgesics are safe (NSAIDs from "
                 f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks, for example: FDA 2020).",
             )
-            flags.checkbox("Breastfeeding", key="breastfeeding")
+            flags.checkbox("Breastfeeding", key="breastfeeding", persist_state=KEEP)
             if st.session_state.get("pregnant"):
                 number(st, "pregnancy_weeks")
                 slots["pregnancy_weeks"] = st.empty()
@@ -359,6 +342,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             options=list(SETTINGS),
             format_func=SETTINGS.__getitem__,
             key="setting",
+            persist_state=KEEP,
             help=_help(FIELDS["setting"]),
         )
         slots["setting"] = st.empty()
@@ -371,6 +355,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             format_func=lambda value: red_flag_label(RedFlag(value)).capitalize(),
             selection_mode="multi",
             key="red_flags",
+            persist_state=KEEP,
             help="Cauda equina, aneurysm, infection, cancer or fracture. Any of them changes "
             "what to do first.",
         )
@@ -388,14 +373,16 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             format_func=RADICULAR_FEATURES.__getitem__,
             selection_mode="multi",
             key="radicular_features",
+            persist_state=KEEP,
             help="Any of these makes the pain radicular (sciatica), which changes the plan.",
         )
         features = bool(st.session_state.get("radicular_features"))
-        if features:  # the engine counts any feature as radicular; the switch shows it
-            st.session_state["radicular"] = True
+        if features and not st.session_state.get("radicular"):
+            st.session_state["radicular"] = True  # the engine's rule; the switch shows it
         st.toggle(
             FIELDS["radicular"].label,
             key="radicular",
+            persist_state=KEEP,
             disabled=features,
             help="On whenever a feature above is ticked (the engine's rule); switch it on "
             "yourself for radicular pain without a listed feature.",
@@ -424,12 +411,14 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             format_func=lambda value: ALLERGIES[value],
             selection_mode="multi",
             key="allergies",
+            persist_state=KEEP,
         )
         right.multiselect(
             FIELDS["allergic_to"].label,
             options=known_names(),
             format_func=lambda name: _PICKER_LABELS.get(name, name),
             key="allergic_to",
+            persist_state=KEEP,
             placeholder="None recorded",
             select_all=False,
             filter_mode="contains",
@@ -439,6 +428,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             options=[c.value for c in CONDITIONS],
             format_func=lambda value: CONDITIONS[Condition(value)],
             key="conditions",
+            persist_state=KEEP,
             placeholder="None recorded",
             select_all=False,
             filter_mode="contains",
@@ -446,9 +436,13 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             "interactions.",
         )
         flags = st.container(horizontal=True, key="risk_flags")
-        flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose")
-        flags.checkbox(FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use")
-        flags.checkbox(FIELDS["frail"].label, key="frail", help=FIELDS["frail"].help)
+        flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose", persist_state=KEEP)
+        flags.checkbox(
+            FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use", persist_state=KEEP
+        )
+        flags.checkbox(
+            FIELDS["frail"].label, key="frail", help=FIELDS["frail"].help, persist_state=KEEP
+        )
     return triage_here
 
 
@@ -460,6 +454,7 @@ def medicine_picker(list_name: str, label: str) -> list[str]:
         options=medicine_names(),
         format_func=medicine_label,
         key=list_name,
+        persist_state=KEEP,
         on_change=medicines_changed,
         args=(list_name,),
         placeholder="Type a generic or brand name, e.g. Norflex",
@@ -509,6 +504,7 @@ def unchecked_picker() -> None:
         FIELDS["unchecked_medicines"].label,
         options=[],
         key="unchecked_medicines",
+        persist_state=KEEP,
         accept_new_options=True,
         placeholder="Type a name and press Enter",
         help="Any medicine not in the lists above (regular or given today). The plan is built "
@@ -535,6 +531,7 @@ def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
         options=[u.value for u in DoseUnit],
         index=None,
         key=keys["unit"],
+        persist_state=KEEP,
         placeholder=usual,
         label_visibility="collapsed",
         width=90,
@@ -551,6 +548,7 @@ def compact_choice(
         format_func=options.__getitem__,
         index=None,
         key=key,
+        persist_state=KEEP,
         placeholder=placeholder,
         label_visibility="collapsed",
         width=width,

@@ -235,7 +235,6 @@ def main() -> None:
     opened = keep_address(st.session_state.pop("first_address", None))
     if not st.session_state.get("link_received"):
         read_dropped_link(opened)
-    form.keep_case_state()
     audience = header(cases)
     try:
         library = evidence_view.evidence_library()
