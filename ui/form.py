@@ -126,6 +126,7 @@ def set_case_widgets(values: Mapping[str, Any]) -> None:
     for key in list(st.session_state.keys()):
         if str(key).startswith(_ROW_PREFIXES):
             del st.session_state[key]
+    st.session_state.pop(CREATININE_TYPED_IN, None)  # the new case's creatinine is in mg/dL
     for key, value in {**BLANK, **values}.items():
         st.session_state[key] = value
 
@@ -173,22 +174,30 @@ def show_conversion(key: str, unit: str) -> None:
     st.caption(f"= {round(base or 0, digits):.{digits}f} {spec.unit} ({exact})")
 
 
+#: The unit the hidden creatinine was typed in while "CrCl known" or "Not known" is chosen.
+CREATININE_TYPED_IN = "creatinine_typed_in"
+
+
 def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) -> None:
-    """Unit switch callback: convert the typed value to the new unit, or clear it.
+    """Unit switch callback: convert the typed value to the new unit.
 
     Never reinterprets: 1.00 mg/dL becomes 88.4 µmol/L, 70 in becomes 177.8 cm. Text that is not
     a number stays as typed (its error stays beside it) rather than being converted or cleared.
+    Choosing "CrCl known" or "Not known" hides the creatinine (and leaving "CrCl known" hides the
+    clearance) without emptying it: switching back shows it again, converted from the unit it
+    was typed in (issue 21: the creatinine came back empty).
     """
     new = st.session_state.get(unit_key)
     kind, choices = UNIT_KINDS[unit_key]
+    if unit_key == "creatinine_unit":
+        if previous in choices:
+            st.session_state[CREATININE_TYPED_IN] = previous
+        previous = st.session_state.get(CREATININE_TYPED_IN, previous)
+    if previous not in choices or new not in choices or previous == new:
+        return
     typed = read_number(st.session_state.get(value_key))
-    if previous in choices and new in choices:
-        if typed.error is None:
-            st.session_state[value_key] = converted(typed.value, kind, previous, new)
-    elif previous != new:
-        st.session_state[value_key] = None  # a different kind of measure: start empty
-    if unit_key == "creatinine_unit" and new != "crcl":
-        st.session_state["crcl_ml_min"] = None
+    if typed.error is None:
+        st.session_state[value_key] = converted(typed.value, kind, previous, new)
 
 
 def _as_option(name: str) -> str:
