@@ -7,6 +7,7 @@ Number boxes are text boxes (ui.number_box): text that is not a number is named,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -265,19 +266,57 @@ def unit_switch(where: DeltaGenerator, unit_key: str, value_key: str, label: str
     return chosen or choices[0]
 
 
-def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
-    """Draw the case inputs; `slots` gets a place beside each field for its error.
+#: The pickers that keep a typed name (accept_new_options); ui.form draws them with these keys.
+_TYPED_NAME_PICKERS = ("tried", "current_medications", "unchecked_medicines")
+#: Tab in a picker with a name typed does what Enter does first (adds the highlighted entry or
+#: keeps the name as typed), then moves on: the widget itself dropped the text on blur, with no
+#: trace (issue 21). Fixed code; nothing typed is ever put into it.
+_TAB_KEEPS_NAME = """<script>
+(() => {
+  if (window.__backPainTabKeepsName) return;
+  window.__backPainTabKeepsName = true;
+  const pickers = %s.map((key) => ".st-key-" + key + " input").join(", ");
+  document.addEventListener("keydown", (event) => {
+    const box = event.target;
+    if (event.key !== "Tab" || !(box instanceof HTMLInputElement)) return;
+    if (!box.value.trim() || !box.matches(pickers)) return;
+    const enter = new KeyboardEvent("keydown", {key: "Enter", code: "Enter", bubbles: true,
+                                                cancelable: true});
+    for (const name of ["keyCode", "which"]) Object.defineProperty(enter, name, {value: 13});
+    box.dispatchEvent(enter);
+  }, true);
+})();
+</script>"""
+
+
+def radicular_follows_features() -> None:
+    """Any radicular feature ticked switches "Radicular pain" on (the engine's rule; the switch
+    shows it). Called before the case is read, so the plan and the switch agree on this run."""
+    if st.session_state.get("radicular_features") and not st.session_state.get("radicular"):
+        st.session_state["radicular"] = True
+
+
+def field_error(where: DeltaGenerator | ModuleType, errors: Mapping[str, str], key: str) -> None:
+    """The error of one input, drawn beside it; nothing at all when it has none (an empty
+    placeholder per input was an element per input on every change, issue 24)."""
+    if errors.get(key):
+        where.error(errors[key], icon=":material/error:")
+
+
+def show_form(errors: Mapping[str, str]) -> DeltaGenerator:
+    """Draw the case inputs, each input's error (ui.messages.beside_inputs) beside it.
 
     Returns the place at the top of the case column where an urgent or emergency triage appears
     the moment a flag is ticked; it stays on screen while the column scrolls (sticky).
     """
     st.header("Case", anchor="case")
+    st.html(_TAB_KEEPS_NAME % json.dumps(list(_TYPED_NAME_PICKERS)), unsafe_allow_javascript=True)
     triage_here = st.container(key="triage_alert").empty()
     with st.container(border=True, key="patient_inputs"):
         st.subheader(":material/person: Patient")
         left, right = st.columns(2)
         number(left, "age_years")
-        slots["age_years"] = left.empty()
+        field_error(left, errors, "age_years")
         right.segmented_control(
             _label(FIELDS["sex"]),
             options=list(SEXES),
@@ -286,7 +325,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             persist_state=KEEP,
             help=_help(FIELDS["sex"]),
         )
-        slots["sex"] = right.empty()
+        field_error(right, errors, "sex")
 
         for value_key, unit_key, switch_label in (
             ("weight_kg", "weight_unit", "Weight unit"),
@@ -297,7 +336,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             number(left, value_key, unit)
             unit_switch(right, unit_key, value_key, switch_label)
             show_conversion(value_key, unit)
-            slots[value_key] = st.empty()
+            field_error(st, errors, value_key)
 
         kidney = st.segmented_control(
             "Kidney function",
@@ -318,13 +357,13 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         if kidney in UNIT_KINDS["creatinine_unit"][1]:
             number(st, "serum_creatinine_mg_dl", kidney)
             show_conversion("serum_creatinine_mg_dl", kidney)
-            slots["serum_creatinine_mg_dl"] = st.empty()
+            field_error(st, errors, "serum_creatinine_mg_dl")
         elif kidney == "crcl":
             number(st, "crcl_ml_min")
-            slots["crcl_ml_min"] = st.empty()
+            field_error(st, errors, "crcl_ml_min")
         else:
             number(st, "egfr_ml_min_1_73m2")
-            slots["egfr_ml_min_1_73m2"] = st.empty()
+            field_error(st, errors, "egfr_ml_min_1_73m2")
             st.caption("The plan says what it assumed; enter a creatinine as soon as you have one.")
         flags = st.container(horizontal=True, key="patient_flags")
         flags.checkbox(
@@ -344,8 +383,8 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             flags.checkbox("Breastfeeding", key="breastfeeding", persist_state=KEEP)
             if st.session_state.get("pregnant"):
                 number(st, "pregnancy_weeks")
-                slots["pregnancy_weeks"] = st.empty()
-        slots["pregnant"] = st.empty()
+                field_error(st, errors, "pregnancy_weeks")
+        field_error(st, errors, "pregnant")
         st.segmented_control(
             FIELDS["setting"].label,
             options=list(SETTINGS),
@@ -354,7 +393,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             persist_state=KEEP,
             help=_help(FIELDS["setting"]),
         )
-        slots["setting"] = st.empty()
+        field_error(st, errors, "setting")
 
     with st.container(border=True, key="red_flag_inputs"):
         st.subheader(":material/flag: Red flags")
@@ -373,9 +412,9 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         st.subheader(":material/bolt: Pain")
         left, right = st.columns(2)
         number(left, "pain_duration_weeks")
-        slots["pain_duration_weeks"] = left.empty()
+        field_error(left, errors, "pain_duration_weeks")
         number(right, "pain_score")
-        slots["pain_score"] = right.empty()
+        field_error(right, errors, "pain_score")
         st.pills(
             "Radicular features",
             options=list(RADICULAR_FEATURES),
@@ -386,8 +425,6 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             help="Any of these makes the pain radicular (sciatica), which changes the plan.",
         )
         features = bool(st.session_state.get("radicular_features"))
-        if features and not st.session_state.get("radicular"):
-            st.session_state["radicular"] = True  # the engine's rule; the switch shows it
         st.toggle(
             FIELDS["radicular"].label,
             key="radicular",
@@ -404,14 +441,14 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             st.caption("Per medicine: doses given, dose each time, unit, route, and relief")
         for drug in tried:
             tried_row(drug)
-        slots["tried"] = st.empty()
+        field_error(st, errors, "tried")
 
     with st.container(border=True, key="condition_inputs"):
         st.subheader(":material/clinical_notes: Regular medicines, allergies and conditions")
         regular = medicine_picker("current_medications", "Regular medicines")
         for drug in regular:
             current_row(drug)
-        slots["current_medications"] = st.empty()
+        field_error(st, errors, "current_medications")
         unchecked_picker()
         left, right = st.columns(2)
         left.pills(

@@ -20,6 +20,7 @@ if not st.session_state.get("link_read"):
     form.set_case_widgets(reference_values())
 with st.container(key="workspace"):
     inputs, output = st.columns([2, 3], gap="medium")
+form.radicular_follows_features()
 with inputs:
     form.show_form({})
 with output:

@@ -9,7 +9,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from logic.drugs.catalogue import medicine_names  # noqa: E402
+from logic.drugs.catalogue import medicine_names
 
 pain = st.text_input("Pain score now (0–10)", key="pain_score", value="8")
 radicular = st.toggle("Radicular pain (sciatica)", key="radicular")
