@@ -205,7 +205,7 @@ def remove_medicine(page):
 
     def act() -> None:
         page.keyboard.press("Escape")
-        widget(page, "current_medications").locator("[aria-label='Clear all']").click()
+        widget(page, "current_medications").locator("[aria-label='Clear all']").click(timeout=5000)
 
     return act
 
@@ -250,9 +250,11 @@ def run_change(page, frames: Frames, kind: str) -> Change:
 
 def attempt(page, frames: Frames, kind: str, failed: dict[str, int], name: str) -> Change | None:
     """`run_change`, or None (counted in `failed`) when the page never answered the action."""
+    from playwright.sync_api import Error as PlaywrightError
+
     try:
         return run_change(page, frames, kind)
-    except NoRunError:
+    except (NoRunError, PlaywrightError):  # never answered, or its undo found nothing to undo
         failed[f"{name} {kind}"] = failed.get(f"{name} {kind}", 0) + 1
         page.keyboard.press("Escape")
         page.wait_for_timeout(1000)
