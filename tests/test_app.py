@@ -305,6 +305,32 @@ def test_micromoles_are_converted_and_shown():
     assert metrics(at)["CrCl (mL/min)"] == f"{expected.renal.crcl_ml_min:.0f}"
 
 
+@pytest.mark.parametrize(
+    ("back_to", "expected"),
+    [
+        ("mg/dL", REFERENCE.serum_creatinine_mg_dl),  # the value as typed
+        # the same quantity in the other unit: x 88.4 µmol/L per mg/dL, to one decimal
+        ("µmol/L", round(REFERENCE.serum_creatinine_mg_dl * 88.4, 1)),
+    ],
+)
+def test_crcl_known_and_back_keeps_the_creatinine(back_to: str, expected: float):
+    """Choosing "CrCl known" hides the creatinine without emptying it (issue 21): back on a
+    creatinine unit it is there again, converted from the unit it was typed in, and the plan is
+    the one it gave before."""
+    at = page()
+    before = metrics(at)["CrCl (mL/min)"]
+    at.segmented_control(key="creatinine_unit").set_value("crcl").run()
+    at.text_input(key="crcl_ml_min").input("25").run()
+    at.segmented_control(key="creatinine_unit").set_value(back_to).run()
+    assert not at.exception
+    assert typed(at, "serum_creatinine_mg_dl") == pytest.approx(expected)
+    assert metrics(at)["CrCl (mL/min)"] == before
+    # and the clearance typed meanwhile is kept the same way
+    at.segmented_control(key="creatinine_unit").set_value("crcl").run()
+    assert typed(at, "crcl_ml_min") == 25
+    assert metrics(at)["CrCl (mL/min)"] == "25"
+
+
 def test_height_in_inches_converts_on_switch():
     """70 in switched to cm becomes 177.8 cm (70 x 2.54), not 70 cm."""
     at = page()

@@ -7,6 +7,7 @@ Number boxes are text boxes (ui.number_box): text that is not a number is named,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
@@ -43,7 +44,7 @@ from ui.fields import (
     model_range,
     row_keys,
 )
-from ui.number_box import number_box
+from ui.number_box import KEEP, number_box
 
 SEXES = {"female": "Female", "male": "Male"}
 #: The medicine lists' entries (generics, then combination products).
@@ -119,29 +120,7 @@ _FACTOR_WORDS = {
     "creatinine_unit": f"÷ {units.CREATININE_UMOL_PER_MG_DL}",
 }
 
-#: Widgets outside FIELDS whose values belong to the case (units and the feature pills).
-EXTRA_KEYS = ("weight_unit", "height_unit", "creatinine_unit", "rescue_given")
 _ROW_PREFIXES = tuple(f"{prefix}_" for prefix, _, _ in ROWS.values())
-
-
-def case_keys() -> list[str]:
-    """Every session-state key that holds part of the case, medicine rows included."""
-    keys = [*FIELDS, *EXTRA_KEYS]
-    for list_name in ROWS:
-        for drug in st.session_state.get(list_name) or ():
-            keys += row_keys(drug, list_name).values()
-    return keys
-
-
-def keep_case_state() -> None:
-    """Keep the case while its widgets are not drawn (the patient view has no form).
-
-    Streamlit forgets a widget's value on a run that does not draw it; writing the value back
-    through session state before any widget exists keeps it for when the form returns.
-    """
-    for key in case_keys():
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
 
 
 def set_case_widgets(values: Mapping[str, Any]) -> None:
@@ -149,6 +128,7 @@ def set_case_widgets(values: Mapping[str, Any]) -> None:
     for key in list(st.session_state.keys()):
         if str(key).startswith(_ROW_PREFIXES):
             del st.session_state[key]
+    st.session_state.pop(CREATININE_TYPED_IN, None)  # the new case's creatinine is in mg/dL
     for key, value in {**BLANK, **values}.items():
         st.session_state[key] = value
 
@@ -198,22 +178,30 @@ def show_conversion(key: str, unit: str) -> None:
     st.caption(f"= {round(base or 0, digits):.{digits}f} {spec.unit} ({exact})")
 
 
+#: The unit the hidden creatinine was typed in while "CrCl known" or "Not known" is chosen.
+CREATININE_TYPED_IN = "creatinine_typed_in"
+
+
 def convert_on_unit_switch(unit_key: str, value_key: str, previous: str | None) -> None:
-    """Unit switch callback: convert the typed value to the new unit, or clear it.
+    """Unit switch callback: convert the typed value to the new unit.
 
     Never reinterprets: 1.00 mg/dL becomes 88.4 µmol/L, 70 in becomes 177.8 cm. Text that is not
     a number stays as typed (its error stays beside it) rather than being converted or cleared.
+    Choosing "CrCl known" or "Not known" hides the creatinine (and leaving "CrCl known" hides the
+    clearance) without emptying it: switching back shows it again, converted from the unit it
+    was typed in (issue 21: the creatinine came back empty).
     """
     new = st.session_state.get(unit_key)
     kind, choices = UNIT_KINDS[unit_key]
+    if unit_key == "creatinine_unit":
+        if previous in choices:
+            st.session_state[CREATININE_TYPED_IN] = previous
+        previous = st.session_state.get(CREATININE_TYPED_IN, previous)
+    if previous not in choices or new not in choices or previous == new:
+        return
     typed = read_number(st.session_state.get(value_key))
-    if previous in choices and new in choices:
-        if typed.error is None:
-            st.session_state[value_key] = converted(typed.value, kind, previous, new)
-    elif previous != new:
-        st.session_state[value_key] = None  # a different kind of measure: start empty
-    if unit_key == "creatinine_unit" and new != "crcl":
-        st.session_state["crcl_ml_min"] = None
+    if typed.error is None:
+        st.session_state[value_key] = converted(typed.value, kind, previous, new)
 
 
 def _as_option(name: str) -> str:
@@ -273,6 +261,7 @@ def unit_switch(where: DeltaGenerator, unit_key: str, value_key: str, label: str
         default=choices[0],
         required=True,
         key=unit_key,
+        persist_state=KEEP,
         on_change=convert_on_unit_switch,
         args=(unit_key, value_key, current),
         label_visibility="collapsed",
@@ -280,27 +269,66 @@ def unit_switch(where: DeltaGenerator, unit_key: str, value_key: str, label: str
     return chosen or choices[0]
 
 
-def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
-    """Draw the case inputs; `slots` gets a place beside each field for its error.
+#: The pickers that keep a typed name (accept_new_options); ui.form draws them with these keys.
+_TYPED_NAME_PICKERS = ("tried", "current_medications", "unchecked_medicines")
+#: Tab in a picker with a name typed does what Enter does first (adds the highlighted entry or
+#: keeps the name as typed), then moves on: the widget itself dropped the text on blur, with no
+#: trace (issue 21). Fixed code; nothing typed is ever put into it.
+_TAB_KEEPS_NAME = """<script>
+(() => {
+  if (window.__backPainTabKeepsName) return;
+  window.__backPainTabKeepsName = true;
+  const pickers = %s.map((key) => ".st-key-" + key + " input").join(", ");
+  document.addEventListener("keydown", (event) => {
+    const box = event.target;
+    if (event.key !== "Tab" || !(box instanceof HTMLInputElement)) return;
+    if (!box.value.trim() || !box.matches(pickers)) return;
+    const enter = new KeyboardEvent("keydown", {key: "Enter", code: "Enter", bubbles: true,
+                                                cancelable: true});
+    for (const name of ["keyCode", "which"]) Object.defineProperty(enter, name, {value: 13});
+    box.dispatchEvent(enter);
+  }, true);
+})();
+</script>"""
+
+
+def radicular_follows_features() -> None:
+    """Any radicular feature ticked switches "Radicular pain" on (the engine's rule; the switch
+    shows it). Called before the case is read, so the plan and the switch agree on this run."""
+    if st.session_state.get("radicular_features") and not st.session_state.get("radicular"):
+        st.session_state["radicular"] = True
+
+
+def field_error(where: DeltaGenerator | ModuleType, errors: Mapping[str, str], key: str) -> None:
+    """The error of one input, drawn beside it; nothing at all when it has none (an empty
+    placeholder per input was an element per input on every change, issue 24)."""
+    if errors.get(key):
+        where.error(errors[key], icon=":material/error:")
+
+
+def show_form(errors: Mapping[str, str]) -> DeltaGenerator:
+    """Draw the case inputs, each input's error (ui.messages.beside_inputs) beside it.
 
     Returns the place at the top of the case column where an urgent or emergency triage appears
     the moment a flag is ticked; it stays on screen while the column scrolls (sticky).
     """
     st.header("Case", anchor="case")
+    st.html(_TAB_KEEPS_NAME % json.dumps(list(_TYPED_NAME_PICKERS)), unsafe_allow_javascript=True)
     triage_here = st.container(key="triage_alert").empty()
     with st.container(border=True, key="patient_inputs"):
         st.subheader(":material/person: Patient")
         left, right = st.columns(2)
         number(left, "age_years")
-        slots["age_years"] = left.empty()
+        field_error(left, errors, "age_years")
         right.segmented_control(
             _label(FIELDS["sex"]),
             options=list(SEXES),
             format_func=SEXES.__getitem__,
             key="sex",
+            persist_state=KEEP,
             help=_help(FIELDS["sex"]),
         )
-        slots["sex"] = right.empty()
+        field_error(right, errors, "sex")
 
         for value_key, unit_key, switch_label in (
             ("weight_kg", "weight_unit", "Weight unit"),
@@ -311,7 +339,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             number(left, value_key, unit)
             unit_switch(right, unit_key, value_key, switch_label)
             show_conversion(value_key, unit)
-            slots[value_key] = st.empty()
+            field_error(st, errors, value_key)
 
         kidney = st.segmented_control(
             "Kidney function",
@@ -320,6 +348,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             default="mg/dL",
             required=True,
             key="creatinine_unit",
+            persist_state=KEEP,
             on_change=convert_on_unit_switch,
             args=(
                 "creatinine_unit",
@@ -331,40 +360,43 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         if kidney in UNIT_KINDS["creatinine_unit"][1]:
             number(st, "serum_creatinine_mg_dl", kidney)
             show_conversion("serum_creatinine_mg_dl", kidney)
-            slots["serum_creatinine_mg_dl"] = st.empty()
+            field_error(st, errors, "serum_creatinine_mg_dl")
         elif kidney == "crcl":
             number(st, "crcl_ml_min")
-            slots["crcl_ml_min"] = st.empty()
+            field_error(st, errors, "crcl_ml_min")
         else:
             number(st, "egfr_ml_min_1_73m2")
-            slots["egfr_ml_min_1_73m2"] = st.empty()
+            field_error(st, errors, "egfr_ml_min_1_73m2")
             st.caption("The plan says what it assumed; enter a creatinine as soon as you have one.")
         flags = st.container(horizontal=True, key="patient_flags")
         flags.checkbox(
             FIELDS["on_hemodialysis"].label,
             key="on_hemodialysis",
+            persist_state=KEEP,
             help="Gabapentin then needs a post-dialysis dose.",
         )
         if st.session_state.get("sex") == "female":
             flags.checkbox(
                 "Pregnant",
                 key="pregnant",
+                persist_state=KEEP,
                 help="Changes which analgesics are safe (NSAIDs from "
                 f"{PREGNANCY_NSAID_AVOID_WEEKS_FROM} weeks, for example: FDA 2020).",
             )
-            flags.checkbox("Breastfeeding", key="breastfeeding")
+            flags.checkbox("Breastfeeding", key="breastfeeding", persist_state=KEEP)
             if st.session_state.get("pregnant"):
                 number(st, "pregnancy_weeks")
-                slots["pregnancy_weeks"] = st.empty()
-        slots["pregnant"] = st.empty()
+                field_error(st, errors, "pregnancy_weeks")
+        field_error(st, errors, "pregnant")
         st.segmented_control(
             FIELDS["setting"].label,
             options=list(SETTINGS),
             format_func=SETTINGS.__getitem__,
             key="setting",
+            persist_state=KEEP,
             help=_help(FIELDS["setting"]),
         )
-        slots["setting"] = st.empty()
+        field_error(st, errors, "setting")
 
     with st.container(border=True, key="red_flag_inputs"):
         st.subheader(":material/flag: Red flags")
@@ -374,6 +406,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             format_func=lambda value: red_flag_label(RedFlag(value)).capitalize(),
             selection_mode="multi",
             key="red_flags",
+            persist_state=KEEP,
             help="Cauda equina, aneurysm, infection, cancer or fracture. Any of them changes "
             "what to do first.",
         )
@@ -382,23 +415,23 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
         st.subheader(":material/bolt: Pain")
         left, right = st.columns(2)
         number(left, "pain_duration_weeks")
-        slots["pain_duration_weeks"] = left.empty()
+        field_error(left, errors, "pain_duration_weeks")
         number(right, "pain_score")
-        slots["pain_score"] = right.empty()
+        field_error(right, errors, "pain_score")
         st.pills(
             "Radicular features",
             options=list(RADICULAR_FEATURES),
             format_func=RADICULAR_FEATURES.__getitem__,
             selection_mode="multi",
             key="radicular_features",
+            persist_state=KEEP,
             help="Any of these makes the pain radicular (sciatica), which changes the plan.",
         )
         features = bool(st.session_state.get("radicular_features"))
-        if features:  # the engine counts any feature as radicular; the switch shows it
-            st.session_state["radicular"] = True
         st.toggle(
             FIELDS["radicular"].label,
             key="radicular",
+            persist_state=KEEP,
             disabled=features,
             help="On whenever a feature above is ticked (the engine's rule); switch it on "
             "yourself for radicular pain without a listed feature.",
@@ -411,14 +444,14 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             st.caption("Per medicine: doses given, dose each time, unit, route, and relief")
         for drug in tried:
             tried_row(drug)
-        slots["tried"] = st.empty()
+        field_error(st, errors, "tried")
 
     with st.container(border=True, key="condition_inputs"):
         st.subheader(":material/clinical_notes: Regular medicines, allergies and conditions")
         regular = medicine_picker("current_medications", "Regular medicines")
         for drug in regular:
             current_row(drug)
-        slots["current_medications"] = st.empty()
+        field_error(st, errors, "current_medications")
         unchecked_picker()
         left, right = st.columns(2)
         left.pills(
@@ -427,12 +460,14 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             format_func=lambda value: ALLERGIES[value],
             selection_mode="multi",
             key="allergies",
+            persist_state=KEEP,
         )
         right.multiselect(
             FIELDS["allergic_to"].label,
             options=known_names(),
             format_func=lambda name: _PICKER_LABELS.get(name, name),
             key="allergic_to",
+            persist_state=KEEP,
             placeholder="None recorded",
             select_all=False,
             filter_mode="contains",
@@ -442,6 +477,7 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             options=[c.value for c in CONDITIONS],
             format_func=lambda value: CONDITIONS[Condition(value)],
             key="conditions",
+            persist_state=KEEP,
             placeholder="None recorded",
             select_all=False,
             filter_mode="contains",
@@ -449,9 +485,13 @@ def show_form(slots: dict[str, DeltaGenerator]) -> DeltaGenerator:
             "interactions.",
         )
         flags = st.container(horizontal=True, key="risk_flags")
-        flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose")
-        flags.checkbox(FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use")
-        flags.checkbox(FIELDS["frail"].label, key="frail", help=FIELDS["frail"].help)
+        flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose", persist_state=KEEP)
+        flags.checkbox(
+            FIELDS["heavy_alcohol_use"].label, key="heavy_alcohol_use", persist_state=KEEP
+        )
+        flags.checkbox(
+            FIELDS["frail"].label, key="frail", help=FIELDS["frail"].help, persist_state=KEEP
+        )
     return triage_here
 
 
@@ -463,6 +503,7 @@ def medicine_picker(list_name: str, label: str) -> list[str]:
         options=medicine_names(),
         format_func=medicine_label,
         key=list_name,
+        persist_state=KEEP,
         on_change=medicines_changed,
         args=(list_name,),
         placeholder="Type a generic or brand name, e.g. Norflex",
@@ -512,6 +553,7 @@ def unchecked_picker() -> None:
         FIELDS["unchecked_medicines"].label,
         options=[],
         key="unchecked_medicines",
+        persist_state=KEEP,
         accept_new_options=True,
         placeholder="Type a name and press Enter",
         help="Any medicine not in the lists above (regular or given today). The plan is built "
@@ -538,6 +580,7 @@ def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
         options=[u.value for u in DoseUnit],
         index=None,
         key=keys["unit"],
+        persist_state=KEEP,
         placeholder=usual,
         label_visibility="collapsed",
         width=90,
@@ -554,6 +597,7 @@ def compact_choice(
         format_func=options.__getitem__,
         index=None,
         key=key,
+        persist_state=KEEP,
         placeholder=placeholder,
         label_visibility="collapsed",
         width=width,

@@ -12,7 +12,6 @@ from typing import Any
 
 import streamlit as st
 from pydantic import ValidationError
-from streamlit.delta_generator import DeltaGenerator
 
 from logic.drugs.catalogue import display_name, resolve_drug
 from logic.formats.plaintext import plain_text
@@ -69,17 +68,17 @@ def show_missing(missing: Sequence[str]) -> None:
     )
 
 
-def show_not_numbers(
-    errors: Mapping[str, Sequence[str]], slots: Mapping[str, DeltaGenerator]
-) -> None:
-    """Boxes whose text is not a number (ui.fields.typed_errors): each beside its box and all of
-    them above the plan; no plan, link or download is made from a value the page cannot read.
-    The typed text in them is already quoted safely (logic.formats.typed_number.shown); it goes
-    through `plain_text` once more so that it can never read as Markdown."""
-    lines = {name: [_safe(line) for line in found] for name, found in errors.items()}
-    for name, found in lines.items():
-        if name in slots:
-            slots[name].error("  \n".join(found), icon=":material/error:")
+def not_number_lines(errors: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Boxes whose text is not a number (ui.fields.typed_errors), by input. The typed text in
+    them is already quoted safely (logic.formats.typed_number.shown); it goes through
+    `plain_text` once more so that it can never read as Markdown."""
+    return {name: [_safe(line) for line in found] for name, found in errors.items()}
+
+
+def show_not_numbers(errors: Mapping[str, Sequence[str]]) -> None:
+    """All the boxes that are not numbers, above the plan (each is also beside its box, see
+    `beside_inputs`); no plan, link or download is made from a value the page cannot read."""
+    lines = not_number_lines(errors)
     st.error(
         "\n".join(f"- {line}" for found in lines.values() for line in found),
         title="Check the inputs: no plan is shown until every number reads as a number",
@@ -144,23 +143,27 @@ def human_error(error: Mapping[str, Any], tried: Sequence[str], current: Sequenc
     return f"**{field}**: {message}."
 
 
-def show_invalid(
-    exc: ValidationError,
-    tried: Sequence[str],
-    slots: Mapping[str, DeltaGenerator],
-    current: Sequence[str] = (),
-) -> None:
-    """Each error beside its input and all of them above the plan; no plan is built.
-
-    `tried` and `current` are the medicines of the two lists, in order, so that a row's error
-    names its medicine."""
+def invalid_lines(
+    exc: ValidationError, tried: Sequence[str], current: Sequence[str] = ()
+) -> dict[str, list[str]]:
+    """Each validation error as a sentence, by the input it belongs to (a medicine row's error
+    by its list). `tried` and `current` are the medicines of the two lists, in order, so that a
+    row's error names its medicine."""
     by_field: dict[str, list[str]] = {}
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else ""
         by_field.setdefault(name, []).append(human_error(error, tried, current))
-    for name, lines in by_field.items():
-        if name in slots:
-            slots[name].error("  \n".join(lines), icon=":material/error:")
+    return by_field
+
+
+def beside_inputs(lines: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """The text drawn beside each input that has an error (ui.form.field_error)."""
+    return {name: "  \n".join(found) for name, found in lines.items() if name and found}
+
+
+def show_invalid(exc: ValidationError, tried: Sequence[str], current: Sequence[str] = ()) -> None:
+    """All the errors above the plan (each is also beside its input, see `beside_inputs`); no
+    plan is built."""
     st.error(
         "\n".join(f"- {human_error(e, tried, current)}" for e in exc.errors()),
         title="Check the inputs: no plan is shown until they are plausible",

@@ -8,12 +8,19 @@ is; logic.formats.typed_number reads it and ui.page names the box when it is not
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from logic.formats.typed_number import number_text
+
+#: Every case widget keeps its value while it is not drawn (the patient view has no form, the
+#: creatinine box hides while "CrCl known" is chosen): Streamlit 1.67's own `persist_state`.
+#: It replaces writing every case value back into session state on every run, which made
+#: Streamlit mark each widget as set from session state and the browser redraw all 50 of them
+#: on every change (issue 24).
+KEEP: Final = "page"
 
 
 def as_text(value: Any) -> str:
@@ -55,4 +62,5 @@ def number_box(
         label_visibility=label_visibility,
         icon=icon,
         autocomplete="off",
+        persist_state=KEEP,
     )

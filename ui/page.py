@@ -6,13 +6,13 @@ this package named for what it draws.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import streamlit as st
 from pydantic import ValidationError
-from streamlit.delta_generator import DeltaGenerator
 
 from logic.engine import plan as engine
 from logic.library.cases import TeachingCase
@@ -159,26 +159,61 @@ def _as_audience(value: str | None) -> Audience:
     return "clinician"
 
 
-def validate(slots: dict[str, DeltaGenerator]) -> PatientCase | None:
-    """The widgets as a validated case, or None with the message that says why not."""
-    typed = typed_errors(cast(Mapping[str, Any], st.session_state))
+@dataclass(frozen=True)
+class Checked:
+    """The widgets read as a case, or why not. Read before the form is drawn, so that an error
+    is drawn beside its input only when there is one (issue 24: a placeholder per input was
+    an element per input on every change)."""
+
+    case: PatientCase | None = None
+    not_numbers: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    missing: Sequence[str] = ()
+    invalid: ValidationError | None = None
+
+    def beside_inputs(self) -> dict[str, str]:
+        """Each input's error text, by its key (none when the case reads)."""
+        if self.not_numbers:
+            return messages.beside_inputs(messages.not_number_lines(self.not_numbers))
+        if self.invalid is not None:
+            state = st.session_state
+            lines = messages.invalid_lines(
+                self.invalid,
+                list(state.get("tried") or ()),
+                list(state.get("current_medications") or ()),
+            )
+            return messages.beside_inputs(lines)
+        return {}
+
+
+def check() -> Checked:
+    """The widgets as a validated case, or what stops it (nothing is drawn here)."""
+    form.radicular_follows_features()
+    state = cast(Mapping[str, Any], st.session_state)
+    typed = typed_errors(state)
     if typed:
-        messages.show_not_numbers(typed, slots)
-        return None
-    raw, missing = case_inputs(cast(Mapping[str, Any], st.session_state))
+        return Checked(not_numbers=typed)
+    raw, missing = case_inputs(state)
     if missing:
-        messages.show_missing(missing)
-        return None
+        return Checked(missing=missing)
     try:
-        return PatientCase.model_validate(raw)
+        return Checked(case=PatientCase.model_validate(raw))
     except ValidationError as exc:
+        return Checked(invalid=exc)
+
+
+def validate(checked: Checked) -> PatientCase | None:
+    """The case, or None with the message above the plan that says why not."""
+    if checked.not_numbers:
+        messages.show_not_numbers(checked.not_numbers)
+    elif checked.missing:
+        messages.show_missing(checked.missing)
+    elif checked.invalid is not None:
         messages.show_invalid(
-            exc,
+            checked.invalid,
             list(st.session_state.get("tried") or ()),
-            slots,
             list(st.session_state.get("current_medications") or ()),
         )
-        return None
+    return checked.case
 
 
 def plan_for(case: PatientCase) -> TreatmentPlan | None:
@@ -236,7 +271,6 @@ def main() -> None:
     opened = keep_address(st.session_state.pop("first_address", None))
     if not st.session_state.get("link_received"):
         read_dropped_link(opened)
-    form.keep_case_state()
     audience = header(cases)
     if waiting_for_browser():  # a link Streamlit dropped never shows a case or plan (ui.link)
         return
@@ -248,10 +282,9 @@ def main() -> None:
 
     if audience == "patient":
         st.header("Your plan", anchor="plan")
-        slots: dict[str, DeltaGenerator] = {}
         if show_link_check():  # a plan waits until what the link cannot say is checked
             return
-        case = validate(slots)
+        case = validate(check())
         plan = plan_for(case) if case is not None else None
         write_link(case, teaching_case.id if teaching_case else "", audience)
         if plan is not None and case is not None:
@@ -260,13 +293,13 @@ def main() -> None:
 
     with st.container(key="workspace"):
         inputs, output = st.columns([2, 3], gap="medium")
-    slots = {}
+    checked = check()
     with inputs:
-        triage_here = form.show_form(slots)
+        triage_here = form.show_form(checked.beside_inputs())
     with output:
         st.header("Plan", anchor="plan")
         asking = show_link_check()  # a plan waits until what the link cannot say is checked
-        case = validate(slots)
+        case = validate(checked)
         plan = plan_for(case) if case is not None else None
         if asking:  # an emergency or urgent triage is still shown beside the red flags
             if plan is not None:

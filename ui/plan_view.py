@@ -19,6 +19,7 @@ from logic.engine.gabapentin import schedule_csv, schedule_frame
 from logic.formats.charts import titration_spec
 from logic.library.evidence import EvidenceTopic
 from logic.models import Order, PatientCase, Point, Severity, TreatmentPlan, TriageLevel
+from ui.number_box import KEEP
 
 #: The rescue control's value for "none of the options was given".
 NONE_GIVEN = "none"
@@ -220,6 +221,7 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict[str, Evid
                     format_func=lambda sig: "None of these" if sig == NONE_GIVEN else sig,
                     index=None,
                     key="rescue_given",
+                    persist_state=KEEP,
                     placeholder="Not recorded yet",
                     width=420,
                 )
@@ -239,6 +241,7 @@ def show_summary(plan: TreatmentPlan, case: PatientCase, library: dict[str, Evid
             st.toggle(
                 "Take-home opioid chosen after a shared decision",
                 key="take_home_opioid",
+                persist_state=KEEP,
                 help="Switch on only after discussing the expected benefit and harm (Why tab) "
                 "and agreeing it with the patient; the discharge plan then includes it.",
             )

@@ -350,6 +350,27 @@ def test_misspelt_medicine_gets_a_suggestion_and_stays(app: Page):
     expect(tags.filter(has_text="sertraline")).to_have_count(1)
 
 
+@pytest.mark.parametrize(
+    ("key", "typed", "kept"),
+    [
+        ("current_medications", "sertaline", "sertaline"),  # not in the catalogue: as typed
+        ("current_medications", "zoloft", "sertraline"),  # a brand: its generic, as Enter does
+        ("tried", "flexril", "flexril"),
+    ],
+)
+def test_tab_keeps_a_typed_medicine_like_enter(app: Page, key: str, typed: str, kept: str):
+    """A name typed in a medicine picker and left with Tab is added as Enter would add it
+    (issue 21: the widget dropped the text on blur with no trace), and focus moves on."""
+    box = widget(app, key).locator("input")
+    box.click()
+    box.fill(typed)
+    box.press("Tab")
+    wait_for_app_run(app)
+    tags = widget(app, key).locator("[data-tag]")
+    expect(tags.filter(has_text=kept)).to_have_count(1)
+    assert app.evaluate("() => document.activeElement !== null")
+
+
 def test_every_tab_of_every_plan_has_no_serious_axe_violation(page: Page, app_url: str):
     """axe-core, 0 critical or serious violations, with each detail tab open in turn (the
     tabs are built only while open, so a closed tab is never checked otherwise)."""
