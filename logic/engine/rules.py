@@ -1851,25 +1851,20 @@ RULES: tuple[Rule, ...] = (
         reads=(Condition.gi_bleed_history, Condition.peptic_ulcer),
         named=_gi_message,
     ),
-)
-
-# ---- Rows for the new inputs of issue 20 (keyword form; kept apart from the rows above so the
-# positional-to-keyword conversion of RULES merges without touching them) -------------------
-INPUT_RULES: tuple[Rule, ...] = (
+    # Recent coronary bypass surgery (an issue-20 input)
     Rule(
         id="cabg-nsaid",
-        trigger=when(C.recent_cabg),
+        trigger=when(Condition.recent_cabg),
         target="nsaid",
-        action=A.avoid,
+        action=Action.avoid,
         message="Recent coronary bypass surgery (CABG): NSAIDs are contraindicated in the "
         "setting of CABG surgery (more heart attacks and strokes after it).",
         source="NSAID class labelling (FDA): boxed warning and 4 Contraindications (setting "
         "of CABG surgery); ketorolac label (contraindicated for CABG pain)",
-        severity=S.danger,
+        severity=Severity.danger,
         evidence=_NSAID,
     ),
 )
-RULES = (*RULES, *INPUT_RULES)
 
 #: Human names of rule targets, for the avoid list.
 TARGET_LABELS: dict[str, str] = {
@@ -2528,7 +2523,7 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         id="unchecked-medicine",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Not checked for interactions: {names} (outside this tool's catalogue).",
         source="The product labels of the medicines named",
     ),
@@ -2536,7 +2531,7 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         id="moud-mme-excluded",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="Methadone for opioid use disorder is MOUD: not counted against the MME "
         "thresholds and never reduced by this plan.",
         source="CDC 2022 (MME thresholds do not apply to MOUD); CDC 2022 rec 12",
@@ -2545,7 +2540,7 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         id="harm-er-opioid-acute",
         trigger=APPLIED_AT_STEP,
         target="opioid",
-        action=A.warn,
+        action=Action.warn,
         message="{drug} ({what}) was given this episode for acute pain: CDC 2022 rec 3 says "
         "not to use extended-release or long-acting opioids for acute pain, and this is not "
         "an ordinary rescue dose. {lasts}, so sedation and slow breathing can come late."
@@ -2558,7 +2553,7 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         id="er-opioid-given-no-more-opioid",
         trigger=APPLIED_AT_STEP,
         target="opioid",
-        action=A.avoid,
+        action=Action.avoid,
         message="No further opioid after an extended-release or long-acting opioid given for "
         "acute pain, until sedation and breathing are reassessed.",
         source="CDC 2022 rec 3 (no extended-release or long-acting opioid for acute pain)",
@@ -2568,7 +2563,7 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         id="patch-dose-unknown",
         trigger=APPLIED_AT_STEP,
         target="plan",
-        action=A.warn,
+        action=Action.warn,
         message="{names} patch with no dose entered: {mme}. The plan treats the patient as "
         "possibly opioid tolerant: {keep}; every new opioid dose stays at the opioid-naive "
         "limit and naloxone is offered. Confirm the strength (mcg/h, printed on the patch) "
@@ -2581,7 +2576,7 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         id="naloxone-patch-dose-unknown",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
-        action=A.warn,
+        action=Action.warn,
         message="wears an opioid patch ({names}) whose strength is not entered",
         source="CDC 2022 rec 8",
         evidence=("opioid-safety",),
