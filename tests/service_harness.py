@@ -15,13 +15,17 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[1]
 ISSUER = "https://ehr.test.example"
@@ -181,3 +185,21 @@ def start(
         time.sleep(0.1)  # polling interval while the server starts, not a wait for a result
     process.terminate()
     raise RuntimeError(f"uvicorn did not answer within {START_TIMEOUT_S:g} s")
+
+
+def unsigned_test_client() -> Iterator[TestClient]:
+    """The service in process, trusting unsigned calls (no issuer, no replay store), restoring
+    the configured trust afterwards: for tests about cards, not about tokens."""
+    from fastapi.testclient import TestClient
+
+    from service import app as app_module
+    from service.replay import store_from_url
+    from service.security import Trust
+
+    saved = app_module.TRUST
+    app_module.TRUST = Trust(issuers={}, allow_unsigned=True, replay=store_from_url(""))
+    try:
+        with TestClient(app_module.app) as c:
+            yield c
+    finally:
+        app_module.TRUST = saved

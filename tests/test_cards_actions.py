@@ -31,11 +31,8 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from logic.drugs.rxnorm import RXNORM
 from logic.formats.fhir.read import flatten
 from logic.formats.share import SENSITIVE_FIELDS
-from service import app as app_module
 from service import cards as cd
 from service.order_codes import ORDER_CODES
-from service.replay import store_from_url
-from service.security import Trust
 from tests import service_harness as h
 from tests.test_cdc_requests import FILES, SERVICE_FOR_HOOK, coded, load, rekey
 
@@ -56,13 +53,7 @@ CODES = {row.code for row in ORDER_CODES}
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    saved = app_module.TRUST
-    app_module.TRUST = Trust(issuers={}, allow_unsigned=True, replay=store_from_url(""))
-    try:
-        with TestClient(app_module.app) as c:
-            yield c
-    finally:
-        app_module.TRUST = saved
+    yield from h.unsigned_test_client()
 
 
 def cards_for(client: TestClient, body: dict[str, Any]) -> list[dict[str, Any]]:

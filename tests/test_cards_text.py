@@ -26,9 +26,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it.token import Token
 
-from service import app as app_module
-from service.replay import store_from_url
-from service.security import Trust
 from tests import service_harness as h
 from tests.markdown_check import MARKDOWN, TEXT_PATTERNS
 
@@ -104,13 +101,7 @@ def hostile_names() -> st.SearchStrategy[str]:
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[TestClient]:
-    saved = app_module.TRUST
-    app_module.TRUST = Trust(issuers={}, allow_unsigned=True, replay=store_from_url(""))
-    try:
-        with TestClient(app_module.app) as c:
-            yield c
-    finally:
-        app_module.TRUST = saved
+    yield from h.unsigned_test_client()
 
 
 def entry(resource: dict[str, Any]) -> dict[str, Any]:
