@@ -13,6 +13,7 @@ request with its prefetch gives the cards; without it, the fetched data must giv
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,7 +63,9 @@ def normalised(response: httpx.Response) -> Any:
     for card in answer.get("cards", []):
         if isinstance(card.get("detail"), str):
             lines = card["detail"].split("\n")
-            card["detail"] = "\n".join(x for x in lines if not x.startswith("- prefetch '"))
+            kept = "\n".join(x for x in lines if not x.startswith("- prefetch '"))
+            # a heading left with no line under it (every line under it was about the prefetch)
+            card["detail"] = re.sub(r"\s*Also not used:\s*$", "", kept).rstrip()
     return answer
 
 
