@@ -39,6 +39,7 @@ from tests.e2e.conftest import (  # noqa: E402
     APP,
     CHROMIUM_ARGS,
     find_chromium,
+    install_run_tracker,
     start_server,
     stop_server,
     wait_for_app_run,
@@ -292,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds of changes")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
+    install_run_tracker()
     chromium = find_chromium()
     if chromium is None:
         print("no Chromium: nothing measured")

@@ -596,11 +596,13 @@ def bench_browser(changes: int, sessions: int, floor_script: Path) -> None:
     from tests.e2e.conftest import (
         CHROMIUM_ARGS,
         find_chromium,
+        install_run_tracker,
         start_server,
         stop_server,
         wait_for_app_run,
     )
 
+    install_run_tracker()
     chromium = find_chromium()
     if chromium is None:
         row("browser figures", "skipped: no Chromium", "", None)
@@ -757,11 +759,13 @@ def bench_workspace(app: Path, changes: int) -> None:
     from tests.e2e.conftest import (
         CHROMIUM_ARGS,
         find_chromium,
+        install_run_tracker,
         start_server,
         stop_server,
         wait_for_app_run,
     )
 
+    install_run_tracker()
     chromium = find_chromium()
     if chromium is None:
         row("workspace figures", "skipped: no Chromium", "", None)

@@ -53,7 +53,8 @@ HEADERS = {  # README "Self-hosting behind a reverse proxy: security headers"
 # see `fresh_age`), and a changed one no fresh session shows.
 CHANGED_AGE = 77
 NUMBER_KEYS = frozenset({"age_years", "weight_kg", "pain_score"})
-QUERY = "age_years=71&sex=female&weight_kg=64"  # the kind of query the page writes
+#: The kind of query the page writes (no sensitive field, so the page asks before any plan).
+QUERY = "age_years=71&sex=female&weight_kg=64&serum_creatinine_mg_dl=0.9"
 
 
 @dataclass
@@ -61,17 +62,21 @@ class Run:
     session_id: str
     widget_ids: dict[str, str] = field(default_factory=dict)  # key -> widget id
     numbers: dict[str, float] = field(default_factory=dict)  # key -> number input value
+    metrics: dict[str, str] = field(default_factory=dict)  # label -> value shown
     exceptions: list[str] = field(default_factory=list)
     status: int | None = None
 
 
-async def _rerun(ws, states: list[tuple[str, int]], query: str = "") -> Run:
+async def _rerun(ws, states: list[tuple[str, int | bool]], query: str = "") -> Run:
     message = BackMsg()
     message.rerun_script.query_string = query
     for widget_id, value in states:
         state = message.rerun_script.widget_states.widgets.add()
         state.id = widget_id
-        state.string_value = str(value)  # number boxes are text boxes (ui/number_box.py)
+        if isinstance(value, bool):  # a button press
+            state.trigger_value = value
+        else:
+            state.string_value = str(value)  # number boxes are text boxes (ui/number_box.py)
     await ws.send(message.SerializeToString())
     run = Run(session_id="")
     while run.status is None:
@@ -85,6 +90,8 @@ async def _rerun(ws, states: list[tuple[str, int]], query: str = "") -> Run:
             element_type = element.WhichOneof("type")
             if element_type == "exception":
                 run.exceptions.append(element.exception.message)
+            if element_type == "metric":
+                run.metrics[element.metric.label] = element.metric.body
             widget = getattr(element, element_type, None) if element_type else None
             widget_id = getattr(widget, "id", "")
             if isinstance(widget_id, str) and widget_id.startswith("$$ID-"):
@@ -162,8 +169,33 @@ def own_pages(tmp_path):
     running.stop()
 
 
-def change_age(first: Run) -> list[list[tuple[str, int]]]:
+def change_age(first: Run) -> list[list[tuple[str, int | bool]]]:
     return [[(first.widget_ids["age_years"], CHANGED_AGE)]]
+
+
+def change_age_and_confirm(first: Run) -> list[list[tuple[str, int | bool]]]:
+    """Age changed and the link question answered in one run (QUERY holds no sensitive field,
+    so the page asks before any plan, ui/link.py): the plan, and its CrCl, are drawn."""
+    return [
+        [(first.widget_ids["age_years"], CHANGED_AGE), (first.widget_ids["link_checked"], True)]
+    ]
+
+
+def crcl_for_changed_age() -> str:
+    """The engine's CrCl for QUERY with the changed age (the rest of the case as the reference;
+    none of it enters Cockcroft-Gault). By hand, Cockcroft-Gault:
+    (140 - 77) x 64 / (72 x 0.9) x 0.85 = 52.9 mL/min."""
+    from logic.engine.plan import build_plan
+    from logic.library.cases import CASES_DIR, load_case
+
+    reference = load_case(CASES_DIR / "reference.toml").case
+    case = reference.model_copy(
+        update={"age_years": CHANGED_AGE, "sex": "female", "weight_kg": 64.0}
+    )
+    crcl = build_plan(case).renal.crcl_ml_min
+    assert crcl is not None
+    assert abs(crcl - 52.9) < 0.1
+    return f"{crcl:.0f}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,13 +261,17 @@ def test_new_browsers_are_spread_over_both_replicas(pages) -> None:
 def test_a_session_is_pinned_to_one_replica_and_keeps_its_case_across_reconnects(pages) -> None:
     cookie = route_cookie(pages.url)
     since = len(pages.access_lines())
-    first = session(pages.url, cookie, change_age)
-    assert first[-1].numbers["age_years"] == CHANGED_AGE
+    first = session(pages.url, cookie, change_age_and_confirm)
+    assert "CrCl (mL/min)" not in first[0].metrics  # no plan before the link question
+    expected = crcl_for_changed_age()
+    assert first[-1].metrics["CrCl (mL/min)"] == expected
     session_id = first[0].session_id
     for reconnect in range(3):  # the browser reconnects with its session id
+        # No widget states sent: what the page draws comes from the session the replica holds
+        # (a new session would ask the link question again and draw no CrCl).
         again = session(pages.url, cookie, resume=session_id)
         assert again[0].session_id == session_id, f"reconnect {reconnect}: a new session"
-        assert again[0].numbers["age_years"] == CHANGED_AGE, "the case was lost"
+        assert again[0].metrics.get("CrCl (mL/min)") == expected, "the case was lost"
         assert not again[0].exceptions
         assert again[0].status == 0  # FINISHED_SUCCESSFULLY
     served = wait_logged(pages, since, 4)

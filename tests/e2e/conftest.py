@@ -12,6 +12,7 @@ functions so that `bench/run.py` can time the same server and browser the tests 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -154,11 +155,97 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=10)
 
 
+#: Counts, in the page, every rerun the browser asks for and the runs that answer it, from
+#: Streamlit's own websocket messages (top-level protobuf field numbers: BackMsg.rerun_script
+#: 11; ForwardMsg.new_session 4, script_finished 6). A widget change sends its rerun at once but
+#: the page's script state flips to "running" only when the server's reply arrives, so the idle
+#: marker alone cannot tell "finished" from "not started yet"; a fixed sleep only narrowed that
+#: window (a loaded CI machine missed it). `finishedFor` is the number of rerun requests sent
+#: before the latest run that finished started: the page has answered every request when it
+#: equals `sent` and the idle marker is on (an interrupted run never turns the marker on).
+RUN_TRACKER_JS = """(() => {
+  if (window.__cdsRuns) return;
+  const t = (window.__cdsRuns = { sent: 0, startedFor: 0, finishedFor: 0 });
+  const fields = (bytes) => {
+    const found = [];
+    let i = 0;
+    const varint = () => {
+      let value = 0, shift = 0, byte;
+      do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; }
+      while (byte & 0x80 && i < bytes.length);
+      return value;
+    };
+    while (i < bytes.length) {
+      const tag = varint();
+      const wire = tag % 8;
+      found.push(Math.floor(tag / 8));
+      if (wire === 0) varint();
+      else if (wire === 1) i += 8;
+      else if (wire === 2) i += varint();
+      else if (wire === 5) i += 4;
+      else break;
+    }
+    return found;
+  };
+  const asBytes = (data) =>
+    data instanceof ArrayBuffer ? new Uint8Array(data)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : null;
+  const watched = new WeakSet();
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (!watched.has(this)) {
+      watched.add(this);
+      this.addEventListener("message", (event) => {
+        const bytes = asBytes(event.data);
+        if (!bytes) return;
+        const top = fields(bytes);
+        if (top.includes(4)) t.startedFor = t.sent;
+        if (top.includes(6)) t.finishedFor = t.startedFor;
+      });
+    }
+    const bytes = asBytes(data);
+    if (bytes && fields(bytes).includes(11)) t.sent += 1;
+    return send.apply(this, arguments);
+  };
+})();"""
+
+#: Settled: connected, idle, and (where the tracker runs) every requested rerun answered.
+RUN_SETTLED_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.dataset.testConnectionState !== "CONNECTED") return false;
+  if (app.dataset.testScriptState !== "notRunning") return false;
+  const t = window.__cdsRuns;
+  return !t || t.finishedFor >= t.sent;
+}"""
+
+
+def install_run_tracker() -> None:
+    """Every browser context opened from here on carries RUN_TRACKER_JS (pytest-playwright's
+    own `context` fixture and the tests' and benchmarks' `browser.new_context` alike)."""
+    from playwright.sync_api import Browser
+
+    if getattr(Browser.new_context, "_tracks_runs", False):
+        return
+    new_context = Browser.new_context
+
+    def tracking_new_context(self, *args, **kwargs):
+        context = new_context(self, *args, **kwargs)
+        context.add_init_script(RUN_TRACKER_JS)
+        return context
+
+    def tracking_new_page(self, *args, **kwargs):
+        return self.new_context(*args, **kwargs).new_page()
+
+    tracking_new_context._tracks_runs = True  # type: ignore[attr-defined]
+    Browser.new_context = tracking_new_context  # type: ignore[method-assign]
+    Browser.new_page = tracking_new_page  # type: ignore[method-assign]
+
+
 def wait_for_app_run(page, timeout: float = 60_000) -> None:
-    """Wait until the page is connected and its script run has finished."""
-    page.wait_for_timeout(150)  # let a just-triggered rerun flip the state first
-    page.locator(APP_CONNECTED).wait_for(state="attached", timeout=timeout)
-    page.locator(APP_IDLE).wait_for(state="attached", timeout=timeout)
+    """Wait until the page is connected, its script run has finished and every rerun the
+    browser asked for has been answered (RUN_TRACKER_JS); no fixed sleep."""
+    page.wait_for_function(RUN_SETTLED_JS, timeout=timeout)
 
 
 #: Drawn only while a session's first page waits for the browser to say whether Streamlit
@@ -206,6 +293,11 @@ def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
 #: Generous waits: a loaded 2-CPU machine can take seconds per rerun (the tests wait on the
 #: app's idle marker, so a fast machine never waits this long).
 TIMEOUT_MS = 60_000
+
+
+def pytest_configure(config) -> None:
+    with contextlib.suppress(ImportError):  # no Playwright: the browser tests skip themselves
+        install_run_tracker()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -109,9 +109,9 @@ def test_a_killed_replica_never_leaves_a_plan_for_other_inputs(pages, page: Page
     # The survivor starts a new session from the address bar, which never holds the sensitive
     # fields: the page asks about them before any plan (issue 22), so no plan for other inputs.
     confirm = page.get_by_role("button", name="Checked: show the plan")
-    if confirm.count():
-        expect(crcl_metric(page)).to_have_count(0)
-        confirm.click()
-        wait_for_app_run(page)
+    expect(confirm).to_be_visible()
+    expect(crcl_metric(page)).to_have_count(0)
+    confirm.click()
+    wait_for_app_run(page)
     expect(crcl_metric(page)).to_have_text(expected_crcl(page))
     assert replica_of(pages, cookie) != port  # nginx moved the tab to the survivor
