@@ -626,6 +626,7 @@ class _Reader:
         if not text:
             return None, True
         reason: str
+        words = row_part(part)  # the row's box label and unit (logic.case_fields)
         if part in _ENUM_PARTS:
             enum = _ENUM_PARTS[part]
             word = text.lower()
@@ -634,11 +635,10 @@ class _Reader:
             try:
                 return enum(word), True
             except ValueError:
-                reason = f"{part} must be one of: {', '.join(e.value for e in enum)}"
+                reason = f"{words.label} must be one of: {', '.join(e.value for e in enum)}"
         else:
             model = _MEDICINE_LISTS[list_name]
             info = model.model_fields[part]
-            words = row_part(part)  # the row's box label and unit (logic.case_fields)
             label, unit = words.label, words.unit
             try:
                 value = _PART_ADAPTERS[(list_name, part)].validate_python(text)
