@@ -18,7 +18,7 @@ from logic.engine.thresholds import (
     SUBACUTE_PAIN_WEEKS_FROM,
 )
 
-__all__ = ["CASE_FIELDS", "CaseField", "description"]
+__all__ = ["CASE_FIELDS", "ROW_PARTS", "CaseField", "RowPart", "description", "row_part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +128,49 @@ CASE_FIELDS: dict[str, CaseField] = {
     "unchecked_medicines": CaseField("Other medicines (not in the lists)"),
     "take_home_opioid": CaseField("Take-home opioid chosen after a shared decision"),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class RowPart:
+    """One part of a medicine row (a tried or regular medicine) in words, as its box says it.
+
+    The row's widget labels (ui/form.py), the page's error lines (ui/fields.py, ui/messages.py)
+    and the link's notices (logic/formats/share.py) all read this, so a notice names the box the
+    user sees.
+    """
+
+    #: The words after the medicine's name in the box's label, e.g. "dose each time".
+    label: str
+    #: The unit quoted with a range when the part has one fixed unit ("" otherwise).
+    unit: str = ""
+    #: What the box's label adds in brackets: "optional", "required" or "" for nothing.
+    marker: str = ""
+
+    def widget_label(self, medicine: str) -> str:
+        """The box's (collapsed, screen-reader) label: 'Ibuprofen: dose each time (optional)'."""
+        text = f"{medicine}: {self.label}"
+        return f"{text} ({self.marker})" if self.marker else text
+
+
+#: Every part of a TriedMedication or CurrentMedication row, by model field name.
+ROW_PARTS: dict[str, RowPart] = {
+    "drug": RowPart("medicine"),
+    "dose": RowPart("dose each time", marker="optional"),
+    # The legacy mg-only dose of a tried medicine: no box of its own, read from old links.
+    "dose_mg": RowPart("dose", "mg"),
+    "unit": RowPart("dose unit"),
+    "doses_given": RowPart("number of doses given"),
+    "doses_per_day": RowPart("doses a day"),
+    "weeks": RowPart("weeks taken", "weeks"),
+    "route": RowPart("route", marker="optional"),
+    "formulation": RowPart("formulation"),
+    "relief": RowPart("relief", marker="required"),
+}
+
+
+def row_part(name: str) -> RowPart:
+    """The words for a medicine-row part; a part with no row reads as its field name."""
+    return ROW_PARTS.get(name) or RowPart(name.replace("_", " "))
 
 
 def description(name: str) -> str:

@@ -529,8 +529,9 @@ def test_a_unit_the_drug_cannot_have_drops_the_dose_too() -> None:
     item = result.case.tried[0]
     assert (item.drug, item.dose, item.unit, item.route) == ("ketorolac", None, None, Route.iv)
     text = " | ".join(result.notices)
-    assert "dose '30'" in text
-    assert "unit 'mcg'" in text
+    # Named as the row's boxes are labelled on the page (ui/form.py: 'dose each time', 'dose unit')
+    assert "dose each time '30'" in text
+    assert "dose unit 'mcg'" in text
     assert "ketorolac is dosed in mg, not mcg" in text
 
 

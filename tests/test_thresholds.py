@@ -16,7 +16,8 @@ import pytest
 
 from logic import PatientCase, TreatmentPlan, build_plan
 from logic.engine import thresholds as t
-from logic.engine.renal import RenalBand
+from logic.engine.renal import RenalBand, assess_renal
+from logic.engine.rules import RULES, Facts
 
 Observe = Callable[[TreatmentPlan], bool]
 
@@ -377,3 +378,30 @@ def test_the_lines_are_the_sources_numbers() -> None:
     assert t.PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM == 30  # NSAID labels
     assert (t.MME_CAUTION_FROM, t.MME_DANGER_FROM) == (50, 90)  # CDC 2022 / 2016
     assert (t.CRCL_NORMAL_FROM, t.CRCL_MODERATE_ABOVE, t.CRCL_SEVERE_ABOVE) == (60, 30, 15)
+
+
+# The older-low-weight acetaminophen row's own trigger, asked directly on both sides of both of
+# its lines. Through build_plan the row is only evaluated when Gate.low_weight holds (the rule
+# index, `reads=`), so a trigger that dropped or moved its weight test gave the same plans and
+# only test_rules' full scan saw it; here the trigger itself is judged. (age, weight kg, fires?)
+# from the row's source: Reid et al., Br J Clin Pharmacol 2022 (Australian consensus), 60 mg/kg a
+# day for people 65 and over (AGS Beers 2023's older adult) who weigh under 50 kg (the Ofirmev
+# label's low-weight line).
+OLDER_LOW_WEIGHT_ACETAMINOPHEN: list[tuple[int, float, bool]] = [
+    (64, 49, False),  # under 65: the adult label's 75 mg/kg applies instead
+    (65, 49, True),  # 65 and under 50 kg: both lines crossed
+    (64, 50, False),
+    (65, 50, False),  # 50 kg is not under 50 kg
+    (70, 49.9, True),
+    (70, 50, False),
+]
+
+
+@pytest.mark.parametrize(("age", "weight", "fires"), OLDER_LOW_WEIGHT_ACETAMINOPHEN)
+def test_older_low_weight_acetaminophen_trigger_on_both_lines(
+    age: int, weight: float, fires: bool
+) -> None:
+    (row,) = [r for r in RULES if r.id == "older-low-weight-acetaminophen"]
+    case = PatientCase.model_validate({**BASE, "age_years": age, "weight_kg": weight})
+    facts = Facts(case=case, renal=assess_renal(case))
+    assert bool(row.trigger(facts)) is fires, f"age {age}, {weight} kg: Reid et al. 2022"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from logic.case_fields import CASE_FIELDS
+from logic.case_fields import CASE_FIELDS, row_part
 from logic.drugs.catalogue import display_name, resolve_drug
 from logic.engine import units
 from logic.formats.typed_number import TypedNumber, read_number
@@ -239,18 +239,9 @@ def typed_errors(state: Mapping[str, Any]) -> dict[str, list[str]]:
                 typed = _typed(state.get(key), whole) if number else TypedNumber()
                 if typed.error:
                     where = f"{FIELDS[list_name].label}, {display_name(drug)}"
-                    what = _ROW_WORDS.get(name, name.replace("_", " "))
+                    what = row_part(name).label  # the row's box (logic.case_fields)
                     errors.setdefault(list_name, []).append(f"**{where}: {what}**: {typed.error}.")
     return errors
-
-
-#: The words the medicine rows use for their number fields (ui/form.py's row labels).
-_ROW_WORDS = {
-    "doses_given": "number of doses given",
-    "dose": "dose each time",
-    "doses_per_day": "doses a day",
-    "weeks": "weeks taken",
-}
 
 
 def case_inputs(state: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:

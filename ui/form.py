@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from logic.case_fields import ROW_PARTS
 from logic.drugs.catalogue import (
     CATALOGUE,
     DoseUnit,
@@ -569,14 +570,14 @@ def dose_inputs(name: str, keys: dict[str, str], generic: str) -> None:
     usual = default_unit(generic, Formulation(form) if form else None).value
     number_box(
         st,
-        f"{name}: dose each time (optional)",
+        ROW_PARTS["dose"].widget_label(name),
         keys["dose"],
         placeholder="Dose",
         label_visibility="collapsed",
         width=85,
     )
     st.selectbox(
-        f"{name}: dose unit",
+        ROW_PARTS["unit"].widget_label(name),
         options=[u.value for u in DoseUnit],
         index=None,
         key=keys["unit"],
@@ -621,10 +622,18 @@ def current_row(drug: str) -> None:
     ):
         st.markdown(f"**{name}**", width=150)
         dose_inputs(name, keys, drug)
-        compact_number(f"{name}: doses a day", keys["doses_per_day"], "/day", 85)
-        compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
-        compact_choice(f"{name}: formulation", FORMULATIONS, keys["formulation"], "Form", 95)
-        compact_number(f"{name}: weeks taken", keys["weeks"], "Weeks", 90)
+        compact_number(
+            ROW_PARTS["doses_per_day"].widget_label(name), keys["doses_per_day"], "/day", 85
+        )
+        compact_choice(ROW_PARTS["route"].widget_label(name), ROUTES, keys["route"], "Route", 95)
+        compact_choice(
+            ROW_PARTS["formulation"].widget_label(name),
+            FORMULATIONS,
+            keys["formulation"],
+            "Form",
+            95,
+        )
+        compact_number(ROW_PARTS["weeks"].widget_label(name), keys["weeks"], "Weeks", 90)
 
 
 def tried_row(drug: str) -> None:
@@ -640,7 +649,7 @@ def tried_row(drug: str) -> None:
         st.markdown(f"**{name}**", width=150)
         number_box(
             st,
-            f"{name}: number of doses given",
+            ROW_PARTS["doses_given"].widget_label(name),
             keys["doses_given"],
             placeholder="1",  # empty is the model's default, one dose
             label_visibility="collapsed",
@@ -650,5 +659,7 @@ def tried_row(drug: str) -> None:
         # Said in words after the box: a "×" icon in it read as a delete button (issue 21)
         st.caption("doses", width="content")
         dose_inputs(name, keys, drug)
-        compact_choice(f"{name}: route (optional)", ROUTES, keys["route"], "Route", 95)
-        compact_choice(f"{name}: relief (required)", RELIEF, keys["relief"], "Relief?", 120)
+        compact_choice(ROW_PARTS["route"].widget_label(name), ROUTES, keys["route"], "Route", 95)
+        compact_choice(
+            ROW_PARTS["relief"].widget_label(name), RELIEF, keys["relief"], "Relief?", 120
+        )

@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 from pydantic import ValidationError
 
+from logic.case_fields import row_part
 from logic.drugs.catalogue import display_name, resolve_drug
 from logic.formats.plaintext import plain_text
 from logic.formats.share import MAX_NOTICES as LINK_MAX_NOTICES
@@ -23,20 +24,6 @@ NOTICE_TITLE = "Some link parameters were ignored"
 MAX_NOTICES = LINK_MAX_NOTICES
 _COUNTED = re.compile(r"^…and (\d+) more ignored part")
 
-#: The words the medicine rows use for their fields (ui/form.py: the rows' widget labels), and
-#: the unit shown with a range where the field has one fixed unit.
-_ROW_LABELS = {
-    "drug": ("medicine", ""),
-    "dose": ("dose each time", ""),
-    "dose_mg": ("dose", "mg"),
-    "unit": ("dose unit", ""),
-    "doses_given": ("number of doses given", ""),
-    "doses_per_day": ("doses a day", ""),
-    "weeks": ("weeks taken", "weeks"),
-    "route": ("route", ""),
-    "formulation": ("formulation", ""),
-    "relief": ("relief", ""),
-}
 _ROW_MODELS = {"tried": TriedMedication, "current_medications": CurrentMedication}
 #: Pydantic error types that mean "outside the allowed range" (the range is then stated).
 _RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
@@ -110,7 +97,8 @@ def _label(
             where = f"{where}, {display_name(typed) if known else plain_text(typed, 60)}"
         if len(loc) == 2:
             return where, "", None
-        label, unit = _ROW_LABELS.get(name, (name.replace("_", " "), ""))
+        words = row_part(name)  # the row's box label and unit (logic.case_fields)
+        label, unit = words.label, words.unit
         return f"{where}: {label}", unit, model_range(name, model)
     spec = FIELDS.get(name)
     if spec is None:

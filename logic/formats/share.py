@@ -49,7 +49,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from logic.case_fields import CASE_FIELDS
+from logic.case_fields import CASE_FIELDS, row_part
 from logic.drugs.catalogue import CATALOGUE, DoseUnit, Formulation, combination, resolve_drug
 from logic.formats.plaintext import plain_text, visible
 from logic.models import (
@@ -165,22 +165,6 @@ _NOUNS = {
 _TRIED_PARTS = ("dose", "route", "doses_given", "relief", "unit", "formulation")
 _CURRENT_PARTS = ("dose", "unit", "doses_per_day", "route", "formulation", "weeks")
 _PARTS: dict[str, tuple[str, ...]] = {"tried": _TRIED_PARTS, "current_medications": _CURRENT_PARTS}
-_PART_LABELS: dict[str, tuple[str, str]] = {
-    "dose": ("dose", ""),
-    "doses_given": ("number of doses", ""),
-    "doses_per_day": ("doses per day", ""),
-    "weeks": ("weeks taken", "weeks"),
-}
-_PART_NAMES = {
-    "dose": "dose",
-    "route": "route",
-    "doses_given": "doses given",
-    "relief": "relief",
-    "unit": "unit",
-    "formulation": "formulation",
-    "doses_per_day": "doses per day",
-    "weeks": "weeks",
-}
 _ROUTE_WORDS = {
     "oral": "po",
     "by mouth": "po",
@@ -642,6 +626,7 @@ class _Reader:
         if not text:
             return None, True
         reason: str
+        words = row_part(part)  # the row's box label and unit (logic.case_fields)
         if part in _ENUM_PARTS:
             enum = _ENUM_PARTS[part]
             word = text.lower()
@@ -650,11 +635,11 @@ class _Reader:
             try:
                 return enum(word), True
             except ValueError:
-                reason = f"{part} must be one of: {', '.join(e.value for e in enum)}"
+                reason = f"{words.label} must be one of: {', '.join(e.value for e in enum)}"
         else:
             model = _MEDICINE_LISTS[list_name]
             info = model.model_fields[part]
-            label, unit = _PART_LABELS.get(part, (part, ""))
+            label, unit = words.label, words.unit
             try:
                 value = _PART_ADAPTERS[(list_name, part)].validate_python(text)
             except ValidationError as error:
@@ -670,9 +655,10 @@ class _Reader:
         self, list_name: str, part: str, raw: str, token: str, drug: str, reason: str
     ) -> None:
         shown = quote_link_text(token)
+        label = row_part(part).label  # the words of the row's box (logic.case_fields)
         self.ignore(
-            f"{_PART_NAMES[part]} of {list_name} item '{shown}'",
-            f"Ignored the {_PART_NAMES[part]} '{quote_link_text(raw)}' of {list_name} "
+            f"{label} of {list_name} item '{shown}'",
+            f"Ignored the {label} '{quote_link_text(raw)}' of {list_name} "
             f"item '{shown}' ({reason}); kept {drug} with that detail unrecorded",
         )
 
