@@ -242,9 +242,20 @@ def install_run_tracker() -> None:
     Browser.new_page = tracking_new_page  # type: ignore[method-assign]
 
 
-def wait_for_app_run(page, timeout: float = 60_000) -> None:
+def reruns_sent(page) -> int:
+    """How many reruns this page has asked for so far (RUN_TRACKER_JS), to pass as `since`."""
+    return int(page.evaluate("() => (window.__cdsRuns ? window.__cdsRuns.sent : 0)"))
+
+
+def wait_for_app_run(page, timeout: float = 60_000, since: int | None = None) -> None:
     """Wait until the page is connected, its script run has finished and every rerun the
-    browser asked for has been answered (RUN_TRACKER_JS); no fixed sleep."""
+    browser asked for has been answered (RUN_TRACKER_JS); no fixed sleep. With `since` (from
+    `reruns_sent` before an action), first wait until the action's rerun has been asked for:
+    a widget may send it a moment after the key or click that commits it."""
+    if since is not None:
+        page.wait_for_function(
+            "(n) => !window.__cdsRuns || window.__cdsRuns.sent > n", arg=since, timeout=timeout
+        )
     page.wait_for_function(RUN_SETTLED_JS, timeout=timeout)
 
 
