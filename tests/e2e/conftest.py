@@ -247,6 +247,15 @@ def reruns_sent(page) -> int:
     return int(page.evaluate("() => (window.__cdsRuns ? window.__cdsRuns.sent : 0)"))
 
 
+def enter_text(page, box, text: str) -> None:
+    """Type `text` into a text box and commit it with Enter, then wait for the rerun it asks
+    for (none when the box already holds exactly that text)."""
+    since = reruns_sent(page) if box.input_value() != text else None
+    box.fill(text)
+    box.press("Enter")
+    wait_for_app_run(page, since=since)
+
+
 def wait_for_app_run(page, timeout: float = 60_000, since: int | None = None) -> None:
     """Wait until the page is connected, its script run has finished and every rerun the
     browser asked for has been answered (RUN_TRACKER_JS); no fixed sleep. With `since` (from

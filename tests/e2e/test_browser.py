@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import APP_IDLE, find_chromium, wait_for_app_run
+from tests.e2e.conftest import APP_IDLE, RUN_SETTLED_JS, find_chromium, wait_for_app_run
 
 if find_chromium() is None:
     pytest.skip(
@@ -295,10 +295,10 @@ def open_at(page: Page, url: str) -> Page:
 
 #: Where the bottom edge of the first `selector` element holding `text` lies in the page (the
 #: main column's scroll added back, in the same frame as the box, so a scroll between two
-#: reads cannot skew it), or null while a run is going, anything is drawn stale (a rerun) or
-#: the element is not drawn.
+#: reads cannot skew it), or null until the page has settled (conftest's RUN_SETTLED_JS),
+#: while anything is drawn stale (a rerun) or where the element is not drawn.
 SETTLED_BOTTOM_JS = f"""([selector, text]) => {{
-  if (!document.querySelector("{APP_IDLE}")) return null;
+  if (!({RUN_SETTLED_JS})()) return null;
   if (document.querySelector('[data-stale="true"]')) return null;
   const found = [...document.querySelectorAll(selector)].find(e => e.textContent.includes(text));
   if (!found) return null;

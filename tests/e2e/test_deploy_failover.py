@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from tests import deploy_harness as d
-from tests.e2e.conftest import find_chromium, reruns_sent, wait_for_app_run
+from tests.e2e.conftest import enter_text, find_chromium, wait_for_app_run
 
 if find_chromium() is None:
     pytest.skip(
@@ -49,11 +49,7 @@ def crcl_metric(page: Page):
 
 
 def set_number(page: Page, key: str, value: str) -> None:
-    field = page.locator(f".st-key-{key} input")
-    since = reruns_sent(page)
-    field.fill(value)
-    field.press("Enter")  # fill() alone does not commit a number input
-    wait_for_app_run(page, since=since)
+    enter_text(page, page.locator(f".st-key-{key} input"), value)  # fill() alone commits nothing
 
 
 def expected_crcl(page: Page) -> str:

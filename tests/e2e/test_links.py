@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import TIMEOUT_MS, find_chromium, reruns_sent, wait_for_app_run
+from tests.e2e.conftest import TIMEOUT_MS, enter_text, find_chromium, wait_for_app_run
 
 if find_chromium() is None:
     pytest.skip("browser tests need Chromium (apt-get install chromium)", allow_module_level=True)
@@ -41,13 +41,7 @@ def open_in(browser: Browser, url: str, locale: str) -> Page:
 
 
 def type_into(page: Page, key: str, text: str) -> None:
-    """Type `text` and commit it; a value equal to the box's committed one sends no rerun."""
-    box = widget(page, key).locator("input")
-    changes = box.input_value() != text
-    since = reruns_sent(page)
-    box.fill(text)
-    box.press("Enter")
-    wait_for_app_run(page, since=since if changes else None)
+    enter_text(page, widget(page, key).locator("input"), text)
 
 
 def crcl_shown(page: Page):

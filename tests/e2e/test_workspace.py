@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import find_chromium, reruns_sent, wait_for_app_run
+from tests.e2e.conftest import enter_text, find_chromium, wait_for_app_run
 
 if find_chromium() is None:
     pytest.skip("browser tests need Chromium (apt-get install chromium)", allow_module_level=True)
@@ -79,10 +79,7 @@ def test_cauda_equina_flag_shows_the_emergency_where_the_user_is(app: Page):
 def pick(page: Page, key: str, typed: str) -> None:
     box = widget(page, key).locator("input")
     box.click()
-    since = reruns_sent(page)
-    box.fill(typed)
-    box.press("Enter")
-    wait_for_app_run(page, since=since)
+    enter_text(page, box, typed)
     page.keyboard.press("Escape")
 
 
@@ -129,10 +126,7 @@ def test_unit_switches_convert_the_value(app: Page):
     widget(app, "height_unit").get_by_role("radio", name="in").click()
     wait_for_app_run(app)
     height = widget(app, "height_cm").locator("input")
-    since = reruns_sent(app)
-    height.fill("70")
-    height.press("Enter")
-    wait_for_app_run(app, since=since)
+    enter_text(app, height, "70")
     widget(app, "height_unit").get_by_role("radio", name="cm").click()
     wait_for_app_run(app)
     expect(widget(app, "height_cm").locator("input")).to_have_value("177.8")
