@@ -86,6 +86,19 @@ def replace_now(first_address: str) -> None:
     st.html(_REPLACE_NOW % safe, unsafe_allow_javascript=True)
 
 
+def _record(opened: object) -> None:
+    if isinstance(opened, dict) and isinstance(opened.get("shape"), str):
+        st.session_state["address_opened"] = opened["shape"]
+
+
+def _reported() -> None:
+    """The report's callback, before the run it causes: that run already draws the component
+    as ready. Recorded only after the draw, the report's own run still said "not ready" and the
+    browser reported again, one more start-up run a click could land in (issue 21's flake)."""
+    state = st.session_state.get("address_bar")
+    _record(state.get("opened") if isinstance(state, dict) else None)
+
+
 def keep_address(first_address: str | None) -> str | None:
     """Draw the component (first on the page). Returns None until the browser has reported
     (then the page may write the address: the push is a replace from then on), and after that
@@ -97,13 +110,11 @@ def keep_address(first_address: str | None) -> str | None:
         result = _address(
             data={"first_address": first_address, "ready": ready is not None},
             key="address_bar",
-            on_opened_change=lambda: None,
+            on_opened_change=_reported,
         )
     except Exception:  # no browser address to keep (a test harness): the page still works
         return None
-    opened = result.get("opened") if result is not None else None
-    if isinstance(opened, dict) and isinstance(opened.get("shape"), str):
-        st.session_state["address_opened"] = opened["shape"]
+    _record(result.get("opened") if result is not None else None)
     shape = st.session_state.get("address_opened")
     return shape if isinstance(shape, str) else None
 

@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from tests import deploy_harness as d
-from tests.e2e.conftest import enter_text, find_chromium, wait_for_app_run
+from tests.e2e.conftest import enter_text, find_chromium, reruns_sent, wait_for_app_run
 
 if find_chromium() is None:
     pytest.skip(
@@ -108,7 +108,8 @@ def test_a_killed_replica_never_leaves_a_plan_for_other_inputs(pages, page: Page
     confirm = page.get_by_role("button", name="Checked: show the plan")
     expect(confirm).to_be_visible()
     expect(crcl_metric(page)).to_have_count(0)
+    since = reruns_sent(page)
     confirm.click()
-    wait_for_app_run(page)
+    wait_for_app_run(page, since=since)
     expect(crcl_metric(page)).to_have_text(expected_crcl(page))
     assert replica_of(pages, cookie) != port  # nginx moved the tab to the survivor
