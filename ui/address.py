@@ -103,17 +103,21 @@ def keep_address(first_address: str | None) -> str | None:
     """Draw the component (first on the page). Returns None until the browser has reported
     (then the page may write the address: the push is a replace from then on), and after that
     the shape of the query the tab was opened with ('' when it had none)."""
-    if first_address is not None:
-        replace_now(first_address)
     ready = st.session_state.get("address_opened")
-    try:
-        result = _address(
-            data={"first_address": first_address, "ready": ready is not None},
-            key="address_bar",
-            on_opened_change=_reported,
-        )
-    except Exception:  # no browser address to keep (a test harness): the page still works
-        return None
+    # One slot on every run: the inline replace is drawn on the link's run only, and without
+    # the slot every later element would move one place on the next run, so the browser would
+    # redraw the whole form while the clinician types (a value typed then was lost).
+    with st.container(key="address_slot"):
+        if first_address is not None:
+            replace_now(first_address)
+        try:
+            result = _address(
+                data={"first_address": first_address, "ready": ready is not None},
+                key="address_bar",
+                on_opened_change=_reported,
+            )
+        except Exception:  # no browser address to keep (a test harness): the page still works
+            return None
     _record(result.get("opened") if result is not None else None)
     shape = st.session_state.get("address_opened")
     return shape if isinstance(shape, str) else None
