@@ -36,7 +36,7 @@ from logic.drugs.dose_limits import Gate, limit_of
 from logic.drugs.formulations import formulation_in_text
 from logic.engine.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
 from logic.engine.thresholds import OLDER_ADULT_AGE_FROM
-from logic.formats.fhir.read import _doses_per_day, draft_identity
+from logic.formats.fhir.read import administrations_per_day, draft_identity
 from logic.formats.fhir.write import order_request
 from logic.formats.plaintext import plain_text
 from logic.formats.share import private_query_string
@@ -164,7 +164,7 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
         per_day = None
         for dosage in r.get("dosageInstruction") or ():
             if isinstance(dosage, Mapping):
-                per_day = _doses_per_day(dosage.get("timing")) or per_day
+                per_day = administrations_per_day(dosage.get("timing")) or per_day
             for dr in dosage.get("doseAndRate") or ():
                 q = dr.get("doseQuantity") or {}
                 if (

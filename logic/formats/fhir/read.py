@@ -52,6 +52,7 @@ from logic.models import (
 __all__ = [
     "CaseMapping",
     "FhirInputError",
+    "administrations_per_day",
     "case_from_resources",
     "flatten",
     "read_draft_orders",
@@ -987,7 +988,7 @@ class _Reader:
             if isinstance(per_day, int | float) and not isinstance(per_day, bool):
                 kwargs["doses_per_day"] = float(per_day)
             elif dosage is not None and not patch:
-                per_day = _doses_per_day(dosage.get("timing"))
+                per_day = administrations_per_day(dosage.get("timing"))
                 if per_day is not None:
                     kwargs["doses_per_day"] = per_day
             weeks = _extension(med, fc.EXT_WEEKS)
@@ -1193,11 +1194,14 @@ def _number(value: object) -> float | None:
     return float(value) if ok and math.isfinite(float(value)) else None  # type: ignore[arg-type]
 
 
-def _doses_per_day(timing: object) -> float | None:
-    """The most administrations a day the Timing allows: Timing.repeat (frequencyMax over the
-    shortest period, so "every 4-6 h" is 6 a day), else Timing.code (BID is 2). The most, since
-    dose limits and MME are judged on the largest amount the order permits (CDC 2022: MME of an
-    as-needed order from its maximum daily dose)."""
+def administrations_per_day(timing: object) -> float | None:
+    """The most administrations a day a FHIR R4 Timing allows, or None when it says none.
+
+    Timing.repeat first (frequencyMax over the shortest period, so "every 4-6 h" is 6 a day),
+    else Timing.code (BID is 2). The most, since dose limits and MME are judged on the largest
+    amount the order permits (CDC 2022: MME of an as-needed order from its maximum daily dose).
+    Public: the reader counts a regular medicine's doses with it and the CDS Hooks service a
+    draft order's (service/cards.py), so both read one timing the same way."""
     if not isinstance(timing, Mapping):
         return None
     repeat = timing.get("repeat")
