@@ -853,16 +853,12 @@ class _Reader:
         entries: list[dict[str, Any]] = []  # TriedMedication keyword arguments, in order
         per_dose: dict[tuple[Any, ...], int] = {}
         for admin in self.of("MedicationAdministration"):
-            text = _medication_text(admin, self.index)
-            if (conflict := code_text_conflict(admin, self.index)) is not None:
-                self.ignored.append(conflict)
-            name = resolve_medication_name(text) if text else None
+            text, name = self._identify(
+                admin,
+                "medicine given",
+                "kept as not checked for interactions, not reviewed and not counted",
+            )
             if name is None:
-                self._unchecked(text)
-                self.ignored.append(
-                    f"medicine given '{(text or 'unnamed')[:40]}': not in this tool's catalogue; "
-                    "kept as not checked for interactions, not reviewed and not counted"
-                )
                 continue
             kwargs: dict[str, Any] = {"drug": name}
             kwargs.update(
@@ -893,6 +889,24 @@ class _Reader:
                 )
         if tried:
             self.values["tried"] = tuple(tried)
+
+    def _identify(
+        self, resource: Mapping[str, Any], what: str, kept: str
+    ) -> tuple[str | None, str | None]:
+        """A medicine resource's text and catalogue name, as both medicine lists read it: by
+        its code first (a text that names another drug is said, `code_text_conflict`); a
+        medicine the catalogue does not know is kept by name as not checked and said, `what`
+        naming the list and `kept` what the plan then does without it (name None)."""
+        text = _medication_text(resource, self.index)
+        if (conflict := code_text_conflict(resource, self.index)) is not None:
+            self.ignored.append(conflict)
+        name = resolve_medication_name(text) if text else None
+        if name is None:
+            self._unchecked(text)
+            self.ignored.append(
+                f"{what} '{(text or 'unnamed')[:40]}': not in this tool's catalogue; {kept}"
+            )
+        return text, name
 
     def _unchecked(self, text: str | None) -> None:
         """Keep a medicine the catalogue cannot resolve by its name, as not checked (issue 20):
@@ -965,16 +979,10 @@ class _Reader:
             r for r in self.of("MedicationStatement") if r.get("status") in (None, "active")
         ]
         for med in sources:
-            text = _medication_text(med, self.index)
-            if (conflict := code_text_conflict(med, self.index)) is not None:
-                self.ignored.append(conflict)
-            name = resolve_medication_name(text) if text else None
+            text, name = self._identify(
+                med, "regular medicine", "kept as not checked for interactions"
+            )
             if name is None:
-                self._unchecked(text)
-                self.ignored.append(
-                    f"regular medicine '{(text or 'unnamed')[:40]}': not in this tool's "
-                    "catalogue; kept as not checked for interactions"
-                )
                 continue
             dosages = med.get("dosageInstruction") or med.get("dosage") or ()
             dosage = dosages[0] if dosages and isinstance(dosages[0], Mapping) else None
