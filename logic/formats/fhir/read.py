@@ -55,6 +55,7 @@ __all__ = [
     "administrations_per_day",
     "case_from_resources",
     "flatten",
+    "ingredient_doses_mg",
     "read_draft_orders",
     "read_prefetch",
     "resolve_medication_name",
@@ -940,16 +941,7 @@ class _Reader:
         route = _route(dosage.get("route"))
         if route is not None:
             kwargs["route"] = route
-        q = _quantity(dosage, "dose")
-        if q is None:
-            rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
-            q = _quantity(rates[0], "doseQuantity") if rates else None
-            if q is None and rates and isinstance(rates[0].get("doseRange"), Mapping):
-                # "1-2 tablets": the upper bound, the most one administration may be (the
-                # safety checks judge what the order permits).
-                q = _quantity(rates[0]["doseRange"], "high")
-        if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
-            q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
+        q = _amount(dosage, text, generic)
         if q is not None:
             value, unit = q
             if unit in _UNITS:
@@ -1178,6 +1170,58 @@ def _strength(text: str, generic: str | None, dose: tuple[float, str]) -> tuple[
             engine_unit, factor = _STRENGTH_UNITS[item.unit]
             return value * item.strength * factor, engine_unit
     return None
+
+
+def _amount(dosage: Mapping[str, Any], text: str, generic: str | None) -> tuple[float, str] | None:
+    """One administration's amount as (value, unit): Dosage.dose (MedicationAdministration),
+    else the first doseAndRate's doseQuantity, else its doseRange's upper bound ("1-2 tablets":
+    the most one administration may be; the safety checks judge what the order permits); a
+    count of tablets or patches (or no unit) as the product's strength times the count
+    (`_strength`). None when the Dosage states no amount."""
+    q = _quantity(dosage, "dose")
+    if q is None:
+        rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
+        q = _quantity(rates[0], "doseQuantity") if rates else None
+        if q is None and rates and isinstance(rates[0].get("doseRange"), Mapping):
+            q = _quantity(rates[0]["doseRange"], "high")
+    if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
+        q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
+    return q
+
+
+#: RxNorm strength units given as a mass, -> mg.
+_MASS_STRENGTHS = {"MG": 1.0, "MCG": 0.001}
+
+
+def ingredient_doses_mg(dosage: object, text: str, generic: str | None) -> dict[str, float]:
+    """Each catalogue ingredient's mg in one administration of an order, for the label-limit
+    check of a draft order (service/cards.py): the amount read as a regular medicine's is
+    (`_amount`: a mass, or a count of tablets times the product's strength), and a combination
+    product's other ingredients in proportion to the strengths its RxNorm name gives (3 tablets
+    of 'Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet': oxycodone 15 mg and
+    acetaminophen 975 mg). `generic` is the ingredient whose dose is entered. Empty when the
+    amount is not a mass (a patch rate, a unit this module does not convert) or not stated."""
+    if not isinstance(dosage, Mapping) or generic is None:
+        return {}
+    q = _amount(dosage, text, generic)
+    if q is None or q[1] not in _UNITS:
+        return {}
+    engine_unit, factor = _UNITS[q[1]]
+    if engine_unit is DoseUnit.mcg_per_h:
+        return {}
+    mg = q[0] * factor / (1000.0 if engine_unit is DoseUnit.mcg else 1.0)
+    out = {generic: mg}
+    strengths: dict[str, float] = {}
+    for item in rxnorm.parse("", text).ingredients:
+        found = resolve_drug(item.generic) if item.generic else None
+        per = _MASS_STRENGTHS.get(item.unit or "")
+        if found is not None and item.strength and per is not None:
+            strengths.setdefault(found, item.strength * per)
+    if generic in strengths:
+        for other, strength in strengths.items():
+            if other != generic:
+                out[other] = mg * strength / strengths[generic]
+    return out
 
 
 def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
