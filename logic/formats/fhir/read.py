@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from logic.drugs import rxnorm
-from logic.drugs.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
+from logic.drugs.catalogue import DoseUnit, Formulation, combination, combination_of, resolve_drug
 from logic.drugs.catalogue import drug as catalogue_drug
 from logic.drugs.formulations import formulation_in_text
 from logic.engine.units import CREATININE_UMOL_PER_MG_DL
@@ -405,6 +405,12 @@ def resolve_medication_name(text: str) -> str | None:
         generics = frozenset(resolve_drug(n) or "" for n in found if n is not None)
         product = combination_of(generics) if len(generics) > 1 else None
         if product is not None:
+            # A branded row ('... Oral Tablet [Percocet]') is that brand when the catalogue
+            # knows it as this combination, so the product keeps its name.
+            brand = rxnorm.parse("", text).brand
+            named = combination(brand) if brand else None
+            if named is not None and frozenset({named.drug, *named.others}) == generics:
+                return named.name
             return product.name
         parsed = rxnorm.parse("", text).primary  # no known product: the weightiest ingredient
         if parsed is not None and parsed.generic is not None:
