@@ -45,7 +45,6 @@ from logic.formats.fhir.write import order_request
 from logic.formats.plaintext import plain_text
 from logic.formats.share import private_query_string
 from logic.models import Avoid, Order, PatientCase, Severity, TreatmentPlan, TriageLevel
-from service.order_codes import rxnorm_concept
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
 #: Longest echo of a request's text (a medicine name, a note about the record) in a summary or
@@ -248,16 +247,15 @@ def _create(
     step: str, order: Order, plan: TreatmentPlan, key: object, patient_id: str
 ) -> dict[str, Any] | None:
     """A create action the EHR can file: a draft MedicationRequest (intent order) for this
-    patient (`Patient/{patientId}` from the context), the medicine RxNorm-coded
-    (service.order_codes). None when the medicine has no RxNorm row."""
-    concept = rxnorm_concept(order.generic, order.drug)
-    if concept is None or not patient_id:
-        return None
+    patient (`Patient/{patientId}` from the context), the medicine RxNorm-coded as the FHIR
+    export codes it (logic.formats.fhir.write: the ingredient code of
+    logic/data/rxnorm_ingredients.tsv). None when the medicine has no RxNorm code."""
     resource = order_request(order, step, plan, key)
+    if not resource["medicationCodeableConcept"].get("coding") or not patient_id:
+        return None
     resource["status"] = "draft"
     resource["intent"] = ORDER_INTENT
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
-    resource["medicationCodeableConcept"] = concept
     return {"type": "create", "description": f"Order {order.sig}", "resource": resource}
 
 
