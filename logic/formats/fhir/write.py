@@ -10,6 +10,9 @@
   note (logic.formats.export's plain-text note) as a DocumentReference. Every resource is validated
   with `fhir.resources` (R4B models) before it is returned.
 
+Every medicine carries its RxNorm coding where the tables know one (logic.drugs.rxnorm:
+`medicine_coding`), beside the text as entered, so an EHR reads the code.
+
 No identifier, name or real date of birth is written: the case has none. The Patient carries
 only its gender, and the age travels as an Age Observation (LOINC 30525-0), not a birth date.
 Resource ids are UUIDs derived from the content, so the same plan gives the same Bundle.
