@@ -3,8 +3,9 @@
 Expectations and their sources:
 * create actions (CDS Hooks 2.0.1, Action: "the resource attribute SHALL contain a new FHIR
   resource"): a MedicationRequest valid FHIR R4 (fhir.resources' R4B model, JSON as R4), for
-  `Patient/{context.patientId}`, RxNorm-coded (an ingredient row of logic/data/rxnorm_ingredients.tsv), status `draft`
-  and an intent from FHIR R4's required medicationrequest-intent value set;
+  `Patient/{context.patientId}`, RxNorm-coded (an ingredient row of
+  logic/data/rxnorm_ingredients.tsv), status `draft` and an intent from FHIR R4's required
+  medicationrequest-intent value set;
 * card links (CDS Hooks 2.0.1, Link): `absolute` links whose query holds none of the sensitive
   fields (logic.formats.share.SENSITIVE_FIELDS, the README: "the address bar never holds a
   sensitive field") and none of the request's identifiers;
