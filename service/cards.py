@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from logic.drugs.catalogue import (
     OPIOIDS,
@@ -36,12 +36,15 @@ from logic.drugs.dose_limits import Gate, limit_of
 from logic.drugs.formulations import formulation_in_text
 from logic.engine.rules import PER_DRUG_TARGETS, answered_by_moud, rule_by_id, target_covers
 from logic.engine.thresholds import OLDER_ADULT_AGE_FROM
-from logic.formats.fhir.read import _doses_per_day, draft_identity
+from logic.formats.fhir.read import (
+    administrations_per_day,
+    draft_identity,
+    ingredient_doses_mg,
+)
 from logic.formats.fhir.write import order_request
 from logic.formats.plaintext import plain_text
 from logic.formats.share import private_query_string
 from logic.models import Avoid, Order, PatientCase, Severity, TreatmentPlan, TriageLevel
-from service.order_codes import rxnorm_concept
 
 SUMMARY_MAX = 139  # "<140-character summary" (CDS Hooks 2.0, Card attributes)
 #: Longest echo of a request's text (a medicine name, a note about the record) in a summary or
@@ -136,6 +139,9 @@ class Draft:
     dose_mg: float | None
     inpatient: bool
     doses_per_day: float | None = None  # the most the order's timing allows
+    #: mg of each catalogue ingredient in one administration (a combination product's others
+    #: too): logic.formats.fhir.read.ingredient_doses_mg, the most any dosage instruction gives.
+    ingredient_mg: tuple[tuple[str, float], ...] = ()
 
 
 def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
@@ -160,18 +166,20 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
             or formulation_in_text(text) is not None
             or (generic is not None and Trait.long_acting in traits(generic))
         )
-        dose = None
-        per_day = None
+        # Read as a regular medicine's dose is (mg, g, a count of tablets times the product's
+        # strength, a range's upper bound); over several dosage instructions, the most of each.
+        per_day: float | None = None
+        most: dict[str, float] = {}
         for dosage in r.get("dosageInstruction") or ():
-            if isinstance(dosage, Mapping):
-                per_day = _doses_per_day(dosage.get("timing")) or per_day
-            for dr in dosage.get("doseAndRate") or ():
-                q = dr.get("doseQuantity") or {}
-                if (
-                    isinstance(q.get("value"), int | float)
-                    and (q.get("code") or q.get("unit")) == "mg"
-                ):
-                    dose = float(q["value"])
+            if not isinstance(dosage, Mapping):
+                continue
+            per_day = max(
+                (v for v in (per_day, administrations_per_day(dosage.get("timing"))) if v),
+                default=None,
+            )
+            for ingredient, mg in ingredient_doses_mg(dosage, text, generic).items():
+                most[ingredient] = max(mg, most.get(ingredient, 0.0))
+        dose = most.get(generic) if generic is not None else None
         categories = {
             c.get("code") for cat in r.get("category") or () for c in cat.get("coding") or ()
         }
@@ -184,6 +192,7 @@ def read_drafts(resources: Sequence[Mapping[str, Any]]) -> list[Draft]:
                 dose_mg=dose,
                 inpatient="inpatient" in categories,
                 doses_per_day=per_day,
+                ingredient_mg=tuple(most.items()),
             )
         )
     return out
@@ -238,16 +247,15 @@ def _create(
     step: str, order: Order, plan: TreatmentPlan, key: object, patient_id: str
 ) -> dict[str, Any] | None:
     """A create action the EHR can file: a draft MedicationRequest (intent order) for this
-    patient (`Patient/{patientId}` from the context), the medicine RxNorm-coded
-    (service.order_codes). None when the medicine has no RxNorm row."""
-    concept = rxnorm_concept(order.generic, order.drug)
-    if concept is None or not patient_id:
-        return None
+    patient (`Patient/{patientId}` from the context), the medicine RxNorm-coded as the FHIR
+    export codes it (logic.formats.fhir.write: the ingredient code of
+    logic/data/rxnorm_ingredients.tsv). None when the medicine has no RxNorm code."""
     resource = order_request(order, step, plan, key)
+    if not resource["medicationCodeableConcept"].get("coding") or not patient_id:
+        return None
     resource["status"] = "draft"
     resource["intent"] = ORDER_INTENT
     resource["subject"] = {"reference": f"Patient/{patient_id}"}
-    resource["medicationCodeableConcept"] = concept
     return {"type": "create", "description": f"Order {order.sig}", "resource": resource}
 
 
@@ -276,21 +284,44 @@ def _remove(draft: Draft) -> dict[str, Any]:
     return {"label": f"Remove {_t(draft.text)}", "isRecommended": True, "actions": [_delete(draft)]}
 
 
-def _label_limit(draft: Draft) -> tuple[str, float, str] | None:
-    """What the draft exceeds of its label maximum (the dose-limit table's rows that always
-    apply, so no patient data is needed): ('single' or 'daily', the limit, the row's source)."""
-    if draft.generic is None or draft.dose_mg is None:
-        return None
-    limit = limit_of(draft.generic, frozenset({Gate.always}), 0.0)
-    if limit is None:
-        return None
-    if limit.single_mg is not None and draft.dose_mg > limit.single_mg and limit.single_row:
-        return "single", limit.single_mg, limit.single_row.source
-    daily = draft.dose_mg * draft.doses_per_day if draft.doses_per_day else None
-    if daily is not None and limit.daily_mg is not None and daily > limit.daily_mg:
-        assert limit.daily_row is not None
-        return "daily", limit.daily_mg, limit.daily_row.source
-    return None
+class OverLimit(NamedTuple):
+    """One ingredient of a draft above its label maximum: 'single' or 'daily', the amount the
+    order permits, the limit and the dose-limit row's source."""
+
+    generic: str
+    kind: str
+    amount_mg: float
+    limit_mg: float
+    source: str
+
+
+def _label_limit(draft: Draft) -> list[OverLimit]:
+    """What each ingredient of the draft exceeds of its label maximum (the dose-limit table's
+    rows that always apply, so no patient data is needed): a dose above the single maximum,
+    else a day (the dose at the order's most frequent timing) above the daily maximum. A
+    combination product's every ingredient is checked (3 tablets of oxycodone 5 mg with
+    acetaminophen 325 mg every 4 h is 5,850 mg of acetaminophen a day)."""
+    over: list[OverLimit] = []
+    for generic, mg in draft.ingredient_mg:
+        limit = limit_of(generic, frozenset({Gate.always}), 0.0)
+        if limit is None:
+            continue
+        if limit.single_mg is not None and mg > limit.single_mg and limit.single_row:
+            over.append(OverLimit(generic, "single", mg, limit.single_mg, limit.single_row.source))
+            continue
+        daily = mg * draft.doses_per_day if draft.doses_per_day else None
+        if daily is not None and limit.daily_mg is not None and daily > limit.daily_mg:
+            assert limit.daily_row is not None
+            over.append(OverLimit(generic, "daily", daily, limit.daily_mg, limit.daily_row.source))
+    return over
+
+
+def _said(over: OverLimit, combined: bool) -> tuple[str, str]:
+    """('acetaminophen 5850 mg a day', '4000 mg a day'): the amount (the ingredient named when
+    the draft is a combination product) and the limit."""
+    per = "a dose" if over.kind == "single" else "a day"
+    who = f"{over.generic} " if combined else ""
+    return f"{who}{over.amount_mg:g} mg {per}", f"{over.limit_mg:g} mg {per}"
 
 
 def safety_cards(
@@ -324,25 +355,23 @@ def safety_cards(
                 )
             )
             done.add(i)
-        if (over := _label_limit(d)) is not None:
-            kind, top, source = over
-            amount = (
-                f"{d.dose_mg:g} mg a dose"
-                if kind == "single"
-                else f"{(d.dose_mg or 0) * (d.doses_per_day or 0):g} mg a day"
-            )
+        if over := _label_limit(d):
+            combined = len(d.ingredient_mg) > 1  # a combination: name the ingredient
+            amount, top = _said(over[0], combined)
             cards.append(
                 _card(
                     hook_instance,
                     f"{key}|label",
                     settings,
-                    summary=f"{name}: {amount} is above the label maximum ({top:g} mg "
-                    f"{'a dose' if kind == 'single' else 'a day'})",
+                    summary=f"{name}: {amount} is above the label maximum ({top})",
                     indicator="critical",
-                    detail=f"The drafted order permits {amount}; the label maximum is "
-                    f"{top:g} mg {'a dose' if kind == 'single' else 'a day'} ({source}). "
-                    "The most the order permits is what is judged (as-needed doses at their "
-                    "most frequent).",
+                    detail=" ".join(
+                        f"The drafted order permits {a}; the label maximum is {t} ({o.source})."
+                        for o in over
+                        for a, t in [_said(o, combined)]
+                    )
+                    + " The most the order permits is what is judged (as-needed doses at their "
+                    "most frequent; a count of tablets by the product's strength).",
                     suggestions=[_remove(d)],
                 )
             )

@@ -3,8 +3,9 @@
 Expectations and their sources:
 * create actions (CDS Hooks 2.0.1, Action: "the resource attribute SHALL contain a new FHIR
   resource"): a MedicationRequest valid FHIR R4 (fhir.resources' R4B model, JSON as R4), for
-  `Patient/{context.patientId}`, RxNorm-coded (service/order_codes.py rows), status `draft`
-  and an intent from FHIR R4's required medicationrequest-intent value set;
+  `Patient/{context.patientId}`, RxNorm-coded (an ingredient row of
+  logic/data/rxnorm_ingredients.tsv), status `draft` and an intent from FHIR R4's required
+  medicationrequest-intent value set;
 * card links (CDS Hooks 2.0.1, Link): `absolute` links whose query holds none of the sensitive
   fields (logic.formats.share.SENSITIVE_FIELDS, the README: "the address bar never holds a
   sensitive field") and none of the request's identifiers;
@@ -27,13 +28,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.medicationrequest import MedicationRequest
+from hypothesis import HealthCheck, given, settings
 
+from logic import build_plan
 from logic.drugs.rxnorm import RXNORM
+from logic.engine.regimens import REGIMENS
 from logic.formats.fhir.read import flatten
 from logic.formats.share import SENSITIVE_FIELDS
+from logic.models import Order, PatientCase
 from service import cards as cd
 from service.order_codes import ORDER_CODES
 from tests import service_harness as h
+from tests.strategies import cases
 from tests.test_cdc_requests import FILES, SERVICE_FOR_HOOK, coded, load, rekey
 
 DATA = Path(__file__).parent / "data" / "fhir"
@@ -302,3 +308,63 @@ def test_the_assumption_split_keeps_every_other_note() -> None:
     assumed, rest = cd.split_assumed(notes)
     assert assumed == notes[:1]
     assert rest == notes[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every create action carries an RxNorm coding
+
+
+#: The RxNorm ingredient (TTY IN) each medicine the engine orders is coded as, with where it was
+#: checked (the source column of logic/data/rxnorm_ingredients.tsv; rxnav-in: RxNav's
+#: allrelated ingredient rows in dhimmel/indications ehrlink/data/rxnorm-as-ingredient.tsv,
+#: e.g. 312935 "sennosides, USP 8.6 MG Oral Tablet" -> ingredient 36387 "sennosides, USP";
+#: cdc-mme and cdc-cpg: the CDC's MME ingredient list and opioid CPG naloxone rules).
+ORDERED_CODES = {
+    "acetaminophen": "161",  # rxnav-in
+    "amitriptyline": "704",  # rxnav-in
+    "cyclobenzaprine": "21949",  # rxnav-in
+    "duloxetine": "72625",  # rxnav-in
+    "gabapentin": "25480",  # RXNCONSO row (opendata.stackexchange.com q. 4858)
+    "hydromorphone": "3423",  # cdc-mme
+    "ketorolac": "35827",  # rxnav-in
+    "naloxone": "7242",  # cdc-cpg
+    "naproxen": "7258",  # rxnav-in
+    "omeprazole": "7646",  # rxnav-in
+    "oxycodone": "7804",  # cdc-mme
+    "senna": "36387",  # rxnav-in (sennosides, USP)
+    "tramadol": "10689",  # cdc-mme
+}
+
+
+def engine_orders() -> list[Order]:
+    """Every order template the engine can emit (logic.engine.regimens.REGIMENS) and the
+    gabapentin titration's take-home order."""
+    from logic.engine.plan import _gabapentin_order
+
+    return [r.order() for r in REGIMENS.values()] + [_gabapentin_order(100, 300, 8, 900, 100, 3600)]
+
+
+def test_every_medicine_the_engine_orders_is_a_coded_create_action() -> None:
+    plan = build_plan(PatientCase(age_years=40, sex="male", weight_kg=80, pain_score=6))
+    seen = set()
+    for order in engine_orders():
+        action = cd._create("discharge", order, plan, "k", "p-1")
+        assert action is not None, order.generic
+        resource = action["resource"]
+        assert_actionable(resource, "p-1")
+        (coding,) = resource["medicationCodeableConcept"]["coding"]
+        assert coding["code"] == ORDERED_CODES[order.generic], order.generic
+        seen.add(order.generic)
+    assert seen == set(ORDERED_CODES)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(case=cases())
+def test_every_planned_order_is_a_coded_create_action(case: PatientCase) -> None:
+    """Whatever the case, each order of its plan can be proposed as a coded create action."""
+    plan = build_plan(case)
+    for step, orders in (("now", plan.give_now), ("discharge", plan.discharge)):
+        for order in orders:
+            action = cd._create(step, order, plan, "k", "p-1")
+            assert action is not None, order.generic
+            assert_actionable(action["resource"], "p-1")

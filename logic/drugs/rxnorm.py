@@ -19,7 +19,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from logic.drugs.catalogue import DrugClass, Formulation, implied_formulation, resolve_drug
+from logic.drugs.catalogue import (
+    COMBINATIONS,
+    Combination,
+    DrugClass,
+    Formulation,
+    combination,
+    implied_formulation,
+    resolve_drug,
+)
 from logic.drugs.catalogue import drug as catalogue_drug
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -227,3 +235,70 @@ def coded_product(concept: object) -> Product | None:
         if isinstance(code, str) and (found := product(code)) is not None:
             return found
     return None
+
+
+#: The dose form every catalogue combination product is (logic.drugs.catalogue.Combination:
+#: "Every product here is an immediate-release tablet"), as RxNorm names it.
+_TABLET_FORM = " Oral Tablet"
+
+
+def _is_combination_row(found: Product, combo: Combination) -> bool:
+    """A CDC row that is this combination as named: exactly its ingredients, an oral tablet
+    (immediate release: no extended-release or other form words), the brand when the name is a
+    brand (Percocet) and no brand when it is the generic name (oxycodone-acetaminophen)."""
+    generics = {resolve_drug(i.generic) if i.generic else None for i in found.ingredients}
+    if generics != {combo.drug, *combo.others} or len(found.ingredients) != len(generics):
+        return False
+    named = found.display[: -len(f" [{found.brand}]")] if found.brand else found.display
+    if not named.endswith(_TABLET_FORM) or found.formulation not in (None, Formulation.ir):
+        return False
+    rest = named.split(" / ")[-1]
+    if any(w in rest.lower() for w in (*_ER_FORMS, "disintegrating", "chewable", "effervescent")):
+        return False
+    brand = combo.label if combo.label != combo.name else None
+    return (found.brand or "").lower() == (brand or "").lower()
+
+
+@cache
+def _combination_rows() -> dict[tuple[str, float], tuple[Product, ...]]:
+    """(combination name, strength in mg of its entered ingredient) -> the CDC rows it can be."""
+    rows: dict[tuple[str, float], list[Product]] = {}
+    for combo in COMBINATIONS:
+        for found in table().values():
+            if not _is_combination_row(found, combo):
+                continue
+            entered = next(
+                i for i in found.ingredients if i.generic and resolve_drug(i.generic) == combo.drug
+            )
+            if entered.unit == "MG" and entered.strength is not None:
+                rows.setdefault((combo.name, entered.strength), []).append(found)
+    return {key: tuple(found) for key, found in rows.items()}
+
+
+def product_for(product: str, dose_mg: float | None) -> Product | None:
+    """The CDC row a combination product names when the record says which: the one oral tablet
+    of that product (the brand's own row for a brand) whose entered ingredient has this strength
+    ('percocet', 5 mg -> 1049640, Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet
+    [Percocet]). None when there is no such row or more than one (Percocet 7.5 was made with 325
+    and with 500 mg of acetaminophen: the record does not say which, so no code is claimed)."""
+    combo = combination(product)
+    if combo is None or dose_mg is None:
+        return None
+    found = _combination_rows().get((combo.name, dose_mg), ())
+    return found[0] if len(found) == 1 else None
+
+
+def medicine_coding(
+    generic: str, product: str | None, dose_mg: float | None
+) -> dict[str, str] | None:
+    """The RxNorm Coding a medicine is written with (FHIR export, logic.formats.fhir.write): a
+    combination product by its product code (`product_for`, with the table's name as display),
+    a single drug by its ingredient code (no display: RxNorm's ingredient name is not always the
+    catalogue's generic, e.g. 36387 is 'sennosides, USP'). None when the tables know none."""
+    if product is not None:
+        found = product_for(product, dose_mg)
+        if found is None:
+            return None
+        return {"system": RXNORM, "code": found.code, "display": found.display}
+    code = ingredient_code(generic)
+    return {"system": RXNORM, "code": code} if code is not None else None

@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from logic.drugs import rxnorm
-from logic.drugs.catalogue import DoseUnit, Formulation, combination_of, resolve_drug
+from logic.drugs.catalogue import DoseUnit, Formulation, combination, combination_of, resolve_drug
 from logic.drugs.catalogue import drug as catalogue_drug
 from logic.drugs.formulations import formulation_in_text
 from logic.engine.units import CREATININE_UMOL_PER_MG_DL
@@ -52,8 +52,10 @@ from logic.models import (
 __all__ = [
     "CaseMapping",
     "FhirInputError",
+    "administrations_per_day",
     "case_from_resources",
     "flatten",
+    "ingredient_doses_mg",
     "read_draft_orders",
     "read_prefetch",
     "resolve_medication_name",
@@ -403,6 +405,12 @@ def resolve_medication_name(text: str) -> str | None:
         generics = frozenset(resolve_drug(n) or "" for n in found if n is not None)
         product = combination_of(generics) if len(generics) > 1 else None
         if product is not None:
+            # A branded row ('... Oral Tablet [Percocet]') is that brand when the catalogue
+            # knows it as this combination, so the product keeps its name.
+            brand = rxnorm.parse("", text).brand
+            named = combination(brand) if brand else None
+            if named is not None and frozenset({named.drug, *named.others}) == generics:
+                return named.name
             return product.name
         parsed = rxnorm.parse("", text).primary  # no known product: the weightiest ingredient
         if parsed is not None and parsed.generic is not None:
@@ -852,16 +860,12 @@ class _Reader:
         entries: list[dict[str, Any]] = []  # TriedMedication keyword arguments, in order
         per_dose: dict[tuple[Any, ...], int] = {}
         for admin in self.of("MedicationAdministration"):
-            text = _medication_text(admin, self.index)
-            if (conflict := code_text_conflict(admin, self.index)) is not None:
-                self.ignored.append(conflict)
-            name = resolve_medication_name(text) if text else None
+            text, name = self._identify(
+                admin,
+                "medicine given",
+                "kept as not checked for interactions, not reviewed and not counted",
+            )
             if name is None:
-                self._unchecked(text)
-                self.ignored.append(
-                    f"medicine given '{(text or 'unnamed')[:40]}': not in this tool's catalogue; "
-                    "kept as not checked for interactions, not reviewed and not counted"
-                )
                 continue
             kwargs: dict[str, Any] = {"drug": name}
             kwargs.update(
@@ -892,6 +896,24 @@ class _Reader:
                 )
         if tried:
             self.values["tried"] = tuple(tried)
+
+    def _identify(
+        self, resource: Mapping[str, Any], what: str, kept: str
+    ) -> tuple[str | None, str | None]:
+        """A medicine resource's text and catalogue name, as both medicine lists read it: by
+        its code first (a text that names another drug is said, `code_text_conflict`); a
+        medicine the catalogue does not know is kept by name as not checked and said, `what`
+        naming the list and `kept` what the plan then does without it (name None)."""
+        text = _medication_text(resource, self.index)
+        if (conflict := code_text_conflict(resource, self.index)) is not None:
+            self.ignored.append(conflict)
+        name = resolve_medication_name(text) if text else None
+        if name is None:
+            self._unchecked(text)
+            self.ignored.append(
+                f"{what} '{(text or 'unnamed')[:40]}': not in this tool's catalogue; {kept}"
+            )
+        return text, name
 
     def _unchecked(self, text: str | None) -> None:
         """Keep a medicine the catalogue cannot resolve by its name, as not checked (issue 20):
@@ -925,16 +947,7 @@ class _Reader:
         route = _route(dosage.get("route"))
         if route is not None:
             kwargs["route"] = route
-        q = _quantity(dosage, "dose")
-        if q is None:
-            rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
-            q = _quantity(rates[0], "doseQuantity") if rates else None
-            if q is None and rates and isinstance(rates[0].get("doseRange"), Mapping):
-                # "1-2 tablets": the upper bound, the most one administration may be (the
-                # safety checks judge what the order permits).
-                q = _quantity(rates[0]["doseRange"], "high")
-        if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
-            q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
+        q = _amount(dosage, text, generic)
         if q is not None:
             value, unit = q
             if unit in _UNITS:
@@ -964,16 +977,10 @@ class _Reader:
             r for r in self.of("MedicationStatement") if r.get("status") in (None, "active")
         ]
         for med in sources:
-            text = _medication_text(med, self.index)
-            if (conflict := code_text_conflict(med, self.index)) is not None:
-                self.ignored.append(conflict)
-            name = resolve_medication_name(text) if text else None
+            text, name = self._identify(
+                med, "regular medicine", "kept as not checked for interactions"
+            )
             if name is None:
-                self._unchecked(text)
-                self.ignored.append(
-                    f"regular medicine '{(text or 'unnamed')[:40]}': not in this tool's "
-                    "catalogue; kept as not checked for interactions"
-                )
                 continue
             dosages = med.get("dosageInstruction") or med.get("dosage") or ()
             dosage = dosages[0] if dosages and isinstance(dosages[0], Mapping) else None
@@ -987,7 +994,7 @@ class _Reader:
             if isinstance(per_day, int | float) and not isinstance(per_day, bool):
                 kwargs["doses_per_day"] = float(per_day)
             elif dosage is not None and not patch:
-                per_day = _doses_per_day(dosage.get("timing"))
+                per_day = administrations_per_day(dosage.get("timing"))
                 if per_day is not None:
                     kwargs["doses_per_day"] = per_day
             weeks = _extension(med, fc.EXT_WEEKS)
@@ -1171,6 +1178,58 @@ def _strength(text: str, generic: str | None, dose: tuple[float, str]) -> tuple[
     return None
 
 
+def _amount(dosage: Mapping[str, Any], text: str, generic: str | None) -> tuple[float, str] | None:
+    """One administration's amount as (value, unit): Dosage.dose (MedicationAdministration),
+    else the first doseAndRate's doseQuantity, else its doseRange's upper bound ("1-2 tablets":
+    the most one administration may be; the safety checks judge what the order permits); a
+    count of tablets or patches (or no unit) as the product's strength times the count
+    (`_strength`). None when the Dosage states no amount."""
+    q = _quantity(dosage, "dose")
+    if q is None:
+        rates = [d for d in dosage.get("doseAndRate") or () if isinstance(d, Mapping)]
+        q = _quantity(rates[0], "doseQuantity") if rates else None
+        if q is None and rates and isinstance(rates[0].get("doseRange"), Mapping):
+            q = _quantity(rates[0]["doseRange"], "high")
+    if q is not None and q[1] not in _UNITS and (strength := _strength(text, generic, q)):
+        q = strength  # '1 tablet' of 'Oxycodone Hydrochloride 5 MG Oral Tablet' is 5 mg
+    return q
+
+
+#: RxNorm strength units given as a mass, -> mg.
+_MASS_STRENGTHS = {"MG": 1.0, "MCG": 0.001}
+
+
+def ingredient_doses_mg(dosage: object, text: str, generic: str | None) -> dict[str, float]:
+    """Each catalogue ingredient's mg in one administration of an order, for the label-limit
+    check of a draft order (service/cards.py): the amount read as a regular medicine's is
+    (`_amount`: a mass, or a count of tablets times the product's strength), and a combination
+    product's other ingredients in proportion to the strengths its RxNorm name gives (3 tablets
+    of 'Acetaminophen 325 MG / Oxycodone Hydrochloride 5 MG Oral Tablet': oxycodone 15 mg and
+    acetaminophen 975 mg). `generic` is the ingredient whose dose is entered. Empty when the
+    amount is not a mass (a patch rate, a unit this module does not convert) or not stated."""
+    if not isinstance(dosage, Mapping) or generic is None:
+        return {}
+    q = _amount(dosage, text, generic)
+    if q is None or q[1] not in _UNITS:
+        return {}
+    engine_unit, factor = _UNITS[q[1]]
+    if engine_unit is DoseUnit.mcg_per_h:
+        return {}
+    mg = q[0] * factor / (1000.0 if engine_unit is DoseUnit.mcg else 1.0)
+    out = {generic: mg}
+    strengths: dict[str, float] = {}
+    for item in rxnorm.parse("", text).ingredients:
+        found = resolve_drug(item.generic) if item.generic else None
+        per = _MASS_STRENGTHS.get(item.unit or "")
+        if found is not None and item.strength and per is not None:
+            strengths.setdefault(found, item.strength * per)
+    if generic in strengths:
+        for other, strength in strengths.items():
+            if other != generic:
+                out[other] = mg * strength / strengths[generic]
+    return out
+
+
 def _patch(kwargs: Mapping[str, Any], text: str) -> bool:
     """A patch, by its stated formulation, route or medication text."""
     return (
@@ -1193,11 +1252,14 @@ def _number(value: object) -> float | None:
     return float(value) if ok and math.isfinite(float(value)) else None  # type: ignore[arg-type]
 
 
-def _doses_per_day(timing: object) -> float | None:
-    """The most administrations a day the Timing allows: Timing.repeat (frequencyMax over the
-    shortest period, so "every 4-6 h" is 6 a day), else Timing.code (BID is 2). The most, since
-    dose limits and MME are judged on the largest amount the order permits (CDC 2022: MME of an
-    as-needed order from its maximum daily dose)."""
+def administrations_per_day(timing: object) -> float | None:
+    """The most administrations a day a FHIR R4 Timing allows, or None when it says none.
+
+    Timing.repeat first (frequencyMax over the shortest period, so "every 4-6 h" is 6 a day),
+    else Timing.code (BID is 2). The most, since dose limits and MME are judged on the largest
+    amount the order permits (CDC 2022: MME of an as-needed order from its maximum daily dose).
+    Public: the reader counts a regular medicine's doses with it and the CDS Hooks service a
+    draft order's (service/cards.py), so both read one timing the same way."""
     if not isinstance(timing, Mapping):
         return None
     repeat = timing.get("repeat")

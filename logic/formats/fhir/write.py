@@ -10,6 +10,9 @@
   note (logic.formats.export's plain-text note) as a DocumentReference. Every resource is validated
   with `fhir.resources` (R4B models) before it is returned.
 
+Every medicine carries its RxNorm coding where the tables know one (logic.drugs.rxnorm:
+`medicine_coding`), beside the text as entered, so an EHR reads the code.
+
 No identifier, name or real date of birth is written: the case has none. The Patient carries
 only its gender, and the age travels as an Age Observation (LOINC 30525-0), not a birth date.
 Resource ids are UUIDs derived from the content, so the same plan gives the same Bundle.
@@ -24,6 +27,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from logic.drugs.rxnorm import medicine_coding
 from logic.formats.export import clinical_note_text
 from logic.formats.fhir import codes as fc
 from logic.formats.fhir.read import validate_resource
@@ -256,6 +260,19 @@ def _medicine_text(item: Any) -> str:
     return str(item.product_label or item.drug)
 
 
+def _medication(generic: str, product: str | None, dose_mg: float | None, text: str) -> Any:
+    """medicationCodeableConcept: the RxNorm coding where the tables know one (a single drug by
+    its ingredient code, a combination by the one product row its name and strength pick:
+    logic.drugs.rxnorm.medicine_coding), then the text as entered. An EHR reads the code; the
+    text is for people (and for the medicines the tables cannot code)."""
+    coding = medicine_coding(generic, product, dose_mg)
+    return {"coding": [coding], "text": text} if coding is not None else {"text": text}
+
+
+def _medicine_concept(item: Any) -> Any:
+    return _medication(item.drug, item.product, item.dose_mg, _medicine_text(item))
+
+
 def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
     """A dose given this visit. The case says neither when it was given nor, sometimes, how much:
     the time is the visit's (`context`, the Encounter) and "by `today`" (a Period with only its
@@ -276,7 +293,7 @@ def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
         "id": _id("given", i, tried.drug),
         "extension": extensions,
         "status": "completed",
-        "medicationCodeableConcept": {"text": _medicine_text(tried)},
+        "medicationCodeableConcept": _medicine_concept(tried),
         "subject": {"reference": PATIENT_REF},
         "context": {"reference": f"urn:uuid:{_id('encounter')}"},
         "effectivePeriod": {"end": today.isoformat()},
@@ -305,7 +322,7 @@ def _statement(i: int, med: Any) -> dict[str, Any]:
         "resourceType": "MedicationStatement",
         "id": _id("regular", i, med.drug),
         "status": "active",
-        "medicationCodeableConcept": {"text": _medicine_text(med)},
+        "medicationCodeableConcept": _medicine_concept(med),
         "subject": {"reference": PATIENT_REF},
     }
     if extension:
@@ -443,7 +460,7 @@ def order_request(
                 "Inpatient" if step == "now" else "Discharge",
             )
         ],
-        "medicationCodeableConcept": {"text": order.drug},
+        "medicationCodeableConcept": _medication(order.generic, None, order.dose_mg, order.drug),
         "subject": {"reference": PATIENT_REF},
         "dosageInstruction": (
             _titration(plan.gabapentin)
