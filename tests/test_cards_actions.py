@@ -31,13 +31,12 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from hypothesis import HealthCheck, given, settings
 
 from logic import build_plan
-from logic.drugs.rxnorm import RXNORM
+from logic.drugs.rxnorm import RXNORM, ingredient_codes
 from logic.engine.regimens import REGIMENS
 from logic.formats.fhir.read import flatten
 from logic.formats.share import SENSITIVE_FIELDS
 from logic.models import Order, PatientCase
 from service import cards as cd
-from service.order_codes import ORDER_CODES
 from tests import service_harness as h
 from tests.strategies import cases
 from tests.test_cdc_requests import FILES, SERVICE_FOR_HOOK, coded, load, rekey
@@ -54,7 +53,8 @@ R4_INTENTS = {
     "instance-order",
     "option",
 }
-CODES = {row.code for row in ORDER_CODES}
+#: Every RxNorm ingredient code the one ingredient table holds (logic/data/rxnorm_ingredients.tsv).
+CODES = {row.code for row in ingredient_codes().values()}
 
 
 @pytest.fixture(scope="module")
