@@ -86,7 +86,15 @@ class Condition(StrEnum):
     benzodiazepine_use = "benzodiazepine_use"
     serotonergic_drug_use = "serotonergic_drug_use"
     seizure_disorder = "seizure_disorder"
+    #: Heart block, bundle branch block or another conduction disturbance: the rows of the labels
+    #: that name conduction (tricyclics, cyclobenzaprine).
     cardiac_conduction_disease = "cardiac_conduction_disease"
+    #: A known long QT (congenital long QT syndrome or a prolonged QTc on an ECG). Kept beside
+    #: conduction disease, not inside it: QT prolongation is delayed repolarisation, and the
+    #: labels that warn about it (methadone boxed warning, citalopram, ondansetron, hydroxyzine,
+    #: the fluoroquinolones and macrolides) say nothing about heart block, while the tricyclic
+    #: and cyclobenzaprine labels name both (arrhythmias; conduction), so their rows read both.
+    qt_prolongation = "qt_prolongation"
     glaucoma = "glaucoma"
     urinary_retention_history = "urinary_retention_history"
     fall_risk = "fall_risk"

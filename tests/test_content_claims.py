@@ -612,6 +612,7 @@ _RELAXANT_REASON_BOXES = {
     Condition.substance_use_disorder,
     Condition.cirrhosis,
     Condition.cardiac_conduction_disease,
+    Condition.qt_prolongation,
     Condition.recent_mi,
     Condition.heart_failure,
     Condition.glaucoma,

@@ -592,6 +592,7 @@ def _muscle_relaxant_reasons(case: PatientCase, plan: TreatmentPlan) -> list[str
         for c in (
             Condition.cirrhosis,
             Condition.cardiac_conduction_disease,
+            Condition.qt_prolongation,
             Condition.recent_mi,
             Condition.heart_failure,
             Condition.glaucoma,

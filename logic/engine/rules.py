@@ -557,6 +557,24 @@ def _renal_message(f: Facts) -> str:
     )
 
 
+def qt_medicines(f: Facts) -> tuple[str, ...]:
+    """QT-prolonging medicines in either list (catalogue trait `qt_prolonging`), in entry order."""
+    return f.meds.by_trait.get(Trait.qt_prolonging, ())
+
+
+def _qt_message(f: Facts) -> str:
+    names = qt_medicines(f)
+    each = "it prolongs" if len(names) == 1 else "each prolongs"
+    # Regular methadone is read as MOUD (logic.engine.medications): continued, never tapered
+    # by this plan (CDC 2022 rec 12), so the QT finding goes to its prescriber or programme.
+    moud = " (methadone: do not stop it abruptly; tell its prescriber or programme today)"
+    return (
+        f"Long QT and {_and(names)} on board (regular or given this visit): {each} the QT "
+        "interval (torsades de pointes). Get an ECG and potassium and magnesium, and review "
+        f"the need with the prescriber{moud if 'methadone' in f.meds.moud else ''}."
+    )
+
+
 def _gi_message(f: Facts) -> str:
     nsaids = regular_nsaids(f)
     history = "GI bleeding" if f.has(Condition.gi_bleed_history) else "a peptic ulcer"
@@ -1850,6 +1868,59 @@ RULES: tuple[Rule, ...] = (
         evidence=_NSAID,
         reads=(Condition.gi_bleed_history, Condition.peptic_ulcer),
         named=_gi_message,
+    ),
+    # Long QT (an issue-20 input): the labels that name QT prolongation.
+    Rule(
+        id="qt-tricyclic",
+        trigger=when(Condition.qt_prolongation),
+        target="tricyclic",
+        action=Action.avoid,
+        message="Long QT: tricyclics prolong cardiac conduction and the QT interval, and "
+        "arrhythmias occur even at usual doses in heart disease.",
+        source="Amitriptyline label (Warnings: arrhythmias, prolonged conduction time; prolonged "
+        "QT a sign of toxicity); amitriptyline UK SmPC 4.4 (QT prolongation reported)",
+        severity=Severity.danger,
+        evidence=_TCA,
+    ),
+    Rule(
+        id="qt-cyclobenzaprine",
+        trigger=when(Condition.qt_prolongation),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Long QT: cyclobenzaprine is a tricyclic compound and its label contraindicates "
+        "it with arrhythmias or conduction disturbances.",
+        source="Flexeril (cyclobenzaprine) label, Contraindications (arrhythmias, heart block or "
+        "conduction disturbances)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        id="qt-tramadol",
+        trigger=when(Condition.qt_prolongation),
+        target="tramadol",
+        action=Action.warn,
+        message="Long QT: QT prolongation and torsades de pointes are reported with tramadol, "
+        "most often with another QT-prolonging drug, low potassium or overdose; check "
+        "electrolytes and keep to the lowest dose.",
+        source="Ultram (tramadol) label, 6.2 Postmarketing experience (QT prolongation/torsade "
+        "de pointes)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        id="qt-home-drug",
+        trigger=lambda f: f.has(Condition.qt_prolongation) and bool(qt_medicines(f)),
+        target="plan",
+        action=Action.warn,
+        message="Long QT and a QT-prolonging medicine on board: it can cause torsades de "
+        "pointes. Get an ECG and potassium and magnesium, and review the need with the "
+        "prescriber.",
+        source="Dolophine (methadone) label, boxed warning (life-threatening QT prolongation); "
+        "citalopram label (not recommended in congenital long QT syndrome); Zofran "
+        "(ondansetron) label, 5 Warnings (avoid in congenital long QT syndrome); hydroxyzine "
+        "label (contraindicated with a prolonged QT interval); the label of the medicine named",
+        severity=Severity.danger,
+        evidence=_OPIOID,
+        reads=(Condition.qt_prolongation,),
+        named=_qt_message,
     ),
     # Recent coronary bypass surgery (an issue-20 input)
     Rule(

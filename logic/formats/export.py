@@ -72,6 +72,7 @@ CONDITION_TERMS: dict[Condition, str] = {
     Condition.serotonergic_drug_use: "takes a serotonergic drug",
     Condition.seizure_disorder: "seizure disorder",
     Condition.cardiac_conduction_disease: "cardiac conduction disease",
+    Condition.qt_prolongation: "long QT (QT prolongation)",
     Condition.glaucoma: "glaucoma",
     Condition.urinary_retention_history: "history of urinary retention",
     Condition.fall_risk: "fall risk",
