@@ -101,6 +101,16 @@ class Condition(StrEnum):
     opioid_tolerant = "opioid_tolerant"
 
 
+class ChildPugh(StrEnum):
+    """Child-Pugh class of chronic liver disease (Pugh RNH et al., Br J Surg 1973;60:646-9):
+    A mild (5-6 points), B moderate (7-9), C severe (10-15). The labels' hepatic-impairment
+    doses are written by these classes (celecoxib, cyclobenzaprine, tapentadol)."""
+
+    a = "A"
+    b = "B"
+    c = "C"
+
+
 class Relief(StrEnum):
     none = "none"
     minimal = "minimal"
@@ -443,6 +453,11 @@ class PatientCase(_Frozen):
     radicular_features: Annotated[tuple[RadicularFeature, ...], _words("radicular_features")] = ()
     #: The clinician chose a take-home opioid after a shared decision (issue 11).
     take_home_opioid: Annotated[bool, _words("take_home_opioid")] = False
+    #: Child-Pugh class of the patient's liver disease (None: not known or no liver disease).
+    #: A class means liver disease, so every cirrhosis row applies with it; cirrhosis ticked
+    #: without a class is read as class A (`hepatic_class`): the rows for moderate and severe
+    #: impairment need the class entered, and the plan says so.
+    child_pugh: Annotated[ChildPugh | None, _words("child_pugh")] = None
     #: Medicines (regular or given this episode) the catalogue cannot resolve: kept by name as
     #: plain text, never checked for interactions or doses, and named in the plan as such
     #: (issue 20: an unknown name never blocks the plan).
@@ -532,6 +547,15 @@ class PatientCase(_Frozen):
     def has(self, item: RedFlag | Condition) -> bool:
         """True when the red flag or condition is present."""
         return item in self.red_flags or item in self.conditions
+
+    @property
+    def hepatic_class(self) -> ChildPugh | None:
+        """The Child-Pugh class the liver rows read: the class entered, else A when cirrhosis is
+        ticked (the mildest class, so a ticked box is never read as no liver disease), else
+        None."""
+        if self.child_pugh is not None:
+            return self.child_pugh
+        return ChildPugh.a if Condition.cirrhosis in self.conditions else None
 
     @property
     def older_adult(self) -> bool:

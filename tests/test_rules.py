@@ -686,6 +686,13 @@ ROWS: tuple[Row, ...] = (
         no_duloxetine,
         "duloxetine label",
     ),
+    # Issue 20: cirrhosis with no Child-Pugh class is read as class A, and the plan says so.
+    Row(
+        "hepatic-class-unknown",
+        {"conditions": ["cirrhosis"]},
+        warns("hepatic-class-unknown", Severity.info),
+        "Pugh 1973 (classes); Celebrex, Flexeril, Nucynta labels (class B/C limits)",
+    ),
     # ---- Older adults (AGS Beers 2023) ---------------------------------------------------------
     Row("beers-ketorolac", {"age_years": 70}, no_ketorolac, "Beers 2023"),
     Row("beers-nsaid-reduce", {"age_years": 70}, naproxen_reduced, "Beers 2023; naproxen label"),

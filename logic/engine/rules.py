@@ -89,6 +89,8 @@ class Gate(StrEnum):
     failed = "failed"
     allergy = "allergy"
     frail = "frail"
+    #: Cirrhosis ticked with no Child-Pugh class (read as class A; the plan says so).
+    hepatic_class_unknown = "hepatic_class_unknown"
 
 
 #: What a rule can be indexed by: a gate, a condition or red flag present, or a medicine trait.
@@ -154,6 +156,10 @@ class Facts:
             present.add(Condition.opioid_use_disorder)
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
+        # A Child-Pugh class is a class of chronic liver disease (Pugh 1973): every cirrhosis row
+        # applies with it, whether or not the cirrhosis box is ticked too.
+        if case.child_pugh is not None:
+            present.add(Condition.cirrhosis)
         rank = band_rank(self.renal.band)
         self.older = case.older_adult
         self.chronic = case.pain_duration_weeks > CHRONIC_PAIN_WEEKS_ABOVE
@@ -191,6 +197,8 @@ class Facts:
             keys.add(Gate.allergy)
         if case.frail:
             keys.add(Gate.frail)
+        if case.child_pugh is None and Condition.cirrhosis in case.conditions:
+            keys.add(Gate.hepatic_class_unknown)
         self.meds = meds
         self.present = frozenset(present)
         self.renal_rank = rank
@@ -878,6 +886,20 @@ RULES: tuple[Rule, ...] = (
         message="Liver disease: duloxetine should not be used.",
         source="Duloxetine label (hepatic insufficiency)",
         evidence=_TCA,
+    ),
+    Rule(
+        id="hepatic-class-unknown",
+        trigger=when(Gate.hepatic_class_unknown),
+        target="plan",
+        action=Action.warn,
+        message="Cirrhosis with no Child-Pugh class: read as class A (mild). The labels' limits "
+        "for moderate and severe impairment (celecoxib halved at B and not recommended at C; "
+        "cyclobenzaprine not recommended at B or C; tapentadol not recommended at C) apply "
+        "only when the class is entered.",
+        source="Pugh RNH et al., Br J Surg 1973 (Child-Pugh classes); Celebrex label 2 and 8.6; "
+        "Flexeril label (hepatic impairment); Nucynta label 8.7",
+        severity=Severity.info,
+        evidence=("nsaids-ketorolac", "muscle-relaxants"),
     ),
     # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
     Rule(
