@@ -122,6 +122,7 @@ SENSITIVE_FIELDS: frozenset[str] = frozenset(
         "prior_overdose",
         "heavy_alcohol_use",
         "frail",  # a health judgement, like the condition boxes
+        "child_pugh",  # liver disease and its severity, like the condition boxes
         "unchecked_medicines",  # free medicine names, as revealing as the regular list
     }
 )
@@ -410,7 +411,10 @@ def withheld_fields(case: PatientCase) -> tuple[str, ...]:
 #: page asks (issue 22): the fields each question covers.
 LINK_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pregnancy or breastfeeding", ("pregnant", "pregnancy_weeks", "breastfeeding")),
-    ("substance use, opioid use disorder and other conditions", ("conditions",)),
+    (
+        "substance use, opioid use disorder and other conditions",
+        ("conditions", "child_pugh"),
+    ),
     ("intravenous drug use", ("red_flags:iv_drug_use",)),
     (
         "regular medicines, and medicines outside the lists",
