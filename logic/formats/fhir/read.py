@@ -244,6 +244,7 @@ _ICD10_PREFIXES = tuple(
     (prefix, key) for key, prefixes in fc.ICD10_PREFIXES.items() for prefix in prefixes
 )
 _OPIOID_POISONING = re.compile(fc.ICD10_OPIOID_POISONING)
+_CHILD_PUGH_KEYS = frozenset({"child_pugh_a", "child_pugh_b", "child_pugh_c"})
 _CDC_CONDITIONS = Path(__file__).resolve().parents[2] / "data" / "cdc_condition_codes.tsv"
 
 
@@ -838,6 +839,10 @@ class _Reader:
         for key in keys:
             if key in booleans:
                 self.values[key] = True
+        # A Child-Pugh class (written as child_pugh_a, _b or _c): the worst one recorded.
+        classes = sorted(k[-1].upper() for k in keys if k in _CHILD_PUGH_KEYS)
+        if classes:
+            self.values["child_pugh"] = classes[-1]
 
     def encounter(self) -> None:
         encounters = self.of("Encounter")

@@ -222,6 +222,11 @@ def case_resources(
             out.append(_finding(name, name.replace("_", " ")))
     for item in (*case.red_flags, *case.conditions, *case.radicular_features):
         out.append(_finding(item.value, item.value.replace("_", " ")))
+    if case.child_pugh is not None:  # the class as its own finding: child_pugh_a, _b or _c
+        pugh = case.child_pugh.value
+        out.append(
+            _finding(f"child_pugh_{pugh.lower()}", f"Liver disease, Child-Pugh class {pugh}")
+        )
     for i, tried in enumerate(case.tried):
         out.append(_administration(i, tried, today))
     for i, med in enumerate(case.current_medications):
