@@ -107,6 +107,7 @@ FIELDS: dict[str, Field] = {
         Field("radicular", kind="flag"),
         Field("red_flags", kind="multi"),
         Field("conditions", kind="multi"),
+        Field("child_pugh", kind="choice"),
         Field("allergies", kind="multi"),
         Field("allergic_to", kind="multi"),
         Field("current_medications", kind="medicines"),

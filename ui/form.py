@@ -33,7 +33,7 @@ from logic.engine.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.engine.triage import GROUPS, red_flag_label
 from logic.formats.plaintext import plain_text
 from logic.formats.typed_number import read_number
-from logic.models import Allergy, Condition, RedFlag, Relief, Route
+from logic.models import Allergy, ChildPugh, Condition, RedFlag, Relief, Route
 from ui.fields import (
     BLANK,
     FIELDS,
@@ -486,6 +486,14 @@ def show_form(errors: Mapping[str, str]) -> DeltaGenerator:
             help="These decide which medicines are safe: bleeding, kidneys, breathing, "
             "interactions.",
         )
+        st.segmented_control(
+            FIELDS["child_pugh"].label,
+            options=[c.value for c in ChildPugh],
+            key="child_pugh",
+            persist_state=KEEP,
+            help=_help(FIELDS["child_pugh"]),
+        )
+        field_error(st, errors, "child_pugh")
         flags = st.container(horizontal=True, key="risk_flags")
         flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose", persist_state=KEEP)
         flags.checkbox(
