@@ -174,6 +174,10 @@ ROW_PARTS: dict[str, RowPart] = {
     "route": RowPart("route", marker="optional"),
     "formulation": RowPart("formulation"),
     "relief": RowPart("relief", marker="required"),
+    "hours_ago": RowPart("hours since the last dose", "hours", marker="optional"),
+    "days_since_first_dose": RowPart(
+        "days since the first dose (0 = today)", "days", marker="optional"
+    ),
 }
 
 

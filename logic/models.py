@@ -322,6 +322,13 @@ class TriedMedication(_Medicine):
     )
     doses_given: Annotated[int, Field(ge=1, le=100)] = 1
     relief: Relief = Relief.minimal
+    #: Hours since the last dose of it was given (optional): the plan says when the next dose
+    #: may follow, from the label's dosing interval (logic.drugs.intervals).
+    hours_ago: Annotated[float | None, Field(default=None, ge=0, le=72)] = None
+    #: Days since the first dose of this course (0 = today; optional): which day of a limited
+    #: course this is (ketorolac: combined IV, IM and oral use at most 5 days, label boxed
+    #: warning).
+    days_since_first_dose: Annotated[int | None, Field(default=None, ge=0, le=30)] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -339,6 +346,18 @@ class TriedMedication(_Medicine):
                 data["dose"], data["unit"] = legacy, DoseUnit.mg
             # else: a drug never dosed in mg (fentanyl); the dose_mg check below says so.
         return data
+
+    @model_validator(mode="after")
+    def _times_agree(self) -> TriedMedication:
+        """The last dose cannot be before the first: a course that began today (0 days ago)
+        has its last dose within the last 24 hours, and so on."""
+        days, hours = self.days_since_first_dose, self.hours_ago
+        if days is not None and hours is not None and hours > 24 * (days + 1):
+            raise ValueError(
+                f"the last dose of {self.drug} was {hours:g} hours ago, before the first dose "
+                f"({days} day{'s' if days != 1 else ''} ago): check the two times"
+            )
+        return self
 
     @field_validator("dose_mg", mode="after")
     @classmethod

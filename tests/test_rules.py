@@ -686,6 +686,13 @@ ROWS: tuple[Row, ...] = (
         no_duloxetine,
         "duloxetine label",
     ),
+    # Issue 20: ketorolac labels, boxed warning: combined use at most 5 days (day 6 is over).
+    Row(
+        "ketorolac-past-5-days",
+        {"tried": [{"drug": "ketorolac", "dose_mg": 15, "days_since_first_dose": 5}]},
+        no_ketorolac,
+        "ketorolac labels, boxed warning (5 days in total)",
+    ),
     # Issue 20: cirrhosis with no Child-Pugh class is read as class A, and the plan says so.
     Row(
         "hepatic-class-unknown",

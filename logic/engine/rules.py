@@ -36,6 +36,7 @@ from logic.engine.medications import join_names as _and
 from logic.engine.renal import band_rank
 from logic.engine.thresholds import (
     CHRONIC_PAIN_WEEKS_ABOVE,
+    KETOROLAC_MAX_DAYS,
     LOW_WEIGHT_KG_BELOW,
     PREGNANCY_NSAID_AVOID_WEEKS_FROM,
     PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM,
@@ -91,6 +92,9 @@ class Gate(StrEnum):
     frail = "frail"
     #: Cirrhosis ticked with no Child-Pugh class (read as class A; the plan says so).
     hepatic_class_unknown = "hepatic_class_unknown"
+    #: Ketorolac given this episode with its first dose more than 5 days ago counted in: today
+    #: is past the labels' 5-day course.
+    ketorolac_course_over = "ketorolac_course_over"
 
 
 #: What a rule can be indexed by: a gate, a condition or red flag present, or a medicine trait.
@@ -199,6 +203,13 @@ class Facts:
             keys.add(Gate.frail)
         if case.child_pugh is None and Condition.cirrhosis in case.conditions:
             keys.add(Gate.hepatic_class_unknown)
+        if any(
+            t.drug == "ketorolac"
+            and t.days_since_first_dose is not None
+            and t.days_since_first_dose + 1 > KETOROLAC_MAX_DAYS
+            for t in case.tried
+        ):
+            keys.add(Gate.ketorolac_course_over)
         self.meds = meds
         self.present = frozenset(present)
         self.renal_rank = rank
@@ -900,6 +911,18 @@ RULES: tuple[Rule, ...] = (
         "Flexeril label (hepatic impairment); Nucynta label 8.7",
         severity=Severity.info,
         evidence=("nsaids-ketorolac", "muscle-relaxants"),
+    ),
+    Rule(
+        id="ketorolac-past-5-days",
+        trigger=when(Gate.ketorolac_course_over),
+        target="ketorolac",
+        action=Action.avoid,
+        message="Ketorolac's course began more than 5 days ago: the labels allow no more than 5 "
+        "days of IV, IM and oral ketorolac combined.",
+        source="Ketorolac tromethamine labels, boxed warning (combined duration not to exceed 5 "
+        "days)",
+        severity=Severity.danger,
+        evidence=_NSAID,
     ),
     # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
     Rule(
@@ -2666,6 +2689,39 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         severity=Severity.danger,
     ),
     Rule(
+        id="next-dose-due",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=Action.warn,
+        message="{drug}: last dose {hours} h ago; {when} ({generic} {words}).",
+        source="The label's dosing interval (logic.drugs.intervals names each)",
+        severity=Severity.info,
+    ),
+    Rule(
+        id="ketorolac-course-day",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=Action.warn,
+        message="Ketorolac: today is day {day} of at most {most} (IV, IM and oral counted "
+        "together): {state}.",
+        source="Ketorolac tromethamine labels, boxed warning (combined duration not to exceed 5 "
+        "days)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="steroid-prednisone-equivalent",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=Action.warn,
+        message="Systemic steroid given this visit: {parts}; {total} mg prednisone equivalent in "
+        "all.{missing}",
+        source="BNF, Glucocorticoid therapy (equivalent anti-inflammatory doses: prednisone or "
+        "prednisolone 5 mg = methylprednisolone 4 mg = dexamethasone 0.75 mg = hydrocortisone "
+        "20 mg)",
+        severity=Severity.info,
+        evidence=("systemic-corticosteroids",),
+    ),
+    Rule(
         id="naloxone-patch-dose-unknown",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
@@ -2693,19 +2749,34 @@ def known_rule_ids() -> frozenset[str]:
     """Every id a plan's `rule_ids` may name: the rows here, the interaction table's
     (logic/drugs/interactions.py, "ix-...") and the dose-limit table's
     (logic/drugs/dose_limits.py)."""
-    from logic.drugs import dose_limits, interactions  # imported here: both import the catalogue
+    from logic.drugs import (
+        dose_limits,
+        interactions,
+        intervals,
+        steroids,
+    )  # they import the catalogue
 
-    return frozenset(_BY_ID) | interactions.known_ids() | dose_limits.known_ids()
+    return (
+        frozenset(_BY_ID)
+        | interactions.known_ids()
+        | dose_limits.known_ids()
+        | intervals.known_ids()
+        | steroids.known_ids()
+    )
 
 
 def row_source(rule_id: str) -> str:
     """The source of any table row a plan names (rule, interaction or dose limit)."""
-    from logic.drugs import dose_limits, interactions
+    from logic.drugs import dose_limits, interactions, intervals, steroids
 
     if rule_id in _BY_ID:
         return _BY_ID[rule_id].source
     if rule_id in interactions.known_ids():
         return interactions.row(rule_id).source
+    if rule_id in intervals.known_ids():
+        return intervals.row(rule_id).source
+    if rule_id in steroids.known_ids():
+        return steroids.row(rule_id).source
     return dose_limits.row(rule_id).source
 
 
