@@ -9,7 +9,8 @@ Writing
 * ``tried`` is a comma-separated list of medicine tokens. A medicine whose details are all default
   is just its generic name (``ketorolac``), or its product name for a combination product
   (``percocet``: oxycodone with acetaminophen, which the name carries); otherwise
-  ``drug:dose:route:doses_given:relief:unit:formulation`` with empty parts for "not recorded"
+  ``drug:dose:route:doses_given:relief:unit:formulation:hours_ago:days_since_first_dose``
+  with empty parts for "not recorded"
   and trailing empty parts left off (``orphenadrine::iv:2:minimal``). An empty unit with a dose
   means mg, so links written before units existed read as they did.
 * ``current_medications`` uses ``drug:dose:unit:doses_per_day:route:formulation:weeks`` the same
@@ -163,7 +164,16 @@ _NOUNS = {
 }
 
 # Medicine tokens: the parts after the name, in link order.
-_TRIED_PARTS = ("dose", "route", "doses_given", "relief", "unit", "formulation")
+_TRIED_PARTS = (
+    "dose",
+    "route",
+    "doses_given",
+    "relief",
+    "unit",
+    "formulation",
+    "hours_ago",
+    "days_since_first_dose",
+)
 _CURRENT_PARTS = ("dose", "unit", "doses_per_day", "route", "formulation", "weeks")
 _PARTS: dict[str, tuple[str, ...]] = {"tried": _TRIED_PARTS, "current_medications": _CURRENT_PARTS}
 _ROUTE_WORDS = {
