@@ -443,7 +443,10 @@ def show_form(errors: Mapping[str, str]) -> DeltaGenerator:
         st.subheader(":material/medication: Medicines already tried")
         tried = medicine_picker("tried", "Given for this episode")
         if tried:
-            st.caption("Per medicine: doses given, dose each time, unit, route, and relief")
+            st.caption(
+                "Per medicine: doses given, dose each time, unit, route, relief, and hours since "
+                "the last dose (ketorolac: also days since its first dose, 0 = today)"
+            )
         for drug in tried:
             tried_row(drug)
         field_error(st, errors, "tried")
@@ -672,3 +675,22 @@ def tried_row(drug: str) -> None:
         compact_choice(
             ROW_PARTS["relief"].widget_label(name), RELIEF, keys["relief"], "Relief?", 120
         )
+        # When it was given (optional): the plan says when the next dose may follow (the
+        # label's interval) and, for ketorolac, which day of its 5-day course this is.
+        number_box(
+            st,
+            ROW_PARTS["hours_ago"].widget_label(name),
+            keys["hours_ago"],
+            placeholder="Hours ago",
+            label_visibility="collapsed",
+            width=95,
+        )
+        if drug == "ketorolac":
+            number_box(
+                st,
+                ROW_PARTS["days_since_first_dose"].widget_label(name),
+                keys["days_since_first_dose"],
+                placeholder="Days since 1st dose",
+                label_visibility="collapsed",
+                width=170,
+            )
