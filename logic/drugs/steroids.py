@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-__all__ = ["EQUIVALENTS", "Equivalent", "known_ids", "prednisone_mg", "row"]
+__all__ = ["EQUIVALENTS", "STEROIDS", "Equivalent", "known_ids", "prednisone_mg", "row"]
 
 
 class Equivalent(NamedTuple):
@@ -38,6 +38,8 @@ EQUIVALENTS: tuple[Equivalent, ...] = (
 )
 _BY_GENERIC = {e.generic: e for e in EQUIVALENTS}
 _BY_ID = {e.id: e for e in EQUIVALENTS}
+#: The steroids the table converts (a given medicine outside it is not a systemic steroid here).
+STEROIDS: frozenset[str] = frozenset(_BY_GENERIC)
 
 
 def known_ids() -> frozenset[str]:

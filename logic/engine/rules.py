@@ -203,10 +203,10 @@ class Facts:
             keys.add(Gate.frail)
         if case.child_pugh is None and Condition.cirrhosis in case.conditions:
             keys.add(Gate.hepatic_class_unknown)
-        if any(
-            t.drug == "ketorolac"
-            and t.days_since_first_dose is not None
+        if case.tried and any(
+            t.days_since_first_dose is not None
             and t.days_since_first_dose + 1 > KETOROLAC_MAX_DAYS
+            and t.drug == "ketorolac"
             for t in case.tried
         ):
             keys.add(Gate.ketorolac_course_over)

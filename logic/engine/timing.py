@@ -16,7 +16,7 @@ from __future__ import annotations
 from logic.drugs.catalogue import Formulation
 from logic.drugs.dose_limits import Patient
 from logic.drugs.intervals import interval_for
-from logic.drugs.steroids import prednisone_mg
+from logic.drugs.steroids import STEROIDS, prednisone_mg
 from logic.engine.rules import rule_by_id, step_text
 from logic.engine.thresholds import KETOROLAC_MAX_DAYS
 from logic.models import PatientCase, Severity, TriedMedication, Warning
@@ -146,12 +146,22 @@ def _steroids(case: PatientCase) -> list[Warning]:
 
 def timing_warnings(case: PatientCase, patient: Patient) -> list[Warning]:
     """The next-dose, ketorolac-day and steroid-total warnings for this case (none without a
-    medicine given this episode)."""
-    if not case.tried:
+    medicine given this episode). One pass finds which of the three apply, so a case without
+    times or steroids costs one loop over its given medicines."""
+    tried = case.tried
+    if not tried:
         return []
     out: list[Warning] = []
-    for tried in case.tried:
-        out.extend(_next_dose(tried, patient))
-    out.extend(_ketorolac(case))
-    out.extend(_steroids(case))
+    ketorolac = steroid = False
+    for t in tried:
+        if t.hours_ago is not None:
+            out.extend(_next_dose(t, patient))
+        if t.days_since_first_dose is not None and t.drug == "ketorolac":
+            ketorolac = True
+        if t.drug in STEROIDS:
+            steroid = True
+    if ketorolac:
+        out.extend(_ketorolac(case))
+    if steroid:
+        out.extend(_steroids(case))
     return out
