@@ -297,3 +297,16 @@ def test_a_time_in_the_future_or_days_old_is_not_read_as_this_visit(when: str) -
     ).case
     assert back is not None
     assert back.tried[0].hours_ago is None
+
+
+def test_the_page_table_holds_the_times_both_ways() -> None:
+    """ui.fields: the case -> widget values -> the case again, times included."""
+    from ui.fields import case_inputs, widget_values
+
+    state, notices = widget_values(TIMED.model_dump(mode="json"))
+    assert notices == []
+    assert state["tried_hours_ago_ketorolac"] == 2.5
+    assert state["tried_days_since_first_dose_ketorolac"] == 1
+    raw, missing = case_inputs(state)
+    assert missing == []
+    assert PatientCase(**raw).tried == TIMED.tried

@@ -164,3 +164,17 @@ def test_fhir_writes_and_reads_it_back(child_pugh: str | None) -> None:
     assert back is not None
     assert back.child_pugh == (ChildPugh(child_pugh) if child_pugh else None)
     assert back.conditions == case.conditions
+
+
+@pytest.mark.parametrize("child_pugh", [None, "A", "B", "C"])
+def test_the_page_table_holds_the_class_both_ways(child_pugh: str | None) -> None:
+    """ui.fields: the case -> widget values -> the case again."""
+    from ui.fields import case_inputs, widget_values
+
+    case = _case(child_pugh=child_pugh)
+    state, notices = widget_values(case.model_dump(mode="json"))
+    assert notices == []
+    assert state["child_pugh"] == child_pugh
+    raw, missing = case_inputs(state)
+    assert missing == []
+    assert PatientCase(**raw) == case
