@@ -126,6 +126,15 @@ CASE_FIELDS: dict[str, CaseField] = {
     "current_medications": CaseField("Regular medicines"),
     "tried": CaseField("Medicines already tried"),
     "unchecked_medicines": CaseField("Other medicines (not in the lists)"),
+    "child_pugh": CaseField(
+        "Liver disease: Child-Pugh class",
+        help="A mild, B moderate, C severe. Any class applies the cirrhosis limits; B and C add "
+        "the labels' moderate and severe limits (celecoxib halved then not recommended, "
+        "cyclobenzaprine and tapentadol not recommended). Cirrhosis ticked with no class is read "
+        "as A.",
+        source="Pugh RNH et al., Br J Surg 1973; Celebrex, Flexeril and Nucynta labels (hepatic "
+        "impairment)",
+    ),
     "take_home_opioid": CaseField("Take-home opioid chosen after a shared decision"),
 }
 
@@ -165,6 +174,10 @@ ROW_PARTS: dict[str, RowPart] = {
     "route": RowPart("route", marker="optional"),
     "formulation": RowPart("formulation"),
     "relief": RowPart("relief", marker="required"),
+    "hours_ago": RowPart("hours since the last dose", "hours", marker="optional"),
+    "days_since_first_dose": RowPart(
+        "days since the first dose (0 = today)", "days", marker="optional"
+    ),
 }
 
 

@@ -86,11 +86,29 @@ class Condition(StrEnum):
     benzodiazepine_use = "benzodiazepine_use"
     serotonergic_drug_use = "serotonergic_drug_use"
     seizure_disorder = "seizure_disorder"
+    #: Heart block, bundle branch block or another conduction disturbance: the rows of the labels
+    #: that name conduction (tricyclics, cyclobenzaprine).
     cardiac_conduction_disease = "cardiac_conduction_disease"
+    #: A known long QT (congenital long QT syndrome or a prolonged QTc on an ECG). Kept beside
+    #: conduction disease, not inside it: QT prolongation is delayed repolarisation, and the
+    #: labels that warn about it (methadone boxed warning, citalopram, ondansetron, hydroxyzine,
+    #: the fluoroquinolones and macrolides) say nothing about heart block, while the tricyclic
+    #: and cyclobenzaprine labels name both (arrhythmias; conduction), so their rows read both.
+    qt_prolongation = "qt_prolongation"
     glaucoma = "glaucoma"
     urinary_retention_history = "urinary_retention_history"
     fall_risk = "fall_risk"
     opioid_tolerant = "opioid_tolerant"
+
+
+class ChildPugh(StrEnum):
+    """Child-Pugh class of chronic liver disease (Pugh RNH et al., Br J Surg 1973;60:646-9):
+    A mild (5-6 points), B moderate (7-9), C severe (10-15). The labels' hepatic-impairment
+    doses are written by these classes (celecoxib, cyclobenzaprine, tapentadol)."""
+
+    a = "A"
+    b = "B"
+    c = "C"
 
 
 class Relief(StrEnum):
@@ -304,6 +322,13 @@ class TriedMedication(_Medicine):
     )
     doses_given: Annotated[int, Field(ge=1, le=100)] = 1
     relief: Relief = Relief.minimal
+    #: Hours since the last dose of it was given (optional): the plan says when the next dose
+    #: may follow, from the label's dosing interval (logic.drugs.intervals).
+    hours_ago: Annotated[float | None, Field(default=None, ge=0, le=72)] = None
+    #: Days since the first dose of this course (0 = today; optional): which day of a limited
+    #: course this is (ketorolac: combined IV, IM and oral use at most 5 days, label boxed
+    #: warning).
+    days_since_first_dose: Annotated[int | None, Field(default=None, ge=0, le=30)] = None
 
     @model_validator(mode="before")
     @classmethod
@@ -321,6 +346,18 @@ class TriedMedication(_Medicine):
                 data["dose"], data["unit"] = legacy, DoseUnit.mg
             # else: a drug never dosed in mg (fentanyl); the dose_mg check below says so.
         return data
+
+    @model_validator(mode="after")
+    def _times_agree(self) -> TriedMedication:
+        """The last dose cannot be before the first: a course that began today (0 days ago)
+        has its last dose within the last 24 hours, and so on."""
+        days, hours = self.days_since_first_dose, self.hours_ago
+        if days is not None and hours is not None and hours > 24 * (days + 1):
+            raise ValueError(
+                f"the last dose of {self.drug} was {hours:g} hours ago, before the first dose "
+                f"({days} day{'s' if days != 1 else ''} ago): check the two times"
+            )
+        return self
 
     @field_validator("dose_mg", mode="after")
     @classmethod
@@ -435,6 +472,11 @@ class PatientCase(_Frozen):
     radicular_features: Annotated[tuple[RadicularFeature, ...], _words("radicular_features")] = ()
     #: The clinician chose a take-home opioid after a shared decision (issue 11).
     take_home_opioid: Annotated[bool, _words("take_home_opioid")] = False
+    #: Child-Pugh class of the patient's liver disease (None: not known or no liver disease).
+    #: A class means liver disease, so every cirrhosis row applies with it; cirrhosis ticked
+    #: without a class is read as class A (`hepatic_class`): the rows for moderate and severe
+    #: impairment need the class entered, and the plan says so.
+    child_pugh: Annotated[ChildPugh | None, _words("child_pugh")] = None
     #: Medicines (regular or given this episode) the catalogue cannot resolve: kept by name as
     #: plain text, never checked for interactions or doses, and named in the plan as such
     #: (issue 20: an unknown name never blocks the plan).
@@ -524,6 +566,15 @@ class PatientCase(_Frozen):
     def has(self, item: RedFlag | Condition) -> bool:
         """True when the red flag or condition is present."""
         return item in self.red_flags or item in self.conditions
+
+    @property
+    def hepatic_class(self) -> ChildPugh | None:
+        """The Child-Pugh class the liver rows read: the class entered, else A when cirrhosis is
+        ticked (the mildest class, so a ticked box is never read as no liver disease), else
+        None."""
+        if self.child_pugh is not None:
+            return self.child_pugh
+        return ChildPugh.a if Condition.cirrhosis in self.conditions else None
 
     @property
     def older_adult(self) -> bool:

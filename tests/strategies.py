@@ -33,6 +33,7 @@ from logic.drugs.catalogue import (
 )
 from logic.models import (
     Allergy,
+    ChildPugh,
     Condition,
     CurrentMedication,
     PatientCase,
@@ -123,6 +124,7 @@ _SOME_FLAGS = st.tuples(st.sampled_from(_RED_FLAGS), _DEFAULT_FLAGS).map(
 #: Two to four masks: on average 5, 2.5 or 1.25 of the 20 conditions, up to all of them.
 _CONDITION_SETS = st.one_of(*(_subsets(_CONDITIONS, k) for k in (2, 3, 4)))
 _AGES = st.integers(min_value=18, max_value=110)
+_CHILD_PUGH = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(tuple(ChildPugh)))
 _SEXES = st.sampled_from(["female", "male"])
 _WEIGHTS = _floats(25, 350)
 _HEIGHTS = st.none() | _floats(100, 250)
@@ -243,6 +245,8 @@ def cases(
             "heavy_alcohol_use": draw(_SOMETIMES),
             "frail": draw(_SOMETIMES),
             "radicular_features": draw(_FEATURES),
+            # Issue 20: the Child-Pugh class, usually none.
+            "child_pugh": draw(_CHILD_PUGH),
         }
     return PatientCase(
         **extra,

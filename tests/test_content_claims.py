@@ -612,6 +612,7 @@ _RELAXANT_REASON_BOXES = {
     Condition.substance_use_disorder,
     Condition.cirrhosis,
     Condition.cardiac_conduction_disease,
+    Condition.qt_prolongation,
     Condition.recent_mi,
     Condition.heart_failure,
     Condition.glaucoma,
@@ -634,6 +635,7 @@ def _relaxant_reason_holds(patient: PatientCase, plan: TreatmentPlan) -> bool:
         )
         or patient.older_adult
         or bool(set(patient.conditions) & _RELAXANT_REASON_BOXES)
+        or patient.child_pugh is not None  # liver disease: the cyclobenzaprine label
         or bool(patient.red_flags)  # IV drug use counts as a use disorder; others are work-ups
         or patient.pain_duration_weeks > CHRONIC_WEEKS
         or patient.pregnant

@@ -153,6 +153,7 @@ def test_every_medicine_step_row_is_applied_somewhere() -> None:
     from logic.engine.rules import MEDICINE_STEP_RULES
 
     root = Path(__file__).resolve().parents[1] / "logic" / "engine"
-    code = "".join((root / n).read_text() for n in ("plan.py", "review.py", "med_checks.py"))
+    files = ("plan.py", "review.py", "med_checks.py", "timing.py")
+    code = "".join((root / n).read_text() for n in files)
     dead = [r.id for r in MEDICINE_STEP_RULES if f'"{r.id}"' not in code]
     assert dead == []

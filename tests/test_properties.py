@@ -267,7 +267,8 @@ def check_no_order_exceeds_its_label_renal_or_age_maximum(
     co-sedation reductions the sources require."""
     older = case.age_years >= 65
     rank = renal_rank(plan)
-    cirrhosis = case.has(Condition.cirrhosis)
+    # A Child-Pugh class is a class of liver disease (Pugh 1973): the cirrhosis limits apply.
+    cirrhosis = case.has(Condition.cirrhosis) or case.child_pugh is not None
     for order in all_orders(plan):
         key = (generic(order), order.route.value)
         assert key in LABEL_MAX, f"no label maximum in this test for {key}: add one with source"
@@ -370,6 +371,7 @@ def check_no_nsaid_with_any_nsaid_contraindication(case: PatientCase, plan: Trea
         crcl_below_30(case, plan)
         or case.pregnant
         or any(case.has(c) for c in NSAID_CONTRAINDICATIONS)
+        or case.child_pugh is not None  # a Child-Pugh class is liver disease (Pugh 1973)
         # Lapi 2013; ramipril label (ACE inhibitor or ARB + diuretic); naproxen and lithium
         # labels (lithium levels rise).
         or (bool(_medicines(case) & RAAS_BLOCKERS) and bool(_medicines(case) & DIURETICS))
@@ -587,11 +589,12 @@ def _muscle_relaxant_reasons(case: PatientCase, plan: TreatmentPlan) -> list[str
         reasons.append("chronic")  # ACP 2017 covers acute/subacute; WHO 2023
     if case.pregnant:
         reasons.append("pregnancy")  # cyclobenzaprine label
-    if any(
+    if case.child_pugh is not None or any(
         case.has(c)
         for c in (
             Condition.cirrhosis,
             Condition.cardiac_conduction_disease,
+            Condition.qt_prolongation,
             Condition.recent_mi,
             Condition.heart_failure,
             Condition.glaucoma,
@@ -719,7 +722,7 @@ def check_acetaminophen_within_the_weight_limit(case: PatientCase, plan: Treatme
         per_dose, per_day = 1000.0, 4000.0
         if case.weight_kg < 50:
             per_dose, per_day = 15 * case.weight_kg, 75 * case.weight_kg
-        if case.has(Condition.cirrhosis) or case.heavy_alcohol_use:
+        if case.has(Condition.cirrhosis) or case.child_pugh is not None or case.heavy_alcohol_use:
             per_day = min(per_day, 2000)
         # Australian consensus figures cited by Reid et al. 2022 (PMID 35535712): 3 g a day when
         # frail; 60 mg/kg a day at 65+ under 50 kg.

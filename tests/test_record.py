@@ -121,9 +121,12 @@ def assert_note_records(case: PatientCase, plan: TreatmentPlan, note: str) -> No
     for flag in case.red_flags:
         assert RED_FLAG_TERMS[flag] in flags
     conditions = _line(note, "Conditions")
-    assert (conditions == "none recorded") is (not case.conditions)
+    assert (conditions == "none recorded") is (not case.conditions and case.child_pugh is None)
     for condition in case.conditions:
         assert condition_term(condition) in conditions
+    # Issue 20: the Child-Pugh class is recorded with the conditions.
+    pugh = f"Child-Pugh class {case.child_pugh.value}" if case.child_pugh else "Child-Pugh"
+    assert (pugh in conditions) is (case.child_pugh is not None)
 
     allergies = _line(note, "Allergies")
     assert (allergies == "none recorded") is (not case.allergies and not case.allergic_to)

@@ -29,11 +29,22 @@ PAGE_WORDS = {
     "route": ("route", "optional"),
     "formulation": ("formulation", ""),
     "relief": ("relief", "required"),
+    "hours_ago": ("hours since the last dose", "optional"),
+    "days_since_first_dose": ("days since the first dose (0 = today)", "optional"),
 }
 
 #: The link's medicine token layout, drug:part:part:... (logic/formats/share.py, README "Links").
 LINK_PARTS = {
-    "tried": ("dose", "route", "doses_given", "relief", "unit", "formulation"),
+    "tried": (
+        "dose",
+        "route",
+        "doses_given",
+        "relief",
+        "unit",
+        "formulation",
+        "hours_ago",
+        "days_since_first_dose",
+    ),
     "current_medications": ("dose", "unit", "doses_per_day", "route", "formulation", "weeks"),
 }
 #: A value each part cannot take: a word where a number goes, an unknown choice elsewhere.
@@ -71,6 +82,7 @@ def test_model_error_names_the_part_as_the_table_does(list_name: str, part: str)
 NUMBER_BOXES = [
     ("tried", "doses_given"),
     ("tried", "dose"),
+    ("tried", "hours_ago"),
     ("current_medications", "dose"),
     ("current_medications", "doses_per_day"),
     ("current_medications", "weeks"),
@@ -100,10 +112,17 @@ def test_page_row_widgets_are_labelled_from_the_table() -> None:
     seen = 0
     for list_name in ("tried", "current_medications"):
         for part, key in row_keys("ibuprofen", list_name).items():
+            if part == "days_since_first_dose":  # only ketorolac's row has it (its 5 days)
+                assert key not in labels
+                continue
             label, marker = PAGE_WORDS[part]
             expected = f"{name}: {label}" + (f" ({marker})" if marker else "")
             assert labels[key] == ROW_PARTS[part].widget_label(name) == expected
             seen += 1
     formulation = row_keys("ibuprofen", "current_medications")["formulation"]
     assert formulation in labels
-    assert seen == 11  # 5 tried boxes + 6 regular-medicine boxes (ui.fields.ROWS)
+    assert seen == 12  # 6 tried boxes + 6 regular-medicine boxes (ui.fields.ROWS)
+    at.multiselect(key="tried").set_value(["ketorolac"]).run()
+    labels = {w.key: w.label for w in at.text_input}
+    key = row_keys("ketorolac", "tried")["days_since_first_dose"]
+    assert labels[key] == ROW_PARTS["days_since_first_dose"].widget_label(display_name("ketorolac"))

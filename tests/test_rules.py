@@ -201,6 +201,11 @@ def tramadol_hepatic(plan: TreatmentPlan) -> None:
     assert tramadol.every_hours is None or tramadol.every_hours >= 12
 
 
+def tramadol_offered(plan: TreatmentPlan) -> None:
+    """A warn row keeps the drug: tramadol is still in the plan."""
+    assert orders(plan, "tramadol")
+
+
 def tramadol_over_75(plan: TreatmentPlan) -> None:
     """Tramadol label, age > 75: at most 300 mg/day [§3.3]."""
     (tramadol,) = orders(plan, "tramadol", "give_now")
@@ -681,6 +686,20 @@ ROWS: tuple[Row, ...] = (
         no_duloxetine,
         "duloxetine label",
     ),
+    # Issue 20: ketorolac labels, boxed warning: combined use at most 5 days (day 6 is over).
+    Row(
+        "ketorolac-past-5-days",
+        {"tried": [{"drug": "ketorolac", "dose_mg": 15, "days_since_first_dose": 5}]},
+        no_ketorolac,
+        "ketorolac labels, boxed warning (5 days in total)",
+    ),
+    # Issue 20: cirrhosis with no Child-Pugh class is read as class A, and the plan says so.
+    Row(
+        "hepatic-class-unknown",
+        {"conditions": ["cirrhosis"]},
+        warns("hepatic-class-unknown", Severity.info),
+        "Pugh 1973 (classes); Celebrex, Flexeril, Nucynta labels (class B/C limits)",
+    ),
     # ---- Older adults (AGS Beers 2023) ---------------------------------------------------------
     Row("beers-ketorolac", {"age_years": 70}, no_ketorolac, "Beers 2023"),
     Row("beers-nsaid-reduce", {"age_years": 70}, naproxen_reduced, "Beers 2023; naproxen label"),
@@ -894,6 +913,27 @@ ROWS: tuple[Row, ...] = (
         {"conditions": ["recent_mi"], **TCA_CASE},
         no_amitriptyline,
         "amitriptyline label (acute recovery after MI)",
+    ),
+    # Issue 20: long QT. Amitriptyline label (arrhythmias, prolonged conduction; QT on the UK
+    # SmPC); cyclobenzaprine label (contraindicated with arrhythmias or conduction
+    # disturbances); Ultram label 6.2 (QT prolongation/torsades reported).
+    Row(
+        "qt-tricyclic",
+        {"conditions": ["qt_prolongation"], **TCA_CASE},
+        no_amitriptyline,
+        "amitriptyline label (arrhythmias, QT)",
+    ),
+    Row(
+        "qt-cyclobenzaprine",
+        {"conditions": ["qt_prolongation"]},
+        no_muscle_relaxant_because("long QT"),
+        "cyclobenzaprine label (contraindicated with arrhythmias or conduction disturbances)",
+    ),
+    Row(
+        "qt-tramadol",
+        {"conditions": ["qt_prolongation"]},  # acute pain: tramadol is offered, with the warning
+        both(tramadol_offered, warns("qt-tramadol")),
+        "Ultram label 6.2 (QT prolongation/torsade de pointes)",
     ),
     Row(
         "glaucoma-tricyclic",
@@ -1229,7 +1269,36 @@ IBUPROFEN_400 = home("ibuprofen", 400, 3)
 NAPROXEN_500 = home("naproxen", 500, 2)
 BREASTFEEDING = {**FEMALE, "breastfeeding": True}
 
+
+def qt_drugs_named(*names: str) -> Callable[[TreatmentPlan], None]:
+    """Long QT with QT-prolonging medicines on board: one danger warning naming each of them,
+    asking for an ECG and electrolytes (methadone boxed warning; citalopram, ondansetron,
+    hydroxyzine labels)."""
+
+    def check(plan: TreatmentPlan) -> None:
+        (warning,) = [w for w in plan.warnings if w.code == "qt-home-drug"]
+        assert warning.severity is Severity.danger
+        for name in names:
+            assert name in warning.message, (name, warning.message)
+        assert "ECG" in warning.message
+        assert "potassium" in warning.message
+
+    return check
+
+
 UNSAFE_HOME_ROWS: tuple[Row, ...] = (
+    Row(
+        "qt-home-drug",
+        {"conditions": ["qt_prolongation"], **current(home("methadone", 10, 3), "citalopram")},
+        qt_drugs_named("methadone", "citalopram"),
+        "Dolophine label, boxed warning (QT); citalopram label (congenital long QT)",
+    ),
+    Row(
+        "qt-home-drug",
+        {"conditions": ["qt_prolongation"], "tried": [{"drug": "ondansetron", "dose_mg": 4}]},
+        qt_drugs_named("ondansetron"),
+        "Zofran label, 5 Warnings (avoid in congenital long QT syndrome)",
+    ),
     Row(
         "breastfeeding-home-codeine-tramadol",
         {**BREASTFEEDING, **current(TYLENOL_3)},
@@ -1403,6 +1472,12 @@ def unsafe_home_fired(**case: Any) -> set[str]:
         ({**GI, **current(NAPROXEN_500)}, {"gi-home-nsaid"}),
         ({"conditions": ["peptic_ulcer"], **current(NAPROXEN_500)}, {"gi-home-nsaid"}),
         ({"conditions": ["gi_bleed_history"]}, set()),
+        # Issue 20, long QT: a QT-prolonging medicine with the box, vs either alone (methadone
+        # boxed warning; hydroxyzine label, contraindicated with a prolonged QT interval).
+        ({"conditions": ["qt_prolongation"], **current("hydroxyzine")}, {"qt-home-drug"}),
+        ({"conditions": ["qt_prolongation"], **current("sertraline")}, set()),
+        (current("hydroxyzine"), set()),
+        ({"conditions": ["cardiac_conduction_disease"], **current("hydroxyzine")}, set()),
     ],
 )
 def test_unsafe_regular_medicine_rows_fire_on_one_side_of_each_boundary(

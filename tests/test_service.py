@@ -247,6 +247,26 @@ def _expected_cases(today: dt.date) -> dict[str, PatientCase]:
     }
 
 
+def _visit_day_only(body: dict[str, Any]) -> dict[str, Any]:
+    """The request with each MedicationAdministration dated by its day only (no time of day)."""
+    data = copy.deepcopy(body)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("resourceType") == "MedicationAdministration":
+                when = node.get("effectiveDateTime")
+                if isinstance(when, str):
+                    node["effectiveDateTime"] = when[:10]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+    return data
+
+
 PATIENT_VIEW_FILES = [
     "reference.json",
     "radicular.json",
@@ -260,7 +280,9 @@ PATIENT_VIEW_FILES = [
 def test_hand_written_request_gives_the_plan_of_the_equivalent_case(
     client, server, key, name
 ) -> None:
-    body = load(name)
+    # The doses' times of day are left out here: the hours since each dose are read against
+    # the server's clock (tests/test_dose_times.py tests them), and this test is about the case.
+    body = _visit_day_only(load(name))
     response = call(client, server, key, "back-pain-plan", body)
     assert response.status_code == 200, response.text
     got = response.json()["cards"]

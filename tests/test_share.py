@@ -40,6 +40,7 @@ from logic.formats.share import (
 )
 from logic.models import (
     Allergy,
+    ChildPugh,
     Condition,
     CurrentMedication,
     PatientCase,
@@ -617,6 +618,7 @@ SENSITIVE_CASE = PatientCase(
     heavy_alcohol_use=True,
     frail=True,
     conditions=(Condition.opioid_use_disorder, Condition.ckd),
+    child_pugh=ChildPugh.b,
     red_flags=(RedFlag.iv_drug_use, RedFlag.fever),
     current_medications=(CurrentMedication(drug="buprenorphine"),),
     tried=(TriedMedication(drug="ketorolac"),),
@@ -638,6 +640,7 @@ def test_private_query_leaves_out_every_sensitive_field() -> None:
         "alcohol",
         "buprenorphine",
         "frail",
+        "child_pugh",
     ):
         assert word not in text
 
@@ -658,6 +661,7 @@ def test_withheld_fields_name_what_the_private_link_left_out() -> None:
         "heavy_alcohol_use",
         "frail",
         "conditions",
+        "child_pugh",
         "current_medications",
         "unchecked_medicines",
         "iv_drug_use",

@@ -107,6 +107,7 @@ FIELDS: dict[str, Field] = {
         Field("radicular", kind="flag"),
         Field("red_flags", kind="multi"),
         Field("conditions", kind="multi"),
+        Field("child_pugh", kind="choice"),
         Field("allergies", kind="multi"),
         Field("allergic_to", kind="multi"),
         Field("current_medications", kind="medicines"),
@@ -133,7 +134,11 @@ _DECIMALS = {"kg": 1, "lb": 1, "cm": 1, "in": 1, "mg/dL": 2, "µmol/L": 1}
 
 #: Per-medicine rows: the key prefix and the fields each row fills, for both medicine lists.
 ROWS: dict[str, tuple[str, tuple[str, ...], type[Any]]] = {
-    "tried": ("tried", ("doses_given", "dose", "unit", "route", "relief"), TriedMedication),
+    "tried": (
+        "tried",
+        ("doses_given", "dose", "unit", "route", "relief", "hours_ago", "days_since_first_dose"),
+        TriedMedication,
+    ),
     "current_medications": (
         "current",
         ("dose", "unit", "doses_per_day", "route", "formulation", "weeks"),

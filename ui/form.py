@@ -33,7 +33,7 @@ from logic.engine.thresholds import PREGNANCY_NSAID_AVOID_WEEKS_FROM
 from logic.engine.triage import GROUPS, red_flag_label
 from logic.formats.plaintext import plain_text
 from logic.formats.typed_number import read_number
-from logic.models import Allergy, Condition, RedFlag, Relief, Route
+from logic.models import Allergy, ChildPugh, Condition, RedFlag, Relief, Route
 from ui.fields import (
     BLANK,
     FIELDS,
@@ -89,7 +89,8 @@ CONDITIONS = {
     Condition.benzodiazepine_use: "Takes a benzodiazepine",
     Condition.serotonergic_drug_use: "Takes a serotonergic drug (SSRI, SNRI, MAOI)",
     Condition.seizure_disorder: "Seizure disorder",
-    Condition.cardiac_conduction_disease: "Cardiac conduction disease / long QT",
+    Condition.cardiac_conduction_disease: "Cardiac conduction disease (heart block)",
+    Condition.qt_prolongation: "Long QT (congenital or prolonged QTc)",
     Condition.glaucoma: "Angle-closure glaucoma",
     Condition.urinary_retention_history: "History of urinary retention",
     Condition.fall_risk: "High fall risk",
@@ -442,7 +443,10 @@ def show_form(errors: Mapping[str, str]) -> DeltaGenerator:
         st.subheader(":material/medication: Medicines already tried")
         tried = medicine_picker("tried", "Given for this episode")
         if tried:
-            st.caption("Per medicine: doses given, dose each time, unit, route, and relief")
+            st.caption(
+                "Per medicine: doses given, dose each time, unit, route, relief, and hours since "
+                "the last dose (ketorolac: also days since its first dose, 0 = today)"
+            )
         for drug in tried:
             tried_row(drug)
         field_error(st, errors, "tried")
@@ -485,6 +489,14 @@ def show_form(errors: Mapping[str, str]) -> DeltaGenerator:
             help="These decide which medicines are safe: bleeding, kidneys, breathing, "
             "interactions.",
         )
+        st.segmented_control(
+            FIELDS["child_pugh"].label,
+            options=[c.value for c in ChildPugh],
+            key="child_pugh",
+            persist_state=KEEP,
+            help=_help(FIELDS["child_pugh"]),
+        )
+        field_error(st, errors, "child_pugh")
         flags = st.container(horizontal=True, key="risk_flags")
         flags.checkbox(FIELDS["prior_overdose"].label, key="prior_overdose", persist_state=KEEP)
         flags.checkbox(
@@ -663,3 +675,22 @@ def tried_row(drug: str) -> None:
         compact_choice(
             ROW_PARTS["relief"].widget_label(name), RELIEF, keys["relief"], "Relief?", 120
         )
+        # When it was given (optional): the plan says when the next dose may follow (the
+        # label's interval) and, for ketorolac, which day of its 5-day course this is.
+        number_box(
+            st,
+            ROW_PARTS["hours_ago"].widget_label(name),
+            keys["hours_ago"],
+            placeholder="Hours ago",
+            label_visibility="collapsed",
+            width=95,
+        )
+        if drug == "ketorolac":
+            number_box(
+                st,
+                ROW_PARTS["days_since_first_dose"].widget_label(name),
+                keys["days_since_first_dose"],
+                placeholder="Days since 1st dose",
+                label_visibility="collapsed",
+                width=170,
+            )

@@ -40,6 +40,9 @@ class Gate(StrEnum):
     age_65_plus = "age_65_plus"
     age_over_75 = "age_over_75"
     cirrhosis = "cirrhosis"
+    child_pugh_b_or_c = "child_pugh_b_or_c"
+    child_pugh_c = "child_pugh_c"
+    age_over_60 = "age_over_60"
     breastfeeding = "breastfeeding"
     opioid_naive = "opioid_naive"
     opioid_naive_65_plus = "opioid_naive_65_plus"
@@ -58,6 +61,9 @@ class Patient(NamedTuple):
     breastfeeding: bool
     opioid_tolerant: bool
     sulfonamide_allergy: bool = False
+    #: Child-Pugh class as a rank: 0 none known, 1 A, 2 B, 3 C (cirrhosis with no class is 1).
+    #: `cirrhosis` is true from rank 1 (logic.engine.med_checks.patient_of).
+    hepatic_rank: int = 0
 
 
 def _crcl(test: Callable[[float], bool]) -> Callable[[Patient], bool]:
@@ -81,6 +87,9 @@ GATES: dict[Gate, Callable[[Patient], bool]] = {
     Gate.age_65_plus: lambda p: p.age >= 65,
     Gate.age_over_75: lambda p: p.age > 75,
     Gate.cirrhosis: lambda p: p.cirrhosis,
+    Gate.child_pugh_b_or_c: lambda p: p.hepatic_rank >= 2,
+    Gate.child_pugh_c: lambda p: p.hepatic_rank >= 3,
+    Gate.age_over_60: lambda p: p.age > 60,
     Gate.breastfeeding: lambda p: p.breastfeeding,
     Gate.opioid_naive: lambda p: not p.opioid_tolerant,
     Gate.opioid_naive_65_plus: lambda p: not p.opioid_tolerant and p.age >= 65,
@@ -100,7 +109,10 @@ GATE_WORDS: dict[Gate, str] = {
     Gate.dialysis: "on haemodialysis",
     Gate.age_65_plus: "age 65 or over",
     Gate.age_over_75: "over 75",
-    Gate.cirrhosis: "cirrhosis",
+    Gate.cirrhosis: "cirrhosis or liver disease (Child-Pugh A or worse)",
+    Gate.child_pugh_b_or_c: "moderate or severe liver disease (Child-Pugh B or C)",
+    Gate.child_pugh_c: "severe liver disease (Child-Pugh C)",
+    Gate.age_over_60: "over 60",
     Gate.breastfeeding: "breastfeeding",
     Gate.opioid_naive: "not opioid tolerant",
     Gate.opioid_naive_65_plus: "not opioid tolerant, 65 or over",
@@ -298,12 +310,42 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         source="Celebrex (celecoxib) label, 4 Contraindications (known hypersensitivity to "
         "sulfonamides)",
     ),
+    # Celebrex label, 2 Dosage and Administration (special populations) and 8.6: moderate
+    # hepatic impairment (Child-Pugh B) reduce the daily dose by about 50%; severe (C) not
+    # recommended (the label's wording checked on two secondary pages quoting it).
+    DoseLimit(
+        "dose-celecoxib-child-pugh-b",
+        "celecoxib",
+        G.child_pugh_b_or_c,
+        200,
+        200,
+        source="Celebrex (celecoxib) label, 2 Dosage and Administration and 8.6 Hepatic "
+        "impairment (Child-Pugh B: daily dose reduced by about 50%)",
+        note="half the usual daily dose",
+    ),
+    DoseLimit(
+        "dose-celecoxib-child-pugh-c",
+        "celecoxib",
+        G.child_pugh_c,
+        0,
+        0,
+        source="Celebrex (celecoxib) label, 8.6 Hepatic impairment (Child-Pugh C: not recommended)",
+    ),
     DoseLimit(
         "dose-duloxetine-max",
         "duloxetine",
         G.always,
         120,
         source="Cymbalta (duloxetine) label, 2 Dosage and Administration (maximum 120 mg/day)",
+    ),
+    DoseLimit(
+        "dose-duloxetine-hepatic",
+        "duloxetine",
+        G.cirrhosis,
+        0,
+        0,
+        source="Cymbalta (duloxetine) label, 5.2 Hepatotoxicity and 8.9 Hepatic insufficiency "
+        "(avoid in chronic liver disease or cirrhosis)",
     ),
     DoseLimit(
         "dose-cyclobenzaprine-max",
@@ -323,6 +365,15 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         "often; moderate or severe: not recommended)",
     ),
     DoseLimit(
+        "dose-cyclobenzaprine-child-pugh-b",
+        "cyclobenzaprine",
+        G.child_pugh_b_or_c,
+        0,
+        0,
+        source="Flexeril (cyclobenzaprine) label, Use in hepatic impairment (moderate or severe: "
+        "not recommended)",
+    ),
+    DoseLimit(
         "dose-tizanidine-max",
         "tizanidine",
         G.always,
@@ -330,6 +381,20 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         16,
         source="Zanaflex (tizanidine) label, 2 Dosage and Administration (not over 36 mg/day; "
         "single doses above 16 mg not studied)",
+    ),
+    # Zanaflex label 8.7: not studied in hepatic impairment; extensively metabolised by the
+    # liver, so ordinarily avoided or used with extreme caution (5.2: liver injury). The 8.7
+    # wording was read on secondary pages quoting the label, not the label itself. Methocarbamol
+    # has no row: its label reports a longer half-life in cirrhosis (3.4 h against 1.1 h) but
+    # gives no hepatic dose to check against.
+    DoseLimit(
+        "dose-tizanidine-hepatic",
+        "tizanidine",
+        G.cirrhosis,
+        0,
+        0,
+        source="Zanaflex (tizanidine) label, 8.7 Hepatic impairment (ordinarily avoid, or use "
+        "with extreme caution) and 5.2 Liver injury",
     ),
     DoseLimit(
         "dose-meperidine-65-plus",
@@ -499,6 +564,14 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         "every 8 hours; severe: not recommended)",
         note="the moderate-impairment dose, 50 mg every 8 hours at most",
     ),
+    DoseLimit(
+        "dose-tapentadol-child-pugh-c",
+        "tapentadol",
+        G.child_pugh_c,
+        0,
+        0,
+        source="Nucynta label, 8.7 Hepatic impairment (severe: not recommended)",
+    ),
     # Antidepressants used for pain.
     DoseLimit(
         "dose-amitriptyline-max",
@@ -549,6 +622,57 @@ DOSE_LIMITS: tuple[DoseLimit, ...] = (
         0,
         0,
         source="Savella label (end-stage renal disease: not recommended)",
+    ),
+    # Citalopram and escitalopram: dose-dependent QT prolongation. Citalopram at most 40 mg a
+    # day, 20 mg over 60 or with hepatic impairment (FDA Drug Safety Communication, Aug 2011 and
+    # Mar 2012; Celexa label 2); escitalopram at most 20 mg, 10 mg in older people or with
+    # hepatic impairment (Lexapro label 2; MHRA Drug Safety Update Dec 2011: over 65, 10 mg).
+    DoseLimit(
+        "dose-citalopram-max",
+        "citalopram",
+        G.always,
+        40,
+        source="Celexa (citalopram) label, 2 Dosage and Administration; FDA Drug Safety "
+        "Communication 24 Aug 2011 (QT prolongation: not above 40 mg a day)",
+    ),
+    DoseLimit(
+        "dose-citalopram-over-60",
+        "citalopram",
+        G.age_over_60,
+        20,
+        source="Celexa (citalopram) label, 2 Dosage and Administration; FDA Drug Safety "
+        "Communication 28 Mar 2012 (over 60: at most 20 mg a day)",
+    ),
+    DoseLimit(
+        "dose-citalopram-hepatic",
+        "citalopram",
+        G.cirrhosis,
+        20,
+        source="Celexa (citalopram) label, 2 Dosage and Administration (hepatic impairment: at "
+        "most 20 mg a day)",
+    ),
+    DoseLimit(
+        "dose-escitalopram-max",
+        "escitalopram",
+        G.always,
+        20,
+        source="Lexapro (escitalopram) label, 2 Dosage and Administration (at most 20 mg a day)",
+    ),
+    DoseLimit(
+        "dose-escitalopram-65-plus",
+        "escitalopram",
+        G.age_65_plus,
+        10,
+        source="Lexapro (escitalopram) label, 2 Dosage and Administration (elderly: 10 mg a "
+        "day); MHRA Drug Safety Update Dec 2011 (over 65: at most 10 mg a day)",
+    ),
+    DoseLimit(
+        "dose-escitalopram-hepatic",
+        "escitalopram",
+        G.cirrhosis,
+        10,
+        source="Lexapro (escitalopram) label, 2 Dosage and Administration (hepatic impairment: "
+        "10 mg a day)",
     ),
     # Opioid-naive patients.
     DoseLimit(

@@ -41,6 +41,7 @@ from logic.engine.rules import STEP, step_text
 from logic.formats.plaintext import plain_text
 from logic.models import (
     Allergy,
+    ChildPugh,
     Condition,
     Order,
     PatientCase,
@@ -65,6 +66,15 @@ WATCH_OPIOID = (
 WATCH_OTHER = "drowsiness, confusion, falls and the drug's own toxicity (see its label)"
 
 
+#: Child-Pugh class as a rank for the dose-limit gates (0: no liver disease known).
+_HEPATIC_RANK: dict[ChildPugh | None, int] = {
+    None: 0,
+    ChildPugh.a: 1,
+    ChildPugh.b: 2,
+    ChildPugh.c: 3,
+}
+
+
 def patient_of(case: PatientCase, renal: RenalAssessment, meds: MedicineFacts) -> Patient:
     """The facts the dose-limit gates read."""
     return Patient(
@@ -72,7 +82,9 @@ def patient_of(case: PatientCase, renal: RenalAssessment, meds: MedicineFacts) -
         weight_kg=case.weight_kg,
         crcl=renal.crcl_ml_min,
         dialysis=case.on_hemodialysis,
-        cirrhosis=case.has(Condition.cirrhosis),
+        # Any liver disease (cirrhosis ticked or a Child-Pugh class): PatientCase.hepatic_class.
+        cirrhosis=case.hepatic_class is not None,
+        hepatic_rank=_HEPATIC_RANK[case.hepatic_class],
         breastfeeding=case.breastfeeding,
         opioid_tolerant=meds.opioid_tolerant or case.has(Condition.opioid_tolerant),
         sulfonamide_allergy=Allergy.sulfonamide in case.allergies,

@@ -56,6 +56,7 @@ from logic.engine.thresholds import (
     SEVERE_PAIN_SCORE_FROM,
     SUBACUTE_PAIN_WEEKS_FROM,
 )
+from logic.engine.timing import timing_warnings
 from logic.engine.triage import triage
 from logic.models import (
     Avoid,
@@ -526,6 +527,8 @@ def build_plan(case: PatientCase) -> TreatmentPlan:
     board = med_checks.on_board_generics(case)
     for table_warning in med_checks.case_warnings(case, patient, draft.warnings, board):
         draft.warnings.setdefault(table_warning.code, table_warning)
+    for timing_warning in timing_warnings(case, patient):  # the times of the doses given
+        draft.warnings.setdefault(timing_warning.code, timing_warning)
     emergency = tri.level is TriageLevel.emergency
 
     if facts.chronic and not emergency:

@@ -36,6 +36,7 @@ from logic.engine.medications import join_names as _and
 from logic.engine.renal import band_rank
 from logic.engine.thresholds import (
     CHRONIC_PAIN_WEEKS_ABOVE,
+    KETOROLAC_MAX_DAYS,
     LOW_WEIGHT_KG_BELOW,
     PREGNANCY_NSAID_AVOID_WEEKS_FROM,
     PREGNANCY_NSAID_CONTRAINDICATED_WEEKS_FROM,
@@ -89,6 +90,11 @@ class Gate(StrEnum):
     failed = "failed"
     allergy = "allergy"
     frail = "frail"
+    #: Cirrhosis ticked with no Child-Pugh class (read as class A; the plan says so).
+    hepatic_class_unknown = "hepatic_class_unknown"
+    #: Ketorolac given this episode with its first dose more than 5 days ago counted in: today
+    #: is past the labels' 5-day course.
+    ketorolac_course_over = "ketorolac_course_over"
 
 
 #: What a rule can be indexed by: a gate, a condition or red flag present, or a medicine trait.
@@ -154,6 +160,10 @@ class Facts:
             present.add(Condition.opioid_use_disorder)
         if RedFlag.iv_drug_use in present:
             present.add(Condition.substance_use_disorder)
+        # A Child-Pugh class is a class of chronic liver disease (Pugh 1973): every cirrhosis row
+        # applies with it, whether or not the cirrhosis box is ticked too.
+        if case.child_pugh is not None:
+            present.add(Condition.cirrhosis)
         rank = band_rank(self.renal.band)
         self.older = case.older_adult
         self.chronic = case.pain_duration_weeks > CHRONIC_PAIN_WEEKS_ABOVE
@@ -191,6 +201,15 @@ class Facts:
             keys.add(Gate.allergy)
         if case.frail:
             keys.add(Gate.frail)
+        if case.child_pugh is None and Condition.cirrhosis in case.conditions:
+            keys.add(Gate.hepatic_class_unknown)
+        if case.tried and any(
+            t.days_since_first_dose is not None
+            and t.days_since_first_dose + 1 > KETOROLAC_MAX_DAYS
+            and t.drug == "ketorolac"
+            for t in case.tried
+        ):
+            keys.add(Gate.ketorolac_course_over)
         self.meds = meds
         self.present = frozenset(present)
         self.renal_rank = rank
@@ -557,6 +576,24 @@ def _renal_message(f: Facts) -> str:
     )
 
 
+def qt_medicines(f: Facts) -> tuple[str, ...]:
+    """QT-prolonging medicines in either list (catalogue trait `qt_prolonging`), in entry order."""
+    return f.meds.by_trait.get(Trait.qt_prolonging, ())
+
+
+def _qt_message(f: Facts) -> str:
+    names = qt_medicines(f)
+    each = "it prolongs" if len(names) == 1 else "each prolongs"
+    # Regular methadone is read as MOUD (logic.engine.medications): continued, never tapered
+    # by this plan (CDC 2022 rec 12), so the QT finding goes to its prescriber or programme.
+    moud = " (methadone: do not stop it abruptly; tell its prescriber or programme today)"
+    return (
+        f"Long QT and {_and(names)} on board (regular or given this visit): {each} the QT "
+        "interval (torsades de pointes). Get an ECG and potassium and magnesium, and review "
+        f"the need with the prescriber{moud if 'methadone' in f.meds.moud else ''}."
+    )
+
+
 def _gi_message(f: Facts) -> str:
     nsaids = regular_nsaids(f)
     history = "GI bleeding" if f.has(Condition.gi_bleed_history) else "a peptic ulcer"
@@ -860,6 +897,32 @@ RULES: tuple[Rule, ...] = (
         message="Liver disease: duloxetine should not be used.",
         source="Duloxetine label (hepatic insufficiency)",
         evidence=_TCA,
+    ),
+    Rule(
+        id="hepatic-class-unknown",
+        trigger=when(Gate.hepatic_class_unknown),
+        target="plan",
+        action=Action.warn,
+        message="Cirrhosis with no Child-Pugh class: read as class A (mild). The labels' limits "
+        "for moderate and severe impairment (celecoxib halved at B and not recommended at C; "
+        "cyclobenzaprine not recommended at B or C; tapentadol not recommended at C) apply "
+        "only when the class is entered.",
+        source="Pugh RNH et al., Br J Surg 1973 (Child-Pugh classes); Celebrex label 2 and 8.6; "
+        "Flexeril label (hepatic impairment); Nucynta label 8.7",
+        severity=Severity.info,
+        evidence=("nsaids-ketorolac", "muscle-relaxants"),
+    ),
+    Rule(
+        id="ketorolac-past-5-days",
+        trigger=when(Gate.ketorolac_course_over),
+        target="ketorolac",
+        action=Action.avoid,
+        message="Ketorolac's course began more than 5 days ago: the labels allow no more than 5 "
+        "days of IV, IM and oral ketorolac combined.",
+        source="Ketorolac tromethamine labels, boxed warning (combined duration not to exceed 5 "
+        "days)",
+        severity=Severity.danger,
+        evidence=_NSAID,
     ),
     # ---- Older adults: AGS Beers Criteria 2023 --------------------------------------------
     Rule(
@@ -1851,6 +1914,59 @@ RULES: tuple[Rule, ...] = (
         reads=(Condition.gi_bleed_history, Condition.peptic_ulcer),
         named=_gi_message,
     ),
+    # Long QT (an issue-20 input): the labels that name QT prolongation.
+    Rule(
+        id="qt-tricyclic",
+        trigger=when(Condition.qt_prolongation),
+        target="tricyclic",
+        action=Action.avoid,
+        message="Long QT: tricyclics prolong cardiac conduction and the QT interval, and "
+        "arrhythmias occur even at usual doses in heart disease.",
+        source="Amitriptyline label (Warnings: arrhythmias, prolonged conduction time; prolonged "
+        "QT a sign of toxicity); amitriptyline UK SmPC 4.4 (QT prolongation reported)",
+        severity=Severity.danger,
+        evidence=_TCA,
+    ),
+    Rule(
+        id="qt-cyclobenzaprine",
+        trigger=when(Condition.qt_prolongation),
+        target="muscle_relaxant",
+        action=Action.avoid,
+        message="Long QT: cyclobenzaprine is a tricyclic compound and its label contraindicates "
+        "it with arrhythmias or conduction disturbances.",
+        source="Flexeril (cyclobenzaprine) label, Contraindications (arrhythmias, heart block or "
+        "conduction disturbances)",
+        evidence=("muscle-relaxants",),
+    ),
+    Rule(
+        id="qt-tramadol",
+        trigger=when(Condition.qt_prolongation),
+        target="tramadol",
+        action=Action.warn,
+        message="Long QT: QT prolongation and torsades de pointes are reported with tramadol, "
+        "most often with another QT-prolonging drug, low potassium or overdose; check "
+        "electrolytes and keep to the lowest dose.",
+        source="Ultram (tramadol) label, 6.2 Postmarketing experience (QT prolongation/torsade "
+        "de pointes)",
+        evidence=("tramadol",),
+    ),
+    Rule(
+        id="qt-home-drug",
+        trigger=lambda f: f.has(Condition.qt_prolongation) and bool(qt_medicines(f)),
+        target="plan",
+        action=Action.warn,
+        message="Long QT and a QT-prolonging medicine on board: it can cause torsades de "
+        "pointes. Get an ECG and potassium and magnesium, and review the need with the "
+        "prescriber.",
+        source="Dolophine (methadone) label, boxed warning (life-threatening QT prolongation); "
+        "citalopram label (not recommended in congenital long QT syndrome); Zofran "
+        "(ondansetron) label, 5 Warnings (avoid in congenital long QT syndrome); hydroxyzine "
+        "label (contraindicated with a prolonged QT interval); the label of the medicine named",
+        severity=Severity.danger,
+        evidence=_OPIOID,
+        reads=(Condition.qt_prolongation,),
+        named=_qt_message,
+    ),
     # Recent coronary bypass surgery (an issue-20 input)
     Rule(
         id="cabg-nsaid",
@@ -2573,6 +2689,39 @@ MEDICINE_STEP_RULES: tuple[Rule, ...] = (
         severity=Severity.danger,
     ),
     Rule(
+        id="next-dose-due",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=Action.warn,
+        message="{drug}: last dose {hours} h ago; {when} ({generic} {words}).",
+        source="The label's dosing interval (logic.drugs.intervals names each)",
+        severity=Severity.info,
+    ),
+    Rule(
+        id="ketorolac-course-day",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=Action.warn,
+        message="Ketorolac: today is day {day} of at most {most} (IV, IM and oral counted "
+        "together): {state}.",
+        source="Ketorolac tromethamine labels, boxed warning (combined duration not to exceed 5 "
+        "days)",
+        evidence=_NSAID,
+    ),
+    Rule(
+        id="steroid-prednisone-equivalent",
+        trigger=APPLIED_AT_STEP,
+        target="plan",
+        action=Action.warn,
+        message="Systemic steroid given this visit: {parts}; {total} mg prednisone equivalent in "
+        "all.{missing}",
+        source="BNF, Glucocorticoid therapy (equivalent anti-inflammatory doses: prednisone or "
+        "prednisolone 5 mg = methylprednisolone 4 mg = dexamethasone 0.75 mg = hydrocortisone "
+        "20 mg)",
+        severity=Severity.info,
+        evidence=("systemic-corticosteroids",),
+    ),
+    Rule(
         id="naloxone-patch-dose-unknown",
         trigger=APPLIED_AT_STEP,
         target="naloxone",
@@ -2600,19 +2749,34 @@ def known_rule_ids() -> frozenset[str]:
     """Every id a plan's `rule_ids` may name: the rows here, the interaction table's
     (logic/drugs/interactions.py, "ix-...") and the dose-limit table's
     (logic/drugs/dose_limits.py)."""
-    from logic.drugs import dose_limits, interactions  # imported here: both import the catalogue
+    from logic.drugs import (
+        dose_limits,
+        interactions,
+        intervals,
+        steroids,
+    )  # they import the catalogue
 
-    return frozenset(_BY_ID) | interactions.known_ids() | dose_limits.known_ids()
+    return (
+        frozenset(_BY_ID)
+        | interactions.known_ids()
+        | dose_limits.known_ids()
+        | intervals.known_ids()
+        | steroids.known_ids()
+    )
 
 
 def row_source(rule_id: str) -> str:
     """The source of any table row a plan names (rule, interaction or dose limit)."""
-    from logic.drugs import dose_limits, interactions
+    from logic.drugs import dose_limits, interactions, intervals, steroids
 
     if rule_id in _BY_ID:
         return _BY_ID[rule_id].source
     if rule_id in interactions.known_ids():
         return interactions.row(rule_id).source
+    if rule_id in intervals.known_ids():
+        return intervals.row(rule_id).source
+    if rule_id in steroids.known_ids():
+        return steroids.row(rule_id).source
     return dose_limits.row(rule_id).source
 
 

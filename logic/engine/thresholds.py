@@ -42,6 +42,11 @@ SEVERE_PAIN_SCORE_FROM: Final = 7
 #: 75 mg/kg a day under 50 kg): exclusive, so 50 kg takes the adult doses.
 LOW_WEIGHT_KG_BELOW: Final = 50
 
+# ---- Course length --------------------------------------------------------------------------
+#: Ketorolac labels, boxed warning: combined IV, IM and oral use not more than 5 days (day 5
+#: is the last day allowed; day 1 is the day of the first dose).
+KETOROLAC_MAX_DAYS: Final = 5
+
 # ---- Pregnancy (weeks of gestation) ---------------------------------------------------------
 #: FDA Drug Safety Communication, 15 Oct 2020: avoid NSAIDs from 20 weeks (inclusive; fetal
 #: kidney dysfunction and oligohydramnios). The help text on the page says "from 20 weeks".

@@ -72,6 +72,7 @@ CONDITION_TERMS: dict[Condition, str] = {
     Condition.serotonergic_drug_use: "takes a serotonergic drug",
     Condition.seizure_disorder: "seizure disorder",
     Condition.cardiac_conduction_disease: "cardiac conduction disease",
+    Condition.qt_prolongation: "long QT (QT prolongation)",
     Condition.glaucoma: "glaucoma",
     Condition.urinary_retention_history: "history of urinary retention",
     Condition.fall_risk: "fall risk",
@@ -327,6 +328,9 @@ def _inputs(case: PatientCase, plan: TreatmentPlan) -> list[str]:
         pain += " (" + ", ".join(f.value.replace("_", " ") for f in case.radicular_features) + ")"
     flags = ", ".join(RED_FLAG_TERMS[f] for f in case.red_flags) or "none recorded"
     conditions = ", ".join(condition_term(c) for c in case.conditions) or "none recorded"
+    if case.child_pugh is not None:
+        pugh = f"liver disease, Child-Pugh class {case.child_pugh.value}"
+        conditions = pugh if conditions == "none recorded" else f"{conditions}; {pugh}"
     allergies = [ALLERGY_TERMS.get(a, a.value) for a in case.allergies] + list(case.allergic_to)
     regular = "; ".join(medicine_entry(m) for m in case.current_medications) or "none recorded"
     tried = "; ".join(medicine_entry(t) for t in case.tried) or "none recorded"

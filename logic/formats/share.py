@@ -9,7 +9,8 @@ Writing
 * ``tried`` is a comma-separated list of medicine tokens. A medicine whose details are all default
   is just its generic name (``ketorolac``), or its product name for a combination product
   (``percocet``: oxycodone with acetaminophen, which the name carries); otherwise
-  ``drug:dose:route:doses_given:relief:unit:formulation`` with empty parts for "not recorded"
+  ``drug:dose:route:doses_given:relief:unit:formulation:hours_ago:days_since_first_dose``
+  with empty parts for "not recorded"
   and trailing empty parts left off (``orphenadrine::iv:2:minimal``). An empty unit with a dose
   means mg, so links written before units existed read as they did.
 * ``current_medications`` uses ``drug:dose:unit:doses_per_day:route:formulation:weeks`` the same
@@ -122,6 +123,7 @@ SENSITIVE_FIELDS: frozenset[str] = frozenset(
         "prior_overdose",
         "heavy_alcohol_use",
         "frail",  # a health judgement, like the condition boxes
+        "child_pugh",  # liver disease and its severity, like the condition boxes
         "unchecked_medicines",  # free medicine names, as revealing as the regular list
     }
 )
@@ -162,7 +164,16 @@ _NOUNS = {
 }
 
 # Medicine tokens: the parts after the name, in link order.
-_TRIED_PARTS = ("dose", "route", "doses_given", "relief", "unit", "formulation")
+_TRIED_PARTS = (
+    "dose",
+    "route",
+    "doses_given",
+    "relief",
+    "unit",
+    "formulation",
+    "hours_ago",
+    "days_since_first_dose",
+)
 _CURRENT_PARTS = ("dose", "unit", "doses_per_day", "route", "formulation", "weeks")
 _PARTS: dict[str, tuple[str, ...]] = {"tried": _TRIED_PARTS, "current_medications": _CURRENT_PARTS}
 _ROUTE_WORDS = {
@@ -410,7 +421,10 @@ def withheld_fields(case: PatientCase) -> tuple[str, ...]:
 #: page asks (issue 22): the fields each question covers.
 LINK_CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pregnancy or breastfeeding", ("pregnant", "pregnancy_weeks", "breastfeeding")),
-    ("substance use, opioid use disorder and other conditions", ("conditions",)),
+    (
+        "substance use, opioid use disorder and other conditions",
+        ("conditions", "child_pugh"),
+    ),
     ("intravenous drug use", ("red_flags:iv_drug_use",)),
     (
         "regular medicines, and medicines outside the lists",

@@ -238,3 +238,16 @@ def test_no_serious_accessibility_violations(page: Page, app_url: str, view: str
         page.get_by_role("button", name="New case").click()
         wait_for_app_run(page)
     assert axe_violations(page) == []
+
+
+def test_ketorolac_days_typed_in_its_row_change_the_plan(app: Page):
+    """Issue 20: the reference patient had ketorolac this visit. Typing 5 days since its first
+    dose (today is day 6; ketorolac labels, boxed warning: 5 days in all) withholds ketorolac
+    with its row named; the hours box is on every given-medicine row."""
+    expect(widget(app, "tried_hours_ago_prednisone").locator("input")).to_have_count(1)
+    days = widget(app, "tried_days_since_first_dose_ketorolac").locator("input")
+    days.scroll_into_view_if_needed()
+    enter_text(app, days, "5")
+    expect(app.get_by_text(re.compile(r"today is day 6 of at most 5")).first).to_be_visible()
+    withheld = app.get_by_text(re.compile(r"Ketorolac's course began more than 5 days ago"))
+    expect(withheld.first).to_be_attached()

@@ -81,6 +81,9 @@ SNOMED_FINDINGS: Final[dict[str, tuple[str, ...]]] = {
     "opioid_use_disorder": ("75544000",),  # Opioid dependence
     "seizure_disorder": ("84757009",),  # Epilepsy
     "glaucoma": ("23986001",),  # Glaucoma
+    # Long QT syndrome; Prolonged QT interval (SNOMED CT International concept ids, from
+    # memory: not checked against a SNOMED browser here).
+    "qt_prolongation": ("9651007", "111975006"),
     # case flags
     "radicular": ("23056005",),  # Sciatica
     "pregnant": ("77386006",),  # Pregnant
@@ -136,6 +139,7 @@ ICD10_PREFIXES: Final[dict[str, tuple[str, ...]]] = {
     "sleep_apnea": ("G473",),  # Sleep apnoea
     "seizure_disorder": ("G40",),  # Epilepsy and recurrent seizures
     "glaucoma": ("H40",),  # Glaucoma
+    "qt_prolongation": ("I4581",),  # Long QT syndrome
     "osteoporosis_or_chronic_steroids": ("M80", "M81"),  # Osteoporosis (with/without fracture)
     "urinary_retention": ("R33", "G834"),  # Retention of urine; cauda equina syndrome
     "saddle_anesthesia": ("G834",),  # Cauda equina syndrome

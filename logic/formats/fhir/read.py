@@ -246,6 +246,7 @@ _ICD10_PREFIXES = tuple(
     (prefix, key) for key, prefixes in fc.ICD10_PREFIXES.items() for prefix in prefixes
 )
 _OPIOID_POISONING = re.compile(fc.ICD10_OPIOID_POISONING)
+_CHILD_PUGH_KEYS = frozenset({"child_pugh_a", "child_pugh_b", "child_pugh_c"})
 _CDC_CONDITIONS = Path(__file__).resolve().parents[2] / "data" / "cdc_condition_codes.tsv"
 
 
@@ -332,6 +333,48 @@ def _when_text(resource: Mapping[str, Any]) -> str | None:
     if isinstance(period, Mapping) and isinstance(period.get("end") or period.get("start"), str):
         return str(period.get("end") or period.get("start"))
     return None
+
+
+#: The model's range for the hours since a dose given this visit (TriedMedication.hours_ago).
+_DOSE_HOURS_MAX = 72
+_COURSE_DAYS_MAX = 30
+
+
+def _dose_times(
+    admin: Mapping[str, Any], today: dt.date, now: dt.datetime
+) -> tuple[float | None, int | None]:
+    """(hours since the dose, days since the course's first dose) from a MedicationAdministration:
+    the hours from an effectiveDateTime (or a Period's end) that carries a time of day, counted
+    back from `now`; the days from a Period's start, counted back from `today`. A time outside
+    the model's ranges (in the future, more than 72 hours or 30 days back) is not this visit's
+    and is left unread."""
+    period = admin.get("effectivePeriod")
+    period = period if isinstance(period, Mapping) else {}
+    last = admin.get("effectiveDateTime") or period.get("end")
+    hours: float | None = None
+    if isinstance(last, str) and "T" in last and (moment := _instant(last)) is not None:
+        elapsed = (now - moment).total_seconds() / 3600
+        if 0 <= elapsed <= _DOSE_HOURS_MAX:
+            hours = round(elapsed, 2)
+    days: int | None = None
+    first = _instant(period.get("start"))
+    if first is not None:
+        back = (today - first.date()).days
+        if 0 <= back <= _COURSE_DAYS_MAX:
+            days = back
+    return hours, days
+
+
+def _with_times(entry: dict[str, Any], hours: float | None, days: int | None) -> dict[str, Any]:
+    """An entry with a dose record's times merged in: the most recent last dose, the earliest
+    first dose."""
+    if hours is not None:
+        known = entry.get("hours_ago")
+        entry["hours_ago"] = hours if known is None else min(known, hours)
+    if days is not None:
+        known = entry.get("days_since_first_dose")
+        entry["days_since_first_dose"] = days if known is None else max(known, days)
+    return entry
 
 
 def _when(resource: Mapping[str, Any]) -> dt.datetime:
@@ -583,8 +626,14 @@ def _weeks_between(start: str, today: dt.date) -> float | None:
 
 
 class _Reader:
-    def __init__(self, resources: Sequence[Mapping[str, Any]], today: dt.date) -> None:
+    def __init__(
+        self,
+        resources: Sequence[Mapping[str, Any]],
+        today: dt.date,
+        now: dt.datetime | None = None,
+    ) -> None:
         self.today = today
+        self.now = now or dt.datetime.now(dt.UTC)
         self.by_type: dict[str, list[Mapping[str, Any]]] = {}
         self.index: dict[str, Mapping[str, Any]] = {}
         for r in resources:
@@ -846,6 +895,10 @@ class _Reader:
         for key in keys:
             if key in booleans:
                 self.values[key] = True
+        # A Child-Pugh class (written as child_pugh_a, _b or _c): the worst one recorded.
+        classes = sorted(k[-1].upper() for k in keys if k in _CHILD_PUGH_KEYS)
+        if classes:
+            self.values["child_pugh"] = classes[-1]
 
     def encounter(self) -> None:
         encounters = self.of("Encounter")
@@ -874,23 +927,43 @@ class _Reader:
             relief = _extension(admin, fc.EXT_RELIEF)
             if isinstance(relief, str) and relief in {r.value for r in Relief}:
                 kwargs["relief"] = Relief(relief)
+            hours, days = _dose_times(admin, self.today, self.now)
             count = _extension(admin, fc.EXT_DOSES_GIVEN)
             if isinstance(count, int) and not isinstance(count, bool):
                 kwargs["doses_given"] = count
-                entries.append(kwargs)
+                entries.append(_with_times(kwargs, hours, days))
                 continue
-            # One record per dose (what EHRs send): identical doses become one entry, counted.
+            # One record per dose (what EHRs send): identical doses become one entry, counted;
+            # its last dose is the latest record's, its first the earliest period start.
             key = tuple(sorted((k, str(v)) for k, v in kwargs.items()))
             if key in per_dose:
-                entries[per_dose[key]]["doses_given"] += 1
+                entry = entries[per_dose[key]]
+                entry["doses_given"] += 1
+                entries[per_dose[key]] = _with_times(entry, hours, days)
             else:
                 per_dose[key] = len(entries)
-                entries.append({**kwargs, "doses_given": 1})
+                entries.append(_with_times({**kwargs, "doses_given": 1}, hours, days))
         tried: list[TriedMedication] = []
         for kwargs in entries:
             try:
                 tried.append(TriedMedication(**kwargs))
             except ValidationError as error:
+                untimed = {
+                    k: v
+                    for k, v in kwargs.items()
+                    if k not in ("hours_ago", "days_since_first_dose")
+                }
+                if untimed != kwargs:  # times that disagree never cost the medicine itself
+                    try:
+                        tried.append(TriedMedication(**untimed))
+                    except ValidationError:
+                        pass
+                    else:
+                        self.ignored.append(
+                            f"medicine given '{kwargs['drug']}': {_plain_error(error)}; its "
+                            "times were left unrecorded"
+                        )
+                        continue
                 self.ignored.append(
                     f"medicine given '{kwargs['drug']}': {_plain_error(error)}; not used"
                 )
@@ -1325,9 +1398,12 @@ def check_subject(resources: Sequence[Mapping[str, Any]], patient_id: str) -> No
             )
 
 
-def case_from_resources(resources: Sequence[Mapping[str, Any]], *, today: dt.date) -> CaseMapping:
-    """Map validated FHIR resources (see `flatten`) to a case, saying what is missing."""
-    reader = _Reader(resources, today)
+def case_from_resources(
+    resources: Sequence[Mapping[str, Any]], *, today: dt.date, now: dt.datetime | None = None
+) -> CaseMapping:
+    """Map validated FHIR resources (see `flatten`) to a case, saying what is missing. `now`
+    (default: the current UTC time) reads the hours since each dose given this visit."""
+    reader = _Reader(resources, today, now)
     reader.patient()
     reader.observations()
     reader.findings()

@@ -107,10 +107,15 @@ def _birth_date(age: int, today: dt.date) -> str:
 
 
 def case_resources(
-    case: PatientCase, *, today: dt.date | None = None, birth_date: bool = False
+    case: PatientCase,
+    *,
+    today: dt.date | None = None,
+    birth_date: bool = False,
+    now: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The case as FHIR resources. `birth_date=True` writes a Patient.birthDate that gives the
-    case's age on `today` (what an EHR sends); otherwise the age is an Age Observation."""
+    case's age on `today` (what an EHR sends); otherwise the age is an Age Observation. `now`
+    (default: the current UTC time) dates a dose given `hours_ago`."""
     today = today or dt.date.today()
     patient: dict[str, Any] = {
         "resourceType": "Patient",
@@ -226,8 +231,13 @@ def case_resources(
             out.append(_finding(name, name.replace("_", " ")))
     for item in (*case.red_flags, *case.conditions, *case.radicular_features):
         out.append(_finding(item.value, item.value.replace("_", " ")))
+    if case.child_pugh is not None:  # the class as its own finding: child_pugh_a, _b or _c
+        pugh = case.child_pugh.value
+        out.append(
+            _finding(f"child_pugh_{pugh.lower()}", f"Liver disease, Child-Pugh class {pugh}")
+        )
     for i, tried in enumerate(case.tried):
-        out.append(_administration(i, tried, today))
+        out.append(_administration(i, tried, today, now))
     for i, med in enumerate(case.current_medications):
         out.append(_statement(i, med))
     for i, name in enumerate(case.unchecked_medicines):  # by name only: not in the catalogue
@@ -273,12 +283,29 @@ def _medicine_concept(item: Any) -> Any:
     return _medication(item.drug, item.product, item.dose_mg, _medicine_text(item))
 
 
-def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
-    """A dose given this visit. The case says neither when it was given nor, sometimes, how much:
-    the time is the visit's (`context`, the Encounter) and "by `today`" (a Period with only its
-    end: FHIR R4 Period, a missing start is unknown), not a made-up instant; a dose of unknown
-    size has no `dosage` (R4 invariant mad-1 wants a dose or a rate there), its route travels in
-    the EXT_ROUTE extension."""
+def _effective(tried: Any, today: dt.date, now: dt.datetime | None) -> dict[str, Any]:
+    """When it was given. The last dose `hours_ago` before `now` is an instant; the first dose
+    `days_since_first_dose` before `today` starts a Period (first to last dose). Without them the
+    time is the visit's (`context`) and "by `today`" (a Period with only its end: FHIR R4 Period,
+    a missing start is unknown), not a made-up instant."""
+    last: str | None = None
+    if tried.hours_ago is not None:
+        moment = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(hours=tried.hours_ago)
+        last = moment.isoformat(timespec="seconds")
+    if tried.days_since_first_dose is not None:
+        start = today - dt.timedelta(days=tried.days_since_first_dose)
+        return {"effectivePeriod": {"start": start.isoformat(), "end": last or today.isoformat()}}
+    if last is not None:
+        return {"effectiveDateTime": last}
+    return {"effectivePeriod": {"end": today.isoformat()}}
+
+
+def _administration(
+    i: int, tried: Any, today: dt.date, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """A dose given this visit, with its time (`_effective`). A dose of unknown size has no
+    `dosage` (R4 invariant mad-1 wants a dose or a rate there), its route travels in the
+    EXT_ROUTE extension."""
     dose = _dose(tried)
     route = _route(tried.route.value) if tried.route is not None else None
     extensions: list[dict[str, Any]] = [
@@ -296,7 +323,7 @@ def _administration(i: int, tried: Any, today: dt.date) -> dict[str, Any]:
         "medicationCodeableConcept": _medicine_concept(tried),
         "subject": {"reference": PATIENT_REF},
         "context": {"reference": f"urn:uuid:{_id('encounter')}"},
-        "effectivePeriod": {"end": today.isoformat()},
+        **_effective(tried, today, now),
     }
     if dose is not None:
         resource["dosage"] = {**({"route": route} if route else {}), "dose": dose}
