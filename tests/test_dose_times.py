@@ -24,6 +24,7 @@ from logic.formats import share
 from logic.formats.fhir.read import case_from_resources
 from logic.formats.fhir.write import case_resources
 from logic.models import PatientCase, Route, TreatmentPlan, TriedMedication
+from tests.test_tables import patient
 
 BASE = {"age_years": 45, "sex": "male", "weight_kg": 80.0, "crcl_ml_min": 90.0, "pain_score": 8}
 TODAY = dt.date(2026, 1, 2)
@@ -35,16 +36,8 @@ def _plan(*tried: dict[str, object], **extra: object) -> TreatmentPlan:
 
 
 def _patient(**changes: object) -> Patient:
-    base = {
-        "age": 45,
-        "weight_kg": 80.0,
-        "crcl": 90.0,
-        "dialysis": False,
-        "cirrhosis": False,
-        "breastfeeding": False,
-        "opioid_tolerant": False,
-    }
-    return Patient(**{**base, **changes})  # type: ignore[arg-type]
+    """The dose-limit tests' patient (tests/test_tables.py), opioid-naive unless changed."""
+    return patient(**{"opioid_tolerant": False, **changes})
 
 
 # (row id, drug, route, dose mg, patient changes, hours) from each label's interval.
