@@ -115,7 +115,7 @@ def _steroids(case: PatientCase) -> list[Warning]:
     total = 0.0
     for t in case.tried:
         if t.dose_mg is None:
-            if prednisone_mg(t.drug, 1) is not None:
+            if t.drug in STEROIDS:
                 unknown.append(t.drug)
             continue
         given = t.dose_mg * t.doses_given
